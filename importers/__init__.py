@@ -1,0 +1,3 @@
+"""
+Importers: one module per source format; each yields records and `store` writes them.
+"""

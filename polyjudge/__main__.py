@@ -1,0 +1,3 @@
+from polyjudge.cli import main
+
+main()

@@ -1,0 +1,129 @@
+"""The `polyjudge` command.
+
+Commands live in `polyjudge/commands/` (one module per area) and are attached to the group
+here. Heavy libraries (Textual, openai, numpy) are imported inside the commands that need them,
+so that `polyjudge status` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from polyjudge import __version__
+from polyjudge.commands import annotate, exporting, importing, judging, reconciling
+from polyjudge.options import db_option, err_console, with_project
+from polyjudge.store import PolyjudgeError, Project
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="polyjudge")
+def cli() -> None:
+    """Label multilingual LLM-safety responses, reconcile humans with LLM judges, and report
+    unsafe rates per language with honest intervals."""
+
+
+@cli.command()
+@click.option(
+    "--labels",
+    default=None,
+    metavar="A,B,C",
+    help="The project's label set, comma-separated (default: safe,unsafe,invalid).",
+)
+@click.option(
+    "--guidelines",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="A Markdown file of annotation guidelines, shown with `g` in the annotate screen.",
+)
+@click.option(
+    "--consensus",
+    default=None,
+    metavar="RULE",
+    help="How human labels agree: `unanimous` (default) or `majority:N`.",
+)
+@db_option
+def init(db: Path, labels: str | None, guidelines: Path | None, consensus: str | None) -> None:
+    """Create a project file (or change the settings of an existing one)."""
+    label_list = None
+    if labels is not None:
+        label_list = [x.strip() for x in labels.split(",") if x.strip()]
+        if len(label_list) < 2 or len(set(label_list)) != len(label_list):
+            raise PolyjudgeError(f"--labels: need two or more distinct labels, got {labels!r}")
+    if consensus is not None:
+        from polyjudge.store.base import parse_consensus_rule
+
+        parse_consensus_rule(consensus)
+    text = guidelines.read_text(encoding="utf-8") if guidelines else None
+    existed = db.exists()
+    if existed and label_list is not None:
+        with Project.open(db) as project:
+            if project.count("labels") and list(project.label_set) != label_list:
+                raise PolyjudgeError(
+                    f"{db}: the project already has labels; its label set cannot change"
+                )
+    with Project.create(db, labels=label_list, guidelines=text, consensus_rule=consensus) as p:
+        p.log_event("init", labels=list(p.label_set), guidelines=str(guidelines or ""))
+        verb = "Updated" if existed else "Created"
+        click.echo(f"{verb} {db} (labels: {', '.join(p.label_set)}; rule: {p.consensus_rule})")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@with_project
+def status(project: Project, as_json: bool) -> None:
+    """Counts of prompts, responses, labels and verdicts, per language."""
+    data = project.status()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    console = Console(highlight=False)
+    console.print(
+        f"[bold]{project.path}[/]  labels: {', '.join(data['label_set'])}\n"
+        f"prompts {data['prompts']:,} · responses {data['responses']:,} · "
+        f"labels {data['labels']:,} · annotators {data['annotators']} · "
+        f"verdicts {data['verdicts']:,}"
+    )
+    table = Table("language", "prompts", "responses", "labels")
+    for language, counts in data["by_language"].items():
+        table.add_row(
+            language, f"{counts['prompts']:,}", f"{counts['responses']:,}", f"{counts['labels']:,}"
+        )
+    if data["by_language"]:
+        console.print(table)
+
+
+for module in (importing, annotate, judging, reconciling, exporting):
+    module.register(cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr and exit code 1, never a traceback."""
+    try:
+        cli.main(args=argv, prog_name="polyjudge", standalone_mode=False)
+    except click.exceptions.Abort:
+        err_console.print("Aborted.", markup=False)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except PolyjudgeError as exc:
+        err_console.print(f"Error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(1)
+    except (OSError, sqlite3.Error, UnicodeError, ValueError) as exc:
+        if os.environ.get("POLYJUDGE_DEBUG"):
+            raise
+        err_console.print(f"Error: {exc}", markup=False, soft_wrap=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.", markup=False)
+        sys.exit(130)

@@ -1,0 +1,47 @@
+"""Options and helpers shared by every command module."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+DEFAULT_DB = "polyjudge.db"
+
+# Standard error gets the one-line errors; standard out the results.
+err_console = Console(stderr=True, highlight=False)
+
+
+def db_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--db PATH` (default ./polyjudge.db, or $POLYJUDGE_DB) on every command."""
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=DEFAULT_DB,
+        envvar="POLYJUDGE_DB",
+        show_default=True,
+        show_envvar=True,
+        help="The project file.",
+    )(func)
+
+
+def open_project(db: Path):  # -> Project (import kept lazy for start-up time)
+    from polyjudge.store import Project
+
+    return Project.open(db)
+
+
+def with_project(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Open the project named by `--db` and pass it as `project`, closing it afterwards."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, db: Path, **kwargs: Any) -> Any:
+        with open_project(db) as project:
+            return func(*args, project=project, **kwargs)
+
+    return db_option(wrapper)

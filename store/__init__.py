@@ -1,0 +1,86 @@
+"""The project file: schema, migrations, every SQL query, typed records.
+
+    from polyjudge.store import Project
+    with Project.open("polyjudge.db") as project:
+        project.status()
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .annotation import AnnotationMixin
+from .base import ProjectBase, now
+from .content import ContentMixin, content_hash
+from .errors import InputError, PolyjudgeError, ProjectError
+from .exports import ExportsMixin
+from .judging import JudgingMixin
+from .labels import LabelsMixin
+from .reconcile import ReconcileMixin
+from .records import (
+    DEFAULT_LABELS,
+    Adjudication,
+    Annotator,
+    Item,
+    JudgeRun,
+    Label,
+    Prompt,
+    Response,
+    Verdict,
+)
+from .status import StatusMixin
+
+
+class Project(
+    ContentMixin,
+    LabelsMixin,
+    AnnotationMixin,
+    JudgingMixin,
+    ReconcileMixin,
+    ExportsMixin,
+    StatusMixin,
+    ProjectBase,
+):
+    """One open project file; every query the other packages need."""
+
+    @classmethod
+    def open(cls, path: str | Path) -> Project:
+        """Open an existing project, applying pending migrations."""
+        return cls(path)
+
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        labels: list[str] | None = None,
+        guidelines: str | None = None,
+        consensus_rule: str | None = None,
+    ) -> Project:
+        """Create (or open and configure) a project file."""
+        project = cls(path, create=True)
+        if labels:
+            project.set_label_set(labels)
+        if guidelines is not None:
+            project.set_meta("guidelines", guidelines)
+        if consensus_rule is not None:
+            project.set_meta("consensus_rule", consensus_rule)
+        return project
+
+
+__all__ = [
+    "DEFAULT_LABELS",
+    "Adjudication",
+    "Annotator",
+    "InputError",
+    "Item",
+    "JudgeRun",
+    "Label",
+    "PolyjudgeError",
+    "Project",
+    "ProjectError",
+    "Prompt",
+    "Response",
+    "Verdict",
+    "content_hash",
+    "now",
+]

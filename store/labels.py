@@ -1,0 +1,167 @@
+"""Annotators and their labels. `labels` is append-only: an edit or undo appends a row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from .base import ProjectBase, now
+from .errors import PolyjudgeError
+from .records import Annotator, Label
+
+VIEWED = ("original", "back_translation", "both")
+ROLES = ("annotator", "adjudicator")
+
+
+class LabelsMixin(ProjectBase):
+    # -- annotators ----------------------------------------------------------------------------
+
+    def ensure_annotator(
+        self, name: str, role: str = "annotator", languages: Iterable[str] | None = None
+    ) -> Annotator:
+        """Return the annotator called `name`, registering them on first use."""
+        name = name.strip()
+        if not name:
+            raise PolyjudgeError("an annotator needs a name")
+        if role not in ROLES:
+            raise PolyjudgeError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO annotators (name, role, languages, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (name, role, json.dumps(sorted(languages)) if languages else None, now()),
+            )
+        found = self.annotator(name)
+        assert found is not None
+        return found
+
+    def annotator(self, name: str) -> Annotator | None:
+        row = self.conn.execute("SELECT * FROM annotators WHERE name = ?", (name,)).fetchone()
+        return Annotator.from_row(row) if row else None
+
+    def annotator_by_id(self, annotator_id: int) -> Annotator | None:
+        row = self.conn.execute(
+            "SELECT * FROM annotators WHERE id = ?", (annotator_id,)
+        ).fetchone()
+        return Annotator.from_row(row) if row else None
+
+    def annotators(self) -> list[Annotator]:
+        return [Annotator.from_row(r) for r in self.conn.execute("SELECT * FROM annotators ORDER BY id")]
+
+    # -- labels --------------------------------------------------------------------------------
+
+    def check_label(self, label: str | None) -> None:
+        if label is not None and label not in self.label_set:
+            raise PolyjudgeError(
+                f"unknown label {label!r} (this project's labels: {', '.join(self.label_set)})"
+            )
+
+    def add_label(
+        self,
+        response_id: int,
+        annotator_id: int,
+        label: str | None,
+        *,
+        unsure: bool = False,
+        note: str | None = None,
+        viewed: str | None = None,
+        time_ms: int | None = None,
+        guideline_version: str | None = None,
+        source: str = "tui",
+        action: str = "label",
+        uid: str | None = None,
+        created_at: str | None = None,
+    ) -> Label:
+        """Append a label row; it supersedes the annotator's previous label of the response.
+        With a `uid` already present, nothing is written and the existing row is returned."""
+        self.check_label(label)
+        if viewed is not None and viewed not in VIEWED:
+            raise PolyjudgeError(f"unknown view {viewed!r} (expected one of {', '.join(VIEWED)})")
+        with self.transaction():
+            if uid is not None:
+                row = self.conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
+                if row is not None:
+                    return Label.from_row(row)
+            previous = self.current_label(response_id, annotator_id)
+            cur = self.conn.execute(
+                "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
+                " supersedes, viewed, guideline_version, time_ms, source, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uid, response_id, annotator_id, label, int(unsure), note, action,
+                    previous.id if previous else None, viewed, guideline_version, time_ms,
+                    source, created_at or now(),
+                ),
+            )
+            row = self.conn.execute("SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return Label.from_row(row)
+
+    def undo_label(self, response_id: int, annotator_id: int) -> Label | None:
+        """Undo the annotator's latest change to the response by appending a row that restores
+        the state before it (an earlier label, or none). Repeated undos walk further back.
+        Returns the new row, or None when there is nothing left to undo."""
+        with self.transaction():
+            latest = self.current_label(response_id, annotator_id)
+            state = self._state_row(latest)
+            if state is None:
+                return None
+            before = self._label_row(state.supersedes)
+            restored = self._state_row(before)
+            cur = self.conn.execute(
+                "INSERT INTO labels (response_id, annotator_id, label, unsure, note, action,"
+                " supersedes, restores, viewed, guideline_version, time_ms, source, created_at)"
+                " VALUES (?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, NULL, ?, ?)",
+                (
+                    response_id, annotator_id,
+                    restored.label if restored else None,
+                    restored.unsure if restored else 0,
+                    restored.note if restored else None,
+                    latest.id if latest else None,
+                    restored.id if restored else None,
+                    restored.viewed if restored else None,
+                    restored.guideline_version if restored else None,
+                    state.source, now(),
+                ),
+            )
+            row = self.conn.execute("SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return Label.from_row(row)
+
+    def _label_row(self, label_id: int | None) -> Label | None:
+        if label_id is None:
+            return None
+        row = self.conn.execute("SELECT * FROM labels WHERE id = ?", (label_id,)).fetchone()
+        return Label.from_row(row) if row else None
+
+    def _state_row(self, row: Label | None) -> Label | None:
+        """The label row whose state `row` stands for: itself, or for an undo what it restored."""
+        if row is None or row.action != "undo":
+            return row
+        return self._label_row(row.restores)
+
+    def current_label(self, response_id: int, annotator_id: int) -> Label | None:
+        """The annotator's latest row for the response (its `label` may be None: undone)."""
+        row = self.conn.execute(
+            "SELECT * FROM labels WHERE response_id = ? AND annotator_id = ? "
+            "ORDER BY id DESC LIMIT 1",
+            (response_id, annotator_id),
+        ).fetchone()
+        return Label.from_row(row) if row else None
+
+    def label_history(self, response_id: int, annotator_id: int | None = None) -> list[Label]:
+        sql = "SELECT * FROM labels WHERE response_id = ?"
+        params: list[Any] = [response_id]
+        if annotator_id is not None:
+            sql += " AND annotator_id = ?"
+            params.append(annotator_id)
+        return [Label.from_row(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
+
+    def current_labels_for(self, response_id: int) -> list[Label]:
+        """Every annotator's current label of one response (undone ones left out)."""
+        rows = self.conn.execute(
+            "SELECT l.* FROM labels l WHERE l.response_id = ? AND l.id = ("
+            " SELECT max(id) FROM labels WHERE response_id = l.response_id"
+            " AND annotator_id = l.annotator_id) AND l.label IS NOT NULL ORDER BY l.annotator_id",
+            (response_id,),
+        )
+        return [Label.from_row(r) for r in rows]
