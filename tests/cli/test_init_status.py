@@ -1,0 +1,59 @@
+"""`polyjudge init` and `status` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_cli, run_polyjudge
+
+
+def test_init_then_status_json(db_path: Path) -> None:
+    result = run_cli("init", "--db", str(db_path), "--labels", "safe,unsafe,invalid,unclear")
+    assert result.code == 0, result.err
+    status = run_cli("status", "--json", "--db", str(db_path))
+    assert status.code == 0
+    data = json.loads(status.out)
+    for key in ("prompts", "responses", "labels", "annotators", "verdicts", "languages",
+                "by_language"):
+        assert key in data
+    assert data["label_set"] == ["safe", "unsafe", "invalid", "unclear"]
+    assert data["languages"] == [] and data["responses"] == 0
+
+
+def test_db_from_environment(tmp_path: Path) -> None:
+    path = tmp_path / "env.db"
+    assert run_cli("init", env={"POLYJUDGE_DB": str(path)}).code == 0
+    assert path.exists()
+
+
+def test_status_without_project_is_one_line_exit_1(tmp_path: Path) -> None:
+    result = run_polyjudge("status", "--db", str(tmp_path / "none.db"))
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "none.db" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_bad_label_set_is_refused(db_path: Path) -> None:
+    result = run_cli("init", "--db", str(db_path), "--labels", "safe,safe")
+    assert result.code == 1 and "distinct" in result.err
+    assert not db_path.exists()
+
+
+def test_label_set_cannot_change_once_labelled(db_path: Path) -> None:
+    from polyjudge.store import Project
+
+    assert run_cli("init", "--db", str(db_path)).code == 0
+    with Project.open(db_path) as p:
+        p.insert_responses([{"uid": "a", "language": "ar", "text": "مرحبا"}])
+        p.add_label(1, p.ensure_annotator("x").id, "safe")
+    result = run_cli("init", "--db", str(db_path), "--labels", "yes,no")
+    assert result.code == 1 and "cannot change" in result.err
+    with Project.open(db_path) as p:
+        assert p.label_set == ("safe", "unsafe", "invalid")
+
+
+def test_usage_error_exits_2() -> None:
+    result = run_polyjudge("no-such-command")
+    assert result.returncode == 2
