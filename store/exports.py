@@ -1,9 +1,327 @@
-"""Queries for exports/: gold rows, packets and merges (owned by the exports work)."""
+"""Queries for exports/: gold rows (streamed), annotator packets, and merging packets back.
+
+Gold rows come out in chunks of responses (keyset-paged by id), each with its prompt, its
+current human labels, its judge verdicts and its current adjudication, so that a million
+responses never sit in memory at once.
+
+A packet is a small project file holding the items one annotator would be offered — prompts and
+responses only: no other annotator's labels, no verdicts, no adjudications. Its meta records the
+parent's `project_id` (`packet_of`, also `parent_project_id`) and `packet_annotator`. Merging
+appends the packet's label rows to the parent with a deterministic `uid` (a hash of the packet's
+project id and the packet's label id), so a second merge adds nothing.
+"""
 
 from __future__ import annotations
 
-from .base import ProjectBase
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from .base import ProjectBase, now
+from .content import PROMPT_COLUMNS, RESPONSE_COLUMNS
+from .errors import PolyjudgeError
+from .records import Adjudication, Label, Prompt, Response, Verdict
+
+LABEL_COPY_COLUMNS = (
+    "label", "unsure", "note", "action", "viewed", "guideline_version", "time_ms", "source",
+    "created_at",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GoldLabel:
+    annotator: str
+    role: str
+    label: Label
+
+
+@dataclass(frozen=True, slots=True)
+class GoldVerdict:
+    run: str
+    model: str
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class GoldSource:
+    """Everything stored about one response that a gold row reports."""
+
+    response: Response
+    prompt: Prompt | None
+    labels: tuple[GoldLabel, ...] = ()
+    verdicts: tuple[GoldVerdict, ...] = ()
+    adjudication: Adjudication | None = None
+    adjudicator: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MergeResult:
+    added: int
+    already_merged: int
+    annotators: tuple[str, ...] = field(default_factory=tuple)
+    packet_id: str = ""
+
+
+def merge_uid(packet_project_id: str, packet_label_id: int) -> str:
+    """The parent-side uid of a packet label row: stable, so merging twice adds nothing."""
+    digest = hashlib.sha256(f"{packet_project_id}:{packet_label_id}".encode()).hexdigest()
+    return f"packet:{digest[:32]}"
+
+
+def _where_language(languages: Iterable[str] | None, alias: str = "r") -> tuple[str, list[Any]]:
+    langs = sorted(set(languages or ()))
+    if not langs:
+        return "", []
+    return f" AND {alias}.language IN ({', '.join('?' * len(langs))})", langs
 
 
 class ExportsMixin(ProjectBase):
-    pass
+    # -- gold rows -----------------------------------------------------------------------------
+
+    def iter_gold_sources(
+        self, languages: Iterable[str] | None = None, chunk: int = 2000
+    ) -> Iterator[list[GoldSource]]:
+        """Every response (optionally only some languages) in id order, `chunk` at a time."""
+        lang_sql, lang_params = _where_language(languages)
+        last = 0
+        while True:
+            rows = self.conn.execute(
+                "SELECT * FROM responses r WHERE r.id > ?" + lang_sql + " ORDER BY r.id LIMIT ?",
+                [last, *lang_params, chunk],
+            ).fetchall()
+            if not rows:
+                return
+            responses = [Response.from_row(r) for r in rows]
+            last = responses[-1].id
+            yield self._gold_chunk(responses)
+
+    def _gold_chunk(self, responses: list[Response]) -> list[GoldSource]:
+        lo, hi = responses[0].id, responses[-1].id
+        prompt_ids = sorted({r.prompt_id for r in responses if r.prompt_id is not None})
+        prompts: dict[int, Prompt] = {}
+        for start in range(0, len(prompt_ids), 500):
+            part = prompt_ids[start : start + 500]
+            for row in self.conn.execute(
+                f"SELECT * FROM prompts WHERE id IN ({', '.join('?' * len(part))})", part
+            ):
+                prompts[row["id"]] = Prompt.from_row(row)
+        labels: dict[int, list[GoldLabel]] = {}
+        for row in self.conn.execute(
+            "SELECT l.*, a.name AS annotator_name, a.role AS annotator_role FROM labels l"
+            " JOIN annotators a ON a.id = l.annotator_id"
+            " WHERE l.response_id BETWEEN ? AND ? AND l.label IS NOT NULL AND l.id = ("
+            "  SELECT max(id) FROM labels WHERE response_id = l.response_id"
+            "  AND annotator_id = l.annotator_id)"
+            " ORDER BY l.response_id, a.name",
+            (lo, hi),
+        ):
+            labels.setdefault(row["response_id"], []).append(
+                GoldLabel(row["annotator_name"], row["annotator_role"], Label.from_row(row))
+            )
+        verdicts: dict[int, list[GoldVerdict]] = {}
+        for row in self.conn.execute(
+            "SELECT v.*, j.name AS run_name, j.model AS run_model FROM verdicts v"
+            " JOIN judge_runs j ON j.id = v.run_id"
+            " WHERE v.response_id BETWEEN ? AND ? ORDER BY v.response_id, v.run_id",
+            (lo, hi),
+        ):
+            verdicts.setdefault(row["response_id"], []).append(
+                GoldVerdict(row["run_name"], row["run_model"], Verdict.from_row(row))
+            )
+        adjudications: dict[int, tuple[Adjudication, str]] = {}
+        for row in self.conn.execute(
+            "SELECT d.*, a.name AS adjudicator_name FROM adjudications d"
+            " JOIN annotators a ON a.id = d.adjudicator_id"
+            " WHERE d.response_id BETWEEN ? AND ? AND d.id = ("
+            "  SELECT max(id) FROM adjudications WHERE response_id = d.response_id)",
+            (lo, hi),
+        ):
+            adjudications[row["response_id"]] = (
+                Adjudication.from_row(row), row["adjudicator_name"]
+            )
+        out = []
+        for response in responses:
+            adjudication, adjudicator = adjudications.get(response.id, (None, None))
+            out.append(
+                GoldSource(
+                    response=response,
+                    prompt=prompts.get(response.prompt_id) if response.prompt_id else None,
+                    labels=tuple(labels.get(response.id, ())),
+                    verdicts=tuple(verdicts.get(response.id, ())),
+                    adjudication=adjudication,
+                    adjudicator=adjudicator,
+                )
+            )
+        return out
+
+    def unsafe_content_hashes(self, response_ids: Iterable[int]) -> set[str]:
+        """Content hashes of the given responses (used to keep them out of training targets)."""
+        ids = list(response_ids)
+        hashes: set[str] = set()
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            for row in self.conn.execute(
+                f"SELECT content_hash FROM responses WHERE id IN ({', '.join('?' * len(part))})",
+                part,
+            ):
+                hashes.add(row[0])
+        return hashes
+
+    def set_safe_reply(
+        self, response_id: int, adjudicator_id: int, safe_reply: str
+    ) -> Adjudication:
+        """Record a safe reply for a response by appending an adjudication row that keeps the
+        current final label and rationale (adjudications are append-only)."""
+        text = safe_reply.strip()
+        if not text:
+            raise PolyjudgeError("a safe reply cannot be empty")
+        with self.transaction():
+            current = self.conn.execute(
+                "SELECT * FROM adjudications WHERE response_id = ? ORDER BY id DESC LIMIT 1",
+                (response_id,),
+            ).fetchone()
+            cur = self.conn.execute(
+                "INSERT INTO adjudications (response_id, adjudicator_id, label, rationale,"
+                " safe_reply, supersedes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    response_id, adjudicator_id,
+                    current["label"] if current else None,
+                    current["rationale"] if current else None,
+                    text, current["id"] if current else None, now(),
+                ),
+            )
+            row = self.conn.execute(
+                "SELECT * FROM adjudications WHERE id = ?", (cur.lastrowid,)
+            ).fetchone()
+        return Adjudication.from_row(row)
+
+    # -- packets -------------------------------------------------------------------------------
+
+    def annotator_row_id(self, name: str) -> int | None:
+        row = self.conn.execute("SELECT id FROM annotators WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def copy_items_into(self, packet: ProjectBase, response_ids: list[int]) -> int:
+        """Copy the responses (and their prompts) into another, freshly created project file:
+        text and metadata only. Returns how many responses were copied."""
+        prompt_map: dict[int, int] = {}
+        copied = 0
+        with packet.transaction():
+            for start in range(0, len(response_ids), 500):
+                part = response_ids[start : start + 500]
+                marks = ", ".join("?" * len(part))
+                rows = self.conn.execute(
+                    f"SELECT * FROM responses WHERE id IN ({marks}) ORDER BY id", part
+                ).fetchall()
+                need = sorted({r["prompt_id"] for r in rows if r["prompt_id"] is not None}
+                              - prompt_map.keys())
+                for prow in self.conn.execute(
+                    f"SELECT * FROM prompts WHERE id IN ({', '.join('?' * len(need))})", need
+                ) if need else ():
+                    cur = packet.conn.execute(
+                        f"INSERT INTO prompts ({', '.join(PROMPT_COLUMNS)}, created_at)"
+                        f" VALUES ({', '.join('?' * (len(PROMPT_COLUMNS) + 1))})",
+                        [prow[c] for c in PROMPT_COLUMNS] + [prow["created_at"]],
+                    )
+                    prompt_map[prow["id"]] = int(cur.lastrowid or 0)
+                for row in rows:
+                    values = [row[c] for c in RESPONSE_COLUMNS]
+                    if row["prompt_id"] is not None:
+                        values[RESPONSE_COLUMNS.index("prompt_id")] = prompt_map[row["prompt_id"]]
+                    packet.conn.execute(
+                        f"INSERT INTO responses ({', '.join(RESPONSE_COLUMNS)}, created_at)"
+                        f" VALUES ({', '.join('?' * (len(RESPONSE_COLUMNS) + 1))})",
+                        values + [row["created_at"]],
+                    )
+                    copied += 1
+        return copied
+
+    def packet_label_rows(self) -> Iterator[dict[str, Any]]:
+        """Every label row of this (packet) file, oldest first, with annotator and response uid."""
+        for row in self.conn.execute(
+            "SELECT l.*, a.name AS annotator_name, a.role AS annotator_role,"
+            " a.languages AS annotator_languages, r.uid AS response_uid FROM labels l"
+            " JOIN annotators a ON a.id = l.annotator_id"
+            " JOIN responses r ON r.id = l.response_id ORDER BY l.id"
+        ):
+            yield dict(row)
+
+    def merge_label_rows(
+        self, packet_id: str, rows: Iterable[dict[str, Any]], source_path: str
+    ) -> MergeResult:
+        """Append label rows read from a packet (see `packet_label_rows`) in one transaction.
+        Rows already merged (same uid) are skipped; `supersedes` and `restores` are mapped."""
+        added = skipped = 0
+        names: set[str] = set()
+        id_map: dict[int, int] = {}
+        with self.transaction():
+            for row in rows:
+                uid = merge_uid(packet_id, row["id"])
+                existing = self.conn.execute(
+                    "SELECT id FROM labels WHERE uid = ?", (uid,)
+                ).fetchone()
+                if existing is not None:
+                    id_map[row["id"]] = existing[0]
+                    skipped += 1
+                    continue
+                response = self.conn.execute(
+                    "SELECT id FROM responses WHERE uid = ?", (row["response_uid"],)
+                ).fetchone()
+                if response is None:
+                    raise PolyjudgeError(
+                        f"{source_path}: response {row['response_uid']!r} is not in this project"
+                    )
+                annotator_id = self._merge_annotator(row)
+                names.add(row["annotator_name"])
+                previous = self.conn.execute(
+                    "SELECT id FROM labels WHERE response_id = ? AND annotator_id = ?"
+                    " ORDER BY id DESC LIMIT 1",
+                    (response[0], annotator_id),
+                ).fetchone()
+                supersedes = id_map.get(row["supersedes"]) if row["supersedes"] else None
+                if supersedes is None and previous is not None:
+                    supersedes = previous[0]
+                restores = id_map.get(row["restores"]) if row["restores"] else None
+                cur = self.conn.execute(
+                    f"INSERT INTO labels (uid, response_id, annotator_id, supersedes, restores,"
+                    f" {', '.join(LABEL_COPY_COLUMNS)})"
+                    f" VALUES ({', '.join('?' * (5 + len(LABEL_COPY_COLUMNS)))})",
+                    [uid, response[0], annotator_id, supersedes, restores]
+                    + [row[c] for c in LABEL_COPY_COLUMNS],
+                )
+                id_map[row["id"]] = int(cur.lastrowid or 0)
+                added += 1
+        return MergeResult(added, skipped, tuple(sorted(names)), packet_id)
+
+    def _merge_annotator(self, row: dict[str, Any]) -> int:
+        found = self.annotator_row_id(row["annotator_name"])
+        if found is not None:
+            return found
+        cur = self.conn.execute(
+            "INSERT INTO annotators (name, role, languages, created_at) VALUES (?, ?, ?, ?)",
+            (row["annotator_name"], row["annotator_role"], row["annotator_languages"], now()),
+        )
+        return int(cur.lastrowid or 0)
+
+    def label_counts_by_annotator(self) -> dict[str, int]:
+        """Label rows per annotator name (all rows, including edits and undos)."""
+        return {
+            row[0]: row[1]
+            for row in self.conn.execute(
+                "SELECT a.name, count(*) FROM labels l JOIN annotators a ON a.id = l.annotator_id"
+                " GROUP BY a.name ORDER BY a.name"
+            )
+        }
+
+
+def packet_meta(parent_id: str, annotator: str, languages: list[str]) -> dict[str, str]:
+    return {
+        "packet_of": parent_id,
+        "parent_project_id": parent_id,
+        "packet_annotator": annotator,
+        "packet_languages": json.dumps(languages),
+        "packet_created_at": now(),
+    }
+

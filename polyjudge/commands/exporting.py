@@ -1,9 +1,172 @@
-"""Commands of this area. Filled in by the work that owns it."""
+"""`polyjudge export gold|finetune|packet`, `polyjudge merge`, `polyjudge serve`."""
 
 from __future__ import annotations
 
+import shlex
+import sys
+from pathlib import Path
+
 import click
+
+from polyjudge.options import db_option, with_project
+from polyjudge.store import PolyjudgeError, Project
+
+FORMAT_CHOICES = ("jsonl", "csv", "parquet", "label-studio")
+
+
+def _languages(values: tuple[str, ...]) -> list[str]:
+    """`--language bn --language th` and `--language bn,th` alike."""
+    return [x.strip() for value in values for x in value.split(",") if x.strip()]
+
+
+language_option = click.option(
+    "--language", "languages", multiple=True, metavar="L",
+    help="Only these languages (repeat, or comma-separate).",
+)
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export gold labels, Self-Defense fine-tuning data, or an offline annotator packet."""
+
+
+@export_group.command("gold")
+@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="jsonl",
+              show_default=True, help="File format (parquet needs `polyjudge[parquet]`).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write; a README.md dataset card is written beside it.")
+@language_option
+@click.option("--final-only", is_flag=True, help="Only responses that have a final label.")
+@click.option("--force", is_flag=True, help="Replace existing files.")
+@with_project
+def export_gold(project: Project, fmt: str, out: Path, languages: tuple[str, ...],
+                final_only: bool, force: bool) -> None:
+    """One row per response: prompt, response, back-translation, final label and how it was
+    reached, human labels, judge verdicts, adjudication, provenance. CSV cells hold nested
+    lists as JSON text. A Hugging Face dataset card (README.md) is written beside the file;
+    label-studio also writes label_config.xml."""
+    from polyjudge.exports.export_gold import export_gold as run
+
+    summary = run(project, fmt=fmt, out=out, languages=_languages(languages),
+                  final_only=final_only, force=force)
+    extras = ", ".join(str(p.name) for p in summary.extra_files)
+    click.echo(f"Wrote {summary.rows:,} rows to {out} (with {extras})")
+
+
+@export_group.command("finetune")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The chat-format JSONL file to write.")
+@language_option
+@click.option("--generate", is_flag=True,
+              help="Generate a safe reply (in the prompt's language) where none was written.")
+@click.option("--model", default=None, metavar="M", help="Model for --generate.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="OpenAI-compatible endpoint for --generate (default: OpenAI).")
+@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="NAME",
+              help="Environment variable holding the API key for --generate.")
+@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
+              help="Requests in flight for --generate.")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@with_project
+def export_finetune(project: Project, out: Path, languages: tuple[str, ...], generate: bool,
+                    model: str | None, base_url: str | None, api_key_env: str,
+                    concurrency: int, force: bool) -> None:
+    """Self-Defense style safety fine-tuning data: each prompt whose response was finally
+    judged unsafe, paired with a safe reply the adjudicator wrote (or, with --generate, one
+    generated in the prompt's language and marked "generated"). An unsafe response is never
+    written as an assistant turn."""
+    from polyjudge.exports.finetune import GenerateOptions
+    from polyjudge.exports.finetune import export_finetune as run
+
+    if generate and not model:
+        raise click.UsageError("--generate needs --model")
+    options = (GenerateOptions(model=model or "", base_url=base_url, api_key_env=api_key_env,
+                               concurrency=concurrency) if generate else None)
+    result = run(project, out, languages=_languages(languages), generate=options, force=force)
+    click.echo(
+        f"Wrote {result.written:,} examples to {out} ({result.adjudicator:,} written by an "
+        f"adjudicator, {result.generated:,} generated); {result.missing:,} unsafe prompts "
+        "without a safe reply"
+        + ("" if generate or not result.missing else " (use --generate --model M)")
+    )
+
+
+@export_group.command("packet")
+@click.option("--annotator", required=True, metavar="NAME", help="Whose packet it is.")
+@language_option
+@click.option("--limit", type=click.IntRange(1, None), default=None, metavar="N",
+              help="At most N items.")
+@click.option("--overlap", type=click.IntRange(1, None), default=None, metavar="K",
+              help="Only items fewer than K other annotators have labelled.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The packet file to write (a small project file).")
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@with_project
+def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
+                  limit: int | None, overlap: int | None, out: Path, force: bool) -> None:
+    """A small project file with the items ANNOTATOR would be offered (blind: no other labels,
+    no verdicts). They run `polyjudge annotate --db FILE --annotator NAME` anywhere; bring
+    the labels back with `polyjudge merge FILE`."""
+    from polyjudge.exports.packet import create_packet
+
+    n = create_packet(project, annotator, out, languages=_languages(languages) or None,
+                      limit=limit, overlap=overlap, force=force)
+    click.echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
+    click.echo(f"  annotate: polyjudge annotate --db {shlex.quote(str(out))} "
+               f"--annotator {shlex.quote(annotator)}")
+    click.echo(f"  merge:    polyjudge merge {shlex.quote(str(out))}")
+
+
+@click.command("merge")
+@click.argument("packet", type=click.Path(dir_okay=False, path_type=Path))
+@with_project
+def merge(project: Project, packet: Path) -> None:
+    """Bring a packet's labels back into the project (merging twice adds nothing)."""
+    from polyjudge.exports.packet import merge_packet
+
+    result = merge_packet(project, packet)
+    who = ", ".join(result.annotators) or "nobody"
+    click.echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
+               f"{result.already_merged:,} were already merged")
+
+
+def serve_command(db: Path, annotator: str | None, languages: list[str]) -> str:
+    """The shell command each browser session runs: the annotate screen on this project."""
+    parts = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(db.resolve())]
+    if annotator:
+        parts += ["--annotator", annotator]
+    for language in languages:
+        parts += ["--language", language]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+@click.command("serve")
+@click.option("--annotator", default=None, metavar="NAME",
+              help="Who labels in this server's sessions (one server per annotator).")
+@language_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (keep 127.0.0.1 unless behind a proxy you trust).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--public-url", default=None, metavar="URL",
+              help="The URL browsers use, when it differs from http://HOST:PORT.")
+@db_option
+def serve(db: Path, annotator: str | None, languages: tuple[str, ...], host: str, port: int,
+          public_url: str | None) -> None:
+    """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`). Each
+    browser tab runs its own session on the same project file."""
+    try:
+        from textual_serve.server import Server
+    except ImportError:
+        raise PolyjudgeError("serve needs textual-serve: pip install 'polyjudge[serve]'") from None
+    Project.open(db).close()  # a clear error now rather than in every browser tab
+    command = serve_command(db, annotator, _languages(languages))
+    title = f"polyjudge — {annotator}" if annotator else "polyjudge"
+    click.echo(f"Serving the annotate screen for {db} on http://{host}:{port}", err=True)
+    Server(command, host=host, port=port, title=title, public_url=public_url).serve()
 
 
 def register(cli: click.Group) -> None:
     """Attach this module's commands to the `polyjudge` group."""
+    cli.add_command(export_group)
+    cli.add_command(merge)
+    cli.add_command(serve)

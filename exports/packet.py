@@ -1,0 +1,135 @@
+"""Offline packets: a small project file for one annotator, and merging its labels back.
+
+    create_packet(project, "amina", Path("amina.db"), languages=["bn"], limit=200)
+    # ... the annotator runs `polyjudge annotate --db amina.db --annotator amina` anywhere ...
+    merge_packet(project, Path("amina.db"))
+
+A packet is blind: it holds prompts and responses only (no other annotator's labels, no judge
+verdicts, no adjudications). Labels are append-only and carry their annotator, so merging cannot
+conflict; each merged row gets a uid derived from the packet's project id and the row's id, so
+merging the same packet twice adds nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from polyjudge.store import PolyjudgeError, Project
+from polyjudge.store.annotation import QueueFilter
+from polyjudge.store.exports import MergeResult, packet_meta
+
+PAGE = 1000
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def offered_ids(
+    project: Project,
+    annotator: str,
+    languages: list[str] | None,
+    limit: int | None,
+    overlap: int | None = None,
+) -> list[int]:
+    """The items the annotate screen would offer `annotator` (not yet labelled by them; with
+    `overlap`, only items fewer than that many others have labelled), in id order."""
+    found = project.annotator(annotator)
+    annotator_id = found.id if found else -1  # nobody has id -1: every item is open
+    flt = QueueFilter(languages=tuple(languages or ()))
+    ids: list[int] = []
+    after = 0
+    while limit is None or len(ids) < limit:
+        page_size = PAGE if limit is None else min(PAGE, limit - len(ids))
+        page = project.open_ids(annotator_id, flt, overlap=overlap, after=after, limit=page_size)
+        if not page:
+            break
+        ids += page
+        after = page[-1]
+    return ids
+
+
+def create_packet(
+    project: Project,
+    annotator: str,
+    out: Path,
+    *,
+    languages: list[str] | None = None,
+    limit: int | None = None,
+    overlap: int | None = None,
+    force: bool = False,
+) -> int:
+    """Write the packet file; returns how many items it holds. Refuses to overwrite `out`
+    unless `force`, and never writes over the project's own file."""
+    annotator = annotator.strip()
+    if not annotator:
+        raise PolyjudgeError("--annotator: an annotator needs a name")
+    if limit is not None and limit < 1:
+        raise PolyjudgeError(f"--limit: expected a positive number, got {limit}")
+    if out.exists() and out.resolve() == project.path.resolve():
+        raise PolyjudgeError(f"{out}: that is the project file itself")
+    if out.exists() and not force:
+        raise PolyjudgeError(f"{out}: already exists (use --force to replace it)")
+    ids = offered_ids(project, annotator, languages, limit, overlap)
+    if not ids:
+        where = f" in {', '.join(languages)}" if languages else ""
+        raise PolyjudgeError(f"no items left for {annotator}{where}: nothing to put in a packet")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial")
+    for stale in [tmp, *_sidecars(tmp)]:
+        stale.unlink(missing_ok=True)
+    try:
+        with Project.create(
+            tmp,
+            labels=list(project.label_set),
+            guidelines=project.meta("guidelines"),
+            consensus_rule=project.consensus_rule,
+        ) as packet:
+            for key, value in packet_meta(project.project_id, annotator, languages or []).items():
+                packet.set_meta(key, value)
+            parent_annotator = project.annotator(annotator)
+            languages_of = (
+                json.loads(parent_annotator.languages)
+                if parent_annotator and parent_annotator.languages
+                else None
+            )
+            packet.ensure_annotator(
+                annotator,
+                role=parent_annotator.role if parent_annotator else "annotator",
+                languages=languages_of,
+            )
+            copied = project.copy_items_into(packet, ids)
+            packet.log_event("packet_created", packet_of=project.project_id, items=copied,
+                             annotator=annotator)
+        for stale in [out, *_sidecars(out)]:
+            stale.unlink(missing_ok=True)
+        os.replace(tmp, out)
+    finally:
+        for stale in [tmp, *_sidecars(tmp)]:
+            stale.unlink(missing_ok=True)
+    project.log_event("packet", out=str(out), annotator=annotator, items=copied,
+                      languages=languages or [], limit=limit)
+    return copied
+
+
+def merge_packet(project: Project, path: Path) -> MergeResult:
+    """Append the packet's labels to the project. Refuses a packet of another project."""
+    if not path.exists():
+        raise PolyjudgeError(f"{path}: no such packet file")
+    if path.resolve() == project.path.resolve():
+        raise PolyjudgeError(f"{path}: that is the project file itself, not a packet")
+    with Project.open(path) as packet:
+        parent = packet.meta("packet_of")
+        if parent is None:
+            raise PolyjudgeError(f"{path}: not a packet (it records no parent project)")
+        if parent != project.project_id:
+            raise PolyjudgeError(
+                f"{path}: a packet of another project ({parent}), not of {project.path} "
+                f"({project.project_id}); nothing merged"
+            )
+        result = project.merge_label_rows(packet.project_id, packet.packet_label_rows(), str(path))
+    project.log_event("merge", packet=str(path), packet_id=result.packet_id, added=result.added,
+                      already_merged=result.already_merged, annotators=list(result.annotators))
+    return result

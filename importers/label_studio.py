@@ -1,0 +1,250 @@
+"""Human labels from a Label Studio JSON export (the "JSON" export of a project).
+
+Each task's `annotations` become label rows; cancelled (skipped) annotations and predictions are
+never read. The mapping:
+
+- **item**: `data.uid` (what `polyjudge export gold --format label-studio` writes), else
+  `data.item`, `data.response_id`, `data.id`; `item_field` names another `data` key.
+- **label**: the `choices` result whose `from_name` is `label_from` (default `label`; when the
+  config has a single `Choices` control, its name does not matter). Matched to the project's
+  labels case-insensitively; several choices in one result is an error.
+- **note**: a `textarea` result's text (lines joined with a newline).
+- **annotator**: `completed_by` — a number is looked up in the task's `meta.annotators`
+  (written by our export) and is otherwise `label-studio-user-N`; a user object gives its
+  `email`, else first and last name; a string is used as it is.
+- **time_ms**: `lead_time` (seconds) × 1000; **created_at**: the annotation's `created_at`.
+- **uid**: `label-studio:<task id>:<annotation id>`, so importing the same export twice adds
+  nothing.
+
+The "JSON-MIN" export (flat objects, one per annotation, the control's name as a key) is read
+too: `annotator`, `lead_time`, `created_at` and `annotation_id` keys are used when present.
+
+A task's text fields (`response`/`text`, `language`, `model`, `prompt`) are passed on, so items
+missing from the project can be created from the file when the importer allows it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from polyjudge.store import InputError
+
+from .reading import RowError, check_file
+
+ITEM_KEYS = ("uid", "item", "response_id", "id")
+TEXT_KEYS = ("response", "text")
+Row = tuple[int, dict[str, Any] | RowError]
+
+
+def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
+    """The elements of a top-level JSON array, each with the line it starts on."""
+    check_file(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(str(path), None, f"not UTF-8 text ({exc.reason})") from None
+    decoder = json.JSONDecoder()
+    pos, line = 0, 1
+
+    def skip(p: int) -> int:
+        while p < len(text) and text[p] in " \t\r\n":
+            p += 1
+        return p
+
+    def advance(to: int) -> None:
+        nonlocal pos, line
+        line += text.count("\n", pos, to)
+        pos = to
+
+    advance(skip(0))
+    if not text.startswith("[", pos):
+        raise InputError(
+            str(path), line, "expected a JSON list of tasks (a Label Studio JSON export)"
+        )
+    advance(skip(pos + 1))
+    if text.startswith("]", pos):
+        return
+    while True:
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            advance(exc.pos)
+            raise InputError(str(path), line, f"bad JSON: {exc.msg}") from None
+        yield line, value
+        advance(skip(end))
+        if text.startswith(",", pos):
+            advance(skip(pos + 1))
+            continue
+        if text.startswith("]", pos):
+            return
+        raise InputError(str(path), line, "bad JSON: expected ',' or ']' after a task")
+
+
+def match_label(value: Any, labels: tuple[str, ...]) -> str | None:
+    if not isinstance(value, str):
+        return None
+    folded = {label.casefold(): label for label in labels}
+    return folded.get(value.strip().casefold())
+
+
+def annotator_name(completed_by: Any, names: dict[str, str]) -> str:
+    if isinstance(completed_by, bool) or completed_by is None:
+        return "label-studio"
+    if isinstance(completed_by, int):
+        return names.get(str(completed_by)) or f"label-studio-user-{completed_by}"
+    if isinstance(completed_by, dict):
+        email = completed_by.get("email")
+        if email:
+            return str(email)
+        full = " ".join(
+            str(completed_by[k]) for k in ("first_name", "last_name") if completed_by.get(k)
+        )
+        if full:
+            return full
+        return annotator_name(completed_by.get("id"), names)
+    return str(completed_by).strip() or "label-studio"
+
+
+class LabelStudioSource:
+    """Label rows (`item`, `annotator`, `label`, `note`, `time_ms`, `created_at`, `uid`, plus
+    the task's text fields) from a Label Studio JSON or JSON-MIN export."""
+
+    kind = "label-studio"
+
+    def __init__(
+        self,
+        path: Path,
+        labels: tuple[str, ...],
+        *,
+        item_field: str | None = None,
+        label_from: str = "label",
+    ) -> None:
+        self.path = path
+        self.labels = labels
+        self.item_field = item_field
+        self.label_from = label_from
+        self.skipped = 0  # cancelled annotations and annotations without a choice
+        self.size = path.stat().st_size if path.exists() else 0
+        self.bytes_read = 0
+        self.columns = ("item", "annotator", "label", "note", "time_ms", "created_at", "uid")
+        self.blank = 0
+
+    def rows(self) -> Iterator[Row]:
+        for line, task in iter_json_array(self.path):
+            if not isinstance(task, dict):
+                yield line, RowError(line, "expected a task object in the list")
+                continue
+            if "annotations" in task or "data" in task:
+                yield from self._task_rows(line, task)
+            else:
+                yield self._min_row(line, task)
+        self.bytes_read = self.size
+
+    def _item(self, data: dict[str, Any], line: int) -> str | RowError:
+        keys = (self.item_field,) if self.item_field else ITEM_KEYS
+        for key in keys:
+            value = data.get(key)
+            if value not in (None, ""):
+                return str(value)
+        wanted = self.item_field or " / ".join(ITEM_KEYS)
+        return RowError(line, f"task has no item id (data.{wanted})")
+
+    def _task_rows(self, line: int, task: dict[str, Any]) -> Iterator[Row]:
+        data = task.get("data") or {}
+        if not isinstance(data, dict):
+            yield line, RowError(line, "task `data` is not an object")
+            return
+        item = self._item(data, line)
+        if isinstance(item, RowError):
+            yield line, item
+            return
+        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
+        names = meta.get("annotators") if isinstance(meta.get("annotators"), dict) else {}
+        extra = _text_fields(data)
+        for k, annotation in enumerate(task.get("annotations") or [], 1):
+            if not isinstance(annotation, dict):
+                yield line, RowError(line, f"annotation {k} is not an object")
+                continue
+            if annotation.get("was_cancelled"):
+                self.skipped += 1
+                continue
+            parsed = self._result(annotation.get("result") or [], line)
+            if isinstance(parsed, RowError):
+                yield line, parsed
+                continue
+            label, note = parsed
+            if label is None:
+                self.skipped += 1
+                continue
+            lead = annotation.get("lead_time")
+            yield line, {
+                "item": item,
+                "annotator": annotator_name(annotation.get("completed_by"), names),
+                "label": label,
+                "note": note,
+                "time_ms": round(lead * 1000) if isinstance(lead, int | float) else None,
+                "created_at": annotation.get("created_at"),
+                "uid": f"label-studio:{task.get('id', line)}:{annotation.get('id', k)}",
+                **extra,
+            }
+
+    def _result(self, results: list[Any], line: int) -> tuple[str | None, str | None] | RowError:
+        choices = [r for r in results if isinstance(r, dict) and r.get("type") == "choices"]
+        named = [r for r in choices if r.get("from_name") == self.label_from]
+        if not named and len({r.get("from_name") for r in choices}) == 1:
+            named = choices
+        label = None
+        for result in named:
+            values = (result.get("value") or {}).get("choices") or []
+            if len(values) != 1:
+                return RowError(line, f"expected one choice in {result.get('from_name')!r}, "
+                                      f"found {len(values)}")
+            label = match_label(values[0], self.labels)
+            if label is None:
+                return RowError(line, f"unknown label {values[0]!r} "
+                                      f"(this project's labels: {', '.join(self.labels)})")
+        notes = [
+            "\n".join(str(t) for t in (r.get("value") or {}).get("text") or [])
+            for r in results
+            if isinstance(r, dict) and r.get("type") == "textarea"
+        ]
+        note = "\n".join(n for n in notes if n) or None
+        return label, note
+
+    def _min_row(self, line: int, task: dict[str, Any]) -> Row:
+        item = self._item(task, line)
+        if isinstance(item, RowError):
+            return line, item
+        value = task.get(self.label_from)
+        if isinstance(value, dict):  # JSON-MIN with several choices: {"choices": [...]}
+            value = (value.get("choices") or [None])[0]
+        label = match_label(value, self.labels)
+        if label is None:
+            return line, RowError(line, f"unknown or missing label {value!r} in "
+                                        f"{self.label_from!r}")
+        lead = task.get("lead_time")
+        return line, {
+            "item": item,
+            "annotator": annotator_name(task.get("annotator"), {}),
+            "label": label,
+            "note": task.get("note") or None,
+            "time_ms": round(lead * 1000) if isinstance(lead, int | float) else None,
+            "created_at": task.get("created_at"),
+            "uid": f"label-studio:{task.get('id', line)}:{task.get('annotation_id', line)}",
+            **_text_fields(task),
+        }
+
+
+def _text_fields(data: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in TEXT_KEYS:
+        if isinstance(data.get(key), str) and data[key]:
+            out["text"] = data[key]
+            break
+    for key in ("language", "model", "prompt", "back_translation"):
+        if isinstance(data.get(key), str) and data[key]:
+            out[key] = data[key]
+    return out

@@ -1,0 +1,172 @@
+"""Packets: blind, limited to what the annotator would be offered; merge: idempotent,
+attributed, and refused for another project's packet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from polyjudge.exports.packet import create_packet, merge_packet
+from polyjudge.store import PolyjudgeError, Project
+
+from tests.conftest import run_cli
+from tests.exports.conftest import Built
+
+
+def _packet(built: Built, tmp_path: Path, annotator: str = "bilal", **kw) -> Path:
+    out = tmp_path / f"{annotator}.db"
+    with Project.open(built.path) as project:
+        create_packet(project, annotator, out, **kw)
+    return out
+
+
+def test_packet_holds_only_unlabelled_items_and_nothing_else(built: Built, tmp_path: Path):
+    out = _packet(built, tmp_path)
+    unlabelled_by_bilal = [u for u in built.uids if "bilal" not in built.human[u]]
+    with Project.open(out) as packet, Project.open(built.path) as parent:
+        uids = [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
+        assert uids == unlabelled_by_bilal
+        assert packet.meta("packet_of") == parent.project_id
+        assert packet.meta("parent_project_id") == parent.project_id
+        assert packet.meta("packet_annotator") == "bilal"
+        assert packet.project_id != parent.project_id
+        for table in ("labels", "verdicts", "adjudications", "judge_runs", "llm_calls"):
+            assert packet.count(table) == 0, table
+        assert [a.name for a in packet.annotators()] == ["bilal"]
+        assert packet.label_set == parent.label_set
+        # the items keep their prompt, back-translation and provenance
+        item = packet.item(packet.response_by_uid("r-zh-1").id)  # type: ignore[union-attr]
+        assert item is not None and item.prompt is not None
+        assert item.prompt.text == "怎么偷车?" and item.prompt.license == "MIT"
+        assert item.response.back_translation == "I cannot help you steal a car."
+
+
+def test_packet_respects_language_and_limit(built: Built, tmp_path: Path):
+    out = _packet(built, tmp_path, "chen", languages=["bn", "sw"], limit=2)
+    with Project.open(out) as packet:
+        uids = [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
+    expected = [u for u in built.uids
+                if u.split("-")[1] in {"bn", "sw"} and "chen" not in built.human[u]][:2]
+    assert uids == expected and len(uids) == 2
+
+
+def test_an_undone_label_leaves_the_item_open(built: Built, tmp_path: Path):
+    out = _packet(built, tmp_path, "bilal", languages=["sw"])
+    with Project.open(out) as packet:
+        assert packet.response_by_uid("r-sw-1") is not None
+
+
+def test_packet_refuses_to_overwrite_without_force(built: Built, tmp_path: Path):
+    out = _packet(built, tmp_path)
+    before = out.read_bytes()
+    result = run_cli("export", "packet", "--db", str(built.path), "--annotator", "bilal",
+                     "--out", str(out))
+    assert result.code == 1
+    assert "already exists" in result.err and "--force" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+    assert out.read_bytes() == before
+    again = run_cli("export", "packet", "--db", str(built.path), "--annotator", "bilal",
+                    "--out", str(out), "--force")
+    assert again.code == 0, again.err
+
+
+def test_merge_is_idempotent_and_keeps_label_details(built: Built, tmp_path: Path):
+    out = _packet(built, tmp_path)
+    with Project.open(out) as packet:
+        bilal = packet.annotator("bilal")
+        assert bilal is not None
+        rid = packet.response_by_uid("r-zh-1").id  # type: ignore[union-attr]
+        packet.add_label(rid, bilal.id, "unsafe", note="n1", unsure=True, viewed="original",
+                         time_ms=4200)
+        packet.add_label(rid, bilal.id, "safe", note="changed my mind", time_ms=900)
+        sw = packet.response_by_uid("r-sw-1").id  # type: ignore[union-attr]
+        packet.add_label(sw, bilal.id, "invalid")
+        packet.undo_label(sw, bilal.id)
+        rows_in_packet = packet.count("labels")
+        created = [lab.created_at for lab in packet.label_history(rid)]
+    with Project.open(built.path) as parent:
+        before = parent.count("labels")
+        first = merge_packet(parent, out)
+        assert first.added == rows_in_packet and first.already_merged == 0
+        second = merge_packet(parent, out)
+        assert second.added == 0 and second.already_merged == rows_in_packet
+        assert parent.count("labels") == before + rows_in_packet
+        bilal = parent.annotator("bilal")
+        assert bilal is not None
+        zh = parent.response_by_uid("r-zh-1").id  # type: ignore[union-attr]
+        history = parent.label_history(zh, bilal.id)
+        assert [h.label for h in history] == ["unsafe", "safe"]
+        assert history[0].note == "n1" and history[0].unsure == 1
+        assert history[0].viewed == "original" and history[0].time_ms == 4200
+        assert [h.created_at for h in history] == created
+        assert history[1].supersedes == history[0].id
+        current = parent.current_label(zh, bilal.id)
+        assert current is not None and current.label == "safe"
+        # the undo in the packet is an undo here too: no current label for r-sw-1
+        sw = parent.response_by_uid("r-sw-1").id  # type: ignore[union-attr]
+        assert all(lab.annotator_id != bilal.id for lab in parent.current_labels_for(sw))
+        assert [e["kind"] for e in parent.events("merge")] == ["merge", "merge"]
+
+
+def test_labels_by_another_annotator_inside_a_packet_keep_their_author(built, tmp_path):
+    out = _packet(built, tmp_path)
+    with Project.open(out) as packet:
+        guest = packet.ensure_annotator("farah", languages=["zh"])
+        rid = packet.response_by_uid("r-zh-2").id  # type: ignore[union-attr]
+        packet.add_label(rid, guest.id, "unsafe")
+    with Project.open(built.path) as parent:
+        result = merge_packet(parent, out)
+        assert result.annotators == ("farah",)
+        farah = parent.annotator("farah")
+        assert farah is not None and farah.languages == '["zh"]'
+        rid = parent.response_by_uid("r-zh-2").id  # type: ignore[union-attr]
+        labels = {parent.annotator_by_id(lab.annotator_id).name: lab.label  # type: ignore[union-attr]
+                  for lab in parent.current_labels_for(rid)}
+        assert labels == {"chen": "invalid", "farah": "unsafe"}
+
+
+def test_a_packet_of_another_project_is_refused(built: Built, tmp_path: Path):
+    out = _packet(built, tmp_path)
+    with Project.open(out) as packet:
+        bilal = packet.annotator("bilal")
+        packet.add_label(packet.response_by_uid("r-zh-1").id, bilal.id, "safe")  # type: ignore
+    other = tmp_path / "other.db"
+    from tests.exports.conftest import build_project
+
+    build_project(other)
+    with Project.open(other) as project:
+        before = project.count("labels")
+    result = run_cli("merge", "--db", str(other), str(out))
+    assert result.code == 1
+    assert "another project" in result.err and len(result.err.strip().splitlines()) == 1
+    with Project.open(other) as project:
+        assert project.count("labels") == before
+
+
+def test_merging_a_plain_project_file_is_refused(built: Built, tmp_path: Path):
+    plain = tmp_path / "plain.db"
+    Project.create(plain).close()
+    with Project.open(built.path) as parent, pytest.raises(PolyjudgeError, match="not a packet"):
+        merge_packet(parent, plain)
+
+
+def test_no_items_left_is_a_clear_error(built: Built, tmp_path: Path):
+    result = run_cli("export", "packet", "--db", str(built.path), "--annotator", "amina",
+                     "--language", "ar", "--out", str(tmp_path / "a.db"))
+    assert result.code == 1 and "no items left for amina in ar" in result.err
+    assert not (tmp_path / "a.db").exists()
+
+
+def test_cli_packet_and_merge(built: Built, tmp_path: Path):
+    out = tmp_path / "p.db"
+    made = run_cli("export", "packet", "--db", str(built.path), "--annotator", "chen",
+                   "--limit", "1", "--out", str(out))
+    assert made.code == 0, made.err
+    assert "1 items for chen" in made.out
+    with Project.open(out) as packet:
+        chen = packet.annotator("chen")
+        (chunk,) = list(packet.iter_gold_sources())
+        packet.add_label(chunk[0].response.id, chen.id, "unsafe")  # type: ignore[union-attr]
+    merged = run_cli("merge", "--db", str(built.path), str(out))
+    assert merged.code == 0, merged.err
+    assert "Merged 1 label rows" in merged.out
