@@ -14,6 +14,7 @@ from .base import ProjectBase, now
 from .content import ContentMixin, content_hash
 from .errors import InputError, PolyjudgeError, ProjectError
 from .exports import ExportsMixin
+from .imports import ImportsMixin
 from .judging import JudgingMixin
 from .labels import LabelsMixin
 from .reconcile import ReconcileMixin
@@ -33,6 +34,7 @@ from .status import StatusMixin
 
 class Project(
     ContentMixin,
+    ImportsMixin,
     LabelsMixin,
     AnnotationMixin,
     JudgingMixin,

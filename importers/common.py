@@ -1,0 +1,179 @@
+"""What every importer shares: the report, `--map` parsing, bad rows and the reject file."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from polyjudge.store import InputError, PolyjudgeError
+
+from .reading import RowError
+
+# progress(bytes_read, total_bytes, rows): called every few thousand rows.
+ProgressCallback = Callable[[int, int, int], None]
+
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$")
+
+
+@dataclass
+class ImportReport:
+    """What an import did; logged as an `import` event and printed by the CLI."""
+
+    importer: str
+    file: str
+    rows: int = 0
+    inserted: int = 0
+    existing: int = 0
+    bad: int = 0
+    blank: int = 0
+    rejects: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def event(self) -> dict[str, Any]:
+        detail: dict[str, Any] = {
+            "importer": self.importer, "file": self.file, "rows": self.rows,
+            "inserted": self.inserted, "existing": self.existing, "bad": self.bad,
+            "blank": self.blank,
+        }
+        if self.rejects:
+            detail["rejects"] = self.rejects
+        detail.update(self.extra)
+        return detail
+
+
+class BadRow(Exception):
+    """Raised while turning one row into a record: the row is bad for the reason given."""
+
+
+def parse_map(items: Iterable[str], fields: Sequence[str]) -> dict[str, str]:
+    """`--map FIELD=COLUMN` options as {field: column}; an unknown field is a user error."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        name, sep, column = item.partition("=")
+        name, column = name.strip(), column.strip()
+        if not sep or not name or not column:
+            raise PolyjudgeError(f"--map {item!r}: expected FIELD=COLUMN, e.g. response=output")
+        if name not in fields:
+            raise PolyjudgeError(
+                f"--map {item!r}: unknown field {name!r} (fields: {', '.join(fields)})"
+            )
+        if name in mapping:
+            raise PolyjudgeError(f"--map: field {name!r} is mapped twice")
+        mapping[name] = column
+    return mapping
+
+
+def column_names(mapping: Mapping[str, str], fields: Sequence[str]) -> dict[str, str]:
+    """The column each field is read from: its --map entry, else the field's own name."""
+    return {f: mapping.get(f, f) for f in fields}
+
+
+def check_columns(
+    path: Path,
+    columns: Sequence[str] | None,
+    names: Mapping[str, str],
+    required: Sequence[str | tuple[str, ...]],
+) -> None:
+    """For files with a header: every required field (or one of a tuple of alternatives) must
+    have its column. JSON Lines files are checked row by row instead."""
+    if columns is None:
+        return
+    present = set(columns)
+    for need in required:
+        options = need if isinstance(need, tuple) else (need,)
+        if not any(names[f] in present for f in options):
+            wanted = " or ".join(repr(names[f]) for f in options)
+            hint = " or ".join(f"--map {f}=COLUMN" for f in options)
+            raise InputError(
+                str(path), 1,
+                f"missing required column {wanted} (columns: {', '.join(columns)}; use {hint})",
+            )
+
+
+def text_value(row: Mapping[str, Any], column: str, what: str) -> str | None:
+    """A text cell: None when absent, null or blank; numbers become text; anything else
+    (a list, an object, true/false) makes the row bad."""
+    value = row.get(column)
+    if value is None:
+        return None
+    if type(value) is not str:
+        if type(value) in (int, float):
+            value = str(value)
+        else:
+            raise BadRow(f"{what} ({column!r}) must be text, found {type(value).__name__}")
+    if "\x00" in value:
+        raise BadRow(f"{what} ({column!r}) contains a NUL character")
+    return value if value.strip() else None
+
+
+def language_code(value: str | None, column: str) -> str:
+    if value is None:
+        raise BadRow(f"missing language ({column!r})")
+    code = value.strip().lower()
+    if not LANGUAGE_RE.match(code):
+        raise BadRow(f"language {value!r} is not a language code such as en, ar or zh-hant")
+    return code
+
+
+TRUE = {"1", "true", "yes", "y", "t"}
+FALSE = {"0", "false", "no", "n", "f", ""}
+
+
+def flag_value(row: Mapping[str, Any], column: str) -> bool:
+    value = row.get(column)
+    if value is None or type(value) is bool:
+        return bool(value)
+    if type(value) is int and value in (0, 1):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in TRUE:
+        return True
+    if text in FALSE:
+        return False
+    raise BadRow(f"{column!r} must be true or false, found {value!r}")
+
+
+class Rejects:
+    """Bad rows. Without `skip_bad` the first one stops the import with an `InputError`; with
+    it each goes to a JSON Lines reject file (`{"line", "problem", "row" | "raw"}`), created on
+    the first bad row."""
+
+    def __init__(self, path: Path, *, skip_bad: bool, reject_file: Path | None = None) -> None:
+        self.path = path
+        self.skip_bad = skip_bad
+        self.reject_path = reject_file or path.with_name(path.name + ".rejects.jsonl")
+        self.count = 0
+        self._out: TextIO | None = None
+
+    def add(self, line: int, problem: str, row: Mapping[str, Any] | None = None,
+            raw: str | None = None) -> None:
+        if not self.skip_bad:
+            raise InputError(str(self.path), line, problem)
+        self.count += 1
+        if self._out is None:
+            self._out = self.reject_path.open("w", encoding="utf-8", errors="backslashreplace")
+        record: dict[str, Any] = {"line": line, "problem": problem}
+        if row is not None:
+            record["row"] = row
+        elif raw:
+            record["raw"] = raw
+        self._out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+    def add_error(self, error: RowError) -> None:
+        self.add(error.line, error.problem, raw=error.raw)
+
+    def close(self, *, failed: bool = False) -> str | None:
+        """Close the file; returns its path when rows were rejected. After a failed import the
+        partial reject file is removed."""
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+            if failed:
+                self.reject_path.unlink(missing_ok=True)
+                return None
+            return str(self.reject_path)
+        return None

@@ -1,0 +1,27 @@
+"""The bundled demo project: MultiJail prompts and a few dozen model responses written for
+polyjudge (see `polyjudge/data/DEMO.md`). `polyjudge demo` builds it and opens it."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+DEMO_RESPONSES = "demo_responses.jsonl"
+MULTIJAIL = "MultiJail.csv"
+
+
+def data_file(name: str) -> Path:
+    """A file shipped in `polyjudge/data/` (works from a checkout and from a wheel)."""
+    return Path(str(resources.files("polyjudge") / "data" / name))
+
+
+def build_demo(path: Path) -> None:
+    """Create (or top up) a demo project at `path`: the 3,150 MultiJail prompts and the bundled
+    responses. Running it again on the same file adds nothing."""
+    from polyjudge.importers.multijail import import_multijail
+    from polyjudge.importers.responses import import_responses
+    from polyjudge.store import Project
+
+    with Project.create(path) as project:
+        import_multijail(project, data_file(MULTIJAIL))
+        import_responses(project, data_file(DEMO_RESPONSES))
