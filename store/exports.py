@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +79,20 @@ def _where_language(languages: Iterable[str] | None, alias: str = "r") -> tuple[
 
 
 class ExportsMixin(ProjectBase):
+    @contextmanager
+    def read_snapshot(self) -> Iterator[None]:
+        """One consistent view of the file for a long read (an export): a deferred read
+        transaction; WAL lets writers go on meanwhile. Do not write inside it."""
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("BEGIN DEFERRED")
+        try:
+            yield
+        finally:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+
     # -- gold rows -----------------------------------------------------------------------------
 
     def iter_gold_sources(
@@ -155,19 +170,6 @@ class ExportsMixin(ProjectBase):
                 )
             )
         return out
-
-    def unsafe_content_hashes(self, response_ids: Iterable[int]) -> set[str]:
-        """Content hashes of the given responses (used to keep them out of training targets)."""
-        ids = list(response_ids)
-        hashes: set[str] = set()
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            for row in self.conn.execute(
-                f"SELECT content_hash FROM responses WHERE id IN ({', '.join('?' * len(part))})",
-                part,
-            ):
-                hashes.add(row[0])
-        return hashes
 
     def set_safe_reply(
         self, response_id: int, adjudicator_id: int, safe_reply: str
