@@ -1,0 +1,256 @@
+"""Existing human labels (an earlier annotation round, another tool's output) from JSON Lines
+or CSV.
+
+Fields, read from the column of the same name or the one given with `--map FIELD=COLUMN`:
+
+- `item` (required): the response's id (`uid`) in this project.
+- `annotator` (required): registered on first use.
+- `label` (required): one of the project's labels; anything else is a bad row.
+- `note`, `unsure` (true/false), `created_at` (ISO 8601; else the time of the import),
+  `time_ms`: optional.
+- `text`, `language`, `model`, `prompt_id`, `prompt`, `back_translation`, `category`,
+  `scenario`: when the item is not in the project yet and the row carries its `text` (and
+  `language`), the response is created from the row, linked to its prompt as in
+  `import responses`. Without text, an unknown item is a bad row.
+- `uid`: the label's own id. Without one it is a hash of item, annotator, label, note, unsure
+  and the row's `created_at`, so importing the same file twice adds nothing.
+
+Labels are appended as `Project.add_label` does (the annotator's newer label supersedes the
+older); the whole file is one transaction, and a bad row stops it unless `skip_bad` is set.
+Other label formats (Label Studio, Prodigy) provide a `source` with the same field names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from polyjudge.store import Project, now
+
+from .common import (
+    BadRow,
+    ImportReport,
+    ProgressCallback,
+    Rejects,
+    check_columns,
+    column_names,
+    flag_value,
+    language_code,
+    text_value,
+)
+from .reading import RowError, Source, open_rows
+from .responses import PromptLinker, text_hash
+
+FIELDS = (
+    "item", "annotator", "label", "note", "unsure", "created_at", "time_ms", "uid", "text",
+    "language", "model", "prompt_id", "prompt", "back_translation", "category", "scenario",
+)
+REQUIRED = ("item", "annotator", "label")
+CACHE_LIMIT = 100_000
+PROGRESS_EVERY = 1_000
+
+
+def label_uid(item: str, annotator: str, label: str, note: str | None, unsure: bool,
+              created_at: str | None) -> str:
+    h = hashlib.sha256()
+    for part in ("label", item, annotator, label, note or "", "1" if unsure else "0",
+                 created_at or ""):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x1f")
+    return h.hexdigest()[:32]
+
+
+def parse_time(value: Any, column: str) -> str:
+    """An ISO 8601 time (or seconds since the epoch) as UTC text like `now()` writes it."""
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            moment = datetime.fromtimestamp(value, UTC)
+        else:
+            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError):
+        raise BadRow(f"{column!r} is not an ISO 8601 time: {value!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def import_labels(
+    project: Project,
+    path: Path,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    skip_bad: bool = False,
+    reject_file: Path | None = None,
+    progress: ProgressCallback | None = None,
+    source: Any = None,
+) -> ImportReport:
+    """Import a labels file in one transaction. `source` (a row source with `rows()`, e.g. a
+    Label Studio export reader) replaces reading PATH as CSV / JSON Lines."""
+    names = column_names(mapping or {}, FIELDS)
+    if source is None:
+        source = open_rows(path)
+    check_columns(path, source.columns, names, REQUIRED)
+    report = ImportReport("labels", str(path))
+    rejects = Rejects(path, skip_bad=skip_bad, reject_file=reject_file)
+    try:
+        with project.transaction():
+            LabelImport(project, source, names, rejects, report, progress).run()
+            report.bad = rejects.count
+            report.rejects = rejects.close()
+            project.log_event("import", **report.event())
+    except BaseException:
+        rejects.close(failed=True)
+        raise
+    return report
+
+
+class LabelImport:
+    def __init__(self, project: Project, source: Source, names: dict[str, str],
+                 rejects: Rejects, report: ImportReport,
+                 progress: ProgressCallback | None) -> None:
+        self.project = project
+        self.source = source
+        self.n = names
+        self.rejects = rejects
+        self.report = report
+        self.progress = progress
+        self.labels = set(project.label_set)
+        self.items: dict[str, int] = {}
+        self.annotators: dict[str, int] = {}
+        self.linker: PromptLinker | None = None
+        self.created_items = 0
+        self.source_file = str(getattr(source, "path", "") or report.file)
+
+    def run(self) -> None:
+        rows = 0
+        for line, row in self.source.rows():
+            rows += 1
+            if type(row) is RowError:
+                self.rejects.add_error(row)
+            else:
+                try:
+                    self.add(row)
+                except BadRow as exc:
+                    self.rejects.add(line, str(exc), row=row)
+                except UnicodeEncodeError:
+                    self.rejects.add(line, "text with an unpaired surrogate (not Unicode)",
+                                     row=row)
+            if self.progress is not None and rows % PROGRESS_EVERY == 0:
+                self.progress(self.source.bytes_read, self.source.size, rows)
+        if self.progress is not None:
+            self.progress(self.source.bytes_read, self.source.size, rows)
+        self.report.rows = rows
+        self.report.blank = self.source.blank
+        self.report.extra["items_created"] = self.created_items
+        self.report.extra["annotators"] = len(self.annotators)
+
+    def add(self, row: dict[str, Any]) -> None:
+        n = self.n
+        item = text_value(row, n["item"], "item")
+        if item is None:
+            raise BadRow(f"missing item ({n['item']!r})")
+        item = item.strip()
+        annotator = text_value(row, n["annotator"], "annotator")
+        if annotator is None:
+            raise BadRow(f"missing annotator ({n['annotator']!r})")
+        annotator = annotator.strip()
+        label = text_value(row, n["label"], "label")
+        if label is None:
+            raise BadRow(f"missing label ({n['label']!r})")
+        label = self._label(label.strip())
+        note = text_value(row, n["note"], "note")
+        unsure = flag_value(row, n["unsure"])
+        raw_time = row.get(n["created_at"])
+        created_at = parse_time(raw_time, n["created_at"]) if raw_time not in (None, "") else None
+        time_ms = self._time_ms(row)
+        uid = text_value(row, n["uid"], "uid")
+        uid = uid.strip() if uid else label_uid(item, annotator, label, note, unsure, created_at)
+        if self.project.label_uid_exists(uid):
+            self.report.existing += 1
+            return
+        response_id = self._response(item, row)
+        annotator_id = self._annotator(annotator)
+        self.project.add_label(
+            response_id, annotator_id, label, unsure=unsure, note=note, time_ms=time_ms,
+            source="import", uid=uid, created_at=created_at or now(),
+        )
+        self.report.inserted += 1
+
+    def _label(self, value: str) -> str:
+        """The project's label: exact, else the one label equal ignoring case."""
+        if value in self.labels:
+            return value
+        folded = [x for x in self.labels if x.casefold() == value.casefold()]
+        if len(folded) == 1:
+            return folded[0]
+        raise BadRow(f"unknown label {value!r} (this project's labels: "
+                     f"{', '.join(self.project.label_set)})")
+
+    def _time_ms(self, row: dict[str, Any]) -> int | None:
+        value = row.get(self.n["time_ms"])
+        if value in (None, ""):
+            return None
+        try:
+            ms = int(value)
+        except (TypeError, ValueError):
+            raise BadRow(f"{self.n['time_ms']!r} must be a whole number, found {value!r}") from None
+        if ms < 0:
+            raise BadRow(f"{self.n['time_ms']!r} must not be negative")
+        return ms
+
+    def _annotator(self, name: str) -> int:
+        found = self.annotators.get(name)
+        if found is None:
+            found = self.project.ensure_annotator(name).id
+            self.annotators[name] = found
+        return found
+
+    def _response(self, item: str, row: dict[str, Any]) -> int:
+        found = self.items.get(item)
+        if found is None:
+            found = self.project.response_id_by_uid(item)
+            if found is None:
+                found = self._create_item(item, row)
+            if len(self.items) >= CACHE_LIMIT:
+                self.items.clear()
+            self.items[item] = found
+        return found
+
+    def _create_item(self, item: str, row: dict[str, Any]) -> int:
+        n = self.n
+        text = text_value(row, n["text"], "text")
+        if text is None:
+            raise BadRow(
+                f"unknown item {item!r}: no response with that id in the project (to create "
+                f"it from this file, give its text: --map text=COLUMN --map language=COLUMN)"
+            )
+        language = language_code(text_value(row, n["language"], "language"), n["language"])
+        category = text_value(row, n["category"], "category")
+        scenario = text_value(row, n["scenario"], "scenario")
+        ref = None
+        spec = text_value(row, n["prompt_id"], "prompt_id")
+        if self.linker is None:
+            self.linker = PromptLinker(self.project)
+        if spec is not None:
+            ref = self.linker.by_id(spec.strip(), language)
+        else:
+            prompt = text_value(row, n["prompt"], "prompt")
+            if prompt is not None:
+                ref = self.linker.by_text(prompt.strip(), language, category, scenario)
+        model = text_value(row, n["model"], "model")
+        bt = text_value(row, n["back_translation"], "back_translation")
+        created = now()
+        self.project.insert_response_rows([(
+            item, ref[0] if ref else None, language, model.strip() if model else None,
+            category or (ref[3] if ref else None), scenario or (ref[4] if ref else None),
+            text, text_hash(text), bt, "import" if bt else None, created if bt else None,
+            self.source_file, created,
+        )])
+        self.created_items += 1
+        found = self.project.response_id_by_uid(item)
+        assert found is not None
+        return found
