@@ -85,6 +85,11 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _cell(text: str) -> str:
+    """Untrusted text inside a Markdown table cell or list item: one line, no bare pipes."""
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
 def _num(value: Any, digits: int = 3) -> str:
     if value is None:
         return "–"
@@ -176,7 +181,7 @@ def render_card(
     ]
     for language in languages:
         counts = [summary.labels[(language, c)] for c in columns]
-        out.append(f"| {language} | {sum(counts)} | " + " | ".join(map(str, counts)) + " |")
+        out.append(f"| {_cell(language)} | {sum(counts)} | " + " | ".join(map(str, counts)) + " |")
     rates = (report.get("unsafe_rate") or {}).get("by_language") or {}
     out += [
         "",
@@ -192,7 +197,7 @@ def render_card(
         r = rates.get(language)
         if r:
             out.append(
-                f"| {language} | {_num(r.get('n'))} | {_num(r.get('unsafe'))} | "
+                f"| {_cell(language)} | {_num(r.get('n'))} | {_num(r.get('unsafe'))} | "
                 f"{_num(r.get('invalid'))} | {_num(r.get('rate'))} | "
                 f"{_ci(r.get('ci95'))} |"
             )
@@ -214,7 +219,7 @@ def render_card(
     for name, a in rows:
         if a:
             out.append(
-                f"| {name} | {_num(a.get('alpha'))} | {_ci(a.get('ci95'))} | "
+                f"| {_cell(name)} | {_num(a.get('alpha'))} | {_ci(a.get('ci95'))} | "
                 f"{_num(a.get('units'))} | {_num(a.get('pairable_values'))} | "
                 f"{_num(a.get('observed_agreement'))} |"
             )
@@ -286,8 +291,8 @@ def provenance(summary: ExportSummary) -> list[str]:
     for dataset, pairs in sorted(summary.datasets.items()):
         for source, lic in sorted(pairs):
             lines.append(
-                f"- `{dataset}`: {source or 'source not recorded'}; "
-                f"license: {lic or 'not recorded'}."
+                f"- {_cell(dataset)}: {_cell(source or 'source not recorded')}; "
+                f"license: {_cell(lic or 'not recorded')}."
             )
     lines += [
         "",

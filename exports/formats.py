@@ -80,14 +80,28 @@ def write_csv(rows: Iterable[dict[str, Any]], path: Path) -> int:
 
 def parquet_schema(pa: Any) -> Any:
     text = pa.string()
-    human = pa.struct([
-        ("annotator", text), ("role", text), ("label", text), ("unsure", pa.bool_()),
-        ("note", text), ("viewed", text), ("time_ms", pa.int64()), ("created_at", text),
-    ])
-    verdict = pa.struct([
-        ("run", text), ("model", text), ("label", text), ("p_unsafe", pa.float64()),
-        ("template_name", text), ("template_hash", text),
-    ])
+    human = pa.struct(
+        [
+            ("annotator", text),
+            ("role", text),
+            ("label", text),
+            ("unsure", pa.bool_()),
+            ("note", text),
+            ("viewed", text),
+            ("time_ms", pa.int64()),
+            ("created_at", text),
+        ]
+    )
+    verdict = pa.struct(
+        [
+            ("run", text),
+            ("model", text),
+            ("label", text),
+            ("p_unsafe", pa.float64()),
+            ("template_name", text),
+            ("template_hash", text),
+        ]
+    )
     nested = {"human_labels": pa.list_(human), "verdicts": pa.list_(verdict)}
     return pa.schema([(c, nested.get(c, text)) for c in GOLD_COLUMNS])
 

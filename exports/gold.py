@@ -29,17 +29,48 @@ from polyjudge.store import Project
 from polyjudge.store.exports import GoldSource
 
 GOLD_COLUMNS: tuple[str, ...] = (
-    "uid", "language", "model", "category", "scenario", "prompt_dataset", "prompt_key",
-    "prompt", "prompt_en", "response", "back_translation", "bt_engine", "final_label",
-    "final_source", "human_labels", "verdicts", "adjudicator", "adjudication_label",
-    "adjudication_rationale", "safe_reply", "source", "license", "source_file",
+    "uid",
+    "language",
+    "model",
+    "category",
+    "scenario",
+    "prompt_dataset",
+    "prompt_key",
+    "prompt",
+    "prompt_en",
+    "response",
+    "back_translation",
+    "bt_engine",
+    "final_label",
+    "final_source",
+    "human_labels",
+    "verdicts",
+    "adjudicator",
+    "adjudication_label",
+    "adjudication_rationale",
+    "safe_reply",
+    "source",
+    "license",
+    "source_file",
 )
 NESTED_COLUMNS: tuple[str, ...] = ("human_labels", "verdicts")
 HUMAN_LABEL_FIELDS: tuple[str, ...] = (
-    "annotator", "role", "label", "unsure", "note", "viewed", "time_ms", "created_at",
+    "annotator",
+    "role",
+    "label",
+    "unsure",
+    "note",
+    "viewed",
+    "time_ms",
+    "created_at",
 )
 VERDICT_FIELDS: tuple[str, ...] = (
-    "run", "model", "label", "p_unsafe", "template_name", "template_hash",
+    "run",
+    "model",
+    "label",
+    "p_unsafe",
+    "template_name",
+    "template_hash",
 )
 
 # A resolver turns a chunk of sources into (final_label, final_source) pairs, one per source.

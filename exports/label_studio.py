@@ -65,17 +65,27 @@ def task(row: dict[str, Any], number: int, labels: tuple[str, ...], users: _User
     for k, human in enumerate(row["human_labels"], 1):
         user = users(human["annotator"])
         names[str(user)] = human["annotator"]
-        result: list[dict[str, Any]] = [{
-            "id": f"r{number}-{k}-label",
-            "from_name": LABEL_FROM, "to_name": TO_NAME, "type": "choices", "origin": "manual",
-            "value": {"choices": [human["label"]]},
-        }]
+        result: list[dict[str, Any]] = [
+            {
+                "id": f"r{number}-{k}-label",
+                "from_name": LABEL_FROM,
+                "to_name": TO_NAME,
+                "type": "choices",
+                "origin": "manual",
+                "value": {"choices": [human["label"]]},
+            }
+        ]
         if human["note"]:
-            result.append({
-                "id": f"r{number}-{k}-note",
-                "from_name": NOTE_FROM, "to_name": TO_NAME, "type": "textarea",
-                "origin": "manual", "value": {"text": [human["note"]]},
-            })
+            result.append(
+                {
+                    "id": f"r{number}-{k}-note",
+                    "from_name": NOTE_FROM,
+                    "to_name": TO_NAME,
+                    "type": "textarea",
+                    "origin": "manual",
+                    "value": {"text": [human["note"]]},
+                }
+            )
         annotation: dict[str, Any] = {
             "id": number * 1000 + k,
             "completed_by": user,
@@ -91,24 +101,38 @@ def task(row: dict[str, Any], number: int, labels: tuple[str, ...], users: _User
         {
             "model_version": verdict["run"],
             **({"score": verdict["p_unsafe"]} if verdict["p_unsafe"] is not None else {}),
-            "result": [{
-                "from_name": LABEL_FROM, "to_name": TO_NAME, "type": "choices",
-                "value": {"choices": [verdict["label"]]},
-            }],
+            "result": [
+                {
+                    "from_name": LABEL_FROM,
+                    "to_name": TO_NAME,
+                    "type": "choices",
+                    "value": {"choices": [verdict["label"]]},
+                }
+            ],
         }
         for verdict in row["verdicts"]
         if verdict["label"] in labels
     ]
     data = {
         key: row[key] or ""
-        for key in ("uid", "language", "model", "category", "prompt", "response",
-                    "back_translation")
+        for key in (
+            "uid",
+            "language",
+            "model",
+            "category",
+            "prompt",
+            "response",
+            "back_translation",
+        )
     }
     return {
         "id": number,
         "data": data,
-        "meta": {"annotators": names, "final_label": row["final_label"],
-                 "final_source": row["final_source"]},
+        "meta": {
+            "annotators": names,
+            "final_label": row["final_label"],
+            "final_source": row["final_source"],
+        },
         "annotations": annotations,
         "predictions": predictions,
     }

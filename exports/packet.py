@@ -101,16 +101,23 @@ def create_packet(
                 languages=languages_of,
             )
             copied = project.copy_items_into(packet, ids)
-            packet.log_event("packet_created", packet_of=project.project_id, items=copied,
-                             annotator=annotator)
+            packet.log_event(
+                "packet_created", packet_of=project.project_id, items=copied, annotator=annotator
+            )
         for stale in [out, *_sidecars(out)]:
             stale.unlink(missing_ok=True)
         os.replace(tmp, out)
     finally:
         for stale in [tmp, *_sidecars(tmp)]:
             stale.unlink(missing_ok=True)
-    project.log_event("packet", out=str(out), annotator=annotator, items=copied,
-                      languages=languages or [], limit=limit)
+    project.log_event(
+        "packet",
+        out=str(out),
+        annotator=annotator,
+        items=copied,
+        languages=languages or [],
+        limit=limit,
+    )
     return copied
 
 
@@ -130,6 +137,12 @@ def merge_packet(project: Project, path: Path) -> MergeResult:
                 f"({project.project_id}); nothing merged"
             )
         result = project.merge_label_rows(packet.project_id, packet.packet_label_rows(), str(path))
-    project.log_event("merge", packet=str(path), packet_id=result.packet_id, added=result.added,
-                      already_merged=result.already_merged, annotators=list(result.annotators))
+    project.log_event(
+        "merge",
+        packet=str(path),
+        packet_id=result.packet_id,
+        added=result.added,
+        already_merged=result.already_merged,
+        annotators=list(result.annotators),
+    )
     return result

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from polyjudge.exports.gold import GOLD_COLUMNS, iter_gold_rows
 from polyjudge.store import Project
+
 from tests.conftest import run_cli
 from tests.exports.conftest import RESPONSES, Built
 

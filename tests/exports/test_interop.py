@@ -7,12 +7,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-
 from polyjudge.importers.label_studio import LabelStudioSource
 from polyjudge.importers.labels import import_labels
 from polyjudge.importers.prodigy import ProdigySource
 from polyjudge.importers.reading import RowError
 from polyjudge.store import InputError, Project
+
 from tests.conftest import run_cli
 from tests.exports.conftest import Built
 
