@@ -83,6 +83,28 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
         raise InputError(str(path), line, "bad JSON: expected ',' or ']' after a task")
 
 
+def sniff_label_format(path: Path) -> str | None:
+    """`label-studio` for a JSON list of tasks, `prodigy` for JSON Lines whose first object
+    has Prodigy's `answer` (and one of its keys), else None (plain CSV / JSON Lines)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(65536).removeprefix(b"\xef\xbb\xbf").lstrip()
+    except OSError:
+        return None
+    if head.startswith(b"["):
+        return "label-studio"
+    if head.startswith(b"{"):
+        try:
+            first = json.loads(head.split(b"\n", 1)[0])
+        except ValueError:
+            return None
+        if isinstance(first, dict) and first.get("answer") in ("accept", "reject", "ignore") and (
+            {"_task_hash", "_input_hash", "_annotator_id", "accept", "label"} & first.keys()
+        ):
+            return "prodigy"
+    return None
+
+
 def match_label(value: Any, labels: tuple[str, ...]) -> str | None:
     if not isinstance(value, str):
         return None

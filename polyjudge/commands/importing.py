@@ -238,6 +238,10 @@ def _label_source(project: Project, path: Path, fmt: str) -> Any:
     from polyjudge.importers.reading import check_file, open_rows
 
     check_file(path)
+    if fmt == "auto":  # a Label Studio or Prodigy export, recognised by its content
+        from polyjudge.importers.label_studio import sniff_label_format
+
+        fmt = sniff_label_format(path) or fmt
     if fmt in ("csv", "jsonl"):
         return open_rows(path, fmt)
     if fmt == "label-studio":

@@ -134,7 +134,8 @@ def write_prodigy(path: Path, built: Built) -> dict[str, dict[str, str]]:
     expected: dict[str, dict[str, str]] = {}
     for n, uid in enumerate(built.uids):
         text = built.response_text[uid]
-        base = {"text": text, "meta": {"uid": uid}, "_input_hash": n, "_task_hash": 1000 + n}
+        base = {"text": text, "meta": {"uid": uid, "language": uid.split("-")[1]},
+                "_input_hash": n, "_task_hash": 1000 + n}
         # binary: "is this UNSAFE?" — accept = unsafe, reject = safe
         unsafe = n % 2 == 0
         lines.append({**base, "label": "UNSAFE", "answer": "accept" if unsafe else "reject",
@@ -187,3 +188,23 @@ def test_prodigy_reject_of_a_label_without_an_opposite_is_an_error(tmp_path: Pat
                     + "\n", encoding="utf-8")
     (row,) = [row for _, row in ProdigySource(path, ("yes", "no")).rows()]
     assert not isinstance(row, RowError) and row["label"] == "no" and row["item"] == "a"
+
+
+def test_cli_round_trips_recognise_the_formats_by_content(built: Built, tmp_path: Path):
+    tasks = tmp_path / "tasks.json"
+    run_cli("export", "gold", "--db", str(built.path), "--format", "label-studio",
+            "--out", str(tasks))
+    fresh = tmp_path / "fresh.db"
+    assert run_cli("init", "--db", str(fresh)).code == 0
+    result = run_cli("import", "labels", "--db", str(fresh), str(tasks))
+    assert result.code == 0, result.err
+    assert current_labels(fresh) == current_labels(built.path)
+    prodigy = tmp_path / "prodigy.jsonl"
+    expected = write_prodigy(prodigy, built)
+    other = tmp_path / "other.db"
+    assert run_cli("init", "--db", str(other)).code == 0
+    result = run_cli("import", "labels", "--db", str(other), str(prodigy))
+    assert result.code == 0, result.err
+    got = current_labels(other)
+    assert {uid: {a: lab for a, (lab, _) in labels.items()} for uid, labels in got.items()} \
+        == expected
