@@ -1,9 +1,399 @@
-"""Queries for reconcile/: label matrices, adjudications, assignments (owned by the reconcile work)."""
+"""Queries for reconcile/: label columns, adjudications, verdicts, response groups, assignments.
+
+Bulk reads return plain columns (lists of ints / strings / floats), never SQL rows, so that
+`reconcile/` can turn them into numpy arrays in one step: a report over 100,000 items × 3
+annotators reads each table once. Single-item reads (the adjudicate screen) return records.
+"""
 
 from __future__ import annotations
 
-from .base import ProjectBase
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .base import ProjectBase, now
+from .errors import PolyjudgeError
+from .records import Adjudication, Annotator, Item, JudgeRun, Label, Verdict
+
+# The current label of each (response, annotator): the latest row, when it carries a label
+# (an undo of a first label leaves a NULL row). Same rule as `status.CURRENT_LABELS_SQL`.
+_CURRENT_LABEL_IDS = "SELECT max(id) AS id FROM labels GROUP BY response_id, annotator_id"
+
+# Grouping fields a report can split by, and the column each one reads. Category and
+# scenario fall back to the prompt's when the response carries none.
+GROUP_FIELDS: dict[str, str] = {
+    "language": "r.language",
+    "model": "r.model",
+    "category": "COALESCE(r.category, p.category)",
+    "scenario": "COALESCE(r.scenario, p.scenario)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LabelColumns:
+    """Current human labels, one entry per (response, annotator). `label` is the index into
+    the project's label set, -1 for a stored label outside it."""
+
+    response_id: list[int]
+    annotator_id: list[int]
+    label: list[int]
+    unsure: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictColumns:
+    """One judge run's verdicts: the raw verdict label strings (`unparsed` included)."""
+
+    run: JudgeRun
+    response_id: list[int]
+    label: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseColumns:
+    """Every response id with the requested grouping fields (None where unknown)."""
+
+    response_id: list[int]
+    fields: dict[str, list[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    id: int
+    response_id: int
+    batch: str
+    stratum: str | None
+    weight: float | None
+    created_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class HumanLabel:
+    """A current label with the name of whoever gave it (for the adjudicate screen)."""
+
+    label: Label
+    annotator: Annotator
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeVerdict:
+    verdict: Verdict
+    run: JudgeRun
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDetail:
+    """Everything an adjudicator needs about one response."""
+
+    item: Item
+    labels: list[HumanLabel] = field(default_factory=list)
+    verdicts: list[JudgeVerdict] = field(default_factory=list)
+    adjudications: list[Adjudication] = field(default_factory=list)
+
+    @property
+    def adjudication(self) -> Adjudication | None:
+        """The current adjudication (latest row), or None when none stands (or withdrawn)."""
+        if not self.adjudications or self.adjudications[-1].label is None:
+            return None
+        return self.adjudications[-1]
 
 
 class ReconcileMixin(ProjectBase):
-    pass
+    # -- bulk columns for reconcile/ ----------------------------------------------------------
+
+    def current_label_columns(self, labels: Sequence[str] | None = None) -> LabelColumns:
+        """Every current human label (undone ones left out), in one query."""
+        domain = list(labels if labels is not None else self.label_set)
+        case = " ".join("WHEN ? THEN ?" for _ in domain)
+        params: list[Any] = [x for i, name in enumerate(domain) for x in (name, i)]
+        sql = (
+            f"SELECT l.response_id, l.annotator_id, CASE l.label {case} ELSE -1 END, l.unsure"
+            f" FROM labels l JOIN ({_CURRENT_LABEL_IDS}) latest ON latest.id = l.id"
+            " WHERE l.label IS NOT NULL ORDER BY l.response_id, l.annotator_id"
+        )
+        rows = self._reconcile_tuples(sql, params)
+        cols = _columns(rows, 4)
+        return LabelColumns(cols[0], cols[1], cols[2], cols[3])
+
+    def current_adjudication_columns(self) -> tuple[list[int], list[str]]:
+        """(response ids, labels) of every standing adjudication: the latest row per response,
+        left out when its label is NULL (withdrawn)."""
+        rows = self._reconcile_tuples(
+            "SELECT a.response_id, a.label FROM adjudications a JOIN ("
+            " SELECT max(id) AS id FROM adjudications GROUP BY response_id"
+            ") latest ON latest.id = a.id WHERE a.label IS NOT NULL ORDER BY a.response_id"
+        )
+        ids, labels = _columns(rows, 2)
+        return ids, labels
+
+    def response_columns(self, fields: Iterable[str] = ("language",)) -> ResponseColumns:
+        """Every response id with its grouping fields (see `GROUP_FIELDS`)."""
+        names = list(dict.fromkeys(fields))
+        unknown = [n for n in names if n not in GROUP_FIELDS]
+        if unknown:
+            raise PolyjudgeError(
+                f"cannot group by {', '.join(unknown)} (choose from {', '.join(GROUP_FIELDS)})"
+            )
+        select = ", ".join(GROUP_FIELDS[n] for n in names)
+        join = (
+            " LEFT JOIN prompts p ON p.id = r.prompt_id"
+            if "category" in names or ("scenario" in names)
+            else ""
+        )
+        rows = self._reconcile_tuples(
+            f"SELECT r.id{', ' + select if select else ''} FROM responses r{join} ORDER BY r.id"
+        )
+        cols = _columns(rows, 1 + len(names))
+        return ResponseColumns(cols[0], dict(zip(names, cols[1:], strict=True)))
+
+    def judge_run_list(self) -> list[JudgeRun]:
+        """Every judge run (kind 'judge'), oldest first."""
+        rows = self.conn.execute("SELECT * FROM judge_runs WHERE kind = 'judge' ORDER BY id")
+        return [JudgeRun.from_row(r) for r in rows]
+
+    def find_judge_run(self, name_or_id: str) -> JudgeRun:
+        """A judge run by id or by name (the latest run of that name)."""
+        row = None
+        if name_or_id.isdigit():
+            row = self.conn.execute(
+                "SELECT * FROM judge_runs WHERE id = ?", (int(name_or_id),)
+            ).fetchone()
+        if row is None:
+            row = self.conn.execute(
+                "SELECT * FROM judge_runs WHERE name = ? ORDER BY id DESC LIMIT 1", (name_or_id,)
+            ).fetchone()
+        if row is None:
+            raise PolyjudgeError(f"no judge run called {name_or_id!r}")
+        return JudgeRun.from_row(row)
+
+    def verdict_columns(self, run: JudgeRun) -> VerdictColumns:
+        rows = self._reconcile_tuples(
+            "SELECT response_id, label FROM verdicts WHERE run_id = ? ORDER BY response_id",
+            (run.id,),
+        )
+        ids, labels = _columns(rows, 2)
+        return VerdictColumns(run, ids, labels)
+
+    # -- adjudications -------------------------------------------------------------------------
+
+    def add_adjudication(
+        self,
+        response_id: int,
+        adjudicator_id: int,
+        label: str | None,
+        rationale: str | None = None,
+        safe_reply: str | None = None,
+        *,
+        uid: str | None = None,
+    ) -> Adjudication:
+        """Append an adjudication (the final label of a response); it supersedes the previous
+        one. A None label withdraws the standing adjudication. Written at once."""
+        if label is not None and label not in self.label_set:
+            raise PolyjudgeError(
+                f"unknown label {label!r} (this project's labels: {', '.join(self.label_set)})"
+            )
+        with self.transaction():
+            if uid is not None:
+                row = self.conn.execute(
+                    "SELECT * FROM adjudications WHERE uid = ?", (uid,)
+                ).fetchone()
+                if row is not None:
+                    return Adjudication.from_row(row)
+            if (
+                self.conn.execute("SELECT 1 FROM responses WHERE id = ?", (response_id,)).fetchone()
+                is None
+            ):
+                raise PolyjudgeError(f"no response with id {response_id}")
+            if (
+                self.conn.execute(
+                    "SELECT 1 FROM annotators WHERE id = ?", (adjudicator_id,)
+                ).fetchone()
+                is None
+            ):
+                raise PolyjudgeError(f"no annotator with id {adjudicator_id}")
+            previous = self.conn.execute(
+                "SELECT id FROM adjudications WHERE response_id = ? ORDER BY id DESC LIMIT 1",
+                (response_id,),
+            ).fetchone()
+            cur = self.conn.execute(
+                "INSERT INTO adjudications (uid, response_id, adjudicator_id, label, rationale,"
+                " safe_reply, supersedes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    uid,
+                    response_id,
+                    adjudicator_id,
+                    label,
+                    rationale,
+                    safe_reply,
+                    previous[0] if previous else None,
+                    now(),
+                ),
+            )
+            row = self.conn.execute(
+                "SELECT * FROM adjudications WHERE id = ?", (cur.lastrowid,)
+            ).fetchone()
+        return Adjudication.from_row(row)
+
+    def adjudication_history(self, response_id: int) -> list[Adjudication]:
+        rows = self.conn.execute(
+            "SELECT * FROM adjudications WHERE response_id = ? ORDER BY id", (response_id,)
+        )
+        return [Adjudication.from_row(r) for r in rows]
+
+    # -- one item, for the adjudicate screen ---------------------------------------------------
+
+    def item_detail(self, response_id: int) -> ItemDetail | None:
+        """The response and prompt, every current human label with its annotator (notes
+        included), every verdict with its run, and the adjudication history."""
+        response_row = self.conn.execute(
+            "SELECT * FROM responses WHERE id = ?", (response_id,)
+        ).fetchone()
+        if response_row is None:
+            return None
+        from .records import Prompt, Response
+
+        response = Response.from_row(response_row)
+        prompt = None
+        if response.prompt_id is not None:
+            prompt_row = self.conn.execute(
+                "SELECT * FROM prompts WHERE id = ?", (response.prompt_id,)
+            ).fetchone()
+            prompt = Prompt.from_row(prompt_row) if prompt_row else None
+        labels = [
+            HumanLabel(Label.from_row(r), _annotator_from(r))
+            for r in self.conn.execute(
+                "SELECT l.*, a.name AS a_name, a.role AS a_role, a.languages AS a_languages"
+                f" FROM labels l JOIN ({_CURRENT_LABEL_IDS}) latest ON latest.id = l.id"
+                " JOIN annotators a ON a.id = l.annotator_id"
+                " WHERE l.response_id = ? AND l.label IS NOT NULL ORDER BY l.annotator_id",
+                (response_id,),
+            )
+        ]
+        verdicts = [
+            JudgeVerdict(Verdict.from_row(r), _run_from(r))
+            for r in self.conn.execute(
+                "SELECT v.*, j.name AS j_name, j.model AS j_model, j.kind AS j_kind,"
+                " j.is_baseline AS j_is_baseline, j.status AS j_status,"
+                " j.template_name AS j_template_name FROM verdicts v"
+                " JOIN judge_runs j ON j.id = v.run_id WHERE v.response_id = ? ORDER BY v.run_id",
+                (response_id,),
+            )
+        ]
+        return ItemDetail(
+            item=Item(response=response, prompt=prompt),
+            labels=labels,
+            verdicts=verdicts,
+            adjudications=self.adjudication_history(response_id),
+        )
+
+    # -- assignments (`polyjudge sample`) ------------------------------------------------------
+
+    def add_assignments(
+        self, batch: str, rows: Iterable[tuple[int, str | None, float | None]]
+    ) -> int:
+        """Record sampled items: (response id, stratum, weight) under a batch name. Returns
+        how many were new (a batch never lists a response twice)."""
+        created = now()
+        before = self.conn.total_changes
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO assignments (response_id, batch, stratum, weight,"
+                " created_at) VALUES (?, ?, ?, ?, ?)",
+                ((rid, batch, stratum, weight, created) for rid, stratum, weight in rows),
+            )
+        return self.conn.total_changes - before
+
+    def assignments(self, batch: str | None = None) -> list[Assignment]:
+        sql = "SELECT id, response_id, batch, stratum, weight, created_at FROM assignments"
+        params: tuple[Any, ...] = ()
+        if batch is not None:
+            sql += " WHERE batch = ?"
+            params = (batch,)
+        return [Assignment(*r) for r in self._reconcile_tuples(sql + " ORDER BY id", params)]
+
+    def assigned_response_ids(self) -> list[int]:
+        """Every response already in some sample batch."""
+        return [
+            r[0] for r in self._reconcile_tuples("SELECT DISTINCT response_id FROM assignments")
+        ]
+
+    def latest_stratifying_run_id(self) -> int | None:
+        """The judge run that stratified the latest stratified sample (strata `judge:<id>:…`)."""
+        rows = self._reconcile_tuples(
+            "SELECT stratum FROM assignments WHERE stratum LIKE 'judge:%' ORDER BY id DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        part = rows[0][0].split(":")[1]
+        return int(part) if part.isdigit() else None
+
+    def assignment_batches(self) -> list[str]:
+        return [
+            r[0]
+            for r in self._reconcile_tuples(
+                "SELECT batch FROM assignments GROUP BY batch ORDER BY min(id)"
+            )
+        ]
+
+    # -- minimal verdict writing (for tests, benches and label imports of judge output) ------
+
+    def add_verdict_rows(
+        self,
+        run_name: str,
+        model: str,
+        rows: Iterable[tuple[int, str]],
+        *,
+        is_baseline: bool = False,
+    ) -> JudgeRun:
+        """Create a finished judge run and store (response id, verdict label) rows for it.
+        The judge package has the full API (templates, raw output, p(unsafe)); this minimal
+        writer serves tests, benches and verdicts computed elsewhere."""
+        created = now()
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO judge_runs (name, kind, model, is_baseline, status, created_at,"
+                " finished_at) VALUES (?, 'judge', ?, ?, 'finished', ?, ?)",
+                (run_name, model, int(is_baseline), created, created),
+            )
+            run_id = cur.lastrowid
+            self.conn.executemany(
+                "INSERT INTO verdicts (run_id, response_id, label, created_at) VALUES (?, ?, ?, ?)",
+                ((run_id, rid, label, created) for rid, label in rows),
+            )
+            row = self.conn.execute("SELECT * FROM judge_runs WHERE id = ?", (run_id,)).fetchone()
+        return JudgeRun.from_row(row)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _reconcile_tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Plain tuples (no sqlite3.Row objects): several times faster for bulk reads."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur.execute(sql, tuple(params)).fetchall()
+
+
+def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(col) for col in zip(*rows, strict=True)]
+
+
+def _annotator_from(row: Any) -> Annotator:
+    return Annotator(
+        id=row["annotator_id"],
+        name=row["a_name"],
+        role=row["a_role"],
+        languages=row["a_languages"],
+    )
+
+
+def _run_from(row: Any) -> JudgeRun:
+    return JudgeRun(
+        id=row["run_id"],
+        name=row["j_name"],
+        model=row["j_model"],
+        kind=row["j_kind"],
+        is_baseline=row["j_is_baseline"],
+        status=row["j_status"],
+        template_name=row["j_template_name"],
+    )

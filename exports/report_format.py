@@ -1,0 +1,64 @@
+"""Small formatting helpers shared by the terminal, Markdown and HTML reports."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+# C0/C1 control characters (newline and tab included: report cells are one line), plus the
+# bidi overrides/isolates that can reorder what a reader sees.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: Any, limit: int = 80) -> str:
+    """Untrusted text (language codes, model names, annotator names) made safe for one cell:
+    control and bidi-override characters become U+FFFD, and the text is cut at `limit`."""
+    s = _CONTROL.sub("\ufffd", unicodedata.normalize("NFC", str(text)))
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def pct(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{100 * value:.{digits}f}%"
+
+
+def num(value: float | None, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.000"
+
+
+def ci(interval: list[float] | None, *, percent: bool = True, digits: int = 1) -> str:
+    if not interval:
+        return "—"
+    if percent:
+        return f"[{100 * interval[0]:.{digits}f}, {100 * interval[1]:.{digits}f}]%"
+    return f"[{num(interval[0])}, {num(interval[1])}]"
+
+
+def value_ci(value: float | None, interval: list[float] | None, percent: bool = True) -> str:
+    if value is None:
+        return "—"
+    head = pct(value) if percent else num(value)
+    return f"{head} {ci(interval, percent=percent)}" if interval else head
+
+
+def run_title(name: str, block: dict[str, Any]) -> str:
+    title = f"{plain(name)} ({plain(block.get('model', ''))})"
+    return f"{title} — BASELINE" if block.get("baseline") else title
+
+
+ESTIMATOR_NAMES = {
+    "human_final_wilson": "human-final, Wilson 95%",
+    "judge_corrected_stratified": "judge-corrected (q·PPV + (1−q)·FOR), Jeffreys MC 95%",
+    "judge_raw_wilson": "judge raw (uncorrected), Wilson 95%",
+}
+
+
+def group_rows(section: dict[str, Any], field: str) -> list[tuple[str, dict[str, Any]]]:
+    return list(section.get(f"by_{field}", {}).items())
+
+
+def reasons_text(block: dict[str, Any], key: str) -> str:
+    return (block.get("reasons") or {}).get(key, "")

@@ -1,0 +1,182 @@
+"""Everything reconcile/ computes on, read once from the store into numpy arrays.
+
+Items are indexed 0..R−1 in response-id order. Labels are indices into the project's label
+set. Verdicts of a judge run are codes per item: −1 no verdict, 0..V−1 a label of the set,
+V `unparsed`, and V+1.. other verdict strings outside the label set (`extra` names them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from polyjudge.store import JudgeRun, Project
+from polyjudge.store.base import parse_consensus_rule
+
+NO_VERDICT = -1
+
+# Resource tiers of the MultiJail languages as grouped by Deng et al. (2024), "Multilingual
+# Jailbreak Challenges in Large Language Models" (ICLR): high-resource zh it vi, medium-resource
+# ar ko th, low-resource bn sw jv. English is the source language, not a tier. Other languages
+# get no tier and are left out of the tier grouping.
+RESOURCE_TIERS: dict[str, str] = {
+    "zh": "high",
+    "it": "high",
+    "vi": "high",
+    "ar": "medium",
+    "ko": "medium",
+    "th": "medium",
+    "bn": "low",
+    "sw": "low",
+    "jv": "low",
+}
+NONE_GROUP = "(none)"
+
+
+@dataclass
+class Grouping:
+    """One way of splitting items: a code per item and the name of each code."""
+
+    field: str
+    codes: np.ndarray  # (R,) int; −1: item outside every group
+    names: list[str]
+
+    def members(self):
+        """(name, boolean mask) for each group, in name order."""
+        for code in np.argsort(np.array(self.names, dtype=object), kind="stable"):
+            yield self.names[code], self.codes == code
+
+
+@dataclass
+class RunVerdicts:
+    run: JudgeRun
+    codes: np.ndarray  # (R,) int8/int16
+    extra: list[str] = field(default_factory=list)
+
+    @property
+    def baseline(self) -> bool:
+        return bool(self.run.is_baseline)
+
+
+@dataclass
+class ReconcileData:
+    labels: tuple[str, ...]
+    rule: tuple[str, int]
+    response_id: np.ndarray  # (R,) int64, sorted
+    groupings: dict[str, Grouping]
+    lab_item: np.ndarray  # (L,) item index of each current label
+    lab_annotator: np.ndarray  # (L,) annotator id
+    lab_value: np.ndarray  # (L,) label index (−1: outside the label set, ignored)
+    lab_unsure: np.ndarray  # (L,) bool
+    adjudicated: np.ndarray  # (R,) label index of the standing adjudication, −1 none
+    runs: list[RunVerdicts]
+
+    @property
+    def n_items(self) -> int:
+        return int(self.response_id.size)
+
+    def label_index(self, name: str) -> int | None:
+        return self.labels.index(name) if name in self.labels else None
+
+    def item_index(self, response_ids) -> np.ndarray:
+        """Item indices of response ids (all must exist)."""
+        ids = np.asarray(response_ids, dtype=np.int64)
+        return np.searchsorted(self.response_id, ids)
+
+    def run(self, name_or_id: str | int) -> RunVerdicts:
+        for rv in self.runs:
+            if str(rv.run.id) == str(name_or_id):
+                return rv
+        for rv in reversed(self.runs):
+            if rv.run.name == name_or_id:
+                return rv
+        raise KeyError(name_or_id)
+
+    def value_counts(self, mask_labels: np.ndarray | None = None) -> np.ndarray:
+        """(R, V) number of current labels of each value per item."""
+        v = len(self.labels)
+        ok = self.lab_value >= 0
+        if mask_labels is not None:
+            ok &= mask_labels
+        flat = self.lab_item[ok] * v + self.lab_value[ok]
+        return np.bincount(flat, minlength=self.n_items * v).reshape(self.n_items, v)
+
+
+def _grouping(field_name: str, values: list[str | None]) -> Grouping:
+    filled = np.array(
+        [NONE_GROUP if x is None or x == "" else str(x) for x in values], dtype=object
+    )
+    if filled.size == 0:
+        return Grouping(field_name, np.zeros(0, dtype=np.int64), [])
+    names, codes = np.unique(filled.astype(str), return_inverse=True)
+    return Grouping(field_name, codes.astype(np.int64), [str(n) for n in names])
+
+
+def tier_grouping(language: Grouping) -> Grouping:
+    names = sorted({RESOURCE_TIERS[n] for n in language.names if n in RESOURCE_TIERS})
+    lookup = np.array(
+        [names.index(RESOURCE_TIERS[n]) if n in RESOURCE_TIERS else -1 for n in language.names]
+        or [-1],
+        dtype=np.int64,
+    )
+    codes = lookup[language.codes] if language.codes.size else language.codes
+    return Grouping("tier", codes, names)
+
+
+def load(project: Project, fields: tuple[str, ...] = ("language",)) -> ReconcileData:
+    """Read labels, adjudications, verdicts and grouping fields in a handful of bulk queries."""
+    labels = tuple(project.label_set)
+    store_fields = tuple(dict.fromkeys(["language", *[f for f in fields if f != "tier"]]))
+    responses = project.response_columns(store_fields)
+    response_id = np.asarray(responses.response_id, dtype=np.int64)
+    groupings = {name: _grouping(name, responses.fields[name]) for name in store_fields}
+    if "tier" in fields:
+        groupings["tier"] = tier_grouping(groupings["language"])
+
+    cols = project.current_label_columns(labels)
+    lab_item = np.searchsorted(response_id, np.asarray(cols.response_id, dtype=np.int64))
+    adj_ids, adj_labels = project.current_adjudication_columns()
+    adjudicated = np.full(response_id.size, -1, dtype=np.int64)
+    if adj_ids:
+        index = {name: i for i, name in enumerate(labels)}
+        adjudicated[np.searchsorted(response_id, np.asarray(adj_ids, dtype=np.int64))] = [
+            index.get(x, -1) for x in adj_labels
+        ]
+
+    runs = []
+    for run in project.judge_run_list():
+        runs.append(_run_verdicts(project, run, labels, response_id))
+
+    return ReconcileData(
+        labels=labels,
+        rule=parse_consensus_rule(project.consensus_rule),
+        response_id=response_id,
+        groupings=groupings,
+        lab_item=lab_item.astype(np.int64),
+        lab_annotator=np.asarray(cols.annotator_id, dtype=np.int64),
+        lab_value=np.asarray(cols.label, dtype=np.int64),
+        lab_unsure=np.asarray(cols.unsure, dtype=bool),
+        adjudicated=adjudicated,
+        runs=runs,
+    )
+
+
+def _run_verdicts(
+    project: Project, run: JudgeRun, labels: tuple[str, ...], response_id: np.ndarray
+) -> RunVerdicts:
+    cols = project.verdict_columns(run)
+    codes = np.full(response_id.size, NO_VERDICT, dtype=np.int64)
+    extra: list[str] = []
+    if cols.response_id:
+        lookup = {name: i for i, name in enumerate(labels)}
+        if "unparsed" not in lookup:
+            lookup["unparsed"] = len(labels)
+        values = []
+        for label in cols.label:
+            code = lookup.get(label)
+            if code is None:
+                extra.append(label)
+                code = lookup[label] = len(labels) + len(extra)
+            values.append(code)
+        codes[np.searchsorted(response_id, np.asarray(cols.response_id, dtype=np.int64))] = values
+    return RunVerdicts(run=run, codes=codes, extra=extra)

@@ -1,0 +1,138 @@
+"""Confidence intervals for proportions and their differences, with the formulas cited.
+
+Everything here is plain Python or numpy (no scipy): the Beta quantile needed by Jeffreys
+intervals is computed from the regularized incomplete beta function by bisection.
+"""
+
+from __future__ import annotations
+
+import math
+
+Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
+
+Interval = tuple[float, float]
+
+
+def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
+    """Wilson score interval for a binomial proportion (Wilson 1927; Newcombe 1998, "Two-sided
+    confidence intervals for the single proportion", method 3):
+
+        (2x + z² ± z·sqrt(z² + 4x(n−x)/n)) / (2(n + z²))
+
+    None when n == 0 (no data, no interval)."""
+    if n <= 0:
+        return None
+    if not 0 <= successes <= n:
+        raise ValueError(f"successes {successes} outside 0..{n}")
+    z2 = z * z
+    centre = 2 * successes + z2
+    half = z * math.sqrt(z2 + 4 * successes * (n - successes) / n)
+    denom = 2 * (n + z2)
+    lo = 0.0 if successes == 0 else (centre - half) / denom
+    hi = 1.0 if successes == n else (centre + half) / denom
+    return (max(0.0, lo), min(1.0, hi))
+
+
+def wilson_width(p: float, n: float, z: float = Z95) -> float:
+    """Width of the Wilson interval at observed proportion p with n observations:
+    2z·sqrt(p(1−p)/n + z²/(4n²)) / (1 + z²/n)."""
+    if n <= 0:
+        return 1.0
+    return 2 * z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+
+
+def newcombe_difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> Interval | None:
+    """CI for p1 − p2 of two independent proportions: Newcombe's hybrid score interval
+    (Newcombe 1998, "Interval estimation for the difference between independent proportions:
+    comparison of eleven methods", Statistics in Medicine 17:873-890, method 10). With Wilson
+    limits (l1, u1) and (l2, u2) and D = p1 − p2:
+
+        lower = D − sqrt((p1 − l1)² + (u2 − p2)²)
+        upper = D + sqrt((u1 − p1)² + (p2 − l2)²)
+    """
+    a, b = wilson(x1, n1, z), wilson(x2, n2, z)
+    if a is None or b is None:
+        return None
+    p1, p2 = x1 / n1, x2 / n2
+    d = p1 - p2
+    lower = d - math.sqrt((p1 - a[0]) ** 2 + (b[1] - p2) ** 2)
+    upper = d + math.sqrt((a[1] - p1) ** 2 + (p2 - b[0]) ** 2)
+    return (max(-1.0, lower), min(1.0, upper))
+
+
+# -- Jeffreys intervals ------------------------------------------------------------------------
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz; the expansion of
+    DLMF 8.17.22)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 500):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-14:
+            break
+    return h
+
+
+def beta_cdf(x: float, a: float, b: float) -> float:
+    """Regularized incomplete beta I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    log_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    front = math.exp(log_front)
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def beta_ppf(q: float, a: float, b: float) -> float:
+    """Quantile of Beta(a, b) by bisection on `beta_cdf` (monotone), to 2⁻⁴⁸ ≈ 4e-15."""
+    lo, hi = 0.0, 1.0
+    for _ in range(48):
+        mid = (lo + hi) / 2
+        if beta_cdf(mid, a, b) < q:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def jeffreys(successes: int, n: int, level: float = 0.95) -> Interval | None:
+    """Jeffreys interval: the equal-tailed interval of the Beta(x + ½, n − x + ½) posterior,
+    with the lower limit 0 at x = 0 and the upper limit 1 at x = n (Brown, Cai & DasGupta
+    2001, "Interval estimation for a binomial proportion", Statistical Science 16:101-133)."""
+    if n <= 0:
+        return None
+    tail = (1 - level) / 2
+    a, b = successes + 0.5, n - successes + 0.5
+    lo = 0.0 if successes == 0 else beta_ppf(tail, a, b)
+    hi = 1.0 if successes == n else beta_ppf(1 - tail, a, b)
+    return (lo, hi)
+
+
+def rounded(interval: Interval | None, digits: int = 6) -> list[float] | None:
+    """An interval as a JSON-ready list, rounded for display."""
+    if interval is None:
+        return None
+    return [round(float(interval[0]), digits), round(float(interval[1]), digits)]

@@ -1,0 +1,246 @@
+"""The whole report as one JSON-ready dict (the `report --json` shape of DESIGN.md, extended).
+
+    from polyjudge.reconcile.report import build_report
+    report = build_report(project, by=("language", "model"), target_width=0.05)
+
+Top-level keys: `project`, `labels`, `final`, `agreement`, `unsafe_rate`, `judges`,
+`comparisons`, `budget`, `queue`, `methods`. Undefined statistics are null, with the reason
+under the block's `reasons` (or an entry's `reason`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from polyjudge.store import PolyjudgeError, Project
+
+from .agreement import agreement, pairwise_kappa, seed_for
+from .budget import budget
+from .calibration import calibration_report
+from .compare import compare_conditions
+from .data import RESOURCE_TIERS, ReconcileData, RunVerdicts, load
+from .final import HOW, FinalLabels, final_labels
+from .rates import human_rate, judge_rates
+
+BY_FIELDS = ("language", "model", "category", "scenario", "tier")
+COMPARE_FIELDS = ("model", "scenario")
+
+METHODS = {
+    "agreement": "Krippendorff's alpha, nominal, over items with 2+ current labels (unsure "
+    "labels count as chosen); 95% CI: percentile bootstrap over items (seeded). Observed "
+    "agreement and class-specific agreement from the coincidence matrix (o_cc / n_c). Cohen's "
+    "kappa per annotator pair with at least 10 shared items.",
+    "final": "adjudication; else (no unsure label) human consensus under the project's rule "
+    "(unanimous: all labels equal, one label = 'single'; majority:N: N+ labels and a strict "
+    "majority); else queued. Judge conflicts keep the human label and are queued for review.",
+    "human_final_wilson": "unsafe / all human-final items (invalid in the denominator, reported "
+    "beside), Wilson 95% interval.",
+    "judge_corrected_stratified": "q*PPV + (1-q)*FOR stratified by the judge verdict (Cochran "
+    "1977 §12.2), PPV/FOR on human-final items of each stratum; 95% interval: Monte Carlo over "
+    "Jeffreys Beta posteriors of q, PPV and FOR.",
+    "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
+    "calibration": "gold = human-final labels; kappa with Fleiss-Cohen-Everitt (1969) CI on "
+    "parsed verdicts; sensitivity/specificity for unsafe on gold unsafe/safe with parsed "
+    "verdicts, Wilson CIs; unparsed share among all verdicts, Wilson CI.",
+    "comparison": "difference of human-final unsafe rates, Newcombe (1998) hybrid score "
+    "interval (method 10), conditions treated as independent (conservative when paired).",
+    "budget": "more human-final items needed for a Wilson 95% width under the target, at the "
+    "rate in the current interval closest to 0.5, assuming random sampling.",
+}
+
+
+def choose_estimator_run(
+    project: Project, data: ReconcileData, judge: str | None
+) -> RunVerdicts | None:
+    """--judge RUN; else the run that stratified the latest sample; else the latest non-baseline
+    run with verdicts; else the latest baseline run with verdicts."""
+    if judge is not None:
+        run = project.find_judge_run(judge)  # a user-facing error when there is none
+        try:
+            return data.run(run.id)
+        except KeyError:
+            raise PolyjudgeError(f"judge run {judge!r} is not a judge run") from None
+    run_id = project.latest_stratifying_run_id()
+    if run_id is not None:
+        try:
+            return data.run(run_id)
+        except KeyError:
+            pass
+    with_verdicts = [rv for rv in data.runs if np.any(rv.codes >= 0)]
+    for rv in reversed(with_verdicts):
+        if not rv.baseline:
+            return rv
+    return with_verdicts[-1] if with_verdicts else None
+
+
+def _final_summary(data: ReconcileData, final: FinalLabels, mask: np.ndarray) -> dict[str, int]:
+    out = {
+        name: int(np.count_nonzero(mask & (final.how == code)))
+        for code, name in enumerate(HOW)
+        if name != "none"
+    }
+    out["queued"] = int(np.count_nonzero(mask & (final.queue != 0)))
+    out["needs_labels"] = int(np.count_nonzero(mask & final.needs_labels))
+    out["items"] = int(np.count_nonzero(mask))
+    return out
+
+
+def build_report(
+    project: Project,
+    *,
+    by: tuple[str, ...] = ("language",),
+    target_width: float | None = None,
+    judge: str | None = None,
+    resamples: int = 1000,
+    seed: int = 0,
+    compare: tuple[str, ...] | None = None,
+    positive: str = "unsafe",
+) -> dict[str, Any]:
+    unknown = [f for f in by if f not in BY_FIELDS]
+    if unknown:
+        raise PolyjudgeError(
+            f"--by: unknown field {unknown[0]!r} (choose from {', '.join(BY_FIELDS)})"
+        )
+    if target_width is not None and not 0 < target_width < 1:
+        raise PolyjudgeError("--target-width must be between 0 and 1 (e.g. 0.05)")
+    by = tuple(dict.fromkeys(("language", *by)))
+    languages = project.languages()
+    if "tier" not in by and any(lang in RESOURCE_TIERS for lang in languages):
+        by = (*by, "tier")
+    compare_fields = COMPARE_FIELDS if compare is None else compare
+    data = load(project, tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))))
+    estimator = choose_estimator_run(project, data, judge)
+    final = final_labels(data, estimator_run=str(estimator.run.id) if estimator else None)
+    everything = np.ones(data.n_items, dtype=bool)
+    names = {a.id: a.name for a in project.annotators()}
+
+    counts = data.value_counts()
+    report: dict[str, Any] = {
+        "project": {
+            "path": str(project.path),
+            "label_set": list(data.labels),
+            "consensus_rule": project.consensus_rule,
+            "items": data.n_items,
+            "human_labels": int(np.count_nonzero(data.lab_value >= 0)),
+            "estimator_run": _run_info(estimator),
+            "conflict_runs": final.conflict_runs,
+            "bootstrap_resamples": resamples,
+            "seed": seed,
+        },
+        "labels": list(data.labels),
+        "final": {"overall": _final_summary(data, final, everything)},
+        "agreement": {
+            "overall": agreement(
+                counts,
+                data.labels,
+                resamples=resamples,
+                rng=seed_for(seed, "agreement:overall"),
+                positive=positive,
+            ),
+            "pairwise": pairwise_kappa(data, names),
+        },
+        "unsafe_rate": {
+            "overall": _rate_block(data, final, estimator, everything, seed, "all", positive)
+        },
+        "judges": calibration_report(data, final, by=by),
+        "comparisons": [],
+        "queue": {**_queue_block(final, everything)},
+        "methods": METHODS,
+    }
+    for field_name in by:
+        grouping = data.groupings[field_name]
+        key = f"by_{field_name}"
+        report["final"][key] = {}
+        report["agreement"][key] = {}
+        report["unsafe_rate"][key] = {}
+        for name, mask in grouping.members():
+            report["final"][key][name] = _final_summary(data, final, mask)
+            report["agreement"][key][name] = agreement(
+                counts[mask],
+                data.labels,
+                resamples=resamples,
+                rng=seed_for(seed, f"agreement:{field_name}:{name}"),
+                positive=positive,
+            )
+            report["unsafe_rate"][key][name] = _rate_block(
+                data, final, estimator, mask, seed, f"{field_name}:{name}", positive
+            )
+    report["queue"]["by_language"] = {
+        name: _queue_block(final, mask) for name, mask in data.groupings["language"].members()
+    }
+    for spec in compare_fields:
+        field_name, _, pair = spec.partition(":")
+        values = tuple(pair.split(",")) if pair else None
+        if values is not None and len(values) != 2:
+            raise PolyjudgeError(f"--compare {spec}: name exactly two values (FIELD:A,B)")
+        report["comparisons"] += compare_conditions(data, final, field_name, values, positive)
+    if target_width is not None:
+        report["budget"] = {"target_width": target_width, "by_language": {}}
+        for name, block in report["unsafe_rate"]["by_language"].items():
+            available = block["items"] - block["n"]
+            report["budget"]["by_language"][name] = budget(
+                block["unsafe"], block["n"], target_width, available
+            )
+    return _round(report)
+
+
+def _run_info(rv: RunVerdicts | None) -> dict[str, Any] | None:
+    if rv is None:
+        return None
+    return {
+        "id": rv.run.id,
+        "name": rv.run.name,
+        "model": rv.run.model,
+        "baseline": bool(rv.baseline),
+    }
+
+
+def _queue_block(final: FinalLabels, mask: np.ndarray) -> dict[str, int]:
+    counts = final.queue_counts(mask)
+    return {
+        "disagreements": counts["disagreement"] + counts["tie"],
+        "ties": counts["tie"],
+        "unsure": counts["unsure"],
+        "judge_conflicts": counts["judge_conflict"],
+        "total": counts["total"],
+    }
+
+
+def _rate_block(
+    data: ReconcileData,
+    final: FinalLabels,
+    estimator: RunVerdicts | None,
+    mask: np.ndarray,
+    seed: int,
+    key: str,
+    positive: str,
+) -> dict[str, Any]:
+    block = human_rate(data, final, mask, positive)
+    block["judge_raw"] = block["judge_corrected"] = None
+    block["headline"] = "human_final_wilson"
+    if estimator is not None:
+        raw, corrected = judge_rates(
+            data, final, estimator, mask, seed_for(seed, f"corrected:{key}"), positive,
+            corrected=block["judge_only"] > 0,
+        )
+        block["judge_raw"] = raw
+        if block["judge_only"] > 0:
+            block["judge_corrected"] = corrected
+            if corrected is not None and corrected.get("rate") is not None:
+                block["headline"] = "judge_corrected_stratified"
+    return block
+
+
+def _round(value: Any, digits: int = 6) -> Any:
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, dict):
+        return {k: _round(v, digits) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_round(v, digits) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return round(float(value), digits)
+    return value
