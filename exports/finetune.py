@@ -47,9 +47,10 @@ TEMPLATE_NAME = "self-defense-safe-reply"
 class GenerateOptions:
     model: str
     base_url: str | None = None
-    api_key_env: str | None = "OPENAI_API_KEY"
+    api_key_env: str | None = None
     concurrency: int = 4
     timeout: float = 60.0
+    max_retries: int = 4
 
 
 @dataclass
@@ -244,7 +245,8 @@ def generate_replies(
     from polyjudge.judge.engine import Engine, Job, Outcome
     from polyjudge.store.judging import NewCall
 
-    endpoint = resolve_endpoint(options.base_url, options.api_key_env, timeout=options.timeout)
+    endpoint = resolve_endpoint(options.base_url, options.api_key_env, timeout=options.timeout,
+                                max_retries=options.max_retries)
     thash = template_hash()
     hashes = {id(e): _input_hash(options.model, e) for e in entries}
     cached = project.cached_calls(options.model, thash, hashes.values())
@@ -301,6 +303,7 @@ def generate_replies(
         engine = asyncio.run(run())
         if calls:
             project.record_results(calls=calls)
-        if engine.stop_error is not None and not any(c.error is None for c in calls):
-            raise PolyjudgeError(f"--generate: {engine.stop_error}")
+        errors = [c.error for c in calls if c.error is not None]
+        if errors and len(errors) == len(calls):
+            raise PolyjudgeError(f"--generate: {engine.stop_error or errors[0]}")
     return replies

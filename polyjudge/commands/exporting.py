@@ -62,15 +62,20 @@ def export_gold(project: Project, fmt: str, out: Path, languages: tuple[str, ...
 @click.option("--model", default=None, metavar="M", help="Model for --generate.")
 @click.option("--base-url", default=None, metavar="URL",
               help="OpenAI-compatible endpoint for --generate (default: OpenAI).")
-@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="NAME",
-              help="Environment variable holding the API key for --generate.")
+@click.option("--api-key-env", default=None, metavar="NAME",
+              help="Read the API key for --generate from this environment variable "
+                   "(default: OPENAI_API_KEY). The key is never stored or printed.")
 @click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Requests in flight for --generate.")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds per --generate request attempt.")
+@click.option("--max-retries", type=click.IntRange(0, 50), default=4, show_default=True,
+              help="Retries (backoff with jitter) on 429, 5xx, connection errors, timeouts.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @with_project
 def export_finetune(project: Project, out: Path, languages: tuple[str, ...], generate: bool,
-                    model: str | None, base_url: str | None, api_key_env: str,
-                    concurrency: int, force: bool) -> None:
+                    model: str | None, base_url: str | None, api_key_env: str | None,
+                    concurrency: int, timeout: float, max_retries: int, force: bool) -> None:
     """Self-Defense style safety fine-tuning data: each prompt whose response was finally
     judged unsafe, paired with a safe reply the adjudicator wrote (or, with --generate, one
     generated in the prompt's language and marked "generated"). An unsafe response is never
@@ -81,13 +86,18 @@ def export_finetune(project: Project, out: Path, languages: tuple[str, ...], gen
     if generate and not model:
         raise click.UsageError("--generate needs --model")
     options = (GenerateOptions(model=model or "", base_url=base_url, api_key_env=api_key_env,
-                               concurrency=concurrency) if generate else None)
+                               concurrency=concurrency, timeout=timeout,
+                               max_retries=max_retries) if generate else None)
     result = run(project, out, languages=_languages(languages), generate=options, force=force)
     click.echo(
         f"Wrote {result.written:,} examples to {out} ({result.adjudicator:,} written by an "
         f"adjudicator, {result.generated:,} generated); {result.missing:,} unsafe prompts "
         "without a safe reply"
         + ("" if generate or not result.missing else " (use --generate --model M)")
+        + (f"; {result.failed:,} generation requests failed (run again to retry them)"
+           if result.failed else "")
+        + (f"; {result.dropped_unsafe_copy:,} replies equal to an unsafe response were left out"
+           if result.dropped_unsafe_copy else "")
     )
 
 
