@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from polyjudge.store import Project
+
 from tests.conftest import run_cli
 from tests.exports.conftest import PROMPTS, Built
 from tests.exports.test_gold import EXPECTED_FINAL
