@@ -140,19 +140,19 @@ def merge(project: Project, packet: Path) -> None:
                f"{result.already_merged:,} were already merged")
 
 
-def serve_command(db: Path, annotator: str | None, languages: list[str]) -> str:
+def serve_command(db: Path, annotator: str, languages: list[str]) -> str:
     """The shell command each browser session runs: the annotate screen on this project."""
-    parts = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(db.resolve())]
-    if annotator:
-        parts += ["--annotator", annotator]
+    parts = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(db.resolve()),
+             "--annotator", annotator]
     for language in languages:
         parts += ["--language", language]
     return " ".join(shlex.quote(p) for p in parts)
 
 
 @click.command("serve")
-@click.option("--annotator", default=None, metavar="NAME",
-              help="Who labels in this server's sessions (one server per annotator).")
+@click.option("--annotator", required=True, metavar="NAME",
+              help="Who labels in this server's browser sessions (run one server, on its own "
+                   "port, per annotator).")
 @language_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (keep 127.0.0.1 unless behind a proxy you trust).")
@@ -160,7 +160,7 @@ def serve_command(db: Path, annotator: str | None, languages: list[str]) -> str:
 @click.option("--public-url", default=None, metavar="URL",
               help="The URL browsers use, when it differs from http://HOST:PORT.")
 @db_option
-def serve(db: Path, annotator: str | None, languages: tuple[str, ...], host: str, port: int,
+def serve(db: Path, annotator: str, languages: tuple[str, ...], host: str, port: int,
           public_url: str | None) -> None:
     """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`). Each
     browser tab runs its own session on the same project file."""
@@ -170,7 +170,7 @@ def serve(db: Path, annotator: str | None, languages: tuple[str, ...], host: str
         raise PolyjudgeError("serve needs textual-serve: pip install 'polyjudge[serve]'") from None
     Project.open(db).close()  # a clear error now rather than in every browser tab
     command = serve_command(db, annotator, _languages(languages))
-    title = f"polyjudge — {annotator}" if annotator else "polyjudge"
+    title = f"polyjudge — {annotator}"
     click.echo(f"Serving the annotate screen for {db} on http://{host}:{port}", err=True)
     Server(command, host=host, port=port, title=title, public_url=public_url).serve()
 
