@@ -1,1 +1,16 @@
+"""LLM judges and back-translation through any OpenAI-compatible endpoint.
 
+    client.py       the endpoint: base URL, key (never stored or printed), timeout, retries
+    templates.py    the papers' judge prompts (templates/*.txt) and user template files
+    fence.py        untrusted text fenced with a per-request nonce
+    parsing.py      strict output parsing; p(unsafe) from first-token logprobs
+    engine.py       bounded-concurrency requests through openai.AsyncOpenAI
+    writer.py       results written as they arrive, in small transactions
+    judging.py      a judge run: selection, cache, verdicts
+    batch.py        the same through the OpenAI Batch API
+    translation.py  back-translation into English
+    refusal.py      the offline refusal-string baseline
+    progress.py     the progress bar
+
+All SQL is in `polyjudge.store` (store/judging.py).
+"""
