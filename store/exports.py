@@ -13,11 +13,12 @@ project id and the packet's label id), so a second merge adds nothing.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .base import ProjectBase, now
@@ -71,6 +72,13 @@ def merge_uid(packet_project_id: str, packet_label_id: int) -> str:
     return f"packet:{digest[:32]}"
 
 
+@functools.cache
+def _cols(record: type, alias: str = "") -> str:
+    """The SELECT list of a record's fields, in order (records are then built positionally)."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(prefix + f.name for f in fields(record))
+
+
 def _where_language(languages: Iterable[str] | None, alias: str = "r") -> tuple[str, list[Any]]:
     langs = sorted(set(languages or ()))
     if not langs:
@@ -102,15 +110,22 @@ class ExportsMixin(ProjectBase):
         lang_sql, lang_params = _where_language(languages)
         last = 0
         while True:
-            rows = self.conn.execute(
-                "SELECT * FROM responses r WHERE r.id > ?" + lang_sql + " ORDER BY r.id LIMIT ?",
+            rows = self._tuples(
+                f"SELECT {_cols(Response, 'r')} FROM responses r WHERE r.id > ?{lang_sql}"
+                " ORDER BY r.id LIMIT ?",
                 [last, *lang_params, chunk],
-            ).fetchall()
+            )
             if not rows:
                 return
-            responses = [Response.from_row(r) for r in rows]
+            responses = [Response(*row) for row in rows]
             last = responses[-1].id
             yield self._gold_chunk(responses)
+
+    def _tuples(self, sql: str, params: Iterable[Any] = ()) -> list[tuple[Any, ...]]:
+        """Plain tuples, in the order of the SELECT list (records are built positionally)."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        return cur.execute(sql, tuple(params)).fetchall()
 
     def _gold_chunk(self, responses: list[Response]) -> list[GoldSource]:
         lo, hi = responses[0].id, responses[-1].id
@@ -118,13 +133,15 @@ class ExportsMixin(ProjectBase):
         prompts: dict[int, Prompt] = {}
         for start in range(0, len(prompt_ids), 500):
             part = prompt_ids[start : start + 500]
-            for row in self.conn.execute(
-                f"SELECT * FROM prompts WHERE id IN ({', '.join('?' * len(part))})", part
+            for row in self._tuples(
+                f"SELECT {_cols(Prompt)} FROM prompts WHERE id IN ({', '.join('?' * len(part))})",
+                part,
             ):
-                prompts[row["id"]] = Prompt.from_row(row)
+                prompts[row[0]] = Prompt(*row)
         labels: dict[int, list[GoldLabel]] = {}
-        for row in self.conn.execute(
-            "SELECT l.*, a.name AS annotator_name, a.role AS annotator_role FROM labels l"
+        width = len(fields(Label))
+        for row in self._tuples(
+            f"SELECT {_cols(Label, 'l')}, a.name, a.role FROM labels l"
             " JOIN annotators a ON a.id = l.annotator_id"
             " WHERE l.response_id BETWEEN ? AND ? AND l.label IS NOT NULL AND l.id = ("
             "  SELECT max(id) FROM labels WHERE response_id = l.response_id"
@@ -132,30 +149,33 @@ class ExportsMixin(ProjectBase):
             " ORDER BY l.response_id, a.name",
             (lo, hi),
         ):
-            labels.setdefault(row["response_id"], []).append(
-                GoldLabel(row["annotator_name"], row["annotator_role"], Label.from_row(row))
+            label = Label(*row[:width])
+            labels.setdefault(label.response_id, []).append(
+                GoldLabel(row[width], row[width + 1], label)
             )
         verdicts: dict[int, list[GoldVerdict]] = {}
-        for row in self.conn.execute(
-            "SELECT v.*, j.name AS run_name, j.model AS run_model FROM verdicts v"
+        width = len(fields(Verdict))
+        for row in self._tuples(
+            f"SELECT {_cols(Verdict, 'v')}, j.name, j.model FROM verdicts v"
             " JOIN judge_runs j ON j.id = v.run_id"
             " WHERE v.response_id BETWEEN ? AND ? ORDER BY v.response_id, v.run_id",
             (lo, hi),
         ):
-            verdicts.setdefault(row["response_id"], []).append(
-                GoldVerdict(row["run_name"], row["run_model"], Verdict.from_row(row))
+            verdict = Verdict(*row[:width])
+            verdicts.setdefault(verdict.response_id, []).append(
+                GoldVerdict(row[width], row[width + 1], verdict)
             )
         adjudications: dict[int, tuple[Adjudication, str]] = {}
-        for row in self.conn.execute(
-            "SELECT d.*, a.name AS adjudicator_name FROM adjudications d"
+        width = len(fields(Adjudication))
+        for row in self._tuples(
+            f"SELECT {_cols(Adjudication, 'd')}, a.name FROM adjudications d"
             " JOIN annotators a ON a.id = d.adjudicator_id"
             " WHERE d.response_id BETWEEN ? AND ? AND d.id = ("
             "  SELECT max(id) FROM adjudications WHERE response_id = d.response_id)",
             (lo, hi),
         ):
-            adjudications[row["response_id"]] = (
-                Adjudication.from_row(row), row["adjudicator_name"]
-            )
+            adjudication = Adjudication(*row[:width])
+            adjudications[adjudication.response_id] = (adjudication, row[width])
         out = []
         for response in responses:
             adjudication, adjudicator = adjudications.get(response.id, (None, None))
