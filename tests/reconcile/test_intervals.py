@@ -1,0 +1,100 @@
+"""Interval formulas against published values and closed forms."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from polyjudge.reconcile.budget import labels_for_width, planning_rate
+from polyjudge.reconcile.intervals import (
+    beta_cdf,
+    beta_ppf,
+    jeffreys,
+    newcombe_difference,
+    wilson,
+    wilson_width,
+)
+
+
+@pytest.mark.parametrize(
+    ("x", "n", "lo", "hi"),
+    [
+        # Newcombe (1998a), "Two-sided confidence intervals for the single proportion",
+        # Statistics in Medicine 17:857-872, Table I, method 3 (Wilson score).
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
+def test_wilson_matches_newcombe_1998(x: int, n: int, lo: float, hi: float) -> None:
+    got = wilson(x, n)
+    assert got is not None
+    assert got[0] == pytest.approx(lo, abs=5e-5)
+    assert got[1] == pytest.approx(hi, abs=5e-5)
+
+
+@pytest.mark.parametrize(
+    ("x1", "n1", "x2", "n2", "lo", "hi"),
+    [
+        # Newcombe (1998b), "Interval estimation for the difference between independent
+        # proportions", Statistics in Medicine 17:873-890, Table II, method 10.
+        (56, 70, 48, 80, 0.0524, 0.3339),
+        (9, 10, 3, 10, 0.1705, 0.8090),
+        (5, 56, 0, 29, -0.0381, 0.1926),
+        (0, 10, 0, 20, -0.1611, 0.2775),
+        (0, 10, 0, 10, -0.2775, 0.2775),
+        (10, 10, 0, 20, 0.6791, 1.0),
+        (10, 10, 0, 10, 0.6075, 1.0),
+    ],
+)
+def test_newcombe_hybrid_score_matches_table_ii(x1, n1, x2, n2, lo, hi) -> None:
+    got = newcombe_difference(x1, n1, x2, n2)
+    assert got is not None
+    assert got[0] == pytest.approx(lo, abs=5e-5)
+    assert got[1] == pytest.approx(hi, abs=5e-5)
+
+
+def test_no_data_no_interval() -> None:
+    assert wilson(0, 0) is None
+    assert jeffreys(0, 0) is None
+    assert newcombe_difference(1, 2, 0, 0) is None
+
+
+@pytest.mark.parametrize("q", [0.025, 0.2, 0.5, 0.9, 0.975])
+def test_beta_quantiles_against_closed_forms(q: float) -> None:
+    # Beta(1, 1) is uniform; Beta(½, ½) is the arcsine law, F(x) = (2/π)·asin(√x).
+    assert beta_ppf(q, 1.0, 1.0) == pytest.approx(q, abs=1e-10)
+    assert beta_ppf(q, 0.5, 0.5) == pytest.approx(math.sin(math.pi * q / 2) ** 2, abs=1e-10)
+    # Beta(a, 1): F(x) = x^a.
+    assert beta_cdf(0.3, 2.5, 1.0) == pytest.approx(0.3**2.5, abs=1e-12)
+
+
+def test_jeffreys_boundaries() -> None:
+    lo, hi = jeffreys(0, 10)
+    assert lo == 0.0 and 0 < hi < 1
+    # The x = 0 upper limit is the 97.5% point of the Beta(½, 10½) posterior.
+    assert beta_cdf(hi, 0.5, 10.5) == pytest.approx(0.975, abs=1e-9)
+    lo, hi = jeffreys(10, 10)
+    assert hi == 1.0 and 0 < lo < 1
+
+
+def test_wilson_width_formula_is_the_interval_width() -> None:
+    for x, n in [(3, 10), (50, 200), (1, 1000)]:
+        lo, hi = wilson(x, n)
+        assert wilson_width(x / n, n) == pytest.approx(hi - lo, abs=1e-12)
+
+
+def test_labels_for_width_is_the_smallest_n() -> None:
+    for p, width in [(0.5, 0.05), (0.1, 0.05), (0.02, 0.02), (0.3, 0.1)]:
+        n = labels_for_width(p, width)
+        assert wilson_width(p, n) <= width < wilson_width(p, n - 1)
+    # Near the Wald approximation n ≈ (2z·sqrt(p(1-p))/w)² = 1536.6 at p = ½, w = 0.05.
+    assert abs(labels_for_width(0.5, 0.05) - 1537) < 10
+
+
+def test_planning_rate_is_the_ci_value_closest_to_half() -> None:
+    assert planning_rate(0, 0) == 0.5
+    assert planning_rate(50, 100) == 0.5
+    lo, hi = wilson(2, 200)
+    assert planning_rate(2, 200) == pytest.approx(hi)
