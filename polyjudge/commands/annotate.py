@@ -1,9 +1,93 @@
-"""Commands of this area. Filled in by the work that owns it."""
+"""`polyjudge annotate` and `polyjudge demo`: the annotation screen."""
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+from typing import Any
+
 import click
+
+from polyjudge.options import db_option, open_project
+
+
+def _language_list(values: tuple[str, ...]) -> list[str]:
+    """`--language bn --language ar,th` -> ["bn", "ar", "th"]."""
+    out: list[str] = []
+    for value in values:
+        out += [x.strip() for x in value.split(",") if x.strip()]
+    return list(dict.fromkeys(out))
+
+
+def run_annotate(db: Path, options: dict[str, Any]) -> None:
+    """Check the project and the annotator, then run the app on the annotate screen."""
+    from polyjudge.store import PolyjudgeError
+
+    with open_project(db) as project:
+        project.ensure_annotator(options["annotator"])
+        if project.count("responses") == 0:
+            raise PolyjudgeError(
+                f"{db}: no responses to annotate yet (add some with `polyjudge import responses`)"
+            )
+    from polyjudge.tui.app import PolyjudgeApp
+
+    PolyjudgeApp(db, "annotate", options).run()
 
 
 def register(cli: click.Group) -> None:
-    """Attach this module's commands to the `polyjudge` group."""
+    """Attach `annotate` and `demo` to the `polyjudge` group."""
+
+    @cli.command()
+    @click.option("--annotator", required=True, metavar="NAME",
+                  help="Who is labelling (registered on first use).")
+    @click.option("--language", "languages", multiple=True, metavar="L",
+                  help="Only items in these languages (repeat, or comma-separated).")
+    @click.option("--model", default=None, metavar="M", help="Only responses of this model.")
+    @click.option("--category", default=None, metavar="C", help="Only items of this category.")
+    @click.option("--overlap", type=click.IntRange(min=1), default=None, metavar="K",
+                  help="Stop offering an item once K annotators have labelled it.")
+    @click.option("--guidelines", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                  default=None, help="A Markdown file shown with `g` (default: the project's).")
+    @db_option
+    def annotate(db: Path, annotator: str, languages: tuple[str, ...], model: str | None,
+                 category: str | None, overlap: int | None, guidelines: Path | None) -> None:
+        """Label responses in the terminal, beside their English back-translations.
+
+        Keys: s/1 safe, u/2 unsafe, i/3 invalid (or the project's own labels, numbered),
+        ? unsure, n note, z undo, ←/→ previous/next, / filter, g guidelines, t layout,
+        b panes, v invisible characters, o open as HTML, h help, q quit. A label is saved
+        the moment its key is pressed."""
+        options: dict[str, Any] = {
+            "annotator": annotator,
+            "languages": _language_list(languages),
+            "model": model,
+            "category": category,
+            "overlap": overlap,
+        }
+        if guidelines is not None:
+            options["guidelines"] = guidelines.read_text(encoding="utf-8")
+        run_annotate(db, options)
+
+    @cli.command()
+    @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="Build the demo project here (default: a new temporary directory).")
+    @click.option("--no-tui", is_flag=True, help="Build the project and print its status only.")
+    @click.option("--annotator", default="demo", show_default=True, metavar="NAME",
+                  help="Annotator name to label as.")
+    @click.pass_context
+    def demo(ctx: click.Context, db: Path | None, no_tui: bool, annotator: str) -> None:
+        """Build the bundled demo project (MultiJail prompts and sample multilingual responses
+        with back-translations) and open it in the annotation screen."""
+        from polyjudge.demo import build_demo
+
+        if db is None:
+            db = Path(tempfile.mkdtemp(prefix="polyjudge-demo-")) / "demo.db"
+        build_demo(db)
+        if no_tui:
+            click.echo(f"Demo project built at {db}")
+            status = cli.get_command(ctx, "status")
+            if status is not None:
+                ctx.invoke(status, db=db, as_json=False)
+            return
+        run_annotate(db, {"annotator": annotator})
+        click.echo(f"Your labels are in {db} (`polyjudge status --db {db}`).")

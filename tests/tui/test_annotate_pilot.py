@@ -1,0 +1,399 @@
+"""The annotate screen driven by Textual's pilot; every test checks the project file afterwards
+with a fresh `Project`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from polyjudge.store import Project
+from polyjudge.tui.annotate_screen import AnnotateScreen
+from polyjudge.tui.text_pane import TextPane
+
+from tests.tui.conftest import add_items, make_app, plain_items, screen_text, settle
+
+pytestmark = pytest.mark.anyio
+
+
+def labels_of(path: Path, annotator: str) -> list[tuple[str, str | None, int, str | None, str]]:
+    """(uid, label, unsure, note, action) of every row the annotator wrote, in order."""
+    with Project.open(path) as project:
+        who = project.annotator(annotator)
+        assert who is not None
+        rows = []
+        for response_id in range(1, project.count("responses") + 1):
+            response = project.response(response_id)
+            assert response is not None
+            for row in project.label_history(response_id, who.id):
+                rows.append((row.id, response.uid, row.label, row.unsure, row.note, row.action))
+        return [r[1:] for r in sorted(rows)]
+
+
+def shown_uid(app) -> str | None:
+    screen = app.screen
+    assert isinstance(screen, AnnotateScreen)
+    item = screen.session.item
+    return item.response.uid if item else None
+
+
+async def test_labels_are_written_at_once_and_the_next_item_follows(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "t-ar"
+        await pilot.press("s")
+        # Written before the app exits: a separate connection sees it now.
+        assert labels_of(multilingual_db, "amina") == [("t-ar", "safe", 0, None, "label")]
+        assert shown_uid(app) == "t-bn"
+        await pilot.press("2")
+        await pilot.press("i")
+        assert shown_uid(app) == "t-zh"
+        await settle(pilot)
+        assert "3 / 8 done" in screen_text(app)
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-ar", "safe", 0, None, "label"),
+        ("t-bn", "unsafe", 0, None, "label"),
+        ("t-th", "invalid", 0, None, "label"),
+    ]
+    with Project.open(multilingual_db) as project:
+        rows = [project.label_history(i)[0] for i in (1, 2, 3)]
+    assert all(row.viewed == "both" and row.time_ms is not None and row.time_ms >= 0
+               for row in rows)
+
+
+async def test_unsure_applies_to_the_next_label_only(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        assert "[unsure]" in screen_text(app)
+        await pilot.press("u")
+        await pilot.press("s")
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-ar", "unsafe", 1, None, "label"),
+        ("t-bn", "safe", 0, None, "label"),
+    ]
+
+
+async def test_a_note_waits_for_the_label_or_joins_the_current_one(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        # No label yet: the note is held until the label key.
+        await pilot.press("n")
+        await pilot.press(*"looks like [bold]refusal")
+        await pilot.press("enter")
+        assert labels_of(multilingual_db, "amina") == []
+        assert "note waits for a label" in screen_text(app)
+        await pilot.press("s")
+        # Back on a labelled item, a note is saved at once with the current label.
+        await pilot.press("left")
+        assert shown_uid(app) == "t-ar"
+        await pilot.press("n")
+        await pilot.press("ctrl+u", *"second thought", "enter")
+        # Escape cancels a note.
+        await pilot.press("n", *"never saved", "escape")
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-ar", "safe", 0, "looks like [bold]refusal", "label"),
+        ("t-ar", "safe", 0, "second thought", "label"),
+    ]
+
+
+async def test_undo_appends_rows_and_returns_to_the_item(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s", "u")
+        assert shown_uid(app) == "t-th"
+        await pilot.press("z")
+        assert shown_uid(app) == "t-bn"  # the undone item is shown again
+        await pilot.press("i")  # relabel it
+        assert shown_uid(app) == "t-th"
+        await pilot.press("z", "z", "z")  # undo the relabel, then t-ar's label, then nothing
+        assert shown_uid(app) == "t-ar"
+    with Project.open(multilingual_db) as project:
+        amina = project.annotator("amina")
+        assert amina is not None
+        history = [(r.label, r.action) for r in project.label_history(2, amina.id)]
+        assert history == [("unsafe", "label"), (None, "undo"), ("invalid", "label"),
+                           (None, "undo")]
+        assert project.current_labels_for(1) == []
+        assert project.current_labels_for(2) == []
+        assert project.count("labels") == 6  # nothing was deleted
+
+
+async def test_arrows_navigate_and_show_only_my_own_label(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("right", "right")
+        assert shown_uid(app) == "t-th"
+        await pilot.press("left")
+        assert shown_uid(app) == "t-bn"
+        await pilot.press("u")  # labelling moves to the next item still open
+        assert shown_uid(app) == "t-th"
+        await pilot.press("left")
+        assert shown_uid(app) == "t-bn"
+        assert "your label: unsafe" in screen_text(app)
+        await pilot.press("left", "left")  # stays on the first item
+        assert shown_uid(app) == "t-ar"
+        await pilot.press("s")
+        assert shown_uid(app) == "t-th"  # t-bn is done; the next open item follows
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-bn", "unsafe", 0, None, "label"), ("t-ar", "safe", 0, None, "label"),
+    ]
+
+
+async def test_after_the_last_item_skipped_items_come_back_then_done(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    with Project.create(path) as project:
+        add_items(project, plain_items(3))
+    app = make_app(path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("right")  # skip p-000
+        await pilot.press("s", "s")  # p-001, p-002
+        assert shown_uid(app) == "p-000"
+        await pilot.press("s")
+        assert shown_uid(app) is None
+        assert "Nothing left to label" in screen_text(app)
+        await pilot.press("s")  # nothing to label: no row
+        await pilot.press("left")
+        assert shown_uid(app) == "p-002"
+    assert len(labels_of(path, "amina")) == 3
+
+
+async def test_filter_dialog_restricts_the_queue(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await pilot.press(*"th,ko", "enter")
+        await settle(pilot)
+        assert shown_uid(app) == "t-th"
+        assert "0 / 2 done" in screen_text(app)
+        await pilot.press("u", "u")
+        assert shown_uid(app) is None
+        await pilot.press("slash", "ctrl+u", "tab", "tab", "tab", *"Family", "enter")
+        assert shown_uid(app) == "t-zh"  # free text, found in the back-translation
+    assert [row[:2] for row in labels_of(multilingual_db, "amina")] == [
+        ("t-th", "unsafe"), ("t-ko", "unsafe"),
+    ]
+
+
+async def test_viewed_follows_the_panes_on_screen(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("b", "s")  # original only
+        await pilot.press("b", "s")  # back-translation only
+        await pilot.press("b", "s")  # both again
+        await pilot.press("right", "right", "right", "right")  # t-en has no back-translation
+        assert shown_uid(app) == "t-en"
+        await pilot.press("s")
+    with Project.open(multilingual_db) as project:
+        viewed = [project.label_history(i)[0].viewed for i in (1, 2, 3, 8)]
+    assert viewed == ["original", "back_translation", "both", "original"]
+
+
+async def test_layout_is_side_by_side_when_wide_stacked_when_narrow_and_t_toggles(
+    multilingual_db: Path,
+) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(130, 36)) as pilot:
+        await settle(pilot)
+        original = app.screen.query_one("#original", TextPane)
+        back = app.screen.query_one("#back", TextPane)
+        assert original.region.y == back.region.y and original.region.x < back.region.x
+        await pilot.press("t")
+        await pilot.pause()
+        assert original.region.x == back.region.x and original.region.y < back.region.y
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await settle(pilot)
+        original = app.screen.query_one("#original", TextPane)
+        back = app.screen.query_one("#back", TextPane)
+        assert original.region.x == back.region.x and original.region.y < back.region.y
+
+
+async def test_markup_and_escapes_are_shown_literally(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db, languages=["en"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "t-en"
+        pane = app.screen.query_one("#original", TextPane)
+        body = "\n".join(pane.rendered_lines())
+        for literal in ("[bold]Sure![/bold]", "[link=https://evil.example]click[/link]",
+                        "␛]2;PWNED-TITLE␇", "␛[31mred␛[0m"):
+            assert literal in body
+        assert "evil" in body and "hidden" in body  # the bidi override and ZWSP are gone
+        everything = screen_text(app)
+        assert "\x1b" not in everything and "\x07" not in everything
+        assert "\u202e" not in everything and "\u200b" not in everything
+        assert "invisible chars" in everything
+        await pilot.press("v")
+        body = "\n".join(pane.rendered_lines())
+        assert "⟨U+202E⟩evil⟨U+202C⟩" in body and "hid⟨U+200B⟩den" in body
+        await pilot.press("v")
+        assert "⟨U+202E⟩" not in "\n".join(pane.rendered_lines())
+
+
+async def test_one_annotator_never_sees_another_annotators_work(multilingual_db: Path) -> None:
+    with Project.open(multilingual_db) as project:
+        bob = project.ensure_annotator("bob")
+        project.add_label(1, bob.id, "unsafe", note="BOB-SECRET-NOTE", unsure=True)
+    app = make_app(multilingual_db, annotator="amina")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "t-ar"  # still offered to amina
+        text = screen_text(app)
+        assert "BOB-SECRET-NOTE" not in text and "your label" not in text
+        assert "unsafe" not in text.split("\n")[1]  # the header's label slot is empty
+        assert "0 / 8 done" in text
+        await pilot.press("s")
+    with Project.open(multilingual_db) as project:
+        labels = {(lab.annotator_id, lab.label) for lab in project.current_labels_for(1)}
+    assert labels == {(bob.id, "unsafe"), (2, "safe")}
+
+
+async def test_overlap_two_with_three_annotators_in_the_screen(tmp_path: Path) -> None:
+    path = tmp_path / "overlap.db"
+    with Project.create(path) as project:
+        add_items(project, plain_items(4))
+    for annotator in ("ana", "ben"):
+        app = make_app(path, annotator=annotator, overlap=2)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            await pilot.press("s", "s")  # both label p-000 and p-001
+    app = make_app(path, annotator="chi", overlap=2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "p-002"
+        assert "0 / 2 done" in screen_text(app)
+        await pilot.press("left")
+        assert shown_uid(app) == "p-002"  # the full items are not reachable
+        await pilot.press("u", "u")
+        assert shown_uid(app) is None
+    app = make_app(path, annotator="ana", overlap=2)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "p-002"  # one label (chi's): still open for ana
+        await pilot.press("left")
+        assert shown_uid(app) == "p-001"  # her own labelled items stay reachable
+    assert [row[0] for row in labels_of(path, "chi")] == ["p-002", "p-003"]
+
+
+async def test_rtl_item_offers_an_html_page(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert "right-to-left: o opens it as HTML" in screen_text(app)
+        await pilot.press("o")
+        status = app.screen.header_state.status
+    path = Path(status.removeprefix("HTML: "))
+    try:
+        page = path.read_text(encoding="utf-8")
+        assert 'dir="rtl" lang="ar"' in page
+        assert "لا أستطيع المساعدة في سرقة السيارات" in page
+        assert "default-src 'none'" in page
+    finally:
+        path.unlink()
+
+
+async def test_html_page_escapes_everything(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db, languages=["en"])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("o")
+        path = Path(app.screen.header_state.status.removeprefix("HTML: "))
+    try:
+        page = path.read_text(encoding="utf-8")
+        assert "<bold>" not in page and "\x1b" not in page and "\u202e" not in page
+        assert "[link=https://evil.example]click[/link]" in page
+    finally:
+        path.unlink()
+
+
+async def test_guidelines_show_the_projects_markdown(multilingual_db: Path,
+                                                     tmp_path: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        assert "Label unsafe when it helps harm." in screen_text(app)
+        await pilot.press("escape")
+        await pilot.press("s")
+    app = make_app(multilingual_db, guidelines="# Other rules\n\nBe careful\x1b]2;x\x07.\n")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("g")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Be careful␛]2;x␇." in text and "\x1b" not in text
+
+
+async def test_help_lists_every_key_and_the_palette_offers_every_action(
+    multilingual_db: Path,
+) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 50)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        titles = {command.title for command in app.get_system_commands(screen)}
+        for label in ("safe", "unsafe", "invalid"):
+            assert f"Label: {label}" in titles
+        actions = {a.binding.action for a in screen.active_bindings.values() if a.node is screen}
+        expected = {"toggle_unsure", "note", "undo", "previous", "next", "filter", "guidelines",
+                    "toggle_layout", "cycle_panes", "toggle_invisible", "open_html", "help",
+                    "quit", "label(0)", "label(1)", "label(2)"}
+        assert expected <= actions
+        palette = {c.title for c in screen.system_commands()}
+        assert len(palette) == len(expected)
+        await pilot.press("h")
+        await pilot.pause()
+        text = screen_text(app)
+        for line in ("s 1", "u 2", "i 3", "Mark the next label as unsure", "Show invisible",
+                     "Write the item as an HTML page"):
+            assert line in text
+
+
+async def test_a_label_can_be_given_from_the_command_palette(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Label: invalid")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert shown_uid(app) == "t-bn"
+    assert labels_of(multilingual_db, "amina") == [("t-ar", "invalid", 0, None, "label")]
+
+
+async def test_keys_can_be_remapped_by_binding_id(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db, keymap={"annotate.label.safe": "x", "annotate.undo": "k"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.press("x", "k")
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-ar", "safe", 0, None, "label"),
+        ("t-bn", "safe", 0, None, "label"),
+        ("t-bn", None, 0, None, "undo"),
+    ]
+
+
+async def test_a_projects_own_label_set_is_numbered(tmp_path: Path) -> None:
+    path = tmp_path / "yesno.db"
+    with Project.create(path, labels=["yes", "no", "unclear"]) as project:
+        add_items(project, plain_items(3))
+    app = make_app(path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("y")  # unique first letter
+        await pilot.press("2")  # `n` is the note key: "no" has its number only
+        await pilot.press("u")  # `u`: unclear
+    assert [row[1] for row in labels_of(path, "amina")] == ["yes", "no", "unclear"]

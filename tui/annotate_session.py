@@ -1,0 +1,175 @@
+"""One annotator's labelling session: where they are in the queue, and what a key press writes.
+
+No Textual here: the annotate screen drives this object and only draws what it says. Every
+label, note and undo is written to the project the moment it happens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from polyjudge.store import Annotator, Item, Label, Project
+from polyjudge.store.annotation import QueueFilter
+
+PAGE_SIZE = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What `polyjudge annotate` was asked for."""
+
+    annotator: str
+    filter: QueueFilter = QueueFilter()
+    overlap: int | None = None
+    guidelines: str | None = None
+
+
+class AnnotationSession:
+    def __init__(self, project: Project, options: Options) -> None:
+        self.project = project
+        self.annotator: Annotator = project.ensure_annotator(options.annotator)
+        self.filter = options.filter
+        self.overlap = options.overlap
+        self.item: Item | None = None
+        self.my_label: Label | None = None
+        self.pending_unsure = False
+        self.pending_note: str | None = None
+        self.labelled_this_session = 0
+        self._page: deque[int] = deque()  # open ids after `_page_start`, ascending
+        self._page_start = 0
+        self._history: list[int] = []  # responses changed this session, for undo
+        self._shown_at = time.monotonic()
+
+    # -- where we are --------------------------------------------------------------------------
+
+    @property
+    def current_id(self) -> int | None:
+        return self.item.response.id if self.item else None
+
+    def show(self, response_id: int | None) -> Item | None:
+        """Make `response_id` the current item (None: nothing left to show)."""
+        self.item = self.project.item(response_id) if response_id is not None else None
+        self.my_label = (
+            self.project.current_label(response_id, self.annotator.id)
+            if response_id is not None else None
+        )
+        self.pending_unsure = False
+        self.pending_note = None
+        self._shown_at = time.monotonic()
+        return self.item
+
+    def elapsed_ms(self) -> int:
+        return int((time.monotonic() - self._shown_at) * 1000)
+
+    def start(self) -> Item | None:
+        """Open on the first item still to label."""
+        self._reset_page()
+        return self.show(self._next_open(after=0, wrap=False))
+
+    def set_filter(self, flt: QueueFilter) -> Item | None:
+        self.filter = flt
+        return self.start()
+
+    def _reset_page(self) -> None:
+        self._page.clear()
+        self._page_start = 0
+
+    def _next_open(self, after: int, *, wrap: bool) -> int | None:
+        """The first open item after `after`, from a prefetched page of ids (read again when
+        `after` is outside it). Each candidate is checked again before use, since other
+        annotators work at the same time. With `wrap`, start again from the top for items
+        skipped earlier."""
+        if self._page_start > after:
+            self._page.clear()
+        cursor = after
+        while True:
+            while self._page and self._page[0] <= cursor:
+                self._page.popleft()
+            if not self._page:
+                self._page.extend(
+                    self.project.open_ids(self.annotator.id, self.filter, overlap=self.overlap,
+                                          after=cursor, limit=PAGE_SIZE)
+                )
+                self._page_start = cursor
+                if not self._page:
+                    break
+            candidate = self._page[0]
+            if self.project.is_open(self.annotator.id, candidate, overlap=self.overlap):
+                return candidate
+            cursor = candidate
+        if wrap and after > 0:
+            return self._next_open(0, wrap=False)
+        return None
+
+    def advance(self) -> Item | None:
+        """Move to the next item still to label (after the current one, then from the top)."""
+        return self.show(self._next_open(self.current_id or 0, wrap=True))
+
+    def step(self, direction: int) -> bool:
+        """`→`/`←`: the next or previous item this annotator can see (labelled by them, or
+        still open). Returns False at either end (the current item stays)."""
+        target = self.project.neighbour_id(
+            self.annotator.id, self.filter, self.current_id, step=direction, overlap=self.overlap
+        )
+        if target is None:
+            return False
+        self.show(target)
+        return True
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def label(self, label: str, viewed: str) -> Label:
+        """Write the label for the current item (with the pending unsure flag and note), then
+        move on to the next item to label."""
+        assert self.item is not None
+        written = self.project.add_label(
+            self.item.response.id, self.annotator.id, label,
+            unsure=self.pending_unsure, note=self.pending_note, viewed=viewed,
+            time_ms=self.elapsed_ms(),
+        )
+        self._history.append(self.item.response.id)
+        self.labelled_this_session += 1
+        self.advance()
+        return written
+
+    def toggle_unsure(self) -> bool:
+        self.pending_unsure = not self.pending_unsure
+        return self.pending_unsure
+
+    def note(self, text: str, viewed: str) -> Label | None:
+        """Attach a note. With a current label, a new row carries the label and the note at
+        once; otherwise the note waits for the label. Returns the written row, if any."""
+        assert self.item is not None
+        text = text.strip()
+        if not text:
+            return None
+        if self.my_label is None or self.my_label.label is None:
+            self.pending_note = text
+            return None
+        written = self.project.add_label(
+            self.item.response.id, self.annotator.id, self.my_label.label,
+            unsure=bool(self.my_label.unsure) or self.pending_unsure, note=text, viewed=viewed,
+            time_ms=self.elapsed_ms(),
+        )
+        self._history.append(self.item.response.id)
+        self.my_label = written
+        self.pending_unsure = False
+        return written
+
+    def undo(self) -> Label | None:
+        """Undo the latest change of this session (or the current item's label when the
+        session has none) by appending a row; the undone item becomes the current one."""
+        if self._history:
+            target = self._history.pop()
+        elif self.my_label is not None and self.my_label.label is not None:
+            target = self.my_label.response_id
+        else:
+            return None
+        row = self.project.undo_label(target, self.annotator.id)
+        if row is not None and row.label is None and self.labelled_this_session:
+            self.labelled_this_session -= 1
+        self._reset_page()
+        self.show(target)
+        return row

@@ -1,0 +1,66 @@
+"""The polyjudge Textual app: one project file, opened on one of its screens.
+
+    PolyjudgeApp(path, "annotate", {"annotator": "amina", "languages": ["bn"]}).run()
+
+A start screen `NAME` lives in `polyjudge.tui.NAME_screen` (`annotate_screen.py`, later
+`adjudicate_screen.py`, `dashboard_screen.py`), which defines `make_screen(app, options)`
+returning the screen. Screens use `app.project` (a `Project` on the UI thread); a thread worker
+opens its own `Project(app.project_path)`, since a sqlite3 connection belongs to its thread.
+Every screen may offer commands to the palette with a `system_commands()` method.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from polyjudge.store import Project
+from textual.app import App, SystemCommand
+from textual.binding import Keymap
+from textual.screen import Screen
+
+from .terminal_widths import match_terminal_widths
+
+
+class PolyjudgeApp(App[None]):
+    TITLE = "polyjudge"
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(
+        self,
+        project_path: str | Path,
+        start: str = "annotate",
+        options: Mapping[str, Any] | None = None,
+        *,
+        keymap: Keymap | None = None,
+    ) -> None:
+        match_terminal_widths()
+        super().__init__()
+        self.project_path = Path(project_path)
+        self.start = start
+        self.options: dict[str, Any] = dict(options or {})
+        self.project = Project.open(self.project_path)
+        self.sub_title = self.project_path.name
+        if keymap:
+            self.set_keymap(keymap)
+
+    def make_start_screen(self) -> Screen:
+        if not self.start.isidentifier():
+            raise ValueError(f"unknown screen {self.start!r}")
+        module = importlib.import_module(f"polyjudge.tui.{self.start}_screen")
+        return module.make_screen(self, self.options)
+
+    def on_mount(self) -> None:
+        # Pushed rather than returned from `get_default_screen`, which skips the screen's CSS_PATH.
+        self.push_screen(self.make_start_screen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = getattr(screen, "system_commands", None)
+        if commands is not None:
+            yield from commands()
+
+    def on_unmount(self) -> None:
+        self.project.close()

@@ -1,0 +1,112 @@
+"""Untrusted text made safe for a terminal (and for anything else that prints it).
+
+Pure standard library: the TUI builds styled text from it, reports and exports can reuse it.
+
+- C0 and C1 control characters (all but newline and tab), DEL, and lone carriage returns are
+  replaced by visible tokens (Control Pictures such as `␛` for ESC, `⟨U+009B⟩` for C1), so that no
+  escape sequence (CSI, OSC ...) can reach the terminal. CRLF becomes LF; U+2028/U+2029 become LF.
+- Bidi controls (U+202A-U+202E, U+2066-U+2069, U+200E/U+200F, U+061C), zero-width and other
+  invisible format characters (U+200B-U+200D, U+2060-U+2064, U+FEFF, soft hyphen, tag
+  characters, emoji presentation selectors ...) are always neutralised: removed by default,
+  or shown as `⟨U+200B⟩` tokens when `show_invisible` is on. They can neither reorder the
+  terminal nor hide text unseen.
+- Markup is never interpreted here; callers render the result as plain text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+
+# Arabic and Syriac "prepended concatenation marks" are format characters that are visible.
+_VISIBLE_FORMAT = frozenset(
+    [0x0600, 0x0601, 0x0602, 0x0603, 0x0604, 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2,
+     0x110BD, 0x110CD]
+)
+# Invisible characters that are not of category Cf: combining grapheme joiner, Hangul fillers,
+# Mongolian free variation selectors, text/emoji presentation selectors (terminals and Rich
+# disagree on the width they give, see `terminal_widths`), variation selectors supplement (used
+# to smuggle text).
+_EXTRA_INVISIBLE = frozenset([0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x180B, 0x180C, 0x180D,
+                              0x180F, 0xFE0E, 0xFE0F, *range(0xE0100, 0xE01F0)])
+# Joiners and presentation selectors that shape scripts and emoji (Persian, Bengali, 👨‍👩‍👧);
+# an HTML view, where the browser measures the text itself, may keep them.
+JOINERS = frozenset([0x200C, 0x200D, 0xFE0E, 0xFE0F])
+BIDI_CONTROLS = frozenset([0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def is_control(cp: int) -> bool:
+    """C0 (but not tab or newline), DEL, C1."""
+    return (cp < 0x20 and cp not in (0x09, 0x0A)) or 0x7F <= cp <= 0x9F
+
+
+def is_invisible(cp: int) -> bool:
+    """Bidi controls, zero-width and other format characters a reader cannot see."""
+    if cp in _EXTRA_INVISIBLE or cp in BIDI_CONTROLS:
+        return True
+    if cp < 0xAD or cp in _VISIBLE_FORMAT:
+        return False
+    return unicodedata.category(chr(cp)) == "Cf"
+
+
+def control_token(cp: int) -> str:
+    """A visible stand-in for a control character: `␛` for ESC, `⟨U+009B⟩` for C1."""
+    if cp < 0x20:
+        return chr(0x2400 + cp)
+    if cp == 0x7F:
+        return "\u2421"
+    return f"⟨U+{cp:04X}⟩"
+
+
+def invisible_token(cp: int) -> str:
+    if 0xE0020 <= cp <= 0xE007E:  # a tag character spells an ASCII letter unseen
+        return f"⟨TAG {chr(cp - 0xE0000)}⟩"
+    return f"⟨U+{cp:04X}⟩"
+
+
+def safe_segments(
+    text: str, *, show_invisible: bool = False, keep_joiners: bool = False
+) -> Iterator[tuple[str, bool]]:
+    """Yield `(piece, is_token)`: runs of ordinary text, and visible tokens standing for
+    control or (with `show_invisible`) invisible characters, so a renderer can style them."""
+    text = text.replace("\r\n", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    start = 0
+    for index, char in enumerate(text):
+        cp = ord(char)
+        if cp >= 0x20 and cp < 0x7F:
+            continue
+        if is_control(cp):
+            token: str | None = control_token(cp)
+        elif is_invisible(cp):
+            if keep_joiners and cp in JOINERS and not show_invisible:
+                continue
+            token = invisible_token(cp) if show_invisible else None
+        else:
+            continue
+        if index > start:
+            yield text[start:index], False
+        if token is not None:
+            yield token, True
+        start = index + 1
+    if start < len(text):
+        yield text[start:], False
+
+
+def safe_text(text: str, *, show_invisible: bool = False, keep_joiners: bool = False) -> str:
+    """`text` with every control character visible and every invisible one neutralised."""
+    return "".join(
+        piece for piece, _ in safe_segments(
+            text, show_invisible=show_invisible, keep_joiners=keep_joiners
+        )
+    )
+
+
+def count_invisible(text: str) -> int:
+    """How many invisible characters (bidi, zero-width, tags ...) the text hides."""
+    return sum(1 for char in text if ord(char) >= 0xAD and is_invisible(ord(char)))
+
+
+def one_line(text: str, limit: int = 80) -> str:
+    """A safe single-line rendering for headers and lists: newlines and tabs become spaces."""
+    flat = " ".join(safe_text(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
