@@ -41,8 +41,9 @@ from .common import (
     language_code,
     text_value,
 )
+from .linking import PromptLinker
 from .reading import RowError, Source, open_rows
-from .responses import PromptLinker, text_hash
+from .responses import text_hash
 
 FIELDS = (
     "item", "annotator", "label", "note", "unsure", "created_at", "time_ms", "uid", "text",

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from polyjudge.store import InputError
 
@@ -57,37 +57,57 @@ class LineReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.size = path.stat().st_size
-        self.bytes_read = 0
         self.line = 0
         self.errors: list[RowError] = []
+        self._file: BinaryIO | None = None
+        self._done = 0
+
+    @property
+    def bytes_read(self) -> int:
+        f = self._file
+        if f is not None and not f.closed:
+            return f.tell()
+        return self._done
+
+    def raw_lines(self) -> Iterator[bytes]:
+        """The file's lines as bytes (a UTF-8 BOM removed), for readers that decode
+        themselves; `bytes_read` follows the position."""
+        with self.path.open("rb") as f:
+            self._file = f
+            first = f.readline()
+            if first.startswith(UTF16_BOMS):
+                problem = "UTF-16 text; polyjudge reads UTF-8 (save it as UTF-8)"
+                raise InputError(str(self.path), 1, problem)
+            if first:
+                yield first.removeprefix(UTF8_BOM)
+            yield from f
+            self._done = f.tell()
+        self._file = None
+
+    def bad_line(self, line: int, raw: bytes) -> RowError | None:
+        """The problem with a line that failed to decode or has a NUL byte."""
+        nul = raw.find(NUL)
+        if nul >= 0:
+            return RowError(line, f"NUL byte at column {nul + 1}", _printable(raw))
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return RowError(line, _decode_problem(raw, exc), _printable(raw))
+        return None
 
     def __iter__(self) -> Iterator[str]:
-        with self.path.open("rb") as f:
-            first = True
-            for raw in f:
-                self.line += 1
-                self.bytes_read += len(raw)
-                if first:
-                    first = False
-                    if raw.startswith(UTF16_BOMS):
-                        problem = "UTF-16 text; polyjudge reads UTF-8 (save it as UTF-8)"
-                        raise InputError(str(self.path), 1, problem)
-                    if raw.startswith(UTF8_BOM):
-                        raw = raw[3:]
-                nul = raw.find(NUL)
-                if nul >= 0:
-                    self.errors.append(
-                        RowError(self.line, f"NUL byte at column {nul + 1}", _printable(raw))
-                    )
-                    yield "\n"
-                    continue
-                try:
-                    yield raw.decode("utf-8")
-                except UnicodeDecodeError as exc:
-                    self.errors.append(
-                        RowError(self.line, _decode_problem(raw, exc), _printable(raw))
-                    )
-                    yield "\n"
+        errors = self.errors
+        for raw in self.raw_lines():
+            self.line += 1
+            if NUL in raw:
+                errors.append(self.bad_line(self.line, raw))  # type: ignore[arg-type]
+                yield "\n"
+                continue
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                errors.append(self.bad_line(self.line, raw))  # type: ignore[arg-type]
+                yield "\n"
 
 
 Row = tuple[int, dict[str, Any] | RowError]
@@ -113,33 +133,42 @@ class JsonlSource:
         return self.lines.size
 
     def rows(self) -> Iterator[Row]:
-        lines = self.lines
+        # The hot loop of a million-row import: kept flat, checks on the common path only.
         loads = json.loads
-        errors = lines.errors
-        for text in lines:
-            if errors:
-                bad = errors.pop()
-                yield bad.line, bad
-                continue
+        n = 0
+        for raw in self.lines.raw_lines():
+            n += 1
             try:
-                obj = loads(text)
-            except ValueError as exc:
-                if not text.strip():
-                    self.blank += 1
-                    continue
-                n = lines.line
-                if isinstance(exc, json.JSONDecodeError):
-                    problem = f"bad JSON: {exc.msg} at column {exc.colno}"
-                else:
-                    problem = f"bad JSON: {exc}"
-                yield n, RowError(n, problem, text.rstrip("\r\n"))
+                if NUL in raw:
+                    raise ValueError
+                obj = loads(raw.decode("utf-8"))
+            except ValueError:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+                error = self._problem(n, raw)
+                if error is not None:
+                    yield n, error
                 continue
-            if type(obj) is not dict:
-                n = lines.line
+            if type(obj) is dict:
+                yield n, obj
+            else:
                 problem = f"expected a JSON object, found {_json_kind(obj)}"
-                yield n, RowError(n, problem, text.rstrip("\r\n"))
-                continue
-            yield lines.line, obj
+                yield n, RowError(n, problem, _printable(raw))
+
+    def _problem(self, n: int, raw: bytes) -> RowError | None:
+        """Why line N is not a JSON object (None for a blank line, which is counted)."""
+        bad = self.lines.bad_line(n, raw)
+        if bad is not None:
+            return bad
+        text = raw.decode("utf-8").rstrip("\r\n")
+        if not text.strip():
+            self.blank += 1
+            return None
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            return RowError(n, f"bad JSON: {exc.msg} at column {exc.colno}", _printable(raw))
+        except ValueError as exc:
+            return RowError(n, f"bad JSON: {exc}", _printable(raw))
+        return RowError(n, "bad JSON", _printable(raw))
 
 
 def _json_kind(value: Any) -> str:

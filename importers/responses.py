@@ -22,13 +22,14 @@ an id already present is skipped (and if it names a different response text, tha
 
 from __future__ import annotations
 
+import gc
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from polyjudge.store import Project, now
-from polyjudge.store.imports import PromptRef
+from polyjudge.store.imports import RESPONSE_IMPORT_COLUMNS
 
 from .common import (
     BadRow,
@@ -40,6 +41,7 @@ from .common import (
     language_code,
     text_value,
 )
+from .linking import PromptLinker
 from .reading import RowError, open_rows
 
 FIELDS = (
@@ -47,7 +49,6 @@ FIELDS = (
     "category", "scenario",
 )
 CHUNK_ROWS = 20_000
-CACHE_LIMIT = 200_000
 
 
 def response_uid(model: str, prompt: str, text: str, language: str) -> str:
@@ -62,57 +63,6 @@ def response_uid(model: str, prompt: str, text: str, language: str) -> str:
 def text_hash(text: str) -> str:
     """Same as `store.content_hash(text)`, inlined for the hot path."""
     return hashlib.sha256(text.encode("utf-8", "surrogatepass") + b"\x1f").hexdigest()
-
-
-class PromptLinker:
-    """Finds (or, for unknown prompt text, creates) the prompt a response answers. Lookups
-    are cached; the cache is bounded so that a file of unique prompts stays small in memory."""
-
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.datasets = project.prompt_datasets()
-        self.cache: dict[tuple[str, str, str], PromptRef] = {}
-        self.created = 0
-
-    def by_id(self, spec: str, language: str) -> PromptRef:
-        key = ("id", spec, language)
-        found = self.cache.get(key)
-        if found is None:
-            found = self._lookup(spec, language)
-            self._remember(key, found)
-        return found
-
-    def _lookup(self, spec: str, language: str) -> PromptRef:
-        prefix, sep, rest = spec.partition(":")
-        if sep and prefix in self.datasets:
-            matches = self.project.prompts_by_key(rest, language, prefix)
-        else:
-            matches = self.project.prompts_by_key(spec, language)
-        if not matches:
-            raise BadRow(f"unknown prompt_id {spec!r}: no imported prompt with that key in "
-                         f"language {language!r}")
-        datasets = sorted({m[1] for m in matches})
-        if len(datasets) > 1:
-            options = " or ".join(f"{d}:{spec}" for d in datasets)
-            raise BadRow(f"prompt_id {spec!r} is ambiguous in {language!r}: write {options}")
-        return matches[0]
-
-    def by_text(self, text: str, language: str, category: str | None,
-                scenario: str | None) -> PromptRef:
-        key = ("text", text, language)
-        found = self.cache.get(key)
-        if found is None:
-            found = self.project.prompt_by_text(text, language)
-            if found is None:
-                found = self.project.ensure_user_prompt(text, language, category, scenario)
-                self.created += 1
-            self._remember(key, found)
-        return found
-
-    def _remember(self, key: tuple[str, str, str], ref: PromptRef) -> None:
-        if len(self.cache) >= CACHE_LIMIT:
-            self.cache.clear()
-        self.cache[key] = ref
 
 
 def import_responses(
@@ -134,6 +84,10 @@ def import_responses(
     check_columns(path, source.columns, names, required)
     report = ImportReport("responses", str(path))
     rejects = Rejects(path, skip_bad=skip_bad, reject_file=reject_file)
+    gc_was_enabled = gc.isenabled()
+    # The import allocates millions of short-lived dicts and tuples and creates no reference
+    # cycles; the cyclic collector would only rescan the rows held in the current chunk.
+    gc.disable()
     try:
         with project.transaction():
             _import(project, source, names, model, rejects, report, progress)
@@ -143,6 +97,9 @@ def import_responses(
     except BaseException:
         rejects.close(failed=True)
         raise
+    finally:
+        if gc_was_enabled:
+            gc.enable()
     return report
 
 
@@ -155,14 +112,10 @@ def _import(
     report: ImportReport,
     progress: ProgressCallback | None,
 ) -> None:
-    linker = PromptLinker(project)
-    c_id, c_pid, c_prompt = names["id"], names["prompt_id"], names["prompt"]
-    c_lang, c_model, c_text = names["language"], names["model"], names["response"]
-    c_bt, c_cat, c_scen = names["back_translation"], names["category"], names["scenario"]
-    created = now()
-    source_file = str(source.path)
+    converter = RowConverter(project, names, default_model, str(source.path))
+    convert = converter.fast
     chunk: list[tuple[Any, ...]] = []
-    where: list[tuple[int, dict[str, Any]]] = []
+    lines: list[int] = []
     rows = 0
 
     def flush() -> None:
@@ -170,71 +123,161 @@ def _import(
             with project.transaction():  # a savepoint: a failed chunk leaves nothing behind
                 inserted, conflicts = project.insert_response_rows(chunk)
         except UnicodeEncodeError:
-            _drop_unencodable(chunk, where, rejects)
+            _drop_unencodable(chunk, lines, rejects)
             inserted, conflicts = project.insert_response_rows(chunk)
         report.inserted += inserted
         for i in conflicts:
-            line, row = where[i]
-            rejects.add(line, f"id {chunk[i][0]!r} is already in the project with a different "
-                        "response text", row=row)
+            rejects.add(lines[i], f"id {chunk[i][0]!r} is already in the project with a "
+                        "different response text", row=_as_row(chunk[i]))
         report.existing += len(chunk) - inserted - len(conflicts)
         chunk.clear()
-        where.clear()
+        lines.clear()
         if progress is not None:
             progress(source.bytes_read, source.size, rows)
 
+    append, add_line = chunk.append, lines.append
     for line, row in source.rows():
         rows += 1
         if type(row) is RowError:
             rejects.add_error(row)
             continue
         try:
-            text = text_value(row, c_text, "response")
-            if text is None:
-                raise BadRow(f"empty response ({c_text!r})")
-            language = language_code(text_value(row, c_lang, "language"), c_lang)
-            model = text_value(row, c_model, "model") or default_model
-            if model is None:
-                raise BadRow(f"missing model ({c_model!r}; or pass --model)")
-            category = text_value(row, c_cat, "category")
-            scenario = text_value(row, c_scen, "scenario")
-            spec = text_value(row, c_pid, "prompt_id")
-            if spec is not None:
-                spec = spec.strip()
-                ref = linker.by_id(spec, language)
-                prompt_part = spec
-            else:
-                prompt_text = text_value(row, c_prompt, "prompt")
-                if prompt_text is None:
-                    raise BadRow(f"no prompt: give {c_pid!r} or {c_prompt!r}")
-                prompt_text = prompt_text.strip()
-                ref = linker.by_text(prompt_text, language, category, scenario)
-                prompt_part = prompt_text
-            uid = text_value(row, c_id, "id")
-            uid = uid.strip() if uid is not None else response_uid(
-                model, prompt_part, text, language
-            )
-            bt = text_value(row, c_bt, "back_translation")
-            digest = text_hash(text)
+            append(convert(row))
         except BadRow as exc:
             rejects.add(line, str(exc), row=row)
             continue
         except UnicodeEncodeError as exc:
             rejects.add(line, _surrogate_problem(exc), row=row)
             continue
-        chunk.append((
-            uid, ref[0], language, model.strip(), category or ref[3], scenario or ref[4], text,
-            digest, bt, "import" if bt else None, created if bt else None,
-            source_file, created,
-        ))
-        where.append((line, row))
+        add_line(line)
         if len(chunk) >= CHUNK_ROWS:
             flush()
     if chunk or progress is not None:
         flush()
     report.rows = rows
     report.blank = source.blank
-    report.extra["prompts_created"] = linker.created
+    report.extra["prompts_created"] = converter.linker.created
+
+
+NUL = "\x00"
+
+
+def _plain(value: Any) -> bool:
+    """A text value the fast path can take as it is: a non-blank string without NUL."""
+    return type(value) is str and value != "" and not value.isspace() and NUL not in value
+
+
+class RowConverter:
+    """Turns a row (dict) into the tuple `insert_response_rows` takes, or raises `BadRow`.
+
+    The common row (every value a plain string, a language, model and prompt seen before)
+    takes a fast path of dict lookups; anything else takes the slow path, which validates
+    field by field, says exactly what is wrong, and fills the caches the fast path uses."""
+
+    def __init__(self, project: Project, names: dict[str, str], default_model: str | None,
+                 source_file: str) -> None:
+        self.linker = PromptLinker(project)
+        self.n = names
+        self.default_model = default_model
+        self.source_file = source_file
+        self.created = now()
+        self.languages: dict[str, str] = {}
+        self.models: dict[Any, str] = {}
+        if default_model is not None:
+            self.models[None] = default_model.strip()
+
+        self.fast = self._fast_path()
+
+    def _fast_path(self) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+        """The per-row function, with everything it needs bound as local names."""
+        n = self.n
+        c_text, c_pid, c_id, c_lang, c_model = (
+            n["response"], n["prompt_id"], n["id"], n["language"], n["model"]
+        )
+        c_bt, c_cat, c_scen = n["back_translation"], n["category"], n["scenario"]
+        languages, models, refs = self.languages, self.models, self.linker.cache
+        slow, sha256 = self.slow, hashlib.sha256
+        source_file, created = self.source_file, self.created
+
+        def convert(row: dict[str, Any]) -> tuple[Any, ...]:
+            get = row.get
+            text, spec, uid = get(c_text), get(c_pid), get(c_id)
+            bt, category, scenario = get(c_bt), get(c_cat), get(c_scen)
+            try:
+                language = languages[get(c_lang)]
+                model = models[get(c_model)]
+                ref = refs[("id", spec, language)]
+            except (KeyError, TypeError):
+                return slow(row)
+            # Plain text: a non-blank str without NUL; anything else goes the slow way.
+            if (
+                type(text) is not str or not text or text.isspace() or NUL in text
+                or (uid is not None and (type(uid) is not str or not uid or uid.isspace()
+                                         or NUL in uid))
+                or (bt is not None and (type(bt) is not str or not bt or bt.isspace()
+                                        or NUL in bt))
+                or (category is not None and not _plain(category))
+                or (scenario is not None and not _plain(scenario))
+            ):
+                return slow(row)
+            uid = response_uid(model, spec, text, language) if uid is None else uid.strip()
+            digest = sha256(text.encode())
+            digest.update(b"\x1f")
+            return (
+                uid, ref[0], language, model, category or ref[3], scenario or ref[4], text,
+                digest.hexdigest(), bt, "import" if bt else None, created if bt else None,
+                source_file, created,
+            )
+
+        return convert
+
+    def slow(self, row: dict[str, Any]) -> tuple[Any, ...]:
+        n = self.n
+        text = text_value(row, n["response"], "response")
+        if text is None:
+            raise BadRow(f"empty response ({n['response']!r})")
+        raw_language = row.get(n["language"])
+        language = language_code(text_value(row, n["language"], "language"), n["language"])
+        raw_model = row.get(n["model"])
+        model = text_value(row, n["model"], "model")
+        model = model.strip() if model is not None else self.default_model
+        if model is None:
+            raise BadRow(f"missing model ({n['model']!r}; or pass --model)")
+        category = text_value(row, n["category"], "category")
+        scenario = text_value(row, n["scenario"], "scenario")
+        spec = text_value(row, n["prompt_id"], "prompt_id")
+        if spec is not None:
+            spec = spec.strip()
+            ref = self.linker.by_id(spec, language)
+            prompt_part = spec
+        else:
+            prompt_text = text_value(row, n["prompt"], "prompt")
+            if prompt_text is None:
+                raise BadRow(f"no prompt: give {n['prompt_id']!r} or {n['prompt']!r}")
+            prompt_part = prompt_text.strip()
+            ref = self.linker.by_text(prompt_part, language, category, scenario)
+        uid = text_value(row, n["id"], "id")
+        uid = uid.strip() if uid is not None else response_uid(model, prompt_part, text, language)
+        bt = text_value(row, n["back_translation"], "back_translation")
+        digest = text_hash(text)
+        self._remember(raw_language, language, raw_model, model)
+        created = self.created
+        return (
+            uid, ref[0], language, model, category or ref[3], scenario or ref[4], text,
+            digest, bt, "import" if bt else None, created if bt else None,
+            self.source_file, created,
+        )
+
+    def _remember(self, raw_language: Any, language: str, raw_model: Any, model: str) -> None:
+        """Cache exact raw values only: the fast path must see what the slow path accepted."""
+        if type(raw_language) is str and len(self.languages) < 10_000:
+            self.languages[raw_language] = language
+        if (raw_model is None or _plain(raw_model)) and len(self.models) < 10_000:
+            self.models[raw_model] = model
+
+
+def _as_row(values: tuple[Any, ...]) -> dict[str, Any]:
+    return dict(zip(RESPONSE_IMPORT_COLUMNS, values, strict=True))
 
 
 def _surrogate_problem(exc: UnicodeEncodeError) -> str:
@@ -242,19 +285,17 @@ def _surrogate_problem(exc: UnicodeEncodeError) -> str:
     return f"text with an unpaired surrogate {char.encode('unicode_escape').decode()} (not Unicode)"
 
 
-def _drop_unencodable(
-    chunk: list[tuple[Any, ...]], where: list[tuple[int, dict[str, Any]]], rejects: Rejects
-) -> None:
+def _drop_unencodable(chunk: list[tuple[Any, ...]], lines: list[int], rejects: Rejects) -> None:
     """Remove (and reject) the rows of a chunk that SQLite cannot store as UTF-8."""
     keep = []
-    for values, (line, row) in zip(chunk, where, strict=True):
+    for values, line in zip(chunk, lines, strict=True):
         try:
             for value in values:
                 if type(value) is str:
                     value.encode("utf-8")
         except UnicodeEncodeError as exc:
-            rejects.add(line, _surrogate_problem(exc), row=row)
+            rejects.add(line, _surrogate_problem(exc), row=_as_row(values))
             continue
-        keep.append((values, (line, row)))
+        keep.append((values, line))
     chunk[:] = [k[0] for k in keep]
-    where[:] = [k[1] for k in keep]
+    lines[:] = [k[1] for k in keep]

@@ -35,6 +35,12 @@ def _prompt_text_index(db: Any) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS prompts_language_text ON prompts (language, text)")
 
 
+@migrations(name="0002_imports_prompt_key_index")
+def _prompt_key_index(db: Any) -> None:
+    # A plain `prompt_id` such as `12` is looked up by key and language in every dataset.
+    db.execute("CREATE INDEX IF NOT EXISTS prompts_key_language ON prompts (prompt_key, language)")
+
+
 class ImportsMixin(ProjectBase):
     # -- prompts ------------------------------------------------------------------------------
 
