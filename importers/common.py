@@ -67,9 +67,18 @@ def parse_map(items: Iterable[str], fields: Sequence[str]) -> dict[str, str]:
     return mapping
 
 
+UNMAPPED = "\x00"  # prefix of a column name no file can have
+
+
 def column_names(mapping: Mapping[str, str], fields: Sequence[str]) -> dict[str, str]:
-    """The column each field is read from: its --map entry, else the field's own name."""
-    return {f: mapping.get(f, f) for f in fields}
+    """The column each field is read from: its --map entry, else the field's own name, unless
+    --map gave that column to another field (`--map item=uid` must not also make `uid` the
+    label's id)."""
+    claimed = set(mapping.values())
+    return {
+        f: mapping[f] if f in mapping else (UNMAPPED + f if f in claimed else f)
+        for f in fields
+    }
 
 
 def check_columns(
@@ -86,7 +95,7 @@ def check_columns(
     for need in required:
         options = need if isinstance(need, tuple) else (need,)
         if not any(names[f] in present for f in options):
-            wanted = " or ".join(repr(names[f]) for f in options)
+            wanted = " or ".join(repr(names[f].lstrip(UNMAPPED)) for f in options)
             hint = " or ".join(f"--map {f}=COLUMN" for f in options)
             raise InputError(
                 str(path), 1,

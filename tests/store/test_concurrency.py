@@ -1,0 +1,85 @@
+"""Two processes write to one project file at once: a big `import responses` (one long
+transaction) and an annotator appending labels one by one. Afterwards every row of both is
+there, and neither failed with "database is locked"."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from polyjudge.importers.multijail import import_multijail
+from polyjudge.importers.responses import import_responses
+from polyjudge.store import Project
+
+from polyjudge.demo import data_file
+
+REPO = Path(__file__).resolve().parent.parent.parent
+ROWS = 20_000
+
+LABELLER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from polyjudge.store import Project
+
+    db, done = sys.argv[1], Path(sys.argv[2])
+    labels = ("safe", "unsafe", "invalid")
+    with Project.open(db) as p:
+        ids = [p.response_by_uid(f"seed-{i}").id for i in range(20)]
+        annotator = p.ensure_annotator("concurrent").id
+        n, extra = 0, 0
+        while extra < 20:          # keep going until the import is over, then 20 more
+            if done.exists():
+                extra += 1
+            label = p.add_label(ids[n % len(ids)], annotator, labels[n % 3],
+                                uid=f"loop-{n}", source="test")
+            print(label.uid, flush=True)
+            n += 1
+            time.sleep(0.005)
+""")
+
+
+def test_import_and_labelling_at_once_lose_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "shared.db"
+    seed = tmp_path / "seed.jsonl"
+    seed.write_text("".join(
+        json.dumps({"id": f"seed-{i}", "prompt_id": f"multijail:{i}", "language": "sw",
+                    "model": "m", "response": f"Jibu {i}"}) + "\n" for i in range(20)
+    ))
+    with Project.create(db) as p:
+        import_multijail(p, data_file("MultiJail.csv"))
+        import_responses(p, seed)
+    big = tmp_path / "big.jsonl"
+    with big.open("w", encoding="utf-8") as f:
+        for i in range(ROWS):
+            f.write(json.dumps({"id": f"big-{i}", "prompt_id": f"multijail:{i % 315}",
+                                "language": "th", "model": "m",
+                                "response": f"คำตอบที่ {i} " * 20}, ensure_ascii=False) + "\n")
+    done = tmp_path / "import-done"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    labeller = subprocess.Popen(
+        [sys.executable, "-c", LABELLER, str(db), str(done)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+    assert labeller.stdout is not None
+    first = labeller.stdout.readline()  # the labeller is writing before the import starts
+    assert first.startswith("loop-"), labeller.stderr.read() if labeller.stderr else ""
+    importer = subprocess.run(
+        [sys.executable, "-m", "polyjudge", "import", "responses", str(big), "--db", str(db)],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    done.touch()
+    out, err = labeller.communicate(timeout=300)
+    assert importer.returncode == 0, importer.stderr
+    assert labeller.returncode == 0, err
+    assert "locked" not in importer.stderr + err
+    written = [first.strip()] + out.split()
+    with Project.open(db) as p:
+        assert p.count("responses") == 20 + ROWS
+        assert p.response_by_uid(f"big-{ROWS - 1}") is not None
+        stored = {r[0] for r in p.conn.execute("SELECT uid FROM labels WHERE source = 'test'")}
+        assert stored == set(written) and len(written) >= 21
+        assert p.events("import")[-1]["detail"]["inserted"] == ROWS
