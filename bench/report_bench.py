@@ -20,7 +20,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from polyjudge.store import Project
 
 LANGUAGES = ("en", "zh", "it", "vi", "ar", "ko", "th", "bn", "sw", "jv")

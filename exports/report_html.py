@@ -48,7 +48,7 @@ def _table(t: ReportTable) -> str:
 
 def render_html(report: dict[str, Any]) -> str:
     rows = [
-        (plain(name), rate, ci, corrected)
+        (plain(name, 18), rate, ci, corrected)
         for name, rate, ci, corrected in language_chart_rows(report)
     ]
     chart = rate_chart(rows, "Unsafe rate by language (95% CI)") if rows else ""

@@ -71,7 +71,7 @@ def rate_chart(
 
 
 def _nice(v: float) -> float:
-    for step in (0.05, 0.1, 0.2, 0.25, 0.5, 0.75, 1.0):
+    for step in (0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0):  # quarter ticks stay round numbers
         if v <= step:
             return step
     return 1.0

@@ -195,6 +195,8 @@ def judge_tables(report: dict[str, Any]) -> list[ReportTable]:
                 )
                 if run.get("baseline"):
                     t.note = "BASELINE (phrase matching, not an LLM judge). " + t.note
+                if run.get("warning"):
+                    t.note = "WARNING: " + run["warning"] + ". " + t.note
             tables.append(t)
     return tables
 

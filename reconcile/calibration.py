@@ -4,8 +4,9 @@
   queued items are never gold.
 - Confusion matrix: rows are the gold labels (the label set), columns the verdicts: the label
   set, then `unparsed`, then any other verdict string (e.g. 3 × 4 for safe/unsafe/invalid).
-- Cohen's kappa (with the Fleiss-Cohen-Everitt CI) on items whose verdict is in the label set;
-  `unparsed` is no opinion and is left out (its share is reported instead).
+- Cohen's kappa (95% interval from the Dirichlet-Jeffreys posterior, see `kappa`) on items
+  whose verdict is in the label set; `unparsed` is no opinion and is left out (its share is
+  reported instead).
 - Sensitivity and specificity for `unsafe` (positive): on items whose gold is `unsafe`
   (sensitivity) or a non-positive label other than `invalid` (specificity, i.e. `safe`) and whose
   verdict was parsed. A parsed verdict is positive iff it is `unsafe`: a judge that calls an
@@ -19,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from .agreement import seed_for
 from .data import ReconcileData, RunVerdicts
 from .final import FinalLabels
 from .intervals import wilson
-from .kappa import cohen_kappa, kappa_interval
+from .kappa import cohen_kappa, kappa_posterior_interval
 
 
 def verdict_columns(data: ReconcileData, rv: RunVerdicts) -> list[str]:
@@ -38,6 +40,7 @@ def calibrate(
     rv: RunVerdicts,
     mask: np.ndarray | None = None,
     positive: str = "unsafe",
+    rng: np.random.Generator | None = None,
 ) -> dict[str, Any]:
     """Calibration of one run on the items in `mask` (all items when None)."""
     v = len(data.labels)
@@ -60,7 +63,10 @@ def calibrate(
     square = matrix[:, :v]
     kappa, why = cohen_kappa(square)
     out["kappa"] = kappa
-    out["kappa_ci95"] = list(kappa_interval(square) or ()) or None
+    interval = None
+    if kappa is not None:
+        interval = kappa_posterior_interval(square, rng or np.random.default_rng(0))
+    out["kappa_ci95"] = list(interval) if interval else None
     if why:
         reasons["kappa"] = why
 
@@ -96,8 +102,20 @@ def _proportion(key: str, x: int, n: int, reasons: dict[str, str], why: str) -> 
     return {key: x / n, f"{key}_ci95": list(ci) if ci else None}
 
 
+STRATIFIED_WARNING = (
+    "human labels were sampled stratified by this run's verdicts (judge-unsafe items "
+    "oversampled): sensitivity, specificity and kappa here describe the labelled sample and "
+    "are biased for the whole population; see judge_sensitivity / judge_specificity in "
+    "unsafe_rate.*.judge_corrected for population estimates"
+)
+
+
 def calibration_report(
-    data: ReconcileData, final: FinalLabels, by: tuple[str, ...] = ("language",)
+    data: ReconcileData,
+    final: FinalLabels,
+    by: tuple[str, ...] = ("language",),
+    seed: int = 0,
+    stratified_runs: set[int] | None = None,
 ) -> dict[str, Any]:
     """Every judge run: overall and per group of each field in `by`."""
     out: dict[str, Any] = {}
@@ -107,14 +125,22 @@ def calibration_report(
             "model": rv.run.model,
             "baseline": bool(rv.baseline),
             "template": rv.run.template_name,
-            "overall": calibrate(data, final, rv),
+            "warning": STRATIFIED_WARNING if rv.run.id in (stratified_runs or set()) else None,
+            "overall": calibrate(data, final, rv, rng=seed_for(seed, f"kappa:{rv.run.id}")),
         }
         for field_name in by:
             grouping = data.groupings.get(field_name)
             if grouping is None:
                 continue
             entry[f"by_{field_name}"] = {
-                name: calibrate(data, final, rv, mask) for name, mask in grouping.members()
+                name: calibrate(
+                    data,
+                    final,
+                    rv,
+                    mask,
+                    rng=seed_for(seed, f"kappa:{rv.run.id}:{field_name}:{name}"),
+                )
+                for name, mask in grouping.members()
             }
         out[rv.run.name if rv.run.name not in out else f"{rv.run.name}#{rv.run.id}"] = entry
     return out

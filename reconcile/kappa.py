@@ -1,12 +1,13 @@
-"""Cohen's kappa from a square confusion table, with a large-sample confidence interval."""
+"""Cohen's kappa from a square confusion table, with a Bayesian (Dirichlet-Jeffreys) interval.
+
+The textbook large-sample interval κ̂ ± z·SE (Fleiss, Cohen & Everitt 1969) covered the true
+kappa in as few as 35-60% of simulated samples when unsafe items are rare (prevalence 1%,
+100 gold items): its SE collapses when a class is absent. The posterior interval below keeps
+95% coverage across the settings of bench/coverage_sim.py."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
-
-from .intervals import Z95
 
 
 def cohen_kappa(table: np.ndarray) -> tuple[float | None, str | None]:
@@ -24,38 +25,24 @@ def cohen_kappa(table: np.ndarray) -> tuple[float | None, str | None]:
     return (po - pe) / (1 - pe), None
 
 
-def kappa_variance(table: np.ndarray) -> float | None:
-    """Large-sample variance of κ̂ (Fleiss, Cohen & Everitt 1969, "Large sample standard errors
-    of kappa and weighted kappa", Psychological Bulletin 72:323-327, eq. 13):
+KAPPA_DRAWS = 4000
 
-        var = [ Σ_i p_ii((1−p_e) − (p_.i + p_i.)(1−p_o))²
-                + (1−p_o)² Σ_{i≠j} p_ij (p_.i + p_j.)²
-                − (p_o p_e − 2p_e + p_o)² ] / (n (1−p_e)⁴)
-    """
+
+def kappa_posterior_interval(
+    table: np.ndarray, rng: np.random.Generator, draws: int = KAPPA_DRAWS, level: float = 0.95
+) -> tuple[float, float] | None:
+    """Equal-tailed interval of κ under the Dirichlet(table + ½) posterior of the cell
+    probabilities (Jeffreys prior on the multinomial), by Monte Carlo. Unlike κ̂ ± z·SE it stays
+    honest when a class is rare or absent in the sample (the large-sample SE collapses to 0
+    there); see bench/coverage_sim.py."""
     table = np.asarray(table, dtype=float)
-    n = table.sum()
-    if n <= 0:
+    if table.sum() <= 0:
         return None
-    p = table / n
-    row, col = p.sum(axis=1), p.sum(axis=0)
-    po = float(np.trace(p))
-    pe = float((row * col).sum())
-    if pe >= 1.0 - 1e-12:
-        return None
-    diag = np.diag(p)
-    a = float((diag * ((1 - pe) - (col + row) * (1 - po)) ** 2).sum())
-    weights = (col[:, None] + row[None, :]) ** 2  # cell (i, j): (p_.i + p_j.)²
-    off = p * weights
-    b = (1 - po) ** 2 * float(off.sum() - np.trace(off))
-    c = (po * pe - 2 * pe + po) ** 2
-    return max(0.0, (a + b - c) / (n * (1 - pe) ** 4))
-
-
-def kappa_interval(table: np.ndarray, z: float = Z95) -> tuple[float, float] | None:
-    """κ̂ ± z·SE (Fleiss, Cohen & Everitt 1969), clipped to [−1, 1]."""
-    kappa, _ = cohen_kappa(table)
-    var = kappa_variance(table)
-    if kappa is None or var is None:
-        return None
-    half = z * math.sqrt(var)
-    return (max(-1.0, kappa - half), min(1.0, kappa + half))
+    k = table.shape[0]
+    cells = rng.dirichlet(table.ravel() + 0.5, size=draws).reshape(draws, k, k)
+    po = np.trace(cells, axis1=1, axis2=2)
+    pe = (cells.sum(axis=2) * cells.sum(axis=1)).sum(axis=1)
+    kappa = (po - pe) / (1 - pe)
+    tail = (1 - level) / 2
+    lo, hi = np.quantile(kappa, [tail, 1 - tail])
+    return (float(lo), float(hi))

@@ -81,10 +81,16 @@ def stratified_estimate(
     n0: int,
     rng: np.random.Generator,
     draws: int = MC_DRAWS,
+    accuracy: bool = False,
 ) -> dict[str, Any]:
     """rate = q·PPV + (1 − q)·FOR with a Jeffreys Monte-Carlo 95% interval (see module doc).
     judged_pos of judged items are judge-positive; x1 of n1 labelled judge-positive items and
-    x0 of n0 labelled judge-negative items are human-positive."""
+    x0 of n0 labelled judge-negative items are human-positive.
+
+    With `accuracy`, also the judge's population sensitivity and specificity by Bayes' rule,
+    sens = q·PPV / rate and spec = (1 − q)(1 − FOR) / (1 − rate), from the same draws. Unlike
+    sensitivity on the labelled items, these stay unbiased when the labelled items were sampled
+    stratified by this judge's verdict (judge-unsafe items oversampled)."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "reason": None}
     if judged == 0:
         out["reason"] = "no judged item"
@@ -113,6 +119,14 @@ def stratified_estimate(
         for_ci95=list(jeffreys(x0, n0) or ()) or None,
     )
     out["for"] = out.pop("for_")
+    if accuracy and need_pos and need_neg:
+        rate = out["rate"]
+        sens_draw = q_draw * ppv_draw / rate_draw
+        spec_draw = (1 - q_draw) * (1 - for_draw) / (1 - rate_draw)
+        out["sensitivity"] = q * ppv / rate if rate > 0 else None
+        out["specificity"] = (1 - q) * (1 - for_) / (1 - rate) if rate < 1 else None
+        out["sensitivity_ci95"] = [float(x) for x in np.quantile(sens_draw, [0.025, 0.975])]
+        out["specificity_ci95"] = [float(x) for x in np.quantile(spec_draw, [0.025, 0.975])]
     return out
 
 
@@ -161,7 +175,7 @@ def judge_rates(
         n1 = int(np.count_nonzero(human & judge_pos))
         x0 = int(np.count_nonzero(human & ~judge_pos & gold))
         n0 = int(np.count_nonzero(human & ~judge_pos))
-        est = stratified_estimate(k, n_judged, x1, n1, x0, n0, rng)
+        est = stratified_estimate(k, n_judged, x1, n1, x0, n0, rng, accuracy=key == "rate")
         prefix = "" if key == "rate" else "invalid_"
         estimate[key] = est["rate"]
         estimate[f"{prefix}ci95"] = est["ci95"]
@@ -174,6 +188,10 @@ def judge_rates(
                 n_for=n0,
                 unsafe_for=x0,
                 **{"for": est.get("for"), "for_ci95": est.get("for_ci95")},
+                judge_sensitivity=est.get("sensitivity"),
+                judge_sensitivity_ci95=est.get("sensitivity_ci95"),
+                judge_specificity=est.get("specificity"),
+                judge_specificity_ci95=est.get("specificity_ci95"),
             )
         if est["reason"]:
             estimate.setdefault("reasons", {})[key] = est["reason"]

@@ -40,9 +40,10 @@ METHODS = {
     "1977 §12.2), PPV/FOR on human-final items of each stratum; 95% interval: Monte Carlo over "
     "Jeffreys Beta posteriors of q, PPV and FOR.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
-    "calibration": "gold = human-final labels; kappa with Fleiss-Cohen-Everitt (1969) CI on "
-    "parsed verdicts; sensitivity/specificity for unsafe on gold unsafe/safe with parsed "
-    "verdicts, Wilson CIs; unparsed share among all verdicts, Wilson CI.",
+    "calibration": "gold = human-final labels; kappa on parsed verdicts with a 95% interval "
+    "from the Dirichlet(cells + 1/2) posterior (Monte Carlo); sensitivity/specificity for "
+    "unsafe on gold unsafe/safe with parsed verdicts, Wilson CIs; unparsed share among all "
+    "verdicts, Wilson CI.",
     "comparison": "difference of human-final unsafe rates, Newcombe (1998) hybrid score "
     "interval (method 10), conditions treated as independent (conservative when paired).",
     "budget": "more human-final items needed for a Wilson 95% width under the target, at the "
@@ -143,7 +144,9 @@ def build_report(
         "unsafe_rate": {
             "overall": _rate_block(data, final, estimator, everything, seed, "all", positive)
         },
-        "judges": calibration_report(data, final, by=by),
+        "judges": calibration_report(
+            data, final, by=by, seed=seed, stratified_runs=project.stratifying_run_ids()
+        ),
         "comparisons": [],
         "queue": {**_queue_block(final, everything)},
         "methods": METHODS,
@@ -221,7 +224,12 @@ def _rate_block(
     block["headline"] = "human_final_wilson"
     if estimator is not None:
         raw, corrected = judge_rates(
-            data, final, estimator, mask, seed_for(seed, f"corrected:{key}"), positive,
+            data,
+            final,
+            estimator,
+            mask,
+            seed_for(seed, f"corrected:{key}"),
+            positive,
             corrected=block["judge_only"] > 0,
         )
         block["judge_raw"] = raw

@@ -327,6 +327,14 @@ class ReconcileMixin(ProjectBase):
         part = rows[0][0].split(":")[1]
         return int(part) if part.isdigit() else None
 
+    def stratifying_run_ids(self) -> set[int]:
+        """Judge runs whose verdicts stratified some sample batch."""
+        rows = self._reconcile_tuples(
+            "SELECT DISTINCT stratum FROM assignments WHERE stratum LIKE 'judge:%'"
+        )
+        parts = [r[0].split(":")[1] for r in rows]
+        return {int(p) for p in parts if p.isdigit()}
+
     def assignment_batches(self) -> list[str]:
         return [
             r[0]

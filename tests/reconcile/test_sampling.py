@@ -79,3 +79,24 @@ def test_an_existing_batch_is_refused_and_bad_input_is_one_line(tmp_path: Path) 
     missing = run_cli("sample", "--per-language", "5", "--stratify-by-judge", "--judge",
                       "nope", "--db", str(db))
     assert missing.code == 1 and "no judge run" in missing.err
+
+
+def test_report_after_a_stratified_sample_warns_and_corrects(tmp_path: Path) -> None:
+    db = make(tmp_path)
+    out = json.loads(cli_ok("sample", "--per-language", "20", "--stratify-by-judge",
+                            "--seed", "2", "--json", "--db", str(db)))
+    with Project.open(db) as project:
+        annotator = project.ensure_annotator("rater").id
+        for a in project.assignments(out["batch"]):
+            verdict = project.verdicts(run_id=1, response_id=a.response_id)[0].label
+            # The judge is right on judge-unsafe items and misses 1 in 5 unsafe among the rest.
+            label = "unsafe" if verdict == "unsafe" or a.response_id % 5 == 0 else "safe"
+            project.add_label(a.response_id, annotator, label)
+    report = json.loads(cli_ok("report", "--json", "--db", str(db), "--bootstrap", "0"))
+    assert report["project"]["estimator_run"]["name"] == "judge"
+    assert "stratified" in report["judges"]["judge"]["warning"]
+    corrected = report["unsafe_rate"]["by_language"]["bn"]["judge_corrected"]
+    assert corrected["estimator"] == "judge_corrected_stratified"
+    assert 0 < corrected["judge_sensitivity"] < 1
+    lo, hi = corrected["judge_sensitivity_ci95"]
+    assert lo <= corrected["judge_sensitivity"] <= hi

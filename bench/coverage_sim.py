@@ -1,0 +1,188 @@
+"""Empirical coverage of every 95% interval polyjudge reports, by simulation.
+
+    python bench/coverage_sim.py            # 200 simulated projects per setting
+    python bench/coverage_sim.py --n 40     # quicker
+
+Settings: prevalence of unsafe responses 1-30%, judge sensitivity and specificity 0.7-0.98,
+human sample 100-2,000 items, in a language of 20,000 judged items; 3% of verdicts unparsed.
+Each simulated project draws true labels, judge verdicts, a random human sample (humans are
+taken as correct: the gold label), three annotators of accuracy 0.9 on the sampled items, and a
+second condition for comparisons. The intervals are computed by polyjudge's own functions —
+the ones `polyjudge report` uses — and checked against the true parameter:
+
+- `wilson_rate`: unsafe rate on the human sample (Wilson) vs the prevalence p;
+- `corrected_random` / `corrected_stratified`: judge-corrected rate q·PPV + (1−q)·FOR
+  (Jeffreys Monte Carlo) vs p, with the human sample drawn at random, or half from the
+  judge-unsafe stratum as `polyjudge sample --stratify-by-judge` does;
+- `ppv`, `for`: the Jeffreys intervals of the stratum rates (stratified design) vs their truth;
+- `judge_sensitivity`, `judge_specificity`: the judge's population accuracy from the same
+  stratified draws (Bayes' rule) vs the truth;
+- `sensitivity`, `specificity` (Wilson, random sample) vs the judge's;
+- `kappa` (Dirichlet-Jeffreys posterior) vs the population kappa of gold and parsed verdicts;
+- `share_unparsed` (Wilson over all verdicts) vs 3%;
+- `difference`: Newcombe hybrid score interval for p − p₂ (second condition p₂ = 1.5p + 2%);
+- `alpha`: Krippendorff's alpha bootstrap CI (1,000 resamples) vs the population alpha.
+
+Coverage is the share of simulations whose interval contains the truth, over simulations where
+the interval is defined (undefined shares are printed). The last line is JSON with
+`coverage_mean`, `coverage_min`, `coverage_max` over all (setting, interval) pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from collections import defaultdict
+
+import numpy as np
+from polyjudge.reconcile.agreement import agreement
+from polyjudge.reconcile.intervals import newcombe_difference, wilson
+from polyjudge.reconcile.kappa import kappa_posterior_interval
+from polyjudge.reconcile.rates import stratified_estimate
+
+PREVALENCE = (0.01, 0.03, 0.1, 0.3)
+SENSITIVITY = (0.7, 0.85, 0.98)
+SPECIFICITY = (0.7, 0.9, 0.98)
+HUMAN_SAMPLE = (100, 500, 2000)
+POPULATION = 20_000
+UNPARSED = 0.03
+ANNOTATOR_ACCURACY = 0.9
+ANNOTATORS = 3
+
+
+def truths(p: float, sens: float, spec: float) -> dict[str, float]:
+    judged_pos = p * sens + (1 - p) * (1 - spec)  # among parsed verdicts
+    q = (1 - UNPARSED) * judged_pos  # judge-unsafe among all verdicts
+    po = p * sens + (1 - p) * spec
+    pe = p * judged_pos + (1 - p) * (1 - judged_pos)
+    pi = p * ANNOTATOR_ACCURACY + (1 - p) * (1 - ANNOTATOR_ACCURACY)
+    disagree = 2 * ANNOTATOR_ACCURACY * (1 - ANNOTATOR_ACCURACY)
+    p2 = 1.5 * p + 0.02
+    return {
+        "wilson_rate": p,
+        "corrected_random": p,
+        "corrected_stratified": p,
+        "ppv": p * (1 - UNPARSED) * sens / q,
+        "for": (p - p * (1 - UNPARSED) * sens) / (1 - q),
+        "sensitivity": sens,
+        "specificity": spec,
+        # Population accuracy of the verdict "unsafe" (unparsed counts as not unsafe).
+        "judge_sensitivity": (1 - UNPARSED) * sens,
+        "judge_specificity": UNPARSED + (1 - UNPARSED) * spec,
+        "kappa": (po - pe) / (1 - pe),
+        "share_unparsed": UNPARSED,
+        "difference": p - p2,
+        "alpha": 1 - disagree / (2 * pi * (1 - pi)),
+        "_p2": p2,
+    }
+
+
+def covers(interval, truth: float) -> bool | None:
+    if interval is None:
+        return None
+    lo, hi = interval
+    return bool(lo - 1e-12 <= truth <= hi + 1e-12)
+
+
+def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
+    out: dict[str, bool | None] = {}
+    gold = rng.random(POPULATION) < p
+    parsed = rng.random(POPULATION) >= UNPARSED
+    says_unsafe = np.where(gold, rng.random(POPULATION) < sens, rng.random(POPULATION) >= spec)
+    judge_pos = parsed & says_unsafe
+    k = int(judge_pos.sum())
+
+    sample = rng.choice(POPULATION, size=n, replace=False)
+    g, jp, ok = gold[sample], judge_pos[sample], parsed[sample]
+    out["wilson_rate"] = covers(wilson(int(g.sum()), n), truth["wilson_rate"])
+
+    est = stratified_estimate(k, POPULATION, int((g & jp).sum()), int(jp.sum()),
+                              int((g & ~jp).sum()), int((~jp).sum()), rng)
+    out["corrected_random"] = covers(est["ci95"], p)
+
+    pos_idx, neg_idx = np.flatnonzero(judge_pos), np.flatnonzero(~judge_pos)
+    n1 = min(n // 2, pos_idx.size)
+    s1 = rng.choice(pos_idx, size=n1, replace=False)
+    s0 = rng.choice(neg_idx, size=n - n1, replace=False)
+    strat = stratified_estimate(k, POPULATION, int(gold[s1].sum()), n1, int(gold[s0].sum()),
+                                n - n1, rng, accuracy=True)
+    out["corrected_stratified"] = covers(strat["ci95"], p)
+    out["ppv"] = covers(strat.get("ppv_ci95"), truth["ppv"])
+    out["for"] = covers(strat.get("for_ci95"), truth["for"])
+    out["judge_sensitivity"] = covers(strat.get("sensitivity_ci95"), truth["judge_sensitivity"])
+    out["judge_specificity"] = covers(strat.get("specificity_ci95"), truth["judge_specificity"])
+
+    gp, gn = g & ok, ~g & ok
+    out["sensitivity"] = covers(wilson(int((gp & jp).sum()), int(gp.sum())), sens)
+    out["specificity"] = covers(wilson(int((gn & ~jp).sum()), int(gn.sum())), spec)
+    table = np.array([[(gn & ~jp).sum(), (gn & jp).sum()], [(gp & ~jp).sum(), (gp & jp).sum()]])
+    out["kappa"] = covers(kappa_posterior_interval(table, rng), truth["kappa"])
+    out["share_unparsed"] = covers(wilson(int((~parsed).sum()), POPULATION), UNPARSED)
+
+    g2 = rng.random(n) < truth["_p2"]
+    out["difference"] = covers(newcombe_difference(int(g.sum()), n, int(g2.sum()), n),
+                               truth["difference"])
+
+    correct = rng.random((n, ANNOTATORS)) < ANNOTATOR_ACCURACY
+    labels = np.where(correct, g[:, None], ~g[:, None])
+    ones = labels.sum(axis=1)
+    counts = np.stack([ANNOTATORS - ones, ones], axis=1)
+    result = agreement(counts, ("safe", "unsafe"), resamples=1000, rng=rng)
+    out["alpha"] = covers(result["ci95"], truth["alpha"])
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200, help="simulated projects per setting")
+    parser.add_argument("--seed", type=int, default=20260101)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    coverage: dict[tuple, dict[str, float]] = {}
+    undefined: dict[str, list[float]] = defaultdict(list)
+    settings = list(itertools.product(PREVALENCE, SENSITIVITY, SPECIFICITY, HUMAN_SAMPLE))
+    for index, (p, sens, spec, n) in enumerate(settings):
+        rng = np.random.default_rng([args.seed, index])
+        truth = truths(p, sens, spec)
+        hits: dict[str, list[bool]] = defaultdict(list)
+        missing: dict[str, int] = defaultdict(int)
+        for _ in range(args.n):
+            for name, hit in simulate(p, sens, spec, n, rng, truth).items():
+                if hit is None:
+                    missing[name] += 1
+                else:
+                    hits[name].append(hit)
+        coverage[(p, sens, spec, n)] = {k: float(np.mean(v)) for k, v in hits.items() if v}
+        for name in hits.keys() | missing.keys():
+            undefined[name].append(missing[name] / args.n)
+
+    by_interval: dict[str, list[float]] = defaultdict(list)
+    for values in coverage.values():
+        for name, c in values.items():
+            by_interval[name].append(c)
+    print(f"{len(settings)} settings × {args.n} simulated projects "
+          f"({time.perf_counter() - start:.0f} s)")
+    print(f"{'interval':22} {'mean':>7} {'min':>7} {'max':>7} {'undefined':>10}")
+    for name, values in by_interval.items():
+        print(f"{name:22} {np.mean(values):7.3f} {np.min(values):7.3f} {np.max(values):7.3f} "
+              f"{np.mean(undefined[name]):10.3f}")
+    worst = sorted(((c, name, key) for key, values in coverage.items()
+                    for name, c in values.items()))[:8]
+    print("lowest (coverage, interval, (prevalence, sensitivity, specificity, human sample)):")
+    for c, name, key in worst:
+        print(f"  {c:.3f} {name} {key}")
+    every = [c for values in by_interval.values() for c in values]
+    print(json.dumps({
+        "coverage_mean": round(float(np.mean(every)), 4),
+        "coverage_min": round(float(np.min(every)), 4),
+        "coverage_max": round(float(np.max(every)), 4),
+        "by_interval": {k: round(float(np.mean(v)), 4) for k, v in by_interval.items()},
+        "settings": len(settings),
+        "sims_per_setting": args.n,
+    }))
+
+
+if __name__ == "__main__":
+    main()
