@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,7 +32,7 @@ class Endpoint:
     timeout: float = 60.0
     max_retries: int = 4
 
-    @property
+    @cached_property
     def public_url(self) -> str:
         """The base URL as recorded in the project: no user info, query or fragment."""
         return public_url(self.base_url or OPENAI_DEFAULT_URL)

@@ -101,14 +101,13 @@ class Engine:
 
     async def send(self, messages: list[dict[str, str]]) -> Outcome:
         from openai import BadRequestError
+        from openai.types.chat import ChatCompletion
 
         started = time.perf_counter()
         params = self.params
         try:
             try:
-                response = await self.client.chat.completions.create(
-                    model=self.model, messages=messages, **params  # type: ignore[arg-type]
-                )
+                response = await self._create(ChatCompletion, messages, params)
             except BadRequestError as exc:
                 # A server that refuses logprobs: ask again without them, and from now on.
                 if not params.get("logprobs") or "logprob" not in str(exc).lower():
@@ -116,13 +115,24 @@ class Engine:
                 params = {k: v for k, v in params.items() if k not in ("logprobs", "top_logprobs")}
                 self.params = params
                 self.logprobs_refused = True
-                response = await self.client.chat.completions.create(
-                    model=self.model, messages=messages, **params  # type: ignore[arg-type]
-                )
+                response = await self._create(ChatCompletion, messages, params)
             return outcome_of(response, started)
         except Exception as exc:
             return Outcome(error=describe_error(exc, self.endpoint),
                            latency_ms=round((time.perf_counter() - started) * 1000))
+
+
+    async def _create(self, cast_to: type, messages: list[dict[str, str]],
+                      params: dict[str, Any]) -> Any:
+        """POST /chat/completions through the client's generic `post` (its documented way to
+        send a request body as is): the same retries, timeouts and errors as
+        `chat.completions.create`, without re-validating our plain-dict parameters on every
+        call, which costs about a tenth of the client's time per request."""
+        return await self.client.post(
+            "/chat/completions",
+            body={"model": self.model, "messages": messages, **params},
+            cast_to=cast_to,
+        )
 
 
 def outcome_of(response: Any, started: float | None = None) -> Outcome:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 
@@ -48,7 +49,7 @@ class Template:
     match: str = "exact"
     origin: str = "builtin"
 
-    @property
+    @cached_property
     def placeholders(self) -> tuple[str, ...]:
         found = []
         for name in PLACEHOLDER.findall(self.body):
@@ -56,7 +57,7 @@ class Template:
                 found.append(name)
         return tuple(found)
 
-    @property
+    @cached_property
     def hash(self) -> str:
         return content_hash(
             FENCE_VERSION, self.body, json.dumps(self.answers, sort_keys=True), self.match
@@ -118,7 +119,7 @@ def parse_template(
 ) -> Template:
     """Parse front matter and body. `label_set` given: a user file, checked against it."""
     header: dict[str, tuple[str, int]] = {}
-    lines = text.splitlines()
+    lines = text.removeprefix("\ufeff").splitlines()
     body_start = 0
     if lines and lines[0].strip() == "---":
         for number, line in enumerate(lines[1:], start=2):

@@ -97,15 +97,13 @@ async def run_translate(project: Project, endpoint: Endpoint,
     writer = ResultWriter(project)
     client = endpoint.client()
 
-    def key(item: TranslationItem) -> str:
-        values = {"text": item.text,
-                  "language": LANGUAGE_NAMES.get(item.language.lower(), item.language)}
-        return content_hash(json.dumps(values, sort_keys=True, ensure_ascii=False),
-                            json.dumps(settings.output_params, sort_keys=True))
-
     def values(item: TranslationItem) -> dict[str, str]:
         return {"text": item.text,
                 "language": LANGUAGE_NAMES.get(item.language.lower(), item.language)}
+
+    def key(item: TranslationItem) -> str:
+        return content_hash(json.dumps(values(item), sort_keys=True, ensure_ascii=False),
+                            json.dumps(settings.output_params, sort_keys=True))
 
     def store(items: list[TranslationItem], outcome: Outcome | CachedCall) -> bool:
         text = translation_text(outcome)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, fields
+from operator import attrgetter
 from typing import Any
 
 from sqlite_utils import Database
@@ -190,7 +191,13 @@ def _insert_sql(table: str, cls: type) -> str:
     )
 
 
+def _values(cls: type) -> attrgetter:
+    return attrgetter(*(f.name for f in fields(cls)))
+
+
 _CALL_SQL = _insert_sql("llm_calls", NewCall)
+_CALL_VALUES = _values(NewCall)
+_VERDICT_VALUES = _values(NewVerdict)
 _VERDICT_SQL = _insert_sql("verdicts", NewVerdict) + " ON CONFLICT (run_id, response_id) DO NOTHING"
 
 
@@ -339,9 +346,11 @@ class JudgingMixin(ProjectBase):
         created = now()
         with self.transaction():
             if calls:
-                self.conn.executemany(_CALL_SQL, [(*astuple(c), created) for c in calls])
+                self.conn.executemany(_CALL_SQL, [(*_CALL_VALUES(c), created) for c in calls])
             if verdicts:
-                self.conn.executemany(_VERDICT_SQL, [(*astuple(v), created) for v in verdicts])
+                self.conn.executemany(
+                    _VERDICT_SQL, [(*_VERDICT_VALUES(v), created) for v in verdicts]
+                )
             for kind in ("response", "prompt"):
                 rows = [(t.text, t.engine, created, t.id) for t in translations if t.kind == kind]
                 if rows:

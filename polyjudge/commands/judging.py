@@ -106,7 +106,8 @@ def judge(project: Any, model: str | None, template: str, limit: int | None,
             data["collected"] = asyncio.run(
                 batch_api.collect(project, endpoint, batch_ids, poll_interval, quiet))
             data["labels"] = project.verdict_counts(project.judge_batch(batch_ids[0]).run_id)
-        return _print_summary(data, as_json)
+        _print_summary(data, as_json)
+        return _raise_for_batches(data.get("collected", []))
 
     from polyjudge.judge.judging import run_judge
 
@@ -141,6 +142,21 @@ def _batch_status(project: Any, batch_id: str, base_url: str | None, api_key_env
     data = {"run": run.name, "collected": reports, "labels": project.verdict_counts(run.id)}
     project.log_event("judge-batch-status", **data)
     _print_summary(data, as_json)
+    _raise_for_batches(reports)
+
+
+def _raise_for_batches(reports: list[dict[str, Any]]) -> None:
+    """A batch that ended without answering everything is an error, like failed requests."""
+    from polyjudge.store import PolyjudgeError
+
+    for report in reports:
+        missing = report["errors"] + report["unanswered"]
+        if report["status"] != "completed" or missing:
+            reason = f" ({report['failure']})" if report.get("failure") else ""
+            raise PolyjudgeError(
+                f"batch {report['batch']} ended {report['status']}{reason}: {missing} "
+                "response(s) have no verdict; run the same judge command again to send them"
+            )
 
 
 def _print_summary(data: dict[str, Any], as_json: bool) -> None:

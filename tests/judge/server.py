@@ -162,6 +162,7 @@ class FakeOpenAI:
         self.behavior = behavior or default_behavior
         self.latency = latency
         self.batch_polls = batch_polls
+        self.batch_failure: str | None = None  # set: batches fail validation with this message
         self.record_bodies = record_bodies
         self.requests: list[Recorded] = []
         self.chat_count = 0
@@ -235,6 +236,12 @@ class FakeOpenAI:
 
     def run_batch(self, batch: dict[str, Any]) -> None:
         """Answer every line of the batch's input file through `behavior`."""
+        if self.batch_failure is not None:
+            batch["status"] = "failed"
+            batch["failed_at"] = int(time.time())
+            batch["errors"] = {"object": "list", "data": [
+                {"code": "invalid_request", "message": self.batch_failure, "line": 1}]}
+            return
         lines = self.files[batch["input_file_id"]]["content"].decode("utf-8").splitlines()
         out, errors = [], []
         for line in lines:

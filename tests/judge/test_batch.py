@@ -28,7 +28,9 @@ def test_batch_round_trip(tmp_path: Path, fake: FakeOpenAI) -> None:
     fake.batch_polls = 3
     result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"),
                      env=ENV)
-    assert result.code == 0, result.err
+    assert result.code == 1  # one line failed: like a failed online request, an error
+    assert result.err.startswith("Error: batch ") and "1 response(s) have no verdict" in result.err
+    assert result.err.count("\n") == 1
     data = json.loads(result.out)
     (batch_id,) = data["batches"]
     assert data["collected"] == [{"batch": batch_id, "status": "completed", "verdicts": 5,
@@ -83,3 +85,20 @@ def test_batch_no_wait_then_batch_status(tmp_path: Path, fake: FakeOpenAI) -> No
     assert len([r for r in fake.requests if r.path == "/v1/batches"]) == 1
     missing = run_cli("judge", "--db", str(db), "--batch-status", "batch_nope", env=ENV)
     assert missing.code == 1 and "batch 'batch_nope' was not started" in missing.err
+
+
+def test_a_failed_batch_is_an_error_and_can_be_resubmitted(tmp_path: Path,
+                                                           fake: FakeOpenAI) -> None:
+    db = build_project(tmp_path / "p.db", n=3)
+    fake.batch_failure = "model not available for batch"
+    failed = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01"), env=ENV)
+    assert failed.code == 1
+    assert "ended failed (model not available for batch): 3 response(s)" in failed.err
+    with Project.open(db) as project:
+        assert project.count("verdicts") == 0 and project.open_batches() == []
+    fake.batch_failure = None
+    again = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01"), env=ENV)
+    assert again.code == 0, again.err
+    with Project.open(db) as project:
+        assert project.count("verdicts") == 3
+    assert len([r for r in fake.requests if r.path == "/v1/batches"]) == 2
