@@ -18,7 +18,14 @@ from rich.console import Console
 from rich.table import Table
 
 from polyjudge import __version__
-from polyjudge.commands import annotate, exporting, importing, judging, reconciling
+from polyjudge.commands import (
+    adjudicating,
+    annotate,
+    exporting,
+    importing,
+    judging,
+    reconciling,
+)
 from polyjudge.options import db_option, err_console, with_project
 from polyjudge.store import PolyjudgeError, Project
 
@@ -100,7 +107,7 @@ def status(project: Project, as_json: bool) -> None:
         console.print(table)
 
 
-for module in (importing, annotate, judging, reconciling, exporting):
+for module in (importing, annotate, judging, reconciling, adjudicating, exporting):
     module.register(cli)
 
 
