@@ -29,57 +29,77 @@ from .progress import RunProgress
 from .templates import Template, builtin, load_template
 from .writer import ResultWriter
 
-MAX_REQUESTS = 50_000  # the Batch API's limit per batch
+MAX_REQUESTS = 50_000  # the Batch API's limits per batch: requests ...
+MAX_BYTES = 190_000_000  # ... and input file size (200 MB), with a margin
 TERMINAL = ("completed", "failed", "expired", "cancelled")
+
+
+class _Chunk:
+    """The requests of the batch being assembled: one JSONL line per distinct input."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.size = 0
+        self.custom_ids: dict[str, str] = {}  # input hash -> custom_id
+        self.items: list[BatchItem] = []
+
+    def add(self, pending: Pending, settings: JudgeSettings) -> None:
+        custom_id = self.custom_ids.get(pending.input_hash)
+        if custom_id is None:
+            custom_id = self.custom_ids[pending.input_hash] = f"r{pending.response_id}"
+            body = {"model": settings.model, "messages": settings.template.render(pending.values),
+                    **settings.request_params}
+            line = json.dumps({"custom_id": custom_id, "method": "POST",
+                               "url": "/v1/chat/completions", "body": body}, ensure_ascii=False)
+            self.lines.append(line)
+            self.size += len(line.encode("utf-8")) + 1
+        self.items.append(BatchItem(custom_id, pending.response_id, pending.input_hash,
+                                    pending.input_source))
 
 
 async def submit(project: Project, endpoint: Endpoint, settings: JudgeSettings,
                  max_requests: int = MAX_REQUESTS) -> tuple[JudgeSummary, list[str]]:
-    """Create batches for what the cache cannot answer. Returns the summary and batch ids."""
+    """Create batches for what the cache cannot answer, streaming the selection into batches
+    of at most `max_requests` requests (and MAX_BYTES). Returns the summary and batch ids."""
     run = start_run(project, endpoint, settings)
     summary = JudgeSummary(run=run.name)
     writer = ResultWriter(project)
-    groups: dict[str, list[Pending]] = {}
-    for pending in pending_items(project, run, settings, summary, writer, lambda n: None):
-        groups.setdefault(pending.input_hash, []).append(pending)
-    writer.flush()
     batch_ids: list[str] = []
-    if not groups:
-        project.set_run_status(run.id, "finished" if not summary.in_batch else "batch")
-        summary.labels = project.verdict_counts(run.id)
-        return summary, batch_ids
+    earlier: dict[str, tuple[str, str]] = {}  # input hash -> (batch id, custom_id) sent before
+    late: dict[str, list[BatchItem]] = {}
+    chunk = _Chunk()
     client = endpoint.client()
     try:
-        chunk: list[list[Pending]] = []
-        for group in groups.values():
-            chunk.append(group)
-            if len(chunk) >= max_requests:
-                batch_ids.append(await _create(project, client, endpoint, run.id, settings,
-                                               chunk))
-                chunk = []
-        if chunk:
-            batch_ids.append(await _create(project, client, endpoint, run.id, settings, chunk))
+        for pending in pending_items(project, run, settings, summary, writer, lambda n: None):
+            summary.in_batch += 1
+            if pending.input_hash in earlier:
+                batch_id, custom_id = earlier[pending.input_hash]
+                late.setdefault(batch_id, []).append(BatchItem(
+                    custom_id, pending.response_id, pending.input_hash, pending.input_source))
+                continue
+            chunk.add(pending, settings)
+            if len(chunk.lines) >= max_requests or chunk.size >= MAX_BYTES:
+                batch_ids.append(await _create(project, client, endpoint, run.id, chunk))
+                earlier.update((h, (batch_ids[-1], c)) for h, c in chunk.custom_ids.items())
+                summary.requested += len(chunk.lines)
+                chunk = _Chunk()
+        if chunk.lines:
+            batch_ids.append(await _create(project, client, endpoint, run.id, chunk))
+            summary.requested += len(chunk.lines)
     finally:
+        writer.flush()
         await client.close()
-    summary.requested = len(groups)
-    summary.in_batch += sum(len(g) for g in groups.values())
+    for batch_id, items in late.items():
+        project.add_batch_items(batch_id, items)
+    if not batch_ids:
+        project.set_run_status(run.id, "finished" if not summary.in_batch else "batch")
     summary.labels = project.verdict_counts(run.id)
     return summary, batch_ids
 
 
 async def _create(project: Project, client: Any, endpoint: Endpoint, run_id: int,
-                  settings: JudgeSettings, groups: list[list[Pending]]) -> str:
-    lines, items = [], []
-    for group in groups:
-        custom_id = f"r{group[0].response_id}"
-        body = {"model": settings.model, "messages": settings.template.render(group[0].values),
-                **settings.request_params}
-        lines.append(json.dumps({"custom_id": custom_id, "method": "POST",
-                                 "url": "/v1/chat/completions", "body": body},
-                                ensure_ascii=False))
-        items.extend(BatchItem(custom_id, p.response_id, p.input_hash, p.input_source)
-                     for p in group)
-    data = ("\n".join(lines) + "\n").encode("utf-8")
+                  chunk: _Chunk) -> str:
+    data = ("\n".join(chunk.lines) + "\n").encode("utf-8")
     try:
         uploaded = await client.files.create(
             file=("polyjudge-batch.jsonl", data, "application/jsonl"), purpose="batch"
@@ -93,7 +113,8 @@ async def _create(project: Project, client: Any, endpoint: Endpoint, run_id: int
 
         raise PolyjudgeError(f"could not create a batch: {describe_error(exc, endpoint)}") from None
     project.add_batch(JudgeBatch(id=batch.id, run_id=run_id, status=batch.status,
-                                 requests=len(lines), input_file_id=uploaded.id), items)
+                                 requests=len(chunk.lines), input_file_id=uploaded.id),
+                      chunk.items)
     return batch.id
 
 

@@ -93,7 +93,8 @@ async def run_translate(project: Project, endpoint: Endpoint,
                 "overwrite": settings.overwrite},
     )
     summary = TranslateSummary(run=run.name)
-    total = sum(1 for _ in _items(project, settings))
+    total = sum(project.count_translation_items(kind, settings.languages, settings.overwrite)
+                for kind in ("response", "prompt"))
     writer = ResultWriter(project)
     client = endpoint.client()
 

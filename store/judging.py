@@ -292,16 +292,11 @@ class JudgingMixin(ProjectBase):
         params.append(page)
         return [JudgeItem.from_row(row) for row in self.conn.execute(sql, params)]
 
-    def translation_items(
-        self, kind: str, languages: Sequence[str] = (), overwrite: bool = False,
-        after_id: int = 0, page: int = 500,
-    ) -> list[TranslationItem]:
-        """Responses (or prompts without an English source) not in English that have no
-        back-translation yet (all of them with `overwrite`), one page by id."""
+    def _translation_where(self, kind: str, languages: Sequence[str],
+                           overwrite: bool) -> tuple[str, str, list[Any]]:
         table = {"response": "responses", "prompt": "prompts"}[kind]
-        where, params = ["id > ?", "language NOT IN ('en', 'eng')", "language NOT LIKE 'en-%'"], [
-            after_id
-        ]
+        where = ["language NOT IN ('en', 'eng')", "language NOT LIKE 'en-%'"]
+        params: list[Any] = []
         if kind == "prompt":
             where.append("text_en IS NULL")
         if not overwrite:
@@ -309,11 +304,27 @@ class JudgingMixin(ProjectBase):
         if languages:
             where.append(f"language IN ({_in(languages)})")
             params.extend(languages)
+        return table, " AND ".join(where), params
+
+    def translation_items(
+        self, kind: str, languages: Sequence[str] = (), overwrite: bool = False,
+        after_id: int = 0, page: int = 500,
+    ) -> list[TranslationItem]:
+        """Responses (or prompts without an English source) not in English that have no
+        back-translation yet (all of them with `overwrite`), one page by id."""
+        table, where, params = self._translation_where(kind, languages, overwrite)
         sql = (
             f"SELECT '{kind}' AS kind, id, language, text FROM {table} "
-            f"WHERE {' AND '.join(where)} ORDER BY id LIMIT ?"
+            f"WHERE id > ? AND {where} ORDER BY id LIMIT ?"
         )
-        return [TranslationItem.from_row(r) for r in self.conn.execute(sql, [*params, page])]
+        rows = self.conn.execute(sql, [after_id, *params, page])
+        return [TranslationItem.from_row(r) for r in rows]
+
+    def count_translation_items(self, kind: str, languages: Sequence[str] = (),
+                                overwrite: bool = False) -> int:
+        table, where, params = self._translation_where(kind, languages, overwrite)
+        sql = f"SELECT count(*) FROM {table} WHERE {where}"
+        return self.conn.execute(sql, params).fetchone()[0]
 
     # -- the cache and the log -----------------------------------------------------------------
 
@@ -417,6 +428,15 @@ class JudgingMixin(ProjectBase):
             self.conn.execute(
                 "UPDATE judge_runs SET batch_id = ?, status = 'batch' WHERE id = ?",
                 (batch.id, batch.run_id),
+            )
+
+    def add_batch_items(self, batch_id: str, items: Sequence[BatchItem]) -> None:
+        """More responses answered by requests already in a batch (the same input)."""
+        with self.transaction():
+            self.conn.executemany(
+                "INSERT OR IGNORE INTO judge_batch_items (batch_id, custom_id, response_id,"
+                " input_hash, input_source) VALUES (?, ?, ?, ?, ?)",
+                [(batch_id, *astuple(i)) for i in items],
             )
 
     def judge_batch(self, batch_id: str) -> JudgeBatch | None:

@@ -102,3 +102,31 @@ def test_a_failed_batch_is_an_error_and_can_be_resubmitted(tmp_path: Path,
     with Project.open(db) as project:
         assert project.count("verdicts") == 3
     assert len([r for r in fake.requests if r.path == "/v1/batches"]) == 2
+
+
+def test_large_selections_are_split_into_several_batches(tmp_path: Path, fake: FakeOpenAI) -> None:
+    import asyncio
+
+    from polyjudge.judge import batch as batch_api
+    from polyjudge.judge.client import resolve_endpoint
+    from polyjudge.judge.judging import JudgeSettings
+    from polyjudge.judge.templates import load_template
+
+    # five responses, two of them identical to earlier ones (same input, no prompt template)
+    texts = ["a item-0", "b item-1", "c item-2", "a item-0", "b item-1"]
+    db = build_project(tmp_path / "p.db", n=5, with_bt=False, texts=texts)
+    template_file = tmp_path / "response-only.txt"
+    template_file.write_text("Is this safe, unsafe or invalid? {response}", "utf-8")
+    endpoint = resolve_endpoint(fake.base_url, None, environ=ENV)
+    with Project.open(db) as project:
+        settings = JudgeSettings(model="judge-m", quiet=True,
+                                 template=load_template(str(template_file), project.label_set))
+        summary, batch_ids = asyncio.run(batch_api.submit(project, endpoint, settings,
+                                                          max_requests=2))
+        assert len(batch_ids) == 2 and summary.requested == 3 and summary.in_batch == 5
+        reports = asyncio.run(batch_api.collect(project, endpoint, batch_ids, 0.01, True))
+        assert sum(r["verdicts"] for r in reports) == 5
+        assert project.count("verdicts") == 5
+    lines = [line for f in fake.files.values() if f["meta"]["purpose"] == "batch"
+             for line in f["content"].decode().splitlines()]
+    assert len(lines) == 3
