@@ -7,7 +7,7 @@ from polyjudge.store.imports import PromptRef
 
 from .common import BadRow
 
-CACHE_LIMIT = 200_000
+CACHE_LIMIT = 50_000  # keys hold prompt texts: bounded memory
 
 
 class PromptLinker:

@@ -89,7 +89,7 @@ def import_responses(
     # cycles; the cyclic collector would only rescan the rows held in the current chunk.
     gc.disable()
     try:
-        with project.transaction():
+        with project.transaction(), project.bulk_write():
             _import(project, source, names, model, rejects, report, progress)
             report.bad = rejects.count
             report.rejects = rejects.close()
@@ -191,8 +191,8 @@ class RowConverter:
     def _fast_path(self) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
         """The per-row function, with everything it needs bound as local names."""
         n = self.n
-        c_text, c_pid, c_id, c_lang, c_model = (
-            n["response"], n["prompt_id"], n["id"], n["language"], n["model"]
+        c_text, c_pid, c_prompt, c_id, c_lang, c_model = (
+            n["response"], n["prompt_id"], n["prompt"], n["id"], n["language"], n["model"]
         )
         c_bt, c_cat, c_scen = n["back_translation"], n["category"], n["scenario"]
         languages, models, refs = self.languages, self.models, self.linker.cache
@@ -206,7 +206,11 @@ class RowConverter:
             try:
                 language = languages[get(c_lang)]
                 model = models[get(c_model)]
-                ref = refs[("id", spec, language)]
+                if spec is None:  # linked by the prompt's text
+                    spec = get(c_prompt)
+                    ref = refs[("text", spec, language)]
+                else:
+                    ref = refs[("id", spec, language)]
             except (KeyError, TypeError):
                 return slow(row)
             # Plain text: a non-blank str without NUL; anything else goes the slow way.

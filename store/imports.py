@@ -7,7 +7,8 @@ failed import leaves the project as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from .base import ProjectBase, now
@@ -42,6 +43,18 @@ def _prompt_key_index(db: Any) -> None:
 
 
 class ImportsMixin(ProjectBase):
+    @contextmanager
+    def bulk_write(self, cache_mib: int = 64) -> Iterator[None]:
+        """A larger page cache while a big import runs. Index inserts land all over the
+        `responses_prompt` and `responses_language` indexes; with SQLite's default 2 MiB
+        cache most of them would re-read a page. Bounded, so memory stays flat in N."""
+        old = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute(f"PRAGMA cache_size = {-1024 * int(cache_mib)}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(old)}")
+
     # -- prompts ------------------------------------------------------------------------------
 
     def prompt_datasets(self) -> set[str]:
