@@ -4,13 +4,15 @@
     python bench/tui_bench.py --n 20000  # quicker
 
 Builds an N-response project (10 languages, 3 models) with `Project.insert_responses`, then runs
-the annotate screen headless (`App.run_test`) in a fresh process and measures:
+the real `polyjudge annotate` in a pseudo-terminal (the Linux driver, writing real escape
+sequences), types keys into it and reads its output back:
 
-- `first_item_s`: from creating the app until the first item is on screen;
-- `next_p50_ms` / `next_p95_ms`: one key press that labels the item (written to SQLite) until
-  the next item is on screen, over 200 presses;
+- `first_item_s`: from starting the process (Python start-up and imports included) until the
+  first item's id arrives on the terminal;
+- `next_p50_ms` / `next_p95_ms`: from writing the key that labels the item (the label is
+  committed to SQLite) until the next item's id arrives on the terminal, over 200 presses;
 - `arrow_p50_ms` / `arrow_p95_ms`: the same for `→` (move without labelling);
-- `peak_rss_mb`: the measuring process's peak resident set size.
+- `peak_rss_mb`: the annotate process's peak resident set size.
 
 The last line printed is one JSON object of these figures.
 """
@@ -18,11 +20,10 @@ The last line printed is one JSON object of these figures.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-import resource
+import os
+import select
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -93,40 +94,80 @@ def build(path: Path, n: int) -> float:
     return time.perf_counter() - started
 
 
-def _peak_rss_mb() -> float:
-    # ru_maxrss is in kilobytes on Linux.
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+class Terminal:
+    """The real `polyjudge annotate` in a pseudo-terminal of its own: keys are written to it,
+    and the screen's output is read back as the bytes a terminal would get."""
+
+    def __init__(self, path: Path, annotator: str, cols: int = 140, rows: int = 40) -> None:
+        import fcntl
+        import pty
+        import struct
+        import termios
+
+        self.started = time.perf_counter()
+        pid, fd = pty.fork()
+        if pid == 0:  # the child: size its terminal, then become polyjudge
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+            os.environ["TERM"] = "xterm-256color"
+            os.execv(sys.executable, [sys.executable, "-m", "polyjudge", "annotate", "--db",
+                                      str(path), "--annotator", annotator])
+        self.pid, self.fd = pid, fd
+        self.buffer = b""
+
+    def wait_for(self, needle: bytes, timeout: float = 30) -> float:
+        """Read output until `needle` appears in what was read since the last call; returns the
+        time it arrived. The buffer is then cleared."""
+        deadline = time.perf_counter() + timeout
+        while needle not in self.buffer:
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError(f"{needle!r} did not appear on screen")
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if ready:
+                self.buffer += os.read(self.fd, 1 << 16)
+        arrived = time.perf_counter()
+        self.buffer = b""
+        return arrived
+
+    def press(self, key: bytes) -> float:
+        self.buffer = b""
+        sent = time.perf_counter()
+        os.write(self.fd, key)
+        return sent
+
+    def quit(self) -> int:
+        """Press q, drain the output and return the child's peak RSS in kilobytes."""
+        os.write(self.fd, b"q")
+        while True:
+            try:
+                if not os.read(self.fd, 1 << 16):
+                    break
+            except OSError:  # the child closed the terminal
+                break
+        _, status, usage = os.wait4(self.pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise SystemExit(f"polyjudge annotate exited with status {status}")
+        return usage.ru_maxrss
 
 
-async def _measure(path: Path, presses: int) -> dict[str, float]:
-    from polyjudge.tui.annotate_screen import AnnotateScreen
-    from polyjudge.tui.app import PolyjudgeApp
-
-    started = time.perf_counter()
+def measure(path: Path, presses: int) -> dict[str, float]:
     # A new annotator each run, so that a reused file starts from an empty queue for them.
-    app = PolyjudgeApp(path, "annotate", {"annotator": f"bench-{time.time_ns()}"})
-    async with app.run_test(size=(140, 40)) as pilot:
-        screen = app.screen
-        while not (isinstance(screen, AnnotateScreen) and screen.displayed_id is not None):
-            await pilot.pause(0.001)
-            screen = app.screen
-        first_item_s = time.perf_counter() - started
+    terminal = Terminal(path, f"bench-{time.time_ns()}")
+    uid = "bench-{:07d}".format
+    first = terminal.wait_for(uid(0).encode())
+    first_item_s = first - terminal.started
 
-        async def timed(key: str) -> list[float]:
-            out = []
-            for _ in range(presses):
-                before = screen.displayed_id
-                t0 = time.perf_counter()
-                await pilot.press(key)
-                while screen.displayed_id == before:
-                    await pilot.pause(0)
-                await pilot.pause(0)  # let the refresh it triggered run
-                out.append((time.perf_counter() - t0) * 1000)
-            return out
+    def timed(key: bytes, start: int) -> list[float]:
+        out = []
+        for i in range(start, start + presses):
+            time.sleep(0.02)  # let the previous frame's follow-up work (progress count) settle
+            sent = terminal.press(key)
+            out.append((terminal.wait_for(uid(i + 1).encode()) - sent) * 1000)
+        return out
 
-        label_ms = await timed("s")
-        arrow_ms = await timed("right")
-        await app.workers.wait_for_complete()
+    label_ms = timed(b"s", 0)
+    arrow_ms = timed(b"\x1b[C", presses)
+    peak_kb = terminal.quit()
 
     def p95(values: list[float]) -> float:
         return statistics.quantiles(values, n=20)[-1]
@@ -137,7 +178,7 @@ async def _measure(path: Path, presses: int) -> dict[str, float]:
         "next_p95_ms": round(p95(label_ms), 2),
         "arrow_p50_ms": round(statistics.median(arrow_ms), 2),
         "arrow_p95_ms": round(p95(arrow_ms), 2),
-        "peak_rss_mb": round(_peak_rss_mb(), 1),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
     }
 
 
@@ -147,12 +188,7 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=200, help="key presses timed per kind")
     parser.add_argument("--db", type=Path, default=None,
                         help="build the project here (reused when it has N responses)")
-    parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    if args.measure is not None:  # the child process: measure only
-        print(json.dumps(asyncio.run(_measure(args.measure, args.presses))))
-        return
 
     from polyjudge.store import Project
 
@@ -170,16 +206,7 @@ def main() -> None:
             seconds = build(path, args.n)
             size_mb = path.stat().st_size / 1e6
             print(f"built {args.n:,} responses in {seconds:.1f} s ({size_mb:,.0f} MB)")
-        # Measure in a fresh process so that the build's memory is not counted.
-        child = subprocess.run(
-            [sys.executable, __file__, "--measure", str(path), "--presses", str(args.presses)],
-            capture_output=True, text=True, check=False,
-        )
-        if child.returncode != 0:
-            sys.stderr.write(child.stderr)
-            raise SystemExit(f"measuring failed (exit {child.returncode})")
-        figures = json.loads(child.stdout.strip().splitlines()[-1])
-        figures["n"] = args.n
+        figures: dict[str, float] = {**measure(path, args.presses), "n": args.n}
         print(
             f"first item {figures['first_item_s']:.3f} s · label+next p50 "
             f"{figures['next_p50_ms']:.1f} ms, p95 {figures['next_p95_ms']:.1f} ms · "

@@ -7,6 +7,7 @@ shown. Item text is sanitised and rendered as `rich.text.Text`, never as markup.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
@@ -20,6 +21,7 @@ from textual.binding import Binding, BindingsMap
 from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from .annotate_session import AnnotationSession, Options
@@ -34,6 +36,8 @@ from .rich_text import safe_rich_text
 from .safe_text import count_invisible, one_line
 from .text_pane import ScrollPane, TextPane
 
+# Progress is recounted (off the UI thread) at most this often while labelling.
+RECOUNT_EVERY_S = 5.0
 # Wider than this (in cells), the response and its back-translation sit side by side.
 SIDE_BY_SIDE_MIN_WIDTH = 100
 PANES = ("both", "original", "back_translation")
@@ -126,6 +130,8 @@ class AnnotateScreen(Screen[None]):
         self.header_state = HeaderState()
         self.displayed_id: int | None = None
         self._generation = 0
+        self._last_count = 0.0
+        self._recount_timer: Timer | None = None
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -234,7 +240,19 @@ class AnnotateScreen(Screen[None]):
 
     # -- progress (counted off the UI thread) ---------------------------------------------------
 
-    def count_progress(self) -> None:
+    def count_progress(self, *, soon: bool = False) -> None:
+        """Count done / assigned in a worker; with `soon`, at most every few seconds (the
+        header is adjusted locally in between, so labelling never waits for a count)."""
+        if soon:
+            wait = self._last_count + RECOUNT_EVERY_S - time.monotonic()
+            if wait > 0:
+                if self._recount_timer is None:
+                    self._recount_timer = self.set_timer(wait, self.count_progress)
+                return
+        if self._recount_timer is not None:
+            self._recount_timer.stop()
+            self._recount_timer = None
+        self._last_count = time.monotonic()
         self._generation += 1
         session = self.session
         self._count(self._generation, session.annotator.id, session.filter, session.overlap)
@@ -256,9 +274,12 @@ class AnnotateScreen(Screen[None]):
         self.header_state.pace = message.pace
         self.query_one(ItemHeader).show(self.header_state)
 
-    def _after_write(self, status: str) -> None:
+    def _after_write(self, status: str, done_delta: int = 0) -> None:
+        progress = self.header_state.progress
+        if progress is not None and done_delta:
+            self.header_state.progress = Progress(progress.done + done_delta, progress.assigned)
         self.refresh_item(status)
-        self.count_progress()
+        self.count_progress(soon=True)
 
     # -- actions -------------------------------------------------------------------------------
 
@@ -273,8 +294,11 @@ class AnnotateScreen(Screen[None]):
             return
         label = self.labels[index]
         uid = self.session.item.response.uid if self.session.item else ""
+        mine = self.session.my_label
+        newly_done = mine is None or mine.label is None
         self.session.label(label, self.viewed())
-        self._after_write(f"saved {one_line(label, 16)} for {one_line(uid, 24)}")
+        self._after_write(f"saved {one_line(label, 16)} for {one_line(uid, 24)}",
+                          done_delta=1 if newly_done else 0)
 
     def action_toggle_unsure(self) -> None:
         if self._need_item():
@@ -300,7 +324,10 @@ class AnnotateScreen(Screen[None]):
             self.app.bell()
             self.refresh_item("nothing to undo")
             return
-        self._after_write(f"undone: now {one_line(row.label, 16)}" if row.label else "undone")
+        if row.label:
+            self._after_write(f"undone: now {one_line(row.label, 16)}")
+        else:
+            self._after_write("undone", done_delta=-1)
 
     def action_previous(self) -> None:
         if self.session.step(-1):
@@ -320,7 +347,8 @@ class AnnotateScreen(Screen[None]):
                 return
             self.session.set_filter(flt)
             self.header_state.progress = None
-            self._after_write(f"filter: {flt.describe()}")
+            self.refresh_item(f"filter: {flt.describe()}")
+            self.count_progress()
 
         self.app.push_screen(FilterModal(self.session.filter), done)
 
@@ -341,7 +369,7 @@ class AnnotateScreen(Screen[None]):
 
     def action_toggle_invisible(self) -> None:
         self.show_invisible = not self.show_invisible
-        self.refresh_item("invisible characters " + ("shown" if self.show_invisible else "hidden"))
+        self.refresh_item()
 
     def action_open_html(self) -> None:
         if not self._need_item() or self.session.item is None:

@@ -1,0 +1,70 @@
+"""Named SVG snapshots of the annotate screen with multilingual content, wide and narrow.
+
+Snapshots prove regressions, not legibility (a browser shapes Arabic inside the SVG, a terminal
+does not); the real-terminal check is `tests/e2e/test_tmux.py`. Update them after a deliberate
+change with `pytest tests/tui/test_snapshots.py --snapshot-update` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.tui.conftest import make_app, settle
+
+WIDE = (120, 32)
+NARROW = (80, 40)
+
+
+async def _ready(pilot) -> None:
+    await settle(pilot)
+
+
+@pytest.mark.parametrize(
+    ("language", "size"),
+    [
+        ("ar", WIDE),  # right-to-left, with the HTML hint
+        ("bn", WIDE),  # spacing combining marks
+        ("th", NARROW),  # stacked panes
+        ("zh", NARROW),  # CJK and an emoji family (ZWJ sequence)
+        ("ko", WIDE),
+    ],
+    ids=["arabic-wide", "bengali-wide", "thai-narrow", "chinese-emoji-narrow", "korean-wide"],
+)
+def test_annotate_screen_snapshot(snap_compare, multilingual_db: Path, language: str,
+                                  size: tuple[int, int]) -> None:
+    app = make_app(multilingual_db, languages=[language])
+    assert snap_compare(app, terminal_size=size, run_before=_ready)
+
+
+def test_hostile_response_with_invisible_characters_shown(snap_compare,
+                                                          multilingual_db: Path) -> None:
+    app = make_app(multilingual_db, languages=["en"])
+
+    async def show_invisible(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("v")
+
+    assert snap_compare(app, terminal_size=WIDE, run_before=show_invisible)
+
+
+def test_javanese_and_swahili_back_translation_only(snap_compare, multilingual_db: Path) -> None:
+    app = make_app(multilingual_db, languages=["jv", "sw"])
+
+    async def back_translation_only(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("b", "b")
+
+    assert snap_compare(app, terminal_size=NARROW, run_before=back_translation_only)
+
+
+def test_help_screen(snap_compare, multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+
+    async def open_help(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("h")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 40), run_before=open_help)
