@@ -118,7 +118,7 @@ def _import(
     lines: list[int] = []
     rows = 0
 
-    def flush() -> None:
+    def flush(rows: int) -> None:
         try:
             with project.transaction():  # a savepoint: a failed chunk leaves nothing behind
                 inserted, conflicts = project.insert_response_rows(chunk)
@@ -136,8 +136,7 @@ def _import(
             progress(source.bytes_read, source.size, rows)
 
     append, add_line = chunk.append, lines.append
-    for line, row in source.rows():
-        rows += 1
+    for rows, (line, row) in enumerate(source.rows(), 1):
         if type(row) is RowError:
             rejects.add_error(row)
             continue
@@ -151,9 +150,9 @@ def _import(
             continue
         add_line(line)
         if len(chunk) >= CHUNK_ROWS:
-            flush()
+            flush(rows)
     if chunk or progress is not None:
-        flush()
+        flush(rows)
     report.rows = rows
     report.blank = source.blank
     report.extra["prompts_created"] = converter.linker.created

@@ -69,3 +69,12 @@ def test_parse_map() -> None:
     # A column mapped to one field is not also read by the field of that name.
     names = column_names({"item": "uid"}, fields)
     assert names["item"] == "uid" and names["uid"] != "uid" and names["label"] == "label"
+
+
+def test_jsonl_odd_but_valid_lines(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_bytes(b'  {"a": 1}  \n{"a": 2} {"b": 3}\n\t{"a": "\\u00e9"}\r\n"text"\n')
+    rows = list(JsonlSource(path).rows())
+    assert rows[0] == (1, {"a": 1}) and rows[2] == (3, {"a": "é"})
+    assert isinstance(rows[1][1], RowError) and rows[1][1].problem.startswith("bad JSON: Extra")
+    assert rows[3][1].problem == "expected a JSON object, found a string"
