@@ -201,8 +201,9 @@ def import_responses_cmd(project: Project, path: Path, model: str | None, maps: 
 @click.option(
     "--format", "fmt", type=click.Choice(["auto", "csv", "jsonl", "label-studio", "prodigy"]),
     default="auto", show_default=True,
-    help="The file's format: CSV / JSON Lines with the fields below (auto: by extension), a "
-    "Label Studio JSON export, or a Prodigy JSONL export.",
+    help="The file's format: CSV / JSON Lines with the fields below, a Label Studio JSON "
+    "export, or a Prodigy JSONL export (auto: an export is recognised by its content, else "
+    "CSV / JSON Lines by extension).",
 )
 @with_project
 def import_labels_cmd(project: Project, path: Path, maps: tuple[str, ...], skip_bad: bool,

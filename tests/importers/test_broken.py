@@ -162,3 +162,12 @@ def test_the_same_file_with_skip_bad_keeps_the_good_rows(tmp_path: Path, full_db
     result = run_cli("import", "responses", str(path), "--skip-bad", "--db", str(full_db))
     assert result.code == 0, result.err
     assert "3 new" in result.out and "1 bad row written to" in result.out
+
+
+@pytest.mark.parametrize("importer", ["responses", "labels", "multijail"])
+def test_a_missing_file(tmp_path: Path, full_db: Path, importer: str) -> None:
+    before = _snapshot(full_db)
+    missing = tmp_path / "missing.jsonl"
+    result = run_cli("import", importer, str(missing), "--db", str(full_db))
+    assert result.code == 1 and result.err == f"Error: {missing}: no such file\n"
+    assert _snapshot(full_db) == before
