@@ -49,7 +49,7 @@ LANGUAGES = {
 ROW_BYTES = 500
 
 
-def generate(path: Path, n: int, seed: int = 7) -> int:
+def generate(path: Path, n: int, seed: int = 7, ids: bool = True) -> int:
     """Write N rows of ~ROW_BYTES bytes; returns the file size."""
     rng = random.Random(seed)
     languages = list(LANGUAGES)
@@ -66,7 +66,10 @@ def generate(path: Path, n: int, seed: int = 7) -> int:
                 text += sentence
                 size += len(sentence.encode())
             cut = text[: max(1, int(len(text) * budget / size))] + f" #{i}"
-            f.write(json.dumps({**head, "response": cut}, ensure_ascii=False) + "\n")
+            row = {**head, "response": cut}
+            if not ids:
+                del row["id"]
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
     return path.stat().st_size
 
 
@@ -129,8 +132,8 @@ def run_floor(workdir: Path, data: Path, ddl: list[str]) -> float:
     with data.open("rb") as f:
         rows = (loads(line) for line in f)
         conn.executemany(sql, (
-            (r["id"], r["language"], r["model"], r["response"], r.get("back_translation"),
-             source, created) for r in rows
+            (r.get("id") or r["response"], r["language"], r["model"], r["response"],
+             r.get("back_translation"), source, created) for r in rows
         ))
     conn.execute("COMMIT")
     conn.close()  # the import's time includes closing its project file, so this does too
@@ -141,6 +144,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="rows (default 1,000,000)")
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: temp)")
+    parser.add_argument("--without-ids", action="store_true",
+                        help="rows without `id`: the import hashes model, prompt, response and "
+                        "language into one (the floor uses the response text as its uid)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="time floor and import this many times each, keep the fastest "
                         "(the machine may be shared)")
@@ -149,8 +155,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
         workdir = Path(tmp)
         data, data_small = workdir / "responses.jsonl", workdir / "responses-small.jsonl"
-        size = generate(data, n)
-        generate(data_small, small)
+        size = generate(data, n, ids=not args.without_ids)
+        generate(data_small, small, ids=not args.without_ids)
         print(f"{n:,} rows, {size / 1e6:,.0f} MB ({size / n:,.0f} B/row) in {data}")
         ddl = responses_ddl(workdir)
         small_s, small_rss = run_import(workdir, data_small, "small")
@@ -166,7 +172,8 @@ def main() -> None:
         ratio = import_s / floor_s
         print(f"  ratio import / floor: {ratio:.2f} (target <= 1.5)")
     print(json.dumps({
-        "n": n, "bytes": size, "import_s": round(import_s, 3), "floor_s": round(floor_s, 3),
+        "n": n, "bytes": size, "ids": not args.without_ids,
+        "import_s": round(import_s, 3), "floor_s": round(floor_s, 3),
         "ratio": round(ratio, 3), "rows_per_s": round(n / import_s),
         "peak_rss_mb": round(rss, 1), "n_small": small, "peak_rss_mb_small": round(small_rss, 1),
     }))
