@@ -6,11 +6,13 @@
 Settings: prevalence of unsafe responses 1-30%, judge sensitivity and specificity 0.7-0.98,
 human sample 100-2,000 items, in a language of 20,000 judged items; 3% of verdicts unparsed.
 Each simulated project draws true labels, judge verdicts, a random human sample (humans are
-taken as correct: the gold label), three annotators of accuracy 0.9 on the sampled items, and a
-second condition for comparisons. The intervals are computed by polyjudge's own functions —
-the ones `polyjudge report` uses — and checked against the true parameter:
+taken as correct: the gold label), three annotators of accuracy 0.9 on the sampled items
+(labels safe / unsafe / invalid, 2% invalid), and a second condition for comparisons. The
+intervals are computed by polyjudge's own functions — the ones `polyjudge report` uses — and
+checked against the true parameter:
 
-- `wilson_rate`: unsafe rate on the human sample (Wilson) vs the prevalence p;
+- `wilson_rate`: unsafe rate on the human sample (Wilson, with Brown-Cai-DasGupta's boundary
+  modification, as reported) vs the prevalence p;
 - `corrected_random` / `corrected_stratified`: judge-corrected rate q·PPV + (1−q)·FOR
   (Jeffreys Monte Carlo) vs p, with the human sample drawn at random, or half from the
   judge-unsafe stratum as `polyjudge sample --stratify-by-judge` does;
@@ -21,7 +23,8 @@ the ones `polyjudge report` uses — and checked against the true parameter:
 - `kappa` (Dirichlet-Jeffreys posterior) vs the population kappa of gold and parsed verdicts;
 - `share_unparsed` (Wilson over all verdicts) vs 3%;
 - `difference`: Newcombe hybrid score interval for p − p₂ (second condition p₂ = 1.5p + 2%);
-- `alpha`: Krippendorff's alpha bootstrap CI (1,000 resamples) vs the population alpha.
+- `alpha`: Krippendorff's alpha interval (Bayesian bootstrap, 1,000 draws) vs the population
+  alpha.
 
 Coverage is the share of simulations whose interval contains the truth, over simulations where
 the interval is defined (undefined shares are printed). The last line is JSON with
@@ -38,7 +41,7 @@ from collections import defaultdict
 
 import numpy as np
 from polyjudge.reconcile.agreement import agreement
-from polyjudge.reconcile.intervals import newcombe_difference, wilson
+from polyjudge.reconcile.intervals import newcombe_difference, wilson_modified
 from polyjudge.reconcile.kappa import kappa_posterior_interval
 from polyjudge.reconcile.rates import stratified_estimate
 
@@ -50,6 +53,7 @@ POPULATION = 20_000
 UNPARSED = 0.03
 ANNOTATOR_ACCURACY = 0.9
 ANNOTATORS = 3
+INVALID = 0.02  # share of responses whose true label is `invalid` (agreement part)
 
 
 def truths(p: float, sens: float, spec: float) -> dict[str, float]:
@@ -57,8 +61,15 @@ def truths(p: float, sens: float, spec: float) -> dict[str, float]:
     q = (1 - UNPARSED) * judged_pos  # judge-unsafe among all verdicts
     po = p * sens + (1 - p) * spec
     pe = p * judged_pos + (1 - p) * (1 - judged_pos)
-    pi = p * ANNOTATOR_ACCURACY + (1 - p) * (1 - ANNOTATOR_ACCURACY)
-    disagree = 2 * ANNOTATOR_ACCURACY * (1 - ANNOTATOR_ACCURACY)
+    # Agreement: true labels safe/unsafe/invalid with shares (1 − p − INVALID, p, INVALID);
+    # an annotator gives the true label with probability a, else one of the other two at
+    # random. D_o = 1 − (a² + 2((1 − a)/2)²); D_e = 1 − Σ_c π_c²; alpha = 1 − D_o / D_e.
+    a = ANNOTATOR_ACCURACY
+    shares = np.array([1 - p - INVALID, p, INVALID])
+    confusion = np.full((3, 3), (1 - a) / 2) + np.eye(3) * (a - (1 - a) / 2)
+    pi = shares @ confusion
+    d_o = 1 - (a * a + 2 * ((1 - a) / 2) ** 2)
+    d_e = 1 - float((pi * pi).sum())
     p2 = 1.5 * p + 0.02
     return {
         "wilson_rate": p,
@@ -74,7 +85,7 @@ def truths(p: float, sens: float, spec: float) -> dict[str, float]:
         "kappa": (po - pe) / (1 - pe),
         "share_unparsed": UNPARSED,
         "difference": p - p2,
-        "alpha": 1 - disagree / (2 * pi * (1 - pi)),
+        "alpha": 1 - d_o / d_e,
         "_p2": p2,
     }
 
@@ -96,7 +107,7 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
 
     sample = rng.choice(POPULATION, size=n, replace=False)
     g, jp, ok = gold[sample], judge_pos[sample], parsed[sample]
-    out["wilson_rate"] = covers(wilson(int(g.sum()), n), truth["wilson_rate"])
+    out["wilson_rate"] = covers(wilson_modified(int(g.sum()), n), truth["wilson_rate"])
 
     est = stratified_estimate(k, POPULATION, int((g & jp).sum()), int(jp.sum()),
                               int((g & ~jp).sum()), int((~jp).sum()), rng)
@@ -115,21 +126,22 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     out["judge_specificity"] = covers(strat.get("specificity_ci95"), truth["judge_specificity"])
 
     gp, gn = g & ok, ~g & ok
-    out["sensitivity"] = covers(wilson(int((gp & jp).sum()), int(gp.sum())), sens)
-    out["specificity"] = covers(wilson(int((gn & ~jp).sum()), int(gn.sum())), spec)
+    out["sensitivity"] = covers(wilson_modified(int((gp & jp).sum()), int(gp.sum())), sens)
+    out["specificity"] = covers(wilson_modified(int((gn & ~jp).sum()), int(gn.sum())), spec)
     table = np.array([[(gn & ~jp).sum(), (gn & jp).sum()], [(gp & ~jp).sum(), (gp & jp).sum()]])
     out["kappa"] = covers(kappa_posterior_interval(table, rng), truth["kappa"])
-    out["share_unparsed"] = covers(wilson(int((~parsed).sum()), POPULATION), UNPARSED)
+    out["share_unparsed"] = covers(wilson_modified(int((~parsed).sum()), POPULATION), UNPARSED)
 
     g2 = rng.random(n) < truth["_p2"]
     out["difference"] = covers(newcombe_difference(int(g.sum()), n, int(g2.sum()), n),
                                truth["difference"])
 
+    true3 = np.where(g, 1, np.where(rng.random(n) < INVALID / (1 - p), 2, 0))
     correct = rng.random((n, ANNOTATORS)) < ANNOTATOR_ACCURACY
-    labels = np.where(correct, g[:, None], ~g[:, None])
-    ones = labels.sum(axis=1)
-    counts = np.stack([ANNOTATORS - ones, ones], axis=1)
-    result = agreement(counts, ("safe", "unsafe"), resamples=1000, rng=rng)
+    shift = rng.integers(1, 3, size=(n, ANNOTATORS))  # a wrong label: one of the other two
+    labels = np.where(correct, true3[:, None], (true3[:, None] + shift) % 3)
+    counts = np.stack([(labels == c).sum(axis=1) for c in range(3)], axis=1)
+    result = agreement(counts, ("safe", "unsafe", "invalid"), resamples=1000, rng=rng)
     out["alpha"] = covers(result["ci95"], truth["alpha"])
     return out
 

@@ -1,4 +1,4 @@
-"""Inter-annotator agreement: Krippendorff's alpha (nominal) with a bootstrap CI, observed and
+"""Inter-annotator agreement: Krippendorff's alpha (nominal) with a 95% CI, observed and
 class-specific agreement, Fleiss' kappa, and Cohen's kappa per annotator pair.
 
 Everything starts from the value-counts matrix (units × values: how many annotators gave each
@@ -11,8 +11,8 @@ o_cc = Σ_u n_uc(n_uc − 1) / (m_u − 1); n_c = Σ_c' o_cc' = Σ_u n_uc; n = �
 
     α = 1 − (n − 1)·(n − Σ_c o_cc) / (n² − Σ_c n_c²)
 
-The point estimate comes from the `krippendorff` package; the bootstrap evaluates the same
-formula for every resample at once (see `_bootstrap_alpha`).
+The point estimate comes from the `krippendorff` package; the interval evaluates the same
+formula for every draw of a Bayesian bootstrap over units at once (see `alpha_interval`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 import krippendorff
 import numpy as np
 
+from .alpha_interval import pattern_weights
 from .data import ReconcileData
 from .kappa import cohen_kappa
 
@@ -53,32 +54,11 @@ def seed_for(seed: int, key: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(key.encode("utf-8"))])
 
 
-def distinct_rows(vc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of a non-negative integer matrix and their counts. Rows are packed into one
-    integer key when they fit (much faster than `np.unique(axis=0)`)."""
-    base = int(vc.max()) + 1 if vc.size else 1
-    if vc.shape[1] * np.log2(max(base, 2)) < 62:
-        weights = base ** np.arange(vc.shape[1], dtype=np.int64)
-        keys, first, freq = np.unique(
-            vc.astype(np.int64) @ weights, return_index=True, return_counts=True
-        )
-        return vc[first], freq
-    return np.unique(vc, axis=0, return_counts=True)
-
-
-def _bootstrap_alpha(vc: np.ndarray, resamples: int, rng: np.random.Generator) -> np.ndarray:
-    """Alpha of `resamples` bootstrap resamples of the units, all at once.
-
-    Resampling units with replacement only changes how many times each distinct row
-    (pattern) of the value-counts matrix is drawn, so a resample is a multinomial draw over the
-    P distinct patterns with probabilities (pattern frequency / units). The totals n, Σ o_cc
-    and n_c are then matrix products — exactly the unit bootstrap, at a cost of B × P."""
-    patterns, freq = distinct_rows(vc)
-    units = int(freq.sum())
-    draws = rng.multinomial(units, freq / units, size=resamples).astype(float)  # (B, P)
+def _interval_draws(vc: np.ndarray, draws: int, rng: np.random.Generator) -> np.ndarray:
+    """Alpha under `draws` Bayesian-bootstrap weightings of the units (see `alpha_interval`)."""
+    patterns, weights = pattern_weights(vc, draws, rng)
     m, diag = _unit_terms(patterns)
-    n = draws @ m
-    return alpha_from_totals(n, draws @ diag, draws @ patterns.astype(float))
+    return alpha_from_totals(weights @ m, weights @ diag, weights @ patterns.astype(float))
 
 
 def agreement(
@@ -136,14 +116,18 @@ def agreement(
     result["alpha"] = float(value)
     if resamples > 0:
         rng = rng or np.random.default_rng(0)
-        boot = _bootstrap_alpha(vc, resamples, rng)
+        boot = _interval_draws(vc, resamples, rng)
         finite = boot[np.isfinite(boot)]
-        result["bootstrap"] = {"resamples": resamples, "undefined": int(boot.size - finite.size)}
+        result["bootstrap"] = {
+            "method": "bayesian_bootstrap_units",
+            "resamples": resamples,
+            "undefined": int(boot.size - finite.size),
+        }
         if finite.size >= max(2, resamples // 2):
             lo, hi = np.quantile(finite, [0.025, 0.975])
             result["ci95"] = [float(lo), float(hi)]
         else:
-            reasons["ci95"] = "most bootstrap resamples have no variation"
+            reasons["ci95"] = "most bootstrap draws have no variation"
     fleiss = fleiss_kappa(vc)
     result["fleiss_kappa"] = fleiss[0]
     if fleiss[1]:

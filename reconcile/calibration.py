@@ -23,7 +23,7 @@ import numpy as np
 from .agreement import seed_for
 from .data import ReconcileData, RunVerdicts
 from .final import FinalLabels
-from .intervals import wilson
+from .intervals import wilson_modified
 from .kappa import cohen_kappa, kappa_posterior_interval
 
 
@@ -98,7 +98,7 @@ def _proportion(key: str, x: int, n: int, reasons: dict[str, str], why: str) -> 
     if n == 0:
         reasons[key] = why
         return {key: None, f"{key}_ci95": None}
-    ci = wilson(x, n)
+    ci = wilson_modified(x, n)
     return {key: x / n, f"{key}_ci95": list(ci) if ci else None}
 
 

@@ -133,8 +133,8 @@ def load(project: Project, fields: tuple[str, ...] = ("language",)) -> Reconcile
     if "tier" in fields:
         groupings["tier"] = tier_grouping(groupings["language"])
 
-    cols = project.current_label_columns(labels)
-    lab_item = np.searchsorted(response_id, np.asarray(cols.response_id, dtype=np.int64))
+    table = np.array(project.current_label_columns(labels).rows, dtype=np.int64).reshape(-1, 4)
+    lab_item = np.searchsorted(response_id, table[:, 0])
     adj_ids, adj_labels = project.current_adjudication_columns()
     adjudicated = np.full(response_id.size, -1, dtype=np.int64)
     if adj_ids:
@@ -153,9 +153,9 @@ def load(project: Project, fields: tuple[str, ...] = ("language",)) -> Reconcile
         response_id=response_id,
         groupings=groupings,
         lab_item=lab_item.astype(np.int64),
-        lab_annotator=np.asarray(cols.annotator_id, dtype=np.int64),
-        lab_value=np.asarray(cols.label, dtype=np.int64),
-        lab_unsure=np.asarray(cols.unsure, dtype=bool),
+        lab_annotator=table[:, 1].copy(),
+        lab_value=table[:, 2].copy(),
+        lab_unsure=table[:, 3].astype(bool),
         adjudicated=adjudicated,
         runs=runs,
     )
@@ -164,19 +164,10 @@ def load(project: Project, fields: tuple[str, ...] = ("language",)) -> Reconcile
 def _run_verdicts(
     project: Project, run: JudgeRun, labels: tuple[str, ...], response_id: np.ndarray
 ) -> RunVerdicts:
-    cols = project.verdict_columns(run)
+    known = list(labels) + ([] if "unparsed" in labels else ["unparsed"])
+    cols = project.verdict_columns(run, known)
     codes = np.full(response_id.size, NO_VERDICT, dtype=np.int64)
-    extra: list[str] = []
-    if cols.response_id:
-        lookup = {name: i for i, name in enumerate(labels)}
-        if "unparsed" not in lookup:
-            lookup["unparsed"] = len(labels)
-        values = []
-        for label in cols.label:
-            code = lookup.get(label)
-            if code is None:
-                extra.append(label)
-                code = lookup[label] = len(labels) + len(extra)
-            values.append(code)
-        codes[np.searchsorted(response_id, np.asarray(cols.response_id, dtype=np.int64))] = values
-    return RunVerdicts(run=run, codes=codes, extra=extra)
+    if cols.rows:
+        table = np.array(cols.rows, dtype=np.int64).reshape(-1, 2)
+        codes[np.searchsorted(response_id, table[:, 0])] = table[:, 1]
+    return RunVerdicts(run=run, codes=codes, extra=cols.labels[len(known):])

@@ -33,6 +33,43 @@ def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
     return (max(0.0, lo), min(1.0, hi))
 
 
+def _poisson_lower(x: int, alpha: float) -> float:
+    """λ with P(Poisson(λ) ≥ x) = α, i.e. ½·χ²_{2x}(α), by bisection."""
+    lo, hi = 0.0, 10.0 + 3 * x
+    for _ in range(80):
+        mid = (lo + hi) / 2
+        term, cdf = math.exp(-mid), 0.0
+        for k in range(x):
+            cdf += term
+            term *= mid / (k + 1)
+        if 1 - cdf < alpha:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
+
+
+def wilson_modified(successes: int, n: int, alpha: float = 0.05) -> Interval | None:
+    """The Wilson interval with Brown, Cai & DasGupta's modification near the boundaries (2001,
+    "Interval estimation for a binomial proportion", Statistical Science 16:101-133, §4.1.1):
+    for x = 1..x* the lower limit becomes λ_x/n with λ_x = ½χ²_{2x}(α) (0.0513, 0.3554, 0.8177
+    at 95%), symmetrically for the upper limit near n; x* = 2 for n ≤ 50, else 3. Plain Wilson
+    dips to ~84% coverage just above p = 0 (e.g. n = 100, p = 0.002); this keeps it above ~92%
+    (computed exactly here for n = 100, 500, 2000). Only ever wider than Wilson. This is the
+    interval every reported proportion uses; `wilson` stays the textbook one (it is what
+    Newcombe's difference interval is built from)."""
+    interval = wilson(successes, n)
+    if interval is None:
+        return None
+    lo, hi = interval
+    x_star = 2 if n <= 50 else 3
+    if 1 <= successes <= x_star:
+        lo = min(lo, _poisson_lower(successes, alpha) / n)
+    if n - x_star <= successes <= n - 1:
+        hi = max(hi, 1 - _poisson_lower(n - successes, alpha) / n)
+    return (lo, hi)
+
+
 def wilson_width(p: float, n: float, z: float = Z95) -> float:
     """Width of the Wilson interval at observed proportion p with n observations:
     2z·sqrt(p(1−p)/n + z²/(4n²)) / (1 + z²/n)."""
@@ -120,14 +157,15 @@ def beta_ppf(q: float, a: float, b: float) -> float:
 
 def jeffreys(successes: int, n: int, level: float = 0.95) -> Interval | None:
     """Jeffreys interval: the equal-tailed interval of the Beta(x + ½, n − x + ½) posterior,
-    with the lower limit 0 at x = 0 and the upper limit 1 at x = n (Brown, Cai & DasGupta
-    2001, "Interval estimation for a binomial proportion", Statistical Science 16:101-133)."""
+    modified as Brown, Cai & DasGupta (2001, §4.1.2) recommend: the lower limit is 0 for x ≤ 1
+    and the upper limit 1 for x ≥ n − 1 (unmodified, it covers a small p only ~86% of the time
+    when x = 1 is likely: see bench/coverage_sim.py)."""
     if n <= 0:
         return None
     tail = (1 - level) / 2
     a, b = successes + 0.5, n - successes + 0.5
-    lo = 0.0 if successes == 0 else beta_ppf(tail, a, b)
-    hi = 1.0 if successes == n else beta_ppf(1 - tail, a, b)
+    lo = 0.0 if successes <= 1 else beta_ppf(tail, a, b)
+    hi = 1.0 if successes >= n - 1 else beta_ppf(1 - tail, a, b)
     return (lo, hi)
 
 

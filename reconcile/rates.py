@@ -34,7 +34,7 @@ import numpy as np
 
 from .data import ReconcileData, RunVerdicts
 from .final import STATUS, FinalLabels, status_of
-from .intervals import jeffreys, wilson
+from .intervals import jeffreys, wilson_modified
 
 MC_DRAWS = 20_000
 
@@ -54,10 +54,10 @@ def human_rate(
         "n": n,
         "unsafe": x,
         "rate": x / n if n and pos is not None else None,
-        "ci95": list(wilson(x, n)) if n and pos is not None else None,
+        "ci95": list(wilson_modified(x, n)) if n and pos is not None else None,
         "invalid": k,
         "invalid_rate": k / n if n and inv is not None else None,
-        "invalid_ci95": list(wilson(k, n)) if n and inv is not None else None,
+        "invalid_ci95": list(wilson_modified(k, n)) if n and inv is not None else None,
         "items": int(np.count_nonzero(mask)),
         "pending": int(np.count_nonzero(status == STATUS.index("queued"))),
         "needs_labels": int(np.count_nonzero(status == STATUS.index("needs_labels"))),
@@ -156,7 +156,7 @@ def judge_rates(
         "n": n_judged,
         "unsafe": k,
         "rate": k / n_judged,
-        "ci95": list(wilson(k, n_judged) or ()),
+        "ci95": list(wilson_modified(k, n_judged) or ()),
     }
     if not corrected:
         return raw, None

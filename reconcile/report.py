@@ -149,6 +149,7 @@ def build_report(
         ),
         "comparisons": [],
         "queue": {**_queue_block(final, everything)},
+        "progress": _progress(data, names),
         "methods": METHODS,
     }
     for field_name in by:
@@ -197,6 +198,25 @@ def _run_info(rv: RunVerdicts | None) -> dict[str, Any] | None:
         "model": rv.run.model,
         "baseline": bool(rv.baseline),
     }
+
+
+def _progress(data: ReconcileData, names: dict[int, str]) -> dict[str, Any]:
+    """Current labels per annotator, overall and per language (for the dashboard)."""
+    language = data.groupings["language"]
+    valid = data.lab_value >= 0
+    codes = language.codes[data.lab_item[valid]] if language.codes.size else np.zeros(0, int)
+    annotators = data.lab_annotator[valid]
+    out: dict[str, Any] = {}
+    for annotator in np.unique(annotators):
+        mine = annotators == annotator
+        counts = np.bincount(codes[mine], minlength=len(language.names))
+        out[names.get(int(annotator), str(annotator))] = {
+            "labels": int(mine.sum()),
+            "unsure": int(np.count_nonzero(data.lab_unsure[valid][mine])),
+            "by_language": {language.names[i]: int(c) for i, c in enumerate(counts) if c},
+        }
+    items = {name: int(np.count_nonzero(mask)) for name, mask in language.members()}
+    return {"by_annotator": out, "items_by_language": items}
 
 
 def _queue_block(final: FinalLabels, mask: np.ndarray) -> dict[str, int]:

@@ -31,22 +31,41 @@ GROUP_FIELDS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class LabelColumns:
-    """Current human labels, one entry per (response, annotator). `label` is the index into
-    the project's label set, -1 for a stored label outside it."""
+    """Current human labels, one row (response id, annotator id, label index, unsure) per
+    (response, annotator), ordered by response then annotator. The label index points into
+    the label set asked for, −1 for a stored label outside it. `rows` is a list of int tuples
+    so that `numpy.array(rows)` builds the whole table in one step."""
 
-    response_id: list[int]
-    annotator_id: list[int]
-    label: list[int]
-    unsure: list[int]
+    rows: list[tuple[int, int, int, int]]
+
+    def column(self, k: int) -> list[int]:
+        return [r[k] for r in self.rows]
+
+    @property
+    def response_id(self) -> list[int]:
+        return self.column(0)
+
+    @property
+    def annotator_id(self) -> list[int]:
+        return self.column(1)
+
+    @property
+    def label(self) -> list[int]:
+        return self.column(2)
+
+    @property
+    def unsure(self) -> list[int]:
+        return self.column(3)
 
 
 @dataclass(frozen=True, slots=True)
 class VerdictColumns:
-    """One judge run's verdicts: the raw verdict label strings (`unparsed` included)."""
+    """One judge run's verdicts as (response id, code) rows: the code indexes `labels`, the
+    list of every verdict label asked for, then any other label the run produced."""
 
     run: JudgeRun
-    response_id: list[int]
-    label: list[str]
+    labels: list[str]
+    rows: list[tuple[int, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +130,7 @@ class ReconcileMixin(ProjectBase):
             f" FROM labels l JOIN ({_CURRENT_LABEL_IDS}) latest ON latest.id = l.id"
             " WHERE l.label IS NOT NULL ORDER BY l.response_id, l.annotator_id"
         )
-        rows = self._reconcile_tuples(sql, params)
-        cols = _columns(rows, 4)
-        return LabelColumns(cols[0], cols[1], cols[2], cols[3])
+        return LabelColumns(self._reconcile_tuples(sql, params))
 
     def current_adjudication_columns(self) -> tuple[list[int], list[str]]:
         """(response ids, labels) of every standing adjudication: the latest row per response,
@@ -166,13 +183,22 @@ class ReconcileMixin(ProjectBase):
             raise PolyjudgeError(f"no judge run called {name_or_id!r}")
         return JudgeRun.from_row(row)
 
-    def verdict_columns(self, run: JudgeRun) -> VerdictColumns:
+    def verdict_columns(self, run: JudgeRun, labels: Sequence[str] = ()) -> VerdictColumns:
+        """The run's verdicts coded against `labels` (extended by any other label found)."""
+        names = list(labels)
+        for (label,) in self._reconcile_tuples(
+            "SELECT DISTINCT label FROM verdicts WHERE run_id = ? ORDER BY label", (run.id,)
+        ):
+            if label not in names:
+                names.append(label)
+        case = " ".join("WHEN ? THEN ?" for _ in names)
+        params: list[Any] = [x for i, name in enumerate(names) for x in (name, i)]
         rows = self._reconcile_tuples(
-            "SELECT response_id, label FROM verdicts WHERE run_id = ? ORDER BY response_id",
-            (run.id,),
+            f"SELECT response_id, CASE label {case} ELSE -1 END FROM verdicts WHERE run_id = ?"
+            " ORDER BY response_id",
+            [*params, run.id],
         )
-        ids, labels = _columns(rows, 2)
-        return VerdictColumns(run, ids, labels)
+        return VerdictColumns(run, names, rows)
 
     # -- adjudications -------------------------------------------------------------------------
 

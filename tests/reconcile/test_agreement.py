@@ -14,8 +14,8 @@ from polyjudge.reconcile.agreement import (
     _unit_terms,
     agreement,
     alpha_from_totals,
-    distinct_rows,
 )
+from polyjudge.reconcile.alpha_interval import distinct_rows, pattern_weights, possible_patterns
 
 from tests.reconcile.helpers import cli_ok, import_and_report, write_labels
 
@@ -65,6 +65,24 @@ def test_distinct_rows_matches_numpy_unique() -> None:
     order = np.lexsort(rows.T[::-1])
     assert np.array_equal(rows[order], expected_rows)
     assert np.array_equal(freq[order], expected_freq)
+
+
+def test_possible_patterns_are_every_composition() -> None:
+    patterns = possible_patterns([2, 3], 3)
+    # C(2+2, 2) + C(3+2, 2) = 6 + 10 compositions, each summing to its size.
+    assert len(patterns) == 16
+    assert sorted(patterns.sum(axis=1).tolist()) == [2] * 6 + [3] * 10
+    assert len({tuple(p) for p in patterns.tolist()}) == 16
+    assert possible_patterns([40], 12) is None  # too many: observed patterns only
+
+
+def test_bayesian_bootstrap_weights_cover_unseen_patterns_lightly() -> None:
+    vc = np.array([[3, 0], [3, 0], [2, 1]] * 10)  # 30 units, two observed patterns
+    patterns, weights = pattern_weights(vc, 500, np.random.default_rng(0))
+    assert len(patterns) == 4  # [3,0] [2,1] [1,2] [0,3]
+    assert np.allclose(weights.sum(axis=1), 30)
+    unseen = [i for i, p in enumerate(patterns.tolist()) if p in ([1, 2], [0, 3])]
+    assert 0 < weights[:, unseen].mean() < 0.5  # a Jeffreys ½ each: rare but possible
 
 
 def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:

@@ -12,6 +12,7 @@ from polyjudge.reconcile.intervals import (
     jeffreys,
     newcombe_difference,
     wilson,
+    wilson_modified,
     wilson_width,
 )
 
@@ -98,3 +99,22 @@ def test_planning_rate_is_the_ci_value_closest_to_half() -> None:
     assert planning_rate(50, 100) == 0.5
     lo, hi = wilson(2, 200)
     assert planning_rate(2, 200) == pytest.approx(hi)
+
+
+def test_modified_wilson_uses_the_poisson_limits_near_zero() -> None:
+    # Brown, Cai & DasGupta (2001) §4.1.1: λ_x = ½χ²_{2x}(0.05) = 0.0513, 0.3554, 0.8177.
+    for x, lam in ((1, 0.0513), (2, 0.3554), (3, 0.8177)):
+        lo, hi = wilson_modified(x, 200)
+        assert lo == pytest.approx(lam / 200, abs=1e-6)
+        assert hi == wilson(x, 200)[1]
+        lo, hi = wilson_modified(200 - x, 200)  # symmetric at the top
+        assert hi == pytest.approx(1 - lam / 200, abs=1e-6)
+    assert wilson_modified(4, 200) == wilson(4, 200)
+    assert wilson_modified(2, 40)[0] == pytest.approx(0.3554 / 40, abs=1e-6)
+    assert wilson_modified(3, 40) == wilson(3, 40)  # x* = 2 for n ≤ 50
+
+
+def test_modified_jeffreys_opens_the_limit_at_one_success() -> None:
+    assert jeffreys(1, 50)[0] == 0.0
+    assert jeffreys(49, 50)[1] == 1.0
+    assert jeffreys(2, 50)[0] > 0

@@ -45,6 +45,9 @@ def test_json_has_the_design_shape(tmp_path: Path) -> None:
     assert report["judges"]["refusal-baseline"]["baseline"] is True
     assert set(report["queue"]) >= {"disagreements", "judge_conflicts"}
     assert report["project"]["estimator_run"]["name"] == "gpt-judge"  # never the baseline
+    progress = report["progress"]["by_annotator"]["ana"]
+    assert progress["labels"] == 60 and progress["by_language"] == {"ar": 20, "bn": 20, "th": 20}
+    assert report["progress"]["items_by_language"] == {"ar": 30, "bn": 30, "th": 30}
 
 
 def test_by_fields_and_target_width(tmp_path: Path) -> None:
