@@ -62,7 +62,7 @@ def response_uid(model: str, prompt: str, text: str, language: str) -> str:
 
 def text_hash(text: str) -> str:
     """Same as `store.content_hash(text)`, inlined for the hot path."""
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass") + b"\x1f").hexdigest()
+    return hashlib.sha256(text.encode("utf-8") + b"\x1f").hexdigest()
 
 
 def import_responses(

@@ -53,6 +53,13 @@ CASES = [
     ("responses", "not_text.jsonl",
      GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": ["x"]}\n',
      4, "response ('response') must be text, found list"),
+    ("responses", "surrogate.jsonl",
+     GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": "\\ud800"}\n',
+     4, "text with an unpaired surrogate \\ud800 (not Unicode)"),
+    ("responses", "surrogate_bt.jsonl",
+     GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": "x", '
+     b'"back_translation": "a\\udfffb"}\n',
+     4, "text with an unpaired surrogate \\udfff (not Unicode)"),
     ("responses", "missing_column.csv", b"id,prompt_id,language,output\nc1,multijail:1,th,x\n",
      1, "missing required column 'response' (columns: id, prompt_id, language, output; "
         "use --map response=COLUMN)"),
