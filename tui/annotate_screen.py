@@ -17,23 +17,29 @@ from polyjudge.store.annotation import Pace, Progress, QueueFilter
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap
+from textual.binding import BindingsMap
 from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from .annotate_keys import SCREEN_BINDINGS, label_bindings
 from .annotate_session import AnnotationSession, Options
 from .filter_modal import FilterModal
 from .guidelines_screen import GuidelinesScreen
 from .help_screen import HelpScreen
 from .html_view import write_item_html
 from .item_header import HeaderState, ItemHeader
-from .languages import base_code, language_name
+from .item_view import (
+    NOTHING_LEFT,
+    back_translation_view,
+    invisible_count,
+    prompt_text,
+    response_view,
+)
 from .note_modal import NoteModal
-from .rich_text import safe_rich_text
-from .safe_text import count_invisible, one_line
+from .safe_text import one_line
 from .text_pane import ScrollPane, TextPane
 
 # Progress is recounted (off the UI thread) at most this often while labelling.
@@ -41,51 +47,6 @@ RECOUNT_EVERY_S = 5.0
 # Wider than this (in cells), the response and its back-translation sit side by side.
 SIDE_BY_SIDE_MIN_WIDTH = 100
 PANES = ("both", "original", "back_translation")
-
-SCREEN_BINDINGS = [
-    Binding("question_mark", "toggle_unsure", "Unsure", id="annotate.unsure",
-            tooltip="Mark the next label as unsure"),
-    Binding("n", "note", "Note", id="annotate.note", tooltip="Add a note to this item"),
-    Binding("z", "undo", "Undo", id="annotate.undo", tooltip="Undo your last label or note"),
-    Binding("left", "previous", "Prev", id="annotate.previous", tooltip="Previous item"),
-    Binding("right", "next", "Next", id="annotate.next", tooltip="Next item"),
-    Binding("slash", "filter", "Filter", id="annotate.filter",
-            tooltip="Filter by language, model, category or text"),
-    Binding("g", "guidelines", "Guide", id="annotate.guidelines",
-            tooltip="Show the annotation guidelines"),
-    Binding("t", "toggle_layout", "Layout", id="annotate.layout", show=False,
-            tooltip="Side by side / stacked"),
-    Binding("b", "cycle_panes", "Panes", id="annotate.panes", show=False,
-            tooltip="Show both / only the original / only the back-translation"),
-    Binding("v", "toggle_invisible", "Invisible", id="annotate.invisible",
-            tooltip="Show invisible characters (zero-width, bidi controls)"),
-    Binding("o", "open_html", "HTML", id="annotate.open_html", show=False,
-            tooltip="Write the item as an HTML page (for right-to-left text)"),
-    Binding("h,f1", "help", "Help", id="annotate.help", tooltip="Show every key"),
-    Binding("q", "quit", "Quit", id="annotate.quit", tooltip="Quit (labels are already saved)"),
-]
-RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
-
-
-def label_bindings(labels: Iterable[str]) -> list[Binding]:
-    """Labels numbered 1..9 (and 0 for the tenth), plus their first letter where that letter
-    is unique among the labels and not taken by another key."""
-    labels = list(labels)
-    firsts = [label[:1].lower() for label in labels]
-    out = []
-    for index, label in enumerate(labels):
-        keys = []
-        first = firsts[index]
-        if first.isascii() and first.isalpha() and firsts.count(first) == 1 \
-                and first not in RESERVED_KEYS:
-            keys.append(first)
-        if index < 10:
-            keys.append(str((index + 1) % 10))
-        if keys:
-            out.append(Binding(",".join(keys), f"label({index})", one_line(label, 16),
-                               id=f"annotate.label.{label}", tooltip=f"Label: {one_line(label)}"))
-    return out
-
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
     """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
@@ -161,14 +122,19 @@ class AnnotateScreen(Screen[None]):
         return self.app.size.width >= SIDE_BY_SIDE_MIN_WIDTH
 
     def _apply_layout(self) -> None:
+        """Side by side or stacked, and which panes show (only what changed is touched)."""
         panes = self.query_one("#panes")
         side = self._side_by_side()
-        panes.set_class(side, "side")
-        panes.set_class(not side, "stacked")
+        if panes.has_class("side") != side or not panes.classes:
+            panes.set_class(side, "side")
+            panes.set_class(not side, "stacked")
         has_back = bool(self.session.item and self.session.item.response.back_translation)
         show_original = self.panes != "back_translation" or not has_back
-        self.query_one("#original").display = show_original
-        self.query_one("#back").display = self.panes != "original" or not show_original
+        show_back = self.panes != "original" or not show_original
+        for pane_id, shown in (("#original", show_original), ("#back", show_back)):
+            pane = self.query_one(pane_id)
+            if pane.display != shown:
+                pane.display = shown
 
     def viewed(self) -> str:
         """What was on screen: `both`, `original` or `back_translation`."""
@@ -191,52 +157,20 @@ class AnnotateScreen(Screen[None]):
         state.show_invisible = self.show_invisible
         original = self.query_one("#original", TextPane)
         back = self.query_one("#back", TextPane)
-        prompt_widget = self.query_one("#prompt", Static)
+        invisible = self.show_invisible
+        state.invisible_count = invisible_count(item) if item else 0
+        self.query_one("#prompt", Static).update(
+            prompt_text(item, show_invisible=invisible) if item else Text("")
+        )
         if item is None:
-            state.invisible_count = 0
-            prompt_widget.update(Text(""))
-            original.show(Text("Nothing to label"), Text(
-                "Nothing left to label with these filters.\n\n"
-                "← goes back to your labelled items · / changes the filters · q quits."
-            ))
+            original.show(Text("Nothing to label"), NOTHING_LEFT)
             back.show(Text(""), Text(""))
         else:
-            response, prompt = item.response, item.prompt
-            code = one_line(response.language, 12)
-            name = language_name(response.language) or code
-            state.invisible_count = sum(
-                count_invisible(t or "") for t in (
-                    response.text, response.back_translation,
-                    prompt.text if prompt else None, prompt.text_en if prompt else None,
-                )
-            )
-            prompt_widget.update(self._prompt_text(item))
-            original.show(Text(f"Response · {name} ({code})"),
-                          safe_rich_text(response.text, show_invisible=self.show_invisible))
-            if response.back_translation:
-                engine = f" · {one_line(response.bt_engine, 24)}" if response.bt_engine else ""
-                back.show(Text(f"Back-translation · English{engine}"),
-                          safe_rich_text(response.back_translation,
-                                         show_invisible=self.show_invisible))
-            else:
-                back.show(Text("Back-translation"),
-                          Text("(no back-translation for this response)", style="dim italic"))
+            original.show(*response_view(item, show_invisible=invisible))
+            back.show(*back_translation_view(item, show_invisible=invisible))
         self._apply_layout()
         self.query_one(ItemHeader).show(state)
         self.displayed_id = item.response.id if item else None
-
-    def _prompt_text(self, item: Any) -> Text:
-        prompt = item.prompt
-        out = Text()
-        if prompt is None:
-            out.append("(no prompt recorded for this response)", style="dim italic")
-            return out
-        out.append(f"Prompt ({one_line(prompt.language, 12)}): ", style="bold")
-        out.append_text(safe_rich_text(prompt.text, show_invisible=self.show_invisible))
-        if prompt.text_en and base_code(prompt.language) != "en":
-            out.append("\nEnglish source: ", style="bold")
-            out.append_text(safe_rich_text(prompt.text_en, show_invisible=self.show_invisible))
-        return out
 
     # -- progress (counted off the UI thread) ---------------------------------------------------
 

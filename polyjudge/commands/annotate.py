@@ -82,7 +82,7 @@ def register(cli: click.Group) -> None:
 
         if db is None:
             db = Path(tempfile.mkdtemp(prefix="polyjudge-demo-")) / "demo.db"
-        build_demo(db)
+        build_demo(db, with_labels=True)
         if no_tui:
             click.echo(f"Demo project built at {db}")
             status = cli.get_command(ctx, "status")

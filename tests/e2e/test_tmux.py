@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import locale
+import re
 import shlex
 import shutil
 import subprocess
@@ -40,27 +41,34 @@ class Tmux:
             raise RuntimeError(f"tmux {args[0]}: {result.stderr.strip()}")
         return result.stdout
 
-    def start(self, command: list[str]) -> None:
-        self.run("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(COLS),
-                 "-y", str(ROWS), shlex.join(command))
-        # Keep the pane after the program exits, to read its last screen and exit status.
-        self.run("set-option", "-t", "t", "remain-on-exit", "on")
+    def start(self, command: list[str], session: str = "t") -> None:
+        # The shell prints the exit status when the program ends (tmux's #{pane_dead_status}
+        # was not reliably set); the pane stays to be read.
+        wrapped = ["sh", "-c", '"$@"; echo "polyjudge-exit=$?"', "sh", *command]
+        self.run("-f", "/dev/null", "new-session", "-d", "-s", session, "-x", str(COLS),
+                 "-y", str(ROWS), shlex.join(wrapped))
+        self.run("set-option", "-t", session, "remain-on-exit", "on")
 
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t")
+    def screen(self, session: str = "t") -> str:
+        return self.run("capture-pane", "-p", "-t", session)
 
-    def history(self) -> str:
+    def history(self, session: str = "t") -> str:
         """The screen and what scrolled off it, wrapped lines joined."""
-        return self.run("capture-pane", "-p", "-J", "-S", "-200", "-t", "t")
+        return self.run("capture-pane", "-p", "-J", "-S", "-200", "-t", session)
 
     def title(self) -> str:
         return self.run("display-message", "-p", "-t", "t", "#{pane_title}").strip()
 
-    def dead(self) -> bool:
-        return self.run("display-message", "-p", "-t", "t", "#{pane_dead}").strip() == "1"
+    def dead(self, session: str = "t") -> bool:
+        return self.exit_status(session) != ""
 
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
+    def exit_status(self, session: str = "t") -> str:
+        """The program's exit status once it has ended, else ""."""
+        found = re.search(r"polyjudge-exit=(\d+)", self.history(session))
+        return found.group(1) if found else ""
+
+    def keys(self, *keys: str, session: str = "t") -> None:
+        self.run("send-keys", "-t", session, *keys)
 
     def wait(self, condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
         """Poll until `condition()` holds (no blind sleeps)."""
@@ -70,9 +78,9 @@ class Tmux:
                 raise AssertionError(f"timed out waiting for {what}; screen:\n{self.screen()}")
             time.sleep(0.05)
 
-    def wait_for_text(self, text: str, timeout: float = 30) -> str:
-        self.wait(lambda: text in self.screen(), repr(text), timeout)
-        return self.screen()
+    def wait_for_text(self, text: str, timeout: float = 30, session: str = "t") -> str:
+        self.wait(lambda: text in self.screen(session), repr(text), timeout)
+        return self.screen(session)
 
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
@@ -131,12 +139,15 @@ def tmux_db(tmp_path: Path) -> Path:
     return path
 
 
-def test_annotate_in_a_real_terminal(tmux: Tmux, tmux_db: Path) -> None:
-    command = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(tmux_db),
-               "--annotator", "tess"]
+def _annotate(db: Path, annotator: str, *extra: str) -> list[str]:
     # COLUMNS/LINES would override the terminal's size (they appeared as 80x24 under pytest).
-    tmux.start(["env", "-u", "COLUMNS", "-u", "LINES", f"PYTHONPATH={REPO}",
-                "TERM=xterm-256color", *command])
+    return ["env", "-u", "COLUMNS", "-u", "LINES", f"PYTHONPATH={REPO}", "TERM=xterm-256color",
+            sys.executable, "-m", "polyjudge", "annotate", "--db", str(db), "--annotator",
+            annotator, *extra]
+
+
+def test_annotate_in_a_real_terminal(tmux: Tmux, tmux_db: Path) -> None:
+    tmux.start(_annotate(tmux_db, "tess"))
     title_before = tmux.title()
 
     # The hostile response: markup and escapes shown literally, the pane title unchanged.
@@ -167,7 +178,7 @@ def test_annotate_in_a_real_terminal(tmux: Tmux, tmux_db: Path) -> None:
     tmux.wait_for_text("right-to-left: o opens it as HTML")
     tmux.keys("q")
     tmux.wait(tmux.dead, "polyjudge to exit")
-    assert tmux.run("display-message", "-p", "-t", "t", "#{pane_dead_status}").strip() == "0"
+    assert tmux.exit_status() == "0"
     assert "PWNED" not in tmux.title()
 
     with Project.open(tmux_db) as project:
@@ -198,9 +209,43 @@ def test_demo_opens_on_the_annotate_screen(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait(lambda: tmux.screen().splitlines()[0].split()[:1] != [first], "the next item")
     tmux.keys("q")
     tmux.wait(tmux.dead, "polyjudge to exit")
+    assert tmux.exit_status() == "0"
     assert f"Your labels are in {path}" in tmux.history()
     with Project.open(path) as project:
         response = project.response_by_uid(first)
         dee = project.annotator("dee")
         assert response is not None and dee is not None
         assert [r.label for r in project.label_history(response.id, dee.id)] == ["unsafe"]
+
+
+def test_two_annotators_at_once_each_see_only_their_own_work(tmux: Tmux, tmux_db: Path) -> None:
+    tmux.start(_annotate(tmux_db, "ana"), session="ana")
+    tmux.start(_annotate(tmux_db, "ben"), session="ben")
+    for who in ("ana", "ben"):
+        tmux.wait_for_text("[bold]Sure![/bold]", session=who)
+    tmux.keys("u", session="ana")  # ana: e-hostile unsafe
+    tmux.wait_for_text("e-bn", session="ana")
+    tmux.keys("s", session="ana")  # ana: e-bn safe
+    tmux.wait_for_text("e-th", session="ana")
+    tmux.keys("s", session="ben")  # ben: e-hostile safe (he was shown it before ana's label)
+    tmux.wait_for_text("e-bn", session="ben")
+    ben = tmux.screen("ben")
+    assert "your label" not in ben  # ana's label of e-bn is not shown to ben
+    tmux.keys("Left", session="ana")  # ana goes back to e-bn: her own label is shown
+    tmux.wait_for_text("your label: safe", session="ana")
+    tmux.keys("q", session="ana")
+    tmux.keys("q", session="ben")
+    tmux.wait(lambda: tmux.dead("ana") and tmux.dead("ben"), "both to exit")
+    assert tmux.exit_status("ana") == tmux.exit_status("ben") == "0"
+    with Project.open(tmux_db) as project:
+        mine = {}
+        for name in ("ana", "ben"):
+            who = project.annotator(name)
+            assert who is not None
+            mine[name] = {
+                uid: project.my_current_label(who.id, response.id)
+                for uid in ("e-hostile", "e-bn")
+                if (response := project.response_by_uid(uid)) is not None
+            }
+    assert mine == {"ana": {"e-hostile": "unsafe", "e-bn": "safe"},
+                    "ben": {"e-hostile": "safe", "e-bn": None}}

@@ -1,0 +1,396 @@
+"""The adjudicate screen: the adjudication queue beside the selected item — prompt, response,
+back-translation, every human label (with notes), every judge verdict (with p(unsafe) and raw
+output) — and one key per label to set the final label with a rationale.
+
+Each final label, safe reply and undo is written the moment it is confirmed (append-only);
+the adjudicated item leaves the queue and the next one is selected. The queue is read in a
+worker (the reconcile rule over the whole project) and shown a page at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+from polyjudge.reconcile.queue import ItemReview, QueueEntry
+from polyjudge.store import Project
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult, SystemCommand
+from textual.binding import Binding, BindingsMap
+from textual.containers import Container, Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+
+from .adjudicate_detail import KIND_NAMES, label_text, sections
+from .adjudicate_modals import QueueFilterModal, RationaleModal, SafeReplyModal
+from .adjudicate_names import Names
+from .adjudicate_queue import QueueList
+from .adjudicate_session import PAGE_SIZE, AdjudicationSession, QueueFilter, load_queue
+from .help_screen import HelpScreen
+from .html_view import write_item_html
+from .safe_text import one_line
+
+SIDE_BY_SIDE_MIN_WIDTH = 150
+
+SCREEN_BINDINGS = [
+    Binding("r", "reply", "Reply", id="adjudicate.reply",
+            tooltip="Write a safe reply for this prompt (fine-tuning data)"),
+    Binding("z", "undo", "Undo", id="adjudicate.undo", tooltip="Undo your last adjudication"),
+    Binding("slash", "filter", "Filter", id="adjudicate.filter",
+            tooltip="Filter the queue by kind and language"),
+    Binding("d", "dashboard", "Dashboard", id="adjudicate.dashboard",
+            tooltip="Progress, agreement and unsafe rates"),
+    Binding("right_square_bracket", "page(1)", "Next page", id="adjudicate.next_page",
+            show=False, tooltip="Next page of the queue"),
+    Binding("left_square_bracket", "page(-1)", "Previous page", id="adjudicate.previous_page",
+            show=False, tooltip="Previous page of the queue"),
+    Binding("pagedown", "scroll_detail(1)", "Scroll item", id="adjudicate.scroll_down",
+            show=False, tooltip="Scroll the item down"),
+    Binding("pageup", "scroll_detail(-1)", "Scroll item up", id="adjudicate.scroll_up",
+            show=False, tooltip="Scroll the item up"),
+    Binding("v", "toggle_invisible", "Invisible", id="adjudicate.invisible", show=False,
+            tooltip="Show invisible characters (zero-width, bidi controls)"),
+    Binding("o", "open_html", "HTML", id="adjudicate.open_html", show=False,
+            tooltip="Write the item as an HTML page (for right-to-left text)"),
+    Binding("f5,ctrl+r", "reload", "Reload", id="adjudicate.reload", show=False,
+            tooltip="Read the queue again"),
+    Binding("h,f1", "help", "Help", id="adjudicate.help", tooltip="Show every key"),
+    Binding("q", "quit", "Quit", id="adjudicate.quit",
+            tooltip="Quit (adjudications are already saved)"),
+]
+RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
+
+
+def label_bindings(labels: Iterable[str]) -> list[Binding]:
+    """The project's labels numbered 1..9 (0 for the tenth), plus their first letter where it
+    is unique among the labels and not taken by another key."""
+    labels = list(labels)
+    firsts = [label[:1].lower() for label in labels]
+    out = []
+    for index, label in enumerate(labels):
+        keys = []
+        first = firsts[index]
+        if (first.isascii() and first.isalpha() and firsts.count(first) == 1
+                and first not in RESERVED_KEYS):
+            keys.append(first)
+        if index < 10:
+            keys.append(str((index + 1) % 10))
+        if keys:
+            out.append(Binding(",".join(keys), f"label({index})", one_line(label, 16),
+                               id=f"adjudicate.label.{label}",
+                               tooltip=f"Final label: {one_line(label)}"))
+    return out
+
+
+def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
+    """`PolyjudgeApp(path, "adjudicate", options)`: adjudicator (required), kinds, languages,
+    anonymous."""
+    project: Project = app.project
+    adjudicator = project.ensure_annotator(options["adjudicator"], role="adjudicator")
+    flt = QueueFilter(kinds=tuple(options.get("kinds") or ()),
+                      languages=tuple(options.get("languages") or ()))
+    session = AdjudicationSession(project, adjudicator, flt)
+    return AdjudicateScreen(session, anonymous=bool(options.get("anonymous")))
+
+
+class AdjudicateScreen(Screen[None]):
+    CSS_PATH = "adjudicate.tcss"
+    BINDINGS = SCREEN_BINDINGS
+
+    class QueueLoaded(Message):
+        def __init__(self, generation: int, entries: list[QueueEntry] | None, error: str = ""
+                     ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.entries = entries
+            self.error = error
+
+    def __init__(self, session: AdjudicationSession, anonymous: bool = False) -> None:
+        super().__init__()
+        self.session = session
+        self.anonymous = anonymous
+        self.labels = session.project.label_set
+        self.names = Names(session.project, session.adjudicator, anonymous)
+        self._bindings = BindingsMap.merge(
+            [BindingsMap(label_bindings(self.labels)), self._bindings]
+        )
+        self.show_invisible = False
+        self.review: ItemReview | None = None
+        self._generation = 0
+        self._uids: dict[int, str] = {}
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(""), id="adj-header", markup=False)
+        with Horizontal(id="adj-main"):
+            yield QueueList(id="adj-queue")
+            with VerticalScroll(id="adj-detail"):
+                yield Static(Text(""), id="adj-item-header", markup=False)
+                yield Static(Text(""), id="adj-prompt", markup=False)
+                with Container(id="adj-texts"):
+                    yield Static(Text(""), id="adj-response", classes="text", markup=False)
+                    yield Static(Text(""), id="adj-back", classes="text", markup=False)
+                yield Static(Text(""), id="adj-labels", classes="section", markup=False)
+                yield Static(Text(""), id="adj-verdicts", classes="section", markup=False)
+                yield Static(Text(""), id="adj-adjudications", classes="section", markup=False)
+        yield Static(Text(""), id="adj-status", markup=False)
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = f"adjudicate · {one_line(self.session.adjudicator.name, 30)}"
+        self._apply_layout()
+        self.query_one("#adj-queue", QueueList).focus()
+        self.refresh_all("Reading the queue…")
+        self.reload_queue()
+
+    def on_resize(self) -> None:
+        self._apply_layout()
+
+    def _apply_layout(self) -> None:
+        texts = self.query_one("#adj-texts")
+        side = self.app.size.width >= SIDE_BY_SIDE_MIN_WIDTH
+        texts.set_class(side, "side")
+        texts.set_class(not side, "stacked")
+
+    # -- the queue (read in a worker) ----------------------------------------------------------
+
+    def reload_queue(self) -> None:
+        self._generation += 1
+        self._read_queue(self._generation, self.session.filter)
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def _read_queue(self, generation: int, flt: QueueFilter) -> None:
+        # A connection of this thread's own: sqlite3 connections belong to their thread.
+        try:
+            with Project.open(self.session.project.path) as project:
+                entries = load_queue(project, flt)
+        except Exception as exc:  # shown on the status line; the screen stays usable
+            self.post_message(self.QueueLoaded(generation, None, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(self.QueueLoaded(generation, entries))
+
+    def on_adjudicate_screen_queue_loaded(self, message: QueueLoaded) -> None:
+        if message.generation != self._generation:
+            return  # a newer read is on its way
+        if message.entries is None:
+            self.refresh_all(f"could not read the queue: {message.error}")
+            return
+        self.session.set_entries(message.entries)
+        self.refresh_all()
+
+    def _uid(self, response_id: int) -> str:
+        if response_id not in self._uids:
+            response = self.session.project.response(response_id)
+            self._uids[response_id] = response.uid if response else f"#{response_id}"
+        return self._uids[response_id]
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def refresh_all(self, status: str | Text = "") -> None:
+        self._draw_header()
+        self._draw_queue()
+        self._draw_item()
+        self.query_one("#adj-status", Static).update(
+            status if isinstance(status, Text) else Text(status)
+        )
+
+    def _draw_header(self) -> None:
+        session = self.session
+        out = Text()
+        out.append(f"adjudicate · {one_line(session.adjudicator.name, 24)}", style="bold")
+        if self.anonymous:
+            out.append(" · anonymous", style="dim")
+        if session.loaded:
+            counts = session.counts()
+            out.append(f" · {len(session.entries):,} queued: ")
+            out.append(" · ".join(f"{KIND_NAMES[k]} {n:,}" for k, n in counts.items()))
+        out.append(f" · filter: {one_line(session.filter.describe(), 40)}", style="dim")
+        self.query_one("#adj-header", Static).update(out)
+
+    def _draw_queue(self) -> None:
+        session = self.session
+        queue = self.query_one("#adj-queue", QueueList)
+        start = session.page_start()
+        page = session.page()
+        total = len(session.entries)
+        if not session.loaded:
+            queue.border_title = "Queue"
+        elif total:
+            queue.border_title = f"Queue {start + 1:,}–{start + len(page):,} of {total:,}"
+        else:
+            queue.border_title = "Queue empty"
+        highlighted = (session.index - start) if session.index is not None else None
+        queue.show_page(page, highlighted, self._uid)
+
+    def _draw_item(self) -> None:
+        self.review = review = self.session.review()
+        detail = self.query_one("#adj-detail", VerticalScroll)
+        for node in ("#adj-texts", "#adj-labels", "#adj-verdicts", "#adj-adjudications"):
+            self.query_one(node).display = review is not None
+        if review is None:
+            message = ("Reading the queue…" if not self.session.loaded else
+                       "Nothing to adjudicate with these filters.\n\n"
+                       "/ changes the filters · z undoes your last adjudication · "
+                       "d opens the dashboard · q quits.")
+            self.query_one("#adj-item-header", Static).update(Text(message))
+            self.query_one("#adj-prompt", Static).update(Text(""))
+            return
+        parts = sections(review, self.names, self.show_invisible)
+        self.query_one("#adj-item-header", Static).update(parts.header)
+        self.query_one("#adj-prompt", Static).update(parts.prompt)
+        response = self.query_one("#adj-response", Static)
+        response.border_title = parts.response_title
+        response.update(parts.response)
+        back = self.query_one("#adj-back", Static)
+        back.border_title = parts.back_title
+        back.update(parts.back)
+        self.query_one("#adj-labels", Static).update(parts.labels)
+        self.query_one("#adj-verdicts", Static).update(parts.verdicts)
+        self.query_one("#adj-adjudications", Static).update(parts.adjudications)
+        detail.scroll_home(animate=False)
+
+    # -- selection -----------------------------------------------------------------------------
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if self.session.select(self.session.page_start() + event.option_index):
+            self._draw_item()
+
+    def on_queue_list_page_turn(self, message: QueueList.PageTurn) -> None:
+        self.action_page(message.delta)
+
+    def action_page(self, delta: int) -> None:
+        if self.session.turn_page(delta):
+            self._draw_queue()
+            self._draw_item()
+        else:
+            self.app.bell()
+
+    def action_scroll_detail(self, direction: int) -> None:
+        detail = self.query_one("#adj-detail", VerticalScroll)
+        if direction > 0:
+            detail.scroll_page_down(animate=False)
+        else:
+            detail.scroll_page_up(animate=False)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def _current_uid(self) -> str | None:
+        entry = self.session.selected
+        return self._uid(entry.response_id) if entry else None
+
+    def action_label(self, index: int) -> None:
+        uid = self._current_uid()
+        if uid is None or not 0 <= index < len(self.labels):
+            self.app.bell()
+            return
+        label = self.labels[index]
+        review = self.review
+        default = ""
+        if review and "judge_conflict" in review.kinds and review.final_label == label:
+            default = "Confirms the human label; the judge verdict is wrong here."
+
+        def done(rationale: str | None) -> None:
+            if rationale is None or self.session.selected is None:
+                return
+            self.session.adjudicate(label, rationale)
+            left = len(self.session.entries)
+            status = Text(f"final label {one_line(label, 16)} saved for {one_line(uid, 30)}"
+                          f" · {left:,} left in the queue")
+            self.refresh_all(status)
+
+        self.app.push_screen(RationaleModal(label, uid, default), done)
+
+    def action_reply(self) -> None:
+        uid = self._current_uid()
+        if uid is None:
+            self.app.bell()
+            return
+        history = self.review.detail.adjudications if self.review else []
+        current = history[-1].safe_reply if history else None
+
+        def done(text: str | None) -> None:
+            if text is None or self.session.selected is None:
+                return
+            self.session.write_reply(text)
+            self._draw_item()
+            what = "safe reply saved" if text else "safe reply cleared"
+            self.query_one("#adj-status", Static).update(Text(f"{what} for {one_line(uid, 30)}"))
+
+        self.app.push_screen(SafeReplyModal(uid, current), done)
+
+    def action_undo(self) -> None:
+        written = self.session.undo()
+        if written is None:
+            self.app.bell()
+            self.refresh_all("nothing to undo in this session")
+            return
+        uid = self._uid(written.entry.response_id)
+        what = "final label" if written.kind == "label" else "safe reply"
+        status = Text(f"undone: {what} ")
+        if written.kind == "label":
+            status.append_text(label_text(written.row.label))
+        status.append(f" for {one_line(uid, 30)}")
+        self.refresh_all(status)
+
+    def action_filter(self) -> None:
+        def done(flt: QueueFilter | None) -> None:
+            if flt is None:
+                return
+            self.session.reset(flt)
+            self.refresh_all(f"filter: {flt.describe()} · reading the queue…")
+            self.reload_queue()
+
+        self.app.push_screen(QueueFilterModal(self.session.filter), done)
+
+    def action_reload(self) -> None:
+        self.refresh_all("reading the queue…")
+        self.reload_queue()
+
+    def action_dashboard(self) -> None:
+        from .dashboard_screen import DashboardScreen
+
+        self.app.push_screen(DashboardScreen(anonymous=self.anonymous,
+                                             me=self.session.adjudicator))
+
+    def action_toggle_invisible(self) -> None:
+        self.show_invisible = not self.show_invisible
+        self._draw_item()
+
+    def action_open_html(self) -> None:
+        if self.review is None:
+            self.app.bell()
+            return
+        path = write_item_html(self.review.detail.item, show_invisible=self.show_invisible)
+        self.query_one("#adj-status", Static).update(Text(f"HTML: {path}"))
+        self.notify(f"Open in a browser: {path}", title="Item written as HTML", markup=False,
+                    timeout=15)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(self, intro=(
+            "Press a label's key, type the rationale and Enter: the final label is saved at once "
+            "and the item leaves the queue. r writes a safe reply for the prompt; z undoes your "
+            "last write (by appending, nothing is deleted)."
+        )))
+
+    def action_quit(self) -> None:
+        self.app.exit()
+
+    # -- command palette -----------------------------------------------------------------------
+
+    def system_commands(self) -> Iterable[SystemCommand]:
+        for index, label in enumerate(self.labels):
+            yield SystemCommand(f"Final label: {one_line(label, 30)}",
+                                "Adjudicate the selected item (asks for a rationale)",
+                                partial(self.run_action, f"label({index})"))
+        for binding in SCREEN_BINDINGS:
+            title = binding.tooltip or binding.description
+            yield SystemCommand(title, f"Adjudicate: {binding.description}",
+                                partial(self.run_action, binding.action))
+
+
+__all__ = ["PAGE_SIZE", "AdjudicateScreen", "make_screen"]

@@ -1,0 +1,53 @@
+"""The annotate screen's keys: binding ids (for `App.set_keymap`) and the label keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.binding import Binding
+
+from .safe_text import one_line
+
+SCREEN_BINDINGS = [
+    Binding("question_mark", "toggle_unsure", "Unsure", id="annotate.unsure",
+            tooltip="Mark the next label as unsure"),
+    Binding("n", "note", "Note", id="annotate.note", tooltip="Add a note to this item"),
+    Binding("z", "undo", "Undo", id="annotate.undo", tooltip="Undo your last label or note"),
+    Binding("left", "previous", "Prev", id="annotate.previous", tooltip="Previous item"),
+    Binding("right", "next", "Next", id="annotate.next", tooltip="Next item"),
+    Binding("slash", "filter", "Filter", id="annotate.filter",
+            tooltip="Filter by language, model, category or text"),
+    Binding("g", "guidelines", "Guide", id="annotate.guidelines",
+            tooltip="Show the annotation guidelines"),
+    Binding("t", "toggle_layout", "Layout", id="annotate.layout", show=False,
+            tooltip="Side by side / stacked"),
+    Binding("b", "cycle_panes", "Panes", id="annotate.panes", show=False,
+            tooltip="Show both / only the original / only the back-translation"),
+    Binding("v", "toggle_invisible", "Invisible", id="annotate.invisible",
+            tooltip="Show invisible characters (zero-width, bidi controls)"),
+    Binding("o", "open_html", "HTML", id="annotate.open_html", show=False,
+            tooltip="Write the item as an HTML page (for right-to-left text)"),
+    Binding("h,f1", "help", "Help", id="annotate.help", tooltip="Show every key"),
+    Binding("q", "quit", "Quit", id="annotate.quit", tooltip="Quit (labels are already saved)"),
+]
+RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
+
+
+def label_bindings(labels: Iterable[str]) -> list[Binding]:
+    """Labels numbered 1..9 (and 0 for the tenth), plus their first letter where that letter
+    is unique among the labels and not taken by another key."""
+    labels = list(labels)
+    firsts = [label[:1].lower() for label in labels]
+    out = []
+    for index, label in enumerate(labels):
+        keys = []
+        first = firsts[index]
+        if first.isascii() and first.isalpha() and firsts.count(first) == 1 \
+                and first not in RESERVED_KEYS:
+            keys.append(first)
+        if index < 10:
+            keys.append(str((index + 1) % 10))
+        if keys:
+            out.append(Binding(",".join(keys), f"label({index})", one_line(label, 16),
+                               id=f"annotate.label.{label}", tooltip=f"Label: {one_line(label)}"))
+    return out

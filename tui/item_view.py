@@ -1,0 +1,58 @@
+"""What the annotate screen shows of an item, as plain `rich.text.Text` (never markup)."""
+
+from __future__ import annotations
+
+from polyjudge.store import Item
+from rich.text import Text
+
+from .languages import base_code, language_name
+from .rich_text import safe_rich_text
+from .safe_text import count_invisible, one_line
+
+NOTHING_LEFT = Text(
+    "Nothing left to label with these filters.\n\n"
+    "← goes back to your labelled items · / changes the filters · q quits."
+)
+
+
+def invisible_count(item: Item) -> int:
+    """Invisible characters (bidi controls, zero-width ...) in everything shown of the item."""
+    response, prompt = item.response, item.prompt
+    texts = (response.text, response.back_translation,
+             prompt.text if prompt else None, prompt.text_en if prompt else None)
+    return sum(count_invisible(text) for text in texts if text)
+
+
+def prompt_text(item: Item, *, show_invisible: bool) -> Text:
+    """The prompt in its language, then the English source prompt when known."""
+    prompt = item.prompt
+    out = Text()
+    if prompt is None:
+        out.append("(no prompt recorded for this response)", style="dim italic")
+        return out
+    out.append(f"Prompt ({one_line(prompt.language, 12)}): ", style="bold")
+    out.append_text(safe_rich_text(prompt.text, show_invisible=show_invisible))
+    if prompt.text_en and base_code(prompt.language) != "en":
+        out.append("\nEnglish source: ", style="bold")
+        out.append_text(safe_rich_text(prompt.text_en, show_invisible=show_invisible))
+    return out
+
+
+def response_view(item: Item, *, show_invisible: bool) -> tuple[Text, Text]:
+    """(pane title, text) of the response in its own script."""
+    response = item.response
+    code = one_line(response.language, 12)
+    name = language_name(response.language) or code
+    return (Text(f"Response · {name} ({code})"),
+            safe_rich_text(response.text, show_invisible=show_invisible))
+
+
+def back_translation_view(item: Item, *, show_invisible: bool) -> tuple[Text, Text]:
+    """(pane title, text) of the English back-translation, or a note that there is none."""
+    response = item.response
+    if not response.back_translation:
+        return (Text("Back-translation"),
+                Text("(no back-translation for this response)", style="dim italic"))
+    engine = f" · {one_line(response.bt_engine, 24)}" if response.bt_engine else ""
+    return (Text(f"Back-translation · English{engine}"),
+            safe_rich_text(response.back_translation, show_invisible=show_invisible))
