@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from typing import Any
 
 SKIN_TONES = (0x1F3FB, 0x1F3FF)
+_ORIGINALS: dict[int, tuple[Any, list[tuple[int, int, int]]]] = {}
 
 
 def _terminal_width(cp: int, rich_width: int) -> int:
@@ -63,7 +65,22 @@ def match_terminal_widths() -> bool:
     table = load("auto")
     if not isinstance(table.widths, list):
         return False
+    _ORIGINALS.setdefault(id(table), (table, list(table.widths)))
     table.widths[:] = _adjusted(list(table.widths))
+    _clear_caches(cells)
+    return True
+
+
+def restore_rich_widths() -> None:
+    """Undo `match_terminal_widths` (for tests that share the process with other code)."""
+    from rich import cells
+
+    for table, widths in _ORIGINALS.values():
+        table.widths[:] = widths
+    _ORIGINALS.clear()
+    _clear_caches(cells)
+
+
+def _clear_caches(cells: Any) -> None:
     cells.get_character_cell_size.cache_clear()
     cells.cached_cell_len.cache_clear()
-    return True

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +68,16 @@ def plain_items(n: int, language: str = "sw", prefix: str = "p") -> list[tuple[A
         (f"{prefix}-{i:03d}", language, f"Swali {i}", f"Question {i}", f"Jibu {i}", f"Answer {i}")
         for i in range(n)
     ]
+
+
+@pytest.fixture(autouse=True)
+def _rich_widths_restored() -> Iterator[None]:
+    """The app adjusts Rich's width table for the whole process; put it back after each test
+    so that other suites in the same run see Rich's own widths."""
+    yield
+    from polyjudge.tui.terminal_widths import restore_rich_widths
+
+    restore_rich_widths()
 
 
 @pytest.fixture
