@@ -263,17 +263,18 @@ class AnnotateScreen(Screen[None]):
         else:
             self._after_write("undone", done_delta=-1)
 
-    def action_previous(self) -> None:
-        if self.session.step(-1):
-            self.refresh_item()
+    def _step(self, direction: int) -> None:
+        dropped = self.session.pending_note is not None
+        if self.session.step(direction):
+            self.refresh_item("a note that waited for a label was dropped" if dropped else "")
         else:
             self.app.bell()
 
+    def action_previous(self) -> None:
+        self._step(-1)
+
     def action_next(self) -> None:
-        if self.session.step(+1):
-            self.refresh_item()
-        else:
-            self.app.bell()
+        self._step(+1)
 
     def action_filter(self) -> None:
         def done(flt: QueueFilter | None) -> None:

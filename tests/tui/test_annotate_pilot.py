@@ -99,6 +99,16 @@ async def test_a_note_waits_for_the_label_or_joins_the_current_one(multilingual_
     ]
 
 
+async def test_moving_away_drops_a_waiting_note_and_says_so(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"unsaved", "enter", "right")
+        assert "a note that waited for a label was dropped" in screen_text(app)
+        await pilot.press("left", "s")
+    assert labels_of(multilingual_db, "amina") == [("t-ar", "safe", 0, None, "label")]
+
+
 async def test_undo_appends_rows_and_returns_to_the_item(multilingual_db: Path) -> None:
     app = make_app(multilingual_db)
     async with app.run_test(size=(120, 36)) as pilot:
