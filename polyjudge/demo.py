@@ -15,9 +15,11 @@ def data_file(name: str) -> Path:
     return Path(str(resources.files("polyjudge") / "data" / name))
 
 
-def build_demo(path: Path) -> None:
+def build_demo(path: Path, with_labels: bool = False) -> None:
     """Create (or top up) a demo project at `path`: the 3,150 MultiJail prompts and the bundled
-    responses. Running it again on the same file adds nothing."""
+    responses; `with_labels` adds sample annotators' labels, an adjudication, the refusal
+    baseline and a simulated judge (`polyjudge/demo_labels.py`). Running it again on the same
+    file adds nothing."""
     from polyjudge.importers.multijail import import_multijail
     from polyjudge.importers.responses import import_responses
     from polyjudge.store import Project
@@ -25,3 +27,7 @@ def build_demo(path: Path) -> None:
     with Project.create(path) as project:
         import_multijail(project, data_file(MULTIJAIL))
         import_responses(project, data_file(DEMO_RESPONSES))
+        if with_labels:
+            from polyjudge.demo_labels import add_demo_labels
+
+            add_demo_labels(project)

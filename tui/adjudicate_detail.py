@@ -12,7 +12,7 @@ from polyjudge.store import Adjudication
 from rich.text import Text
 
 from .adjudicate_names import Names
-from .languages import base_code, language_name
+from .languages import base_code, is_rtl, language_name
 from .rich_text import safe_rich_text
 from .safe_text import one_line
 
@@ -90,7 +90,8 @@ def sections(review: ItemReview, names: Names, show_invisible: bool = False) -> 
     return Sections(
         header=header,
         prompt=prompt_text,
-        response_title=Text(f"Response · {language} ({code})"),
+        response_title=Text(f"Response · {language} ({code})"
+                            + (" · right-to-left: o opens it as HTML" if is_rtl(code) else "")),
         response=safe_rich_text(response.text, show_invisible=show_invisible),
         back_title=back_title,
         back=back,
@@ -100,9 +101,15 @@ def sections(review: ItemReview, names: Names, show_invisible: bool = False) -> 
     )
 
 
+def _heading(title: str) -> Text:
+    out = Text()
+    out.append(title, style="bold underline")
+    return out
+
+
 def _labels(review: ItemReview, names: Names, show_invisible: bool) -> Text:
     labels = review.detail.labels
-    out = Text(f"Human labels ({len(labels)})", style="bold underline")
+    out = _heading(f"Human labels ({len(labels)})")
     if not labels:
         out.append("\n  none", style="dim")
     for human in labels:
@@ -120,7 +127,7 @@ def _labels(review: ItemReview, names: Names, show_invisible: bool) -> Text:
 
 def _verdicts(review: ItemReview, show_invisible: bool) -> Text:
     verdicts = review.detail.verdicts
-    out = Text(f"Judge verdicts ({len(verdicts)})", style="bold underline")
+    out = _heading(f"Judge verdicts ({len(verdicts)})")
     if not verdicts:
         out.append("\n  none", style="dim")
     for jv in verdicts:
@@ -146,7 +153,7 @@ def _verdicts(review: ItemReview, show_invisible: bool) -> Text:
 
 
 def _adjudications(rows: list[Adjudication], names: Names, show_invisible: bool) -> Text:
-    out = Text("Adjudications", style="bold underline")
+    out = _heading("Adjudications")
     if not rows:
         out.append("\n  none yet", style="dim")
         return out

@@ -23,10 +23,10 @@ KIND_TAGS = {
 }
 
 
-def entry_text(entry: QueueEntry, uid: str) -> Text:
+def entry_text(entry: QueueEntry, uid: str, width: int = 16) -> Text:
     out = Text(no_wrap=True, overflow="ellipsis")
-    out.append(f"{one_line(uid, 18):<18} ", style="bold")
-    out.append(f"{one_line(entry.language, 4):<4} ")
+    out.append(f"{one_line(uid, width):<{width}} ", style="bold")
+    out.append(f"{one_line(entry.language, 5):<5} ")
     out.append(" ".join(KIND_TAGS.get(k, k) for k in entry.kinds), style="magenta")
     return out
 
@@ -47,8 +47,11 @@ class QueueList(OptionList, inherit_bindings=False):
     def show_page(
         self, entries: list[QueueEntry], highlighted: int | None, uid_of: Callable[[int], str]
     ) -> None:
+        uids = [uid_of(e.response_id) for e in entries]
+        width = min(16, max([6, *(len(one_line(uid, 16)) for uid in uids)]))
         self.set_options(
-            Option(entry_text(e, uid_of(e.response_id)), id=f"r{e.response_id}") for e in entries
+            Option(entry_text(e, uid, width), id=f"r{e.response_id}")
+            for e, uid in zip(entries, uids, strict=True)
         )
         if highlighted is not None and entries:
             self.highlighted = highlighted

@@ -98,7 +98,9 @@ class DashboardScreen(Screen[None]):
 
     def _draw_languages(self) -> None:
         if self.report is not None:
-            table = language_table(self.report, BAR_WIDTH if self._wide() else NARROW_BAR_WIDTH)
+            wide = self._wide()
+            table = language_table(self.report, BAR_WIDTH if wide else NARROW_BAR_WIDTH,
+                                   compact=not wide)
             self.query_one("#dash-languages", Static).update(table)
 
     # -- computing (off the UI thread) ---------------------------------------------------------

@@ -54,43 +54,57 @@ def _table(title: str, *headers: str) -> Table:
     return table
 
 
-def language_table(report: dict[str, Any], bar_width: int = BAR_WIDTH) -> Table:
+def language_table(report: dict[str, Any], bar_width: int = BAR_WIDTH,
+                   compact: bool = False) -> Table:
     """Per language (and overall): the headline unsafe rate with its 95% interval and the
-    estimator that produced it, beside Krippendorff's alpha with its bootstrap interval."""
-    table = _table(
-        "Per language — unsafe rate (bar: estimate, ├─┤ 95% CI) and agreement (Krippendorff's α)",
-        "lang", "items", "unsafe rate", "", "95% CI", "by", "agreement", "α", "95% CI", "units",
-    )
-    rates = report["unsafe_rate"]
-    agreement = report["agreement"]
-    chart = {name: (rate, interval, corrected)
-             for name, rate, interval, corrected in language_chart_rows(report)}
-    overall = rates["overall"]
-    overall_corrected = overall.get("headline") == "judge_corrected_stratified"
-    source = overall["judge_corrected"] if overall_corrected else overall
-    rows = [("all", overall.get("items"), (source.get("rate"), source.get("ci95"),
-                                           overall_corrected), agreement["overall"])]
-    for name, block in rates.get("by_language", {}).items():
-        rows.append((name, block.get("items"), chart.get(name, (None, None, False)),
-                     agreement.get("by_language", {}).get(name, {})))
-    for name, items, (rate, interval, corrected), alpha_block in rows:
+    estimator that produced it, beside Krippendorff's alpha with its bootstrap interval.
+    `compact` (narrow terminals) marks judge-corrected rates with `*` instead of a column and
+    leaves out the alpha bar and the unit count."""
+    if compact:
+        table = _table("Per language — unsafe rate (* judge-corrected) and α",
+                       "lang", "items", "unsafe rate", "", "95% CI", "α", "95% CI")
+    else:
+        table = _table("Per language — unsafe rate (bar: estimate, ├─┤ 95% CI) and agreement "
+                       "(Krippendorff's α)", "lang", "items", "unsafe rate", "", "95% CI", "by",
+                       "agreement", "α", "95% CI", "units")
+    for name, items, (rate, interval, corrected), alpha_block in _language_rows(report):
         style = "bold" if name == "all" else ""
         alpha = alpha_block.get("alpha")
-        reason = (alpha_block.get("reasons") or {}).get("alpha", "")
-        table.add_row(
+        cells = [
             Text(one_line(name, 8), style=style),
             Text(f"{items:,}" if isinstance(items, int) else "—", style=style),
             interval_bar(rate, interval, bar_width, style="blue" if corrected else "red"),
-            Text(pct(rate), style=style),
+            Text(pct(rate) + ("*" if compact and corrected else ""), style=style),
             Text(ci(interval)),
-            Text("corrected" if corrected else "human", style="dim"),
-            interval_bar(alpha, alpha_block.get("ci95"), bar_width, style="green"),
-            Text(num(alpha), style=style) if alpha is not None
-            else Text("—", style="dim") if not reason else Text("n/a", style="dim"),
-            Text(ci(alpha_block.get("ci95"), percent=False)),
-            Text(f"{alpha_block.get('units', 0):,}"),
-        )
+        ]
+        if not compact:
+            cells.append(Text("corrected" if corrected else "human", style="dim"))
+            cells.append(interval_bar(alpha, alpha_block.get("ci95"), bar_width, style="green"))
+        cells.append(Text(num(alpha), style=style) if alpha is not None
+                     else Text("n/a", style="dim"))
+        cells.append(Text(ci(alpha_block.get("ci95"), percent=False)))
+        if not compact:
+            cells.append(Text(f"{alpha_block.get('units', 0):,}"))
+        table.add_row(*cells)
     return table
+
+
+def _language_rows(report: dict[str, Any]) -> list[tuple[str, Any, tuple, dict[str, Any]]]:
+    """(name, items, (rate, ci95, judge-corrected?), agreement block): overall, then languages.
+    The rate is the report's headline estimate (as in its bar charts)."""
+    rates = report["unsafe_rate"]
+    agreement = report["agreement"]
+    overall = rates["overall"]
+    corrected = overall.get("headline") == "judge_corrected_stratified"
+    source = overall["judge_corrected"] if corrected else overall
+    rows = [("all", overall.get("items"), (source.get("rate"), source.get("ci95"), corrected),
+             agreement["overall"])]
+    chart = {name: (rate, interval, corrected)
+             for name, rate, interval, corrected in language_chart_rows(report)}
+    for name, block in rates.get("by_language", {}).items():
+        rows.append((name, block.get("items"), chart.get(name, (None, None, False)),
+                     agreement.get("by_language", {}).get(name, {})))
+    return rows
 
 
 def queue_table(report: dict[str, Any]) -> Table:

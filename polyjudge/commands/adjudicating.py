@@ -1,9 +1,92 @@
-"""Commands of this area. Filled in by the work that owns it."""
+"""`polyjudge adjudicate` and `polyjudge dashboard`: the adjudication queue and the dashboard."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
+
+from polyjudge.options import db_option, open_project
+
+KIND_CHOICES = ("disagreement", "tie", "unsure", "judge_conflict")
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    """`--language bn --language ar,th` -> ["bn", "ar", "th"]."""
+    out: list[str] = []
+    for value in values:
+        out += [x.strip() for x in value.split(",") if x.strip()]
+    return list(dict.fromkeys(out))
+
+
+def _check_project(db: Path) -> None:
+    from polyjudge.store import PolyjudgeError
+
+    if not db.exists():
+        raise PolyjudgeError(f"{db}: no such project file (create one with `polyjudge init`)")
+    with open_project(db) as project:
+        if project.count("responses") == 0:
+            raise PolyjudgeError(
+                f"{db}: no responses yet (add some with `polyjudge import responses`)"
+            )
 
 
 def register(cli: click.Group) -> None:
-    """Attach this module's commands to the `polyjudge` group."""
+    """Attach `adjudicate` and `dashboard` to the `polyjudge` group."""
+
+    @cli.command()
+    @click.option("--adjudicator", required=True, metavar="NAME",
+                  help="Who is adjudicating (registered with the role adjudicator).")
+    @click.option("--kind", "kinds", multiple=True, metavar="K",
+                  help=f"Only items queued as K: {', '.join(KIND_CHOICES)} (repeat, or "
+                  "comma-separated).")
+    @click.option("--language", "languages", multiple=True, metavar="L",
+                  help="Only items in these languages (repeat, or comma-separated).")
+    @click.option("--anonymous", is_flag=True,
+                  help="Hide annotator names (shown as annotator 1, 2, …).")
+    @db_option
+    def adjudicate(db: Path, adjudicator: str, kinds: tuple[str, ...],
+                   languages: tuple[str, ...], anonymous: bool) -> None:
+        """Set final labels for queued items: disagreements, ties, unsure labels, and judges
+        that contradict the humans.
+
+        Keys: s/1 safe, u/2 unsafe, i/3 invalid (or the project's own labels, numbered) set
+        the final label and ask for a rationale; r safe reply; z undo; / filter; d dashboard;
+        [ ] queue pages; v invisible characters; o open as HTML; h help; q quit. Every
+        adjudication is saved at once (append-only) and the item leaves the queue."""
+        from polyjudge.store import PolyjudgeError
+
+        kind_list = [k.replace("-", "_") for k in _split(kinds)]
+        unknown = [k for k in kind_list if k not in KIND_CHOICES]
+        if unknown:
+            raise click.BadParameter(
+                f"{unknown[0]!r} (choose from {', '.join(KIND_CHOICES)})", param_hint="--kind"
+            )
+        if not adjudicator.strip():
+            raise PolyjudgeError("--adjudicator: a name is required")
+        _check_project(db)
+        with open_project(db) as project:
+            project.ensure_annotator(adjudicator, role="adjudicator")
+        options: dict[str, Any] = {
+            "adjudicator": adjudicator.strip(),
+            "kinds": kind_list,
+            "languages": _split(languages),
+            "anonymous": anonymous,
+        }
+        from polyjudge.tui.app import PolyjudgeApp
+
+        PolyjudgeApp(db, "adjudicate", options).run()
+
+    @cli.command()
+    @click.option("--anonymous", is_flag=True, help="Hide annotator names.")
+    @db_option
+    def dashboard(db: Path, anonymous: bool) -> None:
+        """Progress per annotator and language, the adjudication queue, agreement and
+        unsafe rates per language with 95% intervals (the numbers of `polyjudge report`).
+
+        Keys: r recompute, h help, q quit."""
+        _check_project(db)
+        from polyjudge.tui.app import PolyjudgeApp
+
+        PolyjudgeApp(db, "dashboard", {"anonymous": anonymous}).run()
