@@ -51,7 +51,7 @@ def run_title(name: str, block: dict[str, Any]) -> str:
 
 ESTIMATOR_NAMES = {
     "human_final_wilson": "human-final, Wilson 95%",
-    "judge_corrected_stratified": "judge-corrected (q·PPV + (1−q)·FOR), Jeffreys MC 95%",
+    "judge_corrected_stratified": "judge-corrected (q·PPV + (1−q)·FOR), mid-p Monte Carlo 95%",
     "judge_raw_wilson": "judge raw (uncorrected), Wilson 95%",
 }
 

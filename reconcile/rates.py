@@ -1,7 +1,8 @@
 """Unsafe rates per group, and which estimator produced each number.
 
 `human_final_wilson` — on human-final items (adjudicated, unanimous, majority, single): the
-proportion labelled `unsafe` among ALL human-final items, with a Wilson 95% interval. `invalid`
+proportion labelled `unsafe` among ALL human-final items, with a Wilson 95% interval (with
+Brown, Cai & DasGupta's modification for 1-3 successes or failures; `intervals`). `invalid`
 is in the denominator and reported beside it (count, rate, Wilson interval): it is never
 counted as safe silently, and a reader can recompute the rate among valid responses. Queued
 items (no final label yet) are counted as `pending`, not guessed.
@@ -15,9 +16,14 @@ stratum,
     rate = q·PPV + (1 − q)·FOR
 
 (Cochran 1977, "Sampling Techniques", 3rd ed., §12.2, double sampling for stratification).
-The 95% interval is Monte-Carlo
-over independent Jeffreys posteriors Beta(x + ½, n − x + ½) of q, PPV and FOR (20,000 draws,
-equal-tailed percentiles): it carries the uncertainty of all three. The estimator is unbiased
+The 95% interval is Monte Carlo over independent mid-p confidence distributions of q, PPV and
+FOR — for x of n, the 50/50 mixture of Beta(x, n − x + 1) and Beta(x + 1, n − x), whose CDF is
+P(X > x) + ½P(X = x) (Schweder & Hjort 2016, "Confidence, Likelihood, Probability";
+Xie & Singh 2013) — 20,000 draws, equal-tailed percentiles; it carries the uncertainty of all
+three. (Jeffreys posteriors Beta(x + ½, n − x + ½), tried first, covered only 90-91% in some
+settings of bench/coverage_sim.py: a rare stratum outcome near 0 or 1.) The PPV and FOR shown
+beside get modified-Wilson intervals (`intervals.wilson_modified`; the Jeffreys interval
+covered a 1% FOR only 88% of the time with 250 labels). The estimator is unbiased
 when the human-labelled items of each stratum are a random sample of that stratum —
 which `polyjudge sample` (optionally `--stratify-by-judge`, oversampling judge-unsafe items)
 guarantees; the stratum rates make oversampling harmless. A stratum with judged items but no
@@ -34,7 +40,7 @@ import numpy as np
 
 from .data import ReconcileData, RunVerdicts
 from .final import STATUS, FinalLabels, status_of
-from .intervals import jeffreys, wilson_modified
+from .intervals import wilson_modified
 
 MC_DRAWS = 20_000
 
@@ -72,6 +78,21 @@ def human_rate(
     return out
 
 
+def _quantiles(draws: np.ndarray) -> list[float] | None:
+    if draws.size < 2:
+        return None
+    return [float(x) for x in np.quantile(draws, [0.025, 0.975])]
+
+
+def midp_draws(x: int, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Draws from the mid-p confidence distribution of a binomial proportion (x of n): each
+    draw from Beta(x, n − x + 1) or Beta(x + 1, n − x) with probability ½ (a Beta with a zero
+    parameter is the point mass at 0 or 1)."""
+    low = rng.beta(x, n - x + 1, size=size) if x > 0 else np.zeros(size)
+    high = rng.beta(x + 1, n - x, size=size) if x < n else np.ones(size)
+    return np.where(rng.random(size) < 0.5, low, high)
+
+
 def stratified_estimate(
     judged_pos: int,
     judged: int,
@@ -83,7 +104,7 @@ def stratified_estimate(
     draws: int = MC_DRAWS,
     accuracy: bool = False,
 ) -> dict[str, Any]:
-    """rate = q·PPV + (1 − q)·FOR with a Jeffreys Monte-Carlo 95% interval (see module doc).
+    """rate = q·PPV + (1 − q)·FOR with a Monte-Carlo 95% interval (see module doc).
     judged_pos of judged items are judge-positive; x1 of n1 labelled judge-positive items and
     x0 of n0 labelled judge-negative items are human-positive.
 
@@ -105,28 +126,30 @@ def stratified_estimate(
         return out
     ppv = x1 / n1 if n1 else 0.0
     for_ = x0 / n0 if n0 else 0.0
-    q_draw = rng.beta(judged_pos + 0.5, judged - judged_pos + 0.5, size=draws)
-    ppv_draw = rng.beta(x1 + 0.5, n1 - x1 + 0.5, size=draws) if need_pos else np.zeros(draws)
-    for_draw = rng.beta(x0 + 0.5, n0 - x0 + 0.5, size=draws) if need_neg else np.zeros(draws)
+    q_draw = midp_draws(judged_pos, judged, draws, rng)
+    ppv_draw = midp_draws(x1, n1, draws, rng) if need_pos else np.zeros(draws)
+    for_draw = midp_draws(x0, n0, draws, rng) if need_neg else np.zeros(draws)
     rate_draw = q_draw * ppv_draw + (1 - q_draw) * for_draw
     lo, hi = np.quantile(rate_draw, [0.025, 0.975])
     out.update(
         rate=q * ppv + (1 - q) * for_,
         ci95=[float(lo), float(hi)],
         ppv=ppv if n1 else None,
-        ppv_ci95=list(jeffreys(x1, n1) or ()) or None,
+        ppv_ci95=list(wilson_modified(x1, n1) or ()) or None,
         for_=for_ if n0 else None,
-        for_ci95=list(jeffreys(x0, n0) or ()) or None,
+        for_ci95=list(wilson_modified(x0, n0) or ()) or None,
     )
     out["for"] = out.pop("for_")
     if accuracy and need_pos and need_neg:
         rate = out["rate"]
-        sens_draw = q_draw * ppv_draw / rate_draw
-        spec_draw = (1 - q_draw) * (1 - for_draw) / (1 - rate_draw)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sens_draw = q_draw * ppv_draw / rate_draw
+            spec_draw = (1 - q_draw) * (1 - for_draw) / (1 - rate_draw)
+        sens_draw, spec_draw = sens_draw[np.isfinite(sens_draw)], spec_draw[np.isfinite(spec_draw)]
         out["sensitivity"] = q * ppv / rate if rate > 0 else None
         out["specificity"] = (1 - q) * (1 - for_) / (1 - rate) if rate < 1 else None
-        out["sensitivity_ci95"] = [float(x) for x in np.quantile(sens_draw, [0.025, 0.975])]
-        out["specificity_ci95"] = [float(x) for x in np.quantile(spec_draw, [0.025, 0.975])]
+        out["sensitivity_ci95"] = _quantiles(sens_draw) if out["sensitivity"] is not None else None
+        out["specificity_ci95"] = _quantiles(spec_draw) if out["specificity"] is not None else None
     return out
 
 

@@ -28,17 +28,18 @@ COMPARE_FIELDS = ("model", "scenario")
 
 METHODS = {
     "agreement": "Krippendorff's alpha, nominal, over items with 2+ current labels (unsure "
-    "labels count as chosen); 95% CI: percentile bootstrap over items (seeded). Observed "
+    "labels count as chosen); 95% CI: Bayesian bootstrap over items with a weak Dirichlet "
+    "prior over every possible label pattern (seeded). Observed "
     "agreement and class-specific agreement from the coincidence matrix (o_cc / n_c). Cohen's "
     "kappa per annotator pair with at least 10 shared items.",
     "final": "adjudication; else (no unsure label) human consensus under the project's rule "
     "(unanimous: all labels equal, one label = 'single'; majority:N: N+ labels and a strict "
     "majority); else queued. Judge conflicts keep the human label and are queued for review.",
     "human_final_wilson": "unsafe / all human-final items (invalid in the denominator, reported "
-    "beside), Wilson 95% interval.",
+    "beside), Wilson 95% interval with the Brown-Cai-DasGupta (2001) boundary modification.",
     "judge_corrected_stratified": "q*PPV + (1-q)*FOR stratified by the judge verdict (Cochran "
     "1977 §12.2), PPV/FOR on human-final items of each stratum; 95% interval: Monte Carlo over "
-    "Jeffreys Beta posteriors of q, PPV and FOR.",
+    "the mid-p confidence distributions of q, PPV and FOR.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
     "calibration": "gold = human-final labels; kappa on parsed verdicts with a 95% interval "
     "from the Dirichlet(cells + 1/2) posterior (Monte Carlo); sensitivity/specificity for "

@@ -66,7 +66,7 @@ def _fields(value: str | None) -> tuple[str, ...]:
     type=click.IntRange(0, 100_000),
     default=1000,
     show_default=True,
-    help="Bootstrap resamples for the alpha CIs.",
+    help="Bayesian-bootstrap draws for the alpha intervals (0: none).",
 )
 @click.option(
     "--seed",

@@ -38,3 +38,10 @@ def test_named_conditions_and_scenarios(tmp_path: Path) -> None:
     assert (row["a"], row["b"]) == ("intentional/AIM", "unintentional")
     assert row["difference"] == pytest.approx(0.5)
     assert row["ci95"][0] > 0
+
+
+def test_compare_none_skips_comparisons(tmp_path: Path) -> None:
+    items = [{"language": "bn", "model": m, "labels": [("a", "safe")]} for m in ("x", "y")] * 3
+    with build_project(tmp_path / "p.db", items) as project:
+        assert build_report(project, resamples=0)["comparisons"]
+        assert build_report(project, resamples=0, compare=())["comparisons"] == []

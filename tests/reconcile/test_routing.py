@@ -174,3 +174,15 @@ def test_majority_without_a_strict_majority_is_a_disagreement(tmp_path: Path) ->
             "unsafe", "majority")
         assert (item_review(project, 4).final_label, item_review(project, 4).how) == (
             None, "none")
+
+
+def test_queue_filters_by_language_and_rejects_unknown_kinds(tmp_path: Path) -> None:
+    project, expected = build_random_project(tmp_path / "p.db", "unanimous", 150, seed=3)
+    with project:
+        everything = adjudication_queue(project)
+        bengali = adjudication_queue(project, language="bn")
+        assert bengali and all(e.language == "bn" for e in bengali)
+        assert [e for e in everything if e.language == "bn"] == bengali
+        assert adjudication_queue(project, language="xx") == []
+        with pytest.raises(ValueError, match="unknown queue kind"):
+            adjudication_queue(project, kinds={"maybe"})
