@@ -12,6 +12,8 @@ sequences), types keys into it and reads its output back:
 - `next_p50_ms` / `next_p95_ms`: from writing the key that labels the item (the label is
   committed to SQLite) until the next item's id arrives on the terminal, over 200 presses;
 - `arrow_p50_ms` / `arrow_p95_ms`: the same for `→` (move without labelling);
+- `cpu_per_label_ms` / `cpu_per_arrow_ms`: CPU time the process spent per press (from /proc;
+  unlike the latencies, it does not grow when other programs load the machine);
 - `peak_rss_mb`: the annotate process's peak resident set size.
 
 The last line printed is one JSON object of these figures.
@@ -129,6 +131,14 @@ class Terminal:
         self.buffer = b""
         return arrived
 
+    def cpu_seconds(self) -> float:
+        """CPU time the annotate process has used so far (Linux /proc; 0 elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def press(self, key: bytes) -> float:
         self.buffer = b""
         sent = time.perf_counter()
@@ -157,16 +167,20 @@ def measure(path: Path, presses: int) -> dict[str, float]:
     first = terminal.wait_for(uid(0).encode())
     first_item_s = first - terminal.started
 
-    def timed(key: bytes, start: int) -> list[float]:
+    cpu_ms: dict[str, float] = {}
+
+    def timed(key: bytes, start: int, name: str) -> list[float]:
         out = []
+        cpu = terminal.cpu_seconds()
         for i in range(start, start + presses):
             time.sleep(0.02)  # let the previous frame's follow-up work (progress count) settle
             sent = terminal.press(key)
             out.append((terminal.wait_for(uid(i + 1).encode()) - sent) * 1000)
+        cpu_ms[name] = (terminal.cpu_seconds() - cpu) * 1000 / presses
         return out
 
-    label_ms = timed(b"s", 0)
-    arrow_ms = timed(b"\x1b[C", presses)
+    label_ms = timed(b"s", 0, "label")
+    arrow_ms = timed(b"\x1b[C", presses, "arrow")
     peak_kb = terminal.quit()
 
     def p95(values: list[float]) -> float:
@@ -178,6 +192,8 @@ def measure(path: Path, presses: int) -> dict[str, float]:
         "next_p95_ms": round(p95(label_ms), 2),
         "arrow_p50_ms": round(statistics.median(arrow_ms), 2),
         "arrow_p95_ms": round(p95(arrow_ms), 2),
+        "cpu_per_label_ms": round(cpu_ms["label"], 1),
+        "cpu_per_arrow_ms": round(cpu_ms["arrow"], 1),
         "peak_rss_mb": round(peak_kb / 1024, 1),
     }
 
@@ -211,6 +227,7 @@ def main() -> None:
             f"first item {figures['first_item_s']:.3f} s · label+next p50 "
             f"{figures['next_p50_ms']:.1f} ms, p95 {figures['next_p95_ms']:.1f} ms · "
             f"→ p50 {figures['arrow_p50_ms']:.1f} ms, p95 {figures['arrow_p95_ms']:.1f} ms · "
+            f"CPU per label {figures['cpu_per_label_ms']:.1f} ms · "
             f"peak RSS {figures['peak_rss_mb']:.0f} MB"
         )
         print(json.dumps(figures))

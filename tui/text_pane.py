@@ -39,7 +39,8 @@ class TextPane(ScrollPane):
     def show(self, title: Text, text: Text) -> None:
         self.border_title = title
         self.body.update(text)
-        self.scroll_home(animate=False)
+        if self.scroll_offset.y:
+            self.scroll_home(animate=False)
 
     def rendered_lines(self) -> list[str]:
         """The body as the terminal will get it, line by line (for tests and debugging)."""
