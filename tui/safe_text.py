@@ -15,6 +15,7 @@ Pure standard library: the TUI builds styled text from it, reports and exports c
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterator
 
@@ -64,12 +65,44 @@ def invisible_token(cp: int) -> str:
     return f"⟨U+{cp:04X}⟩"
 
 
+def _ranges(code_points: frozenset[int]) -> str:
+    """A regular-expression character class body for a set of code points."""
+    points = sorted(code_points)
+    out, start, end = [], points[0], points[0]
+    for cp in points[1:]:
+        if cp == end + 1:
+            end = cp
+            continue
+        out.append(f"\\U{start:08x}-\\U{end:08x}")
+        start = end = cp
+    out.append(f"\\U{start:08x}-\\U{end:08x}")
+    return "".join(out)
+
+
+# Invisible characters that `str.isprintable()` lets through (they are not format characters).
+_PRINTABLE_INVISIBLE = re.compile(f"[{_ranges(_EXTRA_INVISIBLE)}]")
+
+
+def _is_plain(line: str) -> bool:
+    """True when the line needs no change: `isprintable` (in C) rules out every control, format
+    and separator character; what it allows but we neutralise is checked by a small regex."""
+    return line.replace("\t", " ").isprintable() and not _PRINTABLE_INVISIBLE.search(line)
+
+
 def safe_segments(
     text: str, *, show_invisible: bool = False, keep_joiners: bool = False
 ) -> Iterator[tuple[str, bool]]:
     """Yield `(piece, is_token)`: runs of ordinary text, and visible tokens standing for
     control or (with `show_invisible`) invisible characters, so a renderer can style them."""
     text = text.replace("\r\n", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
+    if all(_is_plain(line) for line in text.split("\n")):
+        if text:
+            yield text, False
+        return
+    yield from _scan(text, show_invisible, keep_joiners)
+
+
+def _scan(text: str, show_invisible: bool, keep_joiners: bool) -> Iterator[tuple[str, bool]]:
     start = 0
     for index, char in enumerate(text):
         cp = ord(char)
@@ -103,6 +136,8 @@ def safe_text(text: str, *, show_invisible: bool = False, keep_joiners: bool = F
 
 def count_invisible(text: str) -> int:
     """How many invisible characters (bidi, zero-width, tags ...) the text hides."""
+    if all(_is_plain(line) for line in text.split("\n")):
+        return 0
     return sum(1 for char in text if ord(char) >= 0xAD and is_invisible(ord(char)))
 
 

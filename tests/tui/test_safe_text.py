@@ -89,3 +89,19 @@ def test_safe_text_needs_no_textual() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_fast_path_agrees_with_the_character_scan() -> None:
+    import random
+
+    from polyjudge.tui.safe_text import _scan
+
+    pool = ("abc ", "দুঃখিত ", "ขออภัย", "抱歉", "\t", "\n", "\x1b", "\x07", "\x9b", "\u202e",
+            "\u200b", "\u200d", "\ufe0f", "\u3164", "\u00a0", "\u3000", "\u0600", "\U000e0041",
+            "\U000e0100", "\u034f", "👨", "[bold]")
+    rng = random.Random(7)
+    for _ in range(2000):
+        text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 12)))
+        for show in (False, True):
+            slow = "".join(piece for piece, _ in _scan(text, show, False))
+            assert safe_text(text, show_invisible=show) == slow, repr(text)
