@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .adjudication_view import AdjudicationViewMixin
 from .annotation import AnnotationMixin
 from .base import ProjectBase, now
 from .content import ContentMixin, content_hash
@@ -39,6 +40,7 @@ class Project(
     AnnotationMixin,
     JudgingMixin,
     ReconcileMixin,
+    AdjudicationViewMixin,
     ExportsMixin,
     StatusMixin,
     ProjectBase,

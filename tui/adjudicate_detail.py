@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from polyjudge.reconcile.queue import ItemReview
 from polyjudge.store import Adjudication
 from rich.text import Text
 
 from .adjudicate_names import Names
+from .adjudicate_session import Review
 from .languages import base_code, is_rtl, language_name
 from .rich_text import safe_rich_text
 from .safe_text import one_line
@@ -48,7 +48,7 @@ def kinds_text(kinds: tuple[str, ...]) -> str:
     return ", ".join(KIND_NAMES.get(k, k) for k in kinds) or "not queued"
 
 
-def sections(review: ItemReview, names: Names, show_invisible: bool = False) -> Sections:
+def sections(review: Review, names: Names, show_invisible: bool = False) -> Sections:
     detail = review.detail
     response, prompt = detail.item.response, detail.item.prompt
     code = one_line(response.language, 12)
@@ -67,7 +67,7 @@ def sections(review: ItemReview, names: Names, show_invisible: bool = False) -> 
     header.append(" · final label now: ")
     header.append_text(label_text(review.final_label))
     if review.final_label is not None:
-        header.append(f" ({review.how})", style="dim")
+        header.append(" (the humans' label, kept until adjudicated)", style="dim")
 
     prompt_text = Text()
     if prompt is None:
@@ -107,7 +107,7 @@ def _heading(title: str) -> Text:
     return out
 
 
-def _labels(review: ItemReview, names: Names, show_invisible: bool) -> Text:
+def _labels(review: Review, names: Names, show_invisible: bool) -> Text:
     labels = review.detail.labels
     out = _heading(f"Human labels ({len(labels)})")
     if not labels:
@@ -125,7 +125,7 @@ def _labels(review: ItemReview, names: Names, show_invisible: bool) -> Text:
     return out
 
 
-def _verdicts(review: ItemReview, show_invisible: bool) -> Text:
+def _verdicts(review: Review, show_invisible: bool) -> Text:
     verdicts = review.detail.verdicts
     out = _heading(f"Judge verdicts ({len(verdicts)})")
     if not verdicts:

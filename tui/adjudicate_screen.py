@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from polyjudge.reconcile.queue import ItemReview, QueueEntry
+from polyjudge.reconcile.queue import QueueEntry
 from polyjudge.store import Project
 from rich.text import Text
 from textual import work
@@ -28,7 +28,13 @@ from .adjudicate_detail import KIND_NAMES, label_text, sections
 from .adjudicate_modals import QueueFilterModal, RationaleModal, SafeReplyModal
 from .adjudicate_names import Names
 from .adjudicate_queue import QueueList
-from .adjudicate_session import PAGE_SIZE, AdjudicationSession, QueueFilter, load_queue
+from .adjudicate_session import (
+    PAGE_SIZE,
+    AdjudicationSession,
+    QueueFilter,
+    Review,
+    load_queue,
+)
 from .help_screen import HelpScreen
 from .html_view import write_item_html
 from .safe_text import one_line
@@ -118,7 +124,7 @@ class AdjudicateScreen(Screen[None]):
             [BindingsMap(label_bindings(self.labels)), self._bindings]
         )
         self.show_invisible = False
-        self.review: ItemReview | None = None
+        self.review: Review | None = None
         self._generation = 0
         self._uids: dict[int, str] = {}
 

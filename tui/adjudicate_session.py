@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from polyjudge.reconcile.final import KINDS
-from polyjudge.reconcile.queue import ItemReview, QueueEntry, adjudication_queue, item_review
+from polyjudge.reconcile.queue import QueueEntry, adjudication_queue
 from polyjudge.store import Adjudication, Annotator, PolyjudgeError, Project
+from polyjudge.store.reconcile import ItemDetail
 
 PAGE_SIZE = 100
 
@@ -57,6 +58,23 @@ def load_queue(project: Project, flt: QueueFilter) -> list[QueueEntry]:
     """The queue under a filter, in response-id order (run it off the UI thread)."""
     entries = adjudication_queue(project, kinds=flt.kinds or None)
     return [e for e in entries if flt.matches(e)]
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """The selected item: its detail from the store, and its queue entry (kinds, and the human
+    label a judge conflict keeps until adjudicated), from the reconcile rule."""
+
+    detail: ItemDetail
+    entry: QueueEntry
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self.entry.kinds
+
+    @property
+    def final_label(self) -> str | None:
+        return self.entry.final_label
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,9 +154,12 @@ class AdjudicationSession:
                 out[kind] += 1
         return out
 
-    def review(self) -> ItemReview | None:
+    def review(self) -> Review | None:
         entry = self.selected
-        return item_review(self.project, entry.response_id) if entry else None
+        if entry is None:
+            return None
+        detail = self.project.adjudication_detail(entry.response_id)
+        return Review(detail, entry) if detail is not None else None
 
     # -- writes --------------------------------------------------------------------------------
 
