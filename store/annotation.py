@@ -198,6 +198,10 @@ class AnnotationMixin(ProjectBase):
 
     # -- the queue -----------------------------------------------------------------------------
 
+    def has_responses(self) -> bool:
+        """Is there anything to annotate at all? (Without counting a million rows.)"""
+        return self.conn.execute("SELECT 1 FROM responses LIMIT 1").fetchone() is not None
+
     def open_ids(
         self,
         annotator_id: int,

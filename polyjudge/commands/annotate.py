@@ -25,7 +25,7 @@ def run_annotate(db: Path, options: dict[str, Any]) -> None:
 
     with open_project(db) as project:
         project.ensure_annotator(options["annotator"])
-        if project.count("responses") == 0:
+        if not project.has_responses():
             raise PolyjudgeError(
                 f"{db}: no responses to annotate yet (add some with `polyjudge import responses`)"
             )
