@@ -66,7 +66,7 @@ class DashboardScreen(Screen[None]):
         self.anonymous = anonymous
         self.me = me
         self.resamples = resamples
-        self.start = start  # the app's first screen: closing it quits
+        self.is_first_screen = start  # the app's first screen: closing it quits
         self.report: dict[str, Any] | None = None
         self._generation = 0
 
@@ -159,7 +159,7 @@ class DashboardScreen(Screen[None]):
         )))
 
     def action_close(self) -> None:
-        if self.start:
+        if self.is_first_screen:
             self.app.exit()
         else:
             self.dismiss(None)

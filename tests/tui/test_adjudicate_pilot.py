@@ -289,6 +289,15 @@ async def test_labels_notes_and_verdicts_are_shown_as_plain_text(adjudication_db
         await pilot.press("up", "up")
         assert selected_uid(app) == "t-th"
         assert "unsure" in screen_text(app) and "ไม่แน่ใจ" in screen_text(app)
+        await pilot.press("home", "o")  # the right-to-left item as an HTML page
+        assert "right-to-left: o opens it as HTML" in screen_text(app)
+        status = next(line for line in screen_text(app).splitlines() if "HTML: " in line)
+        page = Path(status.split("HTML: ", 1)[1].strip())
+        try:
+            html = page.read_text(encoding="utf-8")
+            assert 'dir="rtl"' in html and "لا أستطيع المساعدة" in html
+        finally:
+            page.unlink()
 
 
 async def test_the_queue_is_paged(tmp_path: Path) -> None:
