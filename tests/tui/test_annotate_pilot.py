@@ -407,3 +407,17 @@ async def test_a_projects_own_label_set_is_numbered(tmp_path: Path) -> None:
         await pilot.press("2")  # `n` is the note key: "no" has its number only
         await pilot.press("u")  # `u`: unclear
     assert [row[1] for row in labels_of(path, "amina")] == ["yes", "no", "unclear"]
+
+
+async def test_a_long_header_is_cut_not_wrapped(tmp_path: Path) -> None:
+    path = tmp_path / "long.db"
+    with Project.create(path) as project:
+        add_items(project, plain_items(2), model="a-model-with-a-rather-long-name-" * 2,
+                  category="Soliciting personally identifiable information " * 2)
+    app = make_app(path)
+    async with app.run_test(size=(80, 30)) as pilot:
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        assert lines[0].startswith(" p-000") and lines[0].rstrip().endswith("…")
+        assert lines[1].startswith(" 0 / 2 done")
+        assert lines[2].startswith(" Prompt (sw)")
