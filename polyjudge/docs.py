@@ -1,6 +1,6 @@
 """Generate the README's CLI reference from `--help`, so the two cannot drift.
 
-    python -m polyjudge.docs --write   # rewrite the section of README.md between the markers
+python -m polyjudge.docs --write   # rewrite the section of README.md between the markers
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ def cli_reference() -> str:
 
     parts = []
     for path, command in _walk(cli, ["polyjudge"]):
-        with click.Context(command, info_name=" ".join(path), terminal_width=100,
-                           max_content_width=100) as ctx:
+        with click.Context(
+            command, info_name=" ".join(path), terminal_width=100, max_content_width=100
+        ) as ctx:
             text = command.get_help(ctx)
         parts.append(f"### `{' '.join(path)}`\n\n```text\n{text.rstrip()}\n```\n")
     return "\n".join(parts)

@@ -11,8 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
+from ._sqlite_utils import Database
 from .errors import PolyjudgeError, ProjectError
 from .records import DEFAULT_LABELS
 from .schema import migrations

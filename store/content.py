@@ -11,12 +11,33 @@ from .base import ProjectBase, now
 from .records import Item, Prompt, Response
 
 PROMPT_COLUMNS = (
-    "dataset", "prompt_key", "language", "text", "text_en", "category", "tags", "scenario",
-    "source", "license", "back_translation", "bt_engine", "bt_at",
+    "dataset",
+    "prompt_key",
+    "language",
+    "text",
+    "text_en",
+    "category",
+    "tags",
+    "scenario",
+    "source",
+    "license",
+    "back_translation",
+    "bt_engine",
+    "bt_at",
 )
 RESPONSE_COLUMNS = (
-    "uid", "prompt_id", "language", "model", "category", "scenario", "text", "content_hash",
-    "back_translation", "bt_engine", "bt_at", "source_file",
+    "uid",
+    "prompt_id",
+    "language",
+    "model",
+    "category",
+    "scenario",
+    "text",
+    "content_hash",
+    "back_translation",
+    "bt_engine",
+    "bt_at",
+    "source_file",
 )
 
 
@@ -74,7 +95,9 @@ class ContentMixin(ProjectBase):
         row = self.conn.execute("SELECT * FROM prompts WHERE id = ?", (prompt_id,)).fetchone()
         return Prompt.from_row(row) if row else None
 
-    def find_prompt(self, prompt_key: str, language: str, dataset: str | None = None) -> Prompt | None:
+    def find_prompt(
+        self, prompt_key: str, language: str, dataset: str | None = None
+    ) -> Prompt | None:
         sql = "SELECT * FROM prompts WHERE prompt_key = ? AND language = ?"
         params: list[Any] = [prompt_key, language]
         if dataset is not None:
@@ -99,8 +122,18 @@ class ContentMixin(ProjectBase):
         return Item(response=response, prompt=prompt)
 
     def count(self, table: str) -> int:
-        if table not in {"prompts", "responses", "labels", "annotators", "verdicts",
-                         "adjudications", "judge_runs", "llm_calls", "events", "assignments"}:
+        if table not in {
+            "prompts",
+            "responses",
+            "labels",
+            "annotators",
+            "verdicts",
+            "adjudications",
+            "judge_runs",
+            "llm_calls",
+            "events",
+            "assignments",
+        }:
             raise ValueError(f"unknown table {table!r}")
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 

@@ -15,8 +15,7 @@ from dataclasses import astuple, dataclass, fields
 from operator import attrgetter
 from typing import Any
 
-from sqlite_utils import Database
-
+from ._sqlite_utils import Database
 from .base import ProjectBase, now
 from .records import JudgeRun, Record, Verdict
 from .schema import migrations

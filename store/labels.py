@@ -41,13 +41,13 @@ class LabelsMixin(ProjectBase):
         return Annotator.from_row(row) if row else None
 
     def annotator_by_id(self, annotator_id: int) -> Annotator | None:
-        row = self.conn.execute(
-            "SELECT * FROM annotators WHERE id = ?", (annotator_id,)
-        ).fetchone()
+        row = self.conn.execute("SELECT * FROM annotators WHERE id = ?", (annotator_id,)).fetchone()
         return Annotator.from_row(row) if row else None
 
     def annotators(self) -> list[Annotator]:
-        return [Annotator.from_row(r) for r in self.conn.execute("SELECT * FROM annotators ORDER BY id")]
+        return [
+            Annotator.from_row(r) for r in self.conn.execute("SELECT * FROM annotators ORDER BY id")
+        ]
 
     # -- labels --------------------------------------------------------------------------------
 
@@ -89,12 +89,24 @@ class LabelsMixin(ProjectBase):
                 " supersedes, viewed, guideline_version, time_ms, source, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
-                    uid, response_id, annotator_id, label, int(unsure), note, action,
-                    previous.id if previous else None, viewed, guideline_version, time_ms,
-                    source, created_at or now(),
+                    uid,
+                    response_id,
+                    annotator_id,
+                    label,
+                    int(unsure),
+                    note,
+                    action,
+                    previous.id if previous else None,
+                    viewed,
+                    guideline_version,
+                    time_ms,
+                    source,
+                    created_at or now(),
                 ),
             )
-            row = self.conn.execute("SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)).fetchone()
+            row = self.conn.execute(
+                "SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)
+            ).fetchone()
         return Label.from_row(row)
 
     def undo_label(self, response_id: int, annotator_id: int) -> Label | None:
@@ -113,7 +125,8 @@ class LabelsMixin(ProjectBase):
                 " supersedes, restores, viewed, guideline_version, time_ms, source, created_at)"
                 " VALUES (?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, NULL, ?, ?)",
                 (
-                    response_id, annotator_id,
+                    response_id,
+                    annotator_id,
                     restored.label if restored else None,
                     restored.unsure if restored else 0,
                     restored.note if restored else None,
@@ -121,10 +134,13 @@ class LabelsMixin(ProjectBase):
                     restored.id if restored else None,
                     restored.viewed if restored else None,
                     restored.guideline_version if restored else None,
-                    state.source, now(),
+                    state.source,
+                    now(),
                 ),
             )
-            row = self.conn.execute("SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)).fetchone()
+            row = self.conn.execute(
+                "SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)
+            ).fetchone()
         return Label.from_row(row)
 
     def _label_row(self, label_id: int | None) -> Label | None:

@@ -14,7 +14,7 @@ class Record:
     @classmethod
     def from_row(cls, row: Any) -> Self:
         names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-        return cls(**{k: row[k] for k in row.keys() if k in names})
+        return cls(**{k: row[k] for k in row.keys() if k in names})  # noqa: SIM118 (sqlite3.Row)
 
 
 @dataclass(frozen=True, slots=True)

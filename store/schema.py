@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from ._sqlite_utils import Database, Migrations
 
 migrations = Migrations("polyjudge")
 

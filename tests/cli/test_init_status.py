@@ -14,8 +14,15 @@ def test_init_then_status_json(db_path: Path) -> None:
     status = run_cli("status", "--json", "--db", str(db_path))
     assert status.code == 0
     data = json.loads(status.out)
-    for key in ("prompts", "responses", "labels", "annotators", "verdicts", "languages",
-                "by_language"):
+    for key in (
+        "prompts",
+        "responses",
+        "labels",
+        "annotators",
+        "verdicts",
+        "languages",
+        "by_language",
+    ):
         assert key in data
     assert data["label_set"] == ["safe", "unsafe", "invalid", "unclear"]
     assert data["languages"] == [] and data["responses"] == 0

@@ -7,7 +7,6 @@ import threading
 from pathlib import Path
 
 import pytest
-
 from polyjudge.store import PolyjudgeError, Project, ProjectError
 from polyjudge.store.schema import migrations
 
@@ -89,7 +88,10 @@ def test_relabel_supersedes_and_undo_walks_back_by_appending(project: Project) -
     # Nothing was removed: four rows, oldest first, each one still readable.
     history = project.label_history(rid, ann.id)
     assert [(x.action, x.label) for x in history] == [
-        ("label", "safe"), ("label", "unsafe"), ("undo", "safe"), ("undo", None),
+        ("label", "safe"),
+        ("label", "unsafe"),
+        ("undo", "safe"),
+        ("undo", None),
     ]
 
 
