@@ -88,9 +88,13 @@ def midp_draws(x: int, n: int, size: int, rng: np.random.Generator) -> np.ndarra
     """Draws from the mid-p confidence distribution of a binomial proportion (x of n): each
     draw from Beta(x, n − x + 1) or Beta(x + 1, n − x) with probability ½ (a Beta with a zero
     parameter is the point mass at 0 or 1)."""
-    low = rng.beta(x, n - x + 1, size=size) if x > 0 else np.zeros(size)
-    high = rng.beta(x + 1, n - x, size=size) if x < n else np.ones(size)
-    return np.where(rng.random(size) < 0.5, low, high)
+    high = rng.random(size) < 0.5
+    a = x + high.astype(np.int64)
+    b = n - x + 1 - high.astype(np.int64)
+    draws = rng.beta(np.maximum(a, 1), np.maximum(b, 1))
+    draws[a == 0] = 0.0
+    draws[b == 0] = 1.0
+    return draws
 
 
 def stratified_estimate(
