@@ -293,6 +293,25 @@ def final_table(report: dict[str, Any]) -> ReportTable:
     return t
 
 
+def progress_table(report: dict[str, Any]) -> ReportTable | None:
+    progress = report.get("progress") or {}
+    annotators = progress.get("by_annotator") or {}
+    if not annotators:
+        return None
+    languages = list(progress.get("items_by_language", {}))
+    t = ReportTable(
+        "Labels per annotator", ["annotator", "labels", "unsure", *map(plain, languages)]
+    )
+    for name, p in annotators.items():
+        t.rows.append(
+            [plain(name), f"{p['labels']:,}", f"{p['unsure']:,}"]
+            + [f"{p['by_language'].get(lang, 0):,}" for lang in languages]
+        )
+    items = progress["items_by_language"]
+    t.rows.append(["(items)", "", "", *[f"{items[lang]:,}" for lang in languages]])
+    return t
+
+
 def all_tables(report: dict[str, Any]) -> list[ReportTable]:
     tables = [
         *rate_tables(report),
@@ -300,6 +319,9 @@ def all_tables(report: dict[str, Any]) -> list[ReportTable]:
         final_table(report),
         queue_table(report),
     ]
+    progress = progress_table(report)
+    if progress is not None:
+        tables.append(progress)
     tables += judge_tables(report)
     for extra in (comparison_table(report), budget_table(report)):
         if extra is not None:

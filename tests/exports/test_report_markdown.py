@@ -33,6 +33,7 @@ def test_markdown_has_every_section_and_the_json_numbers(tmp_path: Path) -> None
     report = json.loads(cli_ok("report", "--json", "--db", db, "--target-width", "0.1"))
     for heading in ("## Unsafe rate by language", "## Agreement by language",
                     "## Final labels by language", "## Adjudication queue",
+                    "## Labels per annotator",
                     "### Judge judge (model-judge)",
                     "BASELINE", "## Methods"):
         assert heading in text, heading
