@@ -66,6 +66,27 @@ def test_rerun_sends_nothing_and_a_new_run_reuses_the_cache(tmp_path: Path,
         assert project.count("llm_calls") == 8
 
 
+def test_a_new_run_with_the_same_template_hash_is_answered_from_the_cache(
+        tmp_path: Path, fake: FakeOpenAI) -> None:
+    from polyjudge.judge.templates import builtin
+
+    db = build_project(tmp_path / "p.db", n=5)
+    assert run_cli(*judge_args(db, fake), env=ENV).code == 0
+    # the same prompt under another name: another run, the same template hash
+    original = builtin("multijail")
+    copy = tmp_path / "my-copy.txt"
+    copy.write_text("---\nanswers: safe, unsafe, invalid\n---\n" + original.body, "utf-8")
+    result = run_cli(*judge_args(db, fake, "--template", str(copy), "--json"), env=ENV)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["cached"] == 5 and fake.chat_count == 5
+    with Project.open(db) as project:
+        first, second = project.judge_runs()
+        assert second.name.startswith("judge-m/my-copy@")
+        assert first.template_hash == second.template_hash
+        assert ({v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(first.id)}
+                == {v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(second.id)})
+
+
 def test_identical_inputs_share_one_request(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=4, with_bt=False,
                        texts=["same words"] * 4)
