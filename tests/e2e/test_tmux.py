@@ -83,8 +83,13 @@ class Tmux:
         return self.screen(session)
 
     def kill(self) -> None:
+        """Stop this test's own server and remove its socket file."""
+        found = subprocess.run(["tmux", "-L", self.socket, "display-message", "-p",
+                                "#{socket_path}"], capture_output=True, text=True, timeout=30)
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
                        timeout=30)
+        if found.returncode == 0 and found.stdout.strip():
+            Path(found.stdout.strip()).unlink(missing_ok=True)
 
 
 @pytest.fixture
