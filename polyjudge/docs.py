@@ -14,25 +14,27 @@ START = "<!-- cli-reference:start -->"
 END = "<!-- cli-reference:end -->"
 
 
-def _walk(command: click.Command, path: list[str]):
-    yield path, command
+def _walk(command: click.Command, name: str, parent: click.Context | None):
+    """Yield (context, command) for the command and its subcommands, each context made the way
+    click makes it for real (so inherited settings such as `-h` show up identically)."""
+    ctx = command.make_context(
+        name, [], parent=parent, resilient_parsing=True, terminal_width=100, max_content_width=100
+    )
+    yield ctx, command
     if isinstance(command, click.Group):
-        for name in sorted(command.list_commands(click.Context(command))):
-            sub = command.get_command(click.Context(command), name)
+        for sub_name in sorted(command.list_commands(ctx)):
+            sub = command.get_command(ctx, sub_name)
             if sub is not None and not sub.hidden:
-                yield from _walk(sub, [*path, name])
+                yield from _walk(sub, sub_name, ctx)
 
 
 def cli_reference() -> str:
     from polyjudge.cli import cli
 
     parts = []
-    for path, command in _walk(cli, ["polyjudge"]):
-        with click.Context(
-            command, info_name=" ".join(path), terminal_width=100, max_content_width=100
-        ) as ctx:
-            text = command.get_help(ctx)
-        parts.append(f"### `{' '.join(path)}`\n\n```text\n{text.rstrip()}\n```\n")
+    for ctx, command in _walk(cli, "polyjudge", None):
+        text = command.get_help(ctx)
+        parts.append(f"### `{ctx.command_path}`\n\n```text\n{text.rstrip()}\n```\n")
     return "\n".join(parts)
 
 
