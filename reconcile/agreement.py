@@ -28,6 +28,9 @@ from .data import ReconcileData
 from .kappa import cohen_kappa
 
 MIN_PAIR_ITEMS = 10  # Cohen's kappa for an annotator pair needs this many shared items
+# An alpha interval needs this many pairable units: below it the weak prior of the Bayesian
+# bootstrap (two pseudo-units) would be as large as the data, and any interval is noise.
+MIN_UNITS_FOR_CI = 10
 
 
 def pairable_counts(counts: np.ndarray) -> np.ndarray:
@@ -114,7 +117,9 @@ def agreement(
         value_counts=vc, value_domain=list(labels), level_of_measurement="nominal"
     )
     result["alpha"] = float(value)
-    if resamples > 0:
+    if resamples > 0 and units < MIN_UNITS_FOR_CI:
+        reasons["ci95"] = f"fewer than {MIN_UNITS_FOR_CI} items with two or more labels"
+    elif resamples > 0:
         rng = rng or np.random.default_rng(0)
         boot = _interval_draws(vc, resamples, rng)
         finite = boot[np.isfinite(boot)]

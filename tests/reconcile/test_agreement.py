@@ -151,3 +151,10 @@ def test_unsure_labels_count_as_chosen_in_agreement(tmp_path: Path) -> None:
     assert report["queue"]["unsure"] == 1
     assert report["unsafe_rate"]["overall"]["n"] == 1  # the unsure item is not final yet
     assert report["unsafe_rate"]["overall"]["pending"] == 1
+
+
+def test_no_alpha_interval_from_a_handful_of_items() -> None:
+    vc = np.array([[1, 1, 0], [2, 0, 0], [0, 2, 0]])
+    result = agreement(vc, LABELS, resamples=100)
+    assert result["alpha"] is not None
+    assert result["ci95"] is None and "fewer than 10" in result["reasons"]["ci95"]
