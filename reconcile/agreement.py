@@ -25,6 +25,7 @@ import numpy as np
 
 from .alpha_interval import pattern_weights
 from .data import ReconcileData
+from .intervals import containing
 from .kappa import cohen_kappa
 
 MIN_PAIR_ITEMS = 10  # Cohen's kappa for an annotator pair needs this many shared items
@@ -130,7 +131,7 @@ def agreement(
         }
         if finite.size >= max(2, resamples // 2):
             lo, hi = np.quantile(finite, [0.025, 0.975])
-            result["ci95"] = [float(lo), float(hi)]
+            result["ci95"] = containing((lo, hi), float(value))
         else:
             reasons["ci95"] = "most bootstrap draws have no variation"
     fleiss = fleiss_kappa(vc)

@@ -23,7 +23,7 @@ import numpy as np
 from .agreement import seed_for
 from .data import ReconcileData, RunVerdicts
 from .final import FinalLabels
-from .intervals import wilson_modified
+from .intervals import containing, wilson_modified
 from .kappa import cohen_kappa, kappa_posterior_interval
 
 
@@ -66,7 +66,7 @@ def calibrate(
     interval = None
     if kappa is not None:
         interval = kappa_posterior_interval(square, rng or np.random.default_rng(0))
-    out["kappa_ci95"] = list(interval) if interval else None
+    out["kappa_ci95"] = containing(interval, kappa)
     if why:
         reasons["kappa"] = why
 

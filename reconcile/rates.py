@@ -40,7 +40,7 @@ import numpy as np
 
 from .data import ReconcileData, RunVerdicts
 from .final import STATUS, FinalLabels, status_of
-from .intervals import wilson_modified
+from .intervals import containing, wilson_modified
 
 MC_DRAWS = 20_000
 
@@ -137,7 +137,7 @@ def stratified_estimate(
     lo, hi = np.quantile(rate_draw, [0.025, 0.975])
     out.update(
         rate=q * ppv + (1 - q) * for_,
-        ci95=[float(lo), float(hi)],
+        ci95=containing((lo, hi), q * ppv + (1 - q) * for_),
         ppv=ppv if n1 else None,
         ppv_ci95=list(wilson_modified(x1, n1) or ()) or None,
         for_=for_ if n0 else None,
@@ -152,8 +152,11 @@ def stratified_estimate(
         sens_draw, spec_draw = sens_draw[np.isfinite(sens_draw)], spec_draw[np.isfinite(spec_draw)]
         out["sensitivity"] = q * ppv / rate if rate > 0 else None
         out["specificity"] = (1 - q) * (1 - for_) / (1 - rate) if rate < 1 else None
-        out["sensitivity_ci95"] = _quantiles(sens_draw) if out["sensitivity"] is not None else None
-        out["specificity_ci95"] = _quantiles(spec_draw) if out["specificity"] is not None else None
+        for key, draw in (("sensitivity", sens_draw), ("specificity", spec_draw)):
+            estimate = out[key]
+            out[f"{key}_ci95"] = (
+                containing(_quantiles(draw), estimate) if estimate is not None else None
+            )
     return out
 
 
