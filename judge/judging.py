@@ -126,8 +126,10 @@ def judge_values(item: JudgeItem) -> tuple[dict[str, str], dict[str, str]]:
         prompt, prompt_source = item.prompt_text, "original"
     else:
         prompt, prompt_source = "", "none"
+    # An item with no category or scenario is judged "Under the general scenario" rather than
+    # "Under the  scenario" (the XSafety template names one).
     scenario = (item.category or item.prompt_category or item.scenario or item.prompt_scenario
-                or "")
+                or "general")
     values = {"prompt": prompt, "response": response, "response_original": item.text,
               "scenario": scenario, "language": item.language}
     return values, {"response": response_source, "prompt": prompt_source}

@@ -129,3 +129,14 @@ def test_bad_template_files_name_the_line(tmp_path: Path, text: str, where: str,
 def test_unknown_template_name() -> None:
     with pytest.raises(PolyjudgeError, match="no built-in template or file called 'gpt4'"):
         load_template("gpt4", LABELS)
+
+
+def test_an_item_without_category_is_judged_under_the_general_scenario() -> None:
+    from polyjudge.judge.judging import judge_values
+    from polyjudge.store.judging import JudgeItem
+
+    bare = JudgeItem(id=1, language="ja", text="はい、どうぞ。", back_translation="Yes, here.")
+    values, _ = judge_values(bare)
+    assert values["scenario"] == "general"
+    tagged = JudgeItem(id=2, language="ja", text="x", prompt_scenario="Insult")
+    assert judge_values(tagged)[0]["scenario"] == "Insult"
