@@ -13,7 +13,7 @@ from .adjudication_view import AdjudicationViewMixin
 from .annotation import AnnotationMixin
 from .base import ProjectBase, now
 from .content import ContentMixin, content_hash
-from .errors import InputError, PolyjudgeError, ProjectError
+from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
 from .exports import ExportsMixin
 from .imports import ImportsMixin
 from .judging import JudgingMixin
@@ -81,6 +81,7 @@ __all__ = [
     "Label",
     "PolyjudgeError",
     "Project",
+    "ProjectBusy",
     "ProjectError",
     "Prompt",
     "Response",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ._sqlite_utils import Database
-from .errors import PolyjudgeError, ProjectError
+from .errors import PolyjudgeError, ProjectBusy, ProjectError
 from .records import DEFAULT_LABELS
 from .schema import migrations
 
@@ -115,7 +115,15 @@ class ProjectBase:
                 raise
             self.conn.execute(f"RELEASE {name}")
             return
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise ProjectBusy(
+                    f"{self.path}: the project file is busy (another process is writing, e.g. an"
+                    " import); nothing was saved, try again"
+                ) from exc
+            raise
         try:
             yield self.conn
         except BaseException:

@@ -18,3 +18,8 @@ class InputError(PolyjudgeError):
         self.path = path
         self.line = line
         self.problem = problem
+
+
+class ProjectBusy(PolyjudgeError):
+    """Another process held the project's write lock for longer than the busy timeout (a long
+    import, say). Nothing was written; the same write can simply be tried again."""

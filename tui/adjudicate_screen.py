@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from polyjudge.reconcile.queue import QueueEntry
-from polyjudge.store import Project
+from polyjudge.store import Project, ProjectBusy
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -40,6 +40,7 @@ from .html_view import write_item_html
 from .safe_text import one_line
 
 SIDE_BY_SIDE_MIN_WIDTH = 150
+BUSY_STATUS = "NOT SAVED: the project file is busy (an import?); your text is kept, try again"
 
 SCREEN_BINDINGS = [
     Binding("r", "reply", "Reply", id="adjudicate.reply",
@@ -303,7 +304,13 @@ class AdjudicateScreen(Screen[None]):
         def done(rationale: str | None) -> None:
             if rationale is None or self.session.selected is None:
                 return
-            self.session.adjudicate(label, rationale)
+            try:
+                self.session.adjudicate(label, rationale)
+            except ProjectBusy:  # nothing saved: keep what was typed and offer it again
+                self.app.bell()
+                self.refresh_all(BUSY_STATUS)
+                self.app.push_screen(RationaleModal(label, uid, rationale), done)
+                return
             left = len(self.session.entries)
             status = Text(f"final label {one_line(label, 16)} saved for {one_line(uid, 30)}"
                           f" · {left:,} left in the queue")
@@ -322,7 +329,13 @@ class AdjudicateScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None or self.session.selected is None:
                 return
-            self.session.write_reply(text)
+            try:
+                self.session.write_reply(text)
+            except ProjectBusy:  # nothing saved: keep what was typed and offer it again
+                self.app.bell()
+                self.refresh_all(BUSY_STATUS)
+                self.app.push_screen(SafeReplyModal(uid, text), done)
+                return
             self._draw_item()
             what = "safe reply saved" if text else "safe reply cleared"
             self.query_one("#adj-status", Static).update(Text(f"{what} for {one_line(uid, 30)}"))
@@ -330,7 +343,12 @@ class AdjudicateScreen(Screen[None]):
         self.app.push_screen(SafeReplyModal(uid, current), done)
 
     def action_undo(self) -> None:
-        written = self.session.undo()
+        try:
+            written = self.session.undo()
+        except ProjectBusy:
+            self.app.bell()
+            self.refresh_all(BUSY_STATUS)
+            return
         if written is None:
             self.app.bell()
             self.refresh_all("nothing to undo in this session")

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from polyjudge.store import Project
+from polyjudge.store import Project, ProjectBusy
 from polyjudge.store.annotation import Pace, Progress, QueueFilter
 from rich.text import Text
 from textual import work
@@ -230,7 +230,8 @@ class AnnotateScreen(Screen[None]):
         uid = self.session.item.response.uid if self.session.item else ""
         mine = self.session.my_label
         newly_done = mine is None or mine.label is None
-        self.session.label(label, self.viewed())
+        if not self._write(self.session.label, label, self.viewed()):
+            return
         self._after_write(f"saved {one_line(label, 16)} for {one_line(uid, 24)}",
                           done_delta=1 if newly_done else 0)
 
@@ -247,13 +248,27 @@ class AnnotateScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None or self.session.item is None:
                 return
-            written = self.session.note(text, viewed)
-            self._after_write("note saved" if written else "")
+            written = self._write(self.session.note, text, viewed)
+            if written is not False:
+                self._after_write("note saved" if written else "")
 
         self.app.push_screen(NoteModal(self.session.pending_note), done)
 
+    def _write(self, write: Any, *args: Any) -> Any:
+        """Run a session write; when the file is busy (a long import holding the write lock),
+        stay on the item and say so instead of crashing: nothing was saved, the key can simply
+        be pressed again. Returns the write's result, or False when it did not happen."""
+        try:
+            return write(*args)
+        except ProjectBusy:
+            self.app.bell()
+            self.refresh_item("NOT SAVED: the project file is busy (an import?); press again")
+            return False
+
     def action_undo(self) -> None:
-        row = self.session.undo()
+        row = self._write(self.session.undo)
+        if row is False:
+            return
         if row is None:
             self.app.bell()
             self.refresh_item("nothing to undo")

@@ -363,3 +363,30 @@ def test_adjudicate_cli_errors_are_one_line(tmp_path: Path) -> None:
     for key in ("s/1 safe", "r safe reply", "z undo", "/ filter", "d dashboard", "q quit",
                 "--anonymous", "--kind K", "--language L"):
         assert key in helptext
+
+
+async def test_a_busy_file_keeps_the_typed_rationale(adjudication_db: Path) -> None:
+    """A long import holding the write lock: the rationale is not lost, it comes back in the
+    box, and Enter once the file is free saves it."""
+    import sqlite3
+
+    app = make_adjudicate_app(adjudication_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AdjudicateScreen)
+        screen.session.project.conn.execute("PRAGMA busy_timeout = 50")
+        importer = sqlite3.connect(adjudication_db, isolation_level=None)
+        importer.execute("BEGIN IMMEDIATE")
+        await pilot.press("u")
+        await pilot.press(*"Gives steps")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, RationaleModal)
+        assert app.screen.query_one(Input).value == "Gives steps"
+        assert history(adjudication_db, "t-ar") == []
+        importer.execute("ROLLBACK")
+        importer.close()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert history(adjudication_db, "t-ar") == [("unsafe", "Gives steps", None, "boss")]

@@ -421,3 +421,28 @@ async def test_a_long_header_is_cut_not_wrapped(tmp_path: Path) -> None:
         assert lines[0].startswith(" p-000") and lines[0].rstrip().endswith("…")
         assert lines[1].startswith(" 0 / 2 done")
         assert lines[2].startswith(" Prompt (sw)")
+
+
+async def test_a_busy_file_keeps_the_item_and_loses_no_label(multilingual_db: Path) -> None:
+    """Another process holding the write lock (a long import) must not crash the screen: the
+    key says NOT SAVED, the item stays, and pressing again once the file is free writes it."""
+    import sqlite3
+
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        screen.session.project.conn.execute("PRAGMA busy_timeout = 50")
+        importer = sqlite3.connect(multilingual_db, isolation_level=None)
+        importer.execute("BEGIN IMMEDIATE")
+        await pilot.press("u")
+        await settle(pilot)
+        assert shown_uid(app) == "t-ar"
+        assert "NOT SAVED" in screen_text(app)
+        importer.execute("ROLLBACK")
+        importer.close()
+        await pilot.press("u")
+        await settle(pilot)
+        assert shown_uid(app) == "t-bn"
+    assert labels_of(multilingual_db, "amina") == [("t-ar", "unsafe", 0, None, "label")]
