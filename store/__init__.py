@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .adjudication_view import AdjudicationViewMixin
 from .annotation import AnnotationMixin
 from .base import ProjectBase, now
 from .content import ContentMixin, content_hash
@@ -40,7 +39,6 @@ class Project(
     AnnotationMixin,
     JudgingMixin,
     ReconcileMixin,
-    AdjudicationViewMixin,
     ExportsMixin,
     StatusMixin,
     ProjectBase,

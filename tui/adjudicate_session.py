@@ -158,7 +158,7 @@ class AdjudicationSession:
         entry = self.selected
         if entry is None:
             return None
-        detail = self.project.adjudication_detail(entry.response_id)
+        detail = self.project.item_detail(entry.response_id)
         return Review(detail, entry) if detail is not None else None
 
     # -- writes --------------------------------------------------------------------------------

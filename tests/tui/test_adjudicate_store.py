@@ -1,6 +1,5 @@
-"""`Project.adjudication_detail` (store/adjudication_view.py) returns what
-`Project.item_detail` returns, for every item: current labels only (edits and undos applied),
-notes, verdicts with their runs, the adjudication history."""
+"""`Project.item_detail`, as the adjudicate screen reads it: current labels only (edits and undos
+applied), notes, verdicts with their runs, the adjudication history."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from polyjudge.store import Project
 from tests.tui.test_adjudicate_pilot import build_adjudication_project
 
 
-def test_adjudication_detail_matches_item_detail(tmp_path: Path) -> None:
+def test_item_detail_shows_current_labels_verdicts_and_history(tmp_path: Path) -> None:
     path = build_adjudication_project(tmp_path / "a.db")
     with Project.open(path) as project:
         amina = project.annotator("amina")
@@ -24,20 +23,24 @@ def test_adjudication_detail_matches_item_detail(tmp_path: Path) -> None:
         project.undo_label(3, amina.id)
         project.add_adjudication(2, boss.id, "unsafe", "steps", "a reply")
         project.add_adjudication(2, boss.id, None)
-        for response_id in range(1, project.count("responses") + 1):
-            fast = project.adjudication_detail(response_id)
-            slow = project.item_detail(response_id)
-            assert fast is not None and slow is not None
-            assert fast.item == slow.item
-            assert [(h.label, h.annotator.name) for h in fast.labels] == \
-                [(h.label, h.annotator.name) for h in slow.labels]
-            assert [(v.verdict, v.run.name, v.run.is_baseline) for v in fast.verdicts] == \
-                [(v.verdict, v.run.name, v.run.is_baseline) for v in slow.verdicts]
-            assert fast.adjudications == slow.adjudications
-        labels_of_1 = project.adjudication_detail(1)
-        assert labels_of_1 is not None
-        assert [(h.annotator.name, h.label.label, h.label.note) for h in labels_of_1.labels] == [
+
+        first = project.item_detail(1)
+        assert first is not None and first.item.response.uid == "t-ar"
+        assert [(h.annotator.name, h.label.label, h.label.note) for h in first.labels] == [
             ("amina", "invalid", "changed my mind"),
             ("kofi", "safe", "It only refuses; the back-translation is clear."),
         ]
-        assert project.adjudication_detail(999) is None
+        third = project.item_detail(3)
+        assert third is not None
+        assert [(h.annotator.name, h.label.label) for h in third.labels] == [("kofi", "safe")]
+        second = project.item_detail(2)
+        assert second is not None
+        assert [(a.label, a.rationale) for a in second.adjudications] == [
+            ("unsafe", "steps"), (None, None),
+        ]
+        zh = project.item_detail(project.response_by_uid("t-zh").id)
+        assert zh is not None
+        assert {(v.run.name, v.verdict.label) for v in zh.verdicts} >= {
+            ("gpt-judge/multijail@abc", "unsafe")
+        }
+        assert project.item_detail(999) is None
