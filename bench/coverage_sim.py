@@ -40,6 +40,7 @@ import time
 from collections import defaultdict
 
 import numpy as np
+
 from polyjudge.reconcile.agreement import agreement
 from polyjudge.reconcile.intervals import newcombe_difference, wilson_modified
 from polyjudge.reconcile.kappa import kappa_posterior_interval

@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from polyjudge.store import Project
 
 LANGUAGES = ("en", "zh", "it", "vi", "ar", "ko", "th", "bn", "sw", "jv")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+
 from polyjudge.store import JudgeRun, Project
 from polyjudge.store.base import parse_consensus_rule
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+
 from polyjudge.store import Project
 from polyjudge.store.base import parse_consensus_rule
 from polyjudge.store.reconcile import ItemDetail

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from polyjudge.store import PolyjudgeError, Project
 
 from .agreement import agreement, pairwise_kappa, seed_for

@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+
 from polyjudge.store import PolyjudgeError, Project
 
 from .data import RunVerdicts, load

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 
 REPO = Path(__file__).resolve().parent.parent

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from polyjudge.store import Adjudication
 from rich.text import Text
+
+from polyjudge.store import Adjudication
 
 from .adjudicate_names import Names
 from .adjudicate_session import Review

@@ -7,14 +7,15 @@ it is prefilled, so confirming stays one key and Enter.
 
 from __future__ import annotations
 
-from polyjudge.reconcile.final import KINDS
-from polyjudge.store import PolyjudgeError
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
+
+from polyjudge.reconcile.final import KINDS
+from polyjudge.store import PolyjudgeError
 
 from .adjudicate_session import QueueFilter
 from .filter_modal import parse_languages

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from polyjudge.reconcile.queue import QueueEntry
 from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
+
+from polyjudge.reconcile.queue import QueueEntry
 
 from .safe_text import one_line
 

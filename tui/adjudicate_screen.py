@@ -13,8 +13,6 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from polyjudge.reconcile.queue import QueueEntry
-from polyjudge.store import Project, ProjectBusy
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -23,6 +21,9 @@ from textual.containers import Container, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
+
+from polyjudge.reconcile.queue import QueueEntry
+from polyjudge.store import Project, ProjectBusy
 
 from .adjudicate_detail import KIND_NAMES, label_text, sections
 from .adjudicate_modals import QueueFilterModal, RationaleModal, SafeReplyModal

@@ -12,8 +12,6 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from polyjudge.store import Project, ProjectBusy
-from polyjudge.store.annotation import Pace, Progress, QueueFilter
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -23,6 +21,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
+
+from polyjudge.store import Project, ProjectBusy
+from polyjudge.store.annotation import Pace, Progress, QueueFilter
 
 from .annotate_keys import SCREEN_BINDINGS, label_bindings
 from .annotate_session import AnnotationSession, Options

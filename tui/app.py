@@ -17,10 +17,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from polyjudge.store import Project
 from textual.app import App, SystemCommand
 from textual.binding import Keymap
 from textual.screen import Screen
+
+from polyjudge.store import Project
 
 from .terminal_widths import match_terminal_widths
 

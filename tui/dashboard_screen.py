@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
 
-from polyjudge.store import Annotator, Project
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
@@ -21,6 +20,8 @@ from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
+
+from polyjudge.store import Annotator, Project
 
 from .adjudicate_names import Names
 from .dashboard_tables import final_line, language_table, progress_table, queue_table

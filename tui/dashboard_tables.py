@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from polyjudge.exports.report_format import ci, num, pct
-from polyjudge.exports.report_svg import language_chart_rows
 from rich.table import Table
 from rich.text import Text
+
+from polyjudge.exports.report_format import ci, num, pct
+from polyjudge.exports.report_svg import language_chart_rows
 
 from .safe_text import one_line
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from polyjudge.store.annotation import QueueFilter
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
+
+from polyjudge.store.annotation import QueueFilter
 
 
 def parse_languages(value: str) -> tuple[str, ...]:

@@ -13,17 +13,18 @@ from textual.widgets import Label, Static
 from .safe_text import one_line
 
 
-def key_table(screen: Screen) -> list[tuple[str, str]]:
-    """(keys, description) for each of the screen's own bindings, in the screen's order."""
-    rows: dict[str, tuple[list[str], str]] = {}
+def key_table(screen: Screen) -> list[tuple[str, str, str]]:
+    """(keys, description, binding id) for each of the screen's own bindings, in the screen's
+    order. The id is what `polyjudge annotate --key ID=KEY` remaps."""
+    rows: dict[str, tuple[list[str], str, str]] = {}
     for key, active in screen.active_bindings.items():
         if active.node is not screen:
             continue
         binding = active.binding
         label = binding.tooltip or binding.description or binding.action
-        keys, _ = rows.setdefault(binding.action, ([], label))
+        keys, _, _ = rows.setdefault(binding.action, ([], label, binding.id or ""))
         keys.append(screen.app.get_key_display(binding) or key)
-    return [(" ".join(keys), description) for keys, description in rows.values()]
+    return [(" ".join(keys), description, bid) for keys, description, bid in rows.values()]
 
 
 class HelpScreen(ModalScreen[None]):
@@ -39,8 +40,9 @@ class HelpScreen(ModalScreen[None]):
         table = Table(box=None, show_header=False, padding=(0, 2))
         table.add_column(style="bold")
         table.add_column()
-        for keys, description in self.rows:
-            table.add_row(Text(one_line(keys)), Text(one_line(description)))
+        table.add_column(style="dim")
+        for keys, description, binding_id in self.rows:
+            table.add_row(Text(one_line(keys)), Text(one_line(description)), Text(binding_id))
         with VerticalScroll(id="box"):
             yield Label("Keys", classes="title")
             if self.intro:

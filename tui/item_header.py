@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from polyjudge.store import Item
-from polyjudge.store.annotation import Pace, Progress
 from rich.text import Text
 from textual.widgets import Static
+
+from polyjudge.store import Item
+from polyjudge.store.annotation import Pace, Progress
 
 from .languages import is_rtl, language_name
 from .rich_text import plain

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from polyjudge.store import Item
 from rich.text import Text
+
+from polyjudge.store import Item
 
 from .languages import base_code, language_name
 from .rich_text import safe_rich_text

@@ -19,7 +19,28 @@ def _language_list(values: tuple[str, ...]) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def run_annotate(db: Path, options: dict[str, Any]) -> None:
+def parse_keymap(values: tuple[str, ...], labels: tuple[str, ...]) -> dict[str, str]:
+    """`--key annotate.undo=backspace --key annotate.label.safe=a,1` -> a Textual keymap, with
+    every binding id checked against the screen's own (a typo is an error, not a no-op)."""
+    from polyjudge.store import PolyjudgeError
+    from polyjudge.tui.annotate_keys import SCREEN_BINDINGS, label_bindings
+
+    known = [b.id for b in [*SCREEN_BINDINGS, *label_bindings(labels)] if b.id]
+    keymap: dict[str, str] = {}
+    for value in values:
+        binding_id, sep, keys = value.partition("=")
+        binding_id, keys = binding_id.strip(), keys.strip()
+        if not sep or not keys:
+            raise PolyjudgeError(f"--key {value!r}: expected ID=KEY[,KEY], e.g. annotate.undo=u")
+        if binding_id not in known:
+            raise PolyjudgeError(
+                f"--key {value!r}: unknown binding id {binding_id!r} (known: {', '.join(known)})"
+            )
+        keymap[binding_id] = keys
+    return keymap
+
+
+def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) -> None:
     """Check the project and the annotator, then run the app on the annotate screen."""
     from polyjudge.store import PolyjudgeError
 
@@ -29,9 +50,10 @@ def run_annotate(db: Path, options: dict[str, Any]) -> None:
             raise PolyjudgeError(
                 f"{db}: no responses to annotate yet (add some with `polyjudge import responses`)"
             )
+        keymap = parse_keymap(keys, project.label_set)
     from polyjudge.tui.app import PolyjudgeApp
 
-    PolyjudgeApp(db, "annotate", options).run()
+    PolyjudgeApp(db, "annotate", options, keymap=keymap or None).run()
 
 
 def register(cli: click.Group) -> None:
@@ -48,9 +70,13 @@ def register(cli: click.Group) -> None:
                   help="Stop offering an item once K annotators have labelled it.")
     @click.option("--guidelines", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   default=None, help="A Markdown file shown with `g` (default: the project's).")
+    @click.option("--key", "keys", multiple=True, metavar="ID=KEY",
+                  help="Remap a key by its binding id, e.g. annotate.undo=backspace or "
+                  "annotate.label.safe=a,1 (repeat; ids are listed in the help screen).")
     @db_option
     def annotate(db: Path, annotator: str, languages: tuple[str, ...], model: str | None,
-                 category: str | None, overlap: int | None, guidelines: Path | None) -> None:
+                 category: str | None, overlap: int | None, guidelines: Path | None,
+                 keys: tuple[str, ...]) -> None:
         """Label responses in the terminal, beside their English back-translations.
 
         Keys: s/1 safe, u/2 unsafe, i/3 invalid (or the project's own labels, numbered),
@@ -66,7 +92,7 @@ def register(cli: click.Group) -> None:
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")
-        run_annotate(db, options)
+        run_annotate(db, options, keys)
 
     @cli.command()
     @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from polyjudge.docs import render_readme
+
 from tests.conftest import REPO
 
 

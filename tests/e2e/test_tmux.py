@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 
 from tests.conftest import REPO

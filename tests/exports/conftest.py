@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 
 PROMPTS = {

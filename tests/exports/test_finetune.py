@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from polyjudge.store import Project
 
 from tests.conftest import run_cli

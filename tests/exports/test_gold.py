@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from polyjudge.exports.gold import GOLD_COLUMNS, iter_gold_rows
 from polyjudge.store import Project
 

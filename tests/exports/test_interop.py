@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+
 from polyjudge.importers.label_studio import LabelStudioSource
 from polyjudge.importers.labels import import_labels
 from polyjudge.importers.prodigy import ProdigySource

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polyjudge.exports.packet import create_packet, merge_packet
 from polyjudge.store import PolyjudgeError, Project
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from polyjudge.commands.exporting import serve_command
+
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built
 

@@ -6,10 +6,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from polyjudge.importers.multijail import import_multijail
-from polyjudge.store import Project
 
 from polyjudge.demo import data_file
+from polyjudge.importers.multijail import import_multijail
+from polyjudge.store import Project
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 XSAFETY_SUBSET = DATA / "xsafety"

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from polyjudge.importers.responses import import_responses
 from polyjudge.store import Project
 

@@ -6,9 +6,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from polyjudge.demo import DEMO_RESPONSES, build_demo, data_file
 from polyjudge.store import Project
 
-from polyjudge.demo import DEMO_RESPONSES, build_demo, data_file
 from tests.importers.conftest import dump
 
 

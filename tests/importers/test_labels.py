@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from polyjudge.importers.common import BadRow
 from polyjudge.importers.labels import import_labels, label_uid, parse_time
 from polyjudge.importers.responses import import_responses

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from polyjudge.importers.multijail import LANGUAGES, parse_tags
 from polyjudge.store import Project
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polyjudge.importers.common import column_names, parse_map
 from polyjudge.importers.reading import CsvSource, JsonlSource, RowError, open_rows, sniff_format
 from polyjudge.store import PolyjudgeError

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from polyjudge.importers.responses import import_responses, response_uid
 from polyjudge.store import InputError, Project, content_hash
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+
 from polyjudge.importers.xsafety import ISSUES, import_xsafety, issue_for
 from polyjudge.store import Project
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 
 from tests.judge.server import FakeOpenAI

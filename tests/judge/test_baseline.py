@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polyjudge.judge.refusal import judge_baseline
 from polyjudge.store import Project
 

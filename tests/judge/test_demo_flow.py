@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 
 from tests.conftest import run_cli

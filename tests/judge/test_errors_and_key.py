@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 
 from tests.conftest import run_cli, run_polyjudge

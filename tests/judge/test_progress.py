@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 
-from polyjudge.judge.progress import RunProgress
 from rich.console import Console
+
+from polyjudge.judge.progress import RunProgress
 
 
 def test_progress_shows_counts_eta_and_errors() -> None:

@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 import pytest
+
 from polyjudge.judge import fence
 from polyjudge.judge.parsing import p_unsafe, parse_label
 from polyjudge.judge.templates import builtin, load_template

@@ -9,6 +9,7 @@ from pathlib import Path
 import krippendorff
 import numpy as np
 import pytest
+
 from polyjudge.reconcile.agreement import (
     MIN_PAIR_ITEMS,
     _unit_terms,

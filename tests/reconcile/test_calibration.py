@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from polyjudge.reconcile.kappa import cohen_kappa
 from polyjudge.reconcile.report import build_report
 

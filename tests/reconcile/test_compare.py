@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polyjudge.reconcile.report import build_report
 
 from tests.reconcile.helpers import build_project

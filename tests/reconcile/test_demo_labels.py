@@ -8,12 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+
+from polyjudge.demo import build_demo
+from polyjudge.demo_labels import ANNOTATORS
 from polyjudge.reconcile.final import KINDS
 from polyjudge.reconcile.queue import adjudication_queue
 from polyjudge.store import Project
 
-from polyjudge.demo import build_demo
-from polyjudge.demo_labels import ANNOTATORS
 from tests.conftest import run_cli
 
 

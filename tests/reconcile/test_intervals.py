@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
+
 from polyjudge.reconcile.budget import labels_for_width, planning_rate
 from polyjudge.reconcile.intervals import (
     beta_cdf,

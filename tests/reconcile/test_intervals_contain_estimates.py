@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from polyjudge.reconcile.report import build_report
 from polyjudge.store import Project
 

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from polyjudge.reconcile.queue import adjudication_queue, item_review
 from polyjudge.store import Project
 

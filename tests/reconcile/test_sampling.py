@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 
 from tests.conftest import run_cli

@@ -11,11 +11,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+from polyjudge.demo import data_file
 from polyjudge.importers.multijail import import_multijail
 from polyjudge.importers.responses import import_responses
 from polyjudge.store import Project
-
-from polyjudge.demo import data_file
 
 REPO = Path(__file__).resolve().parent.parent.parent
 ROWS = 20_000

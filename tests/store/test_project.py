@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import PolyjudgeError, Project, ProjectError
 from polyjudge.store.schema import migrations
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from polyjudge.store import Project
 
 # A response written to attack the terminal: Rich markup, an OSC title change, a CSI colour,

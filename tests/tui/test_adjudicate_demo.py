@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from polyjudge.tui.annotate_screen import AnnotateScreen
 
 from polyjudge.demo import build_demo
+from polyjudge.tui.annotate_screen import AnnotateScreen
+
 from tests.tui.conftest import make_app, screen_text, settle
 from tests.tui.test_adjudicate_pilot import adjudicate_screen, make_adjudicate_app
 

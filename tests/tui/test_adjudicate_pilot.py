@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input, TextArea
+
 from polyjudge.store import Project
 from polyjudge.store.judging import NewVerdict
 from polyjudge.tui.adjudicate_modals import QueueFilterModal, RationaleModal, SafeReplyModal
 from polyjudge.tui.adjudicate_screen import AdjudicateScreen
 from polyjudge.tui.dashboard_screen import DashboardScreen
-from textual.widgets import Input, TextArea
 
 from tests.conftest import run_cli
 from tests.tui.conftest import add_items, plain_items, screen_text, settle

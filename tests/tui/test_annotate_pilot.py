@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 from polyjudge.tui.annotate_screen import AnnotateScreen
 from polyjudge.tui.text_pane import TextPane

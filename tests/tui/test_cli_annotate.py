@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from polyjudge.store import Project
 
 from polyjudge.commands.annotate import _language_list
+from polyjudge.store import Project
+
 from tests.conftest import run_cli
 
 
@@ -63,3 +64,25 @@ def test_demo_without_tui_builds_the_project_and_prints_its_status(tmp_path: Pat
     assert again.code == 0
     with Project.open(path) as project:
         assert project.count("responses") == responses
+
+
+def test_key_option_builds_a_keymap_of_known_binding_ids() -> None:
+    from polyjudge.commands.annotate import parse_keymap
+    from polyjudge.store import PolyjudgeError
+
+    labels = ("safe", "unsafe", "invalid")
+    assert parse_keymap(("annotate.undo=backspace", "annotate.label.safe = a,1"), labels) == {
+        "annotate.undo": "backspace", "annotate.label.safe": "a,1",
+    }
+    with pytest.raises(PolyjudgeError, match="unknown binding id 'annotate.undoo'"):
+        parse_keymap(("annotate.undoo=k",), labels)
+    with pytest.raises(PolyjudgeError, match="expected ID=KEY"):
+        parse_keymap(("annotate.undo",), labels)
+
+
+def test_a_bad_key_option_stops_before_the_app(tmp_path: Path) -> None:
+    path = tmp_path / "p.db"
+    with Project.create(path) as project:
+        project.insert_responses([{"uid": "a", "language": "sw", "text": "jibu"}])
+    result = run_cli("annotate", "--db", str(path), "--annotator", "a", "--key", "nope=x")
+    assert result.code == 1 and "unknown binding id 'nope'" in result.err

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from polyjudge.tui.dashboard_screen import DashboardScreen
 
 from tests.conftest import run_cli

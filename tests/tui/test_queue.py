@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from polyjudge.store import Project
 from polyjudge.store.annotation import QueueFilter
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from polyjudge.tui.safe_text import count_invisible, one_line, safe_segments, safe_text
 
 from tests.tui.conftest import HOSTILE

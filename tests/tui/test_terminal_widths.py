@@ -9,9 +9,10 @@ import locale
 import sys
 
 import pytest
+from rich.cells import cell_len
+
 from polyjudge.tui.safe_text import safe_text
 from polyjudge.tui.terminal_widths import match_terminal_widths
-from rich.cells import cell_len
 
 SAMPLES = [
     "দুঃখিত, আমি এই অনুরোধে সাহায্য করতে পারি না।",  # Bengali, spacing vowel signs (Mc)
