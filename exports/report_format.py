@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
-# C0/C1 control characters (newline and tab included: report cells are one line), plus the
-# bidi overrides/isolates that can reorder what a reader sees.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from .safe_text import one_line
 
 
 def plain(text: Any, limit: int = 80) -> str:
-    """Untrusted text (language codes, model names, annotator names) made safe for one cell:
-    control and bidi-override characters become U+FFFD, and the text is cut at `limit`."""
-    s = _CONTROL.sub("\ufffd", unicodedata.normalize("NFC", str(text)))
-    return s if len(s) <= limit else s[: limit - 1] + "…"
+    """Untrusted text (language codes, model names, annotator names) made safe for one cell, by
+    the same rules as the TUI (`safe_text`: control characters become visible tokens, bidi and
+    zero-width characters are removed), on one line, cut at `limit`."""
+    return one_line(unicodedata.normalize("NFC", str(text)), limit)
 
 
 def pct(value: float | None, digits: int = 1) -> str:

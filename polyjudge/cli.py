@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from polyjudge import __version__
 from polyjudge.commands import (
@@ -91,18 +92,26 @@ def status(project: Project, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
+    from polyjudge.exports.safe_text import one_line
+
     console = Console(highlight=False)
+    summary = Text(one_line(str(project.path), 200), style="bold")
+    summary.append(f"  labels: {one_line(', '.join(data['label_set']), 200)}", style="")
+    console.print(summary)
     console.print(
-        f"[bold]{project.path}[/]  labels: {', '.join(data['label_set'])}\n"
-        f"prompts {data['prompts']:,} · responses {data['responses']:,} · "
-        f"labels {data['labels']:,} · annotators {data['annotators']} · "
-        f"verdicts {data['verdicts']:,}"
+        Text(
+            f"prompts {data['prompts']:,} · responses {data['responses']:,} · "
+            f"labels {data['labels']:,} · annotators {data['annotators']} · "
+            f"verdicts {data['verdicts']:,}"
+        )
     )
     table = Table("language", "prompts", "responses", "labels")
     for language, counts in data["by_language"].items():
-        table.add_row(
-            language, f"{counts['prompts']:,}", f"{counts['responses']:,}", f"{counts['labels']:,}"
+        cells = (
+            one_line(language, 20),
+            *(f"{counts[k]:,}" for k in ("prompts", "responses", "labels")),
         )
+        table.add_row(*(Text(c) for c in cells))
     if data["by_language"]:
         console.print(table)
 

@@ -14,12 +14,12 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
+from polyjudge.exports.safe_text import is_control, one_line, safe_text
 from polyjudge.reconcile.final import KINDS
 from polyjudge.store import PolyjudgeError
 
 from .adjudicate_session import QueueFilter
 from .filter_modal import parse_languages
-from .safe_text import is_control, one_line, safe_text
 
 
 def parse_kinds(value: str) -> tuple[str, ...]:

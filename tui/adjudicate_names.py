@@ -4,9 +4,8 @@ weigh labels without weighing people. The adjudicator is always "you"."""
 
 from __future__ import annotations
 
+from polyjudge.exports.safe_text import one_line
 from polyjudge.store import Annotator, Project
-
-from .safe_text import one_line
 
 
 class Names:

@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 
+from polyjudge.exports.safe_text import one_line
 from polyjudge.reconcile.queue import QueueEntry
 from polyjudge.store import Project, ProjectBusy
 
@@ -38,7 +39,6 @@ from .adjudicate_session import (
 )
 from .help_screen import HelpScreen
 from .html_view import write_item_html
-from .safe_text import one_line
 
 SIDE_BY_SIDE_MIN_WIDTH = 150
 BUSY_STATUS = "NOT SAVED: the project file is busy (an import?); your text is kept, try again"

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from textual.binding import Binding
 
-from .safe_text import one_line
+from polyjudge.exports.safe_text import one_line
 
 SCREEN_BINDINGS = [
     Binding("question_mark", "toggle_unsure", "Unsure", id="annotate.unsure",

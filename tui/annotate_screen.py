@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
+from polyjudge.exports.safe_text import one_line
 from polyjudge.store import Project, ProjectBusy
 from polyjudge.store.annotation import Pace, Progress, QueueFilter
 
@@ -40,7 +41,6 @@ from .item_view import (
     response_view,
 )
 from .note_modal import NoteModal
-from .safe_text import one_line
 from .text_pane import ScrollPane, TextPane
 
 # Progress is recounted (off the UI thread) at most this often while labelling.

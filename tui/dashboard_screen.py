@@ -21,12 +21,12 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from polyjudge.exports.safe_text import one_line
 from polyjudge.store import Annotator, Project
 
 from .adjudicate_names import Names
 from .dashboard_tables import final_line, language_table, progress_table, queue_table
 from .help_screen import HelpScreen
-from .safe_text import one_line
 
 # Wider than this (in cells), the queue and progress panels sit side by side and the bars are
 # longer.

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from polyjudge.exports.safe_text import count_invisible, one_line
 from polyjudge.store import Item
 
 from .languages import base_code, language_name
 from .rich_text import safe_rich_text
-from .safe_text import count_invisible, one_line
 
 NOTHING_LEFT = Text(
     "Nothing left to label with these filters.\n\n"

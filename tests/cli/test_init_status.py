@@ -64,3 +64,15 @@ def test_label_set_cannot_change_once_labelled(db_path: Path) -> None:
 def test_usage_error_exits_2() -> None:
     result = run_polyjudge("no-such-command")
     assert result.returncode == 2
+
+
+def test_status_table_shows_untrusted_language_codes_literally(db_path: Path) -> None:
+    from polyjudge.store import Project
+
+    hostile = "[bold]x\x1b]2;owned\x07"
+    with Project.create(db_path) as p:
+        p.insert_responses([{"uid": "a", "language": hostile, "text": "hi"}])
+    result = run_polyjudge("status", "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert "[bold]x" in result.stdout and "␛]2;owned␇" in result.stdout

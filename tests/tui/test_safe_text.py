@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from polyjudge.tui.safe_text import count_invisible, one_line, safe_segments, safe_text
+from polyjudge.exports.safe_text import count_invisible, one_line, safe_segments, safe_text
 
 from tests.tui.conftest import HOSTILE
 
@@ -84,7 +84,7 @@ def test_one_line_flattens_and_truncates() -> None:
 
 def test_safe_text_needs_no_textual() -> None:
     code = (
-        "import sys\nimport polyjudge.tui.safe_text, polyjudge.tui.html_view\n"
+        "import sys\nimport polyjudge.exports.safe_text, polyjudge.tui.html_view\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -95,7 +95,7 @@ def test_safe_text_needs_no_textual() -> None:
 def test_fast_path_agrees_with_the_character_scan() -> None:
     import random
 
-    from polyjudge.tui.safe_text import _scan
+    from polyjudge.exports.safe_text import _scan
 
     pool = ("abc ", "দুঃখিত ", "ขออภัย", "抱歉", "\t", "\n", "\x1b", "\x07", "\x9b", "\u202e",
             "\u200b", "\u200d", "\ufe0f", "\u3164", "\u00a0", "\u3000", "\u0600", "\U000e0041",

@@ -11,7 +11,7 @@ import sys
 import pytest
 from rich.cells import cell_len
 
-from polyjudge.tui.safe_text import safe_text
+from polyjudge.exports.safe_text import safe_text
 from polyjudge.tui.terminal_widths import match_terminal_widths
 
 SAMPLES = [
