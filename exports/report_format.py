@@ -47,9 +47,9 @@ def run_title(name: str, block: dict[str, Any]) -> str:
 
 
 ESTIMATOR_NAMES = {
-    "human_final_wilson": "human-final, Wilson 95%",
+    "human_final_wilson": "human-final, Wilson 95% (Brown-Cai-DasGupta modified near 0 and 1)",
     "judge_corrected_stratified": "judge-corrected (q·PPV + (1−q)·FOR), mid-p Monte Carlo 95%",
-    "judge_raw_wilson": "judge raw (uncorrected), Wilson 95%",
+    "judge_raw_wilson": "judge raw (uncorrected), Wilson 95% (modified near 0 and 1)",
 }
 
 
