@@ -37,6 +37,7 @@ from .adjudicate_session import (
     Review,
     load_queue,
 )
+from .annotate_keys import label_bindings
 from .help_screen import HelpScreen
 from .html_view import write_item_html
 
@@ -72,27 +73,6 @@ SCREEN_BINDINGS = [
 RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
 
 
-def label_bindings(labels: Iterable[str]) -> list[Binding]:
-    """The project's labels numbered 1..9 (0 for the tenth), plus their first letter where it
-    is unique among the labels and not taken by another key."""
-    labels = list(labels)
-    firsts = [label[:1].lower() for label in labels]
-    out = []
-    for index, label in enumerate(labels):
-        keys = []
-        first = firsts[index]
-        if (first.isascii() and first.isalpha() and firsts.count(first) == 1
-                and first not in RESERVED_KEYS):
-            keys.append(first)
-        if index < 10:
-            keys.append(str((index + 1) % 10))
-        if keys:
-            out.append(Binding(",".join(keys), f"label({index})", one_line(label, 16),
-                               id=f"adjudicate.label.{label}",
-                               tooltip=f"Final label: {one_line(label)}"))
-    return out
-
-
 def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
     """`PolyjudgeApp(path, "adjudicate", options)`: adjudicator (required), kinds, languages,
     anonymous."""
@@ -123,7 +103,8 @@ class AdjudicateScreen(Screen[None]):
         self.labels = session.project.label_set
         self.names = Names(session.project, session.adjudicator, anonymous)
         self._bindings = BindingsMap.merge(
-            [BindingsMap(label_bindings(self.labels)), self._bindings]
+            [BindingsMap(label_bindings(self.labels, RESERVED_KEYS, "adjudicate", "Final label")),
+             self._bindings]
         )
         self.show_invisible = False
         self.review: Review | None = None

@@ -33,9 +33,15 @@ SCREEN_BINDINGS = [
 RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
 
 
-def label_bindings(labels: Iterable[str]) -> list[Binding]:
+def label_bindings(
+    labels: Iterable[str],
+    reserved: frozenset[str] = RESERVED_KEYS,
+    screen: str = "annotate",
+    verb: str = "Label",
+) -> list[Binding]:
     """Labels numbered 1..9 (and 0 for the tenth), plus their first letter where that letter
-    is unique among the labels and not taken by another key."""
+    is unique among the labels and not taken by another key of the screen (`reserved`).
+    Binding ids are `<screen>.label.<label>`, so users can remap them."""
     labels = list(labels)
     firsts = [label[:1].lower() for label in labels]
     out = []
@@ -43,11 +49,11 @@ def label_bindings(labels: Iterable[str]) -> list[Binding]:
         keys = []
         first = firsts[index]
         if first.isascii() and first.isalpha() and firsts.count(first) == 1 \
-                and first not in RESERVED_KEYS:
+                and first not in reserved:
             keys.append(first)
         if index < 10:
             keys.append(str((index + 1) % 10))
         if keys:
             out.append(Binding(",".join(keys), f"label({index})", one_line(label, 16),
-                               id=f"annotate.label.{label}", tooltip=f"Label: {one_line(label)}"))
+                               id=f"{screen}.label.{label}", tooltip=f"{verb}: {one_line(label)}"))
     return out
