@@ -123,3 +123,11 @@ def describe_error(exc: BaseException, endpoint: Endpoint) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return endpoint.redact(text)
+
+
+def answer_params(temperature: float, max_tokens: int | None) -> dict[str, Any]:
+    """Request parameters that change the answer: part of a run's name and of the cache key."""
+    params: dict[str, Any] = {"temperature": temperature}
+    if max_tokens is not None:
+        params["max_tokens"] = max_tokens
+    return params

@@ -25,7 +25,7 @@ from typing import Any
 from polyjudge.store import JudgeRun, Project, content_hash
 from polyjudge.store.judging import CachedCall, JudgeItem, NewCall, NewVerdict
 
-from .client import Endpoint
+from .client import Endpoint, answer_params
 from .engine import Engine, Job, Outcome
 from .parsing import p_unsafe, parse_label
 from .progress import RunProgress
@@ -53,11 +53,7 @@ class JudgeSettings:
 
     @property
     def output_params(self) -> dict[str, Any]:
-        """Request parameters that change the answer: part of the run name and input hash."""
-        params: dict[str, Any] = {"temperature": self.temperature}
-        if self.max_tokens is not None:
-            params["max_tokens"] = self.max_tokens
-        return params
+        return answer_params(self.temperature, self.max_tokens)
 
     @property
     def request_params(self) -> dict[str, Any]:

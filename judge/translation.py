@@ -17,7 +17,7 @@ from typing import Any
 from polyjudge.store import Project, content_hash
 from polyjudge.store.judging import CachedCall, NewCall, NewTranslation, TranslationItem
 
-from .client import Endpoint
+from .client import Endpoint, answer_params
 from .engine import Engine, Job, Outcome
 from .fence import strip_fence_lines
 from .progress import RunProgress
@@ -44,10 +44,7 @@ class TranslateSettings:
 
     @property
     def output_params(self) -> dict[str, Any]:
-        params: dict[str, Any] = {"temperature": self.temperature}
-        if self.max_tokens is not None:
-            params["max_tokens"] = self.max_tokens
-        return params
+        return answer_params(self.temperature, self.max_tokens)
 
 
 @dataclass

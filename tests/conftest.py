@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import io
+import locale
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,3 +74,18 @@ def project(db_path: Path):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+def glibc_wcwidth() -> Callable[[str], int] | None:
+    """glibc's wcwidth for one character (the table tmux measures with); None where it is not
+    available."""
+    name = ctypes.util.find_library("c")
+    if not name or not sys.platform.startswith("linux"):
+        return None
+    try:
+        locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
+    except locale.Error:
+        return None
+    libc = ctypes.CDLL(name)
+    libc.wcwidth.argtypes = [ctypes.c_wchar]
+    return lambda char: max(libc.wcwidth(char), 0)

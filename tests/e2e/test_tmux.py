@@ -6,9 +6,6 @@ Skipped when tmux is missing (CI installs it).
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import locale
 import re
 import shlex
 import shutil
@@ -23,7 +20,7 @@ import pytest
 
 from polyjudge.store import Project
 
-from tests.conftest import REPO
+from tests.conftest import REPO, glibc_wcwidth
 from tests.tui.conftest import HOSTILE, add_items
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -102,20 +99,6 @@ def tmux() -> Iterator[Tmux]:
         session.kill()
 
 
-def _glibc_wcwidth() -> Callable[[str], int] | None:
-    """glibc's wcwidth, the table tmux measures with; None where it is not available."""
-    name = ctypes.util.find_library("c")
-    if not name or not sys.platform.startswith("linux"):
-        return None
-    try:
-        locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
-    except locale.Error:
-        return None
-    libc = ctypes.CDLL(name)
-    libc.wcwidth.argtypes = [ctypes.c_wchar]
-    return lambda char: max(libc.wcwidth(char), 0)
-
-
 def border_columns(line: str, width: Callable[[str], int]) -> list[int]:
     columns, x = [], 0
     for char in line:
@@ -169,7 +152,7 @@ def test_annotate_in_a_real_terminal(tmux: Tmux, tmux_db: Path) -> None:
     # Bengali: every pane border where it belongs (the widths tmux uses are glibc's).
     tmux.wait_for_text("e-bn")
     screen = tmux.wait_for_text("দুঃখিত")
-    wcwidth = _glibc_wcwidth()
+    wcwidth = glibc_wcwidth()
     if wcwidth is not None:
         rows = [border_columns(line, wcwidth) for line in screen.splitlines()
                 if line.startswith("│")]

@@ -3,16 +3,13 @@ adjusted Rich's table: otherwise each Bengali vowel sign pushes a pane's border 
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import locale
-import sys
-
 import pytest
 from rich.cells import cell_len
 
 from polyjudge.exports.safe_text import safe_text
 from polyjudge.tui.terminal_widths import match_terminal_widths
+
+from tests.conftest import glibc_wcwidth
 
 SAMPLES = [
     "দুঃখিত, আমি এই অনুরোধে সাহায্য করতে পারি না।",  # Bengali, spacing vowel signs (Mc)
@@ -28,16 +25,8 @@ SAMPLES = [
 
 
 def _glibc_width():
-    name = ctypes.util.find_library("c")
-    if not name or not sys.platform.startswith("linux"):
-        return None
-    try:
-        locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
-    except locale.Error:
-        return None
-    libc = ctypes.CDLL(name)
-    libc.wcwidth.argtypes = [ctypes.c_wchar]
-    return lambda text: sum(max(libc.wcwidth(char), 0) for char in text)
+    wcwidth = glibc_wcwidth()
+    return None if wcwidth is None else (lambda text: sum(wcwidth(char) for char in text))
 
 
 @pytest.mark.parametrize("text", SAMPLES)
