@@ -2,6 +2,7 @@
 
     python bench/tui_bench.py            # 1,000,000 responses (the build takes a minute or two)
     python bench/tui_bench.py --n 20000  # quicker
+    python bench/tui_bench.py --overlap 2  # with an overlap: every item shown is claimed
 
 Builds an N-response project (10 languages, 3 models) with `Project.insert_responses`, then runs
 the real `polyjudge annotate` in a pseudo-terminal (the Linux driver, writing real escape
@@ -100,7 +101,8 @@ class Terminal:
     """The real `polyjudge annotate` in a pseudo-terminal of its own: keys are written to it,
     and the screen's output is read back as the bytes a terminal would get."""
 
-    def __init__(self, path: Path, annotator: str, cols: int = 140, rows: int = 40) -> None:
+    def __init__(self, path: Path, annotator: str, extra: tuple[str, ...] = (), cols: int = 140,
+                 rows: int = 40) -> None:
         import fcntl
         import pty
         import struct
@@ -112,7 +114,7 @@ class Terminal:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             os.environ["TERM"] = "xterm-256color"
             os.execv(sys.executable, [sys.executable, "-m", "polyjudge", "annotate", "--db",
-                                      str(path), "--annotator", annotator])
+                                      str(path), "--annotator", annotator, *extra])
         self.pid, self.fd = pid, fd
         self.buffer = b""
 
@@ -160,9 +162,9 @@ class Terminal:
         return usage.ru_maxrss
 
 
-def measure(path: Path, presses: int) -> dict[str, float]:
+def measure(path: Path, presses: int, extra: tuple[str, ...] = ()) -> dict[str, float]:
     # A new annotator each run, so that a reused file starts from an empty queue for them.
-    terminal = Terminal(path, f"bench-{time.time_ns()}")
+    terminal = Terminal(path, f"bench-{time.time_ns()}", extra)
     uid = "bench-{:07d}".format
     first = terminal.wait_for(uid(0).encode())
     first_item_s = first - terminal.started
@@ -204,7 +206,10 @@ def main() -> None:
     parser.add_argument("--presses", type=int, default=200, help="key presses timed per kind")
     parser.add_argument("--db", type=Path, default=None,
                         help="build the project here (reused when it has N responses)")
+    parser.add_argument("--overlap", type=int, default=None,
+                        help="annotate with --overlap K (each item shown is then claimed)")
     args = parser.parse_args()
+    extra = ("--overlap", str(args.overlap)) if args.overlap else ()
 
     from polyjudge.store import Project
 
@@ -222,7 +227,9 @@ def main() -> None:
             seconds = build(path, args.n)
             size_mb = path.stat().st_size / 1e6
             print(f"built {args.n:,} responses in {seconds:.1f} s ({size_mb:,.0f} MB)")
-        figures: dict[str, float] = {**measure(path, args.presses), "n": args.n}
+        figures: dict[str, float] = {**measure(path, args.presses, extra), "n": args.n}
+        if args.overlap:
+            figures["overlap"] = args.overlap
         print(
             f"first item {figures['first_item_s']:.3f} s · label+next p50 "
             f"{figures['next_p50_ms']:.1f} ms, p95 {figures['next_p95_ms']:.1f} ms · "

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .annotation import AnnotationMixin
 from .base import ProjectBase, now
+from .claims import ClaimsMixin
 from .content import ContentMixin, content_hash
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
 from .exports import ExportsMixin
@@ -36,6 +37,7 @@ class Project(
     ContentMixin,
     ImportsMixin,
     LabelsMixin,
+    ClaimsMixin,
     AnnotationMixin,
     JudgingMixin,
     ReconcileMixin,

@@ -1,7 +1,8 @@
 """Which items an annotator is offered, paged from SQLite (owned by the annotate screen work).
 
 An item is **open** for an annotator when they have no current label on it and, with an overlap
-of K, fewer than K annotators have a current label on it. It is **visible** (reachable with the
+of K, fewer than K other annotators have a current label on it or hold it on screen (an
+unexpired claim, see `claims.py`). It is **visible** (reachable with the
 arrow keys) when it is open or when the annotator has labelled it themselves. Both sets are read
 in response-id order with keyset paging (`id > ?` ... `LIMIT n`), so no query ever loads all
 items, and every query is a single short read (no transaction is held between calls).
@@ -16,7 +17,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
-from .base import ProjectBase
+from .base import ProjectBase, now
 from .schema import migrations
 
 
@@ -97,6 +98,12 @@ _OTHERS = (
     " WHERE l2.response_id = l.response_id AND l2.annotator_id = l.annotator_id"
     " AND l2.id > l.id))"
 )
+# Annotators (other than me) holding r on screen now: an unexpired claim (see claims.py).
+_HOLDING = (
+    "(SELECT count(*) FROM claims c WHERE c.response_id = r.id AND c.annotator_id != :me"
+    " AND c.expires_at > :now)"
+)
+_TAKEN = f"{_OTHERS} + {_HOLDING}"
 
 
 @dataclass(slots=True)
@@ -147,14 +154,14 @@ class AnnotationMixin(ProjectBase):
     def _open_clause(overlap: int | None) -> str:
         clause = f"{_MINE} IS NULL"
         if overlap is not None:
-            clause += f" AND {_OTHERS} < :overlap"
+            clause += f" AND {_TAKEN} < :overlap"
         return clause
 
     @staticmethod
     def _visible_clause(overlap: int | None) -> str:
         if overlap is None:
             return "1"
-        return f"({_MINE} IS NOT NULL OR {_OTHERS} < :overlap)"
+        return f"({_MINE} IS NOT NULL OR {_TAKEN} < :overlap)"
 
     @staticmethod
     def _language_runs(flt: QueueFilter) -> list[tuple[str, ...]]:
@@ -179,7 +186,7 @@ class AnnotationMixin(ProjectBase):
         runs: list[list[int]] = []
         for languages in self._language_runs(flt):
             where = self._filter_where(flt, languages)
-            where.params.update(me=annotator_id, overlap=overlap, limit=limit)
+            where.params.update(me=annotator_id, overlap=overlap, limit=limit, now=now())
             if descending:
                 where.clauses.append("r.id < :before")
                 where.params["before"] = before
@@ -240,7 +247,7 @@ class AnnotationMixin(ProjectBase):
     def _is(self, annotator_id: int, response_id: int, clause: str, overlap: int | None) -> bool:
         row = self.conn.execute(
             f"SELECT 1 FROM responses r WHERE r.id = :id AND {clause}",
-            {"id": response_id, "me": annotator_id, "overlap": overlap},
+            {"id": response_id, "me": annotator_id, "overlap": overlap, "now": now()},
         ).fetchone()
         return row is not None
 
@@ -314,7 +321,7 @@ class AnnotationMixin(ProjectBase):
         plans = []
         for languages in self._language_runs(flt):
             where = self._filter_where(flt, languages)
-            where.params.update(me=annotator_id, overlap=overlap, limit=20, after=0)
+            where.params.update(me=annotator_id, overlap=overlap, limit=20, after=0, now=now())
             sql = (
                 f"SELECT r.id FROM responses r WHERE {where.sql()} AND r.id > :after AND "
                 f"{self._open_clause(overlap)} ORDER BY r.id LIMIT :limit"

@@ -7,7 +7,7 @@ import sqlite3
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,10 @@ def parse_consensus_rule(rule: str) -> tuple[str, int]:
     raise PolyjudgeError(f"unknown consensus rule {rule!r} (expected unanimous or majority:N)")
 
 
-def now() -> str:
-    """UTC timestamp with milliseconds, sortable as text."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def now(*, plus_s: float = 0) -> str:
+    """UTC timestamp with milliseconds, sortable as text (`plus_s` seconds from now)."""
+    moment = datetime.now(UTC) + timedelta(seconds=plus_s)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ProjectBase:

@@ -339,6 +339,9 @@ class AnnotateScreen(Screen[None]):
     def action_quit(self) -> None:
         self.app.exit()
 
+    def on_unmount(self) -> None:
+        self.session.release()  # the item on screen is offered to others again
+
     # -- command palette -----------------------------------------------------------------------
 
     def system_commands(self) -> Iterable[SystemCommand]:

@@ -6,11 +6,12 @@ label, note and undo is written to the project the moment it happens.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass
 
-from polyjudge.store import Annotator, Item, Label, Project
+from polyjudge.store import Annotator, Item, Label, Project, ProjectBusy
 from polyjudge.store.annotation import QueueFilter
 
 PAGE_SIZE = 20
@@ -40,6 +41,7 @@ class AnnotationSession:
         self._page: deque[int] = deque()  # open ids after `_page_start`, ascending
         self._page_start = 0
         self._history: list[int] = []  # responses changed this session, for undo
+        self._held: int | None = None  # the item this session claims (with an overlap)
         self._shown_at = time.monotonic()
 
     # -- where we are --------------------------------------------------------------------------
@@ -50,6 +52,7 @@ class AnnotationSession:
 
     def show(self, response_id: int | None) -> Item | None:
         """Make `response_id` the current item (None: nothing left to show)."""
+        self._hold(response_id)
         self.item = self.project.item(response_id) if response_id is not None else None
         self.my_label = (
             self.project.current_label(response_id, self.annotator.id)
@@ -96,12 +99,46 @@ class AnnotationSession:
                 if not self._page:
                     break
             candidate = self._page[0]
-            if self.project.is_open(self.annotator.id, candidate, overlap=self.overlap):
+            if self._available(candidate):
                 return candidate
             cursor = candidate
         if wrap and after > 0:
             return self._next_open(0, wrap=False)
         return None
+
+    # -- claims (with an overlap) ---------------------------------------------------------------
+
+    def _available(self, response_id: int) -> bool:
+        """Is the candidate still open for this annotator? With an overlap it is taken at once
+        (a claim), so that an annotator starting at the same moment is offered another one."""
+        if self.overlap is None:
+            return self.project.is_open(self.annotator.id, response_id)
+        return self._hold(response_id)
+
+    def _hold(self, response_id: int | None) -> bool:
+        """Claim `response_id` if it is open for this annotator, releasing the item left.
+        Claims are best effort: when the file is locked (an import), nothing is claimed and the
+        item is checked with a read instead, so showing an item never fails."""
+        if self.overlap is None:
+            return False
+        if response_id is not None and response_id == self._held:
+            return True
+        try:
+            held = self.project.claim(self.annotator.id, response_id, overlap=self.overlap,
+                                      release=self._held)
+        except ProjectBusy:
+            return response_id is not None and self.project.is_open(
+                self.annotator.id, response_id, overlap=self.overlap)
+        self._held = response_id if held else None
+        return held
+
+    def release(self) -> None:
+        """Give back what this session holds (on quit)."""
+        if self.overlap is None:
+            return
+        self._held = None
+        with contextlib.suppress(ProjectBusy):  # if locked, the claims expire on their own
+            self.project.release_claims(self.annotator.id)
 
     def advance(self) -> Item | None:
         """Move to the next item still to label (after the current one, then from the top)."""

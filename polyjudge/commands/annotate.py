@@ -67,7 +67,8 @@ def register(cli: click.Group) -> None:
     @click.option("--model", default=None, metavar="M", help="Only responses of this model.")
     @click.option("--category", default=None, metavar="C", help="Only items of this category.")
     @click.option("--overlap", type=click.IntRange(min=1), default=None, metavar="K",
-                  help="Stop offering an item once K annotators have labelled it.")
+                  help="Stop offering an item once K annotators have labelled it "
+                  "(or have it on screen).")
     @click.option("--guidelines", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   default=None, help="A Markdown file shown with `g` (default: the project's).")
     @click.option("--key", "keys", multiple=True, metavar="ID=KEY",

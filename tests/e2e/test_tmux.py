@@ -247,3 +247,34 @@ def test_two_annotators_at_once_each_see_only_their_own_work(tmux: Tmux, tmux_db
             }
     assert mine == {"ana": {"e-hostile": "unsafe", "e-bn": "safe"},
                     "ben": {"e-hostile": "safe", "e-bn": None}}
+
+
+def test_two_annotators_with_overlap_one_are_offered_different_items(tmux: Tmux,
+                                                                      tmux_db: Path) -> None:
+    """Started at the same moment with `--overlap 1`, two annotators never have the same item
+    on screen (the item shown is claimed), so the team's work is spread, not repeated."""
+    for who in ("ana", "ben"):
+        tmux.start(_annotate(tmux_db, who, "--overlap", "1"), session=who)
+
+    def shown(who: str) -> str:
+        return tmux.screen(who).split()[0] if tmux.screen(who).strip() else ""
+
+    with Project.open(tmux_db) as project:
+        uids = [project.response(i).uid for i in range(1, project.count("responses") + 1)]
+    for who in ("ana", "ben"):
+        tmux.wait(lambda who=who: shown(who) in uids, f"{who}'s first item")
+    assert shown("ana") != shown("ben")
+    first = {who: shown(who) for who in ("ana", "ben")}
+    tmux.keys("s", session="ana")
+    tmux.wait(lambda: shown("ana") not in ("", first["ana"]), "ana's next item")
+    assert shown("ana") != shown("ben")
+    for who in ("ana", "ben"):
+        tmux.keys("q", session=who)
+    tmux.wait(lambda: tmux.exited("ana") and tmux.exited("ben"), "both to exit")
+    with Project.open(tmux_db) as project:
+        ana = project.annotator("ana")
+        assert ana is not None
+        labelled = project.response_by_uid(first["ana"])
+        assert labelled is not None
+        assert project.my_current_label(ana.id, labelled.id) == "safe"
+        assert project.claimed_ids(ana.id) == []

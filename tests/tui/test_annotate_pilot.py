@@ -294,6 +294,33 @@ async def test_overlap_two_with_three_annotators_in_the_screen(tmp_path: Path) -
     assert [row[0] for row in labels_of(path, "chi")] == ["p-002", "p-003"]
 
 
+async def test_with_overlap_the_item_on_screen_is_held_until_the_annotator_moves_or_quits(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "held.db"
+    with Project.create(path) as project:
+        ids = add_items(project, plain_items(3))
+        ben = project.ensure_annotator("ben").id
+
+    def held() -> tuple[list[int], list[int]]:
+        with Project.open(path) as project:
+            ana = project.annotator("ana")
+            assert ana is not None
+            return project.claimed_ids(ana.id), project.open_ids(ben, overlap=1, limit=1)
+
+    app = make_app(path, annotator="ana", overlap=1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "p-000"
+        assert held() == ([ids[0]], [ids[1]])  # ben is offered the next item
+        await pilot.press("right")
+        assert shown_uid(app) == "p-001"
+        assert held() == ([ids[1]], [ids[0]])  # p-000 left unlabelled: open again
+        await pilot.press("s")
+        assert held() == ([ids[2]], [ids[0]])  # p-001 labelled (closed), p-002 held
+    assert held() == ([], [ids[0]])  # quitting gives p-002 back
+
+
 async def test_rtl_item_offers_an_html_page(multilingual_db: Path) -> None:
     app = make_app(multilingual_db)
     async with app.run_test(size=(120, 36)) as pilot:

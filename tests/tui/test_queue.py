@@ -139,3 +139,65 @@ def test_queue_queries_walk_indexes_not_the_table(team) -> None:
         assert "SCAN r" not in plan
         assert "USE TEMP B-TREE" not in plan  # no sort: the index gives the order
         assert "SCAN l" not in plan  # label lookups are index searches
+
+
+def test_a_claim_counts_towards_overlap_until_released_or_expired(team) -> None:
+    project, ids, people = team
+    ana, ben = people["ana"], people["ben"]
+    assert project.claim(ana, ids[0], overlap=1) is True
+    assert project.open_ids(ben, overlap=1, limit=2) == ids[1:3]  # ana has ids[0] on screen
+    assert project.open_ids(ana, overlap=1, limit=1) == [ids[0]]  # her own claim is no bar
+    assert project.open_ids(ben, overlap=2, limit=1) == [ids[0]]  # one of two places taken
+    assert project.open_ids(ben, limit=1) == [ids[0]]  # without overlap, claims do not count
+    assert project.claim(ben, ids[0], overlap=1) is False  # taken: nothing claimed
+    assert project.claimed_ids(ben) == []
+    # Moving on releases the item left, in the same transaction.
+    assert project.claim(ana, ids[1], overlap=1, release=ids[0]) is True
+    assert project.claimed_ids(ana) == [ids[1]]
+    assert project.open_ids(ben, overlap=1, limit=1) == [ids[0]]
+    project.release_claims(ana)
+    assert project.claimed_ids(ana) == []
+    assert project.open_ids(ben, overlap=1, limit=1) == [ids[0]]
+    # An expired claim (a crashed session) holds nothing.
+    assert project.claim(ana, ids[0], overlap=1, ttl_s=-1) is True
+    assert project.open_ids(ben, overlap=1, limit=1) == [ids[0]]
+    assert project.claimed_ids(ana) == []
+
+
+def test_a_claim_is_refused_on_an_item_already_labelled(team) -> None:
+    project, ids, people = team
+    project.add_label(ids[0], people["ana"], "safe")
+    assert project.claim(people["ana"], ids[0], overlap=2) is False  # her own label
+    project.add_label(ids[1], people["ben"], "safe")
+    assert project.claim(people["chi"], ids[1], overlap=1) is False  # full
+    assert project.claim(people["chi"], ids[1], overlap=2) is True
+
+
+def test_two_sessions_at_once_with_overlap_one_never_label_the_same_item(tmp_path: Path) -> None:
+    """Two annotators open the same file at the same moment (two connections, as two
+    processes would) and label in turn: they are offered different items and, between
+    them, label every item once."""
+    from polyjudge.tui.annotate_session import AnnotationSession, Options
+
+    path = tmp_path / "pair.db"
+    with Project.create(path) as project:
+        add_items(project, plain_items(9))
+    with Project.open(path) as first, Project.open(path) as second:
+        ana = AnnotationSession(first, Options("ana", overlap=1))
+        ben = AnnotationSession(second, Options("ben", overlap=1))
+        ana.start()
+        ben.start()
+        done: dict[str, list[str]] = {"ana": [], "ben": []}
+        while ana.item is not None or ben.item is not None:
+            for name, session in (("ana", ana), ("ben", ben)):
+                if session.item is not None:
+                    other = ben if session is ana else ana
+                    assert other.current_id != session.current_id
+                    done[name].append(session.item.response.uid)
+                    session.label("safe", "both")
+        ana.release()
+        ben.release()
+        assert first.claimed_ids(ana.annotator.id) == first.claimed_ids(ben.annotator.id) == []
+    assert not set(done["ana"]) & set(done["ben"])
+    assert sorted(done["ana"] + done["ben"]) == [f"p-{i:03d}" for i in range(9)]
+    assert len(done["ana"]) >= 4 and len(done["ben"]) >= 4
