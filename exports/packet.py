@@ -35,7 +35,7 @@ def offered_ids(
     overlap: int | None = None,
 ) -> list[int]:
     """The items the annotate screen would offer `annotator` (not yet labelled by them; with
-    `overlap`, only items fewer than that many others have labelled), in id order."""
+    `overlap`, only items fewer than that many others have labelled or hold), in id order."""
     found = project.annotator(annotator)
     annotator_id = found.id if found else -1  # nobody has id -1: every item is open
     flt = QueueFilter(languages=tuple(languages or ()))
@@ -59,10 +59,13 @@ def create_packet(
     languages: list[str] | None = None,
     limit: int | None = None,
     overlap: int | None = None,
+    hold_days: float = 14.0,
     force: bool = False,
 ) -> int:
     """Write the packet file; returns how many items it holds. Refuses to overwrite `out`
-    unless `force`, and never writes over the project's own file."""
+    unless `force`, and never writes over the project's own file. With `overlap`, the items
+    are held for the annotator in the project (for `hold_days`, or until labelled), so that
+    other packets and annotate sessions with an overlap are offered other items."""
     annotator = annotator.strip()
     if not annotator:
         raise PolyjudgeError("--annotator: an annotator needs a name")
@@ -110,6 +113,9 @@ def create_packet(
     finally:
         for stale in [tmp, *_sidecars(tmp)]:
             stale.unlink(missing_ok=True)
+    if overlap is not None:
+        holder = project.ensure_annotator(annotator)
+        project.hold_for_packet(holder.id, ids, ttl_s=hold_days * 86_400)
     project.log_event(
         "packet",
         out=str(out),
@@ -117,6 +123,8 @@ def create_packet(
         items=copied,
         languages=languages or [],
         limit=limit,
+        overlap=overlap,
+        hold_days=hold_days if overlap is not None else None,
     )
     return copied
 

@@ -98,10 +98,14 @@ _OTHERS = (
     " WHERE l2.response_id = l.response_id AND l2.annotator_id = l.annotator_id"
     " AND l2.id > l.id))"
 )
-# Annotators (other than me) holding r on screen now: an unexpired claim (see claims.py).
+# Annotators (other than me) holding r without having labelled it: an unexpired claim, on
+# screen or in a packet (see claims.py). Who has labelled it is counted by _OTHERS already.
 _HOLDING = (
     "(SELECT count(*) FROM claims c WHERE c.response_id = r.id AND c.annotator_id != :me"
-    " AND c.expires_at > :now)"
+    " AND c.expires_at > :now AND NOT EXISTS (SELECT 1 FROM labels l"
+    " WHERE l.response_id = r.id AND l.annotator_id = c.annotator_id AND l.label IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM labels l2 WHERE l2.response_id = l.response_id"
+    " AND l2.annotator_id = l.annotator_id AND l2.id > l.id)))"
 )
 _TAKEN = f"{_OTHERS} + {_HOLDING}"
 

@@ -8,6 +8,11 @@ annotator is offered the next item. A claim is released when the annotator moves
 (their label then counts instead) and expires after `CLAIM_TTL_S`, so a crashed or abandoned
 session holds nothing for long. Claims are never labels: nothing a user labelled depends on them,
 and an annotator who keeps an item on screen past the expiry can still label it.
+
+Packets exported with `--overlap` hold their items the same way (kind `packet`, for days rather
+than minutes), so two packets of one language do not carry the same items. A claim stops
+counting once its annotator has labelled the item (the label counts instead), so a merged
+packet needs no clean-up.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from .schema import migrations
 
 # How long a claim holds an item without the annotator moving on.
 CLAIM_TTL_S = 30 * 60
+SCREEN, PACKET = "screen", "packet"
 
 
 @migrations(name="0003_annotation_claims")
@@ -29,6 +35,7 @@ def _claims(db: Any) -> None:
         " response_id INTEGER NOT NULL REFERENCES responses(id),"
         " annotator_id INTEGER NOT NULL REFERENCES annotators(id),"
         " expires_at TEXT NOT NULL,"
+        " kind TEXT NOT NULL DEFAULT 'screen' CHECK (kind IN ('screen', 'packet')),"
         " PRIMARY KEY (response_id, annotator_id)"
         ")"
     )
@@ -51,32 +58,48 @@ class ClaimsMixin(AnnotationMixin):
         with self.transaction():
             if release is not None and release != response_id:
                 self.conn.execute(
-                    "DELETE FROM claims WHERE response_id = ? AND annotator_id = ?",
+                    "DELETE FROM claims WHERE response_id = ? AND annotator_id = ?"
+                    " AND kind = 'screen'",
                     (release, annotator_id),
                 )
             if response_id is None or not self.is_open(annotator_id, response_id,
                                                        overlap=overlap):
                 return False
-            self.conn.execute(
-                "INSERT OR REPLACE INTO claims (response_id, annotator_id, expires_at)"
-                " VALUES (?, ?, ?)",
-                (response_id, annotator_id, now(plus_s=ttl_s)),
-            )
+            self._insert_claims(annotator_id, [response_id], SCREEN, ttl_s)
             return True
 
+    def hold_for_packet(self, annotator_id: int, response_ids: list[int], ttl_s: float) -> None:
+        """Hold the items of a packet for its annotator until it comes back (or `ttl_s`)."""
+        with self.transaction():
+            self._insert_claims(annotator_id, response_ids, PACKET, ttl_s)
+
+    def _insert_claims(
+        self, annotator_id: int, response_ids: list[int], kind: str, ttl_s: float
+    ) -> None:
+        # A packet's hold outlives a look at the same item on screen: keep the later expiry,
+        # and the kind `packet`, so quitting the screen does not release it.
+        self.conn.executemany(
+            "INSERT INTO claims (response_id, annotator_id, expires_at, kind) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (response_id, annotator_id) DO UPDATE SET"
+            " expires_at = max(expires_at, excluded.expires_at),"
+            " kind = CASE WHEN kind = 'packet' THEN kind ELSE excluded.kind END",
+            [(rid, annotator_id, now(plus_s=ttl_s), kind) for rid in response_ids],
+        )
+
     def release_claims(self, annotator_id: int) -> None:
-        """Drop the annotator's claims (they quit), and any expired claim of anyone."""
+        """Drop the annotator's screen claims (they quit), and any expired claim of anyone."""
         with self.transaction():
             self.conn.execute(
-                "DELETE FROM claims WHERE annotator_id = ? OR expires_at <= ?",
+                "DELETE FROM claims WHERE (annotator_id = ? AND kind = 'screen')"
+                " OR expires_at <= ?",
                 (annotator_id, now()),
             )
 
-    def claimed_ids(self, annotator_id: int) -> list[int]:
-        """The responses the annotator holds now (unexpired claims)."""
+    def claimed_ids(self, annotator_id: int, kind: str = SCREEN) -> list[int]:
+        """The responses the annotator holds now (unexpired claims of that kind)."""
         rows = self.conn.execute(
-            "SELECT response_id FROM claims WHERE annotator_id = ? AND expires_at > ?"
-            " ORDER BY response_id",
-            (annotator_id, now()),
+            "SELECT response_id FROM claims WHERE annotator_id = ? AND kind = ?"
+            " AND expires_at > ? ORDER BY response_id",
+            (annotator_id, kind, now()),
         )
         return [row[0] for row in rows]

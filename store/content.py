@@ -133,6 +133,7 @@ class ContentMixin(ProjectBase):
             "llm_calls",
             "events",
             "assignments",
+            "claims",
         }:
             raise ValueError(f"unknown table {table!r}")
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -107,21 +107,30 @@ def export_finetune(project: Project, out: Path, languages: tuple[str, ...], gen
 @click.option("--limit", type=click.IntRange(1, None), default=None, metavar="N",
               help="At most N items.")
 @click.option("--overlap", type=click.IntRange(1, None), default=None, metavar="K",
-              help="Only items fewer than K other annotators have labelled.")
+              help="Only items fewer than K other annotators have labelled or hold (on "
+              "screen or in a packet); the packet's items are then held for its annotator.")
+@click.option("--hold-days", type=click.FloatRange(min=0, min_open=True), default=14.0,
+              show_default=True, metavar="DAYS",
+              help="With --overlap: how long the packet's items stay held if it does not "
+              "come back.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The packet file to write (a small project file).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @with_project
 def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
-                  limit: int | None, overlap: int | None, out: Path, force: bool) -> None:
+                  limit: int | None, overlap: int | None, hold_days: float, out: Path,
+                  force: bool) -> None:
     """A small project file with the items ANNOTATOR would be offered (blind: no other labels,
     no verdicts). They run `polyjudge annotate --db FILE --annotator NAME` anywhere; bring
     the labels back with `polyjudge merge FILE`."""
     from polyjudge.exports.packet import create_packet
 
     n = create_packet(project, annotator, out, languages=_languages(languages) or None,
-                      limit=limit, overlap=overlap, force=force)
+                      limit=limit, overlap=overlap, hold_days=hold_days, force=force)
     click.echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
+    if overlap is not None:
+        click.echo(f"  held for {annotator} for {hold_days:g} days (other packets and "
+                   "annotators with --overlap are offered other items)")
     click.echo(f"  annotate: polyjudge annotate --db {shlex.quote(str(out))} "
                f"--annotator {shlex.quote(annotator)}")
     click.echo(f"  merge:    polyjudge merge {shlex.quote(str(out))}")

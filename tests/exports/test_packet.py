@@ -12,6 +12,7 @@ from polyjudge.store import PolyjudgeError, Project
 
 from tests.conftest import run_cli
 from tests.exports.conftest import Built
+from tests.tui.conftest import add_items, plain_items
 
 
 def _packet(built: Built, tmp_path: Path, annotator: str = "bilal", **kw) -> Path:
@@ -171,3 +172,71 @@ def test_cli_packet_and_merge(built: Built, tmp_path: Path):
     merged = run_cli("merge", "--db", str(built.path), str(out))
     assert merged.code == 0, merged.err
     assert "Merged 1 label rows" in merged.out
+
+
+@pytest.fixture
+def fresh(tmp_path: Path) -> Path:
+    """Six items nobody has labelled."""
+    path = tmp_path / "fresh.db"
+    with Project.create(path) as project:
+        add_items(project, plain_items(6))
+    return path
+
+
+def _packet_of(path: Path, annotator: str, **kw) -> Path:
+    out = path.with_name(f"{annotator}-packet.db")
+    with Project.open(path) as project:
+        create_packet(project, annotator, out, force=True, **kw)
+    return out
+
+
+def _packet_uids(path: Path) -> list[str]:
+    with Project.open(path) as packet:
+        return [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
+
+
+def test_packets_with_overlap_hold_their_items_so_packets_do_not_repeat(fresh: Path):
+    dara = _packet_of(fresh, "dara", overlap=1, limit=2)
+    eve = _packet_of(fresh, "eve", overlap=1, limit=1)
+    assert _packet_uids(dara) == ["p-000", "p-001"]
+    assert _packet_uids(eve) == ["p-002"]  # not dara's items
+    with Project.open(fresh) as project:
+        dara_id = project.ensure_annotator("dara").id
+        assert project.claimed_ids(dara_id, "packet") == [1, 2]
+        project.release_claims(dara_id)  # an annotate session of dara's ending
+        assert project.claimed_ids(dara_id, "packet") == [1, 2]  # the packet's hold stays
+    # dara labels one item and the packet comes back: p-000 now counts by her label, p-001
+    # stays held for her.
+    with Project.open(dara) as packet:
+        who = packet.annotator("dara")
+        packet.add_label(packet.response_by_uid("p-000").id, who.id, "safe")
+    with Project.open(fresh) as project:
+        assert merge_packet(project, dara).added == 1
+        fred = project.ensure_annotator("fred").id
+        assert project.open_ids(fred, overlap=1) == [4, 5, 6]  # p-002 is in eve's packet
+        assert project.open_ids(fred, overlap=2) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_packet_hold_expires(fresh: Path):
+    _packet_of(fresh, "dara", overlap=1, limit=1, hold_days=1e-9)
+    assert _packet_uids(_packet_of(fresh, "eve", overlap=1, limit=1)) == ["p-000"]
+
+
+def test_packets_without_overlap_hold_nothing(fresh: Path):
+    _packet_of(fresh, "dara", limit=2)
+    with Project.open(fresh) as project:
+        assert project.annotator("dara") is None  # not even registered
+        assert project.count("claims") == 0
+    assert _packet_uids(_packet_of(fresh, "eve", overlap=1, limit=1)) == ["p-000"]
+
+
+def test_cli_packet_with_overlap_says_what_it_holds(fresh: Path, tmp_path: Path):
+    made = run_cli("export", "packet", "--db", str(fresh), "--annotator", "dara",
+                   "--overlap", "1", "--hold-days", "3", "--limit", "1",
+                   "--out", str(tmp_path / "d.db"))
+    assert made.code == 0, made.err
+    assert "held for dara for 3 days" in made.out
+    bad = run_cli("export", "packet", "--db", str(fresh), "--annotator", "eve",
+                  "--overlap", "1", "--hold-days", "0", "--out", str(tmp_path / "e.db"))
+    assert bad.code == 2 and "--hold-days" in bad.err
+    assert not (tmp_path / "e.db").exists()
