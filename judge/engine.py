@@ -54,6 +54,7 @@ class Engine:
     max_consecutive_failures: int = 10
     stop_error: str | None = None
     logprobs_refused: bool = False
+    adaptations: list[str] = field(default_factory=list)
     _pending: dict[str, list[Job]] = field(default_factory=dict)
     _failures: int = 0
     _fatal: BaseException | None = None
@@ -104,18 +105,21 @@ class Engine:
         from openai.types.chat import ChatCompletion
 
         started = time.perf_counter()
-        params = self.params
         try:
-            try:
-                response = await self._create(ChatCompletion, messages, params)
-            except BadRequestError as exc:
-                # A server that refuses logprobs: ask again without them, and from now on.
-                if not params.get("logprobs") or "logprob" not in str(exc).lower():
-                    raise
-                params = {k: v for k, v in params.items() if k not in ("logprobs", "top_logprobs")}
-                self.params = params
-                self.logprobs_refused = True
-                response = await self._create(ChatCompletion, messages, params)
+            while True:
+                params = self.params
+                try:
+                    response = await self._create(ChatCompletion, messages, params)
+                    break
+                except BadRequestError as exc:
+                    # A parameter this model refuses: ask again without it, and from now on.
+                    if self.params is params:  # (another request may have adapted already)
+                        adapted = adapt_params(params, exc)
+                        if adapted is None:
+                            raise
+                        self.params, note = adapted
+                        self.adaptations.append(note)
+                        self.logprobs_refused = "logprobs" not in self.params
             return outcome_of(response, started)
         except Exception as exc:
             return Outcome(error=describe_error(exc, self.endpoint),
@@ -133,6 +137,43 @@ class Engine:
             body={"model": self.model, "messages": messages, **params},
             cast_to=cast_to,
         )
+
+
+UNSUPPORTED = ("unsupported_parameter", "unsupported_value")
+
+
+def adapt_params(params: dict[str, Any], exc: Any) -> tuple[dict[str, Any], str] | None:
+    """The request parameters without the one a model refused (an HTTP 400 naming it), and a
+    note saying what changed; None when the refusal is about something else.
+
+    - logprobs: many servers and OpenAI's reasoning models do not give them (p(unsafe) is then
+      left empty);
+    - `max_tokens`: OpenAI's reasoning models (o-series, gpt-5) take `max_completion_tokens`
+      instead ("Unsupported parameter: 'max_tokens' ... Use 'max_completion_tokens' instead");
+    - `temperature`: the same models accept only their default ("Unsupported value:
+      'temperature' does not support 0 with this model").
+    """
+    body = getattr(exc, "body", None)
+    body = body if isinstance(body, dict) else {}
+    # OpenAI names the parameter and why: {"param": "max_tokens", "code": "unsupported_..."}.
+    refused = body.get("param") if body.get("code") in UNSUPPORTED else None
+    message = str(getattr(exc, "message", "") or exc).lower()
+    if params.get("logprobs") and (refused in ("logprobs", "top_logprobs")
+                                   or "logprob" in message):
+        kept = {k: v for k, v in params.items() if k not in ("logprobs", "top_logprobs")}
+        return kept, "logprobs refused: sent without them (p(unsafe) left empty)"
+    if "max_tokens" in params and (refused == "max_tokens"
+                                   or "max_completion_tokens" in message):
+        kept = {k: v for k, v in params.items() if k != "max_tokens"}
+        kept["max_completion_tokens"] = params["max_tokens"]
+        return kept, ("max_tokens refused: sent as max_completion_tokens (reasoning models "
+                      "spend part of it on reasoning: raise --max-tokens if answers are empty)")
+    if "temperature" in params and (refused == "temperature"
+                                    or ("temperature" in message and "unsupported" in message)):
+        kept = {k: v for k, v in params.items() if k != "temperature"}
+        return kept, (f"temperature {params['temperature']:g} refused: sent without it "
+                      "(the model's default)")
+    return None
 
 
 def outcome_of(response: Any, started: float | None = None) -> Outcome:

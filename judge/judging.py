@@ -103,6 +103,7 @@ class JudgeSummary:
     stop_error: str | None = None
     last_error: str | None = None
     logprobs_refused: bool = False
+    adapted: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -242,6 +243,7 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
             await client.close()
         summary.stop_error = engine.stop_error
         summary.logprobs_refused = engine.logprobs_refused
+        summary.adapted = engine.adaptations  # recorded with the summary's event
     complete = not summary.errors and not summary.in_batch and not engine.stop_error
     project.set_run_status(run.id, "finished" if complete else "incomplete")
     summary.labels = project.verdict_counts(run.id)

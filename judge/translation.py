@@ -58,6 +58,7 @@ class TranslateSummary:
     stop_error: str | None = None
     last_error: str | None = None
     by_kind: dict[str, int] = field(default_factory=dict)
+    adapted: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -169,6 +170,7 @@ async def run_translate(project: Project, endpoint: Endpoint,
             writer.flush()
             await client.close()
         summary.stop_error = engine.stop_error
+        summary.adapted = engine.adaptations  # recorded with the summary's event
     summary.responses = summary.by_kind.get("response", 0)
     summary.prompts = summary.by_kind.get("prompt", 0)
     project.set_run_status(run.id, "finished" if not summary.errors else "incomplete")

@@ -46,7 +46,9 @@ def endpoint_options(func: Any) -> Any:
 @click.option("--limit", type=click.IntRange(1), default=None,
               help="Only the first N selected responses (by id).")
 @click.option("--temperature", type=float, default=0.0, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(1), default=32, show_default=True,
+              help="Sent as max_tokens, or as max_completion_tokens to a model that refuses "
+              "max_tokens (OpenAI's reasoning models; give them room to reason, e.g. 2000).")
 @click.option("--no-logprobs", is_flag=True,
               help="Do not ask for logprobs (then p(unsafe) stays empty).")
 @click.option("--batch", is_flag=True, help="Use the OpenAI Batch API (upload, poll, download).")
@@ -164,6 +166,7 @@ def _print_summary(data: dict[str, Any], as_json: bool) -> None:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     labels = ", ".join(f"{k} {v}" for k, v in data.get("labels", {}).items()) or "none"
+    _print_adaptations(data)
     if "selected" in data:
         baseline = " (baseline: refusal-string matching)" if data.get("baseline") else ""
         click.echo(
@@ -179,6 +182,12 @@ def _print_summary(data: dict[str, Any], as_json: bool) -> None:
                    f"{report['errors']} failed, {report['unanswered']} unanswered")
     if "run" in data:
         click.echo(f"verdicts of {data['run']}: {labels}")
+
+
+def _print_adaptations(data: dict[str, Any]) -> None:
+    """Parameters the model refused and the run sent differently (see judge.engine)."""
+    for note in data.get("adapted", []):
+        click.echo(f"note: {note}", err=True)
 
 
 def _raise_for_errors(data: dict[str, Any]) -> None:
@@ -222,6 +231,7 @@ def translate(project: Any, model: str, overwrite: bool, temperature: float,
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
     else:
+        _print_adaptations(data)
         click.echo(f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
                    f"translated ({data['cached']} from the cache, {data['requested']} requests, "
                    f"{data['errors']} failed)")

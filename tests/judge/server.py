@@ -49,6 +49,8 @@ class Fail:
     status: int
     message: str = "scripted failure"
     headers: dict[str, str] = field(default_factory=dict)
+    param: str | None = None  # OpenAI names the refused parameter ...
+    code: str | None = None  # ... and why, e.g. "unsupported_parameter"
 
 
 @dataclass
@@ -229,7 +231,8 @@ class FakeOpenAI:
         if isinstance(action, Malformed):
             return 200, {}, action.body, delay
         if isinstance(action, Fail):
-            body = {"error": {"message": action.message, "type": "scripted", "code": None}}
+            body = {"error": {"message": action.message, "type": "scripted",
+                              "param": action.param, "code": action.code}}
             return action.status, action.headers, json.dumps(body).encode(), delay
         body = completion_body(request.body, action)
         return 200, {}, json.dumps(body).encode(), delay

@@ -244,3 +244,53 @@ def test_language_and_limit_select_responses(tmp_path: Path, fake: FakeOpenAI) -
     assert fake.marker_counts() == {"item-99": 1}
     assert run_cli(*judge_args(db, fake, "--language", "vi", "--limit", "2"), env=ENV).code == 0
     assert fake.chat_count == 3
+
+
+def reasoning_model(request: Recorded) -> object:
+    """What OpenAI's reasoning models (o-series, gpt-5) answer to a classic request."""
+    body = request.body
+    if "max_tokens" in body:
+        return Fail(400, "Unsupported parameter: 'max_tokens' is not supported with this "
+                    "model. Use 'max_completion_tokens' instead.", param="max_tokens",
+                    code="unsupported_parameter")
+    if body.get("temperature", 1) != 1:
+        return Fail(400, "Unsupported value: 'temperature' does not support 0 with this model. "
+                    "Only the default (1) value is supported.", param="temperature",
+                    code="unsupported_value")
+    if body.get("logprobs"):
+        return Fail(400, "This model does not support the 'logprobs' parameter.",
+                    param="logprobs", code="unsupported_parameter")
+    return Reply("unsafe")
+
+
+def test_parameters_a_reasoning_model_refuses_are_adapted_once(tmp_path: Path,
+                                                               fake: FakeOpenAI) -> None:
+    db = build_project(tmp_path / "p.db", n=6)
+    fake.behavior = reasoning_model
+    result = run_cli(*judge_args(db, fake, "--concurrency", "1", "--max-tokens", "500",
+                                 "--json"), env=ENV)
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert summary["errors"] == 0 and summary["logprobs_refused"] is True
+    assert [note.split(":")[0] for note in summary["adapted"]] == [
+        "max_tokens refused", "temperature 0 refused", "logprobs refused"]
+    assert {v.label for v in _verdicts(db).values()} == {"unsafe"}
+    bodies = [r.body for r in fake.chat_requests()]
+    assert len(bodies) == 6 + 3  # three refusals, then one request per item
+    assert all(b["max_completion_tokens"] == 500 and "max_tokens" not in b
+               and "temperature" not in b and "logprobs" not in b for b in bodies[3:])
+    with Project.open(db) as project:
+        (event,) = project.events("judge")
+        assert event["detail"]["adapted"] == summary["adapted"]
+
+
+def test_other_bad_requests_are_errors_not_adaptations(tmp_path: Path, fake: FakeOpenAI) -> None:
+    db = build_project(tmp_path / "p.db", n=2)
+    fake.behavior = lambda r: Fail(400, "max_tokens is too large: 100000. This model supports "
+                                   "at most 4096 completion tokens.", param="max_tokens",
+                                   code="invalid_value")
+    result = run_cli(*judge_args(db, fake, "--json"), env=ENV)
+    assert result.code == 1 and "max_tokens is too large" in result.err
+    assert json.loads(result.out)["adapted"] == []
+    assert all("max_tokens" in r.body for r in fake.chat_requests())
+    assert _verdicts(db) == {}

@@ -8,7 +8,7 @@ from pathlib import Path
 from polyjudge.store import Project
 
 from tests.conftest import run_cli
-from tests.judge.server import FakeOpenAI, Recorded, Reply
+from tests.judge.server import Fail, FakeOpenAI, Recorded, Reply
 
 ENV = {"OPENAI_API_KEY": "sk-test"}
 
@@ -86,3 +86,23 @@ def test_a_truncated_translation_is_not_stored(tmp_path: Path, fake: FakeOpenAI)
     with Project.open(db) as project:
         assert project.response_by_uid("a").back_translation is None
         assert all(c.error and c.output == "EN(cut" for c in project.llm_calls())
+
+
+def test_a_model_that_refuses_temperature_is_asked_without_it(tmp_path: Path,
+                                                              fake: FakeOpenAI) -> None:
+    db = tmp_path / "p.db"
+    _project(db)
+
+    def default_temperature_only(request: Recorded) -> object:
+        if "temperature" in request.body:
+            return Fail(400, "Unsupported value: 'temperature' does not support 0 with this "
+                        "model. Only the default (1) value is supported.", param="temperature",
+                        code="unsupported_value")
+        return _translator(request)
+
+    fake.behavior = default_temperature_only
+    result = run_cli(*_args(db, fake, "--concurrency", "1"), env=ENV)
+    assert result.code == 0, result.err
+    assert "note: temperature 0 refused: sent without it" in result.err
+    assert "2 responses and 1 prompts translated" in result.out
+    assert sum("temperature" in r.body for r in fake.chat_requests()) == 1
