@@ -102,9 +102,10 @@ class ProjectBase:
         self.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, wait_ms: int | None = None) -> Iterator[sqlite3.Connection]:
         """A write transaction taken with BEGIN IMMEDIATE, so that concurrent writers queue on
-        `busy_timeout` instead of failing on a read-to-write upgrade. Nests as a savepoint."""
+        `busy_timeout` instead of failing on a read-to-write upgrade. Nests as a savepoint.
+        `wait_ms` waits less than `busy_timeout` for the lock (for writes that may be skipped)."""
         if self.conn.in_transaction:
             name = f"sp_{uuid.uuid4().hex}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -117,7 +118,15 @@ class ProjectBase:
             self.conn.execute(f"RELEASE {name}")
             return
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            if wait_ms is None:
+                self.conn.execute("BEGIN IMMEDIATE")
+            else:
+                usual = self.conn.execute("PRAGMA busy_timeout").fetchone()[0]
+                self.conn.execute(f"PRAGMA busy_timeout = {min(int(wait_ms), usual)}")
+                try:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                finally:
+                    self.conn.execute(f"PRAGMA busy_timeout = {usual}")
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise ProjectBusy(

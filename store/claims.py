@@ -25,6 +25,9 @@ from .schema import migrations
 
 # How long a claim holds an item without the annotator moving on.
 CLAIM_TTL_S = 30 * 60
+# How long showing an item waits for the write lock to claim it (an import may hold the lock
+# for many seconds; the screen then shows the item unclaimed rather than freeze).
+CLAIM_WAIT_MS = 250
 SCREEN, PACKET = "screen", "packet"
 
 
@@ -54,8 +57,9 @@ class ClaimsMixin(AnnotationMixin):
         """Hold `response_id` for the annotator if it is still open for them (checked and
         claimed in one write transaction, so two annotators cannot both take the last place),
         releasing their claim on `release`, the item they leave, at the same time. Returns
-        False, claiming nothing, when the item is no longer open for them."""
-        with self.transaction():
+        False, claiming nothing, when the item is no longer open for them. Raises ProjectBusy
+        when the file stays locked for `CLAIM_WAIT_MS`."""
+        with self.transaction(wait_ms=CLAIM_WAIT_MS):
             if release is not None and release != response_id:
                 self.conn.execute(
                     "DELETE FROM claims WHERE response_id = ? AND annotator_id = ?"
@@ -88,7 +92,7 @@ class ClaimsMixin(AnnotationMixin):
 
     def release_claims(self, annotator_id: int) -> None:
         """Drop the annotator's screen claims (they quit), and any expired claim of anyone."""
-        with self.transaction():
+        with self.transaction(wait_ms=CLAIM_WAIT_MS):
             self.conn.execute(
                 "DELETE FROM claims WHERE (annotator_id = ? AND kind = 'screen')"
                 " OR expires_at <= ?",

@@ -474,3 +474,34 @@ async def test_a_busy_file_keeps_the_item_and_loses_no_label(multilingual_db: Pa
         await settle(pilot)
         assert shown_uid(app) == "t-bn"
     assert labels_of(multilingual_db, "amina") == [("t-ar", "unsafe", 0, None, "label")]
+
+
+async def test_with_overlap_a_busy_file_still_lets_the_annotator_move(tmp_path: Path) -> None:
+    """Claims are best effort: while an import holds the write lock, moving between items
+    shows them unclaimed instead of waiting for the lock, and the claim resumes afterwards."""
+    import sqlite3
+
+    path = tmp_path / "busy.db"
+    with Project.create(path) as project:
+        ids = add_items(project, plain_items(3))
+    app = make_app(path, annotator="ana", overlap=1)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        project = screen.session.project
+        assert project.claimed_ids(screen.session.annotator.id) == [ids[0]]
+        importer = sqlite3.connect(path, isolation_level=None)
+        importer.execute("BEGIN IMMEDIATE")
+        await pilot.press("right")
+        assert shown_uid(app) == "p-001"
+        assert project.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+        importer.execute("ROLLBACK")
+        importer.close()
+        # Still the old claim: the move could not be written; the next one is.
+        assert project.claimed_ids(screen.session.annotator.id) == [ids[0]]
+        await pilot.press("right")
+        assert shown_uid(app) == "p-002"
+        assert project.claimed_ids(screen.session.annotator.id) == [ids[2]]
+        await pilot.press("s")
+    assert labels_of(path, "ana") == [("p-002", "safe", 0, None, "label")]
