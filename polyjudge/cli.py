@@ -88,7 +88,7 @@ def init(db: Path, labels: str | None, guidelines: Path | None, consensus: str |
 @with_project
 def status(project: Project, as_json: bool) -> None:
     """Counts of prompts, responses, labels and verdicts, per language."""
-    data = project.status()
+    data = {**project.status(), "held": project.holds()}
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -114,6 +114,13 @@ def status(project: Project, as_json: bool) -> None:
         table.add_row(*(Text(c) for c in cells))
     if data["by_language"]:
         console.print(table)
+    if data["held"]:
+        held = "; ".join(
+            f"{one_line(h['annotator'], 40)}: {h['items']:,} item(s) "
+            + ("on screen" if h["kind"] == "screen" else f"in a packet until {h['until'][:10]}")
+            for h in data["held"]
+        )
+        console.print(Text(f"held (--overlap): {held}"))
 
 
 for module in (importing, annotate, judging, reconciling, adjudicating, exporting):

@@ -107,3 +107,19 @@ class ClaimsMixin(AnnotationMixin):
             (annotator_id, kind, now()),
         )
         return [row[0] for row in rows]
+
+    def holds(self) -> list[dict[str, Any]]:
+        """Who holds how many items now, by kind (on screen, in a packet), for `status`.
+        Items the holder has labelled since are not counted (they count by their label)."""
+        rows = self.conn.execute(
+            "SELECT a.name, c.kind, count(*), max(c.expires_at) FROM claims c"
+            " JOIN annotators a ON a.id = c.annotator_id WHERE c.expires_at > ?"
+            " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.response_id = c.response_id"
+            " AND l.annotator_id = c.annotator_id AND l.label IS NOT NULL AND NOT EXISTS ("
+            " SELECT 1 FROM labels l2 WHERE l2.response_id = l.response_id"
+            " AND l2.annotator_id = l.annotator_id AND l2.id > l.id))"
+            " GROUP BY a.name, c.kind ORDER BY a.name, c.kind",
+            (now(),),
+        )
+        return [{"annotator": name, "kind": kind, "items": n, "until": until}
+                for name, kind, n, until in rows]

@@ -3,6 +3,7 @@ attributed, and refused for another project's packet."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -236,6 +237,10 @@ def test_cli_packet_with_overlap_says_what_it_holds(fresh: Path, tmp_path: Path)
                    "--out", str(tmp_path / "d.db"))
     assert made.code == 0, made.err
     assert "held for dara for 3 days" in made.out
+    status = run_cli("status", "--db", str(fresh))
+    assert "held (--overlap): dara: 1 item(s) in a packet until 20" in status.out
+    held = json.loads(run_cli("status", "--db", str(fresh), "--json").out)["held"]
+    assert [(h["annotator"], h["kind"], h["items"]) for h in held] == [("dara", "packet", 1)]
     bad = run_cli("export", "packet", "--db", str(fresh), "--annotator", "eve",
                   "--overlap", "1", "--hold-days", "0", "--out", str(tmp_path / "e.db"))
     assert bad.code == 2 and "--hold-days" in bad.err
