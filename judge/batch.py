@@ -1,6 +1,8 @@
 """Judging through the OpenAI Batch API.
 
-`submit`: the same selection and cache as an online run; the requests that remain are written as
+`submit`: the same selection and cache as an online run. The first request is sent online (the
+probe: a wrong model, key or refused parameter shows at once, not a day later; `--no-probe`
+skips it); the requests that remain are written as
 JSONL (one line per distinct input, `custom_id` = `r<first response id>`), uploaded with
 `purpose="batch"`, and a batch is created for `/v1/chat/completions` with a 24 h window. The
 batch id, and which responses each custom_id answers, are stored in the project
@@ -15,16 +17,26 @@ their error and get no verdict; a later run sends them again.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
-from polyjudge.store import PolyjudgeError, Project
+from polyjudge.store import JudgeRun, PolyjudgeError, Project
 from polyjudge.store.judging import BatchItem, JudgeBatch, NewCall
 
 from .client import Endpoint
-from .engine import Outcome
-from .judging import JudgeSettings, JudgeSummary, Pending, make_verdict, pending_items, start_run
+from .engine import Engine, Job, Outcome
+from .judging import (
+    JudgeSettings,
+    JudgeSummary,
+    Pending,
+    make_verdict,
+    outcome_recorder,
+    pending_items,
+    start_run,
+)
 from .progress import RunProgress
 from .templates import Template, builtin, load_template
 from .writer import ResultWriter
@@ -43,12 +55,12 @@ class _Chunk:
         self.custom_ids: dict[str, str] = {}  # input hash -> custom_id
         self.items: list[BatchItem] = []
 
-    def add(self, pending: Pending, settings: JudgeSettings) -> None:
+    def add(self, pending: Pending, settings: JudgeSettings, params: dict[str, Any]) -> None:
         custom_id = self.custom_ids.get(pending.input_hash)
         if custom_id is None:
             custom_id = self.custom_ids[pending.input_hash] = f"r{pending.response_id}"
             body = {"model": settings.model, "messages": settings.template.render(pending.values),
-                    **settings.request_params}
+                    **params}
             line = json.dumps({"custom_id": custom_id, "method": "POST",
                                "url": "/v1/chat/completions", "body": body}, ensure_ascii=False)
             self.lines.append(line)
@@ -57,10 +69,52 @@ class _Chunk:
                                     pending.input_source))
 
 
+async def _probe(client: Any, endpoint: Endpoint, settings: JudgeSettings, run: JudgeRun,
+                 summary: JudgeSummary, writer: ResultWriter,
+                 items: Iterator[Pending]) -> tuple[dict[str, Any], Iterator[Pending]]:
+    """Send the first request online, before a batch of thousands is uploaded to wait for up
+    to a day: the parameters the model refuses (see `engine.adapt_params`) are learnt from its
+    answer and left out of the batch, and a wrong model name or key shows at once. Its verdict
+    is kept. If it fails, it goes into the batch with the rest."""
+    first = next(items, None)
+    if first is None:
+        return settings.request_params, items
+    template = settings.template
+    answers: list[Outcome] = []
+    with RunProgress("probe", 1, quiet=True) as progress:
+        record = outcome_recorder(run, settings, endpoint, summary, writer, progress)
+
+        def on_result(jobs: list[Job], outcome: Outcome) -> None:
+            record(jobs, outcome)
+            answers.append(outcome)
+
+        engine = Engine(client, endpoint, settings.model, settings.request_params, 1, on_result)
+        await engine.run([Job(first.input_hash, lambda: template.render(first.values), first)])
+    writer.flush()
+    summary.adapted, summary.logprobs_refused = engine.adaptations, engine.logprobs_refused
+    if summary.errors:
+        summary.probe_error, summary.errors, summary.last_error = summary.last_error, 0, None
+        return engine.params, itertools.chain([first], items)
+
+    def same_input_answered(rest: Iterator[Pending]) -> Iterator[Pending]:
+        # Responses with the probe's input (later on its page, where the cache was read
+        # before the probe) take its answer instead of a batch line.
+        for pending in rest:
+            if pending.input_hash == first.input_hash:
+                writer.add(verdicts=[make_verdict(run, template, pending, answers[0])])
+                summary.cached += 1
+            else:
+                yield pending
+
+    return engine.params, same_input_answered(items)
+
+
 async def submit(project: Project, endpoint: Endpoint, settings: JudgeSettings,
-                 max_requests: int = MAX_REQUESTS) -> tuple[JudgeSummary, list[str]]:
+                 max_requests: int = MAX_REQUESTS,
+                 probe: bool = True) -> tuple[JudgeSummary, list[str]]:
     """Create batches for what the cache cannot answer, streaming the selection into batches
-    of at most `max_requests` requests (and MAX_BYTES). Returns the summary and batch ids."""
+    of at most `max_requests` requests (and MAX_BYTES); with `probe`, the first request is
+    sent online first (see `_probe`). Returns the summary and batch ids."""
     run = start_run(project, endpoint, settings)
     summary = JudgeSummary(run=run.name)
     writer = ResultWriter(project)
@@ -70,14 +124,18 @@ async def submit(project: Project, endpoint: Endpoint, settings: JudgeSettings,
     chunk = _Chunk()
     client = endpoint.client()
     try:
-        for pending in pending_items(project, run, settings, summary, writer, lambda n: None):
+        items = pending_items(project, run, settings, summary, writer, lambda n: None)
+        params = settings.request_params
+        if probe:
+            params, items = await _probe(client, endpoint, settings, run, summary, writer, items)
+        for pending in items:
             summary.in_batch += 1
             if pending.input_hash in earlier:
                 batch_id, custom_id = earlier[pending.input_hash]
                 late.setdefault(batch_id, []).append(BatchItem(
                     custom_id, pending.response_id, pending.input_hash, pending.input_source))
                 continue
-            chunk.add(pending, settings)
+            chunk.add(pending, settings, params)
             if len(chunk.lines) >= max_requests or chunk.size >= MAX_BYTES:
                 batch_ids.append(await _create(project, client, endpoint, run.id, chunk))
                 earlier.update((h, (batch_ids[-1], c)) for h, c in chunk.custom_ids.items())

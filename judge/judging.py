@@ -104,6 +104,7 @@ class JudgeSummary:
     last_error: str | None = None
     logprobs_refused: bool = False
     adapted: list[str] = field(default_factory=list)
+    probe_error: str | None = None  # --batch: the online first request failed (see batch.py)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -197,6 +198,37 @@ def pending_items(project: Project, run: JudgeRun, settings: JudgeSettings,
         yield from (p for p in todo if p.input_hash not in cache)
 
 
+def outcome_recorder(run: JudgeRun, settings: JudgeSettings, endpoint: Endpoint,
+                     summary: JudgeSummary, writer: ResultWriter,
+                     progress: RunProgress) -> Callable[[list[Job], Outcome], None]:
+    """What happens to each answer: a call-log row, and a verdict for every response that
+    shares its input (none when the request failed)."""
+    template = settings.template
+
+    def on_result(jobs: list[Job], outcome: Outcome) -> None:
+        first: Pending = jobs[0].context
+        call = NewCall(
+            purpose="judge", model=settings.model, base_url=endpoint.public_url,
+            template_name=template.name, template_hash=template.hash,
+            input_hash=first.input_hash, run_id=run.id, response_id=first.response_id,
+            prompt_id=None, output=outcome.output, logprobs=outcome.logprobs,
+            tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
+            latency_ms=outcome.latency_ms, finish_reason=outcome.finish_reason,
+            error=outcome.error,
+        )
+        summary.requested += 1
+        if outcome.error is not None:
+            summary.errors += len(jobs)
+            summary.last_error = outcome.error
+            progress.error(len(jobs))
+            writer.add(call)
+            return
+        writer.add(call, [make_verdict(run, template, job.context, outcome) for job in jobs])
+        progress.advance(len(jobs))
+
+    return on_result
+
+
 async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSettings) -> JudgeSummary:
     """Judge the selection online: concurrent requests, results written as they arrive."""
     template = settings.template
@@ -209,28 +241,7 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
     client = endpoint.client()
 
     with RunProgress(f"judge {run.name}", total, quiet=settings.quiet) as progress:
-
-        def on_result(jobs: list[Job], outcome: Outcome) -> None:
-            first: Pending = jobs[0].context
-            call = NewCall(
-                purpose="judge", model=settings.model, base_url=endpoint.public_url,
-                template_name=template.name, template_hash=template.hash,
-                input_hash=first.input_hash, run_id=run.id, response_id=first.response_id,
-                prompt_id=None, output=outcome.output, logprobs=outcome.logprobs,
-                tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
-                latency_ms=outcome.latency_ms, finish_reason=outcome.finish_reason,
-                error=outcome.error,
-            )
-            summary.requested += 1
-            if outcome.error is not None:
-                summary.errors += len(jobs)
-                summary.last_error = outcome.error
-                progress.error(len(jobs))
-                writer.add(call)
-                return
-            writer.add(call, [make_verdict(run, template, job.context, outcome) for job in jobs])
-            progress.advance(len(jobs))
-
+        on_result = outcome_recorder(run, settings, endpoint, summary, writer, progress)
         engine = Engine(client, endpoint, settings.model, settings.request_params,
                         settings.concurrency, on_result)
         items = pending_items(project, run, settings, summary, writer, progress.advance)

@@ -54,6 +54,9 @@ def endpoint_options(func: Any) -> Any:
 @click.option("--batch", is_flag=True, help="Use the OpenAI Batch API (upload, poll, download).")
 @click.option("--no-wait", is_flag=True,
               help="With --batch: submit and exit; collect later with --batch-status.")
+@click.option("--no-probe", is_flag=True,
+              help="With --batch: do not send the first request online first (it checks the "
+              "model, key and parameters before the upload; its verdict is kept).")
 @click.option("--batch-status", "batch_status", is_flag=False, flag_value="*", default=None,
               metavar="[BATCH_ID]",
               help="Resume polling a batch started earlier (all open batches without an id) "
@@ -64,7 +67,7 @@ def endpoint_options(func: Any) -> Any:
 @with_project
 def judge(project: Any, model: str | None, template: str, limit: int | None,
           temperature: float, max_tokens: int, no_logprobs: bool, batch: bool, no_wait: bool,
-          batch_status: str | None, poll_interval: float, base_url: str | None,
+          no_probe: bool, batch_status: str | None, poll_interval: float, base_url: str | None,
           api_key_env: str | None, concurrency: int, timeout: float, max_retries: int,
           languages: tuple[str, ...], quiet: bool, as_json: bool) -> None:
     """Judge responses with an LLM (any OpenAI-compatible endpoint), cached and resumable.
@@ -101,7 +104,8 @@ def judge(project: Any, model: str | None, template: str, limit: int | None,
     if batch:
         from polyjudge.judge import batch as batch_api
 
-        summary, batch_ids = asyncio.run(batch_api.submit(project, endpoint, settings))
+        summary, batch_ids = asyncio.run(batch_api.submit(project, endpoint, settings,
+                                                          probe=not no_probe))
         data = {**summary.as_dict(), "batches": batch_ids}
         project.log_event("judge-batch", **data)
         if batch_ids and not no_wait:
@@ -162,11 +166,11 @@ def _raise_for_batches(reports: list[dict[str, Any]]) -> None:
 
 
 def _print_summary(data: dict[str, Any], as_json: bool) -> None:
+    _print_adaptations(data)  # on stderr, also beside --json
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
         return
     labels = ", ".join(f"{k} {v}" for k, v in data.get("labels", {}).items()) or "none"
-    _print_adaptations(data)
     if "selected" in data:
         baseline = " (baseline: refusal-string matching)" if data.get("baseline") else ""
         click.echo(
@@ -188,6 +192,9 @@ def _print_adaptations(data: dict[str, Any]) -> None:
     """Parameters the model refused and the run sent differently (see judge.engine)."""
     for note in data.get("adapted", []):
         click.echo(f"note: {note}", err=True)
+    if data.get("probe_error"):
+        click.echo(f"note: the online first request failed ({data['probe_error']}); it went "
+                   "into the batch with the rest", err=True)
 
 
 def _raise_for_errors(data: dict[str, Any]) -> None:
@@ -228,10 +235,10 @@ def translate(project: Any, model: str, overwrite: bool, temperature: float,
                                  max_tokens=max_tokens, quiet=quiet)
     data = asyncio.run(run_translate(project, endpoint, settings)).as_dict()
     project.log_event("translate", **data)
+    _print_adaptations(data)  # on stderr, also beside --json
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False))
     else:
-        _print_adaptations(data)
         click.echo(f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
                    f"translated ({data['cached']} from the cache, {data['requested']} requests, "
                    f"{data['errors']} failed)")

@@ -12,6 +12,8 @@ from tests.judge.conftest import KEY, build_project, judge_args
 from tests.judge.server import Fail, FakeOpenAI, Recorded, Reply
 
 ENV = {"OPENAI_API_KEY": KEY}
+# A batch with no online first request (the probe has tests of its own, below).
+OFFLINE_BATCH = ("--batch", "--no-probe", "--poll-interval", "0.01")
 
 
 def _behavior(request: Recorded) -> object:
@@ -26,8 +28,8 @@ def test_batch_round_trip(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=6)
     fake.behavior = _behavior
     fake.batch_polls = 3
-    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"),
-                     env=ENV)
+    result = run_cli(*judge_args(db, fake, "--batch", "--no-probe", "--poll-interval", "0.01",
+                                 "--json"), env=ENV)
     assert result.code == 1  # one line failed: like a failed online request, an error
     assert result.err.startswith("Error: batch ") and "1 response(s) have no verdict" in result.err
     assert result.err.count("\n") == 1
@@ -66,14 +68,14 @@ def test_batch_round_trip(tmp_path: Path, fake: FakeOpenAI) -> None:
 def test_batch_no_wait_then_batch_status(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=4)
     fake.batch_polls = 2
-    submitted = run_cli(*judge_args(db, fake, "--batch", "--no-wait"), env=ENV)
+    submitted = run_cli(*judge_args(db, fake, "--batch", "--no-probe", "--no-wait"), env=ENV)
     assert submitted.code == 0, submitted.err
     batch_id = submitted.out.split("batch ")[1].split()[0]
     assert "polyjudge judge --batch-status" in submitted.out
     with Project.open(db) as project:
         assert project.count("verdicts") == 0 and project.open_batches()[0].id == batch_id
     # submitting again while the batch is open adds nothing
-    again = run_cli(*judge_args(db, fake, "--batch", "--no-wait", "--json"), env=ENV)
+    again = run_cli(*judge_args(db, fake, "--batch", "--no-probe", "--no-wait", "--json"), env=ENV)
     assert json.loads(again.out)["in_batch"] == 4 and json.loads(again.out)["batches"] == []
     # a later process collects it; the base URL comes from the run
     status = run_cli("judge", "--db", str(db), "--batch-status", "--poll-interval", "0.01",
@@ -91,13 +93,13 @@ def test_a_failed_batch_is_an_error_and_can_be_resubmitted(tmp_path: Path,
                                                            fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=3)
     fake.batch_failure = "model not available for batch"
-    failed = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01"), env=ENV)
+    failed = run_cli(*judge_args(db, fake, *OFFLINE_BATCH), env=ENV)
     assert failed.code == 1
     assert "ended failed (model not available for batch): 3 response(s)" in failed.err
     with Project.open(db) as project:
         assert project.count("verdicts") == 0 and project.open_batches() == []
     fake.batch_failure = None
-    again = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01"), env=ENV)
+    again = run_cli(*judge_args(db, fake, *OFFLINE_BATCH), env=ENV)
     assert again.code == 0, again.err
     with Project.open(db) as project:
         assert project.count("verdicts") == 3
@@ -122,7 +124,7 @@ def test_large_selections_are_split_into_several_batches(tmp_path: Path, fake: F
         settings = JudgeSettings(model="judge-m", quiet=True,
                                  template=load_template(str(template_file), project.label_set))
         summary, batch_ids = asyncio.run(batch_api.submit(project, endpoint, settings,
-                                                          max_requests=2))
+                                                          max_requests=2, probe=False))
         assert len(batch_ids) == 2 and summary.requested == 3 and summary.in_batch == 5
         reports = asyncio.run(batch_api.collect(project, endpoint, batch_ids, 0.01, True))
         assert sum(r["verdicts"] for r in reports) == 5
@@ -130,3 +132,59 @@ def test_large_selections_are_split_into_several_batches(tmp_path: Path, fake: F
     lines = [line for f in fake.files.values() if f["meta"]["purpose"] == "batch"
              for line in f["content"].decode().splitlines()]
     assert len(lines) == 3
+
+
+def test_the_first_request_goes_online_and_its_verdict_is_kept(tmp_path: Path,
+                                                               fake: FakeOpenAI) -> None:
+    db = build_project(tmp_path / "p.db", n=4)
+    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"),
+                     env=ENV)
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["requested"] == 4 and data["in_batch"] == 3 and data["adapted"] == []
+    assert fake.marker_counts() == {"item-0": 1}  # online: the first item only
+    (uploaded,) = [f for f in fake.files.values() if f["meta"]["purpose"] == "batch"]
+    assert len(uploaded["content"].decode().splitlines()) == 3
+    with Project.open(db) as project:
+        assert project.count("verdicts") == 4
+
+
+def test_parameters_the_model_refuses_are_left_out_of_the_batch(tmp_path: Path,
+                                                                fake: FakeOpenAI) -> None:
+    from tests.judge.test_judge_cli import reasoning_model
+
+    db = build_project(tmp_path / "p.db", n=3)
+    fake.behavior = reasoning_model
+    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01",
+                                 "--max-tokens", "800"), env=ENV)
+    assert result.code == 0, result.err
+    assert result.err.count("note: ") == 3 and "max_completion_tokens" in result.err
+    (uploaded,) = [f for f in fake.files.values() if f["meta"]["purpose"] == "batch"]
+    bodies = [json.loads(x)["body"] for x in uploaded["content"].decode().splitlines()]
+    assert len(bodies) == 2
+    assert all(b["max_completion_tokens"] == 800 and not {"max_tokens", "temperature",
+               "logprobs", "top_logprobs"} & set(b) for b in bodies)
+    with Project.open(db) as project:
+        assert project.count("verdicts") == 3  # every batch line answered
+
+
+def test_a_failed_first_request_goes_into_the_batch(tmp_path: Path, fake: FakeOpenAI) -> None:
+    db = build_project(tmp_path / "p.db", n=2)
+    online = {"count": 0}
+
+    def only_batch(request: Recorded) -> object:
+        # the batch runner answers through the same behaviour: only the first call fails
+        online["count"] += 1
+        return Fail(404, "model judge-m is only available for batch") if online["count"] == 1 \
+            else Reply("safe")
+
+    fake.behavior = only_batch
+    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"),
+                     env=ENV)
+    assert result.code == 0, result.err
+    assert "note: the online first request failed" in result.err
+    data = json.loads(result.out)
+    assert data["errors"] == 0 and "only available for batch" in data["probe_error"]
+    assert data["in_batch"] == 2
+    with Project.open(db) as project:
+        assert project.count("verdicts") == 2
