@@ -24,7 +24,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from polyjudge.store import JudgeRun, PolyjudgeError, Project
-from polyjudge.store.judging import BatchItem, JudgeBatch, NewCall
+from polyjudge.store.batches import BatchItem, JudgeBatch
+from polyjudge.store.judging import NewCall
 
 from .client import Endpoint
 from .engine import Engine, Job, Outcome

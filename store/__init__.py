@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .annotation import AnnotationMixin
 from .base import ProjectBase, now
+from .batches import BatchesMixin
 from .claims import ClaimsMixin
 from .content import ContentMixin, content_hash
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
@@ -40,6 +41,7 @@ class Project(
     ClaimsMixin,
     AnnotationMixin,
     JudgingMixin,
+    BatchesMixin,
     ReconcileMixin,
     ExportsMixin,
     StatusMixin,

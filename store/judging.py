@@ -1,5 +1,5 @@
-"""Judge runs, verdicts, back-translations, Batch API bookkeeping, and the model-call log / cache
-(owned by the judge work).
+"""Judge runs, verdicts, back-translations, and the model-call log / cache (owned by the judge
+work; the Batch API's bookkeeping is in batches.py).
 
 The cache is `llm_calls`: a row with an output and no error is a finished request, keyed by
 (model, template_hash, input_hash). A request that failed after the client's retries is logged
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
@@ -158,28 +158,6 @@ class NewTranslation:
     id: int
     text: str
     engine: str
-
-
-@dataclass(frozen=True, slots=True)
-class JudgeBatch(Record):
-    id: str
-    run_id: int
-    status: str
-    requests: int
-    done: int = 0
-    input_file_id: str | None = None
-    output_file_id: str | None = None
-    error_file_id: str | None = None
-    created_at: str | None = None
-    finished_at: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BatchItem(Record):
-    custom_id: str
-    response_id: int
-    input_hash: str
-    input_source: str | None = None
 
 
 def _insert_sql(table: str, cls: type) -> str:
@@ -408,59 +386,3 @@ class JudgingMixin(ProjectBase):
             (run_id,),
         )
         return {label: n for label, n in rows}
-
-    # -- Batch API bookkeeping -----------------------------------------------------------------
-
-    def add_batch(self, batch: JudgeBatch, items: Sequence[BatchItem]) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "INSERT INTO judge_batches (id, run_id, input_file_id, status, requests, done,"
-                " created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
-                (batch.id, batch.run_id, batch.input_file_id, batch.status, batch.requests,
-                 now()),
-            )
-            self.conn.executemany(
-                "INSERT INTO judge_batch_items (batch_id, custom_id, response_id, input_hash,"
-                " input_source) VALUES (?, ?, ?, ?, ?)",
-                [(batch.id, *astuple(i)) for i in items],
-            )
-            self.conn.execute(
-                "UPDATE judge_runs SET batch_id = ?, status = 'batch' WHERE id = ?",
-                (batch.id, batch.run_id),
-            )
-
-    def add_batch_items(self, batch_id: str, items: Sequence[BatchItem]) -> None:
-        """More responses answered by requests already in a batch (the same input)."""
-        with self.transaction():
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO judge_batch_items (batch_id, custom_id, response_id,"
-                " input_hash, input_source) VALUES (?, ?, ?, ?, ?)",
-                [(batch_id, *astuple(i)) for i in items],
-            )
-
-    def judge_batch(self, batch_id: str) -> JudgeBatch | None:
-        row = self.conn.execute("SELECT * FROM judge_batches WHERE id = ?", (batch_id,)).fetchone()
-        return JudgeBatch.from_row(row) if row else None
-
-    def open_batches(self) -> list[JudgeBatch]:
-        rows = self.conn.execute("SELECT * FROM judge_batches WHERE done = 0 ORDER BY created_at")
-        return [JudgeBatch.from_row(r) for r in rows]
-
-    def batch_items(self, batch_id: str) -> list[BatchItem]:
-        rows = self.conn.execute(
-            "SELECT custom_id, response_id, input_hash, input_source FROM judge_batch_items"
-            " WHERE batch_id = ? ORDER BY response_id",
-            (batch_id,),
-        )
-        return [BatchItem.from_row(r) for r in rows]
-
-    def update_batch(self, batch_id: str, *, status: str, output_file_id: str | None = None,
-                     error_file_id: str | None = None, done: bool = False) -> None:
-        with self.transaction():
-            self.conn.execute(
-                "UPDATE judge_batches SET status = ?, output_file_id = coalesce(?, output_file_id),"
-                " error_file_id = coalesce(?, error_file_id), done = ?, finished_at = ?"
-                " WHERE id = ?",
-                (status, output_file_id, error_file_id, int(done), now() if done else None,
-                 batch_id),
-            )
