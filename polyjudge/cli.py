@@ -88,7 +88,10 @@ def init(db: Path, labels: str | None, guidelines: Path | None, consensus: str |
 @with_project
 def status(project: Project, as_json: bool) -> None:
     """Counts of prompts, responses, labels and verdicts, per language."""
-    data = {**project.status(), "held": project.holds()}
+    from polyjudge.reconcile.queue import queue_sizes
+
+    data = {**project.status(), "by_annotator": project.annotator_progress(),
+            "queue": queue_sizes(project), "held": project.holds()}
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -114,6 +117,18 @@ def status(project: Project, as_json: bool) -> None:
         table.add_row(*(Text(c) for c in cells))
     if data["by_language"]:
         console.print(table)
+    if data["by_annotator"]:
+        people = Table("annotator", "role", "labels", "last label")
+        for who in data["by_annotator"]:
+            people.add_row(Text(one_line(who["annotator"], 40)), Text(who["role"]),
+                           Text(f"{who['labels']:,}"), Text((who["last_label_at"] or "–")[:16]))
+        console.print(people)
+    queue = data["queue"]
+    console.print(Text(
+        f"adjudication queue: {queue['total']:,} item(s) (disagreements {queue['disagreements']:,}"
+        f" incl. ties {queue['ties']:,}, unsure {queue['unsure']:,}, judge conflicts "
+        f"{queue['judge_conflicts']:,})"
+    ))
     if data["held"]:
         held = "; ".join(
             f"{one_line(h['annotator'], 40)}: {h['items']:,} item(s) "

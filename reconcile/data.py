@@ -124,11 +124,16 @@ def tier_grouping(language: Grouping) -> Grouping:
     return Grouping("tier", codes, names)
 
 
-def load(project: Project, fields: tuple[str, ...] = ("language",)) -> ReconcileData:
-    """Read labels, adjudications, verdicts and grouping fields in a handful of bulk queries."""
+def load(
+    project: Project, fields: tuple[str, ...] = ("language",), *, labelled_only: bool = False
+) -> ReconcileData:
+    """Read labels, adjudications, verdicts and grouping fields in a handful of bulk queries.
+    With `labelled_only`, only the items with human label rows: enough for the adjudication
+    queue (an item nobody labelled is never queued), and fast on a large, mostly unlabelled
+    project; rates and judge statistics need every item."""
     labels = tuple(project.label_set)
     store_fields = tuple(dict.fromkeys(["language", *[f for f in fields if f != "tier"]]))
-    responses = project.response_columns(store_fields)
+    responses = project.response_columns(store_fields, labelled_only=labelled_only)
     response_id = np.asarray(responses.response_id, dtype=np.int64)
     groupings = {name: _grouping(name, responses.fields[name]) for name in store_fields}
     if "tier" in fields:
@@ -140,9 +145,8 @@ def load(project: Project, fields: tuple[str, ...] = ("language",)) -> Reconcile
     adjudicated = np.full(response_id.size, -1, dtype=np.int64)
     if adj_ids:
         index = {name: i for i, name in enumerate(labels)}
-        adjudicated[np.searchsorted(response_id, np.asarray(adj_ids, dtype=np.int64))] = [
-            index.get(x, -1) for x in adj_labels
-        ]
+        at, known = _positions(response_id, np.asarray(adj_ids, dtype=np.int64))
+        adjudicated[at[known]] = np.asarray([index.get(x, -1) for x in adj_labels])[known]
 
     runs = []
     for run in project.judge_run_list():
@@ -162,6 +166,16 @@ def load(project: Project, fields: tuple[str, ...] = ("language",)) -> Reconcile
     )
 
 
+def _positions(response_id: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each id sits in the sorted `response_id`, and whether it is there at all (it is
+    not when only some items were loaded)."""
+    at = np.searchsorted(response_id, ids)
+    inside = at < response_id.size
+    known = inside.copy()
+    known[inside] = response_id[at[inside]] == ids[inside]
+    return at, known
+
+
 def _run_verdicts(
     project: Project, run: JudgeRun, labels: tuple[str, ...], response_id: np.ndarray
 ) -> RunVerdicts:
@@ -170,5 +184,6 @@ def _run_verdicts(
     codes = np.full(response_id.size, NO_VERDICT, dtype=np.int64)
     if cols.rows:
         table = np.array(cols.rows, dtype=np.int64).reshape(-1, 2)
-        codes[np.searchsorted(response_id, table[:, 0])] = table[:, 1]
+        at, known = _positions(response_id, table[:, 0])
+        codes[at[known]] = table[known, 1]
     return RunVerdicts(run=run, codes=codes, extra=cols.labels[len(known):])

@@ -75,6 +75,17 @@ class FinalLabels:
         counts["total"] = int(np.count_nonzero(q))
         return counts
 
+    def queue_sizes(self, mask: np.ndarray | None = None) -> dict[str, int]:
+        """The queue as `report` and `status` print it (ties count as disagreements too)."""
+        counts = self.queue_counts(mask)
+        return {
+            "disagreements": counts["disagreement"] + counts["tie"],
+            "ties": counts["tie"],
+            "unsure": counts["unsure"],
+            "judge_conflicts": counts["judge_conflict"],
+            "total": counts["total"],
+        }
+
 
 def final_labels(
     data: ReconcileData,

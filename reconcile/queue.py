@@ -54,7 +54,7 @@ def adjudication_queue(
     if unknown:
         raise ValueError(f"unknown queue kind(s): {', '.join(sorted(unknown))}")
     bits = sum(KINDS[k] for k in wanted)
-    data = load(project, ("language", "model"))
+    data = load(project, ("language", "model"), labelled_only=True)
     final = final_labels(data, conflict_runs=conflict_runs)
     mask = (final.queue & bits) != 0
     lang = data.groupings["language"]
@@ -75,6 +75,18 @@ def adjudication_queue(
             )
         )
     return out
+
+
+def queue_sizes(project: Project) -> dict[str, object]:
+    """How many items wait for adjudication, by kind, overall and per language (`status`).
+    Reads only the labelled items, so it stays quick on a large project."""
+    data = load(project, ("language",), labelled_only=True)
+    final = final_labels(data)
+    by_language = {
+        name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
+    }
+    return {**final.queue_sizes(),
+            "by_language": {k: v for k, v in by_language.items() if v["total"]}}
 
 
 def item_review(

@@ -150,7 +150,7 @@ def build_report(
             data, final, by=by, seed=seed, stratified_runs=project.stratifying_run_ids()
         ),
         "comparisons": [],
-        "queue": {**_queue_block(final, everything)},
+        "queue": {**final.queue_sizes(everything)},
         "progress": _progress(data, names),
         "methods": METHODS,
     }
@@ -173,7 +173,7 @@ def build_report(
                 data, final, estimator, mask, seed, f"{field_name}:{name}", positive
             )
     report["queue"]["by_language"] = {
-        name: _queue_block(final, mask) for name, mask in data.groupings["language"].members()
+        name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
     }
     for spec in compare_fields:
         field_name, _, pair = spec.partition(":")
@@ -219,17 +219,6 @@ def _progress(data: ReconcileData, names: dict[int, str]) -> dict[str, Any]:
         }
     items = {name: int(np.count_nonzero(mask)) for name, mask in language.members()}
     return {"by_annotator": out, "items_by_language": items}
-
-
-def _queue_block(final: FinalLabels, mask: np.ndarray) -> dict[str, int]:
-    counts = final.queue_counts(mask)
-    return {
-        "disagreements": counts["disagreement"] + counts["tie"],
-        "ties": counts["tie"],
-        "unsure": counts["unsure"],
-        "judge_conflicts": counts["judge_conflict"],
-        "total": counts["total"],
-    }
 
 
 def _rate_block(

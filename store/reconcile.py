@@ -143,8 +143,12 @@ class ReconcileMixin(ProjectBase):
         ids, labels = _columns(rows, 2)
         return ids, labels
 
-    def response_columns(self, fields: Iterable[str] = ("language",)) -> ResponseColumns:
-        """Every response id with its grouping fields (see `GROUP_FIELDS`)."""
+    def response_columns(
+        self, fields: Iterable[str] = ("language",), *, labelled_only: bool = False
+    ) -> ResponseColumns:
+        """Every response id with its grouping fields (see `GROUP_FIELDS`); with
+        `labelled_only`, only responses that have label rows (the only ones that can be
+        queued for adjudication)."""
         names = list(dict.fromkeys(fields))
         unknown = [n for n in names if n not in GROUP_FIELDS]
         if unknown:
@@ -157,8 +161,11 @@ class ReconcileMixin(ProjectBase):
             if "category" in names or ("scenario" in names)
             else ""
         )
+        where = (" WHERE r.id IN (SELECT response_id FROM labels)"
+                 if labelled_only else "")
         rows = self._reconcile_tuples(
-            f"SELECT r.id{', ' + select if select else ''} FROM responses r{join} ORDER BY r.id"
+            f"SELECT r.id{', ' + select if select else ''} FROM responses r{join}{where}"
+            " ORDER BY r.id"
         )
         cols = _columns(rows, 1 + len(names))
         return ResponseColumns(cols[0], dict(zip(names, cols[1:], strict=True)))

@@ -50,3 +50,14 @@ class StatusMixin(ProjectBase):
             "languages": sorted(by_language),
             "by_language": dict(sorted(by_language.items())),
         }
+
+    def annotator_progress(self) -> list[dict[str, Any]]:
+        """Per annotator: current labels (undone ones left out) and when they last labelled."""
+        rows = self.conn.execute(
+            "SELECT a.name, a.role, count(cl.id), max(cl.created_at) FROM annotators a"
+            f" LEFT JOIN ({CURRENT_LABELS_SQL}) cl ON cl.annotator_id = a.id"
+            " GROUP BY a.id ORDER BY a.name"
+        )
+        return [{"annotator": name, "role": role, "labels": n, "last_label_at": last}
+                for name, role, n, last in rows]
+

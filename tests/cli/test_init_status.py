@@ -76,3 +76,24 @@ def test_status_table_shows_untrusted_language_codes_literally(db_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "[bold]x" in result.stdout and "␛]2;owned␇" in result.stdout
+
+
+def test_status_shows_progress_per_annotator_and_the_queue_the_report_shows(
+    tmp_path: Path,
+) -> None:
+    from polyjudge.demo import build_demo
+
+    db = tmp_path / "demo.db"
+    build_demo(db, with_labels=True)
+    status = json.loads(run_cli("status", "--db", str(db), "--json").out)
+    report = json.loads(run_cli("report", "--db", str(db), "--json").out)
+    queue = {k: v for k, v in report["queue"].items() if k != "by_language"}
+    assert {k: v for k, v in status["queue"].items() if k != "by_language"} == queue
+    assert queue["total"] > 0 and queue["judge_conflicts"] > 0  # the demo has every kind
+    assert status["queue"]["by_language"] == {
+        lang: q for lang, q in report["queue"]["by_language"].items() if q["total"]}
+    people = {p["annotator"]: p for p in status["by_annotator"]}
+    assert sum(p["labels"] for p in people.values()) == status["labels"]
+    assert all(p["last_label_at"] for p in people.values() if p["labels"])
+    table = run_cli("status", "--db", str(db)).out
+    assert f"adjudication queue: {queue['total']} item(s)" in table

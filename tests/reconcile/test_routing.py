@@ -187,3 +187,34 @@ def test_queue_filters_by_language_and_rejects_unknown_kinds(tmp_path: Path) -> 
         assert adjudication_queue(project, language="xx") == []
         with pytest.raises(ValueError, match="unknown queue kind"):
             adjudication_queue(project, kinds={"maybe"})
+
+
+def test_the_queue_read_from_labelled_items_only_equals_the_full_reading(tmp_path: Path) -> None:
+    """`adjudication_queue` loads only items with label rows; adjudications and verdicts of
+    unlabelled items, interleaved with labelled ones, must not shift onto other items."""
+    from polyjudge.reconcile.data import load
+    from polyjudge.reconcile.final import final_labels
+
+    project, _ = build_random_project(tmp_path / "p.db", "unanimous", 60, seed=3)
+    with project:
+        first = project.count("responses") + 1
+        project.insert_responses(
+            [{"uid": f"x{i}", "language": "bn", "text": f"x{i}"} for i in range(40)]
+        )
+        a, b = project.ensure_annotator("ana").id, project.ensure_annotator("bo").id
+        extra = list(range(first, first + 40))
+        for rid in extra[::2]:  # every other new item is labelled, with disagreements
+            project.add_label(rid, a, "safe")
+            project.add_label(rid, b, "unsafe" if rid % 4 else "safe")
+        boss = project.ensure_annotator("boss", role="adjudicator").id
+        for rid in extra[1::4]:  # unlabelled items with an adjudication ...
+            project.add_adjudication(rid, boss, "unsafe")
+        # ... and a judge that disagrees with everything
+        project.add_verdict_rows("judge", "m", [(rid, "invalid") for rid in range(1, first + 40)])
+        full = load(project, ("language", "model"))
+        everything = final_labels(full)
+        expected = {int(full.response_id[i]): tuple(everything.kinds_of(int(i)))
+                    for i in range(full.n_items) if everything.queue[i]}
+        assert {e.response_id: e.kinds for e in adjudication_queue(project)} == expected
+        assert any(rid in expected for rid in extra)  # the new items take part
+        assert load(project, labelled_only=True).n_items < full.n_items
