@@ -69,6 +69,15 @@ class AnnotateScreen(Screen[None]):
     CSS_PATH = "annotate.tcss"
     BINDINGS = SCREEN_BINDINGS
 
+    class FilterSearched(Message):
+        def __init__(self, generation: int, flt: QueueFilter, found: int | None,
+                     error: str | None = None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.flt = flt
+            self.found = found
+            self.error = error
+
     class ProgressCounted(Message):
         def __init__(self, generation: int, progress: Progress, pace: Pace) -> None:
             super().__init__()
@@ -94,6 +103,8 @@ class AnnotateScreen(Screen[None]):
         self._generation = 0
         self._last_count = 0.0
         self._recount_timer: Timer | None = None
+        self._searching: QueueFilter | None = None  # a free-text filter being searched
+        self._search_generation = 0
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -219,6 +230,9 @@ class AnnotateScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def _need_item(self) -> bool:
+        if self._searching is not None:  # the item on screen is about to change
+            self.app.bell()
+            return False
         if self.session.item is None:
             self.app.bell()
             return False
@@ -280,6 +294,9 @@ class AnnotateScreen(Screen[None]):
             self._after_write("undone", done_delta=-1)
 
     def _step(self, direction: int) -> None:
+        if self._searching is not None:
+            self.app.bell()
+            return
         dropped = self.session.pending_note is not None
         if self.session.step(direction):
             self.refresh_item("a note that waited for a label was dropped" if dropped else "")
@@ -296,12 +313,44 @@ class AnnotateScreen(Screen[None]):
         def done(flt: QueueFilter | None) -> None:
             if flt is None:
                 return
-            self.session.set_filter(flt)
-            self.header_state.progress = None
-            self.refresh_item(f"filter: {flt.describe()}")
-            self.count_progress()
+            if flt.text:  # a scan of the texts: off the UI thread, keys wait for it
+                self._searching = flt
+                self._search_generation += 1
+                self.refresh_item(f"searching for {one_line(flt.text, 40)!r}…")
+                session = self.session
+                self._search(self._search_generation, flt, session.annotator.id,
+                             session.overlap)
+                return
+            self._apply_filter(flt)
 
         self.app.push_screen(FilterModal(self.session.filter), done)
+
+    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
+    def _search(self, generation: int, flt: QueueFilter, annotator_id: int,
+                overlap: int | None) -> None:
+        try:
+            found = AnnotationSession.first_open_id(self.session.project.path, annotator_id,
+                                                    flt, overlap)
+        except Exception as exc:  # the keys must not stay blocked
+            self.post_message(self.FilterSearched(generation, flt, None, error=str(exc)))
+            return
+        self.post_message(self.FilterSearched(generation, flt, found))
+
+    def on_annotate_screen_filter_searched(self, message: FilterSearched) -> None:
+        if message.generation != self._search_generation:
+            return  # a newer filter is being searched
+        self._searching = None
+        if message.error is not None:
+            self.app.bell()
+            self.refresh_item(f"search failed, filter unchanged: {one_line(message.error, 80)}")
+            return
+        self._apply_filter(message.flt, found=message.found)
+
+    def _apply_filter(self, flt: QueueFilter, found: int | None = None) -> None:
+        self.session.set_filter(flt, found=found)
+        self.header_state.progress = None
+        self.refresh_item(f"filter: {flt.describe()}")
+        self.count_progress()
 
     def action_guidelines(self) -> None:
         text = self.guidelines if self.guidelines is not None else (

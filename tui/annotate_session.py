@@ -10,6 +10,7 @@ import contextlib
 import time
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 
 from polyjudge.store import Annotator, Item, Label, Project, ProjectBusy
 from polyjudge.store.annotation import QueueFilter
@@ -71,9 +72,25 @@ class AnnotationSession:
         self._reset_page()
         return self.show(self._next_open(after=0, wrap=False))
 
-    def set_filter(self, flt: QueueFilter) -> Item | None:
+    def set_filter(self, flt: QueueFilter, *, found: int | None = None) -> Item | None:
+        """Apply a filter and open on its first item still to label. `found`: that item as a
+        search off the UI thread found it (`first_open_id`), so the scan is not repeated; it
+        is checked again (another annotator may have taken it meanwhile)."""
         self.filter = flt
-        return self.start()
+        self._reset_page()
+        if found is None:
+            return self.show(self._next_open(after=0, wrap=False))
+        return self.show(self._next_open(after=found - 1, wrap=True))
+
+    @staticmethod
+    def first_open_id(path: Path, annotator_id: int, flt: QueueFilter,
+                      overlap: int | None) -> int | None:
+        """The first item still to label under `flt`, read through a connection of the calling
+        thread's own: a free-text filter scans the texts, which takes a while on a large
+        project, so the screen runs this in a worker."""
+        with Project.open(path) as project:
+            ids = project.open_ids(annotator_id, flt, overlap=overlap, limit=1)
+        return ids[0] if ids else None
 
     def _reset_page(self) -> None:
         self._page.clear()

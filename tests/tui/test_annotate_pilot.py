@@ -186,6 +186,7 @@ async def test_filter_dialog_restricts_the_queue(multilingual_db: Path) -> None:
         await pilot.press("u", "u")
         assert shown_uid(app) is None
         await pilot.press("slash", "ctrl+u", "tab", "tab", "tab", *"Family", "enter")
+        await settle(pilot)  # a free-text filter is searched in a worker
         assert shown_uid(app) == "t-zh"  # free text, found in the back-translation
     assert [row[:2] for row in labels_of(multilingual_db, "amina")] == [
         ("t-th", "unsafe"), ("t-ko", "unsafe"),
@@ -505,3 +506,38 @@ async def test_with_overlap_a_busy_file_still_lets_the_annotator_move(tmp_path: 
         assert project.claimed_ids(screen.session.annotator.id) == [ids[2]]
         await pilot.press("s")
     assert labels_of(path, "ana") == [("p-002", "safe", 0, None, "label")]
+
+
+async def test_keys_wait_while_a_free_text_filter_is_searched(
+    multilingual_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The text scan runs off the UI thread; until it answers, label and arrow keys do nothing
+    (the item on screen is about to change), so no label lands on an item by surprise."""
+    import threading
+
+    from polyjudge.tui.annotate_session import AnnotationSession
+
+    release = threading.Event()
+    search = AnnotationSession.first_open_id
+
+    def slow_search(*args: object) -> int | None:
+        release.wait(30)
+        return search(*args)
+
+    monkeypatch.setattr(AnnotationSession, "first_open_id", staticmethod(slow_search))
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "t-ar"
+        await pilot.press("slash", "tab", "tab", "tab", *"Family", "enter")
+        await pilot.pause()
+        assert "searching for 'Family'" in screen_text(app)
+        await pilot.press("s", "right", "u")
+        await pilot.pause()
+        assert shown_uid(app) == "t-ar"
+        release.set()
+        await settle(pilot)
+        assert shown_uid(app) == "t-zh"
+        assert "filter: text 'Family'" in screen_text(app)
+        await pilot.press("s")
+    assert [row[:2] for row in labels_of(multilingual_db, "amina")] == [("t-zh", "safe")]
