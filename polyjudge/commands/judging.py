@@ -87,6 +87,10 @@ def judge(project: Any, model: str | None, template: str, limit: int | None,
         if batch:
             raise PolyjudgeError(f"--batch: the {BASELINE} runs offline, there is nothing "
                                  "to batch")
+        source = click.get_current_context().get_parameter_source("template")
+        if source is not click.core.ParameterSource.DEFAULT:
+            raise PolyjudgeError(f"--template: the {BASELINE} matches refusal phrases, it "
+                                 "sends no prompt; leave --template out")
         summary = run_baseline(project, languages, limit, quiet)
         project.log_event("judge", **summary)
         return _print_summary(summary, as_json)
