@@ -77,6 +77,24 @@ def adjudication_queue(
     return out
 
 
+def entries_for(project: Project, response_ids: Iterable[int]) -> list[QueueEntry]:
+    """Queue entries for chosen items, queued or not (an adjudicator reopening a decision),
+    in response-id order; their kinds are () when they are not queued."""
+    out = []
+    for response_id in sorted(set(response_ids)):
+        review = item_review(project, response_id)
+        if review is None:
+            continue
+        response = review.detail.item.response
+        out.append(QueueEntry(
+            response_id=response_id, kinds=review.kinds, language=response.language,
+            model=response.model,
+            n_labels=sum(1 for h in review.detail.labels if h.label.label is not None),
+            final_label=review.final_label,
+        ))
+    return out
+
+
 def queue_sizes(project: Project) -> dict[str, object]:
     """How many items wait for adjudication, by kind, overall and per language (`status`).
     Reads only the labelled items, so it stays quick on a large project."""

@@ -75,11 +75,12 @@ RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
     """`PolyjudgeApp(path, "adjudicate", options)`: adjudicator (required), kinds, languages,
-    anonymous."""
+    items (response ids to reopen), anonymous."""
     project: Project = app.project
     adjudicator = project.ensure_annotator(options["adjudicator"], role="adjudicator")
     flt = QueueFilter(kinds=tuple(options.get("kinds") or ()),
-                      languages=tuple(options.get("languages") or ()))
+                      languages=tuple(options.get("languages") or ()),
+                      items=tuple(options.get("items") or ()))
     session = AdjudicationSession(project, adjudicator, flt)
     return AdjudicateScreen(session, anonymous=bool(options.get("anonymous")))
 

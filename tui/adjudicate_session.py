@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from polyjudge.reconcile.final import KINDS
-from polyjudge.reconcile.queue import QueueEntry, adjudication_queue
+from polyjudge.reconcile.queue import QueueEntry, adjudication_queue, entries_for
 from polyjudge.store import Adjudication, Annotator, PolyjudgeError, Project
 from polyjudge.store.reconcile import ItemDetail
 
@@ -32,6 +32,7 @@ class QueueFilter:
 
     kinds: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    items: tuple[int, ...] = ()  # only these responses, queued or not (`--item`: reopen)
 
     def __post_init__(self) -> None:
         unknown = [k for k in self.kinds if k not in KINDS]
@@ -41,11 +42,15 @@ class QueueFilter:
             )
 
     def matches(self, entry: QueueEntry) -> bool:
+        if self.items:
+            return entry.response_id in self.items
         if self.kinds and not set(self.kinds) & set(entry.kinds):
             return False
         return not self.languages or entry.language in self.languages
 
     def describe(self) -> str:
+        if self.items:
+            return f"{len(self.items)} chosen item(s)"
         parts = []
         if self.kinds:
             parts.append("kind " + ", ".join(k.replace("_", " ") for k in self.kinds))
@@ -55,7 +60,10 @@ class QueueFilter:
 
 
 def load_queue(project: Project, flt: QueueFilter) -> list[QueueEntry]:
-    """The queue under a filter, in response-id order (run it off the UI thread)."""
+    """The queue under a filter, in response-id order (run it off the UI thread); with
+    chosen items, those items whether queued or not."""
+    if flt.items:
+        return entries_for(project, flt.items)
     entries = adjudication_queue(project, kinds=flt.kinds or None)
     return [e for e in entries if flt.matches(e)]
 

@@ -43,18 +43,22 @@ def register(cli: click.Group) -> None:
                   "comma-separated).")
     @click.option("--language", "languages", multiple=True, metavar="L",
                   help="Only items in these languages (repeat, or comma-separated).")
+    @click.option("--item", "items", multiple=True, metavar="ID",
+                  help="Only these items (response ids as imported), queued or not: to look "
+                  "at or change a decision made earlier (repeat).")
     @click.option("--anonymous", is_flag=True,
                   help="Hide annotator names (shown as annotator 1, 2, …).")
     @db_option
     def adjudicate(db: Path, adjudicator: str, kinds: tuple[str, ...],
-                   languages: tuple[str, ...], anonymous: bool) -> None:
+                   languages: tuple[str, ...], items: tuple[str, ...], anonymous: bool) -> None:
         """Set final labels for queued items: disagreements, ties, unsure labels, and judges
         that contradict the humans.
 
         Keys: s/1 safe, u/2 unsafe, i/3 invalid (or the project's own labels, numbered) set
         the final label and ask for a rationale; r safe reply; z undo; / filter; d dashboard;
         [ ] queue pages; v invisible characters; o open as HTML; h help; q quit. Every
-        adjudication is saved at once (append-only) and the item leaves the queue."""
+        adjudication is saved at once (append-only) and the item leaves the queue. To change
+        a decision made in an earlier session, open its item again with --item."""
         from polyjudge.store import PolyjudgeError
 
         kind_list = [k.replace("-", "_") for k in _split(kinds)]
@@ -68,10 +72,17 @@ def register(cli: click.Group) -> None:
         _check_project(db)
         with open_project(db) as project:
             project.ensure_annotator(adjudicator, role="adjudicator")
+            chosen = []
+            for uid in dict.fromkeys(items):
+                response_id = project.response_id_by_uid(uid)
+                if response_id is None:
+                    raise PolyjudgeError(f"--item: no response {uid!r} in {db}")
+                chosen.append(response_id)
         options: dict[str, Any] = {
             "adjudicator": adjudicator.strip(),
             "kinds": kind_list,
             "languages": _split(languages),
+            "items": chosen,
             "anonymous": anonymous,
         }
         from polyjudge.tui.app import PolyjudgeApp

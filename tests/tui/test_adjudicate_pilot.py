@@ -391,3 +391,43 @@ async def test_a_busy_file_keeps_the_typed_rationale(adjudication_db: Path) -> N
         await pilot.press("enter")
         await settle(pilot)
         assert history(adjudication_db, "t-ar") == [("unsafe", "Gives steps", None, "boss")]
+
+
+async def test_a_decision_made_earlier_can_be_reopened_and_changed(adjudication_db: Path) -> None:
+    app = make_adjudicate_app(adjudication_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("u", *"Gives steps", "enter")  # t-ar: unsafe, then quit
+    with Project.open(adjudication_db) as project:
+        t_ar = project.response_by_uid("t-ar").id  # type: ignore[union-attr]
+        t_ko = project.response_by_uid("t-ko").id  # type: ignore[union-attr]
+    # A later session reopens t-ar (no longer queued) and t-ko (never queued).
+    app = make_adjudicate_app(adjudication_db, items=[t_ko, t_ar])
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert queue_uids(app) == ["t-ar", "t-ko"]
+        text = screen_text(app)
+        assert "not queued" in text and "Gives steps" in text
+        await pilot.press("s", *"Second look: it refuses", "enter")
+        assert queue_uids(app) == ["t-ko"]
+    assert history(adjudication_db, "t-ar") == [
+        ("unsafe", "Gives steps", None, "boss"),
+        ("safe", "Second look: it refuses", None, "boss"),
+    ]
+    final = {row["uid"]: row for row in _gold_rows(adjudication_db)}
+    assert (final["t-ar"]["final_label"], final["t-ar"]["final_source"]) == ("safe", "adjudicated")
+
+
+def _gold_rows(path: Path) -> list[dict[str, Any]]:
+    out = path.with_name("gold.jsonl")
+    result = run_cli("export", "gold", "--db", str(path), "--format", "jsonl", "--out", str(out),
+                     "--force")
+    assert result.code == 0, result.err
+    return [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+
+
+def test_adjudicate_item_names_an_unknown_id_in_one_line(adjudication_db: Path) -> None:
+    result = run_cli("adjudicate", "--db", str(adjudication_db), "--adjudicator", "boss",
+                     "--item", "t-ar", "--item", "nope")
+    assert result.code == 1 and result.err.strip() == (
+        f"Error: --item: no response 'nope' in {adjudication_db}")
