@@ -91,21 +91,26 @@ _MINE = (
     "(SELECT l.label FROM labels l WHERE l.response_id = r.id AND l.annotator_id = :me"
     " ORDER BY l.id DESC LIMIT 1)"
 )
-# Annotators (other than me) whose current label of r is a label (not undone).
+# `labels l` is the current row of its (response, annotator) and carries a label (not undone).
+LABELLED_NOW = (
+    "l.label IS NOT NULL AND NOT EXISTS (SELECT 1 FROM labels l2"
+    " WHERE l2.response_id = l.response_id AND l2.annotator_id = l.annotator_id"
+    " AND l2.id > l.id)"
+)
+# Annotators (other than me) whose current label of r is a label.
 _OTHERS = (
     "(SELECT count(*) FROM labels l WHERE l.response_id = r.id AND l.annotator_id != :me"
-    " AND l.label IS NOT NULL AND NOT EXISTS (SELECT 1 FROM labels l2"
-    " WHERE l2.response_id = l.response_id AND l2.annotator_id = l.annotator_id"
-    " AND l2.id > l.id))"
+    f" AND {LABELLED_NOW})"
 )
 # Annotators (other than me) holding r without having labelled it: an unexpired claim, on
 # screen or in a packet (see claims.py). Who has labelled it is counted by _OTHERS already.
+CLAIM_UNLABELLED = (
+    "NOT EXISTS (SELECT 1 FROM labels l WHERE l.response_id = c.response_id"
+    f" AND l.annotator_id = c.annotator_id AND {LABELLED_NOW})"
+)
 _HOLDING = (
     "(SELECT count(*) FROM claims c WHERE c.response_id = r.id AND c.annotator_id != :me"
-    " AND c.expires_at > :now AND NOT EXISTS (SELECT 1 FROM labels l"
-    " WHERE l.response_id = r.id AND l.annotator_id = c.annotator_id AND l.label IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM labels l2 WHERE l2.response_id = l.response_id"
-    " AND l2.annotator_id = l.annotator_id AND l2.id > l.id)))"
+    f" AND c.expires_at > :now AND {CLAIM_UNLABELLED})"
 )
 _TAKEN = f"{_OTHERS} + {_HOLDING}"
 

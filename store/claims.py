@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .annotation import AnnotationMixin
+from .annotation import CLAIM_UNLABELLED, AnnotationMixin
 from .base import now
 from .schema import migrations
 
@@ -114,11 +114,7 @@ class ClaimsMixin(AnnotationMixin):
         rows = self.conn.execute(
             "SELECT a.name, c.kind, count(*), max(c.expires_at) FROM claims c"
             " JOIN annotators a ON a.id = c.annotator_id WHERE c.expires_at > ?"
-            " AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.response_id = c.response_id"
-            " AND l.annotator_id = c.annotator_id AND l.label IS NOT NULL AND NOT EXISTS ("
-            " SELECT 1 FROM labels l2 WHERE l2.response_id = l.response_id"
-            " AND l2.annotator_id = l.annotator_id AND l2.id > l.id))"
-            " GROUP BY a.name, c.kind ORDER BY a.name, c.kind",
+            f" AND {CLAIM_UNLABELLED} GROUP BY a.name, c.kind ORDER BY a.name, c.kind",
             (now(),),
         )
         return [{"annotator": name, "kind": kind, "items": n, "until": until}
