@@ -103,6 +103,7 @@ class AnnotateScreen(Screen[None]):
         self._generation = 0
         self._last_count = 0.0
         self._recount_timer: Timer | None = None
+        self._quit_confirmed = False
         self._searching: QueueFilter | None = None  # a free-text filter being searched
         self._search_generation = 0
 
@@ -221,6 +222,7 @@ class AnnotateScreen(Screen[None]):
         self.query_one(ItemHeader).show(self.header_state)
 
     def _after_write(self, status: str, done_delta: int = 0) -> None:
+        self._quit_confirmed = False  # ask again if notes still wait at the next q
         progress = self.header_state.progress
         if progress is not None and done_delta:
             self.header_state.progress = Progress(progress.done + done_delta, progress.assigned)
@@ -297,9 +299,11 @@ class AnnotateScreen(Screen[None]):
         if self._searching is not None:
             self.app.bell()
             return
-        dropped = self.session.pending_note is not None
+        waiting = self.session.pending_note is not None
+        self._quit_confirmed = False
         if self.session.step(direction):
-            self.refresh_item("a note that waited for a label was dropped" if dropped else "")
+            self.refresh_item("the note waits on the item left, for its label" if waiting
+                              else "")
         else:
             self.app.bell()
 
@@ -386,6 +390,13 @@ class AnnotateScreen(Screen[None]):
         )))
 
     def action_quit(self) -> None:
+        waiting = self.session.waiting_notes()
+        if waiting and not self._quit_confirmed:
+            self._quit_confirmed = True  # a second q quits
+            self.app.bell()
+            self.refresh_item(f"{waiting} note(s) wait for a label and would be lost: label "
+                              "those items, or press q again to quit")
+            return
         self.app.exit()
 
     def on_unmount(self) -> None:

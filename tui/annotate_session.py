@@ -38,6 +38,9 @@ class AnnotationSession:
         self.my_label: Label | None = None
         self.pending_unsure = False
         self.pending_note: str | None = None
+        # Notes (and unsure marks) typed on items left before their label: kept per item
+        # until the annotator comes back and labels it.
+        self._waiting: dict[int, tuple[str | None, bool]] = {}
         self.labelled_this_session = 0
         self._page: deque[int] = deque()  # open ids after `_page_start`, ascending
         self._page_start = 0
@@ -52,17 +55,25 @@ class AnnotationSession:
         return self.item.response.id if self.item else None
 
     def show(self, response_id: int | None) -> Item | None:
-        """Make `response_id` the current item (None: nothing left to show)."""
+        """Make `response_id` the current item (None: nothing left to show). A note or unsure
+        mark still waiting for its label stays with the item left, and comes back with it."""
+        if self.item is not None and (self.pending_note is not None or self.pending_unsure):
+            self._waiting[self.item.response.id] = (self.pending_note, self.pending_unsure)
         self._hold(response_id)
         self.item = self.project.item(response_id) if response_id is not None else None
         self.my_label = (
             self.project.current_label(response_id, self.annotator.id)
             if response_id is not None else None
         )
-        self.pending_unsure = False
-        self.pending_note = None
+        waiting = self._waiting.pop(response_id, None) if response_id is not None else None
+        self.pending_note, self.pending_unsure = waiting or (None, False)
         self._shown_at = time.monotonic()
         return self.item
+
+    def waiting_notes(self) -> int:
+        """Notes typed for items that have no label yet (lost if the annotator quits now)."""
+        return len([n for n, _ in self._waiting.values() if n is not None]) + (
+            self.pending_note is not None)
 
     def elapsed_ms(self) -> int:
         return int((time.monotonic() - self._shown_at) * 1000)
@@ -183,6 +194,7 @@ class AnnotationSession:
             unsure=self.pending_unsure, note=self.pending_note, viewed=viewed,
             time_ms=self.elapsed_ms(),
         )
+        self.pending_note, self.pending_unsure = None, False  # written with the label
         self._history.append(self.item.response.id)
         self.labelled_this_session += 1
         self.advance()

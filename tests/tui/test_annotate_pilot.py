@@ -100,14 +100,43 @@ async def test_a_note_waits_for_the_label_or_joins_the_current_one(multilingual_
     ]
 
 
-async def test_moving_away_drops_a_waiting_note_and_says_so(multilingual_db: Path) -> None:
+async def test_a_waiting_note_stays_with_its_item_and_quitting_asks_first(
+    multilingual_db: Path,
+) -> None:
     app = make_app(multilingual_db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        await pilot.press("n", *"unsaved", "enter", "right")
-        assert "a note that waited for a label was dropped" in screen_text(app)
-        await pilot.press("left", "s")
-    assert labels_of(multilingual_db, "amina") == [("t-ar", "safe", 0, None, "label")]
+        await pilot.press("n", *"first look", "enter", "question_mark", "right")
+        assert shown_uid(app) == "t-bn"
+        assert "the note waits on the item left" in screen_text(app)
+        assert "note waits for a label" not in screen_text(app)  # t-bn has none
+        await pilot.press("n", *"bengali note", "enter")
+        await pilot.press("q")  # two notes would be lost: asked first
+        assert app.is_running
+        assert "2 note(s) wait for a label" in screen_text(app)
+        await pilot.press("left")
+        assert shown_uid(app) == "t-ar"
+        assert "note waits for a label" in screen_text(app)  # it came back
+        await pilot.press("u")  # labels t-ar with its note and unsure mark
+        assert shown_uid(app) == "t-bn"
+        await pilot.press("q")  # moving on re-arms the question: one note still waits
+        assert app.is_running and "1 note(s) wait for a label" in screen_text(app)
+        await pilot.press("s")
+        await pilot.press("q")  # nothing waits now: quits at once
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-ar", "unsafe", 1, "first look", "label"),
+        ("t-bn", "safe", 0, "bengali note", "label"),
+    ]
+
+
+async def test_quit_pressed_twice_leaves_waiting_notes(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("n", *"never labelled", "enter", "q", "q")
+        await pilot.pause()
+        assert not app.is_running
+    assert labels_of(multilingual_db, "amina") == []
 
 
 async def test_undo_appends_rows_and_returns_to_the_item(multilingual_db: Path) -> None:
