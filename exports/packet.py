@@ -12,6 +12,7 @@ merging the same packet twice adds nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -129,8 +130,10 @@ def create_packet(
     return copied
 
 
-def merge_packet(project: Project, path: Path) -> MergeResult:
-    """Append the packet's labels to the project. Refuses a packet of another project."""
+def merge_packet(project: Project, path: Path, *, release: bool = False) -> MergeResult:
+    """Append the packet's labels to the project. Refuses a packet of another project. With
+    `release`, the packet is done: what it still held (items left unlabelled, see
+    `create_packet`'s overlap) is offered to others again at once."""
     if not path.exists():
         raise PolyjudgeError(f"{path}: no such packet file")
     if path.resolve() == project.path.resolve():
@@ -145,6 +148,12 @@ def merge_packet(project: Project, path: Path) -> MergeResult:
                 f"({project.project_id}); nothing merged"
             )
         result = project.merge_label_rows(packet.project_id, packet.packet_label_rows(), str(path))
+        if release:
+            holder = project.annotator(packet.meta("packet_annotator") or "")
+            uids = [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
+            ids = [i for uid in uids if (i := project.response_id_by_uid(uid)) is not None]
+            released = project.release_packet_holds(holder.id, ids) if holder else 0
+            result = dataclasses.replace(result, released=released)
     project.log_event(
         "merge",
         packet=str(path),
@@ -152,5 +161,6 @@ def merge_packet(project: Project, path: Path) -> MergeResult:
         added=result.added,
         already_merged=result.already_merged,
         annotators=list(result.annotators),
+        released=result.released,
     )
     return result

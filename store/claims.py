@@ -77,6 +77,16 @@ class ClaimsMixin(AnnotationMixin):
         with self.transaction():
             self._insert_claims(annotator_id, response_ids, PACKET, ttl_s)
 
+    def release_packet_holds(self, annotator_id: int, response_ids: list[int]) -> int:
+        """Give back a packet's items (it came back finished); returns how many were held."""
+        with self.transaction():
+            cur = self.conn.executemany(
+                "DELETE FROM claims WHERE response_id = ? AND annotator_id = ?"
+                " AND kind = 'packet'",
+                [(rid, annotator_id) for rid in response_ids],
+            )
+            return cur.rowcount
+
     def _insert_claims(
         self, annotator_id: int, response_ids: list[int], kind: str, ttl_s: float
     ) -> None:

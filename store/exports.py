@@ -64,6 +64,7 @@ class MergeResult:
     already_merged: int
     annotators: tuple[str, ...] = field(default_factory=tuple)
     packet_id: str = ""
+    released: int = 0  # held items given back (`merge --release`)
 
 
 def merge_uid(packet_project_id: str, packet_label_id: int) -> str:

@@ -138,15 +138,20 @@ def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
 
 @click.command("merge")
 @click.argument("packet", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--release", is_flag=True,
+              help="The packet is done: give back the items it still holds (exported with "
+              "--overlap, left unlabelled) at once instead of when the hold expires.")
 @with_project
-def merge(project: Project, packet: Path) -> None:
+def merge(project: Project, packet: Path, release: bool) -> None:
     """Bring a packet's labels back into the project (merging twice adds nothing)."""
     from polyjudge.exports.packet import merge_packet
 
-    result = merge_packet(project, packet)
+    result = merge_packet(project, packet, release=release)
     who = ", ".join(result.annotators) or "nobody"
     click.echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
                f"{result.already_merged:,} were already merged")
+    if release:
+        click.echo(f"Released {result.released:,} held item(s) of the packet")
 
 
 def serve_command(db: Path, annotator: str, languages: list[str]) -> str:

@@ -216,6 +216,13 @@ def test_packets_with_overlap_hold_their_items_so_packets_do_not_repeat(fresh: P
         fred = project.ensure_annotator("fred").id
         assert project.open_ids(fred, overlap=1) == [4, 5, 6]  # p-002 is in eve's packet
         assert project.open_ids(fred, overlap=2) == [1, 2, 3, 4, 5, 6]
+    # dara is done with it: merging again with --release gives p-001 back (nothing is added).
+    result = run_cli("merge", "--db", str(fresh), str(dara), "--release")
+    assert result.code == 0, result.err
+    assert "Merged 0 label rows" in result.out and "Released 2 held item(s)" in result.out
+    with Project.open(fresh) as project:
+        assert project.open_ids(project.annotator("fred").id, overlap=1) == [2, 4, 5, 6]
+        assert project.claimed_ids(project.annotator("eve").id, "packet") == [3]
 
 
 def test_a_packet_hold_expires(fresh: Path):
