@@ -147,7 +147,7 @@ class AnnotationSession:
         """Claim `response_id` if it is open for this annotator, releasing the item left.
         Claims are best effort: when the file is locked (an import), nothing is claimed and the
         item is checked with a read instead, so showing an item never fails."""
-        if self.overlap is None:
+        if self.overlap is None or (response_id is None and self._held is None):
             return False
         if response_id is not None and response_id == self._held:
             return True
