@@ -150,7 +150,7 @@ def load(
 
     runs = []
     for run in project.judge_run_list():
-        runs.append(_run_verdicts(project, run, labels, response_id))
+        runs.append(_run_verdicts(project, run, labels, response_id, labelled_only))
 
     return ReconcileData(
         labels=labels,
@@ -177,10 +177,11 @@ def _positions(response_id: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _run_verdicts(
-    project: Project, run: JudgeRun, labels: tuple[str, ...], response_id: np.ndarray
+    project: Project, run: JudgeRun, labels: tuple[str, ...], response_id: np.ndarray,
+    labelled_only: bool = False,
 ) -> RunVerdicts:
     known = list(labels) + ([] if "unparsed" in labels else ["unparsed"])
-    cols = project.verdict_columns(run, known)
+    cols = project.verdict_columns(run, known, labelled_only=labelled_only)
     codes = np.full(response_id.size, NO_VERDICT, dtype=np.int64)
     if cols.rows:
         table = np.array(cols.rows, dtype=np.int64).reshape(-1, 2)

@@ -190,8 +190,11 @@ class ReconcileMixin(ProjectBase):
             raise PolyjudgeError(f"no judge run called {name_or_id!r}")
         return JudgeRun.from_row(row)
 
-    def verdict_columns(self, run: JudgeRun, labels: Sequence[str] = ()) -> VerdictColumns:
-        """The run's verdicts coded against `labels` (extended by any other label found)."""
+    def verdict_columns(
+        self, run: JudgeRun, labels: Sequence[str] = (), *, labelled_only: bool = False
+    ) -> VerdictColumns:
+        """The run's verdicts coded against `labels` (extended by any other label found);
+        with `labelled_only`, only verdicts of responses that have label rows."""
         names = list(labels)
         for (label,) in self._reconcile_tuples(
             "SELECT DISTINCT label FROM verdicts WHERE run_id = ? ORDER BY label", (run.id,)
@@ -200,9 +203,10 @@ class ReconcileMixin(ProjectBase):
                 names.append(label)
         case = " ".join("WHEN ? THEN ?" for _ in names)
         params: list[Any] = [x for i, name in enumerate(names) for x in (name, i)]
+        subset = " AND response_id IN (SELECT response_id FROM labels)" if labelled_only else ""
         rows = self._reconcile_tuples(
             f"SELECT response_id, CASE label {case} ELSE -1 END FROM verdicts WHERE run_id = ?"
-            " ORDER BY response_id",
+            f"{subset} ORDER BY response_id",
             [*params, run.id],
         )
         return VerdictColumns(run, names, rows)
