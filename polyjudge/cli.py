@@ -120,8 +120,9 @@ def status(project: Project, as_json: bool) -> None:
     if data["by_annotator"]:
         people = Table("annotator", "role", "labels", "last label")
         for who in data["by_annotator"]:
-            people.add_row(Text(one_line(who["annotator"], 40)), Text(who["role"]),
-                           Text(f"{who['labels']:,}"), Text((who["last_label_at"] or "–")[:16]))
+            people.add_row(Text(one_line(who["annotator"], 40)), Text(one_line(who["role"], 20)),
+                           Text(f"{who['labels']:,}"),
+                           Text(one_line(who["last_label_at"] or "–", 40)[:16]))
         console.print(people)
     queue = data["queue"]
     console.print(Text(
