@@ -154,12 +154,15 @@ def merge(project: Project, packet: Path, release: bool) -> None:
         click.echo(f"Released {result.released:,} held item(s) of the packet")
 
 
-def serve_command(db: Path, annotator: str, languages: list[str]) -> str:
+def serve_command(db: Path, annotator: str, languages: list[str],
+                  overlap: int | None = None) -> str:
     """The shell command each browser session runs: the annotate screen on this project."""
     parts = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(db.resolve()),
              "--annotator", annotator]
     for language in languages:
         parts += ["--language", language]
+    if overlap is not None:
+        parts += ["--overlap", str(overlap)]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -170,12 +173,15 @@ def serve_command(db: Path, annotator: str, languages: list[str]) -> str:
 @language_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (keep 127.0.0.1 unless behind a proxy you trust).")
+@click.option("--overlap", type=click.IntRange(1, None), default=None, metavar="K",
+              help="As `annotate --overlap`: stop offering an item once K annotators have "
+              "labelled it (or have it on screen).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--public-url", default=None, metavar="URL",
               help="The URL browsers use, when it differs from http://HOST:PORT.")
 @db_option
-def serve(db: Path, annotator: str, languages: tuple[str, ...], host: str, port: int,
-          public_url: str | None) -> None:
+def serve(db: Path, annotator: str, languages: tuple[str, ...], overlap: int | None, host: str,
+          port: int, public_url: str | None) -> None:
     """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`). Each
     browser tab runs its own session on the same project file."""
     try:
@@ -183,7 +189,7 @@ def serve(db: Path, annotator: str, languages: tuple[str, ...], host: str, port:
     except ImportError:
         raise PolyjudgeError("serve needs textual-serve: pip install 'polyjudge[serve]'") from None
     Project.open(db).close()  # a clear error now rather than in every browser tab
-    command = serve_command(db, annotator, _languages(languages))
+    command = serve_command(db, annotator, _languages(languages), overlap)
     title = f"polyjudge — {annotator}"
     click.echo(f"Serving the annotate screen for {db} on http://{host}:{port}", err=True)
     Server(command, host=host, port=port, title=title, public_url=public_url).serve()

@@ -97,6 +97,8 @@ def test_serve_command_quotes_untrusted_names(tmp_path: Path):
     command = serve_command(tmp_path / "my project.db", "a; rm -rf ~", ["bn"])
     assert "'a; rm -rf ~'" in command
     assert "--language bn" in command and "annotate --db" in command
+    assert "--overlap" not in command
+    assert serve_command(tmp_path / "p.db", "amina", [], 2).endswith("--overlap 2")
 
 
 def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
