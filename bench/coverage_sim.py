@@ -23,6 +23,9 @@ checked against the true parameter:
 - `kappa` (Dirichlet-Jeffreys posterior) vs the population kappa of gold and parsed verdicts;
 - `share_unparsed` (Wilson over all verdicts) vs 3%;
 - `difference`: Newcombe hybrid score interval for p − p₂ (second condition p₂ = 1.5p + 2%);
+- `difference_paired`: Newcombe's paired score interval for p − p₂ when the second condition
+  answers the same sampled prompts, positively correlated (P(unsafe under 2 | unsafe under 1)
+  = 0.7, the other conditional set so that the margin is p₂);
 - `alpha`: Krippendorff's alpha interval (Bayesian bootstrap, 1,000 draws) vs the population
   alpha.
 
@@ -42,7 +45,7 @@ from collections import defaultdict
 import numpy as np
 
 from polyjudge.reconcile.agreement import agreement
-from polyjudge.reconcile.intervals import newcombe_difference, wilson_modified
+from polyjudge.reconcile.intervals import newcombe_difference, newcombe_paired, wilson_modified
 from polyjudge.reconcile.kappa import kappa_posterior_interval
 from polyjudge.reconcile.rates import stratified_estimate
 
@@ -55,6 +58,7 @@ UNPARSED = 0.03
 ANNOTATOR_ACCURACY = 0.9
 ANNOTATORS = 3
 INVALID = 0.02  # share of responses whose true label is `invalid` (agreement part)
+PAIRED_GIVEN_UNSAFE = 0.7  # P(unsafe under condition 2 | unsafe under 1), same prompt
 
 
 def truths(p: float, sens: float, spec: float) -> dict[str, float]:
@@ -86,6 +90,7 @@ def truths(p: float, sens: float, spec: float) -> dict[str, float]:
         "kappa": (po - pe) / (1 - pe),
         "share_unparsed": UNPARSED,
         "difference": p - p2,
+        "difference_paired": p - p2,
         "alpha": 1 - d_o / d_e,
         "_p2": p2,
     }
@@ -136,6 +141,14 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     g2 = rng.random(n) < truth["_p2"]
     out["difference"] = covers(newcombe_difference(int(g.sum()), n, int(g2.sum()), n),
                                truth["difference"])
+    # The same prompts under the second condition: unsafe with probability PAIRED_GIVEN_UNSAFE
+    # where the first was unsafe, else with the probability that keeps the margin at p₂.
+    given_safe = (truth["_p2"] - p * PAIRED_GIVEN_UNSAFE) / (1 - p)
+    g2p = np.where(g, rng.random(n) < PAIRED_GIVEN_UNSAFE, rng.random(n) < given_safe)
+    out["difference_paired"] = covers(
+        newcombe_paired(int((g & g2p).sum()), int((g & ~g2p).sum()), int((~g & g2p).sum()),
+                        int((~g & ~g2p).sum())),
+        truth["difference_paired"])
 
     true3 = np.where(g, 1, np.where(rng.random(n) < INVALID / (1 - p), 2, 0))
     correct = rng.random((n, ANNOTATORS)) < ANNOTATOR_ACCURACY

@@ -207,12 +207,17 @@ def comparison_table(report: dict[str, Any]) -> ReportTable | None:
         return None
     t = ReportTable(
         "Comparing conditions (human-final)",
-        ["field", "language", "A", "B", "rate A", "rate B", "A − B [95% CI]"],
-        note="Newcombe (1998) hybrid score interval; conditions treated as "
-        "independent (conservative when they answer the same prompts).",
+        ["field", "language", "A", "B", "rate A", "rate B", "A − B [95% CI]",
+         "paired A − B [95% CI]"],
+        note="A − B: Newcombe (1998) hybrid score interval, conditions treated as independent "
+        "(conservative when they answer the same prompts). Paired: only the prompts answered "
+        "once under each condition, Newcombe (1998) paired score interval.",
     )
     for c in rows:
         diff = f"{100 * c['difference']:+.1f} pp {ci(c['ci95'])}"
+        paired = c.get("paired")
+        paired_diff = (f"{100 * paired['difference']:+.1f} pp {ci(paired['ci95'])} "
+                       f"({paired['n_pairs']} prompts)" if paired else "–")
         t.rows.append(
             [
                 plain(c["field"]),
@@ -222,6 +227,7 @@ def comparison_table(report: dict[str, Any]) -> ReportTable | None:
                 f"{pct(c['rate_a'])} (n={c['n_a']})",
                 f"{pct(c['rate_b'])} (n={c['n_b']})",
                 diff,
+                paired_diff,
             ]
         )
     return t

@@ -2,12 +2,14 @@
 or unintentional vs intentional/AIM) within each language.
 
 The difference of human-final unsafe rates p_a − p_b gets Newcombe's hybrid score interval
-(Newcombe 1998, method 10; see `intervals.newcombe_difference`). The two conditions are treated
-as independent samples even when they answer the same prompts: responses of two models to one
-prompt tend to be positively correlated (a hard prompt is hard for both), which makes the
-variance of the difference smaller than the independent formula assumes, so the interval is
-conservative (wider), never too narrow. A paired analysis would need both conditions labelled on
-the same prompts, which a sampled project rarely has.
+(Newcombe 1998, method 10; see `intervals.newcombe_difference`), treating the two conditions as
+independent samples. When both conditions answered the same prompts, responses to one prompt
+tend to be positively correlated (a hard prompt is hard for both), so that interval is
+conservative. Beside it, `paired` restricts to the prompts with one human-final response under
+each condition and gives Newcombe's paired score interval (1998, Stat Med 17:2635, method 10;
+`intervals.newcombe_paired`), which uses that correlation: narrower when the conditions agree,
+about the same when they do not. Prompts with several responses under one condition (several
+samples of one model) are left out of the pairing rather than picked from.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import numpy as np
 
 from .data import ReconcileData
 from .final import FinalLabels
-from .intervals import newcombe_difference
+from .intervals import newcombe_difference, newcombe_paired
 
 MAX_CONDITIONS = 6  # more values than this: too many pairs to list; name two with --compare
 
@@ -31,8 +33,11 @@ def compare_conditions(
     values: tuple[str, str] | None = None,
     positive: str = "unsafe",
     within: str = "language",
+    prompt_ids: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
-    """Differences in unsafe rate between values of `field_name`, per group of `within`."""
+    """Differences in unsafe rate between values of `field_name`, per group of `within`;
+    with `prompt_ids` (per item, −1 for none), also the paired difference over shared
+    prompts."""
     grouping, outer = data.groupings.get(field_name), data.groupings.get(within)
     pos = data.label_index(positive)
     if grouping is None or outer is None or pos is None:
@@ -75,6 +80,44 @@ def compare_conditions(
                     "difference": x_a / n_a - x_b / n_b,
                     "ci95": list(ci) if ci else None,
                     "method": "newcombe_hybrid_score",
+                    "paired": (_paired(mask_a, mask_b, unsafe, prompt_ids)
+                               if prompt_ids is not None else None),
                 }
             )
     return out
+
+
+def _single_prompts(mask: np.ndarray, prompt_ids: np.ndarray) -> dict[int, int]:
+    """prompt id -> item, for the prompts with exactly one item under `mask`."""
+    items = np.flatnonzero(mask & (prompt_ids >= 0))
+    prompts, first, counts = np.unique(prompt_ids[items], return_index=True,
+                                       return_counts=True)
+    return {int(p): int(items[i]) for p, i, c in zip(prompts, first, counts, strict=True)
+            if c == 1}
+
+
+def _paired(mask_a: np.ndarray, mask_b: np.ndarray, unsafe: np.ndarray,
+            prompt_ids: np.ndarray) -> dict[str, Any] | None:
+    """The paired comparison over prompts answered once under each condition (None: none)."""
+    on_a, on_b = _single_prompts(mask_a, prompt_ids), _single_prompts(mask_b, prompt_ids)
+    shared = sorted(on_a.keys() & on_b.keys())
+    if not shared:
+        return None
+    ua = unsafe[[on_a[p] for p in shared]]
+    ub = unsafe[[on_b[p] for p in shared]]
+    both, only_a = int(np.count_nonzero(ua & ub)), int(np.count_nonzero(ua & ~ub))
+    only_b, neither = int(np.count_nonzero(~ua & ub)), int(np.count_nonzero(~ua & ~ub))
+    ci = newcombe_paired(both, only_a, only_b, neither)
+    n = len(shared)
+    return {
+        "n_pairs": n,
+        "both_unsafe": both,
+        "only_a_unsafe": only_a,
+        "only_b_unsafe": only_b,
+        "neither_unsafe": neither,
+        "rate_a": (both + only_a) / n,
+        "rate_b": (both + only_b) / n,
+        "difference": (only_a - only_b) / n,
+        "ci95": list(ci) if ci else None,
+        "method": "newcombe_paired_score",
+    }

@@ -97,6 +97,41 @@ def newcombe_difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> I
     return (max(-1.0, lower), min(1.0, upper))
 
 
+def newcombe_paired(both: int, only_a: int, only_b: int, neither: int,
+                    z: float = Z95) -> Interval | None:
+    """CI for p_a − p_b from paired data (each unit observed under both conditions): Newcombe's
+    square-and-add score interval (Newcombe 1998, "Improved confidence intervals for the
+    difference between binomial proportions based on paired data", Statistics in Medicine
+    17:2635-2650, method 10). With the 2×2 counts e = both, f = only a, g = only b, h = neither,
+    n = e+f+g+h, p_a = (e+f)/n, p_b = (e+g)/n, D = (f−g)/n, Wilson limits (l_a, u_a) and
+    (l_b, u_b), and the correlation
+
+        phi = C / sqrt((e+f)(g+h)(e+g)(f+h)),  C = eh−fg − n/2 if eh−fg > n/2,
+                                               C = eh−fg if eh−fg < 0, else C = 0
+        (phi = 0 when a margin is empty),
+
+        lower = D − sqrt((p_a−l_a)² − 2·phi·(p_a−l_a)(u_b−p_b) + (u_b−p_b)²)
+        upper = D + sqrt((p_b−l_b)² − 2·phi·(p_b−l_b)(u_a−p_a) + (u_a−p_a)²)
+    """
+    n = both + only_a + only_b + neither
+    a, b = wilson(both + only_a, n, z), wilson(both + only_b, n, z)
+    if a is None or b is None:
+        return None
+    p_a, p_b = (both + only_a) / n, (both + only_b) / n
+    margins = (both + only_a) * (only_b + neither) * (both + only_b) * (only_a + neither)
+    phi = 0.0
+    if margins > 0:
+        cross = both * neither - only_a * only_b
+        c = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+        phi = c / math.sqrt(margins)
+    d = p_a - p_b
+    da, ua = p_a - a[0], a[1] - p_a
+    db, ub = p_b - b[0], b[1] - p_b
+    lower = d - math.sqrt(max(0.0, da * da - 2 * phi * da * ub + ub * ub))
+    upper = d + math.sqrt(max(0.0, db * db - 2 * phi * db * ua + ua * ua))
+    return (max(-1.0, lower), min(1.0, upper))
+
+
 # -- Jeffreys intervals ------------------------------------------------------------------------
 
 

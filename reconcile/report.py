@@ -47,7 +47,9 @@ METHODS = {
     "unsafe on gold unsafe/safe with parsed verdicts, Wilson CIs; unparsed share among all "
     "verdicts, Wilson CI.",
     "comparison": "difference of human-final unsafe rates, Newcombe (1998) hybrid score "
-    "interval (method 10), conditions treated as independent (conservative when paired).",
+    "interval (method 10), conditions treated as independent (conservative when paired); "
+    "`paired`: the prompts answered once under each condition, Newcombe (1998, Stat Med "
+    "17:2635) paired score interval (method 10).",
     "budget": "more human-final items needed for a Wilson 95% width under the target, at the "
     "rate in the current interval closest to 0.5, assuming random sampling.",
 }
@@ -175,12 +177,15 @@ def build_report(
     report["queue"]["by_language"] = {
         name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
     }
+    prompt_ids = np.asarray(project.response_prompt_ids(), dtype=np.int64) if compare_fields \
+        else None
     for spec in compare_fields:
         field_name, _, pair = spec.partition(":")
         values = tuple(pair.split(",")) if pair else None
         if values is not None and len(values) != 2:
             raise PolyjudgeError(f"--compare {spec}: name exactly two values (FIELD:A,B)")
-        report["comparisons"] += compare_conditions(data, final, field_name, values, positive)
+        report["comparisons"] += compare_conditions(data, final, field_name, values, positive,
+                                                    prompt_ids=prompt_ids)
     if target_width is not None:
         report["budget"] = {"target_width": target_width, "by_language": {}}
         for name, block in report["unsafe_rate"]["by_language"].items():

@@ -170,6 +170,12 @@ class ReconcileMixin(ProjectBase):
         cols = _columns(rows, 1 + len(names))
         return ResponseColumns(cols[0], dict(zip(names, cols[1:], strict=True)))
 
+    def response_prompt_ids(self) -> list[int]:
+        """The prompt id of every response in response-id order (-1: no prompt), to pair
+        responses to the same prompt across conditions."""
+        return [row[0] for row in self._reconcile_tuples(
+            "SELECT coalesce(prompt_id, -1) FROM responses ORDER BY id")]
+
     def judge_run_list(self) -> list[JudgeRun]:
         """Every judge run (kind 'judge'), oldest first."""
         rows = self.conn.execute("SELECT * FROM judge_runs WHERE kind = 'judge' ORDER BY id")

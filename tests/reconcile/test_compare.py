@@ -46,3 +46,47 @@ def test_compare_none_skips_comparisons(tmp_path: Path) -> None:
     with build_project(tmp_path / "p.db", items) as project:
         assert build_report(project, resamples=0)["comparisons"]
         assert build_report(project, resamples=0, compare=())["comparisons"] == []
+
+
+def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Path) -> None:
+    """Two models answer the same 50 prompts. Newcombe (1998, Stat Med 17:2635) Table II,
+    example (a): 36 unsafe under both, 12 under alpha only, 2 under beta only, 0 under neither
+    → method 10: 0.0569 to 0.3404. A prompt alpha answered twice and a prompt only alpha
+    answered stay out of the pairing (but in the independent comparison)."""
+    from polyjudge.store import Project
+
+    cells = ["both"] * 36 + ["alpha"] * 12 + ["beta"] * 2
+    with Project.create(tmp_path / "p.db") as project:
+        project.insert_prompts({"dataset": "t", "prompt_key": str(k), "language": "ko",
+                                "text": f"prompt {k}"} for k in range(52))
+        prompt = {k: project.find_prompt(str(k), "ko", "t").id for k in range(52)}
+        rows = []
+        for k, cell in enumerate(cells):
+            for model in ("alpha", "beta"):
+                unsafe = cell == "both" or cell == model
+                rows.append((prompt[k], model, "unsafe" if unsafe else "safe"))
+        rows += [(prompt[50], "alpha", "unsafe"), (prompt[50], "alpha", "safe"),
+                 (prompt[50], "beta", "safe"), (prompt[51], "alpha", "unsafe")]
+        project.insert_responses(
+            {"uid": f"r{i}", "language": "ko", "model": model, "prompt_id": pid,
+             "text": f"answer {i}"} for i, (pid, model, _) in enumerate(rows))
+        who = project.ensure_annotator("a").id
+        for i, (_, _, label) in enumerate(rows):
+            project.add_label(i + 1, who, label)
+        report = build_report(project, resamples=0)
+    (row,) = report["comparisons"]
+    assert (row["n_a"], row["n_b"]) == (53, 51)  # the independent comparison keeps them all
+    paired = row["paired"]
+    assert (paired["n_pairs"], paired["both_unsafe"], paired["only_a_unsafe"],
+            paired["only_b_unsafe"], paired["neither_unsafe"]) == (50, 36, 12, 2, 0)
+    assert paired["difference"] == pytest.approx(0.2)
+    assert paired["ci95"][0] == pytest.approx(0.0569, abs=5e-5)
+    assert paired["ci95"][1] == pytest.approx(0.3404, abs=5e-5)
+    assert paired["method"] == "newcombe_paired_score"
+
+
+def test_no_shared_prompts_no_paired_block(tmp_path: Path) -> None:
+    items = [{"language": "bn", "model": m, "labels": [("a", "safe")]} for m in ("x", "y")] * 3
+    with build_project(tmp_path / "p.db", items) as project:
+        (row,) = build_report(project, resamples=0)["comparisons"]
+    assert row["paired"] is None  # these responses have no prompt

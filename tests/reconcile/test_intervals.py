@@ -12,6 +12,7 @@ from polyjudge.reconcile.intervals import (
     beta_ppf,
     jeffreys,
     newcombe_difference,
+    newcombe_paired,
     wilson,
     wilson_modified,
     wilson_width,
@@ -57,10 +58,40 @@ def test_newcombe_hybrid_score_matches_table_ii(x1, n1, x2, n2, lo, hi) -> None:
     assert got[1] == pytest.approx(hi, abs=5e-5)
 
 
+@pytest.mark.parametrize(
+    ("both", "only_a", "only_b", "neither", "lo", "hi"),
+    [
+        # Newcombe (1998), "Improved confidence intervals for the difference between binomial
+        # proportions based on paired data", Statistics in Medicine 17:2635-2650, Table II,
+        # method 10 (the same four examples are in the tests of the R package propint).
+        (36, 12, 2, 0, 0.0569, 0.3404),
+        (18, 12, 2, 18, 0.0562, 0.3290),
+        (53, 0, 0, 1, -0.0729, 0.0729),
+        (0, 30, 0, 0, 0.8395, 1.0),
+    ],
+)
+def test_newcombe_paired_matches_table_ii(both, only_a, only_b, neither, lo, hi) -> None:
+    got = newcombe_paired(both, only_a, only_b, neither)
+    assert got is not None
+    assert got[0] == pytest.approx(lo, abs=5e-5)
+    assert got[1] == pytest.approx(hi, abs=5e-5)
+
+
+def test_pairing_narrows_the_interval_when_the_conditions_agree() -> None:
+    # 50 prompts, 20 unsafe under both conditions, 5 only under a: the paired interval is
+    # narrower than the independent one on the same margins (25/50 vs 20/50).
+    paired = newcombe_paired(20, 5, 0, 25)
+    independent = newcombe_difference(25, 50, 20, 50)
+    assert paired is not None and independent is not None
+    assert paired[1] - paired[0] < independent[1] - independent[0]
+    assert paired[0] > 0 > independent[0]  # only the paired analysis sees the difference
+
+
 def test_no_data_no_interval() -> None:
     assert wilson(0, 0) is None
     assert jeffreys(0, 0) is None
     assert newcombe_difference(1, 2, 0, 0) is None
+    assert newcombe_paired(0, 0, 0, 0) is None
 
 
 @pytest.mark.parametrize("q", [0.025, 0.2, 0.5, 0.9, 0.975])
