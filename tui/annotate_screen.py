@@ -394,8 +394,8 @@ class AnnotateScreen(Screen[None]):
         if waiting and not self._quit_confirmed:
             self._quit_confirmed = True  # a second q quits
             self.app.bell()
-            self.refresh_item(f"{waiting} note(s) wait for a label and would be lost: label "
-                              "those items, or press q again to quit")
+            self.refresh_item(f"{waiting} note(s) wait for a label and would be lost; "
+                              "q again quits")
             return
         self.app.exit()
 
