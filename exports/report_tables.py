@@ -85,7 +85,13 @@ def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
                     "corrected" if b["headline"] == "judge_corrected_stratified" else "human",
                 ]
             )
-        t.note = (
+        stratified = (
+            "The human sample was stratified by judge verdict (sample --stratify-by-judge): "
+            "the human-final rate describes that sample, which over-represents judge-unsafe "
+            "items; the judge-corrected estimate is the language's rate. "
+            if section.get("stratified_sample") else ""
+        )
+        t.note = stratified + (
             "rate: " + ESTIMATOR_NAMES["human_final_wilson"] + " (unsafe / all human-final "
             "items; invalid counted in the denominator and shown beside). judge-corrected: "
             + ESTIMATOR_NAMES["judge_corrected_stratified"]

@@ -121,6 +121,7 @@ def build_report(
     names = {a.id: a.name for a in project.annotators()}
 
     counts = data.value_counts()
+    stratified_runs = project.stratifying_run_ids()
     report: dict[str, Any] = {
         "project": {
             "path": str(project.path),
@@ -146,10 +147,15 @@ def build_report(
             "pairwise": pairwise_kappa(data, names),
         },
         "unsafe_rate": {
-            "overall": _rate_block(data, final, estimator, everything, seed, "all", positive)
+            "overall": _rate_block(data, final, estimator, everything, seed, "all", positive),
+            # A judge-stratified human sample (`sample --stratify-by-judge`) over-represents
+            # judge-unsafe items: the human-final rate then describes the sample, not the
+            # language (the judge-corrected estimate does, and is the headline where
+            # judge-only items exist).
+            "stratified_sample": bool(stratified_runs),
         },
         "judges": calibration_report(
-            data, final, by=by, seed=seed, stratified_runs=project.stratifying_run_ids()
+            data, final, by=by, seed=seed, stratified_runs=stratified_runs
         ),
         "comparisons": [],
         "queue": {**final.queue_sizes(everything)},
