@@ -10,7 +10,6 @@ worker (the reconcile rule over the whole project) and shown a page at a time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -37,7 +36,7 @@ from .adjudicate_session import (
     Review,
     load_queue,
 )
-from .annotate_keys import label_bindings
+from .annotate_keys import label_bindings, palette_commands
 from .help_screen import HelpScreen
 from .html_view import write_item_html
 
@@ -390,14 +389,10 @@ class AdjudicateScreen(Screen[None]):
     # -- command palette -----------------------------------------------------------------------
 
     def system_commands(self) -> Iterable[SystemCommand]:
-        for index, label in enumerate(self.labels):
-            yield SystemCommand(f"Final label: {one_line(label, 30)}",
-                                "Adjudicate the selected item (asks for a rationale)",
-                                partial(self.run_action, f"label({index})"))
-        for binding in SCREEN_BINDINGS:
-            title = binding.tooltip or binding.description
-            yield SystemCommand(title, f"Adjudicate: {binding.description}",
-                                partial(self.run_action, binding.action))
+        return palette_commands(self.run_action, self.labels, SCREEN_BINDINGS,
+                                label_title="Final label",
+                                label_help="Adjudicate the selected item (asks for a rationale)",
+                                screen_name="Adjudicate")
 
 
 __all__ = ["PAGE_SIZE", "AdjudicateScreen", "make_screen"]

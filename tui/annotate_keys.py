@@ -1,9 +1,12 @@
-"""The annotate screen's keys: binding ids (for `App.set_keymap`) and the label keys."""
+"""The annotate screen's keys: binding ids (for `App.set_keymap`), the label keys, and the
+command-palette entries of a labelling screen."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 
+from textual.app import SystemCommand
 from textual.binding import Binding
 
 from polyjudge.exports.safe_text import one_line
@@ -57,3 +60,22 @@ def label_bindings(
             out.append(Binding(",".join(keys), f"label({index})", one_line(label, 16),
                                id=f"{screen}.label.{label}", tooltip=f"{verb}: {one_line(label)}"))
     return out
+
+
+def palette_commands(
+    run_action: Callable[[str], object],
+    labels: Iterable[str],
+    bindings: Iterable[Binding],
+    *,
+    label_title: str,
+    label_help: str,
+    screen_name: str,
+) -> Iterator[SystemCommand]:
+    """One command per label, then one per key of the screen (`run_action`: the screen's)."""
+    for index, label in enumerate(labels):
+        yield SystemCommand(f"{label_title}: {one_line(label, 30)}", label_help,
+                            partial(run_action, f"label({index})"))
+    for binding in bindings:
+        yield SystemCommand(binding.tooltip or binding.description,
+                            f"{screen_name}: {binding.description}",
+                            partial(run_action, binding.action))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from functools import partial
 from typing import Any
 
 from rich.text import Text
@@ -26,7 +25,7 @@ from polyjudge.exports.safe_text import one_line
 from polyjudge.store import Project, ProjectBusy
 from polyjudge.store.annotation import Pace, Progress, QueueFilter
 
-from .annotate_keys import SCREEN_BINDINGS, label_bindings
+from .annotate_keys import SCREEN_BINDINGS, label_bindings, palette_commands
 from .annotate_session import AnnotationSession, Options
 from .filter_modal import FilterModal
 from .guidelines_screen import GuidelinesScreen
@@ -405,11 +404,6 @@ class AnnotateScreen(Screen[None]):
     # -- command palette -----------------------------------------------------------------------
 
     def system_commands(self) -> Iterable[SystemCommand]:
-        for index, label in enumerate(self.labels):
-            yield SystemCommand(f"Label: {one_line(label, 30)}",
-                                "Label the current item and move on",
-                                partial(self.run_action, f"label({index})"))
-        for binding in SCREEN_BINDINGS:
-            title = binding.tooltip or binding.description
-            yield SystemCommand(title, f"Annotate: {binding.description}",
-                                partial(self.run_action, binding.action))
+        return palette_commands(self.run_action, self.labels, SCREEN_BINDINGS, label_title="Label",
+                                label_help="Label the current item and move on",
+                                screen_name="Annotate")
