@@ -180,11 +180,12 @@ def _run_verdicts(
     project: Project, run: JudgeRun, labels: tuple[str, ...], response_id: np.ndarray,
     labelled_only: bool = False,
 ) -> RunVerdicts:
-    known = list(labels) + ([] if "unparsed" in labels else ["unparsed"])
-    cols = project.verdict_columns(run, known, labelled_only=labelled_only)
+    # Codes 0..V−1 the label set, V `unparsed`, V+1.. any other verdict string (`extra`).
+    columns = list(labels) + ([] if "unparsed" in labels else ["unparsed"])
+    cols = project.verdict_columns(run, columns, labelled_only=labelled_only)
     codes = np.full(response_id.size, NO_VERDICT, dtype=np.int64)
     if cols.rows:
         table = np.array(cols.rows, dtype=np.int64).reshape(-1, 2)
-        at, known = _positions(response_id, table[:, 0])
-        codes[at[known]] = table[known, 1]
-    return RunVerdicts(run=run, codes=codes, extra=cols.labels[len(known):])
+        at, loaded = _positions(response_id, table[:, 0])
+        codes[at[loaded]] = table[loaded, 1]
+    return RunVerdicts(run=run, codes=codes, extra=list(cols.labels[len(columns):]))
