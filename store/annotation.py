@@ -9,15 +9,22 @@ items, and every query is a single short read (no transaction is held between ca
 
 The current label of (response, annotator) is the labels row with the highest id; a NULL label
 there means "no label" (undone). Another annotator's label is only ever counted, never read.
+
+**The sample is the queue.** When `polyjudge sample` has drawn a batch with items under the
+annotator's filter, the queue is that batch's items (`QueueFilter.sample`, resolved by
+`queue_sample`: the latest such batch unless one is named; none with `--no-sample`). Its pages
+are read from the assignments index in response-id order, so a small sample of a large project
+never walks the responses between its items.
 """
 
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .base import ProjectBase, now
+from .errors import PolyjudgeError
 from .schema import migrations
 
 
@@ -36,6 +43,16 @@ def _label_indexes(db: Any) -> None:
     )
 
 
+@migrations(name="0004_assignments_by_response")
+def _assignment_indexes(db: Any) -> None:
+    # "Which sample batches hold this response": the queue's and the report's lookups by item.
+    # (batch, response_id) is indexed already by the table's UNIQUE constraint; the queue walks
+    # a batch through it.
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS assignments_response ON assignments (response_id, batch)"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class QueueFilter:
     """What an annotator asked to see. Empty fields do not restrict."""
@@ -44,9 +61,11 @@ class QueueFilter:
     model: str | None = None
     category: str | None = None
     text: str | None = None
+    # A sample batch: only its items are offered (set by `queue_sample`, not typed by users).
+    sample: str | None = None
 
     def describe(self) -> str:
-        parts = []
+        parts = [f"sample {self.sample}"] if self.sample else []
         if self.languages:
             parts.append("language " + ",".join(self.languages))
         if self.model:
@@ -60,10 +79,13 @@ class QueueFilter:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """`done` items carry the annotator's current label; `assigned` = done + still open."""
+    """`done` items carry the annotator's current label; `assigned` = done + still open.
+    When a sample drives the queue, `sample_items` is how many items of the batch pass the
+    filter (the N of "sample k / N", with k = `done`)."""
 
     done: int
     assigned: int
+    sample_items: int | None = None
 
     @property
     def remaining(self) -> int:
@@ -113,6 +135,13 @@ _HOLDING = (
     f" AND c.expires_at > :now AND {CLAIM_UNLABELLED})"
 )
 _TAKEN = f"{_OTHERS} + {_HOLDING}"
+# r is an item of the sample batch :sample (an index search on the table's UNIQUE key).
+_IN_SAMPLE = (
+    "EXISTS (SELECT 1 FROM assignments s WHERE s.batch = :sample AND s.response_id = r.id)"
+)
+# A batch's items walked in response-id order through that same index, each joined to its
+# response (CROSS JOIN keeps the assignments as the outer loop).
+_SAMPLE_ITEMS = "assignments s CROSS JOIN responses r ON r.id = s.response_id"
 
 
 @dataclass(slots=True)
@@ -132,10 +161,16 @@ def _like_pattern(text: str) -> str:
 class AnnotationMixin(ProjectBase):
     # -- building the predicates ---------------------------------------------------------------
 
-    def _filter_where(self, flt: QueueFilter, languages: tuple[str, ...]) -> _Where:
+    def _filter_where(
+        self, flt: QueueFilter, languages: tuple[str, ...], *, walking_sample: bool = False
+    ) -> _Where:
         """The filter's predicate on `responses r`, with `languages` in place of the filter's
-        own (empty: any language)."""
+        own (empty: any language). With a sample, `walking_sample` means the query reads
+        `_SAMPLE_ITEMS` (the batch's rows `s`), otherwise each row is looked up in the batch."""
         where = _Where()
+        if flt.sample is not None:
+            where.clauses.append("s.batch = :sample" if walking_sample else _IN_SAMPLE)
+            where.params["sample"] = flt.sample
         if len(languages) == 1:
             where.clauses.append("r.language = :language")
             where.params["language"] = languages[0]
@@ -174,8 +209,23 @@ class AnnotationMixin(ProjectBase):
 
     @staticmethod
     def _language_runs(flt: QueueFilter) -> list[tuple[str, ...]]:
-        """One index range per language when reading in id order (merged afterwards)."""
+        """One index range per language when reading in id order (merged afterwards). A
+        sample is read in id order from its own index whatever the languages: one run."""
+        if flt.sample is not None:
+            return [tuple(dict.fromkeys(flt.languages))]
         return [(language,) for language in dict.fromkeys(flt.languages)] or [()]
+
+    def _page_sql(self, flt: QueueFilter, where: _Where, state_clause: str, *,
+                  descending: bool) -> str:
+        """The keyset page query: responses in id order, or a sample's items in id order."""
+        source, key = ("responses r", "r.id")
+        if flt.sample is not None:
+            source, key = (_SAMPLE_ITEMS, "s.response_id")
+        where.clauses.append(f"{key} < :before" if descending else f"{key} > :after")
+        return (
+            f"SELECT r.id FROM {source} WHERE {where.sql()} AND {state_clause}"
+            f" ORDER BY {key} {'DESC' if descending else 'ASC'} LIMIT :limit"
+        )
 
     def _ids(
         self,
@@ -194,23 +244,51 @@ class AnnotationMixin(ProjectBase):
         descending = before is not None
         runs: list[list[int]] = []
         for languages in self._language_runs(flt):
-            where = self._filter_where(flt, languages)
-            where.params.update(me=annotator_id, overlap=overlap, limit=limit, now=now())
-            if descending:
-                where.clauses.append("r.id < :before")
-                where.params["before"] = before
-            else:
-                where.clauses.append("r.id > :after")
-                where.params["after"] = after or 0
-            sql = (
-                f"SELECT r.id FROM responses r WHERE {where.sql()} AND {state_clause}"
-                f" ORDER BY r.id {'DESC' if descending else 'ASC'} LIMIT :limit"
-            )
+            where = self._filter_where(flt, languages, walking_sample=True)
+            where.params.update(me=annotator_id, overlap=overlap, limit=limit, now=now(),
+                                before=before, after=after or 0)
+            sql = self._page_sql(flt, where, state_clause, descending=descending)
             runs.append([row[0] for row in self.conn.execute(sql, where.params)])
         if len(runs) == 1:
             return runs[0]
         merged = heapq.merge(*runs, reverse=descending)
         return [rid for rid, _ in zip(merged, range(limit), strict=False)]
+
+    # -- the sample that drives the queue -------------------------------------------------------
+
+    def sample_batches(self) -> list[str]:
+        """Sample batch names, oldest first."""
+        rows = self.conn.execute("SELECT batch FROM assignments GROUP BY batch ORDER BY min(id)")
+        return [row[0] for row in rows]
+
+    def queue_sample(
+        self, flt: QueueFilter, batch: str | None = None, *, free: bool = False
+    ) -> QueueFilter:
+        """`flt` with the sample that drives its queue: none when `free` (`--no-sample`);
+        `batch` when one is named (an unknown name is an error); else the latest batch with
+        items under the filter's languages, model and category (none: every item is offered).
+        """
+        if free:
+            return replace(flt, sample=None)
+        if batch is not None:
+            found = self.conn.execute(
+                "SELECT 1 FROM assignments WHERE batch = ? LIMIT 1", (batch,)
+            ).fetchone()
+            if found is None:
+                known = self.sample_batches()
+                listed = ", ".join(known[-5:]) if known else "none yet; draw one with `sample`"
+                raise PolyjudgeError(f"--sample {batch!r}: no such sample batch (batches: "
+                                     f"{'…, ' if len(known) > 5 else ''}{listed})")
+            return replace(flt, sample=batch)
+        for name in reversed(self.sample_batches()):
+            if self._batch_has_items(replace(flt, text=None, sample=name)):
+                return replace(flt, sample=name)
+        return replace(flt, sample=None)
+
+    def _batch_has_items(self, flt: QueueFilter) -> bool:
+        where = self._filter_where(flt, flt.languages, walking_sample=True)
+        sql = f"SELECT 1 FROM {_SAMPLE_ITEMS} WHERE {where.sql()} LIMIT 1"
+        return self.conn.execute(sql, where.params).fetchone() is not None
 
     # -- the queue -----------------------------------------------------------------------------
 
@@ -288,10 +366,12 @@ class AnnotationMixin(ProjectBase):
         """Done and assigned counts under the filter. Counts run over the filter's index range
         and over label rows, never by probing every response for labels."""
         flt = flt or QueueFilter()
-        where = self._filter_where(flt, flt.languages)
+        walked = self._filter_where(flt, flt.languages, walking_sample=True)
+        source = _SAMPLE_ITEMS if flt.sample is not None else "responses r"
         matching = self.conn.execute(
-            f"SELECT count(*) FROM responses r WHERE {where.sql()}", where.params
+            f"SELECT count(*) FROM {source} WHERE {walked.sql()}", walked.params
         ).fetchone()[0]
+        where = self._filter_where(flt, flt.languages)
         where.params["me"] = annotator_id
         # SQLite returns the bare column `label` from the row holding max(id).
         done = self.conn.execute(
@@ -313,7 +393,8 @@ class AnnotationMixin(ProjectBase):
                 f" WHERE {_MINE} IS NULL AND {where.sql()}",
                 where.params,
             ).fetchone()[0]
-        return Progress(done=done, assigned=matching - closed)
+        return Progress(done=done, assigned=matching - closed,
+                        sample_items=matching if flt.sample is not None else None)
 
     def annotator_pace(self, annotator_id: int, last: int = 50) -> Pace:
         """Labels per hour over the annotator's last `last` labels (time on each capped)."""
@@ -329,12 +410,9 @@ class AnnotationMixin(ProjectBase):
         """EXPLAIN QUERY PLAN of the page query (for the benchmark and tests)."""
         plans = []
         for languages in self._language_runs(flt):
-            where = self._filter_where(flt, languages)
+            where = self._filter_where(flt, languages, walking_sample=True)
             where.params.update(me=annotator_id, overlap=overlap, limit=20, after=0, now=now())
-            sql = (
-                f"SELECT r.id FROM responses r WHERE {where.sql()} AND r.id > :after AND "
-                f"{self._open_clause(overlap)} ORDER BY r.id LIMIT :limit"
-            )
+            sql = self._page_sql(flt, where, self._open_clause(overlap), descending=False)
             plans += [row[3] for row in self.conn.execute("EXPLAIN QUERY PLAN " + sql,
                                                           where.params)]
         return plans
