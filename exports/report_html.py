@@ -55,7 +55,7 @@ def render_html(report: dict[str, Any]) -> str:
     legend = (
         f'<p class="legend"><span style="background:{BAR}"></span>human-final '
         f'(Wilson)<span style="background:{BAR_CORRECTED}"></span>judge-corrected '
-        "(stratified, mid-p Monte Carlo)</p>"
+        "(post-stratified by judge verdict)</p>"
     )
     header = "".join(f"<p>{escape(line)}</p>" for line in header_lines(report))
     tables = "\n".join(_table(t) for t in all_tables(report))

@@ -41,6 +41,24 @@ def header_lines(report: dict[str, Any]) -> list[str]:
     return lines
 
 
+def design_note(design: dict[str, dict[str, Any]]) -> str:
+    """What the estimates assume of how the human-labelled items were chosen."""
+    unsampled = [plain(k) for k, v in design.items() if v["sample"] == "none" and v["used"]]
+    outside = sum(v["outside_design"] for v in design.values())
+    weighted = [plain(k) for k, v in design.items() if v["sample"] == "weighted"]
+    parts = []
+    if weighted:
+        parts.append(f"Sampled with unequal probabilities in {', '.join(weighted)}: every "
+                     "rate weighs each sampled item by 1/π. ")
+    if unsampled:
+        parts.append(f"No sample in {', '.join(unsampled)}: the labelled items there are "
+                     "taken as a random sample (polyjudge sample makes them one). ")
+    if outside:
+        parts.append(f"{outside:,} human-final item(s) were labelled outside the sample: "
+                     "shown, but in no estimate. ")
+    return "".join(parts)
+
+
 def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
     section = report["unsafe_rate"]
     tables = []
@@ -85,15 +103,11 @@ def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
                     "corrected" if b["headline"] == "judge_corrected_stratified" else "human",
                 ]
             )
-        stratified = (
-            "The human sample was stratified by judge verdict (sample --stratify-by-judge): "
-            "the human-final rate describes that sample, which over-represents judge-unsafe "
-            "items; the judge-corrected estimate is the language's rate. "
-            if section.get("stratified_sample") else ""
-        )
-        t.note = stratified + (
-            "rate: " + ESTIMATOR_NAMES["human_final_wilson"] + " (unsafe / all human-final "
-            "items; invalid counted in the denominator and shown beside). judge-corrected: "
+        t.note = design_note(section.get("design") or {}) + (
+            "rate: " + ESTIMATOR_NAMES["human_final_wilson"] + " with one language and equal "
+            "weights, else " + ESTIMATOR_NAMES["human_design_weighted"] + " (unsafe / all "
+            "human-final items of the design; invalid counted in the denominator and shown "
+            "beside). judge-corrected: "
             + ESTIMATOR_NAMES["judge_corrected_stratified"]
             + ". judge raw: "
             + ESTIMATOR_NAMES["judge_raw_wilson"]

@@ -1,33 +1,29 @@
 """Unsafe rates per group, and which estimator produced each number.
 
-`human_final_wilson` — on human-final items (adjudicated, unanimous, majority, single): the
-proportion labelled `unsafe` among ALL human-final items, with a Wilson 95% interval (with
-Brown, Cai & DasGupta's modification for 1-3 successes or failures; `intervals`). `invalid`
-is in the denominator and reported beside it (count, rate, Wilson interval): it is never
-counted as safe silently, and a reader can recompute the rate among valid responses. Queued
-items (no final label yet) are counted as `pending`, not guessed.
+Every rate follows the sampling design (`design`): the human-final items of the sample, each
+weighted by 1/π, post-stratified by language, so that a pooled rate (overall, per model, per
+tier) weighs each language by its population and a judge-stratified sample is no longer read
+as if it were the language.
 
-`judge_corrected_stratified` — for a group where some items carry only a judge verdict: the
-two-phase (double-sampling) stratified estimator with the judge verdict as stratum. With q the
-share of judge-unsafe verdicts among all judged items of the group, PPV = P(human unsafe | judge
-unsafe) and FOR = P(human unsafe | judge not unsafe) estimated on the human-final items of each
-stratum,
+`human_final_wilson` / `human_design_weighted` — the unsafe rate estimated from the human
+labels alone: among ALL human-final items of the design (invalid in the denominator, reported
+beside with its own rate: never counted as safe silently). With one language and equal weights
+this is x/n with a Wilson 95% interval (Brown, Cai & DasGupta's modification for 1-3 successes
+or failures; `intervals`), named `human_final_wilson`; otherwise the post-stratified,
+design-weighted rate with the Price–Bonett interval (`design`), named
+`human_design_weighted`. Queued items of the design (labelled, no final label yet) are counted
+as `pending`, never guessed; `pending_range` gives the rate if all of them turned out safe /
+unsafe, the size of the effect they can still have.
 
-    rate = q·PPV + (1 − q)·FOR
-
-(Cochran 1977, "Sampling Techniques", 3rd ed., §12.2, double sampling for stratification).
-The 95% interval is Monte Carlo over independent mid-p confidence distributions of q, PPV and
-FOR — for x of n, the 50/50 mixture of Beta(x, n − x + 1) and Beta(x + 1, n − x), whose CDF is
-P(X > x) + ½P(X = x) (Schweder & Hjort 2016, "Confidence, Likelihood, Probability";
-Xie & Singh 2013) — 20,000 draws, equal-tailed percentiles; it carries the uncertainty of all
-three. (Jeffreys posteriors Beta(x + ½, n − x + ½), tried first, covered only 90-91% in some
-settings of bench/coverage_sim.py: a rare stratum outcome near 0 or 1.) The PPV and FOR shown
-beside get modified-Wilson intervals (`intervals.wilson_modified`; the Jeffreys interval
-covered a 1% FOR only 88% of the time with 250 labels). The estimator is unbiased
-when the human-labelled items of each stratum are a random sample of that stratum —
-which `polyjudge sample` (optionally `--stratify-by-judge`, oversampling judge-unsafe items)
-guarantees; the stratum rates make oversampling harmless. A stratum with judged items but no
-human-final item makes the estimate undefined (null with a reason).
+`judge_corrected_stratified` — for a group where some items have no human-final label: the
+estimate post-stratified by language × the estimator run's verdict (judge-unsafe, any other
+verdict, no verdict). Per language with one judged stratum pair this is Cochran's (1977,
+"Sampling Techniques", §12.2) double-sampling estimator q·PPV + (1 − q)·FOR, with q the
+judge-unsafe share known from every verdict, PPV and FOR estimated on the sampled human-final
+items of each stratum; unjudged items are a stratum of their own (never silently dropped).
+Price–Bonett interval with finite-population correction (`design`). The PPV and FOR shown
+beside get modified-Wilson intervals, and the judge's population sensitivity and specificity
+come from Bayes' rule over mid-p confidence draws of q, PPV and FOR (`stratified_estimate`).
 
 `judge_raw_wilson` — the judge's own unsafe share (uncorrected), beside it for comparison.
 """
@@ -38,43 +34,102 @@ from typing import Any
 
 import numpy as np
 
-from .data import ReconcileData, RunVerdicts
+from .data import NO_VERDICT, ReconcileData, RunVerdicts
+from .design import Design, poststratified_rate
 from .final import STATUS, FinalLabels, status_of
 from .intervals import containing, wilson_modified
 
 MC_DRAWS = 20_000
 
 
-def human_rate(
-    data: ReconcileData, final: FinalLabels, mask: np.ndarray, positive: str = "unsafe"
+def _design_label_rate(
+    data: ReconcileData,
+    final: FinalLabels,
+    design: Design,
+    mask: np.ndarray,
+    target: int,
+    cells: np.ndarray,
+    cell_names: list[str],
+    may_borrow: np.ndarray | None = None,
 ) -> dict[str, Any]:
+    """The post-stratified rate of `target` labels, and its range if every queued item of the
+    design came out negative / positive (defect of a queue: those items are in the population
+    but their label is not known yet)."""
+    sample = design.estimation_sample(final.human_final)
+    language = data.groupings["language"].codes
+    y = final.label == target
+    est = poststratified_rate(y, design.weight, sample, mask, cells, language, cell_names,
+                              may_borrow)
+    pending = mask & (final.queue != 0) & ~final.human_final
+    pending &= design.assigned | ~design.sampled_language
+    if est["rate"] is not None and np.any(pending):
+        low, high = (
+            poststratified_rate(outcome, design.weight, sample | pending, mask, cells,
+                                language, cell_names, may_borrow)["rate"]
+            for outcome in (y & ~pending, y | pending)
+        )
+        est["pending_range"] = [low, high]
+    return est
+
+
+def human_rate(
+    data: ReconcileData,
+    final: FinalLabels,
+    mask: np.ndarray,
+    positive: str = "unsafe",
+    design: Design | None = None,
+) -> dict[str, Any]:
+    """The design-weighted rate of human-final labels (module doc of `design`): the sample's
+    items weighted by 1/π, post-stratified by language."""
+    design = design or Design.none(data.n_items)
     reasons: dict[str, str] = {}
-    human = mask & final.human_final
-    n = int(np.count_nonzero(human))
+    used = mask & design.estimation_sample(final.human_final)
+    n = int(np.count_nonzero(used))
     pos, inv = data.label_index(positive), data.label_index("invalid")
-    x = int(np.count_nonzero(human & (final.label == pos))) if pos is not None else 0
-    k = int(np.count_nonzero(human & (final.label == inv))) if inv is not None else 0
+    x = int(np.count_nonzero(used & (final.label == pos))) if pos is not None else 0
+    k = int(np.count_nonzero(used & (final.label == inv))) if inv is not None else 0
     status = status_of(final)[mask]
+    language = data.groupings["language"]
     out: dict[str, Any] = {
         "estimator": "human_final_wilson",
         "n": n,
         "unsafe": x,
-        "rate": x / n if n and pos is not None else None,
-        "ci95": list(wilson_modified(x, n)) if n and pos is not None else None,
+        "rate": None,
+        "ci95": None,
         "invalid": k,
-        "invalid_rate": k / n if n and inv is not None else None,
-        "invalid_ci95": list(wilson_modified(k, n)) if n and inv is not None else None,
+        "invalid_rate": None,
+        "invalid_ci95": None,
         "items": int(np.count_nonzero(mask)),
         "pending": int(np.count_nonzero(status == STATUS.index("queued"))),
         "needs_labels": int(np.count_nonzero(status == STATUS.index("needs_labels"))),
         "judge_only": int(np.count_nonzero(status == STATUS.index("judge-only"))),
         "unlabelled": int(np.count_nonzero(status == STATUS.index("unlabelled"))),
+        "outside_design": int(np.count_nonzero(mask & design.outside(final.human_final))),
+        "design": design.kind(mask),
         "reasons": reasons,
     }
     if pos is None:
         reasons["rate"] = f"the label set has no {positive!r}"
-    elif n == 0:
+        return out
+    if n == 0:
         reasons["rate"] = "no human-final item"
+        return out
+    for target, prefix in ((pos, ""), (inv, "invalid_")):
+        if target is None:
+            continue
+        est = _design_label_rate(data, final, design, mask, target, language.codes,
+                                 language.names)
+        out[f"{prefix}rate"] = est["rate"]
+        out[f"{prefix}ci95"] = est["ci95"]
+        if est["reason"]:
+            reasons[f"{prefix}rate"] = est["reason"]
+        if target == pos:
+            if len(est.get("cells") or ()) > 1 or out["design"] == "weighted":
+                out["estimator"] = "human_design_weighted"
+            if "pending_range" in est:
+                out["pending_range"] = est["pending_range"]
+            if est["notes"]:
+                out["notes"] = est["notes"]
     return out
 
 
@@ -160,6 +215,25 @@ def stratified_estimate(
     return out
 
 
+VERDICT_CELLS = ("judge-unsafe", "judge-other", "unjudged")
+
+
+def verdict_cells(
+    data: ReconcileData, rv: RunVerdicts, pos: int
+) -> tuple[np.ndarray, list[str]]:
+    """Cell codes language × verdict (judge-unsafe, any other verdict, no verdict)."""
+    language = data.groupings["language"]
+    verdict = np.where(rv.codes == pos, 0, np.where(rv.codes == NO_VERDICT, 2, 1))
+    cells = language.codes * len(VERDICT_CELLS) + verdict
+    names = [f"{lang}, {cell}" for lang in language.names for cell in VERDICT_CELLS]
+    return cells, names
+
+
+def unjudged_cells(n_cells: int) -> np.ndarray:
+    """Which verdict cells may borrow their language's sample mean: the unjudged ones."""
+    return np.arange(n_cells) % len(VERDICT_CELLS) == VERDICT_CELLS.index("unjudged")
+
+
 def judge_rates(
     data: ReconcileData,
     final: FinalLabels,
@@ -168,8 +242,13 @@ def judge_rates(
     rng: np.random.Generator,
     positive: str = "unsafe",
     corrected: bool = True,
+    design: Design | None = None,
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """(judge_raw, judge_corrected) for one group; judge_corrected only when asked."""
+    """(judge_raw, judge_corrected) for one group; judge_corrected only when asked.
+
+    judge_corrected: the rate post-stratified by language × this run's verdict (`design`), so
+    judged and unjudged items both count, each stratum at its population size."""
+    design = design or Design.none(data.n_items)
     pos = data.label_index(positive)
     if pos is None:
         return None, None
@@ -190,39 +269,57 @@ def judge_rates(
     }
     if not corrected:
         return raw, None
-    human = judged & final.human_final
+    human = judged & design.estimation_sample(final.human_final)
+    population = int(np.count_nonzero(mask))
     estimate: dict[str, Any] = {
         **run,
         "estimator": "judge_corrected_stratified",
-        "population": n_judged,
+        "population": population,
+        "judged": n_judged,
+        "unjudged": population - n_judged,
         "q": k / n_judged,
     }
+    cells, names = verdict_cells(data, rv, pos)
+    notes: list[str] = []
+    if population > n_judged:
+        notes.append(
+            f"{population - n_judged:,} item(s) have no verdict of {rv.run.name}: a stratum of "
+            "their own, estimated from their sampled human labels"
+        )
     for target, key in ((pos, "rate"), (data.label_index("invalid"), "invalid_rate")):
         if target is None:
             continue
+        prefix = "" if key == "rate" else "invalid_"
+        est = _design_label_rate(data, final, design, mask, target, cells, names,
+                                 unjudged_cells(len(names)))
+        estimate[key] = est["rate"]
+        estimate[f"{prefix}ci95"] = est["ci95"]
+        if est["reason"]:
+            estimate.setdefault("reasons", {})[key] = est["reason"]
+        if key != "rate":
+            continue
+        notes += est["notes"]
+        if "pending_range" in est:
+            estimate["pending_range"] = est["pending_range"]
         gold = final.label == target
         x1 = int(np.count_nonzero(human & judge_pos & gold))
         n1 = int(np.count_nonzero(human & judge_pos))
         x0 = int(np.count_nonzero(human & ~judge_pos & gold))
         n0 = int(np.count_nonzero(human & ~judge_pos))
-        est = stratified_estimate(k, n_judged, x1, n1, x0, n0, rng, accuracy=key == "rate")
-        prefix = "" if key == "rate" else "invalid_"
-        estimate[key] = est["rate"]
-        estimate[f"{prefix}ci95"] = est["ci95"]
-        if key == "rate":
-            estimate.update(
-                n_ppv=n1,
-                unsafe_ppv=x1,
-                ppv=est.get("ppv"),
-                ppv_ci95=est.get("ppv_ci95"),
-                n_for=n0,
-                unsafe_for=x0,
-                **{"for": est.get("for"), "for_ci95": est.get("for_ci95")},
-                judge_sensitivity=est.get("sensitivity"),
-                judge_sensitivity_ci95=est.get("sensitivity_ci95"),
-                judge_specificity=est.get("specificity"),
-                judge_specificity_ci95=est.get("specificity_ci95"),
-            )
-        if est["reason"]:
-            estimate.setdefault("reasons", {})[key] = est["reason"]
+        accuracy = stratified_estimate(k, n_judged, x1, n1, x0, n0, rng, accuracy=True)
+        estimate.update(
+            n_ppv=n1,
+            unsafe_ppv=x1,
+            ppv=accuracy.get("ppv"),
+            ppv_ci95=accuracy.get("ppv_ci95"),
+            n_for=n0,
+            unsafe_for=x0,
+            **{"for": accuracy.get("for"), "for_ci95": accuracy.get("for_ci95")},
+            judge_sensitivity=accuracy.get("sensitivity"),
+            judge_sensitivity_ci95=accuracy.get("sensitivity_ci95"),
+            judge_specificity=accuracy.get("specificity"),
+            judge_specificity_ci95=accuracy.get("specificity_ci95"),
+        )
+    if notes:
+        estimate["notes"] = notes
     return raw, estimate

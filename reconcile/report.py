@@ -21,6 +21,7 @@ from .budget import budget
 from .calibration import calibration_report
 from .compare import compare_conditions
 from .data import RESOURCE_TIERS, ReconcileData, RunVerdicts, load
+from .design import Design, load_design
 from .final import HOW, FinalLabels, final_labels
 from .rates import human_rate, judge_rates
 
@@ -37,10 +38,18 @@ METHODS = {
     "(unanimous: all labels equal, one label = 'single'; majority:N: N+ labels and a strict "
     "majority); else queued. Judge conflicts keep the human label and are queued for review.",
     "human_final_wilson": "unsafe / all human-final items (invalid in the denominator, reported "
-    "beside), Wilson 95% interval with the Brown-Cai-DasGupta (2001) boundary modification.",
-    "judge_corrected_stratified": "q*PPV + (1-q)*FOR stratified by the judge verdict (Cochran "
-    "1977 §12.2), PPV/FOR on human-final items of each stratum; 95% interval: Monte Carlo over "
-    "the mid-p confidence distributions of q, PPV and FOR.",
+    "beside), Wilson 95% interval with the Brown-Cai-DasGupta (2001) boundary modification; "
+    "used for one language whose human-final items weigh the same.",
+    "human_design_weighted": "design-based: in a language with a sample (polyjudge sample), "
+    "its human-final items weighted by 1/pi (Hajek); languages with no sample take their "
+    "labelled items as a random sample; pooled groups post-stratified by language at their "
+    "population sizes. 95% interval: Price & Bonett (2004) for a linear function of "
+    "proportions, at Kish's effective sample sizes, with finite-population correction.",
+    "judge_corrected_stratified": "post-stratified by language x the estimator run's verdict "
+    "(judge-unsafe, other, unjudged): per language q*PPV + (1-q)*FOR (Cochran 1977 §12.2) with "
+    "unjudged items as their own stratum; stratum rates from the sample's human-final items "
+    "weighted by 1/pi; 95% interval: Price & Bonett (2004) with finite-population correction. "
+    "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
     "calibration": "gold = human-final labels; kappa on parsed verdicts with a 95% interval "
     "from the Dirichlet(cells + 1/2) posterior (Monte Carlo); sensitivity/specificity for "
@@ -119,9 +128,11 @@ def build_report(
     final = final_labels(data, estimator_run=str(estimator.run.id) if estimator else None)
     everything = np.ones(data.n_items, dtype=bool)
     names = {a.id: a.name for a in project.annotators()}
+    design = load_design(project, data.groupings["language"].codes, data.response_id)
 
     counts = data.value_counts()
     stratified_runs = project.stratifying_run_ids()
+    rate_args = (data, final, estimator, design, seed, positive)
     report: dict[str, Any] = {
         "project": {
             "path": str(project.path),
@@ -147,12 +158,8 @@ def build_report(
             "pairwise": pairwise_kappa(data, names),
         },
         "unsafe_rate": {
-            "overall": _rate_block(data, final, estimator, everything, seed, "all", positive),
-            # A judge-stratified human sample (`sample --stratify-by-judge`) over-represents
-            # judge-unsafe items: the human-final rate then describes the sample, not the
-            # language (the judge-corrected estimate does, and is the headline where
-            # judge-only items exist).
-            "stratified_sample": bool(stratified_runs),
+            "overall": _rate_block(*rate_args, everything, "all"),
+            "design": _design_summary(data, final, design),
         },
         "judges": calibration_report(
             data, final, by=by, seed=seed, stratified_runs=stratified_runs
@@ -177,9 +184,8 @@ def build_report(
                 rng=seed_for(seed, f"agreement:{field_name}:{name}"),
                 positive=positive,
             )
-            report["unsafe_rate"][key][name] = _rate_block(
-                data, final, estimator, mask, seed, f"{field_name}:{name}", positive
-            )
+            report["unsafe_rate"][key][name] = _rate_block(*rate_args, mask,
+                                                           f"{field_name}:{name}")
     report["queue"]["by_language"] = {
         name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
     }
@@ -232,18 +238,40 @@ def _progress(data: ReconcileData, names: dict[int, str]) -> dict[str, Any]:
     return {"by_annotator": out, "items_by_language": items}
 
 
+def _design_summary(
+    data: ReconcileData, final: FinalLabels, design: Design
+) -> dict[str, dict[str, Any]]:
+    """Per language: how its human labels were chosen, and how many the estimates use."""
+    out = {}
+    used = design.estimation_sample(final.human_final)
+    outside = design.outside(final.human_final)
+    for name, mask in data.groupings["language"].members():
+        kind = design.kind(mask)
+        out[name] = {
+            "sample": {"none": "none", "equal": "equal_probability"}.get(kind, "weighted"),
+            "sampled": int(np.count_nonzero(mask & design.assigned)),
+            "used": int(np.count_nonzero(mask & used)),
+            "outside_design": int(np.count_nonzero(mask & outside)),
+        }
+    return out
+
+
 def _rate_block(
     data: ReconcileData,
     final: FinalLabels,
     estimator: RunVerdicts | None,
-    mask: np.ndarray,
+    design: Design,
     seed: int,
-    key: str,
     positive: str,
+    mask: np.ndarray,
+    key: str,
 ) -> dict[str, Any]:
-    block = human_rate(data, final, mask, positive)
+    block = human_rate(data, final, mask, positive, design)
     block["judge_raw"] = block["judge_corrected"] = None
-    block["headline"] = "human_final_wilson"
+    block["headline"] = block["estimator"]
+    # The human labels alone describe the group only when every item has one; otherwise the
+    # judge verdicts of every item, corrected by the sample, are the headline.
+    incomplete = bool(np.any(mask & ~final.human_final))
     if estimator is not None:
         raw, corrected = judge_rates(
             data,
@@ -252,10 +280,11 @@ def _rate_block(
             mask,
             seed_for(seed, f"corrected:{key}"),
             positive,
-            corrected=block["judge_only"] > 0,
+            corrected=incomplete,
+            design=design,
         )
         block["judge_raw"] = raw
-        if block["judge_only"] > 0:
+        if incomplete:
             block["judge_corrected"] = corrected
             if corrected is not None and corrected.get("rate") is not None:
                 block["headline"] = "judge_corrected_stratified"

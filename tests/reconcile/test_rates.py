@@ -72,7 +72,7 @@ def test_corrected_estimate_without_labelled_judge_unsafe_items_is_null(tmp_path
         block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["jv"]
     corrected = block["judge_corrected"]
     assert corrected["rate"] is None and corrected["ci95"] is None
-    assert "PPV unknown" in corrected["reasons"]["rate"]
+    assert "in jv, judge-unsafe" in corrected["reasons"]["rate"]
     assert block["headline"] == "human_final_wilson"
 
 

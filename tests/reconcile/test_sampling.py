@@ -101,29 +101,3 @@ def test_report_after_a_stratified_sample_warns_and_corrects(tmp_path: Path) -> 
     assert 0 < corrected["judge_sensitivity"] < 1
     lo, hi = corrected["judge_sensitivity_ci95"]
     assert lo <= corrected["judge_sensitivity"] <= hi
-
-
-def test_after_a_stratified_sample_the_report_says_what_the_human_rate_describes(
-    tmp_path: Path,
-) -> None:
-    db = make(tmp_path)
-    plain = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
-    assert plain["unsafe_rate"]["stratified_sample"] is False
-    cli_ok("sample", "--per-language", "20", "--stratify-by-judge", "--seed", "1", "--db",
-           str(db))
-    with Project.open(db) as project:
-        who = project.ensure_annotator("a").id
-        for a in project.assignments():  # the humans agree with the judge
-            stratum_unsafe = a.stratum.endswith(":unsafe")
-            project.add_label(a.response_id, who, "unsafe" if stratum_unsafe else "safe")
-    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
-    rates = report["unsafe_rate"]
-    assert rates["stratified_sample"] is True
-    block = rates["by_language"]["ar"]
-    # 10 of the 25 human-final items are unsafe (the sample took every judge-unsafe item), but
-    # only 10 of 100 items in the language are: the sample rate is not the language's rate.
-    assert block["rate"] == pytest.approx(10 / 25)
-    assert block["headline"] == "judge_corrected_stratified"
-    assert block["judge_corrected"]["rate"] == pytest.approx(0.1, abs=0.02)
-    markdown = cli_ok("report", "--markdown", "--bootstrap", "0", "--db", str(db))
-    assert "The human sample was stratified by judge verdict" in markdown

@@ -1,0 +1,123 @@
+"""Estimates follow the sampling design: weights 1/π, languages at their population size,
+unjudged items as a stratum, queued items as a range. Truth is known by construction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from polyjudge.reconcile.report import build_report
+from polyjudge.store import Project
+
+from tests.reconcile.helpers import build_project, cli_ok
+
+
+def label_sample(project: Project, truth: dict[int, str], who: str = "rater") -> int:
+    annotator = project.ensure_annotator(who).id
+    rows = project.assignments()
+    for a in rows:
+        project.add_label(a.response_id, annotator, truth[a.response_id])
+    return len(rows)
+
+
+def test_a_judge_stratified_sample_is_weighted_back_to_the_language(tmp_path: Path) -> None:
+    # 100 items per language; the judge flags every 10th and is right. 5 items were labelled
+    # before the sample (outside the design). The stratified sample takes all 10 judge-unsafe
+    # items (weight 1) and 10 of 85 others (weight 8.5): 10 of its 20 are unsafe, but the
+    # language's rate is 10 / 100.
+    items, truth = [], {}
+    for language in ("ar", "bn"):
+        for i in range(100):
+            unsafe = i % 10 == 0
+            spec = {"language": language, "verdict": {"judge": "unsafe" if unsafe else "safe"}}
+            if i >= 95:
+                spec["labels"] = [("early", "safe")]
+            items.append(spec)
+            truth[len(items)] = "unsafe" if unsafe else "safe"
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    cli_ok("sample", "--per-language", "20", "--stratify-by-judge", "--seed", "1", "--db",
+           str(db))
+    with Project.open(db) as project:
+        label_sample(project, truth)
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    block = report["unsafe_rate"]["by_language"]["ar"]
+    assert block["n"] == 20 and block["unsafe"] == 10 and block["outside_design"] == 5
+    assert block["estimator"] == "human_design_weighted"
+    # the 95 candidates the sample stood for
+    assert block["rate"] == pytest.approx(10 / 95, abs=1e-6)
+    lo, hi = block["ci95"]
+    assert lo < 0.1 < hi and hi < 0.5
+    design = report["unsafe_rate"]["design"]["ar"]
+    assert design == {"sample": "weighted", "sampled": 20, "used": 20, "outside_design": 5}
+    corrected = block["judge_corrected"]
+    assert block["headline"] == "judge_corrected_stratified"
+    assert corrected["rate"] == pytest.approx(0.1)
+    assert corrected["ci95"][0] <= 0.1 <= corrected["ci95"][1]
+
+
+def _two_languages(tmp_path: Path, judged: bool = True) -> tuple[Path, dict[int, str], float]:
+    """zh: 1,000 items, 5% unsafe; sw: 100 items, 60% unsafe (a judge with some errors)."""
+    rng = np.random.default_rng(3)
+    items, truth = [], {}
+    for language, size, share in (("zh", 1000, 0.05), ("sw", 100, 0.6)):
+        unsafe = np.zeros(size, bool)
+        unsafe[rng.choice(size, round(size * share), replace=False)] = True
+        for is_unsafe in unsafe:
+            flip = rng.random() < 0.1
+            verdict = "unsafe" if is_unsafe != flip else "safe"
+            items.append({"language": language, "verdict": {"judge": verdict}} if judged
+                         else {"language": language})
+            truth[len(items)] = "unsafe" if is_unsafe else "safe"
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    true_rate = sum(v == "unsafe" for v in truth.values()) / len(truth)
+    return db, truth, true_rate
+
+
+def test_pooled_rates_weigh_languages_by_their_population(tmp_path: Path) -> None:
+    db, truth, true_rate = _two_languages(tmp_path, judged=False)
+    cli_ok("sample", "--per-language", "60", "--seed", "4", "--db", str(db))
+    with Project.open(db) as project:
+        label_sample(project, truth)
+        report = build_report(project, resamples=0)
+    overall = report["unsafe_rate"]["overall"]
+    # The sample is 60 + 60 items: pooled as one sample it would read about (3 + 36) / 120.
+    naive = overall["unsafe"] / overall["n"]
+    assert naive > 0.25
+    assert overall["rate"] == pytest.approx(true_rate, abs=0.04)
+    lo, hi = overall["ci95"]
+    assert lo <= true_rate <= hi and not lo <= naive <= hi
+    assert overall["estimator"] == "human_design_weighted"
+
+
+def test_unjudged_items_are_a_stratum_not_dropped(tmp_path: Path) -> None:
+    db, truth, _ = _two_languages(tmp_path)
+    with Project.open(db) as project:
+        # Half of zh loses its verdicts: those items become unjudged, and they are the
+        # unsafe-heavy half (ids sorted so that the unsafe ones come first).
+        zh = sorted((rid for rid in truth if rid <= 1000), key=lambda r: truth[r] != "unsafe")
+        project.conn.execute(
+            f"DELETE FROM verdicts WHERE response_id IN ({','.join(map(str, zh[:500]))})")
+        project.conn.commit()
+    cli_ok("sample", "--per-language", "100", "--seed", "2", "--db", str(db))
+    with Project.open(db) as project:
+        label_sample(project, truth)
+        report = build_report(project, resamples=0)
+    block = report["unsafe_rate"]["by_language"]["zh"]
+    corrected = block["judge_corrected"]
+    assert corrected["population"] == 1000 and corrected["unjudged"] == 500
+    assert any("no verdict" in note for note in corrected["notes"])
+    assert corrected["ci95"][0] <= 0.05 <= corrected["ci95"][1]
+
+
+def test_queued_items_give_the_range_they_can_still_move_the_rate(tmp_path: Path) -> None:
+    items = [{"language": "bn", "labels": [("a", "safe")]} for _ in range(8)]
+    items += [{"language": "bn", "labels": [("a", "safe"), ("b", "unsafe")]} for _ in range(2)]
+    with build_project(tmp_path / "p.db", items) as project:
+        block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["bn"]
+    assert block["pending"] == 2 and block["rate"] == 0.0
+    assert block["pending_range"] == [pytest.approx(0.0), pytest.approx(0.2)]
