@@ -53,6 +53,7 @@ class RunVerdicts:
     run: JudgeRun
     codes: np.ndarray  # (R,) int8/int16
     extra: list[str] = field(default_factory=list)
+    p_unsafe: np.ndarray | None = None  # (R,) the verdict's p(unsafe), NaN where none
 
     @property
     def baseline(self) -> bool:
@@ -189,3 +190,17 @@ def _run_verdicts(
         at, loaded = _positions(response_id, table[:, 0])
         codes[at[loaded]] = table[loaded, 1]
     return RunVerdicts(run=run, codes=codes, extra=list(cols.labels[len(columns):]))
+
+
+def with_p_unsafe(project: Project, rv: RunVerdicts, response_id: np.ndarray) -> RunVerdicts:
+    """The run with its verdicts' p(unsafe) (NaN where a verdict has none), read on demand:
+    only the judge-corrected estimate uses it."""
+    p = np.full(response_id.size, np.nan)
+    rows = project.verdict_p_unsafe(rv.run)
+    if rows:
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))
+        at, loaded = _positions(response_id, ids)
+        p[at[loaded]] = values[loaded]
+    rv.p_unsafe = p
+    return rv

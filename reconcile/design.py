@@ -35,7 +35,7 @@ measures both against `ppi_py`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -52,7 +52,6 @@ class Design:
     assigned: np.ndarray  # (R,) bool
     weight: np.ndarray  # (R,) float
     sampled_language: np.ndarray  # (R,) bool: the item's language has a sample
-    strata: dict[str, set[str]] = field(default_factory=dict)  # language -> stratum names
 
     @classmethod
     def none(cls, n_items: int) -> Design:
@@ -96,7 +95,6 @@ def build_design(
     n_items: int,
     at: np.ndarray,
     weights: np.ndarray,
-    strata: list[tuple[str, str]] | None = None,
 ) -> Design:
     """A Design from assignment rows: item indices `at` with weights 1/π."""
     assigned = np.zeros(n_items, bool)
@@ -106,34 +104,114 @@ def build_design(
     weight[at[ok]] = weights[ok]
     languages = np.unique(language_codes[assigned]) if np.any(assigned) else np.zeros(0, int)
     sampled_language = np.isin(language_codes, languages)
-    grouped: dict[str, set[str]] = {}
-    for language, stratum in strata or ():
-        grouped.setdefault(language, set()).add(stratum)
-    return Design(assigned, weight, sampled_language, grouped)
+    return Design(assigned, weight, sampled_language)
 
 
 @dataclass
 class CellStats:
+    """One cell's estimate p̂ = λ·mean_U(f) + Σ_S w(y − λf)/Σ_S w and the sums its interval
+    needs (λ = 0 without predictions: the Hájek mean)."""
+
     population: int
     sampled: int
-    estimate: float | None
-    n_eff: float
+    estimate: float
+    lam: float = 0.0
+    mean_prediction: float = 0.0  # mean of f over the cell's population
+    w: float = 0.0  # Σw
+    we: float = 0.0  # Σw·e, e = y − λf
+    w2: float = 0.0  # Σw²
+    w2e: float = 0.0  # Σw²·e
+    w2ee: float = 0.0  # Σw²·e²
+    wf: float = 0.0  # Σw·f
     borrowed: bool = False  # estimated from the parent's sample
 
+    @property
+    def n_eff(self) -> float:
+        """Kish's effective sample size (Σw)²/Σw²."""
+        return self.w * self.w / self.w2 if self.w2 else 0.0
 
-def _cell_table(
-    y: np.ndarray, w: np.ndarray, sample: np.ndarray, mask: np.ndarray, cells: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per cell code: population, sampled, Σw, Σwy, Σw² (cells < 0 are outside)."""
-    inside = mask & (cells >= 0)
-    k = int(cells[inside].max()) + 1 if np.any(inside) else 0
+    def adjusted(self, pseudo: float) -> tuple[float, float]:
+        """(centre, variance) with `pseudo` pseudo-observations of y = 1 and of y = 0 at the
+        mean weight and the mean prediction: Price & Bonett's adjustment (pseudo = 2/m), which
+        for equal weights and no prediction gives exactly p̃ and p̃(1 − p̃)/(n + 4/m)."""
+        v = self.w / self.sampled
+        f_bar = self.wf / self.w
+        e1, e0 = 1 - self.lam * f_bar, -self.lam * f_bar
+        w = self.w + 2 * pseudo * v
+        we = self.we + pseudo * v * (e1 + e0)
+        w2 = self.w2 + 2 * pseudo * v * v
+        w2e = self.w2e + pseudo * v * v * (e1 + e0)
+        w2ee = self.w2ee + pseudo * v * v * (e1 * e1 + e0 * e0)
+        e_bar = we / w
+        variance = max(w2ee - 2 * e_bar * w2e + e_bar * e_bar * w2, 0.0) / (w * w)
+        fpc = 1.0  # a borrowed cell carries its parent's sampling error whole
+        if not self.borrowed:
+            fpc = 0.0 if self.sampled >= self.population else 1 - self.sampled / self.population
+        return self.lam * self.mean_prediction + e_bar, variance * fpc
+
+
+def _sums(values: list[np.ndarray], cells: np.ndarray, k: int) -> list[np.ndarray]:
+    return [np.bincount(cells, weights=v, minlength=k) for v in values]
+
+
+def _cell_stats(
+    y: np.ndarray,
+    w: np.ndarray,
+    sample: np.ndarray,
+    inside: np.ndarray,
+    cells: np.ndarray,
+    prediction: np.ndarray | None,
+) -> dict[int, CellStats]:
+    """Per cell code with items inside: its statistics (None estimate when not sampled).
+
+    With predictions f for every item of a cell, λ is the power-tuned coefficient of PPI++
+    (Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered inference"):
+    the weighted regression slope of y on f in the sample, clipped to [0, 1]."""
+    c_all = cells[inside]
+    k = int(c_all.max()) + 1 if c_all.size else 0
+    population = np.bincount(c_all, minlength=k)
     s = inside & sample
-    pop = np.bincount(cells[inside], minlength=k)
-    n = np.bincount(cells[s], minlength=k)
-    sw = np.bincount(cells[s], weights=w[s], minlength=k)
-    swy = np.bincount(cells[s], weights=(w * y)[s], minlength=k)
-    sw2 = np.bincount(cells[s], weights=(w * w)[s], minlength=k)
-    return pop, n, sw, swy, sw2
+    c = cells[s]
+    ys, ws = y[s].astype(float), w[s]
+    n = np.bincount(c, minlength=k)
+    if prediction is None:
+        usable = np.zeros(k, bool)
+        fs = np.zeros(ys.size)
+        pop_f = np.zeros(k)
+    else:
+        missing = np.bincount(c_all, weights=np.isnan(prediction[inside]), minlength=k)
+        usable = missing == 0
+        fs = np.nan_to_num(prediction[s])
+        pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
+    W, Wy, Wf, Wff, Wyf, W2, W2y, W2f, W2yf, W2ff = _sums(
+        [ws, ws * ys, ws * fs, ws * fs * fs, ws * ys * fs, ws * ws, ws * ws * ys,
+         ws * ws * fs, ws * ws * ys * fs, ws * ws * fs * fs], c, k)
+    out: dict[int, CellStats] = {}
+    for code in np.flatnonzero(population):
+        if n[code] == 0:
+            continue
+        lam = 0.0
+        if usable[code]:
+            var_f = Wff[code] - Wf[code] ** 2 / W[code]
+            if var_f > 1e-12 * W[code]:
+                cov = Wyf[code] - Wy[code] * Wf[code] / W[code]
+                lam = float(min(max(cov / var_f, 0.0), 1.0))
+        mean_f = pop_f[code] / population[code] if lam else 0.0
+        we = Wy[code] - lam * Wf[code]
+        out[int(code)] = CellStats(
+            population=int(population[code]),
+            sampled=int(n[code]),
+            estimate=float(lam * mean_f + we / W[code]),
+            lam=lam,
+            mean_prediction=float(mean_f),
+            w=float(W[code]),
+            we=float(we),
+            w2=float(W2[code]),
+            w2e=float(W2y[code] - lam * W2f[code]),
+            w2ee=float(W2y[code] - 2 * lam * W2yf[code] + lam * lam * W2ff[code]),
+            wf=float(Wf[code]),
+        )
+    return out
 
 
 def poststratified_rate(
@@ -145,59 +223,62 @@ def poststratified_rate(
     parent: np.ndarray | None = None,
     cell_names: list[str] | None = None,
     may_borrow: np.ndarray | None = None,
+    prediction: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Σ_c (N_c/N)·p̂_c over the cells of `mask` with a Price–Bonett interval (module doc).
 
     y: (R,) bool outcome; w: (R,) weights 1/π; sample: (R,) bool items whose y is known and in
-    the design; cells: (R,) cell code; parent: (R,) coarser code (the language) whose sample
-    mean a cell with no sampled item borrows, if `may_borrow[cell]` (only where that is
-    defensible: unjudged items, whose verdict is missing for reasons unrelated to their
-    content). Returns rate, ci95, cells (per cell statistics),
-    notes, and a reason when undefined."""
+    the design; cells: (R,) cell code (< 0: outside); parent: (R,) coarser code (the language)
+    whose sample mean a cell with no sampled item borrows, if `may_borrow[cell]` (only where
+    that is defensible: unjudged items, whose verdict is missing for reasons unrelated to their
+    content); prediction: (R,) the judge's p(unsafe) (NaN: none), used in a cell whose items all
+    have one. Returns rate, ci95, cells (per cell statistics), notes, and a reason when
+    undefined."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
-    pop, n, sw, swy, sw2 = _cell_table(y, w, sample, mask, cells)
-    total = int(pop.sum())
+    inside = mask & (cells >= 0)
+    stats = _cell_stats(y, w, sample, inside, cells, prediction)
+    population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
+    total = int(population.sum())
     if total == 0:
         out["reason"] = "no item"
         return out
-    if parent is not None:
-        ppop, pn, psw, pswy, psw2 = _cell_table(y, w, sample, mask, parent)
-    stats: list[CellStats] = []
+    parents = (_cell_stats(y, w, sample, mask & (parent >= 0), parent, None)
+               if parent is not None else {})
+    used: list[CellStats] = []
     missing: list[str] = []
-    for c in np.flatnonzero(pop):
-        name = cell_names[c] if cell_names else str(c)
-        if n[c] > 0:
-            stats.append(CellStats(int(pop[c]), int(n[c]), swy[c] / sw[c], sw[c] ** 2 / sw2[c]))
+    for code in np.flatnonzero(population):
+        name = cell_names[code] if cell_names else str(code)
+        if code in stats:
+            used.append(stats[code])
             continue
-        members = mask & (cells == c)
-        code = int(parent[members][0]) if parent is not None else -1
-        borrow = may_borrow is not None and c < may_borrow.size and may_borrow[c]
-        if parent is None or not borrow or pn[code] == 0:
-            missing.append(f"{name} ({pop[c]:,} item(s))")
+        borrow = may_borrow is not None and code < may_borrow.size and may_borrow[code]
+        members = inside & (cells == code)
+        up = parents.get(int(parent[members][0])) if parent is not None and borrow else None
+        if up is None:
+            missing.append(f"{name} ({population[code]:,} item(s))")
             continue
-        stats.append(
-            CellStats(int(pop[c]), 0, pswy[code] / psw[code], psw[code] ** 2 / psw2[code], True)
-        )
+        used.append(CellStats(**{**up.__dict__, "population": int(population[code]),
+                                 "borrowed": True}))
         out["notes"].append(
-            f"{pop[c]:,} item(s) of {name} have no sampled human label: estimated from their "
-            "language's sample"
+            f"{population[code]:,} item(s) of {name} have no sampled human label: estimated "
+            "from their language's sample"
         )
     if missing:
         shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4
                                           else "")
         out["reason"] = f"no human-final item (of the sample, where there is one) in {shown}"
         return out
-    weights = np.array([s.population / total for s in stats])
-    estimate = float(sum(wc * s.estimate for wc, s in zip(weights, stats, strict=True)))
+    weights = np.array([c.population / total for c in used])
+    estimate = float(sum(wc * c.estimate for wc, c in zip(weights, used, strict=True)))
     out["rate"] = estimate
-    out["ci95"] = _interval(stats, weights, estimate)
-    out["cells"] = stats
+    out["ci95"] = _interval(used, weights, estimate)
+    out["cells"] = used
     return out
 
 
 def _interval(stats: list[CellStats], weights: np.ndarray, estimate: float) -> list[float]:
     m = len(stats)
-    if m == 1 and stats[0].sampled > 0:
+    if m == 1 and stats[0].sampled > 0 and stats[0].lam == 0:
         only = stats[0]
         n_eff = only.n_eff
         x_eff = only.estimate * n_eff
@@ -207,11 +288,10 @@ def _interval(stats: list[CellStats], weights: np.ndarray, estimate: float) -> l
             ci = wilson(min(max(x_eff, 0.0), n_eff), n_eff)
         return containing(ci, estimate)
     centre = variance = 0.0
-    for wc, s in zip(weights, stats, strict=True):
-        n_adj = s.n_eff + 4 / m
-        p_adj = (s.estimate * s.n_eff + 2 / m) / n_adj
-        fpc = 0.0 if s.sampled >= s.population else 1 - s.sampled / s.population
-        centre += wc * p_adj
-        variance += wc * wc * p_adj * (1 - p_adj) / n_adj * fpc
+    for wc, cell in zip(weights, stats, strict=True):
+        c, v = cell.adjusted(2 / m)
+        centre += wc * c
+        variance += wc * wc * v
     half = Z95 * math.sqrt(variance)
     return containing((max(0.0, centre - half), min(1.0, centre + half)), estimate)
+

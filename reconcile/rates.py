@@ -51,6 +51,7 @@ def _design_label_rate(
     cells: np.ndarray,
     cell_names: list[str],
     may_borrow: np.ndarray | None = None,
+    prediction: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The post-stratified rate of `target` labels, and its range if every queued item of the
     design came out negative / positive (defect of a queue: those items are in the population
@@ -59,13 +60,13 @@ def _design_label_rate(
     language = data.groupings["language"].codes
     y = final.label == target
     est = poststratified_rate(y, design.weight, sample, mask, cells, language, cell_names,
-                              may_borrow)
+                              may_borrow, prediction)
     pending = mask & (final.queue != 0) & ~final.human_final
     pending &= design.assigned | ~design.sampled_language
     if est["rate"] is not None and np.any(pending):
         low, high = (
             poststratified_rate(outcome, design.weight, sample | pending, mask, cells,
-                                language, cell_names, may_borrow)["rate"]
+                                language, cell_names, may_borrow, prediction)["rate"]
             for outcome in (y & ~pending, y | pending)
         )
         est["pending_range"] = [low, high]
@@ -290,8 +291,10 @@ def judge_rates(
         if target is None:
             continue
         prefix = "" if key == "rate" else "invalid_"
+        # p(unsafe) sharpens the unsafe rate inside each verdict stratum (not `invalid`'s).
+        prediction = rv.p_unsafe if target == pos else None
         est = _design_label_rate(data, final, design, mask, target, cells, names,
-                                 unjudged_cells(len(names)))
+                                 unjudged_cells(len(names)), prediction)
         estimate[key] = est["rate"]
         estimate[f"{prefix}ci95"] = est["ci95"]
         if est["reason"]:

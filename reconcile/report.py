@@ -20,7 +20,7 @@ from .agreement import agreement, pairwise_kappa, seed_for
 from .budget import budget
 from .calibration import calibration_report
 from .compare import compare_conditions
-from .data import RESOURCE_TIERS, ReconcileData, RunVerdicts, load
+from .data import RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
 from .design import Design, load_design
 from .final import HOW, FinalLabels, final_labels
 from .rates import human_rate, judge_rates
@@ -125,6 +125,8 @@ def build_report(
     compare_fields = COMPARE_FIELDS if compare is None else compare
     data = load(project, tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))))
     estimator = choose_estimator_run(project, data, judge)
+    if estimator is not None:
+        with_p_unsafe(project, estimator, data.response_id)
     final = final_labels(data, estimator_run=str(estimator.run.id) if estimator else None)
     everything = np.ones(data.n_items, dtype=bool)
     names = {a.id: a.name for a in project.annotators()}

@@ -217,6 +217,14 @@ class ReconcileMixin(ProjectBase):
         )
         return VerdictColumns(run, names, rows)
 
+    def verdict_p_unsafe(self, run: JudgeRun) -> list[tuple[int, float]]:
+        """(response id, p(unsafe)) of the run's verdicts that carry one (from logprobs)."""
+        return self._reconcile_tuples(
+            "SELECT response_id, p_unsafe FROM verdicts WHERE run_id = ? AND p_unsafe IS NOT NULL"
+            " ORDER BY response_id",
+            (run.id,),
+        )
+
     # -- adjudications -------------------------------------------------------------------------
 
     def add_adjudication(
@@ -385,11 +393,12 @@ class ReconcileMixin(ProjectBase):
         self,
         run_name: str,
         model: str,
-        rows: Iterable[tuple[int, str]],
+        rows: Iterable[tuple[int, str] | tuple[int, str, float | None]],
         *,
         is_baseline: bool = False,
     ) -> JudgeRun:
-        """Create a finished judge run and store (response id, verdict label) rows for it.
+        """Create a finished judge run and store (response id, verdict label[, p(unsafe)]) rows
+        for it.
         The judge package has the full API (templates, raw output, p(unsafe)); this minimal
         writer serves tests, benches and verdicts computed elsewhere."""
         created = now()
@@ -401,8 +410,10 @@ class ReconcileMixin(ProjectBase):
             )
             run_id = cur.lastrowid
             self.conn.executemany(
-                "INSERT INTO verdicts (run_id, response_id, label, created_at) VALUES (?, ?, ?, ?)",
-                ((run_id, rid, label, created) for rid, label in rows),
+                "INSERT INTO verdicts (run_id, response_id, label, p_unsafe, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                ((run_id, row[0], row[1], row[2] if len(row) > 2 else None, created)
+                 for row in rows),
             )
             row = self.conn.execute("SELECT * FROM judge_runs WHERE id = ?", (run_id,)).fetchone()
         return JudgeRun.from_row(row)

@@ -121,3 +121,55 @@ def test_queued_items_give_the_range_they_can_still_move_the_rate(tmp_path: Path
         block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["bn"]
     assert block["pending"] == 2 and block["rate"] == 0.0
     assert block["pending_range"] == [pytest.approx(0.0), pytest.approx(0.2)]
+
+
+def _scored_language(seed: int, size: int = 4000) -> tuple[list[dict], dict[int, str], list]:
+    """A calibrated judge: p(unsafe) = sigmoid(−2.5 + 2·z), the truth drawn from it, the
+    verdict p > ½; rows (id, verdict, p) for the store."""
+    rng = np.random.default_rng(seed)
+    p = 1 / (1 + np.exp(-(-2.5 + 2 * rng.normal(size=size))))
+    unsafe = rng.random(size) < p
+    items = [{"language": "th"} for _ in range(size)]
+    truth = {i + 1: "unsafe" if u else "safe" for i, u in enumerate(unsafe)}
+    rows = [(i + 1, "unsafe" if pi > 0.5 else "safe", float(pi)) for i, pi in enumerate(p)]
+    return items, truth, rows
+
+
+def test_p_unsafe_sharpens_the_corrected_rate_and_it_still_covers(tmp_path: Path) -> None:
+    items, truth, rows = _scored_language(8)
+    true_rate = sum(v == "unsafe" for v in truth.values()) / len(truth)
+    widths = {}
+    for with_p in (False, True):
+        db = tmp_path / f"p{with_p}.db"
+        with build_project(db, items) as project:
+            project.add_verdict_rows("judge", "m", rows if with_p else [r[:2] for r in rows])
+        cli_ok("sample", "--per-language", "400", "--seed", "1", "--db", str(db))
+        with Project.open(db) as project:
+            label_sample(project, truth)
+            block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["th"]
+        corrected = block["judge_corrected"]
+        assert block["headline"] == "judge_corrected_stratified"
+        lo, hi = corrected["ci95"]
+        assert lo <= true_rate <= hi
+        widths[with_p] = hi - lo
+    # The same labels; p(unsafe) explains part of the variation inside each verdict stratum.
+    assert widths[True] < widths[False]
+
+
+def test_price_bonett_interval_for_two_strata_by_its_formula() -> None:
+    # Two strata of 1,000 and 3,000 items, 50 and 100 sampled, 20 and 3 positives.
+    from polyjudge.reconcile.design import Z95, poststratified_rate
+
+    cells = np.repeat([0, 1], [1000, 3000])
+    sample = np.zeros(4000, bool)
+    sample[:50] = sample[1000:1100] = True
+    y = np.zeros(4000, bool)
+    y[:20] = y[1000:1003] = True
+    est = poststratified_rate(y, np.ones(4000), sample, np.ones(4000, bool), cells)
+    W = np.array([0.25, 0.75])
+    x, n, N = np.array([20, 3]), np.array([50, 100]), np.array([1000, 3000])
+    p_adj = (x + 1) / (n + 2)  # m = 2: add 2/m = 1 success and 4/m = 2 trials
+    centre = float(W @ p_adj)
+    half = Z95 * np.sqrt(float(np.sum(W**2 * p_adj * (1 - p_adj) / (n + 2) * (1 - n / N))))
+    assert est["rate"] == pytest.approx(0.25 * 20 / 50 + 0.75 * 3 / 100)
+    assert est["ci95"] == pytest.approx([centre - half, centre + half])
