@@ -226,15 +226,20 @@ def comparison_table(report: dict[str, Any]) -> ReportTable | None:
     if not rows:
         return None
     t = ReportTable(
-        "Comparing conditions (human-final)",
+        "Comparing conditions",
         ["field", "language", "A", "B", "rate A", "rate B", "A − B [95% CI]",
          "paired A − B [95% CI]"],
         note="A − B: Newcombe (1998) hybrid score interval, conditions treated as independent "
         "(conservative when they answer the same prompts). Paired: only the prompts answered "
-        "once under each condition, Newcombe (1998) paired score interval.",
+        "once under each condition, Newcombe (1998) paired score interval. Rows marked * compare "
+        "the conditions' headline estimates (design-weighted or judge-corrected) with the MOVER "
+        "interval (Zou & Donner 2008); their pairs are not shown (unweighted).",
     )
     for c in rows:
-        diff = f"{100 * c['difference']:+.1f} pp {ci(c['ci95'])}"
+        diff = ("—" if c["difference"] is None
+                else f"{100 * c['difference']:+.1f} pp {ci(c['ci95'])}")
+        if c["method"] == "mover_design":
+            diff += " *"
         paired = c.get("paired")
         paired_diff = (f"{100 * paired['difference']:+.1f} pp {ci(paired['ci95'])} "
                        f"({paired['n_pairs']} prompts)" if paired else "–")
@@ -244,8 +249,8 @@ def comparison_table(report: dict[str, Any]) -> ReportTable | None:
                 plain(c.get("language", "")),
                 plain(c["a"]),
                 plain(c["b"]),
-                f"{pct(c['rate_a'])} (n={c['n_a']})",
-                f"{pct(c['rate_b'])} (n={c['n_b']})",
+                f"{pct(c['rate_a'])} (n={c['n_a']})" if c["rate_a"] is not None else "—",
+                f"{pct(c['rate_b'])} (n={c['n_b']})" if c["rate_b"] is not None else "—",
                 diff,
                 paired_diff,
             ]

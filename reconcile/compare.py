@@ -10,10 +10,18 @@ each condition and gives Newcombe's paired score interval (1998, Stat Med 17:263
 `intervals.newcombe_paired`), which uses that correlation: narrower when the conditions agree,
 about the same when they do not. Prompts with several responses under one condition (several
 samples of one model) are left out of the pairing rather than picked from.
+
+Under a sampling design (`design`), or where not every item of a condition is human-final,
+each condition's rate is its headline estimate (the design-weighted human rate, or the
+judge-corrected rate post-stratified by verdict), and the difference gets the MOVER interval
+from the two intervals (Zou & Donner 2008; `intervals.mover_difference`): the conditions'
+items are disjoint, so their estimates are independent. The paired block counts sampled pairs
+without weights, so it is left out when the design weighs items unequally.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import combinations
 from typing import Any
 
@@ -21,7 +29,7 @@ import numpy as np
 
 from .data import ReconcileData
 from .final import FinalLabels
-from .intervals import newcombe_difference, newcombe_paired
+from .intervals import mover_difference, newcombe_difference, newcombe_paired
 
 MAX_CONDITIONS = 6  # more values than this: too many pairs to list; name two with --compare
 
@@ -34,10 +42,12 @@ def compare_conditions(
     positive: str = "unsafe",
     within: str = "language",
     prompt_ids: np.ndarray | None = None,
+    rate_of: Callable[[np.ndarray], dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Differences in unsafe rate between values of `field_name`, per group of `within`;
     with `prompt_ids` (per item, −1 for none), also the paired difference over shared
-    prompts."""
+    prompts. `rate_of(mask)` gives a group's rate block (report's `_rate_block`): where its
+    headline is not the plain human-final proportion, the comparison uses the headlines."""
     grouping, outer = data.groupings.get(field_name), data.groupings.get(within)
     pos = data.label_index(positive)
     if grouping is None or outer is None or pos is None:
@@ -65,6 +75,12 @@ def compare_conditions(
             x_a = int(np.count_nonzero(mask_a & unsafe))
             x_b = int(np.count_nonzero(mask_b & unsafe))
             ci = newcombe_difference(x_a, n_a, x_b, n_b)
+            entry: dict[str, Any] = {}
+            if rate_of is not None:
+                entry = _design_difference(
+                    rate_of(in_group & (grouping.codes == grouping.names.index(a))),
+                    rate_of(in_group & (grouping.codes == grouping.names.index(b))),
+                )
             out.append(
                 {
                     "field": field_name,
@@ -82,9 +98,33 @@ def compare_conditions(
                     "method": "newcombe_hybrid_score",
                     "paired": (_paired(mask_a, mask_b, unsafe, prompt_ids)
                                if prompt_ids is not None else None),
+                    **entry,
                 }
             )
     return out
+
+
+def _headline(block: dict[str, Any]) -> tuple[float | None, list[float] | None, str]:
+    if block["headline"] == "judge_corrected_stratified":
+        corrected = block["judge_corrected"]
+        return corrected["rate"], corrected["ci95"], block["headline"]
+    return block["rate"], block["ci95"], block["headline"]
+
+
+def _design_difference(block_a: dict[str, Any], block_b: dict[str, Any]) -> dict[str, Any]:
+    """The fields that replace the human-final comparison when either condition's headline is
+    a design-weighted or judge-corrected estimate (nothing when both are plain)."""
+    (p_a, ci_a, how_a), (p_b, ci_b, how_b) = _headline(block_a), _headline(block_b)
+    plain = how_a == how_b == "human_final_wilson" and block_a["design"] != "weighted" \
+        and block_b["design"] != "weighted"
+    if plain:
+        return {}
+    entry: dict[str, Any] = {"estimator_a": how_a, "estimator_b": how_b, "paired": None,
+                             "method": "mover_design"}
+    if p_a is None or p_b is None or ci_a is None or ci_b is None:
+        return {**entry, "rate_a": p_a, "rate_b": p_b, "difference": None, "ci95": None}
+    return {**entry, "rate_a": p_a, "rate_b": p_b, "difference": p_a - p_b,
+            "ci95": list(mover_difference(p_a, ci_a, p_b, ci_b))}
 
 
 def _single_prompts(mask: np.ndarray, prompt_ids: np.ndarray) -> dict[int, int]:

@@ -97,6 +97,23 @@ def newcombe_difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> I
     return (max(-1.0, lower), min(1.0, upper))
 
 
+def mover_difference(
+    p1: float, ci1: Interval | list[float], p2: float, ci2: Interval | list[float]
+) -> Interval:
+    """CI for p1 − p2 of two independent estimates from their own intervals: the MOVER
+    construction (Zou & Donner 2008, "Construction of confidence limits about effect measures:
+    a general approach", Statistics in Medicine 27:1693-1702), of which Newcombe's method 10
+    above is the Wilson case:
+
+        lower = D − sqrt((p1 − l1)² + (u2 − p2)²),  upper = D + sqrt((u1 − p1)² + (p2 − l2)²)
+    """
+    (l1, u1), (l2, u2) = ci1, ci2
+    d = p1 - p2
+    lower = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    upper = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return (max(-1.0, lower), min(1.0, upper))
+
+
 def newcombe_paired(both: int, only_a: int, only_b: int, neither: int,
                     z: float = Z95) -> Interval | None:
     """CI for p_a − p_b from paired data (each unit observed under both conditions): Newcombe's

@@ -198,8 +198,10 @@ def build_report(
         values = tuple(pair.split(",")) if pair else None
         if values is not None and len(values) != 2:
             raise PolyjudgeError(f"--compare {spec}: name exactly two values (FIELD:A,B)")
-        report["comparisons"] += compare_conditions(data, final, field_name, values, positive,
-                                                    prompt_ids=prompt_ids)
+        report["comparisons"] += compare_conditions(
+            data, final, field_name, values, positive, prompt_ids=prompt_ids,
+            rate_of=lambda mask, name=spec: _rate_block(*rate_args, mask, f"compare:{name}"),
+        )
     if target_width is not None:
         report["budget"] = {"target_width": target_width, "by_language": {}}
         for name, block in report["unsafe_rate"]["by_language"].items():

@@ -173,3 +173,36 @@ def test_price_bonett_interval_for_two_strata_by_its_formula() -> None:
     half = Z95 * np.sqrt(float(np.sum(W**2 * p_adj * (1 - p_adj) / (n + 2) * (1 - n / N))))
     assert est["rate"] == pytest.approx(0.25 * 20 / 50 + 0.75 * 3 / 100)
     assert est["ci95"] == pytest.approx([centre - half, centre + half])
+
+
+def test_a_comparison_after_a_judge_stratified_sample_follows_the_design(
+    tmp_path: Path,
+) -> None:
+    # Model a: 8% unsafe, model b: 20%, 1,500 items each in one language; a judge of
+    # sensitivity and specificity 0.85; the sample oversamples judge-unsafe items.
+    rng = np.random.default_rng(11)
+    items, truth, rows = [], {}, []
+    for model, share in (("a", 0.08), ("b", 0.2)):
+        unsafe = rng.random(1500) < share
+        for u in unsafe:
+            items.append({"language": "ko", "model": model})
+            rid = len(items)
+            truth[rid] = "unsafe" if u else "safe"
+            right = rng.random() < 0.85
+            rows.append((rid, truth[rid] if right else ("safe" if u else "unsafe")))
+    db = tmp_path / "p.db"
+    with build_project(db, items) as project:
+        project.add_verdict_rows("judge", "m", rows)
+    cli_ok("sample", "--per-language", "300", "--stratify-by-judge", "--seed", "3", "--db",
+           str(db))
+    with Project.open(db) as project:
+        label_sample(project, truth)
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--compare", "model",
+                               "--db", str(db)))
+    (comparison,) = report["comparisons"]
+    true_a = np.mean([truth[r] == "unsafe" for r in range(1, 1501)])
+    true_b = np.mean([truth[r] == "unsafe" for r in range(1501, 3001)])
+    assert comparison["method"] == "mover_design" and comparison["paired"] is None
+    lo, hi = comparison["ci95"]
+    assert lo <= true_a - true_b <= hi
+    assert comparison["difference"] == pytest.approx(true_a - true_b, abs=0.05)
