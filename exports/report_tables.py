@@ -103,7 +103,13 @@ def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
                     "corrected" if b["headline"] == "judge_corrected_stratified" else "human",
                 ]
             )
-        t.note = design_note(section.get("design") or {}) + (
+        look = section.get("sequential")
+        sequential = (
+            f"--sequential look {look['look']}: the rate intervals here are at level "
+            f"{100 * look['level']:.3f}% so that those of every look hold at once with 95% "
+            "(alpha spending). " if look else ""
+        )
+        t.note = sequential + design_note(section.get("design") or {}) + (
             "rate: " + ESTIMATOR_NAMES["human_final_wilson"] + " with one language and equal "
             "weights, else " + ESTIMATOR_NAMES["human_design_weighted"] + " (unsafe / all "
             "human-final items of the design; invalid counted in the denominator and shown "

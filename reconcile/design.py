@@ -224,6 +224,7 @@ def poststratified_rate(
     cell_names: list[str] | None = None,
     may_borrow: np.ndarray | None = None,
     prediction: np.ndarray | None = None,
+    z: float = Z95,
 ) -> dict[str, Any]:
     """Σ_c (N_c/N)·p̂_c over the cells of `mask` with a Price–Bonett interval (module doc).
 
@@ -232,7 +233,8 @@ def poststratified_rate(
     whose sample mean a cell with no sampled item borrows, if `may_borrow[cell]` (only where
     that is defensible: unjudged items, whose verdict is missing for reasons unrelated to their
     content); prediction: (R,) the judge's p(unsafe) (NaN: none), used in a cell whose items all
-    have one. Returns rate, ci95, cells (per cell statistics), notes, and a reason when
+    have one; z: the normal quantile of the level (95% unless `report --sequential`). Returns
+    rate, ci95, cells (per cell statistics), notes, and a reason when
     undefined."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
     inside = mask & (cells >= 0)
@@ -271,27 +273,31 @@ def poststratified_rate(
     weights = np.array([c.population / total for c in used])
     estimate = float(sum(wc * c.estimate for wc, c in zip(weights, used, strict=True)))
     out["rate"] = estimate
-    out["ci95"] = _interval(used, weights, estimate)
+    out["ci95"] = _interval(used, weights, estimate, z)
     out["cells"] = used
     return out
 
 
-def _interval(stats: list[CellStats], weights: np.ndarray, estimate: float) -> list[float]:
+def _interval(
+    stats: list[CellStats], weights: np.ndarray, estimate: float, z: float = Z95
+) -> list[float]:
     m = len(stats)
     if m == 1 and stats[0].sampled > 0 and stats[0].lam == 0:
         only = stats[0]
         n_eff = only.n_eff
         x_eff = only.estimate * n_eff
-        if math.isclose(n_eff, round(n_eff)) and math.isclose(x_eff, round(x_eff), abs_tol=1e-6):
+        whole = math.isclose(n_eff, round(n_eff)) and math.isclose(
+            x_eff, round(x_eff), abs_tol=1e-6)
+        if whole and z == Z95:
             ci = wilson_modified(int(round(x_eff)), int(round(n_eff)))
         else:  # unequal weights: Wilson at Kish's effective size
-            ci = wilson(min(max(x_eff, 0.0), n_eff), n_eff)
+            ci = wilson(min(max(x_eff, 0.0), n_eff), n_eff, z)
         return containing(ci, estimate)
     centre = variance = 0.0
     for wc, cell in zip(weights, stats, strict=True):
         c, v = cell.adjusted(2 / m)
         centre += wc * c
         variance += wc * wc * v
-    half = Z95 * math.sqrt(variance)
+    half = z * math.sqrt(variance)
     return containing((max(0.0, centre - half), min(1.0, centre + half)), estimate)
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .data import NO_VERDICT, ReconcileData, RunVerdicts
-from .design import Design, poststratified_rate
+from .design import Z95, Design, poststratified_rate
 from .final import STATUS, FinalLabels, status_of
 from .intervals import containing, wilson_modified
 
@@ -52,6 +52,7 @@ def _design_label_rate(
     cell_names: list[str],
     may_borrow: np.ndarray | None = None,
     prediction: np.ndarray | None = None,
+    z: float = Z95,
 ) -> dict[str, Any]:
     """The post-stratified rate of `target` labels, and its range if every queued item of the
     design came out negative / positive (defect of a queue: those items are in the population
@@ -60,7 +61,7 @@ def _design_label_rate(
     language = data.groupings["language"].codes
     y = final.label == target
     est = poststratified_rate(y, design.weight, sample, mask, cells, language, cell_names,
-                              may_borrow, prediction)
+                              may_borrow, prediction, z)
     pending = mask & (final.queue != 0) & ~final.human_final
     pending &= design.assigned | ~design.sampled_language
     if est["rate"] is not None and np.any(pending):
@@ -79,6 +80,7 @@ def human_rate(
     mask: np.ndarray,
     positive: str = "unsafe",
     design: Design | None = None,
+    z: float = Z95,
 ) -> dict[str, Any]:
     """The design-weighted rate of human-final labels (module doc of `design`): the sample's
     items weighted by 1/π, post-stratified by language."""
@@ -119,7 +121,7 @@ def human_rate(
         if target is None:
             continue
         est = _design_label_rate(data, final, design, mask, target, language.codes,
-                                 language.names)
+                                 language.names, z=z)
         out[f"{prefix}rate"] = est["rate"]
         out[f"{prefix}ci95"] = est["ci95"]
         if est["reason"]:
@@ -244,6 +246,7 @@ def judge_rates(
     positive: str = "unsafe",
     corrected: bool = True,
     design: Design | None = None,
+    z: float = Z95,
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
     """(judge_raw, judge_corrected) for one group; judge_corrected only when asked.
 
@@ -294,7 +297,7 @@ def judge_rates(
         # p(unsafe) sharpens the unsafe rate inside each verdict stratum (not `invalid`'s).
         prediction = rv.p_unsafe if target == pos else None
         est = _design_label_rate(data, final, design, mask, target, cells, names,
-                                 unjudged_cells(len(names)), prediction)
+                                 unjudged_cells(len(names)), prediction, z)
         estimate[key] = est["rate"]
         estimate[f"{prefix}ci95"] = est["ci95"]
         if est["reason"]:

@@ -21,9 +21,10 @@ from .budget import budget
 from .calibration import calibration_report
 from .compare import compare_conditions
 from .data import RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
-from .design import Design, load_design
+from .design import Z95, Design, load_design
 from .final import HOW, FinalLabels, final_labels
 from .rates import human_rate, judge_rates
+from .sequential import take_look
 
 BY_FIELDS = ("language", "model", "category", "scenario", "tier")
 COMPARE_FIELDS = ("model", "scenario")
@@ -110,6 +111,7 @@ def build_report(
     seed: int = 0,
     compare: tuple[str, ...] | None = None,
     positive: str = "unsafe",
+    sequential: bool = False,
 ) -> dict[str, Any]:
     unknown = [f for f in by if f not in BY_FIELDS]
     if unknown:
@@ -134,7 +136,8 @@ def build_report(
 
     counts = data.value_counts()
     stratified_runs = project.stratifying_run_ids()
-    rate_args = (data, final, estimator, design, seed, positive)
+    look = take_look(project) if sequential else None
+    rate_args = (data, final, estimator, design, seed, positive, look["z"] if look else Z95)
     report: dict[str, Any] = {
         "project": {
             "path": str(project.path),
@@ -162,6 +165,7 @@ def build_report(
         "unsafe_rate": {
             "overall": _rate_block(*rate_args, everything, "all"),
             "design": _design_summary(data, final, design),
+            "sequential": look,
         },
         "judges": calibration_report(
             data, final, by=by, seed=seed, stratified_runs=stratified_runs
@@ -267,10 +271,11 @@ def _rate_block(
     design: Design,
     seed: int,
     positive: str,
+    z: float,
     mask: np.ndarray,
     key: str,
 ) -> dict[str, Any]:
-    block = human_rate(data, final, mask, positive, design)
+    block = human_rate(data, final, mask, positive, design, z)
     block["judge_raw"] = block["judge_corrected"] = None
     block["headline"] = block["estimator"]
     # The human labels alone describe the group only when every item has one; otherwise the
@@ -286,6 +291,7 @@ def _rate_block(
             positive,
             corrected=incomplete,
             design=design,
+            z=z,
         )
         block["judge_raw"] = raw
         if incomplete:

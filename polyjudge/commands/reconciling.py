@@ -75,6 +75,12 @@ def _fields(value: str | None) -> tuple[str, ...]:
     show_default=True,
     help="Seed of the bootstrap and Monte-Carlo intervals.",
 )
+@click.option(
+    "--sequential",
+    is_flag=True,
+    help="Count this reading as a look and give unsafe-rate intervals that hold over every "
+    "look (alpha spending), for labelling until the interval is narrow enough.",
+)
 @with_project
 def report(
     project: Project,
@@ -87,6 +93,7 @@ def report(
     compare: tuple[str, ...],
     resamples: int,
     seed: int,
+    sequential: bool,
 ) -> None:
     """Agreement, final labels, judge calibration and unsafe rates with 95% intervals."""
     from polyjudge.reconcile.report import build_report
@@ -104,6 +111,7 @@ def report(
         resamples=resamples,
         seed=seed,
         compare=compare_fields,
+        sequential=sequential,
     )
     if html_path is not None:
         from polyjudge.exports.report_html import render_html

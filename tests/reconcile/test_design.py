@@ -206,3 +206,28 @@ def test_a_comparison_after_a_judge_stratified_sample_follows_the_design(
     lo, hi = comparison["ci95"]
     assert lo <= true_a - true_b <= hi
     assert comparison["difference"] == pytest.approx(true_a - true_b, abs=0.05)
+
+
+def test_sequential_looks_are_counted_and_widen_the_interval(tmp_path: Path) -> None:
+    db, truth, _ = _two_languages(tmp_path)
+    cli_ok("sample", "--per-language", "80", "--seed", "5", "--db", str(db))
+    with Project.open(db) as project:
+        label_sample(project, truth)
+
+    def corrected(*extra: str) -> tuple[dict, list[float]]:
+        report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db),
+                                   *extra))
+        rates = report["unsafe_rate"]
+        return rates["sequential"], rates["by_language"]["zh"]["judge_corrected"]["ci95"]
+
+    plain_look, plain = corrected()
+    first_look, first = corrected("--sequential")
+    second_look, second = corrected("--sequential")
+    assert plain_look is None
+    assert (first_look["look"], second_look["look"]) == (1, 2)
+    assert first_look["alpha"] == pytest.approx(0.05 * 6 / np.pi**2, abs=1e-6)
+    assert second_look["alpha"] == pytest.approx(first_look["alpha"] / 4, abs=1e-6)
+    width = [hi - lo for lo, hi in (plain, first, second)]
+    assert width[0] < width[1] < width[2]
+    markdown = cli_ok("report", "--markdown", "--bootstrap", "0", "--sequential", "--db", str(db))
+    assert "--sequential look 3" in markdown
