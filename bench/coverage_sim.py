@@ -13,9 +13,11 @@ checked against the true parameter:
 
 - `wilson_rate`: unsafe rate on the human sample (Wilson, with Brown-Cai-DasGupta's boundary
   modification, as reported) vs the prevalence p;
-- `corrected_random` / `corrected_stratified`: judge-corrected rate q·PPV + (1−q)·FOR
-  (Jeffreys Monte Carlo) vs p, with the human sample drawn at random, or half from the
-  judge-unsafe stratum as `polyjudge sample --stratify-by-judge` does;
+- `corrected_random` / `corrected_stratified`: the judge-corrected rate as `report` computes
+  it (`design.poststratified_rate`: post-stratified by verdict, Price-Bonett interval with
+  finite-population correction) vs the population's unsafe share, with the human sample
+  drawn at random, or half from the judge-unsafe stratum (weights 1/π);
+- `human_design_weighted`: the human-only rate of that stratified sample weighted by 1/π;
 - `ppv`, `for`: the Jeffreys intervals of the stratum rates (stratified design) vs their truth;
 - `judge_sensitivity`, `judge_specificity`: the judge's population accuracy from the same
   stratified draws (Bayes' rule) vs the truth;
@@ -45,6 +47,7 @@ from collections import defaultdict
 import numpy as np
 
 from polyjudge.reconcile.agreement import agreement
+from polyjudge.reconcile.design import poststratified_rate
 from polyjudge.reconcile.intervals import newcombe_difference, newcombe_paired, wilson_modified
 from polyjudge.reconcile.kappa import kappa_posterior_interval
 from polyjudge.reconcile.rates import stratified_estimate
@@ -115,9 +118,14 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     g, jp, ok = gold[sample], judge_pos[sample], parsed[sample]
     out["wilson_rate"] = covers(wilson_modified(int(g.sum()), n), truth["wilson_rate"])
 
-    est = stratified_estimate(k, POPULATION, int((g & jp).sum()), int(jp.sum()),
-                              int((g & ~jp).sum()), int((~jp).sum()), rng)
-    out["corrected_random"] = covers(est["ci95"], p)
+    # The judge-corrected rate as the report computes it (post-stratified by verdict,
+    # Price-Bonett with FPC), against what it estimates: this population's unsafe share.
+    cells = judge_pos.astype(np.int64)
+    everything = np.ones(POPULATION, bool)
+    in_sample = np.zeros(POPULATION, bool)
+    in_sample[sample] = True
+    est = poststratified_rate(gold, np.ones(POPULATION), in_sample, everything, cells)
+    out["corrected_random"] = covers(est["ci95"], gold.mean())
 
     pos_idx, neg_idx = np.flatnonzero(judge_pos), np.flatnonzero(~judge_pos)
     n1 = min(n // 2, pos_idx.size)
@@ -125,7 +133,14 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     s0 = rng.choice(neg_idx, size=n - n1, replace=False)
     strat = stratified_estimate(k, POPULATION, int(gold[s1].sum()), n1, int(gold[s0].sum()),
                                 n - n1, rng, accuracy=True)
-    out["corrected_stratified"] = covers(strat["ci95"], p)
+    in_strata = np.zeros(POPULATION, bool)
+    in_strata[s1] = in_strata[s0] = True
+    weight = np.where(judge_pos, pos_idx.size / max(n1, 1), neg_idx.size / (n - n1))
+    est = poststratified_rate(gold, weight, in_strata, everything, cells)
+    out["corrected_stratified"] = covers(est["ci95"], gold.mean())
+    # The human-only rate of the same stratified sample, weighted by 1/π (one cell, Kish).
+    human = poststratified_rate(gold, weight, in_strata, everything, np.zeros(POPULATION, int))
+    out["human_design_weighted"] = covers(human["ci95"], gold.mean())
     out["ppv"] = covers(strat.get("ppv_ci95"), truth["ppv"])
     out["for"] = covers(strat.get("for_ci95"), truth["for"])
     out["judge_sensitivity"] = covers(strat.get("sensitivity_ci95"), truth["judge_sensitivity"])
