@@ -135,7 +135,11 @@ def build_report(
     design = load_design(project, data.groupings["language"].codes, data.response_id)
 
     counts = data.value_counts()
-    stratified_runs = project.stratifying_run_ids()
+    design_summary = _design_summary(data, final, design)
+    # Calibration on the labelled items is biased only where the sample weighs items unequally
+    # (a stratified sample that took every item has weights 1).
+    stratified_runs = project.stratifying_run_ids() if any(
+        v["sample"] == "weighted" for v in design_summary.values()) else set()
     look = take_look(project) if sequential else None
     rate_args = (data, final, estimator, design, seed, positive, look["z"] if look else Z95)
     report: dict[str, Any] = {
@@ -164,7 +168,7 @@ def build_report(
         },
         "unsafe_rate": {
             "overall": _rate_block(*rate_args, everything, "all"),
-            "design": _design_summary(data, final, design),
+            "design": design_summary,
             "sequential": look,
         },
         "judges": calibration_report(

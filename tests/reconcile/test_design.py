@@ -231,3 +231,23 @@ def test_sequential_looks_are_counted_and_widen_the_interval(tmp_path: Path) -> 
     assert width[0] < width[1] < width[2]
     markdown = cli_ok("report", "--markdown", "--bootstrap", "0", "--sequential", "--db", str(db))
     assert "--sequential look 3" in markdown
+
+
+def test_a_stratified_sample_that_took_every_item_raises_no_stratified_warning(
+    tmp_path: Path,
+) -> None:
+    items = [{"language": "sw", "verdict": {"judge": "unsafe" if i < 3 else "safe"}}
+             for i in range(12)]
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    cli_ok("sample", "--per-language", "50", "--stratify-by-judge", "--db", str(db))
+    with Project.open(db) as project:
+        assert {a.weight for a in project.assignments()} == {1.0}
+        label_sample(project, {i: "unsafe" if i <= 3 else "safe" for i in range(1, 13)})
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    assert report["judges"]["judge"]["warning"] is None
+    assert report["unsafe_rate"]["design"]["sw"]["sample"] == "equal_probability"
+    block = report["unsafe_rate"]["by_language"]["sw"]
+    assert block["rate"] == pytest.approx(0.25) and block["judge_corrected"] is None
+    markdown = cli_ok("report", "--markdown", "--bootstrap", "0", "--db", str(db))
+    assert "describes that sample" not in markdown and "over-represents" not in markdown
