@@ -34,12 +34,17 @@ def offered_ids(
     languages: list[str] | None,
     limit: int | None,
     overlap: int | None = None,
+    *,
+    sample: str | None = None,
+    no_sample: bool = False,
 ) -> list[int]:
     """The items the annotate screen would offer `annotator` (not yet labelled by them; with
-    `overlap`, only items fewer than that many others have labelled or hold), in id order."""
+    `overlap`, only items fewer than that many others have labelled or hold), in id order: the
+    sample is the queue, as there (`sample` names a batch; `no_sample`: every item)."""
     found = project.annotator(annotator)
     annotator_id = found.id if found else -1  # nobody has id -1: every item is open
-    flt = QueueFilter(languages=tuple(languages or ()))
+    flt = project.queue_sample(QueueFilter(languages=tuple(languages or ())), sample,
+                               free=no_sample)
     ids: list[int] = []
     after = 0
     while limit is None or len(ids) < limit:
@@ -62,11 +67,14 @@ def create_packet(
     overlap: int | None = None,
     hold_days: float = 14.0,
     force: bool = False,
+    sample: str | None = None,
+    no_sample: bool = False,
 ) -> int:
     """Write the packet file; returns how many items it holds. Refuses to overwrite `out`
     unless `force`, and never writes over the project's own file. With `overlap`, the items
     are held for the annotator in the project (for `hold_days`, or until labelled), so that
-    other packets and annotate sessions with an overlap are offered other items."""
+    other packets and annotate sessions with an overlap are offered other items. The items are
+    those of the latest sample batch under `languages` when one exists (see `offered_ids`)."""
     annotator = annotator.strip()
     if not annotator:
         raise PolyjudgeError("--annotator: an annotator needs a name")
@@ -76,7 +84,10 @@ def create_packet(
         raise PolyjudgeError(f"{out}: that is the project file itself")
     if out.exists() and not force:
         raise PolyjudgeError(f"{out}: already exists (use --force to replace it)")
-    ids = offered_ids(project, annotator, languages, limit, overlap)
+    if sample is not None and no_sample:
+        raise PolyjudgeError("--sample and --no-sample exclude each other")
+    ids = offered_ids(project, annotator, languages, limit, overlap, sample=sample,
+                      no_sample=no_sample)
     if not ids:
         where = f" in {', '.join(languages)}" if languages else ""
         raise PolyjudgeError(f"no items left for {annotator}{where}: nothing to put in a packet")
@@ -126,6 +137,8 @@ def create_packet(
         limit=limit,
         overlap=overlap,
         hold_days=hold_days if overlap is not None else None,
+        sample=project.queue_sample(QueueFilter(languages=tuple(languages or ())), sample,
+                                    free=no_sample).sample,  # the batch it was drawn from
     )
     return copied
 

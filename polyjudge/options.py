@@ -45,3 +45,28 @@ def with_project(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, project=project, **kwargs)
 
     return db_option(wrapper)
+
+
+def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--sample BATCH` and `--no-sample` (passed as `sample`, `no_sample`): which sample drives
+    the queue of `annotate`, `serve` and `export packet`."""
+    func = click.option(
+        "--no-sample", "no_sample", is_flag=True,
+        help="Offer every item under the filter, whatever was sampled (labels outside the "
+        "sample are outside its design).",
+    )(func)
+    return click.option(
+        "--sample", "sample", default=None, metavar="BATCH",
+        help="Offer the items of this sample batch (default: the latest batch drawn by "
+        "`polyjudge sample` with items under the filter; none drawn: every item).",
+    )(func)
+
+
+def check_sample(project: Any, sample: str | None, no_sample: bool) -> None:
+    """Refuse `--sample` with `--no-sample`, and a batch the project does not have (one line)."""
+    if sample is not None and no_sample:
+        raise click.UsageError("--sample and --no-sample exclude each other")
+    if sample is not None:
+        from polyjudge.store.annotation import QueueFilter
+
+        project.queue_sample(QueueFilter(), sample)

@@ -50,7 +50,7 @@ PANES = ("both", "original", "back_translation")
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
     """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
-    category, text, overlap, guidelines (Markdown text)."""
+    category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text)."""
     flt = QueueFilter(
         languages=tuple(options.get("languages") or ()),
         model=options.get("model"),
@@ -59,7 +59,8 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
     )
     session_options = Options(
         annotator=options["annotator"], filter=flt, overlap=options.get("overlap"),
-        guidelines=options.get("guidelines"),
+        guidelines=options.get("guidelines"), sample=options.get("sample"),
+        no_sample=bool(options.get("no_sample")),
     )
     return AnnotateScreen(AnnotationSession(app.project, session_options), session_options)
 
@@ -224,7 +225,8 @@ class AnnotateScreen(Screen[None]):
         self._quit_confirmed = False  # ask again if notes still wait at the next q
         progress = self.header_state.progress
         if progress is not None and done_delta:
-            self.header_state.progress = Progress(progress.done + done_delta, progress.assigned)
+            self.header_state.progress = Progress(progress.done + done_delta, progress.assigned,
+                                                  progress.sample_items)
         self.refresh_item(status)
         self.count_progress(soon=True)
 
@@ -316,6 +318,7 @@ class AnnotateScreen(Screen[None]):
         def done(flt: QueueFilter | None) -> None:
             if flt is None:
                 return
+            flt = self.session.resolve(flt)  # the sample under the new filter is its queue
             if flt.text:  # a scan of the texts: off the UI thread, keys wait for it
                 self._searching = flt
                 self._search_generation += 1

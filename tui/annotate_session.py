@@ -26,13 +26,16 @@ class Options:
     filter: QueueFilter = QueueFilter()
     overlap: int | None = None
     guidelines: str | None = None
+    sample: str | None = None  # `--sample BATCH`; None: the latest batch for the filter
+    no_sample: bool = False  # `--no-sample`: every item, whatever was sampled
 
 
 class AnnotationSession:
     def __init__(self, project: Project, options: Options) -> None:
         self.project = project
         self.annotator: Annotator = project.ensure_annotator(options.annotator)
-        self.filter = options.filter
+        self.sample, self.no_sample = options.sample, options.no_sample
+        self.filter = self.resolve(options.filter)
         self.overlap = options.overlap
         self.item: Item | None = None
         self.my_label: Label | None = None
@@ -83,11 +86,17 @@ class AnnotationSession:
         self._reset_page()
         return self.show(self._next_open(after=0, wrap=False))
 
+    def resolve(self, flt: QueueFilter) -> QueueFilter:
+        """`flt` with the sample that drives its queue (the sample is the queue): the batch
+        asked for, none with `--no-sample`, else the latest batch with items under it."""
+        return self.project.queue_sample(flt, self.sample, free=self.no_sample)
+
     def set_filter(self, flt: QueueFilter, *, found: int | None = None) -> Item | None:
-        """Apply a filter and open on its first item still to label. `found`: that item as a
-        search off the UI thread found it (`first_open_id`), so the scan is not repeated; it
-        is checked again (another annotator may have taken it meanwhile)."""
-        self.filter = flt
+        """Apply a filter (with its sample, see `resolve`) and open on its first item still to
+        label. `found`: that item as a search off the UI thread found it (`first_open_id`), so
+        the scan is not repeated; it is checked again (another annotator may have taken it
+        meanwhile)."""
+        self.filter = self.resolve(flt)
         self._reset_page()
         if found is None:
             return self.show(self._next_open(after=0, wrap=False))

@@ -28,7 +28,10 @@ def duration(hours: float) -> str:
 def progress_text(progress: Progress | None, pace: Pace | None) -> Text:
     if progress is None:
         return Text("counting…", style="dim")
-    out = Text(f"{progress.done:,} / {progress.assigned:,} done", style="bold")
+    if progress.sample_items is not None:  # a sample drives the queue
+        out = Text(f"sample {progress.done:,} / {progress.sample_items:,}", style="bold")
+    else:
+        out = Text(f"{progress.done:,} / {progress.assigned:,} done", style="bold")
     rate = pace.per_hour if pace else None
     if rate:
         out.append(f" · {rate:,.0f}/h")

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from polyjudge.options import db_option, open_project
+from polyjudge.options import check_sample, db_option, open_project, sample_options
 
 
 def _language_list(values: tuple[str, ...]) -> list[str]:
@@ -50,6 +50,7 @@ def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) 
             raise PolyjudgeError(
                 f"{db}: no responses to annotate yet (add some with `polyjudge import responses`)"
             )
+        check_sample(project, options.get("sample"), bool(options.get("no_sample")))
         keymap = parse_keymap(keys, project.label_set)
     from polyjudge.tui.app import PolyjudgeApp
 
@@ -69,6 +70,7 @@ def register(cli: click.Group) -> None:
     @click.option("--overlap", type=click.IntRange(min=1), default=None, metavar="K",
                   help="Stop offering an item once K annotators have labelled it "
                   "(or have it on screen).")
+    @sample_options
     @click.option("--guidelines", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                   default=None, help="A Markdown file shown with `g` (default: the project's).")
     @click.option("--key", "keys", multiple=True, metavar="ID=KEY",
@@ -76,20 +78,25 @@ def register(cli: click.Group) -> None:
                   "annotate.label.safe=a,1 (repeat; ids are listed in the help screen).")
     @db_option
     def annotate(db: Path, annotator: str, languages: tuple[str, ...], model: str | None,
-                 category: str | None, overlap: int | None, guidelines: Path | None,
-                 keys: tuple[str, ...]) -> None:
+                 category: str | None, overlap: int | None, sample: str | None,
+                 no_sample: bool, guidelines: Path | None, keys: tuple[str, ...]) -> None:
         """Label responses in the terminal, beside their English back-translations.
 
         Keys: s/1 safe, u/2 unsafe, i/3 invalid (or the project's own labels, numbered),
         ? unsure, n note, z undo, ←/→ previous/next, / filter, g guidelines, t layout,
         b panes, v invisible characters, o open as HTML, h help, q quit. A label is saved
-        the moment its key is pressed."""
+        the moment its key is pressed.
+
+        The sample is the queue: when `polyjudge sample` has drawn items under the filter, only
+        the latest such batch is offered (the header shows `sample k / N`)."""
         options: dict[str, Any] = {
             "annotator": annotator,
             "languages": _language_list(languages),
             "model": model,
             "category": category,
             "overlap": overlap,
+            "sample": sample,
+            "no_sample": no_sample,
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from polyjudge.options import db_option, with_project
+from polyjudge.options import check_sample, db_option, sample_options, with_project
 from polyjudge.store import PolyjudgeError, Project
 
 FORMAT_CHOICES = ("jsonl", "csv", "parquet", "label-studio")
@@ -113,20 +113,24 @@ def export_finetune(project: Project, out: Path, languages: tuple[str, ...], gen
               show_default=True, metavar="DAYS",
               help="With --overlap: how long the packet's items stay held if it does not "
               "come back.")
+@sample_options
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The packet file to write (a small project file).")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @with_project
 def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
-                  limit: int | None, overlap: int | None, hold_days: float, out: Path,
-                  force: bool) -> None:
+                  limit: int | None, overlap: int | None, hold_days: float,
+                  sample: str | None, no_sample: bool, out: Path, force: bool) -> None:
     """A small project file with the items ANNOTATOR would be offered (blind: no other labels,
-    no verdicts). They run `polyjudge annotate --db FILE --annotator NAME` anywhere; bring
-    the labels back with `polyjudge merge FILE`."""
+    no verdicts): the sample is the queue, as in `annotate`. They run
+    `polyjudge annotate --db FILE --annotator NAME` anywhere; bring the labels back with
+    `polyjudge merge FILE`."""
     from polyjudge.exports.packet import create_packet
 
+    check_sample(project, sample, no_sample)
     n = create_packet(project, annotator, out, languages=_languages(languages) or None,
-                      limit=limit, overlap=overlap, hold_days=hold_days, force=force)
+                      limit=limit, overlap=overlap, hold_days=hold_days, force=force,
+                      sample=sample, no_sample=no_sample)
     click.echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
     if overlap is not None:
         click.echo(f"  held for {annotator} for {hold_days:g} days (other packets and "
@@ -155,7 +159,8 @@ def merge(project: Project, packet: Path, release: bool) -> None:
 
 
 def serve_command(db: Path, annotator: str, languages: list[str],
-                  overlap: int | None = None) -> str:
+                  overlap: int | None = None, sample: str | None = None,
+                  no_sample: bool = False) -> str:
     """The shell command each browser session runs: the annotate screen on this project."""
     parts = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(db.resolve()),
              "--annotator", annotator]
@@ -163,6 +168,10 @@ def serve_command(db: Path, annotator: str, languages: list[str],
         parts += ["--language", language]
     if overlap is not None:
         parts += ["--overlap", str(overlap)]
+    if sample is not None:
+        parts += ["--sample", sample]
+    if no_sample:
+        parts += ["--no-sample"]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -176,20 +185,23 @@ def serve_command(db: Path, annotator: str, languages: list[str],
 @click.option("--overlap", type=click.IntRange(1, None), default=None, metavar="K",
               help="As `annotate --overlap`: stop offering an item once K annotators have "
               "labelled it (or have it on screen).")
+@sample_options
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--public-url", default=None, metavar="URL",
               help="The URL browsers use, when it differs from http://HOST:PORT.")
 @db_option
-def serve(db: Path, annotator: str, languages: tuple[str, ...], overlap: int | None, host: str,
-          port: int, public_url: str | None) -> None:
+def serve(db: Path, annotator: str, languages: tuple[str, ...], overlap: int | None,
+          sample: str | None, no_sample: bool, host: str, port: int,
+          public_url: str | None) -> None:
     """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`). Each
     browser tab runs its own session on the same project file."""
     try:
         from textual_serve.server import Server
     except ImportError:
         raise PolyjudgeError("serve needs textual-serve: pip install 'polyjudge[serve]'") from None
-    Project.open(db).close()  # a clear error now rather than in every browser tab
-    command = serve_command(db, annotator, _languages(languages), overlap)
+    with Project.open(db) as project:  # a clear error now rather than in every browser tab
+        check_sample(project, sample, no_sample)
+    command = serve_command(db, annotator, _languages(languages), overlap, sample, no_sample)
     title = f"polyjudge — {annotator}"
     click.echo(f"Serving the annotate screen for {db} on http://{host}:{port}", err=True)
     Server(command, host=host, port=port, title=title, public_url=public_url).serve()

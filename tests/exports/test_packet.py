@@ -252,3 +252,25 @@ def test_cli_packet_with_overlap_says_what_it_holds(fresh: Path, tmp_path: Path)
                   "--overlap", "1", "--hold-days", "0", "--out", str(tmp_path / "e.db"))
     assert bad.code == 2 and "--hold-days" in bad.err
     assert not (tmp_path / "e.db").exists()
+
+
+def test_the_sample_is_the_packets_queue(fresh: Path, tmp_path: Path):
+    """A packet holds the latest sample batch's items (not the first items in id order), or a
+    named batch's, or with --no-sample any item; with --overlap two packets share the batch."""
+    with Project.open(fresh) as project:
+        project.add_assignments("early", [(1, None, 3.0), (6, None, 3.0)])
+        project.add_assignments("late", [(2, None, 2.0), (4, None, 2.0), (5, None, 2.0)])
+    assert _packet_uids(_packet_of(fresh, "dara")) == ["p-001", "p-003", "p-004"]
+    assert _packet_uids(_packet_of(fresh, "dara", sample="early")) == ["p-000", "p-005"]
+    assert _packet_uids(_packet_of(fresh, "dara", no_sample=True, limit=2)) == ["p-000", "p-001"]
+    assert _packet_uids(_packet_of(fresh, "dara", overlap=1, limit=2)) == ["p-001", "p-003"]
+    assert _packet_uids(_packet_of(fresh, "eve", overlap=1)) == ["p-004"]
+    with pytest.raises(PolyjudgeError, match="no items left for fred"):
+        _packet_of(fresh, "fred", overlap=1)
+    made = run_cli("export", "packet", "--db", str(fresh), "--annotator", "gil", "--sample",
+                   "early", "--out", str(tmp_path / "g.db"))
+    assert made.code == 0, made.err
+    assert _packet_uids(tmp_path / "g.db") == ["p-000", "p-005"]
+    with Project.open(fresh) as project:
+        logged = [e["detail"]["sample"] for e in project.events("packet")]
+    assert logged == ["late", "early", None, "late", "late", "early"]
