@@ -17,7 +17,8 @@ import numpy as np
 from polyjudge.store import PolyjudgeError, Project
 
 from .agreement import agreement, pairwise_kappa, seed_for
-from .budget import budget
+from .budget import METHOD as BUDGET_METHOD
+from .budget import report_budget
 from .calibration import calibration_report
 from .compare import compare_conditions
 from .data import RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
@@ -60,8 +61,7 @@ METHODS = {
     "interval (method 10), conditions treated as independent (conservative when paired); "
     "`paired`: the prompts answered once under each condition, Newcombe (1998, Stat Med "
     "17:2635) paired score interval (method 10).",
-    "budget": "more human-final items needed for a Wilson 95% width under the target, at the "
-    "rate in the current interval closest to 0.5, assuming random sampling.",
+    "budget": BUDGET_METHOD,
 }
 
 
@@ -211,12 +211,7 @@ def build_report(
             rate_of=lambda mask, name=spec: _rate_block(*rate_args, mask, f"compare:{name}"),
         )
     if target_width is not None:
-        report["budget"] = {"target_width": target_width, "by_language": {}}
-        for name, block in report["unsafe_rate"]["by_language"].items():
-            available = block["items"] - block["n"]
-            report["budget"]["by_language"][name] = budget(
-                block["unsafe"], block["n"], target_width, available
-            )
+        report["budget"] = report_budget(data, final, estimator, design, target_width, positive)
     return _round(report)
 
 

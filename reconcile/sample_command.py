@@ -1,19 +1,37 @@
-"""`polyjudge sample`: draw the sample (see `sampling`), write it as an assignment batch."""
+"""`polyjudge sample`: choose the quotas (per language, a budget split, or a target width),
+draw the design (see `sampling`), write it as an assignment batch and summarise it."""
 
 from __future__ import annotations
 
-from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from polyjudge.store import PolyjudgeError, Project
 
-from .data import RunVerdicts, load
-from .sampling import draw_sample
+from .budget import cell_plan, labels_to_width, split_budget
+from .data import RunVerdicts, load, with_p_unsafe
+from .final import final_labels
+from .sampling import CELLS, SampleSpec, draw_sample, planning_rates, verdict_cells
 
 
-def stratifying_run(project: Project, data, judge: str | None) -> RunVerdicts:
+@dataclass(frozen=True)
+class SampleRequest:
+    per_language: int | None = None
+    budget: int | None = None
+    target_width: float | None = None
+    design: str = "uniform"
+    judge: str | None = None
+    seed: int = 0
+    batch: str | None = None
+    prior_ppv: float = 0.5
+    prior_for: float = 0.05
+
+
+def stratifying_run(project: Project, data, judge: str | None) -> RunVerdicts | None:
+    """The named run, else the latest non-baseline run with verdicts, else the latest
+    baseline with verdicts, else None."""
     if judge is not None:
         run = project.find_judge_run(judge)
         return data.run(run.id)
@@ -21,43 +39,97 @@ def stratifying_run(project: Project, data, judge: str | None) -> RunVerdicts:
     for rv in reversed(judged):
         if not rv.baseline:
             return rv
-    if judged:
-        return judged[-1]
-    raise PolyjudgeError("--stratify-by-judge: the project has no judge verdicts yet")
+    return judged[-1] if judged else None
 
 
-def run_sample(
-    project: Project,
-    per_language: int,
-    stratify_by_judge: bool,
-    judge: str | None,
-    seed: int,
-    batch: str | None,
-) -> dict[str, Any]:
+def _earlier(project: Project, data) -> dict[int, str]:
+    """Item index → stratum of its latest assignment row."""
+    rows = project.assignments()
+    if not rows:
+        return {}
+    ids = np.fromiter((a.response_id for a in rows), dtype=np.int64, count=len(rows))
+    at = data.item_index(ids)
+    return {int(i): a.stratum or "language" for i, a in zip(at, rows, strict=True)}
+
+
+def _quotas(data, final, spec: SampleSpec, request: SampleRequest, earlier) -> dict[str, int]:
+    languages = data.groupings["language"]
+    if request.per_language is not None:
+        return {name: request.per_language for name in languages.names}
+    cells = verdict_cells(data, spec.run, spec.positive)
+    names = list(CELLS) if spec.run else ["language"]
+    pos = data.label_index(spec.positive)
+    y = final.label == pos if pos is not None else np.zeros(data.n_items, bool)
+    sampled = np.zeros(data.n_items, bool)
+    sampled[list(earlier)] = True
+    # Planning: what each cell has is its sampled human-final items (none before a sample).
+    plans = {}
+    for name, mask in languages.members():
+        priors = planning_rates(data, final, cells, mask, spec)
+        plan = cell_plan(y, np.ones(data.n_items), sampled & final.human_final, cells, mask,
+                         names, [0.5] * len(names))
+        plans[name] = [replace(c, rate=p) for c, p in zip(plan, priors, strict=True)]
+    mode = "uniform" if spec.design == "uniform" else "stratified"
+    if request.budget is not None:
+        return split_budget(plans, request.budget, mode)
+    assert request.target_width is not None
+    return {k: labels_to_width(c, request.target_width, mode)[0] for k, c in plans.items()}
+
+
+def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
     data = load(project, ("language",))
-    run = stratifying_run(project, data, judge) if stratify_by_judge else None
-    name = batch or (f"sample-n{per_language}-seed{seed}" + (f"-judge{run.run.id}" if run else ""))
+    needs_run = request.design != "uniform" or request.per_language is None
+    run = stratifying_run(project, data, request.judge) if needs_run else None
+    if request.design != "uniform" and run is None:
+        raise PolyjudgeError(f"--design {request.design}: the project has no judge verdicts yet")
+    if run is not None and request.design == "active":
+        run = with_p_unsafe(project, run, data.response_id)
+    final = final_labels(data, estimator_run=str(run.run.id) if run else None)
+    spec = SampleSpec(request.design, run, request.prior_ppv, request.prior_for)
+    earlier = _earlier(project, data)
+    quotas = _quotas(data, final, spec, request, earlier)
+    size = (f"n{request.per_language}" if request.per_language is not None
+            else f"budget{request.budget}" if request.budget is not None
+            else f"width{request.target_width:g}")
+    name = request.batch or (
+        f"sample-{request.design}-{size}-seed{request.seed}"
+        + (f"-judge{run.run.id}" if run and request.design != "uniform" else "")
+    )
     if name in project.assignment_batches():
         raise PolyjudgeError(
             f"sample batch {name!r} already exists; choose another --seed or --batch"
         )
-    exclude = np.zeros(data.n_items, dtype=bool)
-    assigned = project.assigned_response_ids()
-    if assigned:
-        exclude[data.item_index(assigned)] = True
-    items = draw_sample(data, per_language, seed, exclude, run)
-    written = project.add_assignments(name, ((i.response_id, i.stratum, i.weight) for i in items))
-    strata = Counter((i.language, i.stratum, i.weight) for i in items)
-    summary = {
+    p_unsafe = getattr(run, "p_unsafe", None) if run is not None else None
+    plans = draw_sample(data, final, quotas, request.seed, replace(spec, run=spec.run
+                        if request.design != "uniform" else None), earlier, p_unsafe)
+    items = [i for plan in plans for i in plan.items]
+    written = project.add_assignments(name, ((i.response_id, i.stratum, i.weight)
+                                             for i in items))
+    uids = project.response_uids([i.response_id for i in items])
+    summary: dict[str, Any] = {
         "batch": name,
-        "seed": seed,
-        "per_language": per_language,
-        "stratified_by": run.run.name if run else None,
+        "seed": request.seed,
+        "design": request.design,
+        "per_language": request.per_language,
+        "budget": request.budget,
+        "target_width": request.target_width,
+        "stratified_by": run.run.name if run and request.design != "uniform" else None,
+        "judge_run": {"id": run.run.id, "name": run.run.name, "baseline": run.baseline}
+        if run else None,
         "sampled": written,
+        "new": sum(1 for i in items if i.new),
+        "short": [{"language": p.language, "asked": p.asked, "available": p.candidates}
+                  for p in plans if p.short],
         "strata": [
-            {"language": lang, "stratum": stratum, "sampled": n, "weight": weight}
-            for (lang, stratum, weight), n in sorted(strata.items())
+            {"language": p.language, "stratum": s.stratum, "population": s.population,
+             "earlier": s.earlier, "sampled": s.new, "pi": s.pi, "pi_min": s.pi_min,
+             "pi_max": s.pi_max, "planning_rate": s.planning_rate,
+             "weight": (1 / s.pi) if s.pi else None}
+            for p in plans for s in p.strata
         ],
+        "items": [{"uid": uids.get(i.response_id), "language": i.language,
+                   "stratum": i.stratum, "pi": 1 / i.weight, "new": i.new} for i in items],
     }
-    project.log_event("sample", **{k: v for k, v in summary.items() if k != "strata"})
+    project.log_event("sample", **{k: v for k, v in summary.items()
+                                   if k not in ("strata", "items", "short", "judge_run")})
     return summary

@@ -379,6 +379,17 @@ class ReconcileMixin(ProjectBase):
         parts = [r[0].split(":")[1] for r in rows]
         return {int(p) for p in parts if p.isdigit()}
 
+    def response_uids(self, response_ids: Sequence[int]) -> dict[int, str]:
+        """{response id: uid} of the given responses (in chunks under SQLite's variable limit)."""
+        out: dict[int, str] = {}
+        ids = list(dict.fromkeys(int(i) for i in response_ids))
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            out.update(self._reconcile_tuples(
+                f"SELECT id, uid FROM responses WHERE id IN ({', '.join('?' * len(part))})", part
+            ))
+        return out
+
     def assignment_batches(self) -> list[str]:
         return [
             r[0]

@@ -6,7 +6,6 @@ import math
 
 import pytest
 
-from polyjudge.reconcile.budget import labels_for_width, planning_rate
 from polyjudge.reconcile.intervals import (
     beta_cdf,
     beta_ppf,
@@ -116,21 +115,6 @@ def test_wilson_width_formula_is_the_interval_width() -> None:
     for x, n in [(3, 10), (50, 200), (1, 1000)]:
         lo, hi = wilson(x, n)
         assert wilson_width(x / n, n) == pytest.approx(hi - lo, abs=1e-12)
-
-
-def test_labels_for_width_is_the_smallest_n() -> None:
-    for p, width in [(0.5, 0.05), (0.1, 0.05), (0.02, 0.02), (0.3, 0.1)]:
-        n = labels_for_width(p, width)
-        assert wilson_width(p, n) <= width < wilson_width(p, n - 1)
-    # Near the Wald approximation n ≈ (2z·sqrt(p(1-p))/w)² = 1536.6 at p = ½, w = 0.05.
-    assert abs(labels_for_width(0.5, 0.05) - 1537) < 10
-
-
-def test_planning_rate_is_the_ci_value_closest_to_half() -> None:
-    assert planning_rate(0, 0) == 0.5
-    assert planning_rate(50, 100) == 0.5
-    lo, hi = wilson(2, 200)
-    assert planning_rate(2, 200) == pytest.approx(hi)
 
 
 def test_modified_wilson_uses_the_poisson_limits_near_zero() -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,7 @@ def sampled(db: Path, batch: str | None = None) -> list:
         return project.assignments(batch)
 
 
-def test_same_seed_same_sample_different_seed_different(tmp_path: Path) -> None:
+def test_same_seed_same_sample_and_a_further_batch_extends_it(tmp_path: Path) -> None:
     db = make(tmp_path)
     copy = tmp_path / "copy.db"
     shutil.copy(db, copy)
@@ -43,32 +43,50 @@ def test_same_seed_same_sample_different_seed_different(tmp_path: Path) -> None:
     first = [a.response_id for a in sampled(db)]
     assert first == [a.response_id for a in sampled(copy)]
     assert len(first) == 60
+    # The population is every item of the language, labelled ones included (an item the
+    # draw could never pick would have π = 0): weight N/n = 100/20.
+    assert all(a.weight == pytest.approx(5.0) for a in sampled(db))
     cli_ok("sample", "--per-language", "20", "--seed", "6", "--db", str(copy))
-    batches = Counter(a.batch for a in sampled(copy))
+    batches = [b for b in dict.fromkeys(a.batch for a in sampled(copy))]
     assert len(batches) == 2
-    second = [a.response_id for a in sampled(copy) if a.batch != sampled(db)[0].batch]
-    assert set(second).isdisjoint(first)  # a new batch never repeats an earlier one
-    with Project.open(db) as project:
-        labelled = {rid for rid in range(1, 301) if project.current_labels_for(rid)}
-    assert labelled.isdisjoint(first)
+    second = sampled(copy, batches[1])
+    # The new batch is the union: the 60 earlier items and 60 new ones, each at π = 40/100.
+    assert set(first) <= {a.response_id for a in second} and len(second) == 120
+    assert all(a.weight == pytest.approx(2.5) for a in second)
 
 
-def test_stratified_sample_oversamples_judge_unsafe_with_weights(tmp_path: Path) -> None:
+def test_stratified_sample_uses_neyman_allocation_with_weights(tmp_path: Path) -> None:
     db = make(tmp_path)
     out = json.loads(cli_ok("sample", "--per-language", "20", "--stratify-by-judge",
                             "--seed", "1", "--json", "--db", str(db)))
-    assert out["stratified_by"] == "judge"
+    assert out["stratified_by"] == "judge" and out["design"] == "stratified"
     rows = sampled(db, out["batch"])
     assert len(rows) == 60
+    # Neyman by hand: judge-unsafe N=10 at the prior 0.5 (S = 0.5); judge-safe N=90 with a
+    # pilot of 0 unsafe in 5 labels, p = (0 + ½)/(5 + 1) = 1/12 (S = 0.2764). n_h ∝ N_h·S_h:
+    # 20·5/(5 + 24.87) = 3.35 → 3, and 17 (today's half-and-half gave 10 and 10).
+    s_other = math.sqrt(1 / 12 * 11 / 12)
+    assert 20 * 5 / (5 + 90 * s_other) == pytest.approx(3.35, abs=0.01)
     with Project.open(db) as project:
         for language in ("ar", "bn", "zh"):
             mine = [a for a in rows if project.response(a.response_id).language == language]
             unsafe = [a for a in mine if a.stratum.endswith(":unsafe")]
             other = [a for a in mine if a.stratum.endswith(":other")]
-            # 10 judge-unsafe candidates (i % 10 == 0, none labelled): all of them, weight 1;
-            # the other 10 of the quota from 85 unlabelled judge-safe items, weight 8.5.
-            assert len(unsafe) == 10 and all(a.weight == pytest.approx(1.0) for a in unsafe)
-            assert len(other) == 10 and all(a.weight == pytest.approx(8.5) for a in other)
+            assert len(unsafe) == 3 and all(a.weight == pytest.approx(10 / 3) for a in unsafe)
+            assert len(other) == 17 and all(a.weight == pytest.approx(90 / 17) for a in other)
+    strata = {(r["language"], r["stratum"].split(":")[-1]): r for r in out["strata"]}
+    assert strata[("ar", "other")]["planning_rate"] == pytest.approx(1 / 12)
+    assert strata[("ar", "unsafe")]["pi"] == pytest.approx(0.3)
+    assert len(out["items"]) == 60 and all(i["uid"].startswith("item") for i in out["items"])
+
+
+def test_a_stated_prior_moves_the_allocation(tmp_path: Path) -> None:
+    db = make(tmp_path)
+    out = json.loads(cli_ok("sample", "--per-language", "20", "--design", "stratified",
+                            "--prior-ppv", "0.9", "--seed", "1", "--json", "--db", str(db)))
+    # S = 0.3 for judge-unsafe: 20·3/(3 + 24.87) = 2.15 → 2, the floor of 2 per cell.
+    unsafe = [r for r in out["strata"] if r["stratum"].endswith(":unsafe")]
+    assert all(r["sampled"] == 2 for r in unsafe)
 
 
 def test_an_existing_batch_is_refused_and_bad_input_is_one_line(tmp_path: Path) -> None:
