@@ -13,7 +13,7 @@ from polyjudge.store import PolyjudgeError, Project
 from .budget import cell_plan, labels_to_width, split_budget
 from .data import RunVerdicts, load, with_p_unsafe
 from .final import final_labels
-from .sampling import CELLS, SampleSpec, draw_sample, planning_rates, verdict_cells
+from .sampling import CELLS, SampleSpec, draw_sample, verdict_cells
 
 
 @dataclass(frozen=True)
@@ -62,13 +62,14 @@ def _quotas(data, final, spec: SampleSpec, request: SampleRequest, earlier) -> d
     y = final.label == pos if pos is not None else np.zeros(data.n_items, bool)
     sampled = np.zeros(data.n_items, bool)
     sampled[list(earlier)] = True
-    # Planning: what each cell has is its sampled human-final items (none before a sample).
-    plans = {}
-    for name, mask in languages.members():
-        priors = planning_rates(data, final, cells, mask, spec)
-        plan = cell_plan(y, np.ones(data.n_items), sampled & final.human_final, cells, mask,
-                         names, [0.5] * len(names))
-        plans[name] = [replace(c, rate=p) for c, p in zip(plan, priors, strict=True)]
+    priors = ([spec.prior_ppv, spec.prior_for, spec.prior_unjudged] if spec.run else [0.5])
+    # What each cell has: its sampled human-final items (none before a first sample); the
+    # planning values come from every human-final item of the cell (the pilot).
+    plans = {
+        name: cell_plan(y, np.ones(data.n_items), sampled & final.human_final, cells, mask,
+                        names, priors, final.human_final)
+        for name, mask in languages.members()
+    }
     mode = "uniform" if spec.design == "uniform" else "stratified"
     if request.budget is not None:
         return split_budget(plans, request.budget, mode)

@@ -10,6 +10,7 @@ import math
 from pathlib import Path
 
 import pytest
+from scipy.stats import beta
 
 from polyjudge.reconcile.budget import (
     Z95,
@@ -24,14 +25,18 @@ from tests.reconcile.helpers import build_project, cli_ok
 
 
 def test_one_cell_plan_is_the_smallest_n_under_the_variance_model() -> None:
-    # An independent formula: width = 2z·sqrt(p(1−p)/(n + 4)), no FPC in a huge population.
+    # An independent search: width = 2z·sqrt(p̃(1−p̃)/(n + 4)), p̃ = (x + 2)/(n + 4) (the
+    # interval's adjusted share), no FPC in a huge population.
+    def width(n: int) -> float:
+        p = (0.02 * n + 2) / (n + 4)
+        return 2 * Z95 * math.sqrt(p * (1 - p) / (n + 4))
+
     cells = [PlanCell("language", 10_000_000, 0, 0.02)]
     more, ok = labels_to_width(cells, 0.02, "uniform")
-    assert ok
-    exact = (2 * Z95) ** 2 * 0.02 * 0.98 / 0.02**2 - 4
-    assert more == pytest.approx(exact, abs=2)
-    # The old planner planned at the Wilson upper end of 4/200 (0.050): 2.4× these labels.
-    assert more < 800
+    exact = next(n for n in range(1, 10_000) if width(n) <= 0.02)
+    assert ok and more == exact
+    # The old planner planned at the Wilson upper end of 4/200 (0.050): ~1,840 labels.
+    assert more < 900
 
 
 def test_neyman_placement_beats_every_other_split_and_the_width_is_met() -> None:
@@ -80,16 +85,19 @@ def test_report_budget_plans_for_the_judge_corrected_headline(tmp_path: Path) ->
     plan = report["budget"]["by_language"]["ar"]
     assert report["budget"]["headline"] == "judge_corrected_stratified"
     cells = plan["by_cell"]
-    assert cells["judge-unsafe"]["planning_rate"] == pytest.approx(30.5 / 41, abs=1e-3)
-    assert cells["judge-other"]["planning_rate"] == pytest.approx(1.5 / 61, abs=1e-3)
+    # Planning values: the end nearest ½ of the central 35% Jeffreys interval.
+    p1 = beta.ppf(0.325, 30.5, 10.5)
+    p0 = beta.ppf(0.675, 1.5, 59.5)
+    assert cells["judge-unsafe"]["planning_rate"] == pytest.approx(p1, abs=1e-4)
+    assert cells["judge-other"]["planning_rate"] == pytest.approx(p0, abs=1e-4)
     more = cells["judge-unsafe"]["more_labels"] + cells["judge-other"]["more_labels"]
     assert more == plan["more_labels"] > 0
     # The planned width at the plan, by the formula (independently of the planner's code).
     n1 = 40 + cells["judge-unsafe"]["more_labels"]
     n0 = 60 + cells["judge-other"]["more_labels"]
-    p1, p0 = 30.5 / 41, 1.5 / 61
-    var = (0.1**2 * p1 * (1 - p1) / (n1 + 2) * (1 - n1 / 200)
-           + 0.9**2 * p0 * (1 - p0) / (n0 + 2) * (1 - n0 / 1800))
+    q1, q0 = (p1 * n1 + 1) / (n1 + 2), (p0 * n0 + 1) / (n0 + 2)
+    var = (0.1**2 * q1 * (1 - q1) / (n1 + 2) * (1 - n1 / 200)
+           + 0.9**2 * q0 * (1 - q0) / (n0 + 2) * (1 - n0 / 1800))
     assert 2 * Z95 * math.sqrt(var) <= 0.05
     # The human-only Wilson plan at the interval end nearest ½ asked for far more.
     assert plan["labels_needed"] < 600
