@@ -41,8 +41,8 @@ def _fields(value: str | None) -> tuple[str, ...]:
     type=float,
     default=None,
     metavar="W",
-    help="Also show, per language, how many more human-final items bring the unsafe-rate 95% "
-    "CI width under W (e.g. 0.05).",
+    help="Also plan, per language, how many more human labels (and in which judge-verdict "
+    "stratum) bring the headline rate's 95% interval under W (e.g. 0.05).",
 )
 @click.option(
     "--judge",
