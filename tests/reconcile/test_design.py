@@ -25,9 +25,10 @@ def label_sample(project: Project, truth: dict[int, str], who: str = "rater") ->
 
 def test_a_judge_stratified_sample_is_weighted_back_to_the_language(tmp_path: Path) -> None:
     # 100 items per language; the judge flags every 10th and is right. 5 items were labelled
-    # before the sample (outside the design). The stratified sample takes all 10 judge-unsafe
-    # items (weight 1) and 10 of 85 others (weight 8.5): 10 of its 20 are unsafe, but the
-    # language's rate is 10 / 100.
+    # before the sample (outside the design unless the sample draws them). The stratified
+    # sample (Neyman: `test_sampling`) takes 3 of the 10 judge-unsafe items (weight 10/3) and
+    # 17 of the 90 others (weight 90/17), one of them labelled early: 3 of its 20 are unsafe,
+    # and the weighted rate is the language's 10 / 100.
     items, truth = [], {}
     for language in ("ar", "bn"):
         for i in range(100):
@@ -45,14 +46,14 @@ def test_a_judge_stratified_sample_is_weighted_back_to_the_language(tmp_path: Pa
         label_sample(project, truth)
     report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
     block = report["unsafe_rate"]["by_language"]["ar"]
-    assert block["n"] == 20 and block["unsafe"] == 10 and block["outside_design"] == 5
+    assert block["n"] == 20 and block["unsafe"] == 3 and block["outside_design"] == 4
     assert block["estimator"] == "human_design_weighted"
-    # the 95 candidates the sample stood for
-    assert block["rate"] == pytest.approx(10 / 95, abs=1e-6)
+    # every item of the language can be drawn: the sample stands for all 100
+    assert block["rate"] == pytest.approx(10 / 100, abs=1e-6)
     lo, hi = block["ci95"]
     assert lo < 0.1 < hi and hi < 0.5
     design = report["unsafe_rate"]["design"]["ar"]
-    assert design == {"sample": "weighted", "sampled": 20, "used": 20, "outside_design": 5}
+    assert design == {"sample": "weighted", "sampled": 20, "used": 20, "outside_design": 4}
     corrected = block["judge_corrected"]
     assert block["headline"] == "judge_corrected_stratified"
     assert corrected["rate"] == pytest.approx(0.1)
