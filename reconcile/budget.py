@@ -127,6 +127,9 @@ def split_budget(languages: dict[str, list[PlanCell]], budget: int,
     def need(width: float) -> dict[str, int]:
         return {k: labels_to_width(c, width, design)[0] for k, c in languages.items()}
 
+    rooms = {k: room(c) for k, c in languages.items()}
+    if budget >= sum(rooms.values()):
+        return rooms
     lo, hi = 0.0, 1.0
     if sum(need(hi).values()) > budget:
         hi = 2.0

@@ -110,3 +110,27 @@ def test_every_integer_split_is_no_better_than_neyman_small() -> None:
     best = min(planned_width(cells, list(s)) for s in itertools.product(range(2, 17), repeat=3)
                if sum(s) == 18)
     assert planned_width(cells, after) <= best * 1.02
+
+
+def test_without_a_judge_the_plan_is_for_the_human_rate_in_one_cell(tmp_path: Path) -> None:
+    items = [{"language": "bn", **({"labels": [("a", "unsafe" if i < 2 else "safe")]}
+                                   if i < 100 else {})} for i in range(3000)]
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--target-width",
+                               "0.03", "--db", str(db)))
+    assert report["budget"]["headline"] == "human"
+    plan = report["budget"]["by_language"]["bn"]
+    assert list(plan["by_cell"]) == ["language"]
+    p = beta.ppf(0.675, 2.5, 98.5)
+    n = plan["labels_needed"]
+    q = (p * n + 2) / (n + 4)
+    assert 2 * Z95 * math.sqrt(q * (1 - q) / (n + 4) * (1 - n / 3000)) <= 0.03
+    q = (p * (n - 1) + 2) / (n + 3)
+    assert 2 * Z95 * math.sqrt(q * (1 - q) / (n + 3) * (1 - (n - 1) / 3000)) > 0.03
+
+
+def test_a_budget_larger_than_the_room_labels_everything() -> None:
+    languages = {"ar": [PlanCell("language", 50, 10, 0.2)],
+                 "bn": [PlanCell("language", 30, 0, 0.1)]}
+    assert split_budget(languages, 10_000) == {"ar": 40, "bn": 30}

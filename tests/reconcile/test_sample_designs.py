@@ -136,3 +136,18 @@ def test_an_active_sample_is_not_extended(tmp_path: Path) -> None:
     again = run_cli("sample", "--per-language", "10", "--seed", "1", "--db", str(db))
     assert again.code == 1 and "active sample" in again.err
     assert len(again.err.strip().splitlines()) == 1
+
+
+def test_disagreement_between_runs_raises_an_items_probability(tmp_path: Path) -> None:
+    from polyjudge.reconcile.data import load
+    from polyjudge.reconcile.sampling import disagreement
+
+    db = make(tmp_path, sizes=(("ar", 40),))
+    with Project.open(db) as project:
+        data = load(project)
+    e = disagreement(data)
+    # Two non-baseline runs; every 5th response id differs between them.
+    assert np.all(e[4::5] == 0.5) and np.all(np.delete(e, np.s_[4::5]) == 0)
+    out = json.loads(cli_ok("sample", "--design", "active", "--per-language", "10", "--judge",
+                            "judge", "--seed", "1", "--json", "--db", str(db)))
+    assert out["strata"][0]["pi_max"] > out["strata"][0]["pi_min"]
