@@ -271,8 +271,10 @@ def budget_table(report: dict[str, Any]) -> ReportTable | None:
     t = ReportTable(
         f"Human-final items needed for a 95% CI width ≤ {100 * b['target_width']:.1f} pp",
         ["language", "now", "current width", "planning rate", "needed", "more", "available"],
-        note="Wilson width at the rate in the current interval closest to 50%, assuming the "
-        "items still to label are a random sample of the language.",
+        note="Planned for the headline rate (judge-corrected where a judge run is there), its "
+        "interval's variance at planning rates from the current labels; the more labels go to "
+        "the judge-verdict strata by Neyman allocation, as `sample --stratify-by-judge "
+        "--target-width W` draws them (budget.by_cell in the JSON).",
     )
     for name, x in b["by_language"].items():
         more = f"{x['more_labels']:,}" + ("" if x.get("reachable", True) else " (more than left)")

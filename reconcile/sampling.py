@@ -15,7 +15,8 @@ Designs (`SampleSpec.design`):
   cell with Jeffreys' half-count shrinkage, (x + ½)/(m + 1), over the m human-final items
   already there, or the stated prior where there are none (`--prior-ppv`, default 0.5, for
   judge-unsafe; `--prior-for`, default 0.05, for the rest; 0.5 for unjudged items). Every
-  non-empty cell gets at least 2 items (1 when the quota is too small), so π_h = n_h/N_h > 0.
+  non-empty cell gets at least 2 items (1 when the quota is under 2 per cell; more than asked
+  when it is under 1 per cell), so π_h = n_h/N_h > 0.
 - `active`: Poisson sampling with π_i ∝ sqrt(u_i(1 − u_i)) (Zrnic & Candès 2024), u_i the
   run's p(unsafe) of the item, or, where it has none, the planning rate p_h of its verdict
   cell (the hard verdict, calibrated by the pilot or the prior); an item on which the
@@ -200,7 +201,9 @@ def draw_language(
     if run is None or len(names) == 1:
         quota = [min(total, sizes[0])]
     elif spec.design == "stratified":
-        quota = neyman(sizes, [planning_sd(p) for p in rates], total, spec.floor, have)
+        live = sum(1 for n in sizes if n)
+        floor = spec.floor if total >= spec.floor * live else 1
+        quota = neyman(sizes, [planning_sd(p) for p in rates], total, floor, have)
     else:  # a uniform top-up of a stratified sample: proportional within its cells
         quota = proportional(sizes, total, 1, have)
     for c, name in enumerate(names):
