@@ -225,6 +225,9 @@ class AnnotateScreen(Screen[None]):
         self._quit_confirmed = False  # ask again if notes still wait at the next q
         progress = self.header_state.progress
         if progress is not None and done_delta:
+            # A count read before this write may still be on its way: drop it (the count
+            # scheduled below reads after the write).
+            self._generation += 1
             self.header_state.progress = Progress(progress.done + done_delta, progress.assigned,
                                                   progress.sample_items)
         self.refresh_item(status)

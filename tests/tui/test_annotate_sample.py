@@ -110,3 +110,22 @@ def test_serve_passes_the_sample_to_every_session(tmp_path: Path) -> None:
     assert command.endswith("--overlap 1 --sample 'b 1'")
     assert serve_command(tmp_path / "p.db", "amina", [], no_sample=True).endswith("--no-sample")
     assert "--sample" not in serve_command(tmp_path / "p.db", "amina", [])
+
+
+async def test_a_count_read_before_a_label_does_not_undo_it_in_the_header(
+    sampled_db: Path,
+) -> None:
+    from polyjudge.store.annotation import Pace, Progress
+    from polyjudge.tui.annotate_screen import AnnotateScreen
+
+    app = make_app(sampled_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        before = screen._generation  # a count in flight, read before the label below
+        await pilot.press("s")
+        screen.post_message(AnnotateScreen.ProgressCounted(before, Progress(0, 3, 3),
+                                                           Pace(0, 0)))
+        await pilot.pause()
+        assert "sample 1 / 3" in screen_text(app)
