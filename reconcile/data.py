@@ -19,7 +19,10 @@ NO_VERDICT = -1
 # Resource tiers of the MultiJail languages as grouped by Deng et al. (2024), "Multilingual
 # Jailbreak Challenges in Large Language Models" (ICLR): high-resource zh it vi, medium-resource
 # ar ko th, low-resource bn sw jv. English is the source language, not a tier. Other languages
-# get no tier and are left out of the tier grouping.
+# get no tier and are left out of the tier grouping. The tiers describe the MultiJail prompts:
+# they apply only to responses whose prompt came from the MultiJail import (dataset
+# `multijail`, as importers/multijail.py marks them), never to any item whose code matches.
+MULTIJAIL_DATASET = "multijail"
 RESOURCE_TIERS: dict[str, str] = {
     "zh": "high",
     "it": "high",
@@ -114,15 +117,25 @@ def _grouping(field_name: str, values: list[str | None]) -> Grouping:
     return Grouping(field_name, codes.astype(np.int64), [str(n) for n in names])
 
 
-def tier_grouping(language: Grouping) -> Grouping:
-    names = sorted({RESOURCE_TIERS[n] for n in language.names if n in RESOURCE_TIERS})
+def tier_grouping(language: Grouping, dataset: Grouping | None = None) -> Grouping:
+    """MultiJail resource tiers by language; with `dataset`, only for items whose prompt came
+    from the MultiJail import (others get no tier)."""
+    from_multijail = np.ones(language.codes.size, dtype=bool)
+    if dataset is not None:
+        code = dataset.names.index(MULTIJAIL_DATASET) if MULTIJAIL_DATASET in dataset.names \
+            else -2
+        from_multijail = dataset.codes == code
+    present = np.unique(language.codes[from_multijail]) if language.codes.size else []
+    tiered = {language.names[int(c)] for c in present}
+    names = sorted({RESOURCE_TIERS[n] for n in tiered if n in RESOURCE_TIERS})
     lookup = np.array(
-        [names.index(RESOURCE_TIERS[n]) if n in RESOURCE_TIERS else -1 for n in language.names]
+        [names.index(RESOURCE_TIERS[n]) if n in RESOURCE_TIERS and n in tiered else -1
+         for n in language.names]
         or [-1],
         dtype=np.int64,
     )
     codes = lookup[language.codes] if language.codes.size else language.codes
-    return Grouping("tier", codes, names)
+    return Grouping("tier", np.where(from_multijail, codes, -1), names)
 
 
 def load(
@@ -133,12 +146,13 @@ def load(
     queue (an item nobody labelled is never queued), and fast on a large, mostly unlabelled
     project; rates and judge statistics need every item."""
     labels = tuple(project.label_set)
-    store_fields = tuple(dict.fromkeys(["language", *[f for f in fields if f != "tier"]]))
+    tier = ["dataset"] if "tier" in fields else []  # tiers need each item's prompt dataset
+    store_fields = tuple(dict.fromkeys(["language", *[f for f in fields if f != "tier"], *tier]))
     responses = project.response_columns(store_fields, labelled_only=labelled_only)
     response_id = np.asarray(responses.response_id, dtype=np.int64)
     groupings = {name: _grouping(name, responses.fields[name]) for name in store_fields}
     if "tier" in fields:
-        groupings["tier"] = tier_grouping(groupings["language"])
+        groupings["tier"] = tier_grouping(groupings["language"], groupings["dataset"])
 
     table = np.array(project.current_label_columns(labels).rows, dtype=np.int64).reshape(-1, 4)
     lab_item = np.searchsorted(response_id, table[:, 0])

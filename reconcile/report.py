@@ -21,7 +21,7 @@ from .budget import METHOD as BUDGET_METHOD
 from .budget import report_budget
 from .calibration import calibration_report
 from .compare import compare_conditions
-from .data import RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
+from .data import MULTIJAIL_DATASET, RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
 from .design import Z95, Design, load_design
 from .final import HOW, FinalLabels, final_labels
 from .rates import human_rate, judge_rates
@@ -121,7 +121,7 @@ def build_report(
     if target_width is not None and not 0 < target_width < 1:
         raise PolyjudgeError("--target-width must be between 0 and 1 (e.g. 0.05)")
     by = tuple(dict.fromkeys(("language", *by)))
-    languages = project.languages()
+    languages = project.dataset_languages(MULTIJAIL_DATASET)  # tiers describe MultiJail only
     if "tier" not in by and any(lang in RESOURCE_TIERS for lang in languages):
         by = (*by, "tier")
     compare_fields = COMPARE_FIELDS if compare is None else compare

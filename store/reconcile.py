@@ -26,6 +26,7 @@ GROUP_FIELDS: dict[str, str] = {
     "model": "r.model",
     "category": "COALESCE(r.category, p.category)",
     "scenario": "COALESCE(r.scenario, p.scenario)",
+    "dataset": "p.dataset",  # the benchmark the prompt was imported from (None: no prompt)
 }
 
 
@@ -158,7 +159,7 @@ class ReconcileMixin(ProjectBase):
         select = ", ".join(GROUP_FIELDS[n] for n in names)
         join = (
             " LEFT JOIN prompts p ON p.id = r.prompt_id"
-            if "category" in names or ("scenario" in names)
+            if {"category", "scenario", "dataset"} & set(names)
             else ""
         )
         where = (" WHERE r.id IN (SELECT response_id FROM labels)"
@@ -169,6 +170,14 @@ class ReconcileMixin(ProjectBase):
         )
         cols = _columns(rows, 1 + len(names))
         return ResponseColumns(cols[0], dict(zip(names, cols[1:], strict=True)))
+
+    def dataset_languages(self, dataset: str) -> list[str]:
+        """Languages of the responses whose prompt came from `dataset` (e.g. `multijail`)."""
+        return [row[0] for row in self._reconcile_tuples(
+            "SELECT DISTINCT r.language FROM responses r JOIN prompts p ON p.id = r.prompt_id"
+            " WHERE p.dataset = ? ORDER BY 1",
+            (dataset,),
+        )]
 
     def response_prompt_ids(self) -> list[int]:
         """The prompt id of every response in response-id order (-1: no prompt), to pair

@@ -1,0 +1,46 @@
+"""Report text that was false or confusing (issue 9, defect 6)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.reconcile.helpers import cli_ok
+
+MULTIJAIL_CSV = Path(__file__).parents[2] / "polyjudge" / "data" / "MultiJail.csv"
+
+
+def _responses(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row) + "\n")
+    return path
+
+
+def test_resource_tiers_only_for_multijail_prompts(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    cli_ok("init", "--db", db)
+    cli_ok("import", "multijail", str(MULTIJAIL_CSV), "--db", db)
+    rows = [{"id": f"mj{i}", "prompt_id": f"multijail:{i + 1}", "language": "ar", "model": "m",
+             "response": f"answer {i}"} for i in range(3)]
+    # Korean and Thai responses to the team's own prompts: not MultiJail, so no tier.
+    rows += [{"id": f"own{i}", "prompt": f"own prompt {i}", "language": ("ko", "th")[i % 2],
+              "model": "m", "response": f"own answer {i}"} for i in range(4)]
+    cli_ok("import", "responses", str(_responses(tmp_path / "r.jsonl", rows)), "--db", db)
+    report = json.loads(cli_ok("report", "--json", "--db", db, "--bootstrap", "0"))
+    tiers = report["final"]["by_tier"]
+    assert list(tiers) == ["medium"]
+    assert tiers["medium"]["items"] == 3  # the three MultiJail items, not ko / th
+
+
+def test_no_tiers_without_multijail_prompts(tmp_path: Path) -> None:
+    db = str(tmp_path / "p.db")
+    cli_ok("init", "--db", db)
+    rows = [{"id": f"r{i}", "prompt": f"prompt {i}", "language": ("ar", "zh", "sw")[i % 3],
+             "model": "m", "response": f"answer {i}"} for i in range(6)]
+    cli_ok("import", "responses", str(_responses(tmp_path / "r.jsonl", rows)), "--db", db)
+    report = json.loads(cli_ok("report", "--json", "--db", db, "--bootstrap", "0"))
+    assert "by_tier" not in report["final"]
+    explicit = json.loads(cli_ok("report", "--json", "--db", db, "--bootstrap", "0",
+                                 "--by", "tier"))
+    assert explicit["final"]["by_tier"] == {}
