@@ -141,8 +141,12 @@ def agreement_tables(report: dict[str, Any]) -> list[ReportTable]:
         )
         for name, b in [("all", section["overall"]), *section[f"by_{field_name}"].items()]:
             alpha = value_ci(b["alpha"], b["ci95"], percent=False)
+            fleiss = num(b["fleiss_kappa"])
             if b["alpha"] is None:
                 alpha = f"— ({b['reasons'].get('alpha', '')})"
+            elif b.get("caveat"):  # a handful of items: shown, never without the warning
+                alpha += f" ({b['units']} items: unstable)"
+                fleiss += " (unstable)" if b["fleiss_kappa"] is not None else ""
             t.rows.append(
                 [
                     plain(name),
@@ -151,9 +155,13 @@ def agreement_tables(report: dict[str, Any]) -> list[ReportTable]:
                     f"{b['pairable_values']:,}",
                     pct(b["observed_agreement"]),
                     pct(b.get("positive_agreement")),
-                    num(b["fleiss_kappa"]),
+                    fleiss,
                 ]
             )
+        blocks = [section["overall"], *section[f"by_{field_name}"].values()]
+        if any(b.get("caveat") for b in blocks):
+            t.note = ("unstable: fewer than 10 items with two or more labels; alpha and Fleiss' "
+                      "κ of so few items can swing widely, and no interval is given.")
         tables.append(t)
     pairs = section.get("pairwise") or []
     if pairs:

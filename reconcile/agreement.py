@@ -29,8 +29,9 @@ from .intervals import containing
 from .kappa import cohen_kappa
 
 MIN_PAIR_ITEMS = 10  # Cohen's kappa for an annotator pair needs this many shared items
-# An alpha interval needs this many pairable units: below it the weak prior of the Bayesian
-# bootstrap (two pseudo-units) would be as large as the data, and any interval is noise.
+# Alpha (and Fleiss' kappa) need this many pairable units: below it the coefficient of a
+# handful of items is noise, and the weak prior of the Bayesian bootstrap (two pseudo-units)
+# would be as large as the data.
 MIN_UNITS_FOR_CI = 10
 
 
@@ -114,13 +115,24 @@ def agreement(
         reasons["alpha"] = f"no variation: every pairable value is {only!r}"
         reasons["fleiss_kappa"] = reasons["alpha"]
         return result
+    if units == 1:
+        # A coefficient of one item is no measure of reliability: none is given, with the
+        # reason (observed agreement, a plain share, is still shown).
+        reasons["alpha"] = reasons["fleiss_kappa"] = (
+            "one item with two or more labels: no reliability coefficient from a single item"
+        )
+        return result
+    if units < MIN_UNITS_FOR_CI:
+        result["caveat"] = (
+            f"only {units} items with two or more labels: alpha and Fleiss' kappa are unstable "
+            f"(no interval below {MIN_UNITS_FOR_CI})"
+        )
+        reasons["ci95"] = f"fewer than {MIN_UNITS_FOR_CI} items with two or more labels"
     value = krippendorff.alpha(
         value_counts=vc, value_domain=list(labels), level_of_measurement="nominal"
     )
     result["alpha"] = float(value)
-    if resamples > 0 and units < MIN_UNITS_FOR_CI:
-        reasons["ci95"] = f"fewer than {MIN_UNITS_FOR_CI} items with two or more labels"
-    elif resamples > 0:
+    if resamples > 0 and units >= MIN_UNITS_FOR_CI:
         rng = rng or np.random.default_rng(0)
         boot = _interval_draws(vc, resamples, rng)
         finite = boot[np.isfinite(boot)]

@@ -154,8 +154,16 @@ def test_unsure_labels_count_as_chosen_in_agreement(tmp_path: Path) -> None:
     assert report["unsafe_rate"]["overall"]["pending"] == 1
 
 
-def test_no_alpha_interval_from_a_handful_of_items() -> None:
-    vc = np.array([[1, 1, 0], [2, 0, 0], [0, 2, 0]])
-    result = agreement(vc, LABELS, resamples=100)
-    assert result["alpha"] is not None
-    assert result["ci95"] is None and "fewer than 10" in result["reasons"]["ci95"]
+def test_no_alpha_from_one_item_and_a_caveat_from_a_handful() -> None:
+    """Issue 9 (defect 6c): alpha and Fleiss' kappa of one item, or of three, were printed as
+    if they measured something. One item: null with the reason; under ten: a caveat."""
+    one = agreement(np.array([[1, 2, 0]]), LABELS, resamples=100)
+    assert one["alpha"] is None and one["fleiss_kappa"] is None and one["ci95"] is None
+    assert "single item" in one["reasons"]["alpha"]
+    assert one["reasons"]["fleiss_kappa"] == one["reasons"]["alpha"]
+    assert one["observed_agreement"] is not None  # a plain share, still shown
+    few = agreement(np.array([[1, 1, 0], [2, 0, 0], [0, 2, 0]]), LABELS, resamples=100)
+    assert few["alpha"] is not None and "only 3 items" in few["caveat"]
+    assert few["ci95"] is None and "fewer than 10" in few["reasons"]["ci95"]
+    many = agreement(np.array([[1, 1, 0], [2, 0, 0], [0, 2, 0]] * 4), LABELS, resamples=100)
+    assert "caveat" not in many and many["ci95"] is not None
