@@ -137,8 +137,9 @@ def create_packet(
         limit=limit,
         overlap=overlap,
         hold_days=hold_days if overlap is not None else None,
+        # the sample batches it was drawn from (None: no sample drove it)
         sample=project.queue_sample(QueueFilter(languages=tuple(languages or ())), sample,
-                                    free=no_sample).sample,  # the batch it was drawn from
+                                    free=no_sample).sample_batches or None,
     )
     return copied
 

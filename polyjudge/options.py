@@ -57,8 +57,8 @@ def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
     return click.option(
         "--sample", "sample", default=None, metavar="BATCH",
-        help="Offer the items of this sample batch (default: the latest batch drawn by "
-        "`polyjudge sample` with items under the filter; none drawn: every item).",
+        help="Offer the items of this sample batch (default: in each language, the latest "
+        "batch drawn by `polyjudge sample` with items under the filter; none: every item).",
     )(func)
 
 

@@ -10,11 +10,13 @@ items, and every query is a single short read (no transaction is held between ca
 The current label of (response, annotator) is the labels row with the highest id; a NULL label
 there means "no label" (undone). Another annotator's label is only ever counted, never read.
 
-**The sample is the queue.** When `polyjudge sample` has drawn a batch with items under the
-annotator's filter, the queue is that batch's items (`QueueFilter.sample`, resolved by
-`queue_sample`: the latest such batch unless one is named; none with `--no-sample`). Its pages
-are read from the assignments index in response-id order, so a small sample of a large project
-never walks the responses between its items.
+**The sample is the queue.** When `polyjudge sample` has drawn items under the annotator's
+filter, the queue is the sample's items: per language, those of the latest batch holding items of
+that language (a further batch re-lists a language's earlier items, and a batch may leave out a
+language that needed no more), or of the batch named with `--sample`; every item with
+`--no-sample` (`QueueFilter.sample`, resolved by `queue_sample`). Pages are read from the
+assignments index in response-id order, one run per language, so a small sample of a large
+project never walks the responses between its items.
 """
 
 from __future__ import annotations
@@ -61,11 +63,19 @@ class QueueFilter:
     model: str | None = None
     category: str | None = None
     text: str | None = None
-    # A sample batch: only its items are offered (set by `queue_sample`, not typed by users).
-    sample: str | None = None
+    # The sample that drives the queue, as (language, batch) pairs: only those batches' items
+    # in those languages are offered; () offers nothing, None every item. Set by
+    # `queue_sample`, never typed by users.
+    sample: tuple[tuple[str, str], ...] | None = None
+
+    @property
+    def sample_batches(self) -> list[str]:
+        return list(dict.fromkeys(batch for _, batch in self.sample or ()))
 
     def describe(self) -> str:
-        parts = [f"sample {self.sample}"] if self.sample else []
+        parts = []
+        if self.sample is not None:
+            parts.append("sample " + (", ".join(self.sample_batches) or "(none here)"))
         if self.languages:
             parts.append("language " + ",".join(self.languages))
         if self.model:
@@ -135,9 +145,9 @@ _HOLDING = (
     f" AND c.expires_at > :now AND {CLAIM_UNLABELLED})"
 )
 _TAKEN = f"{_OTHERS} + {_HOLDING}"
-# r is an item of the sample batch :sample (an index search on the table's UNIQUE key).
+# r is an item of its language's sample batch (an index search on assignments_response).
 _IN_SAMPLE = (
-    "EXISTS (SELECT 1 FROM assignments s WHERE s.batch = :sample AND s.response_id = r.id)"
+    "EXISTS (SELECT 1 FROM assignments s WHERE s.response_id = r.id AND s.batch = {batch})"
 )
 # A batch's items walked in response-id order through that same index, each joined to its
 # response (CROSS JOIN keeps the assignments as the outer loop).
@@ -162,15 +172,25 @@ class AnnotationMixin(ProjectBase):
     # -- building the predicates ---------------------------------------------------------------
 
     def _filter_where(
-        self, flt: QueueFilter, languages: tuple[str, ...], *, walking_sample: bool = False
+        self, flt: QueueFilter, languages: tuple[str, ...], *, walking: str | None = None
     ) -> _Where:
         """The filter's predicate on `responses r`, with `languages` in place of the filter's
-        own (empty: any language). With a sample, `walking_sample` means the query reads
-        `_SAMPLE_ITEMS` (the batch's rows `s`), otherwise each row is looked up in the batch."""
+        own (empty: any language). `walking`: the query reads `_SAMPLE_ITEMS`, the rows `s` of
+        that batch; otherwise, with a sample, each row is looked up in its language's batch."""
         where = _Where()
-        if flt.sample is not None:
-            where.clauses.append("s.batch = :sample" if walking_sample else _IN_SAMPLE)
-            where.params["sample"] = flt.sample
+        if walking is not None:
+            where.clauses.append("s.batch = :sample")
+            where.params["sample"] = walking
+        elif flt.sample is not None:
+            cases = []
+            for i, (language, batch) in enumerate(flt.sample):
+                cases.append(f"WHEN :sample_language{i} THEN :sample_batch{i}")
+                where.params[f"sample_language{i}"] = language
+                where.params[f"sample_batch{i}"] = batch
+            where.clauses.append(
+                _IN_SAMPLE.format(batch=f"CASE r.language {' '.join(cases)} END")
+                if cases else "0"
+            )
         if len(languages) == 1:
             where.clauses.append("r.language = :language")
             where.params["language"] = languages[0]
@@ -208,18 +228,19 @@ class AnnotationMixin(ProjectBase):
         return f"({_MINE} IS NOT NULL OR {_TAKEN} < :overlap)"
 
     @staticmethod
-    def _language_runs(flt: QueueFilter) -> list[tuple[str, ...]]:
-        """One index range per language when reading in id order (merged afterwards). A
-        sample is read in id order from its own index whatever the languages: one run."""
+    def _language_runs(flt: QueueFilter) -> list[tuple[tuple[str, ...], str | None]]:
+        """One index range per language when reading in id order (merged afterwards), with
+        the sample batch it walks (None: the responses themselves)."""
         if flt.sample is not None:
-            return [tuple(dict.fromkeys(flt.languages))]
-        return [(language,) for language in dict.fromkeys(flt.languages)] or [()]
+            return [((language,), batch) for language, batch in flt.sample
+                    if not flt.languages or language in flt.languages]
+        return [((language,), None) for language in dict.fromkeys(flt.languages)] or [((), None)]
 
-    def _page_sql(self, flt: QueueFilter, where: _Where, state_clause: str, *,
+    def _page_sql(self, walking: str | None, where: _Where, state_clause: str, *,
                   descending: bool) -> str:
         """The keyset page query: responses in id order, or a sample's items in id order."""
         source, key = ("responses r", "r.id")
-        if flt.sample is not None:
+        if walking is not None:
             source, key = (_SAMPLE_ITEMS, "s.response_id")
         where.clauses.append(f"{key} < :before" if descending else f"{key} > :after")
         return (
@@ -243,14 +264,14 @@ class AnnotationMixin(ProjectBase):
         is walked in id order from the keyset instead of being sorted."""
         descending = before is not None
         runs: list[list[int]] = []
-        for languages in self._language_runs(flt):
-            where = self._filter_where(flt, languages, walking_sample=True)
+        for languages, batch in self._language_runs(flt):
+            where = self._filter_where(flt, languages, walking=batch)
             where.params.update(me=annotator_id, overlap=overlap, limit=limit, now=now(),
                                 before=before, after=after or 0)
-            sql = self._page_sql(flt, where, state_clause, descending=descending)
+            sql = self._page_sql(batch, where, state_clause, descending=descending)
             runs.append([row[0] for row in self.conn.execute(sql, where.params)])
-        if len(runs) == 1:
-            return runs[0]
+        if len(runs) <= 1:
+            return runs[0] if runs else []
         merged = heapq.merge(*runs, reverse=descending)
         return [rid for rid, _ in zip(merged, range(limit), strict=False)]
 
@@ -264,12 +285,13 @@ class AnnotationMixin(ProjectBase):
     def queue_sample(
         self, flt: QueueFilter, batch: str | None = None, *, free: bool = False
     ) -> QueueFilter:
-        """`flt` with the sample that drives its queue: none when `free` (`--no-sample`);
-        `batch` when one is named (an unknown name is an error); else the latest batch with
-        items under the filter's languages, model and category (none: every item is offered).
-        """
+        """`flt` with the sample that drives its queue: none when `free` (`--no-sample`); the
+        items of `batch` when one is named (an unknown name is an error); else, per language,
+        the latest batch with items under the filter's languages, model and category (no
+        batch has any: every item is offered). Free text only narrows the sample's items."""
         if free:
             return replace(flt, sample=None)
+        plain = replace(flt, text=None, sample=None)
         if batch is not None:
             found = self.conn.execute(
                 "SELECT 1 FROM assignments WHERE batch = ? LIMIT 1", (batch,)
@@ -279,16 +301,19 @@ class AnnotationMixin(ProjectBase):
                 listed = ", ".join(known[-5:]) if known else "none yet; draw one with `sample`"
                 raise PolyjudgeError(f"--sample {batch!r}: no such sample batch (batches: "
                                      f"{'…, ' if len(known) > 5 else ''}{listed})")
-            return replace(flt, sample=batch)
+            pairs = {language: batch for language in self._batch_languages(plain, batch)}
+            return replace(flt, sample=tuple(sorted(pairs.items())))
+        latest: dict[str, str] = {}
         for name in reversed(self.sample_batches()):
-            if self._batch_has_items(replace(flt, text=None, sample=name)):
-                return replace(flt, sample=name)
-        return replace(flt, sample=None)
+            for language in self._batch_languages(plain, name):
+                latest.setdefault(language, name)
+        return replace(flt, sample=tuple(sorted(latest.items())) if latest else None)
 
-    def _batch_has_items(self, flt: QueueFilter) -> bool:
-        where = self._filter_where(flt, flt.languages, walking_sample=True)
-        sql = f"SELECT 1 FROM {_SAMPLE_ITEMS} WHERE {where.sql()} LIMIT 1"
-        return self.conn.execute(sql, where.params).fetchone() is not None
+    def _batch_languages(self, flt: QueueFilter, batch: str) -> list[str]:
+        """The languages of the batch's items under the filter."""
+        where = self._filter_where(flt, flt.languages, walking=batch)
+        sql = f"SELECT DISTINCT r.language FROM {_SAMPLE_ITEMS} WHERE {where.sql()}"
+        return [row[0] for row in self.conn.execute(sql, where.params)]
 
     # -- the queue -----------------------------------------------------------------------------
 
@@ -366,11 +391,14 @@ class AnnotationMixin(ProjectBase):
         """Done and assigned counts under the filter. Counts run over the filter's index range
         and over label rows, never by probing every response for labels."""
         flt = flt or QueueFilter()
-        walked = self._filter_where(flt, flt.languages, walking_sample=True)
-        source = _SAMPLE_ITEMS if flt.sample is not None else "responses r"
-        matching = self.conn.execute(
-            f"SELECT count(*) FROM {source} WHERE {walked.sql()}", walked.params
-        ).fetchone()[0]
+        matching = 0
+        for languages, batch in self._language_runs(flt) if flt.sample is not None else [
+                (flt.languages, None)]:
+            walked = self._filter_where(flt, languages, walking=batch)
+            source = _SAMPLE_ITEMS if batch is not None else "responses r"
+            matching += self.conn.execute(
+                f"SELECT count(*) FROM {source} WHERE {walked.sql()}", walked.params
+            ).fetchone()[0]
         where = self._filter_where(flt, flt.languages)
         where.params["me"] = annotator_id
         # SQLite returns the bare column `label` from the row holding max(id).
@@ -409,10 +437,10 @@ class AnnotationMixin(ProjectBase):
     def query_plans(self, annotator_id: int, flt: QueueFilter, overlap: int | None) -> list[str]:
         """EXPLAIN QUERY PLAN of the page query (for the benchmark and tests)."""
         plans = []
-        for languages in self._language_runs(flt):
-            where = self._filter_where(flt, languages, walking_sample=True)
+        for languages, batch in self._language_runs(flt):
+            where = self._filter_where(flt, languages, walking=batch)
             where.params.update(me=annotator_id, overlap=overlap, limit=20, after=0, now=now())
-            sql = self._page_sql(flt, where, self._open_clause(overlap), descending=False)
+            sql = self._page_sql(batch, where, self._open_clause(overlap), descending=False)
             plans += [row[3] for row in self.conn.execute("EXPLAIN QUERY PLAN " + sql,
                                                           where.params)]
         return plans

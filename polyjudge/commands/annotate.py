@@ -88,7 +88,8 @@ def register(cli: click.Group) -> None:
         the moment its key is pressed.
 
         The sample is the queue: when `polyjudge sample` has drawn items under the filter, only
-        the latest such batch is offered (the header shows `sample k / N`)."""
+        they are offered, in each language those of its latest batch (the header shows
+        `sample k / N`)."""
         options: dict[str, Any] = {
             "annotator": annotator,
             "languages": _language_list(languages),

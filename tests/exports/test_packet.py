@@ -273,4 +273,4 @@ def test_the_sample_is_the_packets_queue(fresh: Path, tmp_path: Path):
     assert _packet_uids(tmp_path / "g.db") == ["p-000", "p-005"]
     with Project.open(fresh) as project:
         logged = [e["detail"]["sample"] for e in project.events("packet")]
-    assert logged == ["late", "early", None, "late", "late", "early"]
+    assert logged == [["late"], ["early"], None, ["late"], ["late"], ["early"]]

@@ -1,5 +1,6 @@
-"""The sample is the queue (`store/annotation.py`): with a sample batch for the filter, only its
-items are offered, in id order, with the same overlap and claim rules."""
+"""The sample is the queue (`store/annotation.py`): with a sample for the filter, only its items
+are offered (per language, the latest batch holding that language), in id order, with the same
+overlap and claim rules."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from tests.tui.conftest import add_items, plain_items
 @pytest.fixture
 def sampled(tmp_path: Path):
     """Twenty Swahili and ten Javanese items; batch `first` holds every third Swahili item,
-    batch `second` (drawn later) every fourth Swahili item after the first ten."""
+    batch `second` (drawn later, as a budget split across languages may) every fourth Swahili
+    item after the first ten and no Javanese one."""
     with Project.create(tmp_path / "s.db") as project:
         sw = add_items(project, plain_items(20, "sw", "s"))
         jv = add_items(project, plain_items(10, "jv", "j"), model="model-b")
@@ -29,13 +31,20 @@ def sampled(tmp_path: Path):
         yield project, sw, jv, first, second, people
 
 
+def batch(project: Project, name: str, **kw: object) -> QueueFilter:
+    """The filter `kw` with the batch `name` as its sample (`--sample NAME`)."""
+    return project.queue_sample(QueueFilter(**kw), name)  # type: ignore[arg-type]
+
+
 def test_only_the_batch_is_offered_in_id_order(sampled) -> None:
     project, sw, jv, first, _, people = sampled
     ana = people["ana"]
-    flt = QueueFilter(sample="first")
+    flt = batch(project, "first")
+    assert flt.sample == (("jv", "first"), ("sw", "first"))
     assert project.open_ids(ana, flt, limit=100) == sorted(first)
     assert project.open_ids(ana, flt, after=first[2], limit=2) == first[3:5]
     assert project.open_ids(ana, replace(flt, languages=("jv",)), limit=100) == jv[:2]
+    assert project.open_ids(ana, batch(project, "first", languages=("jv",)), limit=100) == jv[:2]
     assert project.open_ids(ana, replace(flt, languages=("sw", "jv")), limit=100) == first
     assert project.open_ids(ana, replace(flt, model="model-b"), limit=100) == jv[:2]
     project.add_label(first[1], ana, "safe")
@@ -54,37 +63,49 @@ def test_progress_counts_the_batch_under_the_filter(sampled) -> None:
     ana = people["ana"]
     project.add_label(first[0], ana, "safe")
     project.add_label(sw[1], ana, "safe")  # outside the batch: not counted
-    progress = project.annotation_progress(ana, QueueFilter(sample="first"))
+    progress = project.annotation_progress(ana, batch(project, "first"))
     assert (progress.done, progress.assigned, progress.sample_items) == (1, len(first),
                                                                           len(first))
-    progress = project.annotation_progress(ana, QueueFilter(languages=("sw",), sample="first"))
+    progress = project.annotation_progress(ana, batch(project, "first", languages=("sw",)))
     assert (progress.done, progress.sample_items) == (1, 7)
-    assert project.annotation_progress(ana, QueueFilter(sample="second")).sample_items == 3
+    assert project.annotation_progress(ana, batch(project, "second")).sample_items == 3
+    # The default: Swahili's latest batch and Javanese's.
+    progress = project.annotation_progress(ana, project.queue_sample(QueueFilter()))
+    assert (progress.done, progress.sample_items) == (0, 3 + 2)
     free = project.annotation_progress(ana, QueueFilter())
     assert (free.done, free.assigned, free.sample_items) == (2, 30, None)
 
 
-def test_the_latest_batch_with_items_under_the_filter_drives_the_queue(sampled) -> None:
+def test_per_language_the_latest_batch_under_the_filter_drives_the_queue(sampled) -> None:
     project, sw, jv, first, second, people = sampled
-    assert project.queue_sample(QueueFilter()).sample == "second"
-    assert project.queue_sample(QueueFilter(languages=("sw",))).sample == "second"
+    both = (("jv", "first"), ("sw", "second"))
+    assert project.queue_sample(QueueFilter()).sample == both
+    assert project.queue_sample(QueueFilter()).describe() == "sample first, second"
+    assert project.queue_sample(QueueFilter(languages=("sw",))).sample == (("sw", "second"),)
     # No Javanese item in the latest batch: the one before it.
-    assert project.queue_sample(QueueFilter(languages=("jv",))).sample == "first"
-    assert project.queue_sample(QueueFilter(model="model-b")).sample == "first"
+    assert project.queue_sample(QueueFilter(languages=("jv",))).sample == (("jv", "first"),)
+    assert project.queue_sample(QueueFilter(model="model-b")).sample == (("jv", "first"),)
     # A category without any sampled item: every item, as before.
     assert project.queue_sample(QueueFilter(category="Fraud")).sample is None
-    # Free text is not part of the choice (it narrows the batch's items afterwards).
+    # Free text is not part of the choice (it narrows the sample's items afterwards).
     chosen = project.queue_sample(QueueFilter(text="Jibu 1"))
-    assert (chosen.sample, chosen.text) == ("second", "Jibu 1")
+    assert (chosen.sample, chosen.text) == (both, "Jibu 1")
     ana = people["ana"]
-    assert project.open_ids(ana, project.queue_sample(QueueFilter()), limit=100) == second
+    assert project.open_ids(ana, project.queue_sample(QueueFilter()), limit=100) == sorted(
+        second + jv[:2])
+    # A named batch without items under the filter offers nothing (not everything).
+    empty = batch(project, "second", languages=("jv",))
+    assert empty.sample == ()
+    assert project.open_ids(ana, empty, limit=100) == []
+    assert project.neighbour_id(ana, empty, None, step=+1) is None
+    assert project.annotation_progress(ana, empty).sample_items == 0
 
 
 def test_a_named_batch_or_no_sample_at_all(sampled) -> None:
     project, sw, jv, first, _, people = sampled
-    assert project.queue_sample(QueueFilter(), "first").sample == "first"
+    assert batch(project, "first").sample_batches == ["first"]
     # --no-sample: every item, whatever batches exist.
-    free = project.queue_sample(QueueFilter(sample="first"), free=True)
+    free = project.queue_sample(batch(project, "first"), free=True)
     assert free.sample is None
     assert project.open_ids(people["ana"], free, limit=100) == sw + jv
     with pytest.raises(PolyjudgeError, match=r"--sample 'nope': no such sample batch "
@@ -106,7 +127,7 @@ def test_without_any_sample_nothing_changes(tmp_path: Path) -> None:
 def test_overlap_and_claims_hold_inside_the_batch(sampled) -> None:
     project, _, _, first, _, people = sampled
     ana, ben = people["ana"], people["ben"]
-    flt = QueueFilter(sample="first")
+    flt = batch(project, "first")
     project.add_label(first[0], ana, "unsafe")
     assert project.claim(ana, first[1], overlap=1) is True
     assert project.open_ids(ben, flt, overlap=1, limit=2) == first[2:4]
@@ -121,8 +142,8 @@ def test_a_sample_page_walks_the_assignments_index(sampled) -> None:
     project, _, _, _, _, people = sampled
     indexes = {row[1] for row in project.conn.execute("PRAGMA index_list(assignments)")}
     assert "assignments_response" in indexes
-    for flt in (QueueFilter(sample="first"), QueueFilter(languages=("sw", "jv"), sample="first"),
-                QueueFilter(model="model-a", sample="first")):
+    for flt in (batch(project, "first"), batch(project, "first", languages=("sw", "jv")),
+                batch(project, "first", model="model-a"), project.queue_sample(QueueFilter())):
         plan = " | ".join(project.query_plans(people["ana"], flt, overlap=2))
         assert "SEARCH s USING COVERING INDEX sqlite_autoindex_assignments_1" in plan, plan
         assert "SEARCH r USING" in plan and "id=?" in plan, plan  # each item by its id
