@@ -183,6 +183,14 @@ def agreement_tables(report: dict[str, Any]) -> list[ReportTable]:
     return tables
 
 
+def _kappa_cell(b: dict[str, Any]) -> str:
+    """Posterior median [95% interval], then the sample κ̂ labelled as such."""
+    if b.get("kappa_median") is None:
+        return num(b["kappa"])
+    text = value_ci(b["kappa_median"], b["kappa_ci95"], percent=False)
+    return f"{text}; sample κ̂ {num(b['kappa'])}"
+
+
 def judge_tables(report: dict[str, Any]) -> list[ReportTable]:
     tables = []
     for name, run in report["judges"].items():
@@ -195,7 +203,7 @@ def judge_tables(report: dict[str, Any]) -> list[ReportTable]:
                 [
                     "group",
                     "gold items",
-                    "κ [95% CI]",
+                    "κ median [95% CI]",
                     "sensitivity [95% CI]",
                     "specificity [95% CI]",
                     "unparsed [95% CI]",
@@ -212,7 +220,7 @@ def judge_tables(report: dict[str, Any]) -> list[ReportTable]:
                     [
                         plain(group),
                         f"{b['n_gold']:,}",
-                        value_ci(b["kappa"], b["kappa_ci95"], percent=False),
+                        _kappa_cell(b),
                         value_ci(b["sensitivity"], b["sensitivity_ci95"]),
                         value_ci(b["specificity"], b["specificity_ci95"]),
                         value_ci(b["share_unparsed"], b["share_unparsed_ci95"]),

@@ -4,7 +4,8 @@
   queued items are never gold.
 - Confusion matrix: rows are the gold labels (the label set), columns the verdicts: the label
   set, then `unparsed`, then any other verdict string (e.g. 3 × 4 for safe/unsafe/invalid).
-- Cohen's kappa (95% interval from the Dirichlet-Jeffreys posterior, see `kappa`) on items
+- Cohen's kappa (the sample κ̂, and the posterior median with its 95% interval from the
+  Dirichlet-Jeffreys posterior, see `kappa`) on items
   whose verdict is in the label set; `unparsed` is no opinion and is left out (its share is
   reported instead).
 - Sensitivity and specificity for `unsafe` (positive): on items whose gold is `unsafe`
@@ -23,8 +24,8 @@ import numpy as np
 from .agreement import seed_for
 from .data import ReconcileData, RunVerdicts
 from .final import FinalLabels
-from .intervals import containing, wilson_modified
-from .kappa import cohen_kappa, kappa_posterior_interval
+from .intervals import wilson_modified
+from .kappa import cohen_kappa, kappa_posterior
 
 
 def verdict_columns(data: ReconcileData, rv: RunVerdicts) -> list[str]:
@@ -62,11 +63,14 @@ def calibrate(
     # Kappa on the parsed part (verdicts in the label set).
     square = matrix[:, :v]
     kappa, why = cohen_kappa(square)
-    out["kappa"] = kappa
-    interval = None
+    out["kappa"] = kappa  # the sample (plug-in) kappa of Cohen (1960)
+    # Reported with its interval: the posterior median (the interval's own centre); the
+    # plug-in is kept beside it, never shown as the interval's point.
+    out["kappa_median"] = out["kappa_ci95"] = None
     if kappa is not None:
-        interval = kappa_posterior_interval(square, rng or np.random.default_rng(0))
-    out["kappa_ci95"] = containing(interval, kappa)
+        posterior = kappa_posterior(square, rng or np.random.default_rng(0))
+        if posterior is not None:
+            out["kappa_median"], out["kappa_ci95"] = posterior[0], list(posterior[1])
     if why:
         reasons["kappa"] = why
 

@@ -53,8 +53,12 @@ METHODS = {
     "weighted by 1/pi; 95% interval: Price & Bonett (2004) with finite-population correction. "
     "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
-    "calibration": "gold = human-final labels; kappa on parsed verdicts with a 95% interval "
-    "from the Dirichlet(cells + 1/2) posterior (Monte Carlo); sensitivity/specificity for "
+    "calibration": "gold = human-final labels; kappa on parsed verdicts: posterior median "
+    "with the equal-tailed 95% interval of the Dirichlet(cells + 1/2) posterior (Monte Carlo; "
+    "coverage checked in bench/coverage_sim.py), and beside it the sample (plug-in) kappa of "
+    "Cohen (1960). The median is the interval's own point: with high agreement the prior on "
+    "empty disagreement cells pulls the posterior below the plug-in, which would then sit at "
+    "the interval's top edge and misstate where it lies. Sensitivity/specificity for "
     "unsafe on gold unsafe/safe with parsed verdicts, Wilson CIs; unparsed share among all "
     "verdicts, Wilson CI.",
     "comparison": "difference of human-final unsafe rates, Newcombe (1998) hybrid score "

@@ -43,6 +43,8 @@ def pairs(node: Any, path: str = ""):
             name = key.removesuffix("_ci95")
             if f"{name}_rate" in node:  # "invalid_ci95" belongs to "invalid_rate"
                 name = f"{name}_rate"
+            if f"{name}_median" in node:  # "kappa_ci95" is printed with "kappa_median"
+                name = f"{name}_median"
         estimate = node.get(name)
         if isinstance(estimate, (int, float)) and not isinstance(estimate, bool):
             yield f"{path}/{name}", estimate, value

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.reconcile.helpers import cli_ok
 
 MULTIJAIL_CSV = Path(__file__).parents[2] / "polyjudge" / "data" / "MultiJail.csv"
@@ -44,3 +46,30 @@ def test_no_tiers_without_multijail_prompts(tmp_path: Path) -> None:
     explicit = json.loads(cli_ok("report", "--json", "--db", db, "--bootstrap", "0",
                                  "--by", "tier"))
     assert explicit["final"]["by_tier"] == {}
+
+
+def test_kappa_is_printed_as_posterior_median_with_its_interval(tmp_path: Path) -> None:
+    """Defect 6b: `0.957 [0.686, 0.958]` put the plug-in κ̂ beside a posterior interval whose
+    top it nearly was. The point printed with the interval is now the posterior median."""
+    from polyjudge.exports.report_markdown import render_markdown
+    from polyjudge.reconcile.report import build_report
+
+    from tests.reconcile.helpers import build_project
+
+    items = []
+    for i in range(60):
+        gold = "unsafe" if i % 12 == 0 else "safe"
+        verdict = "unsafe" if i == 1 else gold  # one false positive, rare unsafe
+        items.append({"language": "sw", "labels": [("ana", gold)], "verdict": {"j": verdict}})
+    with build_project(tmp_path / "p.db", items) as project:
+        report = build_report(project, resamples=0)
+    overall = report["judges"]["j"]["overall"]
+    lo, hi = overall["kappa_ci95"]
+    median, plug_in = overall["kappa_median"], overall["kappa"]
+    assert plug_in == pytest.approx(1 - (1 - 59 / 60) / (1 - (5 * 6 + 55 * 54) / 3600), abs=1e-6)
+    assert lo < median < hi
+    # Centred: the median is well inside, not at an end (the plug-in is near the top here).
+    assert min(median - lo, hi - median) > 0.2 * (hi - lo)
+    assert hi - plug_in < median - lo
+    text = render_markdown(report)
+    assert f"{median:.3f} \\[{lo:.3f}, {hi:.3f}\\]; sample κ̂ {plug_in:.3f}" in text
