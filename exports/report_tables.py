@@ -32,6 +32,11 @@ def header_lines(report: dict[str, Any]) -> list[str]:
         f"{plain(p['consensus_rule'])} · items: {p['items']:,} · human labels: "
         f"{p['human_labels']:,}",
     ]
+    idle = [f"{plain(name)} ({plain(r.get('model', ''))})"
+            for name, r in (report.get("judges") or {}).items() if r.get("no_verdicts")]
+    if idle:
+        lines.append(f"Judge run{'s' if len(idle) > 1 else ''} with no verdicts (left out of "
+                     f"the judge tables): {', '.join(idle)}.")
     if run:
         kind = "BASELINE judge" if run["baseline"] else "judge"
         lines.append(
@@ -194,6 +199,8 @@ def _kappa_cell(b: dict[str, Any]) -> str:
 def judge_tables(report: dict[str, Any]) -> list[ReportTable]:
     tables = []
     for name, run in report["judges"].items():
+        if run.get("no_verdicts"):
+            continue  # said once in the header (`header_lines`)
         for field_name in ["overall", *[f for f in _by_fields(run)]]:
             if field_name != "overall" and field_name != "language":
                 continue
@@ -239,6 +246,10 @@ def judge_tables(report: dict[str, Any]) -> list[ReportTable]:
                     t.note = "BASELINE (phrase matching, not an LLM judge). " + t.note
                 if run.get("warning"):
                     t.note = "WARNING: " + run["warning"] + ". " + t.note
+            else:
+                empty = (run.get("no_verdicts_in") or {}).get(field_name)
+                if empty:
+                    t.note = "No verdicts (left out): " + ", ".join(plain(x) for x in empty) + "."
             tables.append(t)
     return tables
 

@@ -124,6 +124,19 @@ def calibration_report(
     """Every judge run: overall and per group of each field in `by`."""
     out: dict[str, Any] = {}
     for rv in data.runs:
+        has_verdict = rv.codes >= 0
+        key = rv.run.name if rv.run.name not in out else f"{rv.run.name}#{rv.run.id}"
+        if not has_verdict.any():
+            # Said once, instead of a table of dashes.
+            out[key] = {
+                "run_id": rv.run.id,
+                "model": rv.run.model,
+                "baseline": bool(rv.baseline),
+                "template": rv.run.template_name,
+                "no_verdicts": True,
+                "reason": "this run has no verdicts",
+            }
+            continue
         entry: dict[str, Any] = {
             "run_id": rv.run.id,
             "model": rv.run.model,
@@ -136,6 +149,8 @@ def calibration_report(
             grouping = data.groupings.get(field_name)
             if grouping is None:
                 continue
+            # Groups where the run gave no verdict are left out (named once, not as rows).
+            members = list(grouping.members())
             entry[f"by_{field_name}"] = {
                 name: calibrate(
                     data,
@@ -144,7 +159,11 @@ def calibration_report(
                     mask,
                     rng=seed_for(seed, f"kappa:{rv.run.id}:{field_name}:{name}"),
                 )
-                for name, mask in grouping.members()
+                for name, mask in members
+                if (mask & has_verdict).any()
             }
-        out[rv.run.name if rv.run.name not in out else f"{rv.run.name}#{rv.run.id}"] = entry
+            empty = [name for name, mask in members if not (mask & has_verdict).any()]
+            if empty:
+                entry.setdefault("no_verdicts_in", {})[field_name] = empty
+        out[key] = entry
     return out

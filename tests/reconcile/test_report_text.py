@@ -73,3 +73,33 @@ def test_kappa_is_printed_as_posterior_median_with_its_interval(tmp_path: Path) 
     assert hi - plug_in < median - lo
     text = render_markdown(report)
     assert f"{median:.3f} \\[{lo:.3f}, {hi:.3f}\\]; sample κ̂ {plug_in:.3f}" in text
+
+
+def test_judge_runs_and_groups_without_verdicts_are_left_out(tmp_path: Path) -> None:
+    """Defect 6a: a run with no verdicts (or none in a language) filled tables with `—`."""
+    from polyjudge.exports.report_markdown import render_markdown
+    from polyjudge.reconcile.report import build_report
+
+    from tests.reconcile.helpers import build_project
+
+    items = []
+    for i in range(30):
+        language = ("ar", "th")[i % 2]
+        gold = "unsafe" if i % 5 == 0 else "safe"
+        spec = {"language": language, "labels": [("ana", gold)]}
+        if language == "ar":
+            spec["verdict"] = {"j": gold}
+        items.append(spec)
+    with build_project(tmp_path / "p.db", items) as project:
+        project.add_verdict_rows("idle", "model-idle", [])
+        report = build_report(project, resamples=0)
+    judges = report["judges"]
+    assert judges["idle"]["no_verdicts"] is True and "overall" not in judges["idle"]
+    assert list(judges["j"]["by_language"]) == ["ar"]
+    assert judges["j"]["no_verdicts_in"] == {"language": ["th"]}
+    text = render_markdown(report)
+    assert text.count("model-idle") == 1  # named once, with no table
+    assert "no verdicts (left out of the judge tables): idle (model-idle)" in text
+    assert "No verdicts (left out): th." in text
+    judge_section = text[text.index("### Judge j"):]
+    assert "| ar |" in judge_section and "| th |" not in judge_section
