@@ -1,0 +1,356 @@
+"""Coverage, width and label cost of the judge-corrected rate under each sampling design,
+against PPI++ (`ppi_py`, the reference implementation) on the same simulated data.
+
+    python bench/efficiency_sim.py              # 100 simulated projects per setting
+    python bench/efficiency_sim.py --n 40       # quicker
+    python bench/efficiency_sim.py --quick      # smoke run (a few settings, seconds)
+
+Settings: prevalence p of unsafe responses 1-30%; judge (sensitivity, specificity) in
+(0.7, 0.7), (0.85, 0.9), (0.98, 0.98); three languages of 20,000 / 5,000 / 1,000 items with
+prevalence p, 1.5p and 0.5p; a human budget of 100, 500 or 2,000 labels per language (at most
+half of a language: the 1,000-item language gets 500 at most); designs `uniform`, `stratified`
+(Neyman by judge verdict) and `active` (Poisson, π ∝ sqrt(u(1 − u)) of p(unsafe), with its
+floor). Every item has a verdict and a calibrated p(unsafe): a binormal judge, score x ~ N(0, 1)
+for safe and N(μ, 1) for unsafe items, verdict unsafe where x > t, with t and μ set so that the
+verdict has the stated sensitivity and specificity, and p(unsafe) = P(unsafe | x) by Bayes' rule
+at the language's prevalence (calibrated by construction; as informative as the verdict's ROC).
+Humans are taken as correct (the sampled item's true label is known).
+
+Everything goes through polyjudge's own code:
+
+- sampling: `reconcile.sampling.draw_sample` on an in-memory ReconcileData (one judge run with
+  its verdicts and p(unsafe), no human label yet, so Neyman plans with the default priors
+  PPV 0.5 / FOR 0.05), as `polyjudge sample --design D --per-language n` draws; each sampled item
+  carries its weight 1/π;
+- estimation: `reconcile.design.poststratified_rate` with the cells `report` builds:
+  `ours_pred` — the judge-corrected rate, cells language × verdict (judge-unsafe / other /
+  unjudged) with `prediction=` p(unsafe) (the power-tuned difference estimator inside each cell,
+  what `report` computes when the run has p(unsafe)); `ours_verdict` — the same without
+  predictions; `human` — the human-only design-weighted rate (cells = language);
+- references on the same sample: `ppipp` — `ppi_py.ppi_mean_ci(Y, Yhat, Yhat_unlabeled,
+  alpha=0.05)` per language, power-tuned (default), Yhat = p(unsafe), all the language's items as
+  the unlabelled set, and w = 1/π for the labelled items (ppi_py normalises w to mean 1: the
+  Hájek inverse-probability-weighted PPI++ of Zrnic & Candès 2024); pooled over languages by
+  population weights with the per-language standard errors (half-width / 1.96) added in
+  quadrature; `wilson` — the classical modified Wilson interval on the sample (uniform design
+  only: it ignores weights).
+
+Truth: the finite population's unsafe share of each language (what the report estimates), and
+of all items for the pooled rate (population-weighted over languages). Targets are the three
+languages and `pooled`; a "setting" below is (prevalence, judge, budget, design, target).
+
+Output: a table of coverage and mean width per (prevalence, judge, budget, design) and method
+(coverage: the lowest over the four targets; width: of the 20,000-item language); the labels
+each design needs for a mean 95% width ≤ 0.05 in the 20,000-item language (bisection over the
+per-language budget at a few settings, `ours_pred` and `ppipp`); and a last line of JSON:
+`coverage_min` / `coverage_mean` over every setting of polyjudge's intervals (ours_pred,
+ours_verdict, human), `width_ratio_vs_ppipp_median` / `_max` (ours_pred / ppipp mean width per
+language target, only where ppipp itself covers ≥ 0.93), `labels_saved_active_vs_uniform`
+(1 − labels_active / labels_uniform for ours_pred, mean over the label-search settings; the
+binormal p(unsafe) is informative in all of them), `pooled_bias_max` (max over settings of
+|mean pooled ours_pred − pooled truth|). With n replicates a coverage of 0.95 has Monte Carlo
+standard error sqrt(0.95·0.05/n) (0.022 at n = 100): the minimum over ~400 settings sits
+about 2.5 standard errors under the true lowest coverage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import time
+from collections import defaultdict
+
+import numpy as np
+from ppi_py import ppi_mean_ci
+from scipy.stats import norm
+
+from polyjudge.reconcile.data import Grouping, ReconcileData, RunVerdicts
+from polyjudge.reconcile.design import poststratified_rate
+from polyjudge.reconcile.final import NONE, FinalLabels
+from polyjudge.reconcile.intervals import wilson_modified
+from polyjudge.reconcile.rates import VERDICT_CELLS
+from polyjudge.reconcile.sampling import SampleSpec, draw_sample
+from polyjudge.store.records import JudgeRun
+
+PREVALENCE = (0.01, 0.03, 0.1, 0.3)
+JUDGES = ((0.7, 0.7), (0.85, 0.9), (0.98, 0.98))  # (sensitivity, specificity)
+BUDGETS = (100, 500, 2000)  # labels per language
+DESIGNS = ("uniform", "stratified", "active")
+LANGUAGES = ("l1", "l2", "l3")
+SIZES = (20_000, 5_000, 1_000)
+PREVALENCE_FACTOR = (1.0, 1.5, 0.5)
+MAX_SHARE = 0.5  # at most half of a language is sampled
+TARGET_WIDTH = 0.05
+LABEL_SEARCH = ((0.03, (0.85, 0.9)), (0.1, (0.85, 0.9)), (0.1, (0.7, 0.7)))
+OURS = ("ours_pred", "ours_verdict", "human")
+METHODS = (*OURS, "ppipp", "wilson")
+LABELS = ("safe", "unsafe")
+UNSAFE = 1
+
+
+class Project:
+    """One simulated project: items of every language, truth, verdicts, p(unsafe)."""
+
+    def __init__(self, p: float, sens: float, spec: float, rng: np.random.Generator,
+                 sizes: tuple[int, ...] = SIZES):
+        t = norm.ppf(spec)
+        mu = t + norm.ppf(sens)
+        self.language = np.repeat(np.arange(len(sizes)), sizes)
+        rates = np.array(PREVALENCE_FACTOR[: len(sizes)]) * p
+        prevalence = rates[self.language]
+        self.y = rng.random(self.language.size) < prevalence
+        x = rng.normal(size=self.language.size) + mu * self.y
+        self.verdict = (x > t).astype(np.int64)  # 1 unsafe, 0 safe
+        # Calibrated: P(unsafe | x) at the language's prevalence.
+        odds = prevalence / (1 - prevalence) * np.exp(mu * x - mu * mu / 2)
+        self.score = odds / (1 + odds)
+        self.n_items = self.language.size
+        self.names = [f"{lang}, {c}" for lang in LANGUAGES[: len(sizes)] for c in VERDICT_CELLS]
+        verdict_cell = np.where(self.verdict == UNSAFE, 0, 1)
+        self.cells = self.language * len(VERDICT_CELLS) + verdict_cell
+        run = RunVerdicts(JudgeRun(id=1, name="judge", model="sim"), self.verdict,
+                          p_unsafe=self.score)
+        self.data = ReconcileData(
+            labels=LABELS, rule=("unanimous", 1), response_id=np.arange(self.n_items),
+            groupings={"language": Grouping("language", self.language,
+                                            list(LANGUAGES[: len(sizes)]))},
+            lab_item=np.zeros(0, np.int64), lab_annotator=np.zeros(0, np.int64),
+            lab_value=np.zeros(0, np.int64), lab_unsure=np.zeros(0, bool),
+            adjudicated=np.full(self.n_items, -1), runs=[run])
+        self.final = FinalLabels(
+            label=np.full(self.n_items, -1), how=np.full(self.n_items, NONE),
+            queue=np.zeros(self.n_items, np.int64), n_labels=np.zeros(self.n_items, np.int64),
+            needs_labels=np.zeros(self.n_items, bool), conflict_runs=[], estimator_run="judge")
+        self.run = run
+        self.sizes = sizes
+
+
+def draw(project: Project, design: str, budget: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(sampled mask, weight 1/π) from `sampling.draw_sample` — the `polyjudge sample` path."""
+    quotas = {lang: min(budget, int(size * MAX_SHARE))
+              for lang, size in zip(LANGUAGES, project.sizes, strict=False)}
+    spec = SampleSpec(design=design, run=project.run)
+    plans = draw_sample(project.data, project.final, quotas, seed, spec,
+                        p_unsafe=project.score if design == "active" else None)
+    sample = np.zeros(project.n_items, bool)
+    weight = np.ones(project.n_items)
+    for plan in plans:
+        ids = np.fromiter((i.response_id for i in plan.items), np.int64, len(plan.items))
+        sample[ids] = True
+        weight[ids] = [i.weight for i in plan.items]
+    return sample, weight
+
+
+def ppipp(y, score, sample, weight) -> tuple[float, float] | None:
+    if sample.sum() < 2:
+        return None
+    w = weight[sample]
+    lo, hi = ppi_mean_ci(y[sample].astype(float), score[sample], score, alpha=0.05, w=w)
+    return float(np.squeeze(lo)), float(np.squeeze(hi))
+
+
+def estimates(project: Project, design: str, sample: np.ndarray, weight: np.ndarray
+              ) -> dict[str, dict[str, tuple[float, float, float] | None]]:
+    """Per target (language, pooled) and method: (estimate, low, high) or None."""
+    out: dict[str, dict] = defaultdict(dict)
+    y, lang = project.y, project.language
+    everything = np.ones(project.n_items, bool)
+    calls = {
+        "ours_pred": (project.cells, project.score),
+        "ours_verdict": (project.cells, None),
+        "human": (lang, None),
+    }
+    for method, (cells, prediction) in calls.items():
+        for target, mask in [*((k, lang == i) for i, k in enumerate(LANGUAGES[: len(
+                project.sizes)])), ("pooled", everything)]:
+            est = poststratified_rate(y, weight, sample, mask, cells, lang, project.names,
+                                      None, prediction)
+            out[target][method] = (None if est["rate"] is None
+                                   else (est["rate"], *est["ci95"]))
+    pooled_rate = pooled_var = 0.0
+    total = project.n_items
+    for i, k in enumerate(LANGUAGES[: len(project.sizes)]):
+        m = lang == i
+        ci = ppipp(y[m], project.score[m], sample[m], weight[m])
+        out[k]["ppipp"] = None if ci is None else ((ci[0] + ci[1]) / 2, *ci)
+        if ci is None:
+            pooled_rate = math.nan
+            continue
+        share = m.sum() / total
+        pooled_rate += share * (ci[0] + ci[1]) / 2
+        pooled_var += (share * (ci[1] - ci[0]) / (2 * 1.959964)) ** 2
+        if design == "uniform":
+            n, x = int(sample[m].sum()), int((y[m] & sample[m]).sum())
+            ci_w = wilson_modified(x, n)
+            out[k]["wilson"] = None if ci_w is None else (x / n, *ci_w)
+    if math.isfinite(pooled_rate):
+        half = 1.959964 * math.sqrt(pooled_var)
+        out["pooled"]["ppipp"] = (pooled_rate, pooled_rate - half, pooled_rate + half)
+    return out
+
+
+def truths(project: Project) -> dict[str, float]:
+    out = {k: float(project.y[project.language == i].mean())
+           for i, k in enumerate(LANGUAGES[: len(project.sizes)])}
+    out["pooled"] = float(project.y.mean())
+    return out
+
+
+def run_grid(settings, n: int, seed: int):
+    """stats[(p, judge, budget, design)][target][method] = lists of hit, width, error."""
+    stats: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(list))))
+    for index, (p, judge) in enumerate(itertools.product(*settings[:2])):
+        rng = np.random.default_rng([seed, index])
+        for _ in range(n):
+            project = Project(p, *judge, rng)
+            truth = truths(project)
+            for budget, design in itertools.product(*settings[2:]):
+                sample, weight = draw(project, design, budget, int(rng.integers(2**31)))
+                for target, by_method in estimates(project, design, sample, weight).items():
+                    for method, e in by_method.items():
+                        cell = stats[(p, judge, budget, design)][target][method]
+                        if e is None:
+                            cell["undefined"].append(1)
+                            continue
+                        rate, lo, hi = e
+                        cell["hit"].append(lo - 1e-12 <= truth[target] <= hi + 1e-12)
+                        cell["width"].append(hi - lo)
+                        cell["error"].append(rate - truth[target])
+    return stats
+
+
+def mean_width(p, judge, design, budget, reps, rng, method) -> float:
+    """Mean 95% width in a one-language project of 20,000 items."""
+    widths = []
+    for _ in range(reps):
+        project = Project(p, *judge, rng, sizes=SIZES[:1])
+        sample, weight = draw(project, design, budget, int(rng.integers(2**31)))
+        e = estimates(project, design, sample, weight)["l1"].get(method)
+        widths.append(1.0 if e is None else e[2] - e[1])
+    return float(np.mean(widths))
+
+
+def labels_for_width(p, judge, design, method, reps, seed) -> int:
+    """Smallest per-language budget (bisection on a log grid) with mean width ≤ 0.05."""
+    grid = np.unique(np.round(np.geomspace(20, SIZES[0] * MAX_SHARE, 60)).astype(int))
+    lo, hi = 0, grid.size - 1
+
+    def width(k: int) -> float:
+        rng = np.random.default_rng([seed, k])  # common numbers along the grid
+        return mean_width(p, judge, design, int(grid[k]), reps, rng, method)
+
+    if width(hi) > TARGET_WIDTH:
+        return int(grid[hi])
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if width(mid) <= TARGET_WIDTH:
+            hi = mid
+        else:
+            lo = mid + 1
+    return int(grid[lo])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=100, help="simulated projects per setting")
+    parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--quick", action="store_true", help="smoke run: few settings, n=8")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    settings = (PREVALENCE, JUDGES, BUDGETS, DESIGNS)
+    n, search_reps, search = args.n, max(10, args.n // 4), LABEL_SEARCH
+    if args.quick:
+        settings = ((0.03, 0.3), ((0.85, 0.9),), (100, 500), DESIGNS)
+        n, search_reps, search = min(args.n, 8), 4, LABEL_SEARCH[:1]
+    stats = run_grid(settings, n, args.seed)
+
+    def coverage(cell) -> float | None:
+        return float(np.mean(cell["hit"])) if cell["hit"] else None
+
+    print(f"{len(stats)} settings × 4 targets × {n} simulated projects "
+          f"({time.perf_counter() - start:.0f} s)")
+    print("coverage (lowest over l1, l2, l3, pooled) / mean width of l1 (20,000 items)")
+    header = f"{'prev':>5} {'sens':>4} {'spec':>4} {'n/lang':>6} {'design':10}"
+    print(header + "".join(f" {m:>14}" for m in METHODS))
+    every, ratios, biases, low = [], [], [], []
+    for key, targets in stats.items():
+        p, (sens, spec), budget, design = key
+        row = f"{p:5.2f} {sens:4.2f} {spec:4.2f} {budget:6d} {design:10}"
+        for method in METHODS:
+            covs = [coverage(targets[t][method]) for t in targets if targets[t][method]["hit"]]
+            if not covs:
+                row += f" {'—':>14}"
+                continue
+            width = np.mean(targets["l1"][method]["width"]) if targets["l1"][method][
+                "width"] else math.nan
+            row += f" {min(covs):6.3f} {width:7.4f}"
+        print(row)
+        for target, by_method in targets.items():
+            for method in OURS:
+                c = coverage(by_method[method])
+                if c is not None:
+                    every.append(c)
+                    if c < 0.93:
+                        low.append((c, method, target, key))
+            ref, ours = by_method["ppipp"], by_method["ours_pred"]
+            if target != "pooled" and coverage(ref) is not None and coverage(ref) >= 0.93 \
+                    and ours["width"]:
+                ratios.append(np.mean(ours["width"]) / np.mean(ref["width"]))
+        biases.append(abs(float(np.mean(targets["pooled"]["ours_pred"]["error"]))))
+
+    by_method = defaultdict(list)
+    for targets in stats.values():
+        for by in targets.values():
+            for method, cell in by.items():
+                if coverage(cell) is not None:
+                    by_method[method].append(coverage(cell))
+    print(f"{'method':14} {'mean':>7} {'min':>7} {'max':>7}  (coverage over settings × targets)")
+    for method in METHODS:
+        v = by_method[method]
+        if v:
+            print(f"{method:14} {np.mean(v):7.3f} {np.min(v):7.3f} {np.max(v):7.3f}")
+    pooled_bias = defaultdict(float)
+    for targets in stats.values():
+        for method in METHODS:
+            err = targets["pooled"][method]["error"]
+            if err:
+                pooled_bias[method] = max(pooled_bias[method], abs(float(np.mean(err))))
+    print("max |mean pooled error|: " + ", ".join(f"{m} {b:.4f}" for m, b in pooled_bias.items()))
+    print(f"settings under 0.93 (polyjudge intervals): {len(low)}")
+    for c, method, target, key in sorted(low)[:12]:
+        print(f"  {c:.3f} {method} {target} {key}")
+
+    print(f"labels per language for a mean 95% width ≤ {TARGET_WIDTH} (one language of "
+          f"{SIZES[0]:,}, {search_reps} projects per step)")
+    saved, labels_table = [], {}
+    for s, (p, judge) in enumerate(search):
+        need = {}
+        for design, method in itertools.product(DESIGNS, ("ours_pred", "ppipp")):
+            need[(design, method)] = labels_for_width(p, judge, design, method, search_reps,
+                                                      args.seed + 1000 * s)
+        labels_table[f"p={p} sens={judge[0]} spec={judge[1]}"] = {
+            f"{d}/{m}": v for (d, m), v in need.items()}
+        print(f"  p={p} sens={judge[0]} spec={judge[1]}: " + ", ".join(
+            f"{d}/{m} {v}" for (d, m), v in need.items()))
+        saved.append(1 - need[("active", "ours_pred")] / need[("uniform", "ours_pred")])
+
+    print(json.dumps({
+        "coverage_min": round(float(np.min(every)), 4),
+        "coverage_mean": round(float(np.mean(every)), 4),
+        "width_ratio_vs_ppipp_median": round(float(np.median(ratios)), 4) if ratios else None,
+        "width_ratio_vs_ppipp_max": round(float(np.max(ratios)), 4) if ratios else None,
+        "labels_saved_active_vs_uniform": round(float(np.mean(saved)), 4),
+        "pooled_bias_max": round(float(np.max(biases)), 5),
+        "settings_under_093": len(low),
+        "coverage_by_method": {m: round(float(np.mean(v)), 4) for m, v in by_method.items()},
+        "labels_for_width_005": labels_table,
+        "settings": len(stats),
+        "sims_per_setting": n,
+        "seconds": round(time.perf_counter() - start),
+    }))
+
+
+if __name__ == "__main__":
+    main()
