@@ -274,7 +274,7 @@ def main() -> None:
     print("coverage (lowest over l1, l2, l3, pooled) / mean width of l1 (20,000 items)")
     header = f"{'prev':>5} {'sens':>4} {'spec':>4} {'n/lang':>6} {'design':10}"
     print(header + "".join(f" {m:>14}" for m in METHODS))
-    every, ratios, biases, low = [], [], [], []
+    every, ratios, biases, low, ratio_keys = [], [], [], [], []
     for key, targets in stats.items():
         p, (sens, spec), budget, design = key
         row = f"{p:5.2f} {sens:4.2f} {spec:4.2f} {budget:6d} {design:10}"
@@ -298,6 +298,7 @@ def main() -> None:
             if target != "pooled" and coverage(ref) is not None and coverage(ref) >= 0.93 \
                     and ours["width"]:
                 ratios.append(np.mean(ours["width"]) / np.mean(ref["width"]))
+                ratio_keys.append((ratios[-1], target, key))
         biases.append(abs(float(np.mean(targets["pooled"]["ours_pred"]["error"]))))
 
     by_method = defaultdict(list)
@@ -318,7 +319,15 @@ def main() -> None:
             if err:
                 pooled_bias[method] = max(pooled_bias[method], abs(float(np.mean(err))))
     print("max |mean pooled error|: " + ", ".join(f"{m} {b:.4f}" for m, b in pooled_bias.items()))
-    print(f"settings under 0.93 (polyjudge intervals): {len(low)}")
+    print(f"ours_pred / ppipp mean width over {len(ratios)} language targets where ppipp "
+          "covers ≥ 0.93; widest:")
+    for r, target, key in sorted(ratio_keys, reverse=True)[:6]:
+        print(f"  {r:.2f} {target} {key}")
+    print(f"settings under 0.93 (polyjudge intervals): {len(low)}; by method and target:")
+    under = defaultdict(int)
+    for _, method, target, _ in low:
+        under[f"{method}/{target}"] += 1
+    print("  " + ", ".join(f"{k} {v}" for k, v in sorted(under.items())))
     for c, method, target, key in sorted(low)[:12]:
         print(f"  {c:.3f} {method} {target} {key}")
 
@@ -344,6 +353,7 @@ def main() -> None:
         "labels_saved_active_vs_uniform": round(float(np.mean(saved)), 4),
         "pooled_bias_max": round(float(np.max(biases)), 5),
         "settings_under_093": len(low),
+        "under_093_by_method_target": dict(sorted(under.items())),
         "coverage_by_method": {m: round(float(np.mean(v)), 4) for m, v in by_method.items()},
         "labels_for_width_005": labels_table,
         "settings": len(stats),
