@@ -237,7 +237,13 @@ def poststratified_rate(
     rate, ci95, cells (per cell statistics), notes, and a reason when
     undefined."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
-    inside = mask & (cells >= 0)
+    # Work on the group's items only: a language is a tenth of the project or less.
+    keep = np.flatnonzero(mask)
+    y, w, sample, cells = y[keep], w[keep], sample[keep], cells[keep]
+    parent = parent[keep] if parent is not None else None
+    prediction = prediction[keep] if prediction is not None else None
+    mask = np.ones(keep.size, bool)
+    inside = cells >= 0
     stats = _cell_stats(y, w, sample, inside, cells, prediction)
     population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
     total = int(population.sum())

@@ -29,6 +29,7 @@ The rule (DESIGN.md, Statistics), per response:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -62,8 +63,10 @@ class FinalLabels:
     conflict_runs: list[str]
     estimator_run: str | None
 
-    @property
+    @cached_property
     def human_final(self) -> np.ndarray:
+        """(R,) bool: the item has a human final label (computed once; FinalLabels is not
+        changed after it is built)."""
         return np.isin(self.how, HUMAN_FINAL)
 
     def kinds_of(self, i: int) -> list[str]:
