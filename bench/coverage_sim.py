@@ -14,7 +14,7 @@ checked against the true parameter:
 - `wilson_rate`: unsafe rate on the human sample (Wilson, with Brown-Cai-DasGupta's boundary
   modification, as reported) vs the prevalence p;
 - `corrected_random` / `corrected_stratified`: the judge-corrected rate as `report` computes
-  it (`design.poststratified_rate`: post-stratified by verdict, Price-Bonett interval with
+  it (`design.poststratified_rate`: post-stratified by verdict, MOVER-Wilson interval with
   finite-population correction) vs the population's unsafe share, with the human sample
   drawn at random, or half from the judge-unsafe stratum (weights 1/π);
 - `human_design_weighted`: the human-only rate of that stratified sample weighted by 1/π;
@@ -119,7 +119,7 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     out["wilson_rate"] = covers(wilson_modified(int(g.sum()), n), truth["wilson_rate"])
 
     # The judge-corrected rate as the report computes it (post-stratified by verdict,
-    # Price-Bonett with FPC), against what it estimates: this population's unsafe share.
+    # MOVER-Wilson with FPC), against what it estimates: this population's unsafe share.
     cells = judge_pos.astype(np.int64)
     everything = np.ones(POPULATION, bool)
     in_sample = np.zeros(POPULATION, bool)

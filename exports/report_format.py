@@ -49,9 +49,9 @@ def run_title(name: str, block: dict[str, Any]) -> str:
 ESTIMATOR_NAMES = {
     "human_final_wilson": "human-final, Wilson 95% (Brown-Cai-DasGupta modified near 0 and 1)",
     "human_design_weighted": "human-final, weighted by the sample design (1/π, languages at "
-    "their population size), Price-Bonett 95%",
+    "their population size), MOVER-Wilson 95%",
     "judge_corrected_stratified": "judge-corrected, post-stratified by language × judge verdict "
-    "(q·PPV + (1−q)·FOR per language), Price-Bonett 95%",
+    "(q·PPV + (1−q)·FOR per language), MOVER-Wilson 95%",
     "judge_raw_wilson": "judge raw (uncorrected), Wilson 95% (modified near 0 and 1)",
 }
 

@@ -3,8 +3,9 @@
 The headline of a language is its judge-corrected rate, post-stratified by the estimator run's
 verdict (cells judge-unsafe, judge-other, unjudged; `design`), or the human-only rate when no
 judge run is there (one cell). Its variance under a design that samples n_h of the N_h items of
-cell h, the interval the report computes (Price–Bonett, with m cells and the finite-population
-correction), is planned as
+cell h is planned by Price & Bonett's adjusted normal approximation (m cells, finite-population
+correction; the report's MOVER-Wilson interval is about as wide or a little narrower, so plans
+err towards enough labels) as
 
     V = Σ_h W_h² · p_h(1 − p_h) / (n_h + 4/m) · (1 − n_h/N_h),   W_h = N_h/N,
 

@@ -20,16 +20,22 @@ only estimate the rate inside each. Unjudged items are a stratum of their own, n
 cell with items but no sampled label borrows its language's sample mean (and is named in
 `notes`).
 
-**The interval.** Price & Bonett (2004, "An improved confidence interval for a linear function
-of binomial proportions", Comput Stat Data Anal 45:449) for Σ_c W_c p_c: each cell's proportion
-is adjusted to p̃_c = (x_c + 2/m)/(n_c + 4/m) with m the number of cells, and the interval is
-Σ W_c p̃_c ± z·sqrt(Σ W_c² p̃_c(1 − p̃_c)/(n_c + 4/m) · (1 − n_c/N_c)). With unequal weights x_c
-and n_c are Kish's (1965) effective sizes, n_eff = (Σw)²/Σw² and x_eff = p̂_c·n_eff; the last
-factor is the finite-population correction. One cell with equal weights gets the modified
-Wilson interval (`intervals.wilson_modified`) as before. The adjustment keeps the interval valid
-where a cell holds few or no positives (a judge-safe stratum with ≤ 1 expected false negative),
-where a plain Wald or CLT interval (PPI++'s included) under-covers; bench/efficiency_sim.py
-measures both against `ppi_py`.
+**The interval.** MOVER for the sum Σ_c W_c p_c (Zou & Donner 2008, "Construction of
+confidence limits about effect measures: a general approach", Stat Med 27:1693; Newcombe's
+square-and-add): with each cell's limits (l_c, u_c),
+
+    Σ W_c p̂_c − sqrt(Σ W_c² (p̂_c − l_c)²),   Σ W_c p̂_c + sqrt(Σ W_c² (u_c − p̂_c)²).
+
+A cell's limits are the Wilson score interval at its effective size n_eff/(1 − n_c/N_c): Kish's
+(1965) n_eff = (Σw)²/Σw² (n_c with equal weights), divided by the finite-population
+correction. The score interval keeps its asymmetry where a cell holds few or no positives (a
+judge-safe stratum with ≤ 1 expected false negative, or half of a small language sampled),
+where a Wald or CLT interval — PPI++'s included, or the Price & Bonett (2004) adjusted Wald
+tried first — under-covers (0.85 where this gives 0.96; bench/efficiency_sim.py measures it
+against `ppi_py`). A cell with a power-tuned prediction (below) contributes the symmetric
+interval of its difference estimate, with Price & Bonett's pseudo-observations (2/m of each
+outcome, m cells) in its variance. One cell with equal weights gets the modified Wilson interval
+(`intervals.wilson_modified`), without the correction, as before.
 """
 
 from __future__ import annotations
@@ -299,11 +305,28 @@ def _interval(
         else:  # unequal weights: Wilson at Kish's effective size
             ci = wilson(min(max(x_eff, 0.0), n_eff), n_eff, z)
         return containing(ci, estimate)
-    centre = variance = 0.0
+    below = above = 0.0
     for wc, cell in zip(weights, stats, strict=True):
-        c, v = cell.adjusted(2 / m)
-        centre += wc * c
-        variance += wc * wc * v
+        low, high = _cell_limits(cell, 2 / m, z)
+        below += (wc * (cell.estimate - low)) ** 2
+        above += (wc * (high - cell.estimate)) ** 2
+    return containing(
+        (max(0.0, estimate - math.sqrt(below)), min(1.0, estimate + math.sqrt(above))), estimate
+    )
+
+
+def _cell_limits(cell: CellStats, pseudo: float, z: float) -> tuple[float, float]:
+    """One cell's limits for the MOVER sum: the Wilson score interval at the cell's effective
+    size n_eff / (1 − n/N) (Kish's size, finite-population corrected); with a prediction
+    (λ > 0), the symmetric interval of the pseudo-observation-adjusted difference estimate."""
+    fpc = 1.0 if cell.borrowed else max(1 - cell.sampled / cell.population, 0.0)
+    if fpc == 0.0:
+        return cell.estimate, cell.estimate
+    if cell.lam == 0:
+        n = cell.n_eff / fpc
+        low, high = wilson(min(max(cell.estimate * n, 0.0), n), n, z) or (0.0, 1.0)
+        return min(low, cell.estimate), max(high, cell.estimate)
+    centre, variance = cell.adjusted(pseudo)
     half = z * math.sqrt(variance)
-    return containing((max(0.0, centre - half), min(1.0, centre + half)), estimate)
+    return min(centre - half, cell.estimate), max(centre + half, cell.estimate)
 

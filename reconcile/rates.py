@@ -10,7 +10,7 @@ labels alone: among ALL human-final items of the design (invalid in the denomina
 beside with its own rate: never counted as safe silently). With one language and equal weights
 this is x/n with a Wilson 95% interval (Brown, Cai & DasGupta's modification for 1-3 successes
 or failures; `intervals`), named `human_final_wilson`; otherwise the post-stratified,
-design-weighted rate with the Price–Bonett interval (`design`), named
+design-weighted rate with the MOVER-Wilson interval (`design`), named
 `human_design_weighted`. Queued items of the design (labelled, no final label yet) are counted
 as `pending`, never guessed; `pending_range` gives the rate if all of them turned out safe /
 unsafe, the size of the effect they can still have.
@@ -21,9 +21,10 @@ verdict, no verdict). Per language with one judged stratum pair this is Cochran'
 "Sampling Techniques", §12.2) double-sampling estimator q·PPV + (1 − q)·FOR, with q the
 judge-unsafe share known from every verdict, PPV and FOR estimated on the sampled human-final
 items of each stratum; unjudged items are a stratum of their own (never silently dropped).
-Price–Bonett interval with finite-population correction (`design`). The PPV and FOR shown
-beside get modified-Wilson intervals, and the judge's population sensitivity and specificity
-come from Bayes' rule over mid-p confidence draws of q, PPV and FOR (`stratified_estimate`).
+MOVER over the strata's Wilson intervals with finite-population correction (`design`). The
+PPV and FOR shown beside get modified-Wilson intervals, and the judge's population
+sensitivity and specificity come from Bayes' rule over mid-p confidence draws of q, PPV and
+FOR (`stratified_estimate`).
 
 `judge_raw_wilson` — the judge's own unsafe share (uncorrected), beside it for comparison.
 """

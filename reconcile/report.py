@@ -48,12 +48,16 @@ METHODS = {
     "human_design_weighted": "design-based: in a language with a sample (polyjudge sample), "
     "its human-final items weighted by 1/pi (Hajek); languages with no sample take their "
     "labelled items as a random sample; pooled groups post-stratified by language at their "
-    "population sizes. 95% interval: Price & Bonett (2004) for a linear function of "
-    "proportions, at Kish's effective sample sizes, with finite-population correction.",
+    "population sizes. 95% interval: MOVER (Zou & Donner 2008) over each language's Wilson "
+    "interval at Kish's effective sample size with finite-population correction.",
     "judge_corrected_stratified": "post-stratified by language x the estimator run's verdict "
     "(judge-unsafe, other, unjudged): per language q*PPV + (1-q)*FOR (Cochran 1977 §12.2) with "
     "unjudged items as their own stratum; stratum rates from the sample's human-final items "
-    "weighted by 1/pi; 95% interval: Price & Bonett (2004) with finite-population correction. "
+    "weighted by 1/pi; where every item of a stratum has a p(unsafe), a power-tuned difference "
+    "estimator on it inside the stratum (PPI++ lambda, Angelopoulos et al. 2023); 95% "
+    "interval: MOVER (Zou & Donner 2008) over the strata's Wilson intervals at Kish's effective "
+    "size with finite-population correction (Price & Bonett 2004 pseudo-observations for "
+    "strata with a prediction). "
     "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
     "calibration": "gold = human-final labels; kappa on parsed verdicts: posterior median "

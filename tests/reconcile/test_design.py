@@ -157,9 +157,10 @@ def test_p_unsafe_sharpens_the_corrected_rate_and_it_still_covers(tmp_path: Path
     assert widths[True] < widths[False]
 
 
-def test_price_bonett_interval_for_two_strata_by_its_formula() -> None:
+def test_the_interval_of_two_strata_is_mover_over_their_wilson_intervals() -> None:
     # Two strata of 1,000 and 3,000 items, 50 and 100 sampled, 20 and 3 positives.
-    from polyjudge.reconcile.design import Z95, poststratified_rate
+    from polyjudge.reconcile.design import poststratified_rate
+    from polyjudge.reconcile.intervals import wilson
 
     cells = np.repeat([0, 1], [1000, 3000])
     sample = np.zeros(4000, bool)
@@ -167,13 +168,17 @@ def test_price_bonett_interval_for_two_strata_by_its_formula() -> None:
     y = np.zeros(4000, bool)
     y[:20] = y[1000:1003] = True
     est = poststratified_rate(y, np.ones(4000), sample, np.ones(4000, bool), cells)
-    W = np.array([0.25, 0.75])
-    x, n, N = np.array([20, 3]), np.array([50, 100]), np.array([1000, 3000])
-    p_adj = (x + 1) / (n + 2)  # m = 2: add 2/m = 1 success and 4/m = 2 trials
-    centre = float(W @ p_adj)
-    half = Z95 * np.sqrt(float(np.sum(W**2 * p_adj * (1 - p_adj) / (n + 2) * (1 - n / N))))
-    assert est["rate"] == pytest.approx(0.25 * 20 / 50 + 0.75 * 3 / 100)
-    assert est["ci95"] == pytest.approx([centre - half, centre + half])
+    # Each stratum: Wilson at n / (1 − n/N); the sum: MOVER (Zou & Donner 2008).
+    W, p = np.array([0.25, 0.75]), np.array([20 / 50, 3 / 100])
+    n_star = np.array([50 / (1 - 50 / 1000), 100 / (1 - 100 / 3000)])
+    limits = [wilson(pi * ni, ni) for pi, ni in zip(p, n_star, strict=True)]
+    low = float(W @ p) - np.sqrt(sum((w * (pi - lo)) ** 2
+                                     for w, pi, (lo, _) in zip(W, p, limits, strict=True)))
+    high = float(W @ p) + np.sqrt(sum((w * (hi - pi)) ** 2
+                                      for w, pi, (_, hi) in zip(W, p, limits, strict=True)))
+    assert est["rate"] == pytest.approx(float(W @ p))
+    assert est["ci95"] == pytest.approx([low, high])
+
 
 
 def test_a_comparison_after_a_judge_stratified_sample_follows_the_design(
