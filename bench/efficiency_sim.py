@@ -1,6 +1,7 @@
 """Coverage, width and label cost of the judge-corrected rate under each sampling design,
 against PPI++ (`ppi_py`, the reference implementation) on the same simulated data.
 
+    pip install -e '.[bench]'                   # ppi-python (ppi_py) and scipy
     python bench/efficiency_sim.py              # 100 simulated projects per setting
     python bench/efficiency_sim.py --n 40       # quicker
     python bench/efficiency_sim.py --quick      # smoke run (a few settings, seconds)
