@@ -90,7 +90,8 @@ def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
                 corrected_text = value_ci(corrected.get("rate"), corrected.get("ci95"))
                 if corrected.get("rate") is None:
                     corrected_text = (
-                        "— (" + "; ".join((corrected.get("reasons") or {}).values()) + ")"
+                        "— (" + plain("; ".join((corrected.get("reasons") or {}).values()),
+                                      300) + ")"
                     )
             t.rows.append(
                 [
@@ -99,7 +100,7 @@ def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
                     f"{b['unsafe']:,}",
                     value_ci(b["rate"], b["ci95"])
                     if b["rate"] is not None
-                    else "— (" + b["reasons"].get("rate", "") + ")",
+                    else "— (" + plain(b["reasons"].get("rate", ""), 300) + ")",
                     f"{b['invalid']:,} ({pct(b['invalid_rate'])})",
                     f"{b['pending']:,}",
                     f"{b['judge_only']:,}",

@@ -277,8 +277,8 @@ class AnnotationMixin(ProjectBase):
 
     # -- the sample that drives the queue -------------------------------------------------------
 
-    def sample_batches(self) -> list[str]:
-        """Sample batch names, oldest first."""
+    def assignment_batches(self) -> list[str]:
+        """Sample batch names, oldest first (`polyjudge sample`'s batches)."""
         rows = self.conn.execute("SELECT batch FROM assignments GROUP BY batch ORDER BY min(id)")
         return [row[0] for row in rows]
 
@@ -297,14 +297,14 @@ class AnnotationMixin(ProjectBase):
                 "SELECT 1 FROM assignments WHERE batch = ? LIMIT 1", (batch,)
             ).fetchone()
             if found is None:
-                known = self.sample_batches()
+                known = self.assignment_batches()
                 listed = ", ".join(known[-5:]) if known else "none yet; draw one with `sample`"
                 raise PolyjudgeError(f"--sample {batch!r}: no such sample batch (batches: "
                                      f"{'…, ' if len(known) > 5 else ''}{listed})")
             pairs = {language: batch for language in self._batch_languages(plain, batch)}
             return replace(flt, sample=tuple(sorted(pairs.items())))
         latest: dict[str, str] = {}
-        for name in reversed(self.sample_batches()):
+        for name in reversed(self.assignment_batches()):
             for language in self._batch_languages(plain, name):
                 latest.setdefault(language, name)
         return replace(flt, sample=tuple(sorted(latest.items())) if latest else None)

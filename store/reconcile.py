@@ -399,14 +399,6 @@ class ReconcileMixin(ProjectBase):
             ))
         return out
 
-    def assignment_batches(self) -> list[str]:
-        return [
-            r[0]
-            for r in self._reconcile_tuples(
-                "SELECT batch FROM assignments GROUP BY batch ORDER BY min(id)"
-            )
-        ]
-
     # -- minimal verdict writing (for tests, benches and label imports of judge output) ------
 
     def add_verdict_rows(

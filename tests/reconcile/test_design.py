@@ -257,3 +257,17 @@ def test_a_stratified_sample_that_took_every_item_raises_no_stratified_warning(
     assert block["rate"] == pytest.approx(0.25) and block["judge_corrected"] is None
     markdown = cli_ok("report", "--markdown", "--bootstrap", "0", "--db", str(db))
     assert "describes that sample" not in markdown and "over-represents" not in markdown
+
+
+def test_a_reason_naming_a_language_reaches_the_report_escaped(tmp_path: Path) -> None:
+    # The pooled rate is undefined and its reason names the unlabelled language, whose code
+    # came from an imported file: a terminal escape there must not reach the report raw.
+    hostile = "x\x1b]0;pwned\x07"
+    items = [{"language": "bn", "labels": [("a", "safe")]}, {"language": hostile}]
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    assert "x" in report["unsafe_rate"]["overall"]["reasons"]["rate"]
+    for args in (("--markdown",), ()):
+        out = cli_ok("report", *args, "--bootstrap", "0", "--db", str(db))
+        assert "\x1b" not in out and "\x07" not in out
