@@ -180,13 +180,18 @@ def _cell_stats(
     c = cells[s]
     ys, ws = y[s].astype(float), w[s]
     n = np.bincount(c, minlength=k)
+    # A cell labelled whole is known exactly: its plain mean, whatever the weights (a Poisson
+    # design can take every item of a small cell, each with its own 1/π, and the Hájek mean of
+    # a census with unequal weights is not the census mean).
+    census = n >= population
+    ws = np.where(census[c], 1.0, ws)
     if prediction is None:
         usable = np.zeros(k, bool)
         fs = np.zeros(ys.size)
         pop_f = np.zeros(k)
     else:
         missing = np.bincount(c_all, weights=np.isnan(prediction[inside]), minlength=k)
-        usable = missing == 0
+        usable = (missing == 0) & ~census
         fs = np.nan_to_num(prediction[s])
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
     W, Wy, Wf, Wff, Wyf, W2, W2y, W2f, W2yf, W2ff = _sums(
@@ -326,7 +331,11 @@ def _cell_limits(cell: CellStats, pseudo: float, z: float) -> tuple[float, float
         n = cell.n_eff / fpc
         low, high = wilson(min(max(cell.estimate * n, 0.0), n), n, z) or (0.0, 1.0)
         return min(low, cell.estimate), max(high, cell.estimate)
+    # The adjusted centre moves towards the pseudo-observations; in a cell sampled nearly whole
+    # the (finite-population corrected) half-width can be smaller than that move, and an
+    # interval about the centre alone would stop at the estimate (0.79 coverage in
+    # bench/efficiency_sim.py: active design, 5 unsafe items in 1,000). Both are kept.
     centre, variance = cell.adjusted(pseudo)
     half = z * math.sqrt(variance)
-    return min(centre - half, cell.estimate), max(centre + half, cell.estimate)
+    return min(centre, cell.estimate) - half, max(centre, cell.estimate) + half
 

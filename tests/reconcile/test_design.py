@@ -180,6 +180,56 @@ def test_the_interval_of_two_strata_is_mover_over_their_wilson_intervals() -> No
     assert est["ci95"] == pytest.approx([low, high])
 
 
+def test_a_cell_labelled_whole_is_its_census_mean_whatever_the_weights() -> None:
+    # An active (Poisson) design can take every item of a small judge-unsafe cell, each with its
+    # own 1/π: the cell is then known exactly, and the rate of a language whose other cell has
+    # no positive in its sample is bounded below by that census.
+    from polyjudge.reconcile.design import poststratified_rate
+
+    cells = np.repeat([0, 1], [26, 974])
+    y = np.zeros(1000, bool)
+    y[[0, 5, 9, 17]] = True  # 4 of the 26
+    sample = np.zeros(1000, bool)
+    sample[:26] = True
+    sample[26::12] = True
+    weight = np.ones(1000)
+    weight[:26] = 1 + (np.arange(26) % 7)  # unequal 1/π inside the census cell
+    weight[26:] = 12.0
+    prediction = np.full(1000, 0.01)
+    prediction[:26] = np.linspace(0.2, 1.0, 26)
+    est = poststratified_rate(y, weight, sample, np.ones(1000, bool), cells,
+                              prediction=prediction)
+    true_rate = 4 / 1000  # no positive outside the census cell
+    assert est["cells"][0].estimate == pytest.approx(4 / 26)
+    low, high = est["ci95"]
+    assert low - 1e-12 <= true_rate <= high
+
+
+def test_a_nearly_whole_cell_with_predictions_keeps_an_interval_on_both_sides() -> None:
+    # 28 of 29 items labelled, with p(unsafe): the finite-population correction leaves a small
+    # variance, and the Price–Bonett centre moves more than that; the interval must still hold
+    # the estimate inside it, not stop at it.
+    from polyjudge.reconcile.design import poststratified_rate
+
+    cells = np.repeat([0, 1], [29, 971])
+    y = np.zeros(1000, bool)
+    y[[0, 1, 2, 3, 28]] = True  # item 28 is the one not labelled
+    sample = np.zeros(1000, bool)
+    sample[:28] = True
+    sample[29::14] = True
+    weight = np.ones(1000)
+    weight[29:] = 14.0
+    weight[0] = 3.7
+    prediction = np.full(1000, 0.005)
+    prediction[:29] = 0.1
+    prediction[[0, 1, 2, 3, 28]] = [1.0, 0.996, 0.334, 0.917, 0.6]
+    est = poststratified_rate(y, weight, sample, np.ones(1000, bool), cells,
+                              prediction=prediction)
+    assert est["cells"][0].lam > 0
+    low, high = est["ci95"]
+    assert low < est["rate"] < high
+
+
 
 def test_a_comparison_after_a_judge_stratified_sample_follows_the_design(
     tmp_path: Path,
