@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -158,6 +159,22 @@ def note(line: str) -> None:
     sys.stderr.flush()
 
 
+class OneLineFormatter(logging.Formatter):
+    """A log record as one sanitised line: its message and, for an exception, its type and
+    text (aiohttp logs a malformed request with a traceback quoting the request's bytes). Set
+    POLYJUDGE_DEBUG=1 for the tracebacks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += f": {type(error).__name__}: {error}"
+            if os.environ.get("POLYJUDGE_DEBUG"):
+                text += "\n" + self.formatException(record.exc_info)
+                return f"polyjudge serve: {text}"
+        return f"polyjudge serve: {one_line(text, 300)}"
+
+
 SECURITY_HEADERS = {
     # The token is in the page's URL: never send it on as a Referer (fonts, open_url).
     "Referrer-Policy": "no-referrer",
@@ -200,7 +217,7 @@ class TeamServer(Server):
         """Warnings and errors only, plain, on stderr: no access log (its lines would carry the
         tokens) and no tracebacks with local variables."""
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("polyjudge serve: %(message)s"))
+        handler.setFormatter(OneLineFormatter())
         for name in ("textual-serve", "aiohttp"):
             logger = logging.getLogger(name)
             logger.handlers[:] = [handler]
