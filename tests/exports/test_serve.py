@@ -8,14 +8,16 @@ import asyncio
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -148,6 +150,86 @@ async def drive_screen(url: str, headers: dict[str, str], db: Path, annotator: s
     return received
 
 
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class Page:
+    """One page of a headless Chromium, driven over the DevTools protocol."""
+
+    def __init__(self, ws: object) -> None:
+        self.ws = ws
+        self.calls = 0
+
+    async def call(self, method: str, **params: object) -> dict[str, object]:
+        self.calls += 1
+        await self.ws.send_json({"id": self.calls, "method": method, "params": params})
+        while True:
+            message = await self.ws.receive_json()
+            if message.get("id") == self.calls:
+                return message.get("result") or {}
+
+    async def evaluate(self, expression: str) -> object:
+        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")  # type: ignore[union-attr]
+
+    async def wait_for(self, expression: str, timeout: float = 60) -> None:
+        """Poll a JavaScript expression until it is true (bounded by `timeout`)."""
+        end = time.monotonic() + timeout
+        while not await self.evaluate(expression):
+            assert time.monotonic() < end, f"timed out waiting for {expression}"
+            await asyncio.sleep(0.2)
+
+    async def press(self, key: str) -> None:
+        """Click the terminal (to focus it) and type one key, as a person would."""
+        for kind in ("mousePressed", "mouseReleased"):
+            await self.call("Input.dispatchMouseEvent", type=kind, x=400, y=300,
+                            button="left", clickCount=1)
+        code = f"Digit{key}" if key.isdigit() else f"Key{key.upper()}"
+        await self.call("Input.dispatchKeyEvent", type="keyDown", key=key, text=key, code=code,
+                        windowsVirtualKeyCode=ord(key.upper()))
+        await self.call("Input.dispatchKeyEvent", type="keyUp", key=key, code=code,
+                        windowsVirtualKeyCode=ord(key.upper()))
+
+
+@contextlib.asynccontextmanager
+async def browser(url: str) -> AsyncIterator[Page]:
+    """Headless Chromium showing `url` (its own profile, killed afterwards)."""
+    import aiohttp
+
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        process = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--window-size=1100,700", "--remote-debugging-port=0",
+             f"--user-data-dir={profile}", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            assert process.stderr is not None
+            devtools = None
+            for line in process.stderr:
+                if found := re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line):
+                    devtools = int(found[1])
+                    break
+            assert devtools is not None, "chromium did not start"
+            async with aiohttp.ClientSession() as session:
+                end = time.monotonic() + 30
+                while True:
+                    async with session.get(f"http://127.0.0.1:{devtools}/json") as response:
+                        targets = await response.json()
+                    pages = [t for t in targets if t["type"] == "page" and t["url"] == url]
+                    if pages:
+                        break
+                    assert time.monotonic() < end, targets
+                    await asyncio.sleep(0.2)
+                async with session.ws_connect(pages[0]["webSocketDebuggerUrl"],
+                                              max_msg_size=0) as ws:
+                    yield Page(ws)
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path: Path):
     pytest.importorskip("textual_serve")
     before = label_counts(built.path)
@@ -165,6 +247,31 @@ def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path
         asyncio.run(drive_screen(ws_url(served.links["yusuf"]), origin, built.path, "yusuf"))
     after = label_counts(built.path)
     assert after["yusuf"] >= 1 and after["zoe"] == after_zoe["zoe"]
+    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == \
+        {k: v for k, v in before.items() if k not in ("zoe", "yusuf")}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_a_real_browser_opens_a_link_and_labels_as_its_annotator(built: Built, tmp_path: Path):
+    pytest.importorskip("textual_serve")
+    before = label_counts(built.path)
+
+    async def label_in_browser(link: str) -> None:
+        async with browser(link) as page:
+            await page.wait_for("document.body?.innerText.includes('polyjudge — zoe')")
+            # textual-serve's page marks the body once the app's first bytes arrive.
+            await page.wait_for("document.body.classList.contains('-first-byte')")
+            end = time.monotonic() + 60
+            while label_counts(built.path).get("zoe", 0) == 0:
+                assert time.monotonic() < end, "no label arrived"
+                await page.press("1")
+                await asyncio.sleep(2)
+
+    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
+        asyncio.run(label_in_browser(served.links["zoe"]))
+        assert "refused" not in served.stderr()
+    after = label_counts(built.path)
+    assert after["zoe"] >= 1 and after.get("yusuf", 0) == 0
     assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == \
         {k: v for k, v in before.items() if k not in ("zoe", "yusuf")}
 

@@ -10,8 +10,11 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -23,7 +26,9 @@ from polyjudge.store import Project
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built, build_project
 from tests.exports.test_serve import (
+    CHROMIUM,
     Served,
+    browser,
     drive_screen,
     fetch,
     free_port,
@@ -129,6 +134,44 @@ def test_websockets_from_other_origins_or_hosts_are_refused(team, case: str):
     last = served.stderr().strip().splitlines()[-1]
     assert last.startswith("polyjudge serve: refused GET /annotate/<token>/ws from 127.0.0.1")
     assert token_of(served.links["alice"]) not in served.stderr()
+
+
+EVIL_PAGE = """<!doctype html><title>cat pictures</title><script>
+const ws = new WebSocket("WS_URL");
+ws.onopen = () => {
+  document.title = "open";
+  setInterval(() => ws.send(JSON.stringify(["stdin", "1"])), 300);
+};
+ws.onerror = () => { document.title = "refused"; };
+</script>"""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_a_page_of_another_origin_in_a_real_browser_cannot_label(team, tmp_path: Path):
+    """The tester's reproduction, in Chromium: a page from elsewhere (here another local port)
+    that even knows alice's link opens its websocket and presses the label key."""
+    served, db, _ = team
+    (tmp_path / "evil.html").write_text(
+        EVIL_PAGE.replace("WS_URL", ws_url(served.links["alice"])), encoding="utf-8")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    evil = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=evil.serve_forever, daemon=True).start()
+    before = label_counts(db)
+
+    async def visit() -> None:
+        async with browser(f"http://127.0.0.1:{evil.server_port}/evil.html") as page:
+            await page.wait_for("document.title === 'refused' || document.title === 'open'")
+            assert await page.evaluate("document.title") == "refused"
+
+    try:
+        asyncio.run(visit())
+    finally:
+        evil.shutdown()
+        evil.server_close()
+    assert label_counts(db) == before
+    assert (f"Origin 'http://127.0.0.1:{evil.server_port}' is not this server's"
+            in served.stderr())
 
 
 @pytest.mark.parametrize("case", ["unknown token", "name as token", "name in query",
