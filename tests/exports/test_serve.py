@@ -29,8 +29,8 @@ from polyjudge.store import Project
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built
 
-LINK = re.compile(r"^(?P<name>[^:\n]+): (?P<url>http://\S+/annotate/(?P<token>[A-Za-z0-9_-]+))$",
-                  re.M)
+LINK = re.compile(
+    r"^(?P<name>[^:\n]+): (?P<url>https?://\S+/annotate/(?P<token>[A-Za-z0-9_-]+))$", re.M)
 
 
 def free_port() -> int:
@@ -274,6 +274,24 @@ def test_a_real_browser_opens_a_link_and_labels_as_its_annotator(built: Built, t
     assert after["zoe"] >= 1 and after.get("yusuf", 0) == 0
     assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == \
         {k: v for k, v in before.items() if k not in ("zoe", "yusuf")}
+
+
+def test_behind_a_tls_proxy_links_and_the_forwarded_host_and_origin_work(built: Built,
+                                                                          tmp_path: Path):
+    """What Caddy or nginx (`proxy_set_header Host $host`) forward for
+    `--public-url https://labels.example.org`: the public Host and Origin reach the screen."""
+    pytest.importorskip("textual_serve")
+    public = "https://labels.example.org"
+    with serving(built.path, tmp_path, "--annotator", "zoe", "--public-url", public) as served:
+        link = served.links["zoe"]
+        token = link.rsplit("/", 1)[1]
+        assert link == f"{public}/annotate/{token}"
+        proxied = {"Host": "labels.example.org", "Origin": public}
+        page = fetch(f"{served.origin}/annotate/{token}", time.monotonic() + 30, proxied)
+        assert f"wss://labels.example.org/annotate/{token}/ws" in page
+        url = f"ws://127.0.0.1:{served.port}/annotate/{token}/ws?width=100&height=30"
+        assert asyncio.run(drive_screen(url, proxied, built.path, "zoe")) >= 2000
+    assert label_counts(built.path)["zoe"] >= 1
 
 
 def test_a_link_is_shown_once_and_new_link_replaces_it(built: Built, tmp_path: Path):
