@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import os
 import re
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,21 @@ def check_public_url(url: str) -> str:
     if parts.username or parts.password or parts.query or parts.fragment:
         raise PolyjudgeError(f"--public-url {url!r}: no user, query or fragment, please")
     return url.strip().rstrip("/")
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Refuse, before anything is issued, an address this machine cannot listen on or a port
+    that is taken (one line)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
+            probe.bind(address)
+    except OSError as exc:
+        raise PolyjudgeError(
+            f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})"
+        ) from None
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
     server = None
     if to_serve:
         try:
-            from polyjudge.serve_app import TeamServer, is_loopback
+            from polyjudge.serve_app import TeamServer, check_can_listen, is_loopback
         except ImportError:
             raise PolyjudgeError(
                 "serve needs textual-serve: pip install 'polyjudge[serve]'") from None
@@ -101,9 +101,14 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
         def command_for(annotator: str) -> str:
             return serve_command(db, annotator, language_list, overlap, sample, no_sample)
 
-        # Checks the addresses and --public-url before the project is touched.
+        # The addresses, --public-url and the port are checked before the project is touched.
         server = TeamServer(db, command_for, frozenset(to_serve), host=host, port=port,
                             public_url=public_url)
+        if not is_loopback(host):
+            click.echo(f"Warning: listening on {host}, not a loopback address: anyone who can "
+                       "reach it can try links, over plain HTTP unless a TLS proxy is in front "
+                       "(see the README's serve section)", err=True)
+        check_can_listen(host, port)
 
     with Project.open(db) as project:  # a clear error now rather than in every browser tab
         check_sample(project, sample, no_sample)
@@ -123,10 +128,6 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
                 click.echo(f"{name}: link issued {issued} UTC still works (it is not shown "
                            f"again; --new-link {shlex.quote(name)} replaces it)", err=True)
     click.echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
-    if not is_loopback(host):
-        click.echo(f"Warning: listening on {host}, not a loopback address: anyone who can "
-                   "reach it can try links, over plain HTTP unless a TLS proxy is in front "
-                   "(see the README's serve section)", err=True)
     click.echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}",
                err=True)
     server.serve()
