@@ -17,6 +17,7 @@ origin must be this server's (against other web pages driving a session).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import os
@@ -38,6 +39,8 @@ from polyjudge.exports.safe_text import one_line
 from polyjudge.store import PolyjudgeError, Project
 from polyjudge.store.serving import TokenOwner
 
+# How often an open session checks that its link still holds (a revoked link ends it).
+RECHECK_S = 5.0
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
 WILDCARD_HOSTS = ("", "0.0.0.0", "::", "[::]")
@@ -339,4 +342,20 @@ class TeamServer(Server):
                              public_url=self.addresses.public_url)
             session.download_manager = self.download_manager
             self._sessions[annotator] = session
-        return await session.handle_websocket(request)
+        bridge = asyncio.ensure_future(session.handle_websocket(request))
+        try:
+            while True:
+                done, _ = await asyncio.wait({bridge}, timeout=RECHECK_S)
+                if done:
+                    return bridge.result()
+                token = request.match_info["token"]
+                if (await asyncio.to_thread(self._owner, token)).status != "ok":
+                    self._refuse_note(request, f"link of {annotator} revoked: session ended")
+                    # textual-serve closes the websocket and stops the app on cancellation.
+                    bridge.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        return await bridge
+                    raise web.HTTPForbidden(text="403: Forbidden (this link was revoked)\n")
+        finally:
+            if not bridge.done():
+                bridge.cancel()

@@ -42,12 +42,12 @@ aiohttp = pytest.importorskip("aiohttp")
 
 from polyjudge.serve_app import Addresses  # noqa: E402 (needs the serve extra)
 
-SERVED = ("alice", "bob", "dave")
+SERVED = ("alice", "bob", "dave", "erin")
 
 
 @pytest.fixture(scope="module")
 def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Path, str]]:
-    """One server for alice, bob and dave; carol has a live token but is not served."""
+    """One server for alice, bob, dave and erin; carol has a live token but is not served."""
     tmp = tmp_path_factory.mktemp("serve")
     db = build_project(tmp / "project.db").path
     with Project.open(db) as project:
@@ -213,6 +213,34 @@ def test_a_revoked_link_stops_working_in_the_running_server(team):
     assert http_status(link, {}) == 403
     assert handshake_status(ws_url(link), {"Origin": served.origin}) == 403
     assert label_counts(db) == before
+
+
+def test_revoking_a_link_ends_the_session_it_has_open(team):
+    served, db, _ = team
+
+    async def session_then_revoke() -> tuple[int, bool]:
+        received, closed = 0, False
+        async with aiohttp.ClientSession() as session, session.ws_connect(
+                ws_url(served.links["erin"]), headers={"Origin": served.origin}) as ws:
+            await ws.send_json(["resize", {"width": 100, "height": 30}])
+            end = time.monotonic() + 60
+            while received < 2000 and time.monotonic() < end:
+                message = await ws.receive(timeout=60)
+                if message.type == aiohttp.WSMsgType.BINARY:
+                    received += len(message.data)
+            result = await asyncio.to_thread(run_cli, "serve", "--db", str(db), "--revoke",
+                                             "erin")
+            assert result.code == 0
+            end = time.monotonic() + 60  # the server looks again every few seconds
+            while not closed and time.monotonic() < end:
+                message = await ws.receive(timeout=60)
+                closed = message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                                          aiohttp.WSMsgType.CLOSING)
+        return received, closed
+
+    received, closed = asyncio.run(session_then_revoke())
+    assert received >= 2000 and closed
+    assert "link of erin revoked: session ended" in served.stderr()
 
 
 def test_header_bytes_reach_the_servers_terminal_as_visible_text(team):
