@@ -26,6 +26,7 @@ from polyjudge.commands import (
     importing,
     judging,
     reconciling,
+    serving,
 )
 from polyjudge.options import db_option, err_console, with_project
 from polyjudge.store import PolyjudgeError, Project
@@ -139,7 +140,7 @@ def status(project: Project, as_json: bool) -> None:
         console.print(Text(f"held (--overlap): {held}"))
 
 
-for module in (importing, annotate, judging, reconciling, adjudicating, exporting):
+for module in (importing, annotate, judging, reconciling, adjudicating, exporting, serving):
     module.register(cli)
 
 

@@ -31,10 +31,12 @@ from .records import (
     Response,
     Verdict,
 )
+from .serving import ServingMixin
 from .status import StatusMixin
 
 
 class Project(
+    ServingMixin,
     ContentMixin,
     ImportsMixin,
     LabelsMixin,

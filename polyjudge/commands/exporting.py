@@ -1,15 +1,14 @@
-"""`polyjudge export gold|finetune|packet`, `polyjudge merge`, `polyjudge serve`."""
+"""`polyjudge export gold|finetune|packet`, `polyjudge merge`."""
 
 from __future__ import annotations
 
 import shlex
-import sys
 from pathlib import Path
 
 import click
 
-from polyjudge.options import check_sample, db_option, sample_options, with_project
-from polyjudge.store import PolyjudgeError, Project
+from polyjudge.options import check_sample, sample_options, with_project
+from polyjudge.store import Project
 
 FORMAT_CHOICES = ("jsonl", "csv", "parquet", "label-studio")
 
@@ -158,57 +157,7 @@ def merge(project: Project, packet: Path, release: bool) -> None:
         click.echo(f"Released {result.released:,} held item(s) of the packet")
 
 
-def serve_command(db: Path, annotator: str, languages: list[str],
-                  overlap: int | None = None, sample: str | None = None,
-                  no_sample: bool = False) -> str:
-    """The shell command each browser session runs: the annotate screen on this project."""
-    parts = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(db.resolve()),
-             "--annotator", annotator]
-    for language in languages:
-        parts += ["--language", language]
-    if overlap is not None:
-        parts += ["--overlap", str(overlap)]
-    if sample is not None:
-        parts += ["--sample", sample]
-    if no_sample:
-        parts += ["--no-sample"]
-    return " ".join(shlex.quote(p) for p in parts)
-
-
-@click.command("serve")
-@click.option("--annotator", required=True, metavar="NAME",
-              help="Who labels in this server's browser sessions (run one server, on its own "
-                   "port, per annotator).")
-@language_option
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (keep 127.0.0.1 unless behind a proxy you trust).")
-@click.option("--overlap", type=click.IntRange(1, None), default=None, metavar="K",
-              help="As `annotate --overlap`: stop offering an item once K annotators have "
-              "labelled it (or have it on screen).")
-@sample_options
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--public-url", default=None, metavar="URL",
-              help="The URL browsers use, when it differs from http://HOST:PORT.")
-@db_option
-def serve(db: Path, annotator: str, languages: tuple[str, ...], overlap: int | None,
-          sample: str | None, no_sample: bool, host: str, port: int,
-          public_url: str | None) -> None:
-    """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`). Each
-    browser tab runs its own session on the same project file."""
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        raise PolyjudgeError("serve needs textual-serve: pip install 'polyjudge[serve]'") from None
-    with Project.open(db) as project:  # a clear error now rather than in every browser tab
-        check_sample(project, sample, no_sample)
-    command = serve_command(db, annotator, _languages(languages), overlap, sample, no_sample)
-    title = f"polyjudge — {annotator}"
-    click.echo(f"Serving the annotate screen for {db} on http://{host}:{port}", err=True)
-    Server(command, host=host, port=port, title=title, public_url=public_url).serve()
-
-
 def register(cli: click.Group) -> None:
     """Attach this module's commands to the `polyjudge` group."""
     cli.add_command(export_group)
     cli.add_command(merge)
-    cli.add_command(serve)

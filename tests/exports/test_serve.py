@@ -1,25 +1,36 @@
-"""`polyjudge serve`: the annotate screen in a browser through textual-serve, on 127.0.0.1."""
+"""`polyjudge serve`: one real server on 127.0.0.1 (a subprocess) for several annotators, each
+reaching the annotate screen through their own secret link, driven by a real websocket client
+as the browser page drives it. The adversarial requests are in tests/security."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from polyjudge.commands.exporting import serve_command
+from polyjudge.commands.serving import serve_command
+from polyjudge.store import Project
 
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built
+
+LINK = re.compile(
+    r"^(?P<name>[^:\n]+): (?P<url>https?://\S+/annotate/(?P<token>[A-Za-z0-9_-]+))$", re.M)
 
 
 def free_port() -> int:
@@ -28,29 +39,65 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def fetch(url: str, deadline: float) -> str:
+@dataclass
+class Served:
+    """A running `polyjudge serve` and what it printed."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    out: Path
+    err: Path
+    links: dict[str, str]
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stderr(self) -> str:
+        return self.err.read_text(encoding="utf-8", errors="replace")
+
+
+def fetch(url: str, deadline: float, headers: dict[str, str] | None = None) -> str:
     """GET `url`, retrying while the server starts (bounded by `deadline`)."""
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=5) as response:
+            request = urllib.request.Request(url, headers=headers or {})
+            with urllib.request.urlopen(request, timeout=5) as response:
                 assert response.status == 200
                 return response.read().decode("utf-8")
-        except OSError:
-            if time.monotonic() > deadline:
+        except OSError as exc:
+            if getattr(exc, "code", None) is not None or time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
 
 
 @contextlib.contextmanager
-def serving(built: Built, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "polyjudge", "serve", "--db", str(built.path),
-         "--annotator", "amina", "--port", str(port)],
-        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        env={**os.environ, "NO_COLOR": "1"}, start_new_session=True,
-    )
+def serving(db: Path, tmp: Path, *args: str, expect_links: int | None = None
+            ) -> Iterator[Served]:
+    """Run `polyjudge serve --db DB --port P ARGS`; wait for its links (one per `--annotator`
+    unless `expect_links` says otherwise) and for it to answer."""
+    port = free_port()
+    out, err = tmp / f"serve-{port}.out", tmp / f"serve-{port}.err"
+    with out.open("wb") as out_file, err.open("wb") as err_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "polyjudge", "serve", "--db", str(db), "--port", str(port),
+             *args],
+            cwd=REPO, stdout=out_file, stderr=err_file, env={**os.environ, "NO_COLOR": "1"},
+            start_new_session=True,
+        )
+    wanted = args.count("--annotator") if expect_links is None else expect_links
     try:
-        yield process
+        deadline = time.monotonic() + 60
+        while True:
+            links = {m["name"]: m["url"] for m in LINK.finditer(out.read_text(encoding="utf-8"))}
+            if "listening on" in err.read_text(encoding="utf-8") and len(links) >= wanted:
+                break
+            assert process.poll() is None, err.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, err.read_text(encoding="utf-8")
+            time.sleep(0.1)
+        served = Served(process, port, out, err, links)
+        fetch(f"{served.origin}/static/js/textual.js", deadline)
+        yield served
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)
@@ -61,19 +108,40 @@ def serving(built: Built, port: int) -> Iterator[subprocess.Popen[bytes]]:
             process.wait(timeout=10)
 
 
-async def first_screen_bytes(url: str, timeout: float = 30) -> int:
-    """Open the page's websocket, as the browser does, and count the bytes the app sends."""
+def label_counts(db: Path) -> dict[str, int]:
+    """Current labels per annotator, read from the project file."""
+    with Project.open(db) as project:
+        return {row["annotator"]: row["labels"] for row in project.annotator_progress()}
+
+
+def ws_url(link: str, query: str = "width=100&height=30") -> str:
+    return link.replace("http://", "ws://", 1) + "/ws" + (f"?{query}" if query else "")
+
+
+async def drive_screen(url: str, headers: dict[str, str], db: Path, annotator: str,
+                       timeout: float = 60) -> int:
+    """Open the page's websocket with these headers, as the browser does; once the screen has
+    drawn itself, press `1` (the first label) until the project holds a label by `annotator`.
+    Returns the bytes the app sent."""
     import aiohttp
 
     received = 0
-    async with aiohttp.ClientSession() as session, session.ws_connect(url) as ws:
+    before = label_counts(db).get(annotator, 0)
+    end = time.monotonic() + timeout
+    async with aiohttp.ClientSession() as session, \
+            session.ws_connect(url, headers=headers) as ws:
         await ws.send_json(["resize", {"width": 100, "height": 30}])
-        end = time.monotonic() + timeout
-        while received < 2000 and time.monotonic() < end:
+        next_press = 0.0
+        while time.monotonic() < end:
+            if received >= 2000 and time.monotonic() >= next_press:
+                if label_counts(db).get(annotator, 0) > before:
+                    break
+                await ws.send_json(["stdin", "1"])
+                next_press = time.monotonic() + 3
             try:
-                message = await ws.receive(timeout=max(0.1, end - time.monotonic()))
+                message = await ws.receive(timeout=0.5)
             except TimeoutError:
-                break
+                continue
             if message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
                 received += len(message.data)
             elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
@@ -82,15 +150,184 @@ async def first_screen_bytes(url: str, timeout: float = 30) -> int:
     return received
 
 
-def test_serve_answers_on_a_local_port_and_runs_the_annotate_screen(built: Built):
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class Page:
+    """One page of a headless Chromium, driven over the DevTools protocol."""
+
+    def __init__(self, ws: object) -> None:
+        self.ws = ws
+        self.calls = 0
+
+    async def call(self, method: str, **params: object) -> dict[str, object]:
+        self.calls += 1
+        await self.ws.send_json({"id": self.calls, "method": method, "params": params})
+        while True:
+            message = await self.ws.receive_json()
+            if message.get("id") == self.calls:
+                return message.get("result") or {}
+
+    async def evaluate(self, expression: str) -> object:
+        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        return result.get("result", {}).get("value")  # type: ignore[union-attr]
+
+    async def wait_for(self, expression: str, timeout: float = 60) -> None:
+        """Poll a JavaScript expression until it is true (bounded by `timeout`)."""
+        end = time.monotonic() + timeout
+        while not await self.evaluate(expression):
+            assert time.monotonic() < end, f"timed out waiting for {expression}"
+            await asyncio.sleep(0.2)
+
+    async def press(self, key: str) -> None:
+        """Click the terminal (to focus it) and type one key, as a person would."""
+        for kind in ("mousePressed", "mouseReleased"):
+            await self.call("Input.dispatchMouseEvent", type=kind, x=400, y=300,
+                            button="left", clickCount=1)
+        code = f"Digit{key}" if key.isdigit() else f"Key{key.upper()}"
+        await self.call("Input.dispatchKeyEvent", type="keyDown", key=key, text=key, code=code,
+                        windowsVirtualKeyCode=ord(key.upper()))
+        await self.call("Input.dispatchKeyEvent", type="keyUp", key=key, code=code,
+                        windowsVirtualKeyCode=ord(key.upper()))
+
+
+@contextlib.asynccontextmanager
+async def browser(url: str) -> AsyncIterator[Page]:
+    """Headless Chromium showing `url` (its own profile, killed afterwards)."""
+    import aiohttp
+
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        process = subprocess.Popen(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--window-size=1100,700", "--remote-debugging-port=0",
+             f"--user-data-dir={profile}", url],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        try:
+            assert process.stderr is not None
+            devtools = None
+            for line in process.stderr:
+                if found := re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line):
+                    devtools = int(found[1])
+                    break
+            assert devtools is not None, "chromium did not start"
+            async with aiohttp.ClientSession() as session:
+                end = time.monotonic() + 30
+                while True:
+                    async with session.get(f"http://127.0.0.1:{devtools}/json") as response:
+                        targets = await response.json()
+                    pages = [t for t in targets if t["type"] == "page" and t["url"] == url]
+                    if pages:
+                        break
+                    assert time.monotonic() < end, targets
+                    await asyncio.sleep(0.2)
+                async with session.ws_connect(pages[0]["webSocketDebuggerUrl"],
+                                              max_msg_size=0) as ws:
+                    yield Page(ws)
+        finally:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path: Path):
     pytest.importorskip("textual_serve")
-    port = free_port()
-    with serving(built, port):
-        page = fetch(f"http://127.0.0.1:{port}/", time.monotonic() + 30)
-        assert "polyjudge — amina" in page
-        assert f"ws://127.0.0.1:{port}/ws" in page
-        sent = asyncio.run(first_screen_bytes(f"ws://127.0.0.1:{port}/ws?width=100&height=30"))
-    assert sent >= 2000  # the annotate screen drew itself into the browser's terminal
+    before = label_counts(built.path)
+    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
+        assert set(served.links) == {"zoe", "yusuf"}
+        assert served.links["zoe"] != served.links["yusuf"]
+        page = fetch(served.links["zoe"], time.monotonic() + 30)
+        assert "polyjudge — zoe" in page
+        assert ws_url(served.links["zoe"], "") in page  # the page's websocket is the link's
+        origin = {"Origin": served.origin}
+        sent = asyncio.run(drive_screen(ws_url(served.links["zoe"]), origin, built.path, "zoe"))
+        assert sent >= 2000  # the annotate screen drew itself into the browser's terminal
+        after_zoe = label_counts(built.path)
+        assert after_zoe["zoe"] >= 1 and after_zoe.get("yusuf", 0) == 0
+        asyncio.run(drive_screen(ws_url(served.links["yusuf"]), origin, built.path, "yusuf"))
+    after = label_counts(built.path)
+    assert after["yusuf"] >= 1 and after["zoe"] == after_zoe["zoe"]
+    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == \
+        {k: v for k, v in before.items() if k not in ("zoe", "yusuf")}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_a_real_browser_opens_a_link_and_labels_as_its_annotator(built: Built, tmp_path: Path):
+    pytest.importorskip("textual_serve")
+    before = label_counts(built.path)
+
+    async def label_in_browser(link: str) -> None:
+        async with browser(link) as page:
+            await page.wait_for("document.body?.innerText.includes('polyjudge — zoe')")
+            # textual-serve's page marks the body once the app's first bytes arrive.
+            await page.wait_for("document.body.classList.contains('-first-byte')")
+            end = time.monotonic() + 60
+            while label_counts(built.path).get("zoe", 0) == 0:
+                assert time.monotonic() < end, "no label arrived"
+                await page.press("1")
+                await asyncio.sleep(2)
+
+    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
+        asyncio.run(label_in_browser(served.links["zoe"]))
+        assert "refused" not in served.stderr()
+    after = label_counts(built.path)
+    assert after["zoe"] >= 1 and after.get("yusuf", 0) == 0
+    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == \
+        {k: v for k, v in before.items() if k not in ("zoe", "yusuf")}
+
+
+def test_behind_a_tls_proxy_links_and_the_forwarded_host_and_origin_work(built: Built,
+                                                                          tmp_path: Path):
+    """What Caddy or nginx (`proxy_set_header Host $host`) forward for
+    `--public-url https://labels.example.org`: the public Host and Origin reach the screen."""
+    pytest.importorskip("textual_serve")
+    public = "https://labels.example.org"
+    with serving(built.path, tmp_path, "--annotator", "zoe", "--public-url", public) as served:
+        link = served.links["zoe"]
+        token = link.rsplit("/", 1)[1]
+        assert link == f"{public}/annotate/{token}"
+        proxied = {"Host": "labels.example.org", "Origin": public}
+        page = fetch(f"{served.origin}/annotate/{token}", time.monotonic() + 30, proxied)
+        assert f"wss://labels.example.org/annotate/{token}/ws" in page
+        url = f"ws://127.0.0.1:{served.port}/annotate/{token}/ws?width=100&height=30"
+        assert asyncio.run(drive_screen(url, proxied, built.path, "zoe")) >= 2000
+    assert label_counts(built.path)["zoe"] >= 1
+
+
+def test_a_link_is_shown_once_and_new_link_replaces_it(built: Built, tmp_path: Path):
+    pytest.importorskip("textual_serve")
+    with serving(built.path, tmp_path, "--annotator", "zoe") as first:
+        old = first.links["zoe"]
+    with serving(built.path, tmp_path, "--annotator", "zoe", expect_links=0) as second:
+        assert second.links == {}  # not shown again ...
+        assert "zoe: link issued " in second.stderr() and "--new-link zoe" in second.stderr()
+        fetch(old.replace(str(first.port), str(second.port)), time.monotonic() + 30)  # ... works
+    with serving(built.path, tmp_path, "--new-link", "zoe", expect_links=1) as third:
+        new = third.links["zoe"]
+        assert new.rsplit("/", 1)[1] != old.rsplit("/", 1)[1]
+        fetch(new, time.monotonic() + 30)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            fetch(old.replace(str(first.port), str(third.port)), time.monotonic() + 30)
+        assert refused.value.code == 403  # the replaced link is revoked
+
+
+def test_revoke_alone_revokes_and_exits(built: Built):
+    with Project.open(built.path) as project:
+        token = project.issue_serve_token("zoe")
+    result = run_cli("serve", "--db", str(built.path), "--revoke", "zoe")
+    assert result.code == 0 and result.err.strip() == "zoe: link revoked"
+    with Project.open(built.path) as project:
+        assert project.serve_token_owner(token).status == "revoked"
+        assert project.live_serve_link("zoe") is None
+    again = run_cli("serve", "--db", str(built.path), "--revoke", "zoe")
+    assert again.code == 0 and again.err.strip() == "zoe: had no live link"
+
+
+def test_serve_needs_someone_to_serve_and_cannot_serve_a_revoked_name(built: Built):
+    nobody = run_cli("serve", "--db", str(built.path))
+    assert nobody.code == 2 and "--annotator NAME" in nobody.err
+    both = run_cli("serve", "--db", str(built.path), "--annotator", "zoe", "--revoke", "zoe")
+    assert both.code == 2 and "cannot serve and revoke" in both.err
 
 
 def test_serve_command_quotes_untrusted_names(tmp_path: Path):
@@ -104,7 +341,10 @@ def test_serve_command_quotes_untrusted_names(tmp_path: Path):
 def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
     monkeypatch.setitem(sys.modules, "textual_serve", None)
     monkeypatch.setitem(sys.modules, "textual_serve.server", None)
+    monkeypatch.delitem(sys.modules, "polyjudge.serve_app", raising=False)
     result = run_cli("serve", "--db", str(built.path), "--annotator", "amina")
     assert result.code == 1
     assert "pip install 'polyjudge[serve]'" in result.err
     assert len(result.err.strip().splitlines()) == 1
+    with Project.open(built.path) as project:
+        assert project.live_serve_link("amina") is None  # nothing was issued

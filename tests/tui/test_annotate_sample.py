@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from polyjudge.commands.exporting import serve_command
+from polyjudge.commands.serving import serve_command
 from polyjudge.store import Project
 
 from tests.conftest import run_cli

@@ -1,0 +1,361 @@
+"""The web server behind `polyjudge serve`: one server, many annotators, one secret link each.
+
+Built on textual-serve (`polyjudge[serve]`): `TeamServer` subclasses its `Server` and replaces
+only the aiohttp application it makes. textual-serve serves one fixed shell command at `/` and
+`/ws`; here each link `/annotate/<token>` and its websocket `/annotate/<token>/ws` run the
+annotate screen of the annotator the token belongs to, through a textual-serve `Server` per
+annotator (whose own `handle_websocket` and `AppService` bridge the browser and the process).
+No textual-serve code is copied: the page is its own template, rendered with our context.
+
+Who labels comes from the token alone (looked up in the project on every request, so a revoked
+link stops working while the server runs); nothing in the URL's query or the headers can name
+an annotator. Every request and websocket upgrade must also carry a `Host` that is one of this
+server's addresses (against DNS rebinding) and, when it has an `Origin` (a websocket must), that
+origin must be this server's (against other web pages driving a session).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import os
+import re
+import socket
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+from textual_serve.server import Server, to_int
+
+from polyjudge.exports.safe_text import one_line
+from polyjudge.store import PolyjudgeError, Project
+from polyjudge.store.serving import TokenOwner
+
+# How often an open session checks that its link still holds (a revoked link ends it).
+RECHECK_S = 5.0
+TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{16,128}")
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+WILDCARD_HOSTS = ("", "0.0.0.0", "::", "[::]")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_loopback(host: str) -> bool:
+    """`localhost` and addresses in 127.0.0.0/8 or ::1."""
+    host = host.strip().lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def is_wildcard(host: str) -> bool:
+    """An address that listens on every interface (0.0.0.0, ::)."""
+    return host.strip().lower() in WILDCARD_HOSTS
+
+
+def _bracketed(host: str) -> str:
+    """An IPv6 literal as it appears in a URL or a Host header: `[::1]`."""
+    host = host.strip().lower()
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _host_forms(host: str, port: int, scheme: str) -> set[str]:
+    """What a browser sends as `Host` for host:port (the port omitted when it is the scheme's
+    default)."""
+    name = _bracketed(host)
+    forms = {f"{name}:{port}"}
+    if DEFAULT_PORTS[scheme] == port:
+        forms.add(name)
+    return forms
+
+
+def _origin(scheme: str, host: str, port: int) -> str:
+    """The serialised origin a browser sends (the default port omitted)."""
+    name = _bracketed(host)
+    return f"{scheme}://{name}" if DEFAULT_PORTS[scheme] == port else f"{scheme}://{name}:{port}"
+
+
+def check_public_url(url: str) -> str:
+    """`--public-url`, checked: http(s), a host, no user, query or fragment. Returns it without
+    a trailing slash (links are the URL followed by `/annotate/<token>`)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (raises ValueError on a bad port)
+    except ValueError as exc:
+        raise PolyjudgeError(f"--public-url {url!r}: {exc}") from None
+    if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
+        raise PolyjudgeError(f"--public-url {url!r}: expected http://HOST[:PORT][/PATH] or https://…")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise PolyjudgeError(f"--public-url {url!r}: no user, query or fragment, please")
+    return url.strip().rstrip("/")
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Refuse, before anything is issued, an address this machine cannot listen on or a port
+    that is taken (one line)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
+            probe.bind(address)
+    except OSError as exc:
+        raise PolyjudgeError(
+            f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Addresses:
+    """The `Host` values and `Origin`s this server answers to.
+
+    Hosts: the bind address with its port; with a loopback bind also localhost, 127.0.0.1 and
+    [::1] with the port; the public URL's host (with its port, or bare on the scheme's default
+    port). Origins: `http://<host>` for the addresses the server itself listens on, and the public
+    URL's exact origin (so with `--public-url https://…` a plain-http page of that host is not
+    trusted)."""
+
+    hosts: frozenset[str]
+    origins: frozenset[str]
+    public_url: str
+
+    @classmethod
+    def of(cls, bind_host: str, port: int, public_url: str | None) -> Addresses:
+        own: set[str] = set()
+        if not is_wildcard(bind_host):
+            own |= _host_forms(bind_host, port, "http")
+        if is_loopback(bind_host):
+            for name in LOOPBACK_NAMES:
+                own |= _host_forms(name, port, "http")
+        origins = {f"http://{host}" for host in own}
+        hosts = set(own)
+        if public_url is None:
+            if is_wildcard(bind_host):
+                raise PolyjudgeError(
+                    f"--host {bind_host or repr(bind_host)} listens on every address: give "
+                    "--public-url, the address browsers use (e.g. http://192.0.2.7:8000)"
+                )
+            public_url = f"http://{_bracketed(bind_host)}:{port}"
+        public_url = check_public_url(public_url)
+        parts = urlsplit(public_url)
+        assert parts.hostname is not None
+        public_port = parts.port or DEFAULT_PORTS[parts.scheme]
+        hosts |= _host_forms(parts.hostname, public_port, parts.scheme)
+        origins.add(_origin(parts.scheme, parts.hostname, public_port))
+        return cls(frozenset(hosts), frozenset(origins), public_url)
+
+    def refusal(self, hosts: list[str], origins: list[str], *, websocket: bool) -> str | None:
+        """Why a request with these `Host` and `Origin` header values is refused, or None."""
+        if len(hosts) != 1:
+            return "no Host header" if not hosts else "several Host headers"
+        host = hosts[0].strip().lower()
+        if host not in self.hosts:
+            return f"Host {host!r} is not an address of this server"
+        if len(origins) > 1:
+            return "several Origin headers"
+        if not origins:
+            return "a websocket without an Origin header" if websocket else None
+        origin = origins[0].strip().lower()
+        if origin not in self.origins:
+            return f"Origin {origin!r} is not this server's"
+        return None
+
+
+def note(line: str) -> None:
+    """One line on the server's standard error, with any control character from a request made
+    visible (so a header cannot drive the terminal)."""
+    sys.stderr.write(f"polyjudge serve: {one_line(line, 300)}\n")
+    sys.stderr.flush()
+
+
+class OneLineFormatter(logging.Formatter):
+    """A log record as one sanitised line: its message and, for an exception, its type and
+    text (aiohttp logs a malformed request with a traceback quoting the request's bytes). Set
+    POLYJUDGE_DEBUG=1 for the tracebacks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            text += f": {type(error).__name__}: {error}"
+            if os.environ.get("POLYJUDGE_DEBUG"):
+                text += "\n" + self.formatException(record.exc_info)
+                return f"polyjudge serve: {text}"
+        return f"polyjudge serve: {one_line(text, 300)}"
+
+
+SECURITY_HEADERS = {
+    # The token is in the page's URL: never send it on as a Referer (fonts, open_url).
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class TeamServer(Server):
+    """textual-serve's `Server` with per-annotator secret links and Host/Origin checks."""
+
+    def __init__(
+        self,
+        db: Path,
+        command_for: Callable[[str], str],
+        served: frozenset[str],
+        *,
+        host: str,
+        port: int,
+        public_url: str | None,
+    ) -> None:
+        self.addresses = Addresses.of(host, port, public_url)
+        super().__init__(
+            "polyjudge annotate", host=host, port=port, title="polyjudge",
+            public_url=self.addresses.public_url,
+        )
+        self.db = db
+        self.command_for = command_for
+        self.served = served
+        self._sessions: dict[str, Server] = {}
+
+    def link(self, token: str) -> str:
+        """The secret link of a token."""
+        return f"{self.addresses.public_url}/annotate/{token}"
+
+    # -- textual-serve hooks -------------------------------------------------------------------
+
+    def initialize_logging(self) -> None:
+        """Warnings and errors only, plain, on stderr: no access log (its lines would carry the
+        tokens) and no tracebacks with local variables."""
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(OneLineFormatter())
+        for name in ("textual-serve", "aiohttp"):
+            logger = logging.getLogger(name)
+            logger.handlers[:] = [handler]
+            logger.setLevel(logging.WARNING)
+            logger.propagate = False
+        logging.getLogger("aiohttp.access").disabled = True
+
+    async def on_startup(self, app: web.Application) -> None:
+        note(f"listening on {self.host}:{self.port} (Ctrl+C stops)")
+
+    async def _make_app(self) -> web.Application:
+        """Our own routes in place of textual-serve's `/` and `/ws` (one fixed command for
+        everybody); its template, static files, download handler and websocket bridge are
+        reused as they are."""
+        app = web.Application(middlewares=[self._guard])
+        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+        app.add_routes([
+            web.get("/annotate/{token}", self.handle_link, name="link"),
+            web.get("/annotate/{token}/ws", self.handle_link_websocket, name="websocket"),
+            web.get("/download/{key}", self.handle_download, name="download"),
+            web.static("/static", self.statics_path, name="static"),
+        ])
+        app.on_startup.append(self.on_startup)
+        app.on_response_prepare.append(self._security_headers)
+        return app
+
+    # -- checks --------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Host and Origin, on every request (before any route, known or not)."""
+        route = request.match_info.route.name if request.match_info.route else None
+        websocket = (route == "websocket"
+                     or request.headers.get("Upgrade", "").strip().lower() == "websocket")
+        reason = self.addresses.refusal(request.headers.getall("Host", []),
+                                        request.headers.getall("Origin", []),
+                                        websocket=websocket)
+        if reason is not None:
+            self._refuse_note(request, reason)
+            return web.Response(status=403, text="403: Forbidden\n")
+        return await handler(request)
+
+    async def _security_headers(self, request: web.Request,
+                                response: web.StreamResponse) -> None:
+        response.headers.update(SECURITY_HEADERS)
+
+    def _refuse_note(self, request: web.Request, reason: str) -> None:
+        path = request.path
+        token = request.match_info.get("token")
+        if token:
+            path = path.replace(token, "<token>")
+        note(f"refused {request.method} {path} from {request.remote}: {reason}")
+
+    def _owner(self, token: str) -> TokenOwner:
+        """Whose token this is, read from the project now (runs in a worker thread)."""
+        with Project.open(self.db) as project:
+            return project.serve_token_owner(token)
+
+    async def _annotator(self, request: web.Request) -> str:
+        """The annotator of the request's token; a plain 404 (unknown) or 403 (revoked, or an
+        annotator this server was not started for) otherwise."""
+        token = request.match_info["token"]
+        owner = TokenOwner("unknown")
+        if TOKEN_SHAPE.fullmatch(token):
+            owner = await asyncio.to_thread(self._owner, token)
+        if owner.status == "unknown":
+            self._refuse_note(request, "unknown link")
+            raise web.HTTPNotFound(text="404: Not Found (unknown link)\n")
+        assert owner.annotator is not None
+        if owner.status == "revoked":
+            self._refuse_note(request, f"revoked link of {owner.annotator}")
+            raise web.HTTPForbidden(text="403: Forbidden (this link was revoked)\n")
+        if owner.annotator not in self.served:
+            self._refuse_note(request, f"link of {owner.annotator}, who is not served here")
+            raise web.HTTPForbidden(text="403: Forbidden (this link is not served here)\n")
+        return owner.annotator
+
+    # -- routes --------------------------------------------------------------------------------
+
+    async def handle_link(self, request: web.Request) -> web.StreamResponse:
+        """The page of a link: textual-serve's template, its websocket at this link's `/ws`."""
+        annotator = await self._annotator(request)
+        base = self.addresses.public_url
+        ws_path = request.app.router["websocket"].url_for(token=request.match_info["token"])
+        ws_base = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
+        context = {
+            "font_size": to_int(request.query.get("fontsize", "16"), 16),
+            "app_websocket_url": f"{ws_base}{ws_path}",
+            "config": {"static": {"url": f"{base}/static/"}},
+            "application": {"name": f"polyjudge — {annotator}"},
+        }
+        response = aiohttp_jinja2.render_template("app_index.html", request, context)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    async def handle_link_websocket(self, request: web.Request) -> web.StreamResponse:
+        """The browser's terminal: the annotate screen of the token's annotator, bridged by the
+        textual-serve `Server` made for that annotator's command."""
+        annotator = await self._annotator(request)
+        session = self._sessions.get(annotator)
+        if session is None:
+            session = Server(self.command_for(annotator), host=self.host, port=self.port,
+                             public_url=self.addresses.public_url)
+            session.download_manager = self.download_manager
+            self._sessions[annotator] = session
+        bridge = asyncio.ensure_future(session.handle_websocket(request))
+        try:
+            while True:
+                done, _ = await asyncio.wait({bridge}, timeout=RECHECK_S)
+                if done:
+                    return bridge.result()
+                token = request.match_info["token"]
+                if (await asyncio.to_thread(self._owner, token)).status != "ok":
+                    self._refuse_note(request, f"link of {annotator} revoked: session ended")
+                    # textual-serve closes the websocket and stops the app on cancellation.
+                    bridge.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        return await bridge
+                    raise web.HTTPForbidden(text="403: Forbidden (this link was revoked)\n")
+        finally:
+            if not bridge.done():
+                bridge.cancel()
