@@ -15,6 +15,7 @@ Pure standard library: the TUI builds styled text from it, reports and exports c
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -145,3 +146,38 @@ def one_line(text: str, limit: int = 80) -> str:
     """A safe single-line rendering for headers and lists: newlines and tabs become spaces."""
     flat = " ".join(safe_text(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def terminal_text(text: str) -> str:
+    """A message for the terminal (a CLI line, an error, a table cell): control characters
+    visible, invisible ones shown as `⟨U+202E⟩` tokens, so nothing hides in a file or
+    annotator name; newlines and tabs stay, so a multi-line message stays multi-line."""
+    return safe_text(text, show_invisible=True)
+
+
+# Outside printable ASCII and newline: the only characters `json_text` looks at one by one.
+_JSON_CANDIDATE = re.compile("[^\\x20-\\x7e\\n]")
+_LINE_SEPARATORS = frozenset([0x2028, 0x2029])
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    cp = ord(char)
+    if not (is_control(cp) or is_invisible(cp) or cp in _LINE_SEPARATORS):
+        return char
+    if cp <= 0xFFFF:
+        return f"\\u{cp:04x}"
+    cp -= 0x10000  # a UTF-16 surrogate pair, as JSON spells a code point above the BMP
+    return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+
+
+def json_text(value: object, *, indent: int | None = None, sort_keys: bool = False) -> str:
+    """`value` as JSON that is safe to print: control characters (C0, DEL, C1), bidi controls,
+    line separators and invisible format characters (the sets above) are `\\uXXXX` escapes;
+    every other character is written as itself (`ensure_ascii=False`). `json.loads` gives back
+    exactly `value`: only the bytes that reach the terminal change, not the data."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=sort_keys)
+    # Such characters occur only inside JSON strings, where an escape means the same character.
+    if all(_is_plain(line) for line in text.split("\n")):
+        return text
+    return _JSON_CANDIDATE.sub(_json_escape, text)

@@ -1,5 +1,8 @@
 """A rich progress bar on standard error: done / total, rate, ETA, errors.
 
+Its console is a `SafeConsole` (the run's name carries the user's `--model`): nothing in the
+description reaches the terminal as an escape sequence.
+
 On a terminal it redraws a few times a second; elsewhere (a pipe, a test) rich prints nothing
 until the end, so it never interleaves with captured output. `quiet` disables it entirely.
 """
@@ -19,6 +22,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from polyjudge.exports.safe_console import SafeConsole
+
 
 class RunProgress:
     def __init__(self, description: str, total: int | None, *, quiet: bool = False,
@@ -34,7 +39,7 @@ class RunProgress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[errors]}"),
-            console=console or Console(stderr=True, highlight=False),
+            console=console or SafeConsole(stderr=True),
             refresh_per_second=4,
             disable=quiet,
             transient=False,
