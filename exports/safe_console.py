@@ -5,7 +5,9 @@ Callers build tables and lines from text already made safe (`safe_text.one_line`
 goes through `safe_text.terminal_text` (control characters become visible tokens, bidi and
 invisible characters `⟨U+202E⟩` tokens) and loses any hyperlink (OSC 8) its style carries; only
 rich's own control segments (cursor moves of a progress bar) pass as they are. Markup, emoji
-codes and highlighting are off by default: a name in square brackets prints as it is.
+codes and highlighting are off by default: a name in square brackets prints as it is. (A
+`rich.text.Text` drops BEL, backspace and CR when it is built, so callers build cells from
+`one_line`/`plain` text to keep those visible; the net still catches ESC, C1 and bidi.)
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
+from rich.text import Text
 
 from .safe_text import terminal_text
 
@@ -36,6 +39,11 @@ class SafeConsole(Console):
         for option in ("markup", "emoji", "highlight"):
             kwargs.setdefault(option, False)
         super().__init__(**kwargs)
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """A string printed as it is: made safe before rich builds its `Text` (which would drop
+        BEL, backspace and CR unseen rather than show them)."""
+        return super().render_str(terminal_text(text), **kwargs)
 
     def render(
         self, renderable: RenderableType, options: ConsoleOptions | None = None
