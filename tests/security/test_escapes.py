@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from rich.table import Table
 from rich.text import Text
 
-from polyjudge.exports.formats import csv_cell, neutralise_formula
 from polyjudge.exports.safe_console import SafeConsole
 from polyjudge.exports.safe_text import json_text, terminal_text
 from polyjudge.store import Project
@@ -118,6 +117,8 @@ def test_safe_console_renders_hostile_cells_as_tokens_keeping_its_own_styles() -
 
 
 def test_csv_cells_neutralise_text_formulas_but_not_numbers() -> None:
+    from polyjudge.exports.formats import csv_cell, neutralise_formula
+
     counts: Counter[str] = Counter()
     for trigger, text in FORMULAS.items():
         assert csv_cell("response", text, counts) == "'" + text, trigger
