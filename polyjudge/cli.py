@@ -25,7 +25,14 @@ from polyjudge.commands import (
     judging,
     reconciling,
 )
-from polyjudge.console import echo, echo_err, echo_json, out_console, show_click_error
+from polyjudge.console import (
+    echo,
+    echo_err,
+    echo_json,
+    error_line,
+    out_console,
+    show_click_error,
+)
 from polyjudge.options import db_option, with_project
 from polyjudge.store import PolyjudgeError, Project
 
@@ -155,12 +162,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except PolyjudgeError as exc:
-        echo_err(f"Error: {exc}")
+        echo_err(f"Error: {error_line(exc)}")
         sys.exit(1)
     except (OSError, sqlite3.Error, UnicodeError, ValueError) as exc:
         if os.environ.get("POLYJUDGE_DEBUG"):
             raise
-        echo_err(f"Error: {exc}")
+        echo_err(f"Error: {error_line(exc)}")
         sys.exit(1)
     except KeyboardInterrupt:
         echo_err("Interrupted.")

@@ -36,6 +36,12 @@ def echo_err(message: object = "", *, nl: bool = True) -> None:
     echo(message, err=True, nl=nl)
 
 
+def error_line(message: object) -> str:
+    """An error as ONE line: made safe, and a newline inside it (from a file name, say) shown
+    as `␊` so that the line cannot be split or followed by a forged one."""
+    return terminal_text(str(message)).replace("\n", "\u240a")
+
+
 def echo_json(value: Any, *, indent: int | None = None) -> None:
     """`value` as JSON on standard out, control and bidi characters as `\\uXXXX` escapes."""
     click.echo(json_text(value, indent=indent))

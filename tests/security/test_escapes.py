@@ -149,11 +149,14 @@ def test_error_lines_name_a_hostile_file_safely(tmp_path: Path) -> None:
     bad.write_text('{"response": "x", "language": "vi", "model": "m", "prompt": "p"}\n{oops\n',
                    encoding="utf-8")
     missing = tmp_path / file_name("missing")
-    for path in (bad, missing):
+    forged = tmp_path / "two\nError: forged second line.jsonl"  # does not exist
+    for path in (bad, missing, forged):
         result = run_cli("import", "responses", "--db", str(db), str(path))
         assert result.code == 1 and result.out == ""
         assert result.err.startswith("Error: ") and result.err.count("\n") == 1, result.err
-        assert_terminal_safe(result.err, "␛]0;PWNED-TITLE␇", "⟨U+202E⟩txt.exe")
+        assert_terminal_safe(result.err, *(() if path == forged else (
+            "␛]0;PWNED-TITLE␇", "⟨U+202E⟩txt.exe")))
+    assert "two␊Error: forged second line" in result.err
 
 
 def test_click_usage_errors_echo_a_hostile_argument_safely(tmp_path: Path) -> None:
