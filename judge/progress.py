@@ -23,6 +23,13 @@ from rich.progress import (
 )
 
 from polyjudge.exports.safe_console import SafeConsole
+from polyjudge.exports.safe_text import terminal_text
+
+
+def _label(description: str) -> str:
+    """The description on one line, every control or bidi character a visible token (rich's
+    Text would drop BEL, backspace and CR unseen)."""
+    return " ".join(terminal_text(description).split())
 
 
 class RunProgress:
@@ -45,7 +52,7 @@ class RunProgress:
             transient=False,
         )
         self._task: TaskID = self._progress.add_task(
-            description, total=total, rate="", errors="errors 0"
+            _label(description), total=total, rate="", errors="errors 0"
         )
 
     def __enter__(self) -> RunProgress:
@@ -61,7 +68,7 @@ class RunProgress:
         self._progress.update(self._task, total=total)
 
     def set_description(self, description: str) -> None:
-        self._progress.update(self._task, description=description)
+        self._progress.update(self._task, description=_label(description))
 
     def advance(self, n: int = 1) -> None:
         self.done += n

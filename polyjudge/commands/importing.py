@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from polyjudge.console import echo, out_console
+from polyjudge.exports.safe_text import terminal_text
 from polyjudge.options import err_console, with_project
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, int], None] | None]
         TextColumn("{task.percentage:>3.0f}%"),
         _RowsColumn.make(), TimeRemainingColumn(), console=err_console, transient=True,
     ) as progress:
-        task = progress.add_task(label, total=None, rows=0)
+        task = progress.add_task(terminal_text(label), total=None, rows=0)
 
         def update(done: int, total: int, rows: int) -> None:
             progress.update(task, completed=done, total=max(total, 1), rows=rows)

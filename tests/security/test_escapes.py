@@ -354,3 +354,18 @@ def test_annotate_then_cli_in_a_real_terminal_keep_the_pane_clean(tmp_path: Path
             assert token in leftover
     finally:
         tmux.kill()
+
+
+def test_progress_bar_on_a_terminal_shows_a_hostile_run_name_as_tokens() -> None:
+    from polyjudge.judge.progress import RunProgress
+
+    out = io.StringIO()
+    console = SafeConsole(file=out, force_terminal=True, color_system="standard", width=400)
+    with RunProgress(f"judge {MODEL}{ALL}", 4, console=console) as progress:
+        progress.advance(4)
+    text = out.getvalue()
+    # rich's own cursor and colour sequences are CSI (ESC [); nothing else may reach the pane
+    assert "\x1b[" in text  # it did draw as on a terminal
+    own = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")
+    assert_terminal_safe(own, "␛]52;c;UFdORUQ=␇⟨U+202E⟩ledom", "␛]0;PWNED-TITLE␇",
+                         "[link=https://evil.example]x[/link]")
