@@ -143,9 +143,9 @@ def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
     echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
     if overlap is not None:
         echo(f"  held for {annotator} for {hold_days:g} days (other packets and "
-                   "annotators with --overlap are offered other items)")
+             "annotators with --overlap are offered other items)")
     echo(f"  annotate: polyjudge annotate --db {shlex.quote(str(out))} "
-               f"--annotator {shlex.quote(annotator)}")
+         f"--annotator {shlex.quote(annotator)}")
     echo(f"  merge:    polyjudge merge {shlex.quote(str(out))}")
 
 
@@ -162,7 +162,7 @@ def merge(project: Project, packet: Path, release: bool) -> None:
     result = merge_packet(project, packet, release=release)
     who = ", ".join(result.annotators) or "nobody"
     echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
-               f"{result.already_merged:,} were already merged")
+         f"{result.already_merged:,} were already merged")
     if release:
         echo(f"Released {result.released:,} held item(s) of the packet")
 

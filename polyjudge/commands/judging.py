@@ -184,10 +184,10 @@ def _print_summary(data: dict[str, Any], as_json: bool) -> None:
         )
     for batch_id in data.get("batches", []):
         echo(f"batch {batch_id} submitted (collect with: polyjudge judge --batch-status "
-                   f"{batch_id})")
+             f"{batch_id})")
     for report in data.get("collected", []):
         echo(f"batch {report['batch']} {report['status']}: {report['verdicts']} verdicts, "
-                   f"{report['errors']} failed, {report['unanswered']} unanswered")
+             f"{report['errors']} failed, {report['unanswered']} unanswered")
     if "run" in data:
         echo(f"verdicts of {data['run']}: {labels}")
 
@@ -198,7 +198,7 @@ def _print_adaptations(data: dict[str, Any]) -> None:
         echo(f"note: {note}", err=True)
     if data.get("probe_error"):
         echo(f"note: the online first request failed ({data['probe_error']}); it went "
-                   "into the batch with the rest", err=True)
+             "into the batch with the rest", err=True)
 
 
 def _raise_for_errors(data: dict[str, Any]) -> None:
@@ -244,8 +244,8 @@ def translate(project: Any, model: str, overwrite: bool, temperature: float,
         echo_json(data)
     else:
         echo(f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
-                   f"translated ({data['cached']} from the cache, {data['requested']} requests, "
-                   f"{data['errors']} failed)")
+             f"translated ({data['cached']} from the cache, {data['requested']} requests, "
+             f"{data['errors']} failed)")
     _raise_for_errors(data)
 
 
