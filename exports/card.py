@@ -40,6 +40,10 @@ class ExportSummary:
     judges: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # run: model, hash
     datasets: dict[str, set[tuple[str, str]]] = field(default_factory=dict)  # ds: (src, lic)
     extra_files: list[Any] = field(default_factory=list)
+    # CSV only: None for other formats; True with --raw-csv. `neutralised`: cells per column
+    # that got a leading `'` against formula injection (see `formats.neutralise_formula`).
+    raw_csv: bool | None = None
+    neutralised: Counter[str] = field(default_factory=Counter)
 
     def add(self, row: dict[str, Any]) -> None:
         self.rows += 1
@@ -229,6 +233,7 @@ def render_card(
         "",
         *fields_section(),
         "",
+        *csv_section(summary),
         *provenance(summary),
     ]
     return "\n".join(out) + "\n"
@@ -282,6 +287,46 @@ def fields_section() -> list[str]:
         "`safe_reply`, `source`, `license`, `source_file`. In CSV, `human_labels` and "
         "`verdicts` are JSON text.",
     ]
+
+
+def csv_note(summary: ExportSummary) -> str:
+    """One sentence on formula neutralisation in a CSV export ("" for other formats)."""
+    if summary.raw_csv is None:
+        return ""
+    if summary.raw_csv:
+        return ("written with --raw-csv: cells beginning with =, +, -, @, TAB or CR were NOT "
+                "neutralised (a spreadsheet may run them as formulas)")
+    if not summary.neutralised:
+        return "no cell needed formula neutralisation"
+    columns = ", ".join(f"{c} ({n:,})" for c, n in sorted(summary.neutralised.items()))
+    return f"cells neutralised against formula injection (a leading ') in {columns}"
+
+
+def csv_section(summary: ExportSummary) -> list[str]:
+    """The card's note on CSV formula injection: which columns were neutralised, and why."""
+    if summary.raw_csv is None:
+        return []
+    lines = [
+        "## Spreadsheet safety (CSV)",
+        "",
+        "A spreadsheet (Excel, LibreOffice, Google Sheets) runs a cell that begins with `=`, "
+        "`+`, `-`, `@`, TAB or CR as a formula, and these cells hold text from imported files, "
+        "annotators and models. Following OWASP "
+        "(https://owasp.org/www-community/attacks/CSV_Injection), such a text cell, and one "
+        "that already begins with `'`, is written with a leading `'`; numbers are left as "
+        "they are. To get the original text back, remove one leading `'` from every cell that "
+        "begins with one. `human_labels` and `verdicts` are JSON and never neutralised.",
+        "",
+    ]
+    if summary.raw_csv:
+        lines.append("This file was written with `--raw-csv`: nothing was neutralised; open it "
+                     "in a spreadsheet only if you trust every text in it.")
+    elif summary.neutralised:
+        lines.append("Neutralised cells per column: " + ", ".join(
+            f"`{c}` {n:,}" for c, n in sorted(summary.neutralised.items())) + ".")
+    else:
+        lines.append("No cell in this file needed it.")
+    return [*lines, ""]
 
 
 def provenance(summary: ExportSummary) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 from polyjudge.store import PolyjudgeError, Project
 
 from .card import CARD_MARKER, ExportSummary, render_card
-from .formats import FORMATS, WRITERS, atomic_text, refuse_overwrite
+from .formats import FORMATS, WRITERS, atomic_text, refuse_overwrite, write_csv
 from .gold import iter_gold_rows
 
 CARD_NAME = "README.md"
@@ -49,7 +49,11 @@ def export_gold(
     languages: list[str] | None = None,
     final_only: bool = False,
     force: bool = False,
+    raw_csv: bool = False,
 ) -> ExportSummary:
+    """Write the gold rows as `fmt` to `out` and the dataset card beside it. A CSV's text cells
+    are neutralised against formula injection unless `raw_csv`; the summary and the card say
+    which columns were."""
     if fmt not in FORMATS:
         raise PolyjudgeError(f"unknown format {fmt!r} (expected one of {', '.join(FORMATS)})")
     if out.is_dir():
@@ -79,7 +83,7 @@ def export_gold(
             f"(this project has {', '.join(sorted(known)) or 'none'})"
         )
 
-    summary = ExportSummary()
+    summary = ExportSummary(raw_csv=raw_csv if fmt == "csv" else None)
     with project.read_snapshot():
         report = project_report(project)
         rows = _counted(
@@ -90,6 +94,8 @@ def export_gold(
 
             write_label_studio(rows, out, project.label_set)
             summary.extra_files.append(targets[1])
+        elif fmt == "csv":
+            write_csv(rows, out, raw=raw_csv, neutralised=summary.neutralised)
         else:
             WRITERS[fmt](rows, out)
         text = render_card(
@@ -111,5 +117,6 @@ def export_gold(
         rows=summary.rows,
         languages=languages or [],
         final_only=final_only,
+        **({"raw_csv": raw_csv, "neutralised": dict(summary.neutralised)} if fmt == "csv" else {}),
     )
     return summary

@@ -5,7 +5,9 @@ the end, so an interrupted export never leaves half a file under the target's na
 
 - JSONL: one object per line, `human_labels` and `verdicts` as nested lists.
 - CSV: the same columns; `human_labels` and `verdicts` are JSON text inside their cells
-  (`json.loads(cell)` gives the lists back); empty cells are missing values.
+  (`json.loads(cell)` gives the lists back); empty cells are missing values. A text cell that
+  a spreadsheet would run as a formula gets a leading `'` (see `neutralise_formula`) unless
+  `raw` (`--raw-csv`).
 - Parquet: written with pyarrow in record batches (`pip install 'polyjudge[parquet]'`);
   `human_labels` and `verdicts` are `list<struct<...>>` columns.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -61,19 +64,52 @@ def write_jsonl(rows: Iterable[dict[str, Any]], path: Path) -> int:
     return n
 
 
-def csv_cell(column: str, value: Any) -> Any:
+# CSV injection (https://owasp.org/www-community/attacks/CSV_Injection): Excel, LibreOffice
+# and Google Sheets run a cell that begins with one of these as a formula (`=HYPERLINK(...)`,
+# `+cmd|...`, `@SUM(...)`; TAB and CR are trimmed before the check). OWASP's advice: prefix such
+# a cell with a single quote, which makes it text. A cell that already begins with a quote gets
+# one too, so the rule can be undone: drop one leading `'` from every cell that begins with it.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+
+
+def neutralise_formula(text: str) -> str:
+    """`text` with a leading `'` when a spreadsheet would read it as a formula (or it already
+    begins with `'`); any other text as it is."""
+    return QUOTE + text if text.startswith((*FORMULA_TRIGGERS, QUOTE)) else text
+
+
+def csv_cell(column: str, value: Any, neutralised: Counter[str] | None = None) -> Any:
+    """One CSV cell. Text (which comes from imported files, annotators and models) is
+    neutralised against formula injection when `neutralised` is given (counted per column);
+    numbers and booleans we write ourselves are left as they are."""
     if column in NESTED_COLUMNS:
-        return json.dumps(value, ensure_ascii=False)
-    return "" if value is None else value
+        return json.dumps(value, ensure_ascii=False)  # begins with `[`: never a formula
+    if value is None:
+        return ""
+    if neutralised is not None and isinstance(value, str):
+        safe = neutralise_formula(value)
+        if safe != value:
+            neutralised[column] += 1
+        return safe
+    return value
 
 
-def write_csv(rows: Iterable[dict[str, Any]], path: Path) -> int:
+def write_csv(
+    rows: Iterable[dict[str, Any]], path: Path, *, raw: bool = False,
+    neutralised: Counter[str] | None = None,
+) -> int:
+    """Write the gold CSV; unless `raw`, text cells are neutralised (counted per column into
+    `neutralised` when given)."""
+    counts: Counter[str] | None = None if raw else (
+        neutralised if neutralised is not None else Counter()
+    )
     n = 0
     with atomic_text(path, newline="") as out:
         writer = csv.writer(out)
         writer.writerow(GOLD_COLUMNS)
         for row in rows:
-            writer.writerow([csv_cell(c, row[c]) for c in GOLD_COLUMNS])
+            writer.writerow([csv_cell(c, row[c], counts) for c in GOLD_COLUMNS])
             n += 1
     return n
 

@@ -12,6 +12,7 @@ from rich.text import Text
 from .report_format import plain
 from .report_svg import language_chart_rows
 from .report_tables import ReportTable, all_tables, header_lines
+from .safe_console import SafeConsole
 
 BAR_WIDTH = 40
 
@@ -58,7 +59,7 @@ def rate_bars(report: dict[str, Any]) -> Group | None:
 
 
 def print_report(report: dict[str, Any], console: Console | None = None) -> None:
-    console = console or Console(highlight=False)
+    console = console or SafeConsole()
     console.print(Text("polyjudge report", style="bold underline"))
     for line in header_lines(report):
         console.print(Text(line))

@@ -15,6 +15,8 @@ Pure standard library: the TUI builds styled text from it, reports and exports c
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -145,3 +147,45 @@ def one_line(text: str, limit: int = 80) -> str:
     """A safe single-line rendering for headers and lists: newlines and tabs become spaces."""
     flat = " ".join(safe_text(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def terminal_text(text: str) -> str:
+    """A message for the terminal (a CLI line, an error, a table cell): control characters
+    visible, invisible ones shown as `⟨U+202E⟩` tokens, so nothing hides in a file or
+    annotator name; newlines and tabs stay, so a multi-line message stays multi-line."""
+    return safe_text(text, show_invisible=True)
+
+
+_LINE_SEPARATORS = frozenset([0x2028, 0x2029])
+
+
+@functools.cache
+def _json_unsafe() -> re.Pattern[str]:
+    """Every character `json_text` escapes (built once, on first need: some 40 ms). Format
+    characters (Cf) all lie below U+20000 or in the tag block U+E0000-U+E0FFF."""
+    points = {*range(0x7F, 0xA0), *_LINE_SEPARATORS, *BIDI_CONTROLS, *_EXTRA_INVISIBLE}
+    points.update(cp for cp in (*range(0xA0, 0x20000), *range(0xE0000, 0xE1000))
+                  if is_invisible(cp))
+    return re.compile(f"[{_ranges(frozenset(points))}]")
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    cp = ord(match.group())
+    if cp <= 0xFFFF:
+        return f"\\u{cp:04x}"
+    cp -= 0x10000  # a UTF-16 surrogate pair, as JSON spells a code point above the BMP
+    return f"\\u{0xD800 + (cp >> 10):04x}\\u{0xDC00 + (cp & 0x3FF):04x}"
+
+
+def json_text(value: object, *, indent: int | None = None, sort_keys: bool = False) -> str:
+    """`value` as JSON that is safe to print: control characters (C0, DEL, C1), bidi controls,
+    line separators and invisible format characters (the sets above) are `\\uXXXX` escapes;
+    every other character is written as itself (`ensure_ascii=False`). `json.loads` gives back
+    exactly `value`: only the bytes that reach the terminal change, not the data."""
+    text = json.dumps(value, ensure_ascii=False, indent=indent, sort_keys=sort_keys)
+    # Such characters occur only inside JSON strings, where an escape means the same character.
+    # ASCII without DEL needs nothing (json.dumps escaped C0); else one regex pass, which on
+    # 14 MB of Bengali/Thai/CJK JSON costs less than the line-by-line check `safe_text` makes.
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _json_unsafe().sub(_json_escape, text)

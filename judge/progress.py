@@ -1,5 +1,8 @@
 """A rich progress bar on standard error: done / total, rate, ETA, errors.
 
+Its console is a `SafeConsole` (the run's name carries the user's `--model`): nothing in the
+description reaches the terminal as an escape sequence.
+
 On a terminal it redraws a few times a second; elsewhere (a pipe, a test) rich prints nothing
 until the end, so it never interleaves with captured output. `quiet` disables it entirely.
 """
@@ -19,6 +22,15 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from polyjudge.exports.safe_console import SafeConsole
+from polyjudge.exports.safe_text import terminal_text
+
+
+def _label(description: str) -> str:
+    """The description on one line, every control or bidi character a visible token (rich's
+    Text would drop BEL, backspace and CR unseen)."""
+    return " ".join(terminal_text(description).split())
+
 
 class RunProgress:
     def __init__(self, description: str, total: int | None, *, quiet: bool = False,
@@ -34,13 +46,13 @@ class RunProgress:
             TextColumn("ETA"),
             TimeRemainingColumn(),
             TextColumn("{task.fields[errors]}"),
-            console=console or Console(stderr=True, highlight=False),
+            console=console or SafeConsole(stderr=True),
             refresh_per_second=4,
             disable=quiet,
             transient=False,
         )
         self._task: TaskID = self._progress.add_task(
-            description, total=total, rate="", errors="errors 0"
+            _label(description), total=total, rate="", errors="errors 0"
         )
 
     def __enter__(self) -> RunProgress:
@@ -56,7 +68,7 @@ class RunProgress:
         self._progress.update(self._task, total=total)
 
     def set_description(self, description: str) -> None:
-        self._progress.update(self._task, description=description)
+        self._progress.update(self._task, description=_label(description))
 
     def advance(self, n: int = 1) -> None:
         self.done += n

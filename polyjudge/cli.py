@@ -7,14 +7,12 @@ so that `polyjudge status` starts fast.
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -28,7 +26,15 @@ from polyjudge.commands import (
     reconciling,
     serving,
 )
-from polyjudge.options import db_option, err_console, with_project
+from polyjudge.console import (
+    echo,
+    echo_err,
+    echo_json,
+    error_line,
+    out_console,
+    show_click_error,
+)
+from polyjudge.options import db_option, with_project
 from polyjudge.store import PolyjudgeError, Project
 
 
@@ -81,7 +87,7 @@ def init(db: Path, labels: str | None, guidelines: Path | None, consensus: str |
     with Project.create(db, labels=label_list, guidelines=text, consensus_rule=consensus) as p:
         p.log_event("init", labels=list(p.label_set), guidelines=str(guidelines or ""))
         verb = "Updated" if existed else "Created"
-        click.echo(f"{verb} {db} (labels: {', '.join(p.label_set)}; rule: {p.consensus_rule})")
+        echo(f"{verb} {db} (labels: {', '.join(p.label_set)}; rule: {p.consensus_rule})")
 
 
 @cli.command()
@@ -94,11 +100,11 @@ def status(project: Project, as_json: bool) -> None:
     data = {**project.status(), "by_annotator": project.annotator_progress(),
             "queue": queue_sizes(project), "held": project.holds()}
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data, indent=2)
         return
     from polyjudge.exports.safe_text import one_line
 
-    console = Console(highlight=False)
+    console = out_console()
     summary = Text(one_line(str(project.path), 200), style="bold")
     summary.append(f"  labels: {one_line(', '.join(data['label_set']), 200)}", style="")
     console.print(summary)
@@ -149,21 +155,21 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="polyjudge", standalone_mode=False)
     except click.exceptions.Abort:
-        err_console.print("Aborted.", markup=False)
+        echo_err("Aborted.")
         sys.exit(1)
     except click.ClickException as exc:
-        exc.show()
+        show_click_error(exc)
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except PolyjudgeError as exc:
-        err_console.print(f"Error: {exc}", markup=False, soft_wrap=True)
+        echo_err(f"Error: {error_line(exc)}")
         sys.exit(1)
     except (OSError, sqlite3.Error, UnicodeError, ValueError) as exc:
         if os.environ.get("POLYJUDGE_DEBUG"):
             raise
-        err_console.print(f"Error: {exc}", markup=False, soft_wrap=True)
+        echo_err(f"Error: {error_line(exc)}")
         sys.exit(1)
     except KeyboardInterrupt:
-        err_console.print("Interrupted.", markup=False)
+        echo_err("Interrupted.")
         sys.exit(130)

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
+
+# The safe console on standard error (see polyjudge.console), kept importable from here.
+from polyjudge.console import err_console as err_console
 
 DEFAULT_DB = "polyjudge.db"
-
-# Standard error gets the one-line errors; standard out the results.
-err_console = Console(stderr=True, highlight=False)
 
 
 def db_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -35,6 +35,7 @@ import jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
+from polyjudge.console import echo_err
 from polyjudge.exports.safe_text import one_line
 from polyjudge.store import PolyjudgeError, Project
 from polyjudge.store.serving import TokenOwner
@@ -174,8 +175,7 @@ class Addresses:
 def note(line: str) -> None:
     """One line on the server's standard error, with any control character from a request made
     visible (so a header cannot drive the terminal)."""
-    sys.stderr.write(f"polyjudge serve: {one_line(line, 300)}\n")
-    sys.stderr.flush()
+    echo_err(f"polyjudge serve: {one_line(line, 300)}")
 
 
 class OneLineFormatter(logging.Formatter):

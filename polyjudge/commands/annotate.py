@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from polyjudge.console import echo
 from polyjudge.options import check_sample, db_option, open_project, sample_options
 
 
@@ -119,10 +120,10 @@ def register(cli: click.Group) -> None:
             db = Path(tempfile.mkdtemp(prefix="polyjudge-demo-")) / "demo.db"
         build_demo(db, with_labels=True)
         if no_tui:
-            click.echo(f"Demo project built at {db}")
+            echo(f"Demo project built at {db}")
             status = cli.get_command(ctx, "status")
             if status is not None:
                 ctx.invoke(status, db=db, as_json=False)
             return
         run_annotate(db, {"annotator": annotator})
-        click.echo(f"Your labels are in {db} (`polyjudge status --db {db}`).")
+        echo(f"Your labels are in {db} (`polyjudge status --db {db}`).")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from polyjudge.console import echo
 from polyjudge.options import check_sample, sample_options, with_project
 from polyjudge.store import Project
 
@@ -37,19 +38,27 @@ def export_group() -> None:
 @language_option
 @click.option("--final-only", is_flag=True, help="Only responses that have a final label.")
 @click.option("--force", is_flag=True, help="Replace existing files.")
+@click.option("--raw-csv", is_flag=True,
+              help="CSV: write text cells exactly as they are. By default a cell beginning with "
+              "=, +, -, @, TAB or CR (or ') gets a leading ' so that a spreadsheet does not run "
+              "it as a formula; the dataset card says which columns.")
 @with_project
 def export_gold(project: Project, fmt: str, out: Path, languages: tuple[str, ...],
-                final_only: bool, force: bool) -> None:
+                final_only: bool, force: bool, raw_csv: bool) -> None:
     """One row per response: prompt, response, back-translation, final label and how it was
     reached, human labels, judge verdicts, adjudication, provenance. CSV cells hold nested
     lists as JSON text. A Hugging Face dataset card (README.md) is written beside the file;
     label-studio also writes label_config.xml."""
+    from polyjudge.exports.card import csv_note
     from polyjudge.exports.export_gold import export_gold as run
 
+    if raw_csv and fmt != "csv":
+        raise click.UsageError("--raw-csv applies to --format csv only")
     summary = run(project, fmt=fmt, out=out, languages=_languages(languages),
-                  final_only=final_only, force=force)
+                  final_only=final_only, force=force, raw_csv=raw_csv)
     extras = ", ".join(str(p.name) for p in summary.extra_files)
-    click.echo(f"Wrote {summary.rows:,} rows to {out} (with {extras})")
+    note = csv_note(summary)
+    echo(f"Wrote {summary.rows:,} rows to {out} (with {extras})" + (f"; {note}" if note else ""))
 
 
 @export_group.command("finetune")
@@ -88,7 +97,7 @@ def export_finetune(project: Project, out: Path, languages: tuple[str, ...], gen
                                concurrency=concurrency, timeout=timeout,
                                max_retries=max_retries) if generate else None)
     result = run(project, out, languages=_languages(languages), generate=options, force=force)
-    click.echo(
+    echo(
         f"Wrote {result.written:,} examples to {out} ({result.adjudicator:,} written by an "
         f"adjudicator, {result.generated:,} generated); {result.missing:,} unsafe prompts "
         "without a safe reply"
@@ -130,13 +139,13 @@ def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
     n = create_packet(project, annotator, out, languages=_languages(languages) or None,
                       limit=limit, overlap=overlap, hold_days=hold_days, force=force,
                       sample=sample, no_sample=no_sample)
-    click.echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
+    echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
     if overlap is not None:
-        click.echo(f"  held for {annotator} for {hold_days:g} days (other packets and "
-                   "annotators with --overlap are offered other items)")
-    click.echo(f"  annotate: polyjudge annotate --db {shlex.quote(str(out))} "
-               f"--annotator {shlex.quote(annotator)}")
-    click.echo(f"  merge:    polyjudge merge {shlex.quote(str(out))}")
+        echo(f"  held for {annotator} for {hold_days:g} days (other packets and "
+             "annotators with --overlap are offered other items)")
+    echo(f"  annotate: polyjudge annotate --db {shlex.quote(str(out))} "
+         f"--annotator {shlex.quote(annotator)}")
+    echo(f"  merge:    polyjudge merge {shlex.quote(str(out))}")
 
 
 @click.command("merge")
@@ -151,10 +160,10 @@ def merge(project: Project, packet: Path, release: bool) -> None:
 
     result = merge_packet(project, packet, release=release)
     who = ", ".join(result.annotators) or "nobody"
-    click.echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
-               f"{result.already_merged:,} were already merged")
+    echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
+         f"{result.already_merged:,} were already merged")
     if release:
-        click.echo(f"Released {result.released:,} held item(s) of the packet")
+        echo(f"Released {result.released:,} held item(s) of the packet")
 
 
 def register(cli: click.Group) -> None:

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from polyjudge.console import echo, out_console
+from polyjudge.exports.safe_text import terminal_text
 from polyjudge.options import err_console, with_project
 
 if TYPE_CHECKING:
@@ -67,10 +69,11 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, int], None] | None]
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.description}", markup=False), BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
         _RowsColumn.make(), TimeRemainingColumn(), console=err_console, transient=True,
     ) as progress:
-        task = progress.add_task(label, total=None, rows=0)
+        task = progress.add_task(terminal_text(label), total=None, rows=0)
 
         def update(done: int, total: int, rows: int) -> None:
             progress.update(task, completed=done, total=max(total, 1), rows=rows)
@@ -115,7 +118,7 @@ def import_multijail_cmd(project: Project, path: Path) -> None:
     report = import_multijail(project, path)
     languages = report.extra.get("languages", [])
     where = f" in {len(languages)} languages ({' '.join(languages)})"
-    click.echo(_summary(report, "prompt", where))
+    echo(_summary(report, "prompt", where))
 
 
 @import_group.command("xsafety")
@@ -136,11 +139,10 @@ def import_xsafety_cmd(project: Project, directory: Path) -> None:
 
 
 def _print_xsafety(report: ImportReport) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    console = out_console()
     table = Table("language", "folder", "files", "prompts", "new", "blank rows skipped",
                   "files skipped", title="XSafety import")
     notes = []
@@ -154,7 +156,7 @@ def _print_xsafety(report: ImportReport) -> None:
     console.print(table)
     for note in notes:
         console.print(Text(note))
-    click.echo(_summary(report, "prompt"))
+    echo(_summary(report, "prompt"))
     for problem in report.extra["mismatches"]:
         err_console.print(Text(f"Warning: rows may not line up: {problem}", style="yellow"))
 
@@ -187,10 +189,10 @@ def import_responses_cmd(project: Project, path: Path, model: str | None, maps: 
     with progress_bar(f"Importing {path.name}") as progress:
         report = import_responses(project, path, mapping=mapping, model=model,
                                   skip_bad=skip_bad, reject_file=reject_file, progress=progress)
-    click.echo(_summary(report, "response"))
+    echo(_summary(report, "response"))
     created = report.extra.get("prompts_created")
     if created:
-        click.echo(f"{plural(created, 'new prompt')} in dataset `user` (prompt text with no match)")
+        echo(f"{plural(created, 'new prompt')} in dataset `user` (prompt text with no match)")
 
 
 @import_group.command("labels")
@@ -229,10 +231,10 @@ def import_labels_cmd(project: Project, path: Path, maps: tuple[str, ...], skip_
     with progress_bar(f"Importing {path.name}") as progress:
         report = import_labels(project, path, mapping=mapping, skip_bad=skip_bad,
                                reject_file=reject_file, progress=progress, source=source)
-    click.echo(_summary(report, "label"))
+    echo(_summary(report, "label"))
     created = report.extra.get("items_created")
     if created:
-        click.echo(f"{plural(created, 'new response')} created from the file's text")
+        echo(f"{plural(created, 'new response')} created from the file's text")
 
 
 def _label_source(project: Project, path: Path, fmt: str) -> Any:

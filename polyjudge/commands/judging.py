@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 import click
 
+from polyjudge.console import echo, echo_json
 from polyjudge.options import with_project
 
 BASELINE = "refusal-baseline"
@@ -172,33 +172,33 @@ def _raise_for_batches(reports: list[dict[str, Any]]) -> None:
 def _print_summary(data: dict[str, Any], as_json: bool) -> None:
     _print_adaptations(data)  # on stderr, also beside --json
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False))
+        echo_json(data)
         return
     labels = ", ".join(f"{k} {v}" for k, v in data.get("labels", {}).items()) or "none"
     if "selected" in data:
         baseline = " (baseline: refusal-string matching)" if data.get("baseline") else ""
-        click.echo(
+        echo(
             f"{data['run']}{baseline}: {data['selected']} selected, {data['already']} already "
             f"judged, {data['cached']} from the cache, {data['requested']} requests, "
             f"{data['errors']} failed, {data['in_batch']} in open batches"
         )
     for batch_id in data.get("batches", []):
-        click.echo(f"batch {batch_id} submitted (collect with: polyjudge judge --batch-status "
-                   f"{batch_id})")
+        echo(f"batch {batch_id} submitted (collect with: polyjudge judge --batch-status "
+             f"{batch_id})")
     for report in data.get("collected", []):
-        click.echo(f"batch {report['batch']} {report['status']}: {report['verdicts']} verdicts, "
-                   f"{report['errors']} failed, {report['unanswered']} unanswered")
+        echo(f"batch {report['batch']} {report['status']}: {report['verdicts']} verdicts, "
+             f"{report['errors']} failed, {report['unanswered']} unanswered")
     if "run" in data:
-        click.echo(f"verdicts of {data['run']}: {labels}")
+        echo(f"verdicts of {data['run']}: {labels}")
 
 
 def _print_adaptations(data: dict[str, Any]) -> None:
     """Parameters the model refused and the run sent differently (see judge.engine)."""
     for note in data.get("adapted", []):
-        click.echo(f"note: {note}", err=True)
+        echo(f"note: {note}", err=True)
     if data.get("probe_error"):
-        click.echo(f"note: the online first request failed ({data['probe_error']}); it went "
-                   "into the batch with the rest", err=True)
+        echo(f"note: the online first request failed ({data['probe_error']}); it went "
+             "into the batch with the rest", err=True)
 
 
 def _raise_for_errors(data: dict[str, Any]) -> None:
@@ -241,11 +241,11 @@ def translate(project: Any, model: str, overwrite: bool, temperature: float,
     project.log_event("translate", **data)
     _print_adaptations(data)  # on stderr, also beside --json
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False))
+        echo_json(data)
     else:
-        click.echo(f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
-                   f"translated ({data['cached']} from the cache, {data['requested']} requests, "
-                   f"{data['errors']} failed)")
+        echo(f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
+             f"translated ({data['cached']} from the cache, {data['requested']} requests, "
+             f"{data['errors']} failed)")
     _raise_for_errors(data)
 
 

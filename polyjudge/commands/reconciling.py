@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from polyjudge.console import echo, echo_json, out_console
 from polyjudge.options import with_project
 from polyjudge.store import Project
 
@@ -118,13 +118,13 @@ def report(
 
         html_path.write_text(render_html(data), encoding="utf-8")
     if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo_json(data, indent=2)
     elif as_markdown:
         from polyjudge.exports.report_markdown import render_markdown
 
-        click.echo(render_markdown(data), nl=False)
+        echo(render_markdown(data), nl=False)
     elif html_path is not None:
-        click.echo(f"Wrote {html_path}")
+        echo(f"Wrote {html_path}")
     else:
         from polyjudge.exports.report_terminal import print_report
 
@@ -250,17 +250,18 @@ def sample(
     )
     summary = run_sample(project, request)
     if as_json:
-        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        echo_json(summary, indent=2)
         return
     _print_sample(summary)
 
 
 def _print_sample(summary: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    console = Console(highlight=False)
+    from polyjudge.exports.safe_text import one_line
+
+    console = out_console()
     console.print(Text(f"Sampled {summary['new']:,} new items into batch {summary['batch']} "
                        f"({summary['design']} design)"))
     run = summary["judge_run"]
@@ -277,8 +278,8 @@ def _print_sample(summary: dict) -> None:
     for row in summary["strata"]:
         pi = (f"{row['pi']:.3f}" if row["pi"] is not None
               else f"{row['pi_min']:.3f}–{row['pi_max']:.3f}")
-        table.add_row(Text(row["language"]), Text(row["stratum"]), f"{row['population']:,}",
-                      f"{row['earlier']:,}", f"{row['sampled']:,}", pi)
+        table.add_row(Text(one_line(row["language"], 20)), Text(one_line(row["stratum"], 40)),
+                      f"{row['population']:,}", f"{row['earlier']:,}", f"{row['sampled']:,}", pi)
     console.print(table)
 
 

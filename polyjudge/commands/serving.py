@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from polyjudge.console import echo
 from polyjudge.options import check_sample, db_option, sample_options
 from polyjudge.store import PolyjudgeError, Project
 
@@ -105,7 +106,7 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
         server = TeamServer(db, command_for, frozenset(to_serve), host=host, port=port,
                             public_url=public_url)
         if not is_loopback(host):
-            click.echo(f"Warning: listening on {host}, not a loopback address: anyone who can "
+            echo(f"Warning: listening on {host}, not a loopback address: anyone who can "
                        "reach it can try links, over plain HTTP unless a TLS proxy is in front "
                        "(see the README's serve section)", err=True)
         check_can_listen(host, port)
@@ -114,7 +115,7 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
         check_sample(project, sample, no_sample)
         for name in to_revoke:
             revoked = project.revoke_serve_tokens(name)
-            click.echo(f"{name}: link revoked" if revoked else f"{name}: had no live link",
+            echo(f"{name}: link revoked" if revoked else f"{name}: had no live link",
                        err=True)
         if server is None:
             return
@@ -122,13 +123,13 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
             live = project.live_serve_link(name)
             if live is None or name in fresh:
                 token = project.issue_serve_token(name)
-                click.echo(f"{name}: {server.link(token)}")
+                echo(f"{name}: {server.link(token)}")
             else:
                 issued = live.created_at[:16].replace("T", " ")
-                click.echo(f"{name}: link issued {issued} UTC still works (it is not shown "
+                echo(f"{name}: link issued {issued} UTC still works (it is not shown "
                            f"again; --new-link {shlex.quote(name)} replaces it)", err=True)
-    click.echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
-    click.echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}",
+    echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
+    echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}",
                err=True)
     server.serve()
 
