@@ -15,6 +15,7 @@ from ._sqlite_utils import Database
 from .errors import PolyjudgeError, ProjectBusy, ProjectError
 from .records import DEFAULT_LABELS
 from .schema import migrations
+from .untrusted import not_a_project
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -45,6 +46,7 @@ class ProjectBase:
             raise ProjectError(
                 f"{self.path}: no project file here (create one with `polyjudge init`)"
             )
+        self._refuse_foreign_file(create)
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see `transaction`).
             self.conn = sqlite3.connect(
@@ -61,6 +63,24 @@ class ProjectBase:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"{self.path}: not a polyjudge project file ({exc})") from exc
+
+    def _refuse_foreign_file(self, create: bool) -> None:
+        """Refuse, before anything is written, a file that is not a polyjudge project (another
+        application's database, a text file, an empty file): opening switches a file to WAL and
+        creates our tables in it. `create` (`init`) may start a project in a new or empty file
+        only. The look is read-only (see `untrusted.not_a_project`)."""
+        if str(self.path) == ":memory:" or not self.path.exists():
+            return
+        if create and self.path.is_file() and self.path.stat().st_size == 0:
+            return
+        reason = not_a_project(self.path)
+        if reason is None:
+            return
+        if create:
+            reason += " (init makes a project only in a new or empty file)"
+        elif "empty file" in reason:
+            reason += " (create one with `polyjudge init`)"
+        raise ProjectError(f"{self.path}: {reason}; nothing was written to it")
 
     def _migrate(self) -> None:
         if not migrations.pending(self.db):
