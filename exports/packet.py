@@ -5,9 +5,11 @@
     merge_packet(project, Path("amina.db"))
 
 A packet is blind: it holds prompts and responses only (no other annotator's labels, no judge
-verdicts, no adjudications). Labels are append-only and carry their annotator, so merging cannot
-conflict; each merged row gets a uid derived from the packet's project id and the row's id, so
-merging the same packet twice adds nothing.
+verdicts, no adjudications). The project records each export (packet id, annotator, items) in
+its events; a packet that comes back is untrusted input, read-only and checked against that
+record (see `store.packet_file`): only its annotator's valid labels on its items are merged.
+Labels are append-only, so merging cannot conflict; each merged row gets a uid derived from the
+packet's project id and the row's id, so merging the same packet twice adds nothing.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ responses never sit in memory at once.
 
 A packet is a small project file holding the items one annotator would be offered — prompts and
 responses only: no other annotator's labels, no verdicts, no adjudications. Its meta records the
-parent's `project_id` (`packet_of`, also `parent_project_id`) and `packet_annotator`. Merging
-appends the packet's label rows to the parent with a deterministic `uid` (a hash of the packet's
+parent's `project_id` (`packet_of`, also `parent_project_id`) and `packet_annotator`; the parent
+logs the export (`packet_record`). Merging appends the packet's checked label rows (read by
+`packet_file.read_packet`) to the parent with a deterministic `uid` (a hash of the packet's
 project id and the packet's label id), so a second merge adds nothing.
 """
 

@@ -217,7 +217,7 @@ def schema_problems(conn: sqlite3.Connection) -> list[str]:
     newer polyjudge, or by no polyjudge, is one problem. Empty: the schema is exactly ours."""
     applied = applied_migrations(conn)
     if applied is None:
-        return ["it records no polyjudge migrations (not a polyjudge file)"]
+        return ["not a polyjudge file (it records no polyjudge migrations)"]
     known = set(our_migrations())
     newer = [name for name in applied if name not in known]
     if newer:
@@ -251,6 +251,8 @@ def schema_problems(conn: sqlite3.Connection) -> list[str]:
 
 def describe(problems: list[str], limit: int = 4) -> str:
     """One phrase for a list of schema problems."""
+    if len(problems) == 1 and problems[0].startswith(("not a polyjudge", "made by a newer")):
+        return problems[0]
     shown = "; ".join(problems[:limit])
     more = f"; and {len(problems) - limit} more" if len(problems) > limit else ""
     return f"unexpected schema ({shown}{more})"
