@@ -7,7 +7,7 @@ file that may have been crafted (a packet) with SQLite's defensive settings, and
 trigger, a view, a table of ours redefined), so that nothing the file carries is ever run.
 
     with closing(open_read_only(path)) as conn:
-        applied, problems = schema_problems(conn)
+        problems = schema_problems(conn)  # [] or ["trigger flip", ...]
 """
 
 from __future__ import annotations

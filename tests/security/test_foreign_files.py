@@ -125,12 +125,14 @@ def test_init_refuses_a_file_that_is_not_empty(kind, tmp_path: Path):
     assert fingerprint(db) == before
 
 
-def test_init_makes_a_project_in_an_empty_file(tmp_path: Path):
-    db = tmp_path / "empty.db"
-    db.write_bytes(b"")
-    result = run_cli("init", "--db", str(db))
-    assert result.code == 0, result.err
-    assert run_cli("status", "--db", str(db)).code == 0
+def test_init_makes_a_project_only_in_a_new_or_empty_file(tmp_path: Path):
+    empty, other = tmp_path / "empty.db", tmp_path / "other.db"
+    empty.write_bytes(b"")
+    app_database(other)
+    assert run_cli("init", "--db", str(empty)).code == 0
+    assert run_cli("status", "--db", str(empty)).code == 0
+    assert run_cli("init", "--db", str(other)).code == 1
+    assert run_cli("init", "--db", str(tmp_path / "new.db")).code == 0
 
 
 @pytest.mark.parametrize("kind", list(FILES))
@@ -151,9 +153,10 @@ def test_merging_a_foreign_file_as_a_packet_leaves_both_files_alone(kind, tmp_pa
         assert conn.execute("SELECT count(*) FROM labels").fetchone() == labels_before
 
 
-def test_an_older_polyjudge_project_is_still_migrated(tmp_path: Path):
+def test_the_probe_tells_an_older_project_from_a_lookalike(tmp_path: Path):
     """A project whose file records only the first schema step (as the first version wrote
-    it) opens and gains the later steps."""
+    it) opens and gains the later steps; a database with a sqlite-utils migrations table of
+    another application's migrations is not a project."""
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db, isolation_level=None)
     database = Database(conn, execute_plugins=False)
@@ -169,3 +172,14 @@ def test_an_older_polyjudge_project_is_still_migrated(tmp_path: Path):
     with Project.open(db) as project:
         assert project.project_id == "old0001"
         assert not migrations.pending(project.db)
+
+    lookalike = tmp_path / "lookalike.db"
+    conn = sqlite3.connect(lookalike, isolation_level=None)
+    migrations.ensure_migrations_table(Database(conn, execute_plugins=False))
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+                 " VALUES ('someapp', '0001_init', '2026-01-01')")
+    conn.close()
+    before = fingerprint(lookalike)
+    result = run_cli("status", "--db", str(lookalike))
+    assert result.code == 1 and "another application" in result.err
+    assert fingerprint(lookalike) == before
