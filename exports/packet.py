@@ -174,9 +174,8 @@ def merge_packet(project: Project, path: Path, *, release: bool = False,
     unlabelled, see `create_packet`'s overlap) is offered to others again at once."""
     packet = read_packet(project, path)
     if packet.rejected and not (skip_bad and packet.labels):
-        what = packet.rejected_summary()
-        hint = "" if skip_bad else " (--skip-bad merges the valid ones)" if packet.labels else ""
-        raise PolyjudgeError(f"{path}: {what}; nothing merged{hint}")
+        hint = " (--skip-bad merges the valid ones)" if packet.labels and not skip_bad else ""
+        raise PolyjudgeError(f"{path}: {packet.rejected_summary()}; nothing merged{hint}")
     result = project.merge_label_rows(packet)
     if release:
         holder = project.annotator(packet.annotator)
