@@ -5,9 +5,11 @@
     merge_packet(project, Path("amina.db"))
 
 A packet is blind: it holds prompts and responses only (no other annotator's labels, no judge
-verdicts, no adjudications). Labels are append-only and carry their annotator, so merging cannot
-conflict; each merged row gets a uid derived from the packet's project id and the row's id, so
-merging the same packet twice adds nothing.
+verdicts, no adjudications). The project records each export (packet id, annotator, items) in
+its events; a packet that comes back is untrusted input, read-only and checked against that
+record (see `store.packet_file`): only its annotator's valid labels on its items are merged.
+Labels are append-only, so merging cannot conflict; each merged row gets a uid derived from the
+packet's project id and the row's id, so merging the same packet twice adds nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from pathlib import Path
 
 from polyjudge.store import PolyjudgeError, Project
 from polyjudge.store.annotation import QueueFilter
-from polyjudge.store.exports import MergeResult, packet_meta
+from polyjudge.store.exports import MergeResult, id_ranges, packet_meta
+from polyjudge.store.packet_file import PacketContents
+from polyjudge.store.packet_file import read_packet as read_packet_file
 
 PAGE = 1000
 
@@ -119,6 +123,24 @@ def create_packet(
             packet.log_event(
                 "packet_created", packet_of=project.project_id, items=copied, annotator=annotator
             )
+            packet_id = packet.project_id
+        # The project's own record of the packet (its id, annotator and items): `merge` takes
+        # them from here, never from the packet file, which anyone may have edited meanwhile.
+        project.log_event(
+            "packet",
+            out=str(out),
+            annotator=annotator,
+            items=copied,
+            languages=languages or [],
+            limit=limit,
+            overlap=overlap,
+            hold_days=hold_days if overlap is not None else None,
+            # the sample batches it was drawn from (None: no sample drove it)
+            sample=project.queue_sample(QueueFilter(languages=tuple(languages or ())), sample,
+                                        free=no_sample).sample_batches or None,
+            packet_id=packet_id,
+            response_ids=id_ranges(ids),
+        )
         for stale in [out, *_sidecars(out)]:
             stale.unlink(missing_ok=True)
         os.replace(tmp, out)
@@ -128,46 +150,38 @@ def create_packet(
     if overlap is not None:
         holder = project.ensure_annotator(annotator)
         project.hold_for_packet(holder.id, ids, ttl_s=hold_days * 86_400)
-    project.log_event(
-        "packet",
-        out=str(out),
-        annotator=annotator,
-        items=copied,
-        languages=languages or [],
-        limit=limit,
-        overlap=overlap,
-        hold_days=hold_days if overlap is not None else None,
-        # the sample batches it was drawn from (None: no sample drove it)
-        sample=project.queue_sample(QueueFilter(languages=tuple(languages or ())), sample,
-                                    free=no_sample).sample_batches or None,
-    )
     return copied
 
 
-def merge_packet(project: Project, path: Path, *, release: bool = False) -> MergeResult:
-    """Append the packet's labels to the project. Refuses a packet of another project. With
-    `release`, the packet is done: what it still held (items left unlabelled, see
-    `create_packet`'s overlap) is offered to others again at once."""
+def read_packet(project: Project, path: Path) -> PacketContents:
+    """Open and check a packet for `project` (read-only; see `store.packet_file`). Raises
+    PolyjudgeError (one line) for a file that is no packet of this project."""
     if not path.exists():
         raise PolyjudgeError(f"{path}: no such packet file")
     if path.resolve() == project.path.resolve():
         raise PolyjudgeError(f"{path}: that is the project file itself, not a packet")
-    with Project.open(path) as packet:
-        parent = packet.meta("packet_of")
-        if parent is None:
-            raise PolyjudgeError(f"{path}: not a packet (it records no parent project)")
-        if parent != project.project_id:
-            raise PolyjudgeError(
-                f"{path}: a packet of another project ({parent}), not of {project.path} "
-                f"({project.project_id}); nothing merged"
-            )
-        result = project.merge_label_rows(packet.project_id, packet.packet_label_rows(), str(path))
-        if release:
-            holder = project.annotator(packet.meta("packet_annotator") or "")
-            uids = [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
-            ids = [i for uid in uids if (i := project.response_id_by_uid(uid)) is not None]
-            released = project.release_packet_holds(holder.id, ids) if holder else 0
-            result = dataclasses.replace(result, released=released)
+    return read_packet_file(path, project.project_id, project.label_set, project.packet_record,
+                            project.response_id_by_uid)
+
+
+def merge_packet(project: Project, path: Path, *, release: bool = False,
+                 skip_bad: bool = False) -> MergeResult:
+    """Append the packet's labels to the project: only its own annotator's, on its own items
+    (as this project recorded them at export), each checked as a label typed on screen is.
+    Any other row refuses the whole packet (one line saying what and how many; nothing merged)
+    unless `skip_bad`, which merges the valid rows and counts the rest (still an error when no
+    row is valid). With `release`, the packet is done: what it still held (items left
+    unlabelled, see `create_packet`'s overlap) is offered to others again at once."""
+    packet = read_packet(project, path)
+    if packet.rejected and not (skip_bad and packet.labels):
+        hint = " (--skip-bad merges the valid ones)" if packet.labels and not skip_bad else ""
+        raise PolyjudgeError(f"{path}: {packet.rejected_summary()}; nothing merged{hint}")
+    result = project.merge_label_rows(packet)
+    if release:
+        holder = project.annotator(packet.annotator)
+        released = (project.release_packet_holds(holder.id, sorted(packet.response_ids))
+                    if holder else 0)
+        result = dataclasses.replace(result, released=released)
     project.log_event(
         "merge",
         packet=str(path),
@@ -176,5 +190,6 @@ def merge_packet(project: Project, path: Path, *, release: bool = False) -> Merg
         already_merged=result.already_merged,
         annotators=list(result.annotators),
         released=result.released,
+        rejected=dict(packet.rejected),
     )
     return result

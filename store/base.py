@@ -15,6 +15,7 @@ from ._sqlite_utils import Database
 from .errors import PolyjudgeError, ProjectBusy, ProjectError
 from .records import DEFAULT_LABELS
 from .schema import migrations
+from .untrusted import foreign_database
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -45,6 +46,7 @@ class ProjectBase:
             raise ProjectError(
                 f"{self.path}: no project file here (create one with `polyjudge init`)"
             )
+        self._refuse_non_sqlite(create)
         try:
             # isolation_level=None: we issue BEGIN IMMEDIATE ourselves (see `transaction`).
             self.conn = sqlite3.connect(
@@ -52,6 +54,10 @@ class ProjectBase:
             )
             self.conn.row_factory = sqlite3.Row
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            # Nothing in a project file's schema (a view, a trigger) may call functions with
+            # side effects: we never rely on that, and a file can come from anywhere.
+            self.conn.execute("PRAGMA trusted_schema = OFF")
+            self._refuse_foreign_database(create)
             mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             self.conn.execute("PRAGMA synchronous = NORMAL")
             self.conn.execute("PRAGMA foreign_keys = ON")
@@ -61,6 +67,54 @@ class ProjectBase:
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise ProjectError(f"{self.path}: not a polyjudge project file ({exc})") from exc
+
+    def _refuse(self, reason: str, create: bool) -> None:
+        if create:
+            reason += " (init makes a project only in a new or empty file)"
+        elif "empty file" in reason:
+            reason += " (create one with `polyjudge init`)"
+        raise ProjectError(f"{self.path}: {reason}; nothing was written to it")
+
+    def _refuse_non_sqlite(self, create: bool) -> None:
+        """Refuse a directory before SQLite opens it. Everything else is looked at through the
+        project's own connection (`_refuse_foreign_database`): this process may already hold
+        the file open, and closing any other descriptor of it — even a plain read of its
+        header — drops the process's POSIX locks on it (SQLite's documented hazard), after
+        which another process may delete the WAL under the open connection."""
+        if str(self.path) != ":memory:" and self.path.is_dir():
+            self._refuse("a directory, not a polyjudge project file", create)
+
+    def _refuse_foreign_database(self, create: bool) -> None:
+        """Refuse another application's database, before anything is written to it. The look
+        uses this connection, before the WAL switch: a second, read-only connection opened and
+        closed in a process that already holds the project open would drop that process's
+        POSIX locks, and the next process to close the file would then delete the WAL under
+        it (measured: labels written after that were seen by no other process)."""
+        if str(self.path) == ":memory:" or not self.path.exists():
+            return
+        try:
+            tables = self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        except sqlite3.DatabaseError:
+            self.conn.close()
+            self._refuse("not a polyjudge project (not an SQLite database)", create)
+        if tables == 0:
+            if not create:
+                self.conn.close()
+                self._refuse("an empty file, not a polyjudge project" if
+                             self.path.stat().st_size == 0 else
+                             "an SQLite database with nothing in it, not a polyjudge project",
+                             create)
+            return
+        self.conn.execute("PRAGMA query_only = ON")
+        try:
+            reason = foreign_database(self.conn)
+        except sqlite3.DatabaseError as exc:
+            reason = f"not a readable polyjudge project ({exc})"
+        finally:
+            self.conn.execute("PRAGMA query_only = OFF")
+        if reason is not None:
+            self.conn.close()
+            self._refuse(reason, create)
 
     def _migrate(self) -> None:
         if not migrations.pending(self.db):

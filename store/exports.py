@@ -6,8 +6,9 @@ responses never sit in memory at once.
 
 A packet is a small project file holding the items one annotator would be offered — prompts and
 responses only: no other annotator's labels, no verdicts, no adjudications. Its meta records the
-parent's `project_id` (`packet_of`, also `parent_project_id`) and `packet_annotator`. Merging
-appends the packet's label rows to the parent with a deterministic `uid` (a hash of the packet's
+parent's `project_id` (`packet_of`, also `parent_project_id`) and `packet_annotator`; the parent
+logs the export (`packet_record`). Merging appends the packet's checked label rows (read by
+`packet_file.read_packet`) to the parent with a deterministic `uid` (a hash of the packet's
 project id and the packet's label id), so a second merge adds nothing.
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 from .base import ProjectBase, now
 from .content import PROMPT_COLUMNS, RESPONSE_COLUMNS
 from .errors import PolyjudgeError
+from .packet_file import PacketContents, PacketRecord
 from .records import Adjudication, Label, Prompt, Response, Verdict
 
 LABEL_COPY_COLUMNS = (
@@ -65,6 +67,7 @@ class MergeResult:
     annotators: tuple[str, ...] = field(default_factory=tuple)
     packet_id: str = ""
     released: int = 0  # held items given back (`merge --release`)
+    rejected: int = 0  # label rows refused (merged anyway with `--skip-bad`: the valid ones)
 
 
 def merge_uid(packet_project_id: str, packet_label_id: int) -> str:
@@ -261,70 +264,70 @@ class ExportsMixin(ProjectBase):
                     copied += 1
         return copied
 
-    def packet_label_rows(self) -> Iterator[dict[str, Any]]:
-        """Every label row of this (packet) file, oldest first, with annotator and response uid."""
-        for row in self.conn.execute(
-            "SELECT l.*, a.name AS annotator_name, a.role AS annotator_role,"
-            " a.languages AS annotator_languages, r.uid AS response_uid FROM labels l"
-            " JOIN annotators a ON a.id = l.annotator_id"
-            " JOIN responses r ON r.id = l.response_id ORDER BY l.id"
-        ):
-            yield dict(row)
+    def packet_record(self, packet_id: str) -> PacketRecord | None:
+        """What this project logged when it exported the packet `packet_id` (its annotator and
+        items), or None: no such export here (or one by a polyjudge that did not record it)."""
+        row = self.conn.execute(
+            "SELECT detail FROM events WHERE kind = 'packet'"
+            " AND json_extract(detail, '$.packet_id') = ? ORDER BY id DESC LIMIT 1",
+            (packet_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        detail = json.loads(row[0])
+        return PacketRecord(packet_id, detail["annotator"],
+                            frozenset(expand_ranges(detail["response_ids"])))
 
-    def merge_label_rows(
-        self, packet_id: str, rows: Iterable[dict[str, Any]], source_path: str
-    ) -> MergeResult:
-        """Append label rows read from a packet (see `packet_label_rows`) in one transaction.
-        Rows already merged (same uid) are skipped; `supersedes` and `restores` are mapped."""
+    def merge_label_rows(self, packet: PacketContents) -> MergeResult:
+        """Append a checked packet's label rows (see `packet_file.read_packet`) in one
+        transaction, all attributed to the packet's annotator (registered as an ordinary
+        annotator if new). Rows already merged (same uid) are skipped; `supersedes` and
+        `restores` are mapped to the parent's rows."""
         added = skipped = 0
-        names: set[str] = set()
         id_map: dict[int, int] = {}
         with self.transaction():
-            for row in rows:
-                uid = merge_uid(packet_id, row["id"])
+            annotator_id = self._merge_annotator(packet.annotator) if packet.labels else None
+            for row in packet.labels:
+                uid = merge_uid(packet.packet_id, row.id)
                 existing = self.conn.execute(
                     "SELECT id FROM labels WHERE uid = ?", (uid,)
                 ).fetchone()
                 if existing is not None:
-                    id_map[row["id"]] = existing[0]
+                    id_map[row.id] = existing[0]
                     skipped += 1
                     continue
-                response = self.conn.execute(
-                    "SELECT id FROM responses WHERE uid = ?", (row["response_uid"],)
-                ).fetchone()
-                if response is None:
-                    raise PolyjudgeError(
-                        f"{source_path}: response {row['response_uid']!r} is not in this project"
-                    )
-                annotator_id = self._merge_annotator(row)
-                names.add(row["annotator_name"])
                 previous = self.conn.execute(
                     "SELECT id FROM labels WHERE response_id = ? AND annotator_id = ?"
                     " ORDER BY id DESC LIMIT 1",
-                    (response[0], annotator_id),
+                    (row.response_id, annotator_id),
                 ).fetchone()
-                supersedes = id_map.get(row["supersedes"]) if row["supersedes"] else None
+                supersedes = id_map.get(row.supersedes) if row.supersedes is not None else None
                 if supersedes is None and previous is not None:
                     supersedes = previous[0]
-                restores = id_map.get(row["restores"]) if row["restores"] else None
+                restores = id_map.get(row.restores) if row.restores is not None else None
                 cur = self.conn.execute(
                     f"INSERT INTO labels (uid, response_id, annotator_id, supersedes, restores,"
                     f" {', '.join(LABEL_COPY_COLUMNS)})"
                     f" VALUES ({', '.join('?' * (5 + len(LABEL_COPY_COLUMNS)))})",
-                    [uid, response[0], annotator_id, supersedes, restores]
-                    + [row[c] for c in LABEL_COPY_COLUMNS],
+                    [uid, row.response_id, annotator_id, supersedes, restores]
+                    + [getattr(row, c) for c in LABEL_COPY_COLUMNS],
                 )
-                id_map[row["id"]] = int(cur.lastrowid or 0)
+                id_map[row.id] = int(cur.lastrowid or 0)
                 added += 1
-        return MergeResult(added, skipped, tuple(sorted(names)), packet_id)
+        names = (packet.annotator,) if packet.labels else ()
+        return MergeResult(added, skipped, names, packet.packet_id,
+                           rejected=sum(packet.rejected.values()))
 
-    def _merge_annotator(self, row: dict[str, Any]) -> int:
-        found = self.annotator_row_id(row["annotator_name"])
+    def _merge_annotator(self, name: str) -> int:
+        """The parent's annotator of that name; a new one is an ordinary annotator (a role
+        never comes from a packet)."""
+        found = self.annotator_row_id(name)
         if found is not None:
             return found
         cur = self.conn.execute(
-            "INSERT INTO annotators (name, role, languages, created_at) VALUES (?, ?, ?, ?)",
-            (row["annotator_name"], row["annotator_role"], row["annotator_languages"], now()),
+            "INSERT INTO annotators (name, role, languages, created_at)"
+            " VALUES (?, 'annotator', NULL, ?)",
+            (name, now()),
         )
         return int(cur.lastrowid or 0)
 
@@ -337,6 +340,22 @@ class ExportsMixin(ProjectBase):
                 " GROUP BY a.name ORDER BY a.name"
             )
         }
+
+
+def id_ranges(ids: Iterable[int]) -> list[list[int]]:
+    """[1, 2, 3, 7, 9, 10] -> [[1, 3], [7, 7], [9, 10]]: a packet's items, compactly."""
+    out: list[list[int]] = []
+    for i in sorted(set(ids)):
+        if out and out[-1][1] == i - 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
+def expand_ranges(ranges: Iterable[Iterable[int]]) -> Iterator[int]:
+    for lo, hi in ranges:
+        yield from range(int(lo), int(hi) + 1)
 
 
 def packet_meta(parent_id: str, annotator: str, languages: list[str]) -> dict[str, str]:

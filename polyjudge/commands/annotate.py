@@ -44,7 +44,9 @@ def parse_keymap(values: tuple[str, ...], labels: tuple[str, ...]) -> dict[str, 
 def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) -> None:
     """Check the project and the annotator, then run the app on the annotate screen."""
     from polyjudge.store import PolyjudgeError
+    from polyjudge.store.untrusted import check_before_annotating
 
+    check_before_annotating(db, options["annotator"])  # before anything writes into the file
     with open_project(db) as project:
         project.ensure_annotator(options["annotator"])
         if not project.has_responses():

@@ -153,15 +153,21 @@ def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
 @click.option("--release", is_flag=True,
               help="The packet is done: give back the items it still holds (exported with "
               "--overlap, left unlabelled) at once instead of when the hold expires.")
+@click.option("--skip-bad", is_flag=True,
+              help="Merge the packet's valid label rows and count the others, instead of "
+              "refusing the whole packet (still exit 1 when no row is valid).")
 @with_project
-def merge(project: Project, packet: Path, release: bool) -> None:
-    """Bring a packet's labels back into the project (merging twice adds nothing)."""
+def merge(project: Project, packet: Path, release: bool, skip_bad: bool) -> None:
+    """Bring a packet's labels back into the project (merging twice adds nothing). Only the
+    packet's own annotator's labels on its own items are taken, each checked as a label typed
+    on screen; a packet with anything else is refused with one line and nothing is merged."""
     from polyjudge.exports.packet import merge_packet
 
-    result = merge_packet(project, packet, release=release)
+    result = merge_packet(project, packet, release=release, skip_bad=skip_bad)
     who = ", ".join(result.annotators) or "nobody"
     echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
-         f"{result.already_merged:,} were already merged")
+         f"{result.already_merged:,} were already merged"
+         + (f"; {result.rejected:,} invalid rows skipped" if result.rejected else ""))
     if release:
         echo(f"Released {result.released:,} held item(s) of the packet")
 

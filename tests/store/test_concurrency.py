@@ -82,3 +82,37 @@ def test_import_and_labelling_at_once_lose_nothing(tmp_path: Path) -> None:
         stored = {r[0] for r in p.conn.execute("SELECT uid FROM labels WHERE source = 'test'")}
         assert stored == set(written) and len(written) >= 21
         assert p.events("import")[-1]["detail"]["inserted"] == ROWS
+
+
+def test_opening_the_project_again_in_a_process_that_holds_it_keeps_its_wal(
+    tmp_path: Path,
+) -> None:
+    # A process holds the project open (the annotate screen) and opens it once more (the TUI
+    # and `serve` do, in workers); then another process opens and closes it (a `status`).
+    # Every label the first process writes afterwards must reach the others. Closing any other
+    # descriptor of the file in the first process, even one that only read its header, drops its
+    # POSIX locks: the other process then deleted the WAL under the open connection, and later
+    # labels were seen by nobody else.
+    db = tmp_path / "p.db"
+    with Project.create(db) as project:
+        project.insert_prompts([{"dataset": "t", "prompt_key": "k", "language": "bn",
+                                 "text": "p"}])
+        prompt = project.find_prompt("k", "bn")
+        project.insert_responses([{"uid": "u", "prompt_id": prompt.id, "language": "bn",
+                                   "model": "m", "text": "r"}])
+    holder = Project.open(db)
+    try:
+        me = holder.ensure_annotator("ana").id
+        item = holder.response_by_uid("u").id
+        Project.open(db).close()
+        subprocess.run([sys.executable, "-c", "import sys\nfrom polyjudge.store import Project\n"
+                        "Project.open(sys.argv[1]).close()", str(db)], check=True)
+        assert db.with_name("p.db-wal").exists()
+        holder.add_label(item, me, "unsafe", uid="after", source="test")
+        seen = subprocess.run(
+            [sys.executable, "-c", "import sys\nfrom polyjudge.store import Project\n"
+             "with Project.open(sys.argv[1]) as p: print(p.count('labels'))", str(db)],
+            check=True, capture_output=True, text=True).stdout
+        assert seen.strip() == "1"
+    finally:
+        holder.close()
