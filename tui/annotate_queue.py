@@ -203,7 +203,8 @@ class WriteQueue:
     def _open_journal(self) -> Journal:
         if self._journal is None:
             prefix = journal_prefix(self.db_path, self.annotator_id)
-            self._journal = Journal(self.db_path.parent / f"{prefix}{os.getpid()}.journal")
+            name = f"{prefix}{os.getpid()}-{uuid.uuid4().hex[:8]}.journal"
+            self._journal = Journal(self.db_path.parent / name)
         return self._journal
 
     def _start(self) -> None:
