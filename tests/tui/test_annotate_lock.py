@@ -10,6 +10,7 @@ label lived only in memory.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -128,4 +129,85 @@ async def test_a_draft_note_and_queued_labels_survive_a_restart(multilingual_db:
     ]
     with Project.open(multilingual_db) as project:
         assert project.drafts(1) == {}
+    assert journals(multilingual_db) == []
+
+
+async def test_quit_waits_for_queued_labels_then_quits(multilingual_db: Path) -> None:
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        importer = hold_lock(multilingual_db)
+        try:
+            await pilot.press("u", "s")
+            await pilot.pause()
+            assert "saving… 2 queued" in screen_text(app)
+            await pilot.press("q")
+            await pilot.pause()
+            assert app.is_running  # waits, saying so
+            assert "quitting once the queued label(s) are written" in screen_text(app)
+        finally:
+            release_lock(importer)
+        await until(pilot, lambda: not app.is_running)
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-ar", "unsafe", 0, None, "label"),
+        ("t-bn", "safe", 0, None, "label"),
+    ]
+    assert journals(multilingual_db) == []
+
+
+KILLED_SESSION = """
+import sys
+from polyjudge.store import Project
+from polyjudge.tui.annotate_session import QUEUED, AnnotationSession, Options
+
+with Project.open(sys.argv[1]) as project:
+    session = AnnotationSession(project, Options(annotator="amina", no_sample=True))
+    session.start()
+    states = [session.label("unsafe", "both")[0] for _ in range(3)]
+    assert states == [QUEUED] * 3, states
+    print("queued", flush=True)
+    sys.stdin.read()  # killed here, its labels still waiting for the lock
+"""
+
+
+def test_a_killed_session_s_queued_labels_are_replayed_once(multilingual_db: Path) -> None:
+    """SIGKILL with labels queued behind the lock: the next session writes each of them
+    once; a journal entry already written (killed after the write, before its "done") and a
+    torn last line are skipped."""
+    import subprocess
+    import sys
+
+    from polyjudge.tui.annotate_session import AnnotationSession, Options
+
+    with Project.open(multilingual_db) as project:
+        project.ensure_annotator("amina")
+    importer = hold_lock(multilingual_db)
+    try:
+        child = subprocess.Popen([sys.executable, "-c", KILLED_SESSION, str(multilingual_db)],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "queued"
+        child.kill()
+        child.wait(60)
+    finally:
+        release_lock(importer)
+    [journal] = journals(multilingual_db)
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3
+    first = json.loads(lines[0])["write"]
+    with Project.open(multilingual_db) as project:  # as if the first had reached the file
+        project.add_label(first["response_id"], first["annotator_id"], first["label"],
+                          uid=first["uid"])
+    with journal.open("a", encoding="utf-8") as file:
+        file.write('{"write": {"kind": "lab')  # torn by the kill
+    with Project.open(multilingual_db) as project:
+        session = AnnotationSession(project, Options(annotator="amina", no_sample=True))
+        session.start()
+        assert session.writes.wait_empty(60)
+        session.release()
+    assert labels_of(multilingual_db, "amina") == [
+        ("t-ar", "unsafe", 0, None, "label"),
+        ("t-bn", "unsafe", 0, None, "label"),
+        ("t-th", "unsafe", 0, None, "label"),
+    ]
     assert journals(multilingual_db) == []
