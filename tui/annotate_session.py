@@ -190,8 +190,10 @@ class AnnotationSession:
 
     def _hold(self, response_id: int | None) -> bool:
         """Claim `response_id` if it is open for this annotator, releasing the item left.
-        Claims are best effort: when the file is locked (an import), nothing is claimed and the
-        item is checked with a read instead, so showing an item never fails."""
+        Claims are best effort: when the file is locked (an import), or writes already wait in
+        the queue, nothing is claimed and the item is checked with a read instead, so showing
+        an item never fails nor waits long. K itself is enforced when the label is written
+        (`add_label(overlap=...)`, `ItemFull`)."""
         if self.overlap is None or (response_id is None and self._held is None):
             return False
         if response_id is not None and response_id == self._held:
