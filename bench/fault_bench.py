@@ -133,7 +133,11 @@ def kill_part(n: int) -> dict[str, int]:
         try:
             for i in range(n):
                 pid = tmux.spawn(command)
-                uid = poll(lambda: shown_uid(tmux.screen()), "the item")
+                try:
+                    uid = poll(lambda: shown_uid(tmux.screen()), "the item")
+                except TimeoutError:
+                    raise TimeoutError(
+                        f"press {i}: no item on screen:\n{tmux.screen()}") from None
                 note = i % 5 == 4
                 if note:
                     text = f"note {i}"
