@@ -14,11 +14,12 @@ from .base import ProjectBase, now
 from .batches import BatchesMixin
 from .claims import ClaimsMixin
 from .content import ContentMixin, content_hash
+from .drafts import DraftsMixin
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
 from .exports import ExportsMixin
 from .imports import ImportsMixin
 from .judging import JudgingMixin
-from .labels import LabelsMixin
+from .labels import ItemFull, LabelsMixin
 from .reconcile import ReconcileMixin
 from .records import (
     DEFAULT_LABELS,
@@ -40,6 +41,7 @@ class Project(
     ContentMixin,
     ImportsMixin,
     LabelsMixin,
+    DraftsMixin,
     ClaimsMixin,
     AnnotationMixin,
     JudgingMixin,
@@ -80,6 +82,7 @@ __all__ = [
     "Adjudication",
     "Annotator",
     "InputError",
+    "ItemFull",
     "Item",
     "JudgeRun",
     "Label",

@@ -145,6 +145,8 @@ _HOLDING = (
     f" AND c.expires_at > :now AND {CLAIM_UNLABELLED})"
 )
 _TAKEN = f"{_OTHERS} + {_HOLDING}"
+# How many other annotators hold `responses r` now (params :me, :now): the K of `--overlap`.
+TAKEN_BY_OTHERS = f"({_TAKEN})"
 # r is an item of its language's sample batch (an index search on assignments_response).
 _IN_SAMPLE = (
     "EXISTS (SELECT 1 FROM assignments s WHERE s.response_id = r.id AND s.batch = {batch})"

@@ -6,8 +6,13 @@ walk the queue in step, labelling the same items. So the annotate screen claims 
 shows: an unexpired claim by another annotator counts towards K like a label does, and the next
 annotator is offered the next item. A claim is released when the annotator moves on or quits
 (their label then counts instead) and expires after `CLAIM_TTL_S`, so a crashed or abandoned
-session holds nothing for long. Claims are never labels: nothing a user labelled depends on them,
-and an annotator who keeps an item on screen past the expiry can still label it.
+session holds nothing for long. Claims are never labels: nothing a user labelled depends on them.
+
+Claims only spread annotators over the items; they do not enforce K. While an import holds the
+write lock, no claim can be written and items are shown unclaimed, so K is enforced where the
+label is written: `add_label(..., overlap=K)` counts the item's other annotators (current labels
+and live claims) inside the label's own write transaction and refuses a (K+1)th (`ItemFull`).
+An annotator who keeps an item on screen past the expiry can still label it while it has room.
 
 Packets exported with `--overlap` hold their items the same way (kind `packet`, for days rather
 than minutes), so two packets of one language do not carry the same items. A claim stops
@@ -26,8 +31,9 @@ from .schema import migrations
 # How long a claim holds an item without the annotator moving on.
 CLAIM_TTL_S = 30 * 60
 # How long showing an item waits for the write lock to claim it (an import may hold the lock
-# for many seconds; the screen then shows the item unclaimed rather than freeze).
-CLAIM_WAIT_MS = 250
+# for many seconds; the screen then shows the item unclaimed rather than freeze). Short: a key
+# that labels an item and shows the next must be answered within 250 ms.
+CLAIM_WAIT_MS = 100
 SCREEN, PACKET = "screen", "packet"
 
 

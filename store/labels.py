@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from .annotation import TAKEN_BY_OTHERS
 from .base import ProjectBase, now
 from .errors import PolyjudgeError
 from .records import Annotator, Label
@@ -14,18 +15,33 @@ VIEWED = ("original", "back_translation", "both")
 ROLES = ("annotator", "adjudicator")
 
 
+class ItemFull(PolyjudgeError):
+    """With `--overlap K`, K other annotators already label the item (a current label or a
+    live claim): a label of one more annotator is refused, nothing was written."""
+
+    def __init__(self, response_id: int, overlap: int) -> None:
+        super().__init__(f"item {response_id} already has {overlap} annotator(s) (--overlap "
+                         f"{overlap}); your label was not written")
+        self.response_id = response_id
+        self.overlap = overlap
+
+
 class LabelsMixin(ProjectBase):
     # -- annotators ----------------------------------------------------------------------------
 
     def ensure_annotator(
         self, name: str, role: str = "annotator", languages: Iterable[str] | None = None
     ) -> Annotator:
-        """Return the annotator called `name`, registering them on first use."""
+        """Return the annotator called `name`, registering them on first use (a known
+        annotator is only read: no wait for the write lock while an import holds it)."""
         name = name.strip()
         if not name:
             raise PolyjudgeError("an annotator needs a name")
         if role not in ROLES:
             raise PolyjudgeError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        known = self.annotator(name)
+        if known is not None:
+            return known
         with self.transaction():
             self.conn.execute(
                 "INSERT OR IGNORE INTO annotators (name, role, languages, created_at) "
@@ -72,18 +88,31 @@ class LabelsMixin(ProjectBase):
         action: str = "label",
         uid: str | None = None,
         created_at: str | None = None,
+        overlap: int | None = None,
+        wait_ms: int | None = None,
     ) -> Label:
         """Append a label row; it supersedes the annotator's previous label of the response.
-        With a `uid` already present, nothing is written and the existing row is returned."""
+        With a `uid` already present, nothing is written and the existing row is returned.
+        With an `overlap` K, the item's annotators are counted inside the same write
+        transaction: when K others hold it (a label or a live claim) and this annotator has
+        no current label on it, nothing is written and `ItemFull` is raised, so an item never
+        gets a (K+1)th annotator however the claims went. The annotator's draft note of the
+        item (`drafts.py`) goes with the label. `wait_ms`: see `transaction`."""
         self.check_label(label)
         if viewed is not None and viewed not in VIEWED:
             raise PolyjudgeError(f"unknown view {viewed!r} (expected one of {', '.join(VIEWED)})")
-        with self.transaction():
+        with self.transaction(wait_ms=wait_ms):
             if uid is not None:
                 row = self.conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
                 if row is not None:
                     return Label.from_row(row)
             previous = self.current_label(response_id, annotator_id)
+            if label is not None and (previous is None or previous.label is None):
+                self._check_room(response_id, annotator_id, overlap)
+            self.conn.execute(
+                "DELETE FROM annotation_drafts WHERE response_id = ? AND annotator_id = ?",
+                (response_id, annotator_id),
+            )
             cur = self.conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
                 " supersedes, viewed, guideline_version, time_ms, source, created_at)"
@@ -109,22 +138,52 @@ class LabelsMixin(ProjectBase):
             ).fetchone()
         return Label.from_row(row)
 
-    def undo_label(self, response_id: int, annotator_id: int) -> Label | None:
+    def _check_room(self, response_id: int, annotator_id: int, overlap: int | None) -> None:
+        """Raise `ItemFull` when `overlap` other annotators already hold the item (call inside
+        the write transaction, so that the count cannot change before the insert)."""
+        if overlap is None:
+            return
+        taken = self.conn.execute(
+            f"SELECT {TAKEN_BY_OTHERS} FROM responses r WHERE r.id = :id",
+            {"id": response_id, "me": annotator_id, "now": now()},
+        ).fetchone()
+        if taken is not None and taken[0] >= overlap:
+            raise ItemFull(response_id, overlap)
+
+    def undo_label(
+        self,
+        response_id: int,
+        annotator_id: int,
+        *,
+        uid: str | None = None,
+        overlap: int | None = None,
+        wait_ms: int | None = None,
+    ) -> Label | None:
         """Undo the annotator's latest change to the response by appending a row that restores
         the state before it (an earlier label, or none). Repeated undos walk further back.
-        Returns the new row, or None when there is nothing left to undo."""
-        with self.transaction():
+        Returns the new row, or None when there is nothing left to undo. With a `uid` already
+        present, nothing is written (a replayed undo); with an `overlap`, an undo that would
+        bring back a label on an item K others hold since raises `ItemFull`."""
+        with self.transaction(wait_ms=wait_ms):
+            if uid is not None:
+                row = self.conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
+                if row is not None:
+                    return Label.from_row(row)
             latest = self.current_label(response_id, annotator_id)
             state = self._state_row(latest)
             if state is None:
                 return None
             before = self._label_row(state.supersedes)
             restored = self._state_row(before)
+            if restored is not None and restored.label is not None and (
+                    latest is None or latest.label is None):
+                self._check_room(response_id, annotator_id, overlap)
             cur = self.conn.execute(
-                "INSERT INTO labels (response_id, annotator_id, label, unsure, note, action,"
+                "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
                 " supersedes, restores, viewed, guideline_version, time_ms, source, created_at)"
-                " VALUES (?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, NULL, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, NULL, ?, ?)",
                 (
+                    uid,
                     response_id,
                     annotator_id,
                     restored.label if restored else None,

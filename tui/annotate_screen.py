@@ -1,8 +1,11 @@
 """The annotate screen: label responses beside their back-translations, one key per label.
 
 A label is written the moment its key is pressed (with the time spent on the item and what was
-on screen); the screen then moves to the next item. Only the annotator's own labels are ever
-shown. Item text is sanitised and rendered as `rich.text.Text`, never as markup.
+on screen); the screen then moves to the next item. When another process holds the write lock
+(an import), the label is queued instead (durably, see `annotate_queue.py`), the header says
+"saving…" with the number of queued writes, and the screen goes on; each queued write lands on
+the item its key was pressed on. Only the annotator's own labels are ever shown. Item text
+is sanitised and rendered as `rich.text.Text`, never as markup.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from polyjudge.exports.safe_text import one_line
-from polyjudge.store import Project, ProjectBusy
+from polyjudge.store import ItemFull, Label, PolyjudgeError, Project, ProjectBusy
 from polyjudge.store.annotation import Pace, Progress, QueueFilter
 
 from .annotate_keys import SCREEN_BINDINGS, label_bindings, palette_commands
-from .annotate_session import AnnotationSession, Options
+from .annotate_queue import LABEL, UNDO, Write
+from .annotate_session import QUEUED, SAVED, AnnotationSession, Options
 from .filter_modal import FilterModal
 from .guidelines_screen import GuidelinesScreen
 from .help_screen import HelpScreen
@@ -85,9 +89,22 @@ class AnnotateScreen(Screen[None]):
             self.progress = progress
             self.pace = pace
 
+    class Written(Message):
+        """A queued write reached the project file (or was refused: `error`)."""
+
+        def __init__(self, write: Write, row: Label | None,
+                     error: PolyjudgeError | None) -> None:
+            super().__init__()
+            self.write = write
+            self.row = row
+            self.error = error
+
     def __init__(self, session: AnnotationSession, options: Options) -> None:
         super().__init__()
         self.session = session
+        # Called from the queue's thread; `post_message` is thread-safe.
+        session.writes.on_written = lambda write, row, error: self.post_message(
+            self.Written(write, row, error))
         self.options = options
         self.labels = session.project.label_set
         self.guidelines = options.guidelines
@@ -104,6 +121,7 @@ class AnnotateScreen(Screen[None]):
         self._last_count = 0.0
         self._recount_timer: Timer | None = None
         self._quit_confirmed = False
+        self._quitting = False  # q pressed while writes were queued: quit once they are in
         self._searching: QueueFilter | None = None  # a free-text filter being searched
         self._search_generation = 0
 
@@ -163,9 +181,12 @@ class AnnotateScreen(Screen[None]):
         item = session.item
         state = self.header_state
         state.item = item
-        state.my_label = session.my_label.label if session.my_label else None
+        state.my_label = session.shown_label()
         state.unsure_pending = session.pending_unsure
         state.note_pending = session.pending_note is not None
+        backlog = session.writes.backlog
+        if backlog:
+            status = f"saving… {backlog} queued" + (f" · {status}" if status else "")
         state.status = status
         state.show_invisible = self.show_invisible
         original = self.query_one("#original", TextPane)
@@ -222,7 +243,7 @@ class AnnotateScreen(Screen[None]):
         self.query_one(ItemHeader).show(self.header_state)
 
     def _after_write(self, status: str, done_delta: int = 0) -> None:
-        self._quit_confirmed = False  # ask again if notes still wait at the next q
+        self._quit_confirmed = self._quitting = False  # labelling again: q asks again
         progress = self.header_state.progress
         if progress is not None and done_delta:
             # A count read before this write may still be on its way: drop it (the count
@@ -249,16 +270,24 @@ class AnnotateScreen(Screen[None]):
             return
         label = self.labels[index]
         uid = self.session.item.response.uid if self.session.item else ""
-        mine = self.session.my_label
-        newly_done = mine is None or mine.label is None
-        if not self._write(self.session.label, label, self.viewed()):
+        newly_done = self.session.shown_label() is None
+        try:
+            result = self._write(self.session.label, label, self.viewed())
+        except ItemFull as full:
+            self.app.bell()
+            self.session.advance()
+            self._after_write(f"{one_line(uid, 24)} is full (--overlap {full.overlap}): not "
+                              "labelled, moved on")
             return
-        self._after_write(f"saved {one_line(label, 16)} for {one_line(uid, 24)}",
+        if result is False:
+            return
+        state, _ = result
+        self._after_write(f"{state} {one_line(label, 16)} for {one_line(uid, 24)}",
                           done_delta=1 if newly_done else 0)
 
     def action_toggle_unsure(self) -> None:
         if self._need_item():
-            self.session.toggle_unsure()
+            self._write(self.session.toggle_unsure)
             self.refresh_item()
 
     def action_note(self) -> None:
@@ -269,9 +298,19 @@ class AnnotateScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None or self.session.item is None:
                 return
-            written = self._write(self.session.note, text, viewed)
-            if written is not False:
-                self._after_write("note saved" if written else "")
+            try:
+                written = self._write(self.session.note, text, viewed)
+            except ItemFull as full:
+                self.app.bell()
+                self.refresh_item(f"item full (--overlap {full.overlap}): note not saved")
+                return
+            if written is False or written is None:
+                return
+            state, row = written
+            if row is not None:
+                self._after_write("note saved")
+            else:
+                self._after_write("" if state == SAVED else f"note {QUEUED}")
 
         self.app.push_screen(NoteModal(self.session.pending_note), done)
 
@@ -287,9 +326,13 @@ class AnnotateScreen(Screen[None]):
             return False
 
     def action_undo(self) -> None:
-        row = self._write(self.session.undo)
-        if row is False:
+        result = self._write(self.session.undo)
+        if result is False:
             return
+        if result is not None and result[0] == QUEUED:
+            self._after_write(f"undo {QUEUED}")
+            return
+        row = result[1] if result is not None else None
         if row is None:
             self.app.bell()
             self.refresh_item("nothing to undo")
@@ -395,14 +438,42 @@ class AnnotateScreen(Screen[None]):
         )))
 
     def action_quit(self) -> None:
-        waiting = self.session.waiting_notes()
-        if waiting and not self._quit_confirmed:
-            self._quit_confirmed = True  # a second q quits
-            self.app.bell()
-            self.refresh_item(f"{waiting} note(s) wait for a label and would be lost; "
-                              "q again quits")
+        """Quit; with writes still queued, wait for them (saying so) unless q is pressed
+        again: they stay in the journal and the next session writes them."""
+        backlog = self.session.writes.backlog
+        if backlog and not self._quit_confirmed:
+            self._quit_confirmed = self._quitting = True  # a second q quits at once
+            self.refresh_item("quitting once the queued label(s) are written; q again quits "
+                              "now (they are kept and written when you next open)")
             return
         self.app.exit()
+
+    def on_annotate_screen_written(self, message: Written) -> None:
+        write, session = message.write, self.session
+        session.written(write, message.error)
+        uid = self._uid_of(write.response_id)
+        if message.error is not None:
+            self.app.bell()
+            status = f"NOT LABELLED {uid}: {one_line(str(message.error), 80)}"
+        elif write.kind == LABEL:
+            status = f"{SAVED} {one_line(write.label or '', 16)} for {uid}"
+        elif write.kind == UNDO:
+            status = f"undone {uid}"
+        else:
+            status = f"note {SAVED}"
+        if self._quitting and not session.writes.backlog:
+            self.app.exit()
+            return
+        self.refresh_item(status)
+        if not session.writes.backlog:
+            self.count_progress()
+
+    def _uid_of(self, response_id: int) -> str:
+        item = self.session.item
+        if item is not None and item.response.id == response_id:
+            return one_line(item.response.uid, 24)
+        response = self.session.project.response(response_id)
+        return one_line(response.uid, 24) if response else str(response_id)
 
     def on_unmount(self) -> None:
         self.session.release()  # the item on screen is offered to others again

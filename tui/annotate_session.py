@@ -1,7 +1,12 @@
 """One annotator's labelling session: where they are in the queue, and what a key press writes.
 
 No Textual here: the annotate screen drives this object and only draws what it says. Every
-label, note and undo is written to the project the moment it happens.
+label, note and undo is written to the project the moment it happens, waiting at most
+`INTERACTIVE_WAIT_MS` for the write lock; when another process holds the lock longer (an
+import), it joins the session's `WriteQueue` (journalled, written off the UI thread once the
+lock frees, always on the item it was made on) and the session goes on with the next item.
+Until the queue has written an item's writes, what the screen shows for that item comes from
+the queue (`shown_label`). A note typed before its label is a durable draft (`store/drafts.py`).
 """
 
 from __future__ import annotations
@@ -12,10 +17,16 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from polyjudge.store import Annotator, Item, Label, Project, ProjectBusy
+from polyjudge.store import Annotator, Item, Label, PolyjudgeError, Project, ProjectBusy
 from polyjudge.store.annotation import QueueFilter
 
+from .annotate_queue import DRAFT, INTERACTIVE_WAIT_MS, LABEL, UNDO, Write, WriteQueue
+
 PAGE_SIZE = 20
+# What became of a write: in the project file, or queued (durable in the journal) for the lock.
+SAVED, QUEUED = "saved", "saving…"
+# An item whose queued undo has not been written yet: its label is not known until then.
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +61,9 @@ class AnnotationSession:
         self._history: list[int] = []  # responses changed this session, for undo
         self._held: int | None = None  # the item this session claims (with an overlap)
         self._shown_at = time.monotonic()
+        self.writes = WriteQueue(project.path, self.annotator.id)
+        # Items with writes still queued: the label they will have (`_UNKNOWN` after an undo).
+        self._queued: dict[int, object] = {}
 
     # -- where we are --------------------------------------------------------------------------
 
@@ -64,14 +78,32 @@ class AnnotationSession:
             self._waiting[self.item.response.id] = (self.pending_note, self.pending_unsure)
         self._hold(response_id)
         self.item = self.project.item(response_id) if response_id is not None else None
-        self.my_label = (
-            self.project.current_label(response_id, self.annotator.id)
-            if response_id is not None else None
-        )
+        self._reload_mine()
         waiting = self._waiting.pop(response_id, None) if response_id is not None else None
         self.pending_note, self.pending_unsure = waiting or (None, False)
         self._shown_at = time.monotonic()
         return self.item
+
+    def _reload_mine(self) -> None:
+        response_id = self.current_id
+        self.my_label = (
+            self.project.current_label(response_id, self.annotator.id)
+            if response_id is not None else None
+        )
+
+    def shown_label(self) -> str | None:
+        """The annotator's label of the current item as the screen shows it: the queued one
+        while writes for the item wait, else the one in the file."""
+        response_id = self.current_id
+        if response_id is not None and response_id in self._queued:
+            queued = self._queued[response_id]
+            return queued if isinstance(queued, str) else None
+        return self.my_label.label if self.my_label else None
+
+    def saving(self, response_id: int | None = None) -> bool:
+        """Do writes for the item (default: the current one) still wait for the lock?"""
+        response_id = self.current_id if response_id is None else response_id
+        return response_id is not None and response_id in self._queued
 
     def waiting_notes(self) -> int:
         """Notes typed for items that have no label yet (lost if the annotator quits now)."""
@@ -82,7 +114,11 @@ class AnnotationSession:
         return int((time.monotonic() - self._shown_at) * 1000)
 
     def start(self) -> Item | None:
-        """Open on the first item still to label."""
+        """Open on the first item still to label, after queueing the writes a killed session
+        of this annotator left in its journal and reading back the annotator's drafts."""
+        self._waiting.update(self.project.drafts(self.annotator.id))
+        for write in self.writes.replay():
+            self._note_queued(write)
         self._reset_page()
         return self.show(self._next_open(after=0, wrap=False))
 
@@ -136,7 +172,7 @@ class AnnotationSession:
                 if not self._page:
                     break
             candidate = self._page[0]
-            if self._available(candidate):
+            if candidate not in self._queued and self._available(candidate):
                 return candidate
             cursor = candidate
         if wrap and after > 0:
@@ -154,12 +190,17 @@ class AnnotationSession:
 
     def _hold(self, response_id: int | None) -> bool:
         """Claim `response_id` if it is open for this annotator, releasing the item left.
-        Claims are best effort: when the file is locked (an import), nothing is claimed and the
-        item is checked with a read instead, so showing an item never fails."""
+        Claims are best effort: when the file is locked (an import), or writes already wait in
+        the queue, nothing is claimed and the item is checked with a read instead, so showing
+        an item never fails nor waits long. K itself is enforced when the label is written
+        (`add_label(overlap=...)`, `ItemFull`)."""
         if self.overlap is None or (response_id is None and self._held is None):
             return False
         if response_id is not None and response_id == self._held:
             return True
+        if self.writes.backlog:  # the lock is taken: do not wait for it on every item
+            return response_id is not None and self.project.is_open(
+                self.annotator.id, response_id, overlap=self.overlap)
         try:
             held = self.project.claim(self.annotator.id, response_id, overlap=self.overlap,
                                       release=self._held)
@@ -170,7 +211,9 @@ class AnnotationSession:
         return held
 
     def release(self) -> None:
-        """Give back what this session holds (on quit)."""
+        """Give back what this session holds (on quit) and stop the write queue (writes still
+        queued stay in its journal, for the next session)."""
+        self.writes.close()
         if self.overlap is None:
             return
         self._held = None
@@ -194,57 +237,106 @@ class AnnotationSession:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def label(self, label: str, viewed: str) -> Label:
+    def _write(self, write: Write) -> tuple[str, Label | None]:
+        """Write at once when the lock frees within `INTERACTIVE_WAIT_MS` and nothing waits
+        before it: (SAVED, row). Otherwise queue it behind the waiting writes: (QUEUED, None).
+        ItemFull (and other refusals) of an immediate write propagate."""
+        if not self.writes.backlog:
+            try:
+                return SAVED, write.apply(self.project, INTERACTIVE_WAIT_MS)
+            except ProjectBusy:
+                pass
+        self.writes.submit(write)
+        self._note_queued(write)
+        return QUEUED, None
+
+    def _note_queued(self, write: Write) -> None:
+        if write.kind == LABEL:
+            self._queued[write.response_id] = write.label
+        elif write.kind == UNDO:
+            self._queued[write.response_id] = _UNKNOWN
+        elif write.kind == DRAFT and write.response_id != self.current_id:
+            self._waiting[write.response_id] = (write.note, write.unsure)
+
+    def written(self, write: Write, error: PolyjudgeError | None) -> None:
+        """A queued write reached the file (or was refused): once nothing waits for its item,
+        the item is shown from the file again. Call on the thread that owns the session."""
+        if not self.writes.waiting_for(write.response_id):
+            self._queued.pop(write.response_id, None)
+            if write.response_id == self.current_id:
+                self._reload_mine()
+        if error is not None and write.kind == LABEL and self.labelled_this_session:
+            self.labelled_this_session -= 1
+
+    def label(self, label: str, viewed: str) -> tuple[str, Label | None]:
         """Write the label for the current item (with the pending unsure flag and note), then
-        move on to the next item to label."""
+        move on to the next item to label. Returns (SAVED, row) or (QUEUED, None). Raises
+        ItemFull, staying on the item, when `--overlap` others hold it already."""
         assert self.item is not None
-        written = self.project.add_label(
-            self.item.response.id, self.annotator.id, label,
-            unsure=self.pending_unsure, note=self.pending_note, viewed=viewed,
-            time_ms=self.elapsed_ms(),
-        )
+        state, row = self._write(Write(
+            LABEL, self.item.response.id, self.annotator.id, label, unsure=self.pending_unsure,
+            note=self.pending_note, viewed=viewed, time_ms=self.elapsed_ms(),
+            overlap=self.overlap,
+        ))
         self.pending_note, self.pending_unsure = None, False  # written with the label
         self._history.append(self.item.response.id)
         self.labelled_this_session += 1
         self.advance()
-        return written
+        return state, row
+
+    def _save_draft(self) -> str:
+        assert self.item is not None
+        state, _ = self._write(Write(DRAFT, self.item.response.id, self.annotator.id,
+                                     note=self.pending_note, unsure=self.pending_unsure))
+        return state
 
     def toggle_unsure(self) -> bool:
+        """Mark the next label as unsure (kept as a draft until it is written)."""
         self.pending_unsure = not self.pending_unsure
+        if self.item is not None:
+            self._save_draft()
         return self.pending_unsure
 
-    def note(self, text: str, viewed: str) -> Label | None:
+    def note(self, text: str, viewed: str) -> tuple[str, Label | None] | None:
         """Attach a note. With a current label, a new row carries the label and the note at
-        once; otherwise the note waits for the label. Returns the written row, if any."""
+        once: (SAVED, row) or (QUEUED, None); otherwise the note is kept as a durable draft
+        until the label: (SAVED or QUEUED, None). None: an empty note, nothing written."""
         assert self.item is not None
         text = text.strip()
         if not text:
             return None
-        if self.my_label is None or self.my_label.label is None:
+        current = self.shown_label()
+        if current is None:
             self.pending_note = text
-            return None
-        written = self.project.add_label(
-            self.item.response.id, self.annotator.id, self.my_label.label,
-            unsure=bool(self.my_label.unsure) or self.pending_unsure, note=text, viewed=viewed,
-            time_ms=self.elapsed_ms(),
-        )
+            return self._save_draft(), None
+        unsure = self.pending_unsure or bool(
+            self.my_label and self.my_label.label == current and self.my_label.unsure)
+        state, row = self._write(Write(
+            LABEL, self.item.response.id, self.annotator.id, current, unsure=unsure, note=text,
+            viewed=viewed, time_ms=self.elapsed_ms(), overlap=self.overlap,
+        ))
         self._history.append(self.item.response.id)
-        self.my_label = written
+        if row is not None:
+            self.my_label = row
         self.pending_unsure = False
-        return written
+        return state, row
 
-    def undo(self) -> Label | None:
+    def undo(self) -> tuple[str, Label | None] | None:
         """Undo the latest change of this session (or the current item's label when the
-        session has none) by appending a row; the undone item becomes the current one."""
+        session has none) by appending a row; the undone item becomes the current one.
+        Returns (SAVED, row or None when there was nothing to undo), (QUEUED, None), or None
+        when there is nothing this session could undo."""
         if self._history:
             target = self._history.pop()
-        elif self.my_label is not None and self.my_label.label is not None:
-            target = self.my_label.response_id
+        elif self.shown_label() is not None:
+            assert self.current_id is not None
+            target = self.current_id
         else:
             return None
-        row = self.project.undo_label(target, self.annotator.id)
-        if row is not None and row.label is None and self.labelled_this_session:
+        state, row = self._write(Write(UNDO, target, self.annotator.id, overlap=self.overlap))
+        if state == SAVED and row is not None and row.label is None \
+                and self.labelled_this_session:
             self.labelled_this_session -= 1
         self._reset_page()
         self.show(target)
-        return row
+        return state, row

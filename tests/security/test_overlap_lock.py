@@ -1,0 +1,110 @@
+"""`--overlap K` holds while an import holds the write lock: never a (K+1)th annotator.
+
+Real processes, each with its own `Project` connection, run the annotate screen's session
+(`AnnotationSession`, the object the screen drives) over the same file while another process
+holds BEGIN IMMEDIATE for a while, as an import does. Before the fix, a claim that could not be
+written (the file locked) let the session show the item unclaimed, and the label was written
+without looking at K again, so several annotators labelled the same item.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from polyjudge.store import ItemFull, Project
+from polyjudge.store.annotation import QueueFilter
+
+from tests.tui.conftest import add_items, plain_items
+
+ITEMS = 6
+ANNOTATORS = 4
+
+
+def annotate(path: str, name: str, overlap: int, go: Any, pressed: Any, results: Any) -> None:
+    """One annotator: label every item the session offers, as fast as it can; say when every
+    key is pressed, then wait for the queued labels to be written."""
+    from polyjudge.tui.annotate_session import AnnotationSession, Options
+
+    with Project.open(path) as project:
+        session = AnnotationSession(project, Options(annotator=name, overlap=overlap,
+                                                     filter=QueueFilter(), no_sample=True))
+        go.wait(60)
+        session.start()
+        refused = 0
+        while session.item is not None:
+            try:
+                session.label("safe", "both")
+            except ItemFull:
+                refused += 1
+                session.advance()
+        pressed.put(name)
+        session.writes.wait_empty(120)
+        session.release()
+        results.put((name, refused))
+
+
+def annotators_per_item(path: Path) -> dict[int, int]:
+    with Project.open(path) as project:
+        return {rid: len(project.current_labels_for(rid)) for rid in range(1, ITEMS + 1)}
+
+
+@pytest.mark.parametrize("overlap", [1, 2])
+def test_overlap_holds_while_an_import_holds_the_lock(tmp_path: Path, overlap: int) -> None:
+    path = tmp_path / "overlap.db"
+    with Project.create(path) as project:
+        add_items(project, plain_items(ITEMS))
+        for i in range(ANNOTATORS):
+            project.ensure_annotator(f"ann{i}")
+    ctx = multiprocessing.get_context("spawn")
+    go, pressed, results = ctx.Event(), ctx.Queue(), ctx.Queue()
+    workers = [ctx.Process(target=annotate,
+                           args=(str(path), f"ann{i}", overlap, go, pressed, results))
+               for i in range(ANNOTATORS)]
+    for worker in workers:
+        worker.start()
+    importer = sqlite3.connect(path, isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")  # an import holds the lock while they start
+    go.set()
+    # Hold it until every annotator has pressed a key on every item it was offered: all
+    # those labels wait for the lock, claims or not.
+    for _ in workers:
+        pressed.get(timeout=180)
+    importer.execute("ROLLBACK")
+    importer.close()
+    done = [results.get(timeout=180) for _ in workers]
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    assert len(done) == ANNOTATORS
+    counts = annotators_per_item(path)
+    assert max(counts.values()) <= overlap, counts
+    # Nothing refused was lost silently: every item is labelled by exactly K annotators.
+    assert sorted(counts.values()) == [overlap] * ITEMS
+
+
+@pytest.mark.parametrize("overlap", [1, 2])
+def test_the_label_write_itself_refuses_a_full_item(tmp_path: Path, overlap: int) -> None:
+    """The K check is taken inside the label's own write transaction: labels written by
+    `add_label` with an overlap never exceed K, claims or not."""
+    path = tmp_path / "full.db"
+    with Project.create(path) as project:
+        [rid] = add_items(project, plain_items(1))
+        ids = [project.ensure_annotator(f"a{i}").id for i in range(overlap + 2)]
+        for who in ids[:overlap]:
+            project.add_label(rid, who, "safe", overlap=overlap)
+        with pytest.raises(ItemFull):
+            project.add_label(rid, ids[overlap], "safe", overlap=overlap)
+        # An annotator who has a label on the item may change it.
+        project.add_label(rid, ids[0], "unsafe", overlap=overlap)
+        # A claim by another annotator counts like a label.
+        project.undo_label(rid, ids[0])  # back to "safe"
+        project.undo_label(rid, ids[0])  # no label
+        assert project.claim(ids[-1], rid, overlap=overlap)
+        with pytest.raises(ItemFull):
+            project.add_label(rid, ids[overlap], "safe", overlap=overlap)
+        assert len(project.current_labels_for(rid)) <= overlap
