@@ -4,14 +4,18 @@ reads forever, nothing ends in a traceback.
 
 Things a file can be instead of a regular file (a FIFO, a device, a socket, a directory) are
 refused before they are opened. The FIFO and /dev/zero cases run the real command in a
-subprocess with a timeout, so that a regression fails instead of hanging the test run."""
+subprocess with a timeout and a 2 GiB address-space limit, so that a regression fails instead of
+hanging the test run or eating the machine's memory."""
 
 from __future__ import annotations
 
 import json
 import os
+import resource
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +27,7 @@ from polyjudge.importers.reading import MAX_LINE_BYTES
 from polyjudge.importers.responses import import_responses
 from polyjudge.store import Project
 
-from tests.conftest import run_cli, run_polyjudge
+from tests.conftest import run_cli
 
 RESPONSE = {"prompt_id": "multijail:1", "language": "ar", "model": "m", "response": "نعم"}
 DEEP = 100_000
@@ -61,12 +65,25 @@ def db(seed_db: Path, tmp_path: Path) -> Path:
     return copy
 
 
-def refused(db: Path, *args: str, where: str, problem: str, subprocess: bool = False) -> None:
-    """`polyjudge import ARGS` fails with exactly `Error: WHERE: PROBLEM`, changing nothing."""
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
+
+
+def run_limited(*args: str) -> tuple[int, str, str]:
+    """`python -m polyjudge ARGS` in a subprocess with a timeout and a memory limit."""
+    done = subprocess.run(
+        [sys.executable, "-m", "polyjudge", *args], capture_output=True, text=True, timeout=120,
+        preexec_fn=_limit_memory,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def refused(db: Path, *args: str, where: str, problem: str, isolated: bool = False) -> None:
+    """`polyjudge import ARGS` fails with exactly `Error: WHERE: PROBLEM`, changing nothing.
+    `isolated` runs it in a subprocess with a timeout and a memory limit."""
     before = dump(db), db.read_bytes()
-    if subprocess:
-        done = run_polyjudge("import", *args, "--db", str(db), timeout=60)
-        code, out, err = done.returncode, done.stdout, done.stderr
+    if isolated:
+        code, out, err = run_limited("import", *args, "--db", str(db))
     else:
         result = run_cli("import", *args, "--db", str(db))
         code, out, err = result.code, result.out, result.err
@@ -87,19 +104,19 @@ def fifo(tmp_path: Path) -> Iterator[Path]:
 @pytest.mark.parametrize("importer", ["responses", "labels", "multijail"])
 def test_a_fifo_is_refused_without_hanging(db: Path, fifo: Path, importer: str) -> None:
     refused(db, importer, str(fifo), where=str(fifo),
-            problem="is a named pipe (FIFO), not a regular file", subprocess=True)
+            problem="is a named pipe (FIFO), not a regular file", isolated=True)
 
 
 @pytest.mark.parametrize("importer", ["responses", "labels", "multijail"])
 def test_dev_zero_is_refused_without_reading_it(db: Path, importer: str) -> None:
     refused(db, importer, "/dev/zero", where="/dev/zero",
-            problem="is a character device, not a regular file", subprocess=True)
+            problem="is a character device, not a regular file", isolated=True)
 
 
 @pytest.mark.parametrize("fmt", ["auto", "label-studio", "prodigy", "csv"])
 def test_dev_zero_as_labels_in_every_format(db: Path, fmt: str) -> None:
     refused(db, "labels", "/dev/zero", "--format", fmt, where="/dev/zero",
-            problem="is a character device, not a regular file")
+            problem="is a character device, not a regular file", isolated=True)
 
 
 def test_a_socket_is_refused(db: Path, tmp_path: Path) -> None:
@@ -126,14 +143,14 @@ def test_a_fifo_inside_the_xsafety_tree(db: Path, tmp_path: Path) -> None:
     pipe = tree / "en" / "Insult_n.csv"
     os.mkfifo(pipe)
     refused(db, "xsafety", str(tree), where=str(pipe),
-            problem="is a named pipe (FIFO), not a regular file", subprocess=True)
+            problem="is a named pipe (FIFO), not a regular file", isolated=True)
 
 
 def test_a_fifo_as_the_reject_file(db: Path, tmp_path: Path, fifo: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps(RESPONSE, ensure_ascii=False) + "\n{bad\n", "utf-8")
     refused(db, "responses", str(path), "--skip-bad", "--reject-file", str(fifo),
-            where=str(fifo), problem="the reject file must be a regular file", subprocess=True)
+            where=str(fifo), problem="the reject file must be a regular file", isolated=True)
 
 
 # -- content that broke the parsers ---------------------------------------------------------------
@@ -184,10 +201,8 @@ def test_a_prodigy_timestamp_no_date_can_have(db: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("value", "problem"), [
     ("1e400", "'time_ms' must be a whole number, found inf"),
-    ("NaN", "'time_ms' must be a whole number, found nan"),
     ("1" + "0" * 30, "'time_ms' is 1,000,000,000,000,000,000,000,000,000,000 ms, more than a "
                      "year"),
-    ('{"a": 1}', "'time_ms' must be a whole number, found {'a': 1}"),
 ])
 def test_huge_and_wrong_numbers_in_labels(db: Path, tmp_path: Path, value: str,
                                           problem: str) -> None:
@@ -234,26 +249,11 @@ def test_label_studio_export_not_utf8_names_the_line(db: Path, tmp_path: Path) -
             problem="not UTF-8 text (byte 0xe9 at column 37); save the file as UTF-8")
 
 
-def test_truncated_label_studio_export(db: Path, tmp_path: Path) -> None:
-    path = tmp_path / "export.json"
-    path.write_text('[\n {"data": {"uid": "r1"}},\n {"data": {"ui')
-    refused(db, "labels", str(path), where=f"{path}:3",
-            problem="bad JSON: Unterminated string starting at")
-
-
 def test_a_json_array_given_as_json_lines(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "responses.json"
     path.write_text("[\n" + json.dumps(RESPONSE) + "\n]\n")
     refused(db, "responses", str(path), where=f"{path}:1",
             problem="a JSON array, not JSON Lines (one JSON object per line)")
-
-
-def test_a_bom_in_the_middle_of_a_file(db: Path, tmp_path: Path) -> None:
-    path = tmp_path / "joined.jsonl"
-    row = json.dumps(RESPONSE, ensure_ascii=False).encode()
-    path.write_bytes(b"\xef\xbb\xbf" + row + b"\n\xef\xbb\xbf" + row + b"\n")
-    refused(db, "responses", str(path), where=f"{path}:2",
-            problem="bad JSON: Unexpected UTF-8 BOM (decode using utf-8-sig) at column 1")
 
 
 @pytest.mark.parametrize("suffix", ["jsonl", "csv"])
@@ -273,8 +273,15 @@ def test_a_line_longer_than_the_limit(db: Path, tmp_path: Path, suffix: str) -> 
 
 
 def test_a_label_uid_used_twice_in_one_file(db: Path, tmp_path: Path) -> None:
+    # A uid from an earlier import is "already present", as before: re-importing adds nothing.
     path = tmp_path / "labels.csv"
-    path.write_text("item,annotator,label,uid\nr1,a,safe,u1\nr1,b,safe,u2\nr1,c,unsafe,u1\n")
+    path.write_text("item,annotator,label,uid\nr1,a,safe,u1\nr1,b,unsafe,u2\n")
+    first = run_cli("import", "labels", str(path), "--db", str(db))
+    assert first.code == 0 and first.out == f"{path}: 2 labels (2 new, 0 already present)\n"
+    again = run_cli("import", "labels", str(path), "--db", str(db))
+    assert again.code == 0 and again.out == f"{path}: 2 labels (0 new, 2 already present)\n"
+    # Inside one file it is an error naming both lines, even when the uid is already present.
+    path.write_text("item,annotator,label,uid\nr1,a,safe,u1\nr1,b,safe,u3\nr1,c,unsafe,u1\n")
     refused(db, "labels", str(path), where=f"{path}:4",
             problem="uid 'u1' is used twice in this file: on line 2 and on line 4")
 
@@ -296,17 +303,12 @@ def test_a_prodigy_task_answered_twice(db: Path, tmp_path: Path) -> None:
             problem="uid 'prodigy:7:ann' is used twice in this file: on line 1 and on line 2")
 
 
-def test_reimporting_a_labels_file_still_finds_them_present(db: Path, tmp_path: Path) -> None:
-    path = tmp_path / "labels.csv"
-    path.write_text("item,annotator,label,uid\nr1,a,safe,u1\nr1,b,unsafe,u2\n")
-    first = run_cli("import", "labels", str(path), "--db", str(db))
-    assert first.code == 0 and first.out == f"{path}: 2 labels (2 new, 0 already present)\n"
-    again = run_cli("import", "labels", str(path), "--db", str(db))
-    assert again.code == 0 and again.out == f"{path}: 2 labels (0 new, 2 already present)\n"
-
-
 def test_a_response_id_used_twice_in_one_file(db: Path, tmp_path: Path) -> None:
     path = tmp_path / "responses.jsonl"
+    rows = [{**RESPONSE, "id": "r1"}, {**RESPONSE, "id": "x0"}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    result = run_cli("import", "responses", str(path), "--db", str(db))
+    assert result.code == 0 and result.out == f"{path}: 2 responses (1 new, 1 already present)\n"
     rows = [{**RESPONSE, "id": "x1"}, {**RESPONSE, "id": "x2"}, {**RESPONSE, "id": "x1"}]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     refused(db, "responses", str(path), where=f"{path}:3",
@@ -331,14 +333,6 @@ def test_a_response_id_reused_in_a_later_chunk(db: Path, tmp_path: Path,
             problem=f"id '{uid}' is used twice in this file: on line 2 and on line 6")
 
 
-def test_reimporting_responses_still_finds_them_present(db: Path, tmp_path: Path) -> None:
-    path = tmp_path / "responses.jsonl"
-    rows = [{**RESPONSE, "id": "r1"}, {**RESPONSE, "id": "x2"}]
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
-    result = run_cli("import", "responses", str(path), "--db", str(db))
-    assert result.code == 0 and result.out == f"{path}: 2 responses (1 new, 1 already present)\n"
-
-
 # -- --skip-bad with nothing good -----------------------------------------------------------------
 
 
@@ -350,11 +344,9 @@ def test_skip_bad_with_every_row_bad_fails(db: Path, tmp_path: Path, importer: s
     refused(db, importer, str(path), "--skip-bad", where=str(path),
             problem=f"nothing imported: all 3 rows are bad (written to {rejects})")
     assert [json.loads(x)["line"] for x in rejects.read_text().splitlines()] == [1, 2, 3]
-
-
-def test_skip_bad_with_some_rows_present_is_not_a_failure(db: Path, tmp_path: Path) -> None:
-    path = tmp_path / "mixed.jsonl"
+    # One row already present and one bad: not a failure (nothing was lost).
     path.write_text(json.dumps({**RESPONSE, "id": "r1"}, ensure_ascii=False) + "\n{bad\n")
-    result = run_cli("import", "responses", str(path), "--skip-bad", "--db", str(db))
-    assert result.code == 0, result.err
-    assert "0 new, 1 already present, 1 bad row written to" in result.out
+    if importer == "responses":
+        result = run_cli("import", importer, str(path), "--skip-bad", "--db", str(db))
+        assert result.code == 0, result.err
+        assert "0 new, 1 already present, 1 bad row written to" in result.out
