@@ -103,10 +103,18 @@ LABEL_KEYS = ("item", "annotator", "label", "note", "unsure", "created_at", "tim
 PRODIGY_KEYS = ("id", "answer", "label", "accept", "options", "_task_hash", "_annotator_id",
                 "_timestamp", "meta", "text")
 
+VALID_RESPONSE = {"prompt_id": "multijail:1", "language": "ar", "model": "m", "response": "x"}
+VALID_LABEL = {"item": "r1", "annotator": "a", "label": "safe"}
+VALID_PRODIGY = {"id": "r1", "answer": "accept", "label": "safe", "_task_hash": 1}
 
-def rows_of(keys: tuple[str, ...]) -> st.SearchStrategy[list[dict[str, Any]]]:
-    return st.lists(st.dictionaries(st.sampled_from(keys), VALUES, max_size=len(keys)),
-                    min_size=1, max_size=4)
+
+def rows_of(keys: tuple[str, ...], valid: dict[str, Any]) -> st.SearchStrategy[list[dict]]:
+    """Rows that are VALID with a few keys overridden by wrong values (so that the wrong value
+    gets past the checks of the other fields), or any keys with any values."""
+    overridden = st.dictionaries(st.sampled_from(keys), VALUES, min_size=1, max_size=2).map(
+        lambda wrong: {**valid, **wrong})
+    anything = st.dictionaries(st.sampled_from(keys), VALUES, max_size=len(keys))
+    return st.lists(st.one_of(overridden, anything), min_size=1, max_size=4)
 
 
 def jsonl(rows: list[Any]) -> bytes:
@@ -151,7 +159,7 @@ def test_arbitrary_bytes_after_a_telling_start(workdir: Path, prefix: bytes,
 
 
 @FUZZ
-@given(rows=rows_of(RESPONSE_KEYS), skip_bad=st.booleans(), model=st.booleans())
+@given(rows=rows_of(RESPONSE_KEYS, VALID_RESPONSE), skip_bad=st.booleans(), model=st.booleans())
 def test_response_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
                                         skip_bad: bool, model: bool) -> None:
     path = write(workdir, "responses.jsonl", jsonl(rows))
@@ -160,7 +168,7 @@ def test_response_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]
 
 
 @FUZZ
-@given(rows=rows_of(LABEL_KEYS), skip_bad=st.booleans())
+@given(rows=rows_of(LABEL_KEYS, VALID_LABEL), skip_bad=st.booleans())
 def test_label_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
                                      skip_bad: bool) -> None:
     path = write(workdir, "labels.jsonl", jsonl(rows))
@@ -169,7 +177,7 @@ def test_label_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
 
 
 @FUZZ
-@given(rows=rows_of(PRODIGY_KEYS), skip_bad=st.booleans())
+@given(rows=rows_of(PRODIGY_KEYS, VALID_PRODIGY), skip_bad=st.booleans())
 def test_prodigy_tasks_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
                                         skip_bad: bool) -> None:
     path = write(workdir, "prodigy.jsonl", jsonl(rows))
