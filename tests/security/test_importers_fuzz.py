@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from polyjudge.store import Project
@@ -33,7 +33,7 @@ MULTIJAIL_HEAD = "id,source,tags,en,zh\n"
 def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small project (two prompts, a response `r1` with a label) and a folder for inputs."""
     folder = tmp_path_factory.mktemp("fuzz")
-    db = folder / "project.db"
+    db = folder / "seed.db"
     with Project.create(db) as p:
         p.insert_prompts([
             {"dataset": "multijail", "prompt_key": "1", "language": lang, "text": f"q {lang}"}
@@ -58,8 +58,11 @@ def checksum(db: Path) -> str:
 
 
 def check_import(workdir: Path, *args: str) -> None:
-    """Run `polyjudge import ARGS`: success, or one line, exit 1, and nothing changed."""
+    """Run `polyjudge import ARGS` on a fresh copy of the seed project (so that what an earlier
+    example imported cannot make this one "already present"): success, or one line, exit 1,
+    and nothing changed."""
     db = workdir / "project.db"
+    shutil.copyfile(workdir / "seed.db", db)
     before = checksum(db)
     result = run_cli("import", *args, "--db", str(db))
     assert result.code in (0, 1), (result.code, result.err)
@@ -111,10 +114,11 @@ VALID_PRODIGY = {"id": "r1", "answer": "accept", "label": "safe", "_task_hash": 
 def rows_of(keys: tuple[str, ...], valid: dict[str, Any]) -> st.SearchStrategy[list[dict]]:
     """Rows that are VALID with a few keys overridden by wrong values (so that the wrong value
     gets past the checks of the other fields), or any keys with any values."""
-    overridden = st.dictionaries(st.sampled_from(keys), VALUES, min_size=1, max_size=2).map(
-        lambda wrong: {**valid, **wrong})
+    wrong_value = st.one_of(HUGE, CONTROL_TEXT, VALUES)
+    overridden = st.tuples(st.sampled_from(keys), wrong_value).map(
+        lambda wrong: {**valid, wrong[0]: wrong[1]})
     anything = st.dictionaries(st.sampled_from(keys), VALUES, max_size=len(keys))
-    return st.lists(st.one_of(overridden, anything), min_size=1, max_size=4)
+    return st.lists(st.one_of(overridden, overridden, anything), min_size=1, max_size=4)
 
 
 def jsonl(rows: list[Any]) -> bytes:
@@ -141,6 +145,8 @@ CSV_CELLS = st.lists(st.lists(st.one_of(CONTROL_TEXT, st.sampled_from(
                                ("labels", "l.csv"), ("labels", "l.jsonl"), ("labels", "l.json"),
                                ("multijail", "m.csv")]),
        skip_bad=st.booleans())
+@example(content=b"[" * 100_000, target=("responses", "r.jsonl"), skip_bad=False)
+@example(content=b"[" * 100_000, target=("labels", "l.json"), skip_bad=False)
 def test_arbitrary_bytes(workdir: Path, content: bytes, target: tuple[str, str],
                          skip_bad: bool) -> None:
     importer, name = target
@@ -160,6 +166,7 @@ def test_arbitrary_bytes_after_a_telling_start(workdir: Path, prefix: bytes,
 
 @FUZZ
 @given(rows=rows_of(RESPONSE_KEYS, VALID_RESPONSE), skip_bad=st.booleans(), model=st.booleans())
+@example(rows=[{"a": [[[[0]]]]}], skip_bad=True, model=True)
 def test_response_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
                                         skip_bad: bool, model: bool) -> None:
     path = write(workdir, "responses.jsonl", jsonl(rows))
@@ -169,6 +176,9 @@ def test_response_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]
 
 @FUZZ
 @given(rows=rows_of(LABEL_KEYS, VALID_LABEL), skip_bad=st.booleans())
+# Found by the tester, and generated here too: kept as explicit examples.
+@example(rows=[{**VALID_LABEL, "time_ms": 10**30}], skip_bad=False)
+@example(rows=[{**VALID_LABEL, "created_at": "9999-12-31T23:59:59-05:00"}], skip_bad=True)
 def test_label_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
                                      skip_bad: bool) -> None:
     path = write(workdir, "labels.jsonl", jsonl(rows))
@@ -178,6 +188,7 @@ def test_label_rows_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
 
 @FUZZ
 @given(rows=rows_of(PRODIGY_KEYS, VALID_PRODIGY), skip_bad=st.booleans())
+@example(rows=[{**VALID_PRODIGY, "_timestamp": 1e20}], skip_bad=False)
 def test_prodigy_tasks_with_wrong_types(workdir: Path, rows: list[dict[str, Any]],
                                         skip_bad: bool) -> None:
     path = write(workdir, "prodigy.jsonl", jsonl(rows))
