@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,16 @@ class ImportReport:
             detail["rejects"] = self.rejects
         detail.update(self.extra)
         return detail
+
+
+def refuse_if_all_bad(report: ImportReport) -> None:
+    """With `--skip-bad`, an import where every row was bad imported nothing: that is a failure
+    (exit 1, the project unchanged as the transaction rolls back), not a success. The reject
+    file is kept, since it says what is wrong with each row."""
+    if report.bad and not report.inserted and not report.existing:
+        rows = "its one row is" if report.bad == 1 else f"all {report.bad:,} rows are"
+        raise InputError(report.file, None, f"nothing imported: {rows} bad "
+                         f"(written to {report.rejects})")
 
 
 class BadRow(Exception):
@@ -164,13 +175,31 @@ class Rejects:
             raise InputError(str(self.path), line, problem)
         self.count += 1
         if self._out is None:
-            self._out = self.reject_path.open("w", encoding="utf-8", errors="backslashreplace")
+            self._out = self._open()
         record: dict[str, Any] = {"line": line, "problem": problem}
         if row is not None:
             record["row"] = row
         elif raw:
             record["raw"] = raw
         self._out.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+
+    def _open(self) -> TextIO:
+        """The reject file, created (or emptied) for writing: a regular file only, since a FIFO
+        would block the import until something reads it."""
+        path = self.reject_path
+        try:
+            mode = path.stat().st_mode
+        except FileNotFoundError:
+            mode = None
+        except OSError as exc:
+            raise InputError(str(path), None, f"cannot write the reject file ({exc})") from None
+        if mode is not None and not stat.S_ISREG(mode):
+            raise InputError(str(path), None, "the reject file must be a regular file")
+        try:
+            return path.open("w", encoding="utf-8", errors="backslashreplace")
+        except OSError as exc:
+            raise InputError(str(path), None, f"cannot write the reject file ({exc.strerror})"
+                             ) from None
 
     def add_error(self, error: RowError) -> None:
         self.add(error.line, error.problem, raw=error.raw)

@@ -26,14 +26,24 @@ missing from the project can be created from the file when the importer allows i
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from polyjudge.store import InputError
 
-from .reading import RowError, check_file
+from .reading import (
+    UTF16_BOMS,
+    RowError,
+    check_file,
+    depth_problem,
+    open_regular,
+    too_deep,
+)
 
+# An export is parsed whole (it is one JSON list): a sanity limit on its size.
+MAX_EXPORT_BYTES = 1024 * 1024 * 1024
 ITEM_KEYS = ("uid", "item", "response_id", "id")
 TEXT_KEYS = ("response", "text")
 Row = tuple[int, dict[str, Any] | RowError]
@@ -41,11 +51,25 @@ Row = tuple[int, dict[str, Any] | RowError]
 
 def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
     """The elements of a top-level JSON array, each with the line it starts on."""
-    check_file(path)
+    size = check_file(path).st_size
+    if size > MAX_EXPORT_BYTES:
+        raise InputError(str(path), None, f"{size:,} bytes: a Label Studio export is read whole, "
+                         f"and the limit is {MAX_EXPORT_BYTES // 2**20:,} MiB (split the export)")
+    with open_regular(path) as f:
+        data = f.read(MAX_EXPORT_BYTES + 1)
+    if len(data) > MAX_EXPORT_BYTES:
+        raise InputError(str(path), None, "grew past the size limit while being read")
+    if data.startswith(UTF16_BOMS):
+        raise InputError(str(path), 1, "UTF-16 text; polyjudge reads UTF-8 (save it as UTF-8)")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(str(path), None, f"not UTF-8 text ({exc.reason})") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise InputError(str(path), line, f"not UTF-8 text (byte 0x{byte} at column {column}); "
+                         "save the file as UTF-8") from None
+    del data
     decoder = json.JSONDecoder()
     pos, line = 0, 1
 
@@ -73,6 +97,10 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
         except json.JSONDecodeError as exc:
             advance(exc.pos)
             raise InputError(str(path), line, f"bad JSON: {exc.msg}") from None
+        except RecursionError:
+            raise InputError(str(path), line, too_deep()) from None
+        if depth_problem(value):
+            raise InputError(str(path), line, too_deep())
         yield line, value
         advance(skip(end))
         if text.startswith(",", pos):
@@ -87,16 +115,16 @@ def sniff_label_format(path: Path) -> str | None:
     """`label-studio` for a JSON list of tasks, `prodigy` for JSON Lines whose first object
     has Prodigy's `answer` (and one of its keys), else None (plain CSV / JSON Lines)."""
     try:
-        with path.open("rb") as f:
+        with open_regular(path) as f:
             head = f.read(65536).removeprefix(b"\xef\xbb\xbf").lstrip()
-    except OSError:
+    except (OSError, InputError):
         return None
     if head.startswith(b"["):
         return "label-studio"
     if head.startswith(b"{"):
         try:
             first = json.loads(head.split(b"\n", 1)[0])
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
         if isinstance(first, dict) and first.get("answer") in ("accept", "reject", "ignore") and (
             {"_task_hash", "_input_hash", "_annotator_id", "accept", "label"} & first.keys()
@@ -186,7 +214,11 @@ class LabelStudioSource:
         meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
         names = meta.get("annotators") if isinstance(meta.get("annotators"), dict) else {}
         extra = _text_fields(data)
-        for k, annotation in enumerate(task.get("annotations") or [], 1):
+        annotations = task.get("annotations") or []
+        if not isinstance(annotations, list):
+            yield line, RowError(line, "task `annotations` is not a list")
+            return
+        for k, annotation in enumerate(annotations, 1):
             if not isinstance(annotation, dict):
                 yield line, RowError(line, f"annotation {k} is not an object")
                 continue
@@ -201,27 +233,28 @@ class LabelStudioSource:
             if label is None:
                 self.skipped += 1
                 continue
-            lead = annotation.get("lead_time")
             yield line, {
                 "item": item,
                 "annotator": annotator_name(annotation.get("completed_by"), names),
                 "label": label,
                 "note": note,
-                "time_ms": round(lead * 1000) if isinstance(lead, int | float) else None,
+                "time_ms": _milliseconds(annotation.get("lead_time")),
                 "created_at": annotation.get("created_at"),
                 "uid": f"label-studio:{task.get('id', line)}:{annotation.get('id', k)}",
                 **extra,
             }
 
-    def _result(self, results: list[Any], line: int) -> tuple[str | None, str | None] | RowError:
+    def _result(self, results: Any, line: int) -> tuple[str | None, str | None] | RowError:
+        if not isinstance(results, list):
+            return RowError(line, "annotation `result` is not a list")
         choices = [r for r in results if isinstance(r, dict) and r.get("type") == "choices"]
         named = [r for r in choices if r.get("from_name") == self.label_from]
         if not named and len({r.get("from_name") for r in choices}) == 1:
             named = choices
         label = None
         for result in named:
-            values = (result.get("value") or {}).get("choices") or []
-            if len(values) != 1:
+            values = _value(result).get("choices") or []
+            if not isinstance(values, list) or len(values) != 1:
                 return RowError(line, f"expected one choice in {result.get('from_name')!r}, "
                                       f"found {len(values)}")
             label = match_label(values[0], self.labels)
@@ -229,7 +262,7 @@ class LabelStudioSource:
                 return RowError(line, f"unknown label {values[0]!r} "
                                       f"(this project's labels: {', '.join(self.labels)})")
         notes = [
-            "\n".join(str(t) for t in (r.get("value") or {}).get("text") or [])
+            "\n".join(str(t) for t in _as_list(_value(r).get("text")))
             for r in results
             if isinstance(r, dict) and r.get("type") == "textarea"
         ]
@@ -242,22 +275,41 @@ class LabelStudioSource:
             return line, item
         value = task.get(self.label_from)
         if isinstance(value, dict):  # JSON-MIN with several choices: {"choices": [...]}
-            value = (value.get("choices") or [None])[0]
+            value = (_as_list(value.get("choices")) or [None])[0]
         label = match_label(value, self.labels)
         if label is None:
             return line, RowError(line, f"unknown or missing label {value!r} in "
                                         f"{self.label_from!r}")
-        lead = task.get("lead_time")
         return line, {
             "item": item,
             "annotator": annotator_name(task.get("annotator"), {}),
             "label": label,
             "note": task.get("note") or None,
-            "time_ms": round(lead * 1000) if isinstance(lead, int | float) else None,
+            "time_ms": _milliseconds(task.get("lead_time")),
             "created_at": task.get("created_at"),
             "uid": f"label-studio:{task.get('id', line)}:{task.get('annotation_id', line)}",
             **_text_fields(task),
         }
+
+
+def _value(result: dict[str, Any]) -> dict[str, Any]:
+    value = result.get("value")
+    return value if isinstance(value, dict) else {}
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    return [] if value in (None, "") else [value]
+
+
+def _milliseconds(seconds: Any) -> int | None:
+    """`lead_time` (seconds) in milliseconds; None unless a finite, plausible number."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+        return None
+    if not math.isfinite(seconds) or not 0 <= seconds < 10**9:
+        return None
+    return round(seconds * 1000)
 
 
 def _text_fields(data: dict[str, Any]) -> dict[str, Any]:

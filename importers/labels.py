@@ -39,6 +39,7 @@ from .common import (
     column_names,
     flag_value,
     language_code,
+    refuse_if_all_bad,
     text_value,
 )
 from .linking import PromptLinker
@@ -51,6 +52,7 @@ FIELDS = (
 )
 REQUIRED = ("item", "annotator", "label")
 CACHE_LIMIT = 100_000
+MAX_TIME_MS = 366 * 24 * 3600 * 1000
 PROGRESS_EVERY = 1_000
 
 
@@ -69,13 +71,16 @@ def parse_time(value: Any, column: str) -> str:
     try:
         if isinstance(value, int | float) and not isinstance(value, bool):
             moment = datetime.fromtimestamp(value, UTC)
+        elif isinstance(value, str) and len(value) <= 64:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
         else:
-            moment = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+            raise ValueError(value)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
     except (ValueError, OverflowError, OSError):
-        raise BadRow(f"{column!r} is not an ISO 8601 time: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    text = moment.astimezone(UTC).isoformat(timespec="milliseconds")
+        shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+        raise BadRow(f"{column!r} is not an ISO 8601 time: {shown}") from None
     return text.replace("+00:00", "Z")
 
 
@@ -102,6 +107,7 @@ def import_labels(
             LabelImport(project, source, names, rejects, report, progress).run()
             report.bad = rejects.count
             report.rejects = rejects.close()
+            refuse_if_all_bad(report)
             project.log_event("import", **report.event())
     except BaseException:
         rejects.close(failed=True)
@@ -124,6 +130,9 @@ class LabelImport:
         self.annotators: dict[str, int] = {}
         self.linker: PromptLinker | None = None
         self.created_items = 0
+        # uid -> the line that gave it: a uid used twice in one file is a bad row, while a uid
+        # from an earlier import is "already present" (re-importing adds nothing).
+        self.seen: dict[str, int] = {}
         self.source_file = str(getattr(source, "path", "") or report.file)
 
     def run(self) -> None:
@@ -134,7 +143,7 @@ class LabelImport:
                 self.rejects.add_error(row)
             else:
                 try:
-                    self.add(row)
+                    self.add(row, line)
                 except BadRow as exc:
                     self.rejects.add(line, str(exc), row=row)
                 except UnicodeEncodeError:
@@ -149,7 +158,7 @@ class LabelImport:
         self.report.extra["items_created"] = self.created_items
         self.report.extra["annotators"] = len(self.annotators)
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add(self, row: dict[str, Any], line: int = 0) -> None:
         n = self.n
         item = text_value(row, n["item"], "item")
         if item is None:
@@ -168,8 +177,17 @@ class LabelImport:
         raw_time = row.get(n["created_at"])
         created_at = parse_time(raw_time, n["created_at"]) if raw_time not in (None, "") else None
         time_ms = self._time_ms(row)
-        uid = text_value(row, n["uid"], "uid")
-        uid = uid.strip() if uid else label_uid(item, annotator, label, note, unsure, created_at)
+        given = text_value(row, n["uid"], "uid")
+        uid = given.strip() if given else label_uid(item, annotator, label, note, unsure,
+                                                     created_at)
+        first = self.seen.get(uid)
+        if first is not None:
+            if given:
+                raise BadRow(f"uid {uid!r} is used twice in this file: on line {first} and "
+                             f"on line {line}")
+            raise BadRow(f"line {line} repeats the label on line {first} (the same item, "
+                         "annotator, label, note, unsure and created_at)")
+        self.seen[uid] = line
         if self.project.label_uid_exists(uid):
             self.report.existing += 1
             return
@@ -196,11 +214,16 @@ class LabelImport:
         if value in (None, ""):
             return None
         try:
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise TypeError(value)
             ms = int(value)
-        except (TypeError, ValueError):
-            raise BadRow(f"{self.n['time_ms']!r} must be a whole number, found {value!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            shown = repr(value) if len(repr(value)) <= 80 else repr(value)[:77] + "..."
+            raise BadRow(f"{self.n['time_ms']!r} must be a whole number, found {shown}") from None
         if ms < 0:
             raise BadRow(f"{self.n['time_ms']!r} must not be negative")
+        if ms > MAX_TIME_MS:
+            raise BadRow(f"{self.n['time_ms']!r} is {ms:,} ms, more than a year")
         return ms
 
     def _annotator(self, name: str) -> int:

@@ -43,6 +43,17 @@ def _get(task: dict[str, Any], key: str) -> Any:
     return task.get(key)
 
 
+def _created_at(stamp: Any) -> str | RowError | None:
+    """`_timestamp` (Unix seconds) as UTC ISO time; a number no date can have is a bad row."""
+    if not isinstance(stamp, int | float) or isinstance(stamp, bool):
+        return None
+    try:
+        moment = datetime.fromtimestamp(stamp, UTC)
+    except (ValueError, OverflowError, OSError):
+        return RowError(0, f"`_timestamp` {stamp!r} is not a time (Unix seconds)")
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def opposite(label: str, labels: tuple[str, ...]) -> str | None:
     """The label a binary `reject` of `label` stands for, or None when there is no single one."""
     others = [x for x in labels if x != label]
@@ -114,12 +125,17 @@ class ProdigySource:
                 return None
             if len(accepted) > 1:
                 return RowError(line, f"expected one accepted option, found {len(accepted)}")
+            options = task.get("options") or []
+            if not isinstance(options, list):
+                return RowError(line, "`options` must be a list of options")
             texts = {
                 o.get("id"): o.get("text")
-                for o in task.get("options") or []
-                if isinstance(o, dict)
+                for o in options
+                if isinstance(o, dict) and isinstance(o.get("id"), str | int | float)
             }
             chosen = accepted[0]
+            if not isinstance(chosen, str | int | float):
+                return RowError(line, "`accept` must be a list of option ids")
             label = match_label(chosen, self.labels) or match_label(texts.get(chosen),
                                                                     self.labels)
             if label is None:
@@ -147,12 +163,9 @@ class ProdigySource:
         if label is None or isinstance(label, RowError):
             return label
         annotator = str(task.get("_annotator_id") or task.get("_session_id") or self.annotator)
-        stamp = task.get("_timestamp")
-        created = (
-            datetime.fromtimestamp(stamp, UTC).isoformat(timespec="milliseconds")
-            .replace("+00:00", "Z")
-            if isinstance(stamp, int | float) and not isinstance(stamp, bool) else None
-        )
+        created = _created_at(task.get("_timestamp"))
+        if isinstance(created, RowError):
+            return RowError(line, created.problem)
         row: dict[str, Any] = {
             "item": str(item),
             "annotator": annotator,

@@ -1,7 +1,10 @@
 """Reading input files as a stream of rows with their line numbers.
 
-Every reader here checks what a careless file gets wrong: it must be UTF-8 (a BOM is fine), it
-must not contain NUL bytes, CSV quoting must close, a JSON line must be one object. A problem in
+Every reader here checks what a careless file gets wrong: it must be a regular file (a FIFO, a
+device, a socket or a directory is refused before it is opened, so nothing hangs or reads
+forever), it must be UTF-8 (a BOM is fine), it must not contain NUL bytes, no line may be longer
+than `MAX_LINE_BYTES`, CSV quoting must close, a JSON line must be one object nested at most
+`MAX_JSON_DEPTH` deep. A problem in
 one row is handed on as a `RowError` (line, problem) in place of the row, so that the importer can
 either stop with one clear line (`InputError`) or, with `--skip-bad`, write the row to a reject
 file and go on. Files are read in binary, a line at a time, and `bytes_read` follows the position
@@ -12,6 +15,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,6 +27,13 @@ from polyjudge.store import InputError
 
 # Responses can be long; the csv module's default cap is 128 KiB per field.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+# One line (a JSON Lines row, a CSV line) longer than this is refused: a sanity limit that keeps
+# a file with no line breaks (a disk image, a binary dump) from being read into memory whole.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+# Deeper JSON nesting than this is refused (an answer is an object of texts; json itself would
+# die with RecursionError a little deeper).
+MAX_JSON_DEPTH = 200
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -56,7 +68,7 @@ class LineReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.size = path.stat().st_size
+        self.size = check_file(path).st_size
         self.line = 0
         self.errors: list[RowError] = []
         self._file: BinaryIO | None = None
@@ -72,15 +84,21 @@ class LineReader:
     def raw_lines(self) -> Iterator[bytes]:
         """The file's lines as bytes (a UTF-8 BOM removed), for readers that decode
         themselves; `bytes_read` follows the position."""
-        with self.path.open("rb") as f:
+        limit = MAX_LINE_BYTES + 1
+        with open_regular(self.path) as f:
             self._file = f
-            first = f.readline()
+            readline = f.readline
+            first = readline(limit)
             if first.startswith(UTF16_BOMS):
                 problem = "UTF-16 text; polyjudge reads UTF-8 (save it as UTF-8)"
                 raise InputError(str(self.path), 1, problem)
-            if first:
-                yield first.removeprefix(UTF8_BOM)
-            yield from f
+            line, raw = 1, first.removeprefix(UTF8_BOM)
+            while first:
+                if len(first) == limit and not first.endswith(b"\n"):
+                    raise InputError(str(self.path), line, _long_line())
+                yield raw
+                first = raw = readline(limit)
+                line += 1
             self._done = f.tell()
         self._file = None
 
@@ -147,12 +165,17 @@ class JsonlSource:
                 obj, end = scan(text, 0)
                 if end != len(text) and not text[end:].isspace():
                     raise ValueError
-            except (ValueError, StopIteration):  # bad UTF-8, bad JSON, leading blanks
+            except (ValueError, StopIteration, RecursionError):  # bad UTF-8 or JSON, blanks
                 row = self._slow(n, raw)
                 if row is not None:
                     yield row
                 continue
             if type(obj) is dict:
+                if "[" in text or text.count("{") > MAX_JSON_DEPTH:
+                    problem = depth_problem(obj)
+                    if problem:
+                        yield n, RowError(n, problem, _printable(raw))
+                        continue
                 yield n, obj
             else:
                 problem = f"expected a JSON object, found {_json_kind(obj)}"
@@ -171,12 +194,44 @@ class JsonlSource:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
+            if n == 1 and text.lstrip().startswith("["):
+                problem = "a JSON array, not JSON Lines (one JSON object per line)"
+                return n, RowError(n, problem, _printable(raw))
             return n, RowError(n, f"bad JSON: {exc.msg} at column {exc.colno}", _printable(raw))
         except ValueError as exc:
             return n, RowError(n, f"bad JSON: {exc}", _printable(raw))
+        except RecursionError:
+            return n, RowError(n, too_deep(), _printable(raw))
         if type(obj) is not dict:
             return n, RowError(n, f"expected a JSON object, found {_json_kind(obj)}", text)
+        problem = depth_problem(obj)
+        if problem:
+            return n, RowError(n, problem, _printable(raw))
         return n, obj
+
+
+def too_deep() -> str:
+    return f"JSON nested more than {MAX_JSON_DEPTH} levels deep"
+
+
+def _long_line() -> str:
+    return (f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB (the limit for one "
+            "line; is this a text file?)")
+
+
+def depth_problem(value: Any) -> str | None:
+    """`too_deep()` when VALUE nests lists and objects deeper than MAX_JSON_DEPTH, else None.
+    Iterative, so that checking cannot itself run out of stack."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return too_deep()
+        if type(item) is dict:
+            stack.extend((v, depth + 1) for v in item.values() if type(v) in (dict, list))
+        elif type(item) is list:
+            stack.extend((v, depth + 1) for v in item if type(v) in (dict, list))
+    return None
 
 
 def _json_kind(value: Any) -> str:
@@ -306,11 +361,59 @@ def open_rows(path: Path, fmt: str | None = None) -> Source:
     return CsvSource(path)
 
 
-def check_file(path: Path) -> None:
-    if not path.exists():
-        raise InputError(str(path), None, "no such file")
-    if path.is_dir():
-        raise InputError(str(path), None, "is a directory, not a file")
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file that is not a regular file is ("a named pipe (FIFO)"), else None."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a file"
+    kind = next((name for test, name in _KINDS if test(mode)), None)
+    return f"is {kind}, not a regular file" if kind else "not a regular file"
+
+
+def check_file(path: Path) -> os.stat_result:
+    """Stat PATH before anything opens it: only a regular file is read (a FIFO would block,
+    a device could read forever, a directory cannot be read). One-line `InputError` otherwise."""
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(str(path), None, "no such file") from None
+    except OSError as exc:
+        raise InputError(str(path), None, f"cannot read it ({exc.strerror or exc})") from None
+    problem = _not_regular(info.st_mode)
+    if problem:
+        raise InputError(str(path), None, problem)
+    return info
+
+
+def open_regular(path: Path) -> BinaryIO:
+    """PATH opened for reading in binary, refusing anything but a regular file. Opened without
+    blocking and checked again on the open descriptor, so a file swapped for a FIFO after
+    `check_file` cannot hang the import either."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise InputError(str(path), None, "no such file") from None
+    except OSError as exc:
+        raise InputError(str(path), None, f"cannot read it ({exc.strerror or exc})") from None
+    try:
+        problem = _not_regular(os.fstat(fd).st_mode)
+        if problem:
+            raise InputError(str(path), None, problem)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def sniff_format(path: Path) -> str:
@@ -319,6 +422,6 @@ def sniff_format(path: Path) -> str:
         return "jsonl"
     if suffix == ".csv":
         return "csv"
-    with path.open("rb") as f:
+    with open_regular(path) as f:
         head = f.read(4096).removeprefix(UTF8_BOM).lstrip()
     return "jsonl" if head.startswith(b"{") else "csv"

@@ -39,6 +39,7 @@ from .common import (
     check_columns,
     column_names,
     language_code,
+    refuse_if_all_bad,
     text_value,
 )
 from .linking import PromptLinker
@@ -93,6 +94,7 @@ def import_responses(
             _import(project, source, names, model, rejects, report, progress)
             report.bad = rejects.count
             report.rejects = rejects.close()
+            refuse_if_all_bad(report)
             project.log_event("import", **report.event())
     except BaseException:
         rejects.close(failed=True)
@@ -117,8 +119,12 @@ def _import(
     chunk: list[tuple[Any, ...]] = []
     lines: list[int] = []
     rows = 0
+    # Responses above this id were added by this file: a row whose id is one of them reuses an
+    # id of an earlier line (an error), while an id from an earlier import is "already present".
+    before = project.max_response_id()
 
     def flush(rows: int) -> None:
+        chunk_start = project.max_response_id()
         try:
             with project.transaction():  # a savepoint: a failed chunk leaves nothing behind
                 inserted, conflicts = project.insert_response_rows(chunk)
@@ -126,10 +132,19 @@ def _import(
             _drop_unencodable(chunk, lines, rejects)
             inserted, conflicts = project.insert_response_rows(chunk)
         report.inserted += inserted
+        reused = _reused(project, chunk, inserted, before, chunk_start)
         for i in conflicts:
-            rejects.add(lines[i], f"id {chunk[i][0]!r} is already in the project with a "
-                        "different response text", row=_as_row(chunk[i]))
-        report.existing += len(chunk) - inserted - len(conflicts)
+            if i not in reused:
+                rejects.add(lines[i], f"id {chunk[i][0]!r} is already in the project with a "
+                            "different response text", row=_as_row(chunk[i]))
+        for i in sorted(reused):
+            uid = chunk[i][0]
+            first = next((lines[j] for j in range(i) if chunk[j][0] == uid), None)
+            if first is None:
+                first = _first_line(source, convert, uid, lines[i])
+            rejects.add(lines[i], f"id {uid!r} is used twice in this file: on line {first} and "
+                        f"on line {lines[i]}", row=_as_row(chunk[i]))
+        report.existing += len(chunk) - inserted - len(set(conflicts) | reused)
         chunk.clear()
         lines.clear()
         if progress is not None:
@@ -277,6 +292,45 @@ class RowConverter:
             self.languages[raw_language] = language
         if (raw_model is None or _plain(raw_model)) and len(self.models) < 10_000:
             self.models[raw_model] = model
+
+
+def _reused(project: Project, chunk: list[tuple[Any, ...]], inserted: int, before: int,
+            chunk_start: int) -> set[int]:
+    """Indexes of the rows of a just-inserted chunk whose id an earlier line of the same file
+    already gave: the id was added by this import (above `before`) by an earlier chunk (at most
+    `chunk_start`) or by an earlier row of this chunk."""
+    if inserted == len(chunk):
+        return set()
+    ours = project.response_ids_after([values[0] for values in chunk], before)
+    reused: set[int] = set()
+    first_here: set[str] = set()
+    for i, values in enumerate(chunk):
+        found = ours.get(values[0])
+        if found is None:
+            continue
+        if found > chunk_start and values[0] not in first_here:
+            first_here.add(values[0])  # this row added it
+        else:
+            reused.add(i)
+    return reused
+
+
+def _first_line(source: Any, convert: Callable[[dict[str, Any]], tuple[Any, ...]], uid: str,
+                before: int) -> int | str:
+    """The line before `before` that gives the response id `uid`: the file is read again up to
+    there (only for a file that reuses an id, which stops the import or is rejected)."""
+    again = open_rows(source.path, source.kind)
+    for line, row in again.rows():
+        if line >= before:
+            break
+        if type(row) is RowError:
+            continue
+        try:
+            if convert(row)[0] == uid:
+                return line
+        except (BadRow, UnicodeEncodeError):
+            continue
+    return "an earlier line"
 
 
 def _as_row(values: tuple[Any, ...]) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from typing import Any
 from polyjudge.store import InputError, Project
 
 from .common import ImportReport
-from .reading import CsvSource
+from .reading import CsvSource, check_file
 
 DATASET = "xsafety"
 LICENSE = "Apache-2.0"
@@ -116,6 +116,7 @@ def read_xlsx_column(path: Path) -> list[str | None]:
     """Column A of the first sheet, by position (None for a blank cell)."""
     from openpyxl import load_workbook  # imported here: only XSafety's Bengali files need it
 
+    check_file(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises zip, XML and its own errors alike

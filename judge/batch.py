@@ -304,7 +304,8 @@ def store_lines(project: Project, endpoint: Endpoint, record: JudgeBatch,
             failed += 1
             continue
         verdicts = [make_verdict(run, template, Pending(i.response_id, i.input_hash,
-                                                        i.input_source or "{}", {}), outcome)
+                                                        i.input_source or "{}", {}), outcome,
+                                 call)
                     for i in items]
         writer.add(call, verdicts)
         stored += len(verdicts)

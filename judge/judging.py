@@ -140,7 +140,9 @@ def input_hash(template: Template, values: dict[str, str], params: dict[str, Any
 
 
 def make_verdict(run: JudgeRun, template: Template, pending: Pending,
-                 outcome: Outcome | CachedCall) -> NewVerdict:
+                 outcome: Outcome | CachedCall, call: NewCall | None = None) -> NewVerdict:
+    """The verdict parsed from the whole answer. It names the call the answer came from (the
+    new `call` logged with it, or the cached call), so the store keeps the answer once."""
     return NewVerdict(
         run_id=run.id, response_id=pending.response_id,
         label=parse_label(template, outcome.output),
@@ -150,6 +152,7 @@ def make_verdict(run: JudgeRun, template: Template, pending: Pending,
         input_hash=pending.input_hash, tokens_in=outcome.tokens_in,
         tokens_out=outcome.tokens_out, latency_ms=outcome.latency_ms,
         input_source=pending.input_source,
+        call_id=outcome.id if isinstance(outcome, CachedCall) else None, call=call,
     )
 
 
@@ -223,7 +226,8 @@ def outcome_recorder(run: JudgeRun, settings: JudgeSettings, endpoint: Endpoint,
             progress.error(len(jobs))
             writer.add(call)
             return
-        writer.add(call, [make_verdict(run, template, job.context, outcome) for job in jobs])
+        writer.add(call, [make_verdict(run, template, job.context, outcome, call)
+                          for job in jobs])
         progress.advance(len(jobs))
 
     return on_result

@@ -55,6 +55,12 @@ def _unwrap(text: str) -> str:
     return text
 
 
+# A token is a few characters and top_logprobs is at most 20: a server sending more is not
+# kept whole (the call log stays bounded; see store.judging.OUTPUT_CAP_BYTES).
+MAX_TOKEN_CHARS = 256
+MAX_ALTERNATIVES = 20
+
+
 def compact_logprobs(content: Sequence[Any] | None, positions: int = 3) -> str | None:
     """The top alternatives of the first few output tokens, as JSON for the call log:
     `[{"token": t, "top": {token: logprob, ...}}, ...]`. None when the server sent none."""
@@ -62,11 +68,12 @@ def compact_logprobs(content: Sequence[Any] | None, positions: int = 3) -> str |
         return None
     out = []
     for entry in list(content)[:positions]:
-        top = getattr(entry, "top_logprobs", None) or []
+        top = list(getattr(entry, "top_logprobs", None) or [])[:MAX_ALTERNATIVES]
+        token = str(getattr(entry, "token", ""))[:MAX_TOKEN_CHARS]
         out.append({
-            "token": getattr(entry, "token", ""),
-            "top": {alt.token: alt.logprob for alt in top} or {
-                getattr(entry, "token", ""): getattr(entry, "logprob", 0.0)
+            "token": token,
+            "top": {str(alt.token)[:MAX_TOKEN_CHARS]: alt.logprob for alt in top} or {
+                token: getattr(entry, "logprob", 0.0)
             },
         })
     return json.dumps(out, ensure_ascii=False)

@@ -140,6 +140,23 @@ class ImportsMixin(ProjectBase):
             found.update((r[0], r[1]) for r in self.conn.execute(sql, part))
         return found
 
+    def max_response_id(self) -> int:
+        """The highest `responses.id` (0 for none): rows above it were added after this call."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM responses").fetchone()[0]
+
+    def response_ids_after(self, uids: Sequence[str], after_id: int) -> dict[str, int]:
+        """{uid: id} of the responses among `uids` whose id is above `after_id` (added since)."""
+        found: dict[str, int] = {}
+        unique = list(dict.fromkeys(uids))
+        for start in range(0, len(unique), SQLITE_MAX_VARS):
+            part = unique[start : start + SQLITE_MAX_VARS]
+            sql = (
+                "SELECT uid, id FROM responses WHERE id > ? "
+                f"AND uid IN ({', '.join('?' * len(part))})"
+            )
+            found.update((r[0], r[1]) for r in self.conn.execute(sql, [after_id, *part]))
+        return found
+
     def response_id_by_uid(self, uid: str) -> int | None:
         row = self.conn.execute("SELECT id FROM responses WHERE uid = ?", (uid,)).fetchone()
         return row[0] if row else None

@@ -5,10 +5,20 @@ The cache is `llm_calls`: a row with an output and no error is a finished reques
 (model, template_hash, input_hash). A request that failed after the client's retries is logged
 with its error and gets *no* verdict row: it is not a judgement, it never counts in statistics,
 and the next run retries it.
+
+Model output is stored once, and bounded. `llm_calls.output` keeps the first `OUTPUT_CAP_BYTES`
+(64 KiB) of an answer (cut at a character boundary), with the whole answer's length in UTF-8
+bytes (`output_bytes`) and its SHA-256 (`output_sha256`); whatever parses the answer (the verdict,
+the translation) sees all of it before it is stored. A verdict made from a logged call does not
+copy the answer: `verdicts.call_id` names the call and `verdicts.raw` stays NULL (`verdicts()`
+reads the call's output in its place); only a verdict with no call (the refusal baseline, the
+demo) keeps its own `raw`, capped the same way. A call whose output was cut is not a cache hit:
+the next run that needs it asks again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
@@ -45,6 +55,48 @@ def _judge_batches(db: Database) -> None:
         "CREATE INDEX judge_batch_items_response ON judge_batch_items (response_id)",
     ):
         db.execute(statement)
+
+
+OUTPUT_CAP_BYTES = 64 * 1024
+
+
+@migrations(name="0007_judging_output_cap")
+def _output_cap(db: Database) -> None:
+    for statement in (
+        # The whole answer's length in UTF-8 bytes and its SHA-256; `output` keeps at most
+        # OUTPUT_CAP_BYTES of it. NULL on rows written before this step (kept whole).
+        "ALTER TABLE llm_calls ADD COLUMN output_bytes INTEGER",
+        "ALTER TABLE llm_calls ADD COLUMN output_sha256 TEXT",
+        # The call a verdict was parsed from; its answer is read from there (raw is NULL).
+        "ALTER TABLE verdicts ADD COLUMN call_id INTEGER REFERENCES llm_calls (id)",
+        # Earlier verdicts copied their call's answer into `raw`: link them to that call and
+        # drop the copy (lossless: only where the texts are equal).
+        "UPDATE verdicts SET call_id = (SELECT c.id FROM llm_calls c WHERE"
+        " c.template_hash = verdicts.template_hash AND c.input_hash = verdicts.input_hash"
+        " AND c.error IS NULL AND c.output = verdicts.raw ORDER BY c.id LIMIT 1)"
+        " WHERE raw IS NOT NULL AND input_hash IS NOT NULL",
+        "UPDATE verdicts SET raw = NULL WHERE call_id IS NOT NULL",
+    ):
+        db.execute(statement)
+
+
+def cap_output(text: str | None) -> tuple[str | None, int | None, str | None]:
+    """(what to store, the whole text's length in UTF-8 bytes, its SHA-256 hex) for a model's
+    answer: the text itself up to OUTPUT_CAP_BYTES, else its first OUTPUT_CAP_BYTES bytes cut
+    back to a character boundary. Unpaired surrogates (which SQLite cannot store) are hashed as
+    they are and stored as U+FFFD."""
+    if text is None:
+        return None, None, None
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        data = text.encode("utf-8", "surrogatepass")
+        text = data.decode("utf-8", "replace")
+    size = len(data)
+    digest = hashlib.sha256(data).hexdigest()
+    if size <= OUTPUT_CAP_BYTES:
+        return text, size, digest
+    return data[:OUTPUT_CAP_BYTES].decode("utf-8", "ignore"), size, digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +138,7 @@ class CachedCall(Record):
     tokens_out: int | None = None
     latency_ms: int | None = None
     finish_reason: str | None = None
+    id: int | None = None  # the llm_calls row: a verdict made from it links to it
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +164,8 @@ class LlmCall(Record):
     error: str | None = None
     custom_id: str | None = None
     created_at: str | None = None
+    output_bytes: int | None = None  # the whole answer (output keeps OUTPUT_CAP_BYTES of it)
+    output_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +205,10 @@ class NewVerdict:
     tokens_out: int | None
     latency_ms: int | None
     input_source: str | None
+    # The call this verdict was parsed from: an earlier row (a cache hit) by id, or a NewCall
+    # written in the same `record_results`. With either, `raw` is not stored again.
+    call_id: int | None = None
+    call: NewCall | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,22 +219,51 @@ class NewTranslation:
     engine: str
 
 
-def _insert_sql(table: str, cls: type) -> str:
-    names = [f.name for f in fields(cls)]
-    return (
-        f"INSERT INTO {table} ({', '.join(names)}, created_at) "
-        f"VALUES ({', '.join('?' * len(names))}, ?)"
-    )
-
-
 def _values(cls: type) -> attrgetter:
     return attrgetter(*(f.name for f in fields(cls)))
 
 
-_CALL_SQL = _insert_sql("llm_calls", NewCall)
+_CALL_COLUMNS = [f.name for f in fields(NewCall)]
+_CALL_SQL = (
+    f"INSERT INTO llm_calls ({', '.join(_CALL_COLUMNS)}, output_bytes, output_sha256,"
+    f" created_at) VALUES ({', '.join('?' * (len(_CALL_COLUMNS) + 3))})"
+)
+_OUTPUT_AT = _CALL_COLUMNS.index("output")
 _CALL_VALUES = _values(NewCall)
-_VERDICT_VALUES = _values(NewVerdict)
-_VERDICT_SQL = _insert_sql("verdicts", NewVerdict) + " ON CONFLICT (run_id, response_id) DO NOTHING"
+_VERDICT_COLUMNS = [f.name for f in fields(NewVerdict) if f.name != "call"]
+_VERDICT_SQL = (
+    f"INSERT INTO verdicts ({', '.join(_VERDICT_COLUMNS)}, created_at)"
+    f" VALUES ({', '.join('?' * (len(_VERDICT_COLUMNS) + 1))})"
+    " ON CONFLICT (run_id, response_id) DO NOTHING"
+)
+_VERDICT_VALUES = attrgetter(*_VERDICT_COLUMNS)
+_RAW_AT = _VERDICT_COLUMNS.index("raw")
+_CALL_ID_AT = _VERDICT_COLUMNS.index("call_id")
+
+
+def verdict_columns(alias: str = "v", calls: str = "c") -> str:
+    """The select list of a `Verdict` from `verdicts AS alias LEFT JOIN llm_calls AS calls ON
+    calls.id = alias.call_id` (see VERDICT_CALL_JOIN): `raw` is the call's answer when the
+    verdict does not keep its own."""
+    return ", ".join(
+        f"coalesce({alias}.raw, {calls}.output) AS raw" if f.name == "raw" else f"{alias}.{f.name}"
+        for f in fields(Verdict)
+    )
+
+
+def verdict_call_join(alias: str = "v", calls: str = "c") -> str:
+    return f" LEFT JOIN llm_calls {calls} ON {calls}.id = {alias}.call_id"
+
+
+def _verdict_values(verdict: NewVerdict, call_ids: dict[int, int]) -> list[Any]:
+    """The row of a verdict: linked to its call (and then without `raw`) when it has one."""
+    values = list(_VERDICT_VALUES(verdict))
+    call_id = verdict.call_id
+    if call_id is None and verdict.call is not None and verdict.raw == verdict.call.output:
+        call_id = call_ids.get(id(verdict.call))
+    values[_CALL_ID_AT] = call_id
+    values[_RAW_AT] = None if call_id is not None else cap_output(verdict.raw)[0]
+    return values
 
 
 def _in(values: Sequence[Any]) -> str:
@@ -314,9 +402,11 @@ class JudgingMixin(ProjectBase):
         for start in range(0, len(hashes), 500):
             chunk = hashes[start : start + 500]
             rows = self.conn.execute(
-                "SELECT input_hash, output, logprobs, tokens_in, tokens_out, latency_ms,"
+                "SELECT id, input_hash, output, logprobs, tokens_in, tokens_out, latency_ms,"
                 " finish_reason FROM llm_calls WHERE model = ? AND template_hash = ?"
                 f" AND input_hash IN ({_in(chunk)}) AND error IS NULL AND output IS NOT NULL"
+                # An answer cut to OUTPUT_CAP_BYTES is not the answer: not a cache hit.
+                " AND (output_bytes IS NULL OR output_bytes = length(CAST(output AS BLOB)))"
                 " ORDER BY id",
                 [model, template_hash, *chunk],
             )
@@ -330,14 +420,20 @@ class JudgingMixin(ProjectBase):
         verdicts: Sequence[NewVerdict] = (),
         translations: Sequence[NewTranslation] = (),
     ) -> None:
-        """Write finished requests, their verdicts and back-translations in one transaction."""
+        """Write finished requests, their verdicts and back-translations in one transaction.
+        Outputs are capped (`cap_output`); a verdict linked to a call does not store its raw."""
         created = now()
         with self.transaction():
-            if calls:
-                self.conn.executemany(_CALL_SQL, [(*_CALL_VALUES(c), created) for c in calls])
+            call_ids: dict[int, int] = {}
+            for c in calls:
+                values = list(_CALL_VALUES(c))
+                stored, size, digest = cap_output(c.output)
+                values[_OUTPUT_AT] = stored
+                cursor = self.conn.execute(_CALL_SQL, (*values, size, digest, created))
+                call_ids[id(c)] = cursor.lastrowid  # type: ignore[assignment]
             if verdicts:
                 self.conn.executemany(
-                    _VERDICT_SQL, [(*_VERDICT_VALUES(v), created) for v in verdicts]
+                    _VERDICT_SQL, [(*_verdict_values(v, call_ids), created) for v in verdicts]
                 )
             for kind in ("response", "prompt"):
                 rows = [(t.text, t.engine, created, t.id) for t in translations if t.kind == kind]
@@ -348,6 +444,18 @@ class JudgingMixin(ProjectBase):
                         " WHERE id = ?",
                         rows,
                     )
+
+    def call_output_size(self) -> tuple[int, int]:
+        """(bytes of model output stored in llm_calls and verdicts, bytes the answers had)."""
+        stored = self.conn.execute(
+            "SELECT coalesce(sum(length(CAST(output AS BLOB))), 0),"
+            " coalesce(sum(coalesce(output_bytes, length(CAST(output AS BLOB)))), 0)"
+            " FROM llm_calls"
+        ).fetchone()
+        raw = self.conn.execute(
+            "SELECT coalesce(sum(length(CAST(raw AS BLOB))), 0) FROM verdicts"
+        ).fetchone()[0]
+        return stored[0] + raw, stored[1]
 
     def llm_calls(self, run_id: int | None = None, limit: int | None = None) -> list[LlmCall]:
         sql, params = "SELECT * FROM llm_calls", []
@@ -368,11 +476,10 @@ class JudgingMixin(ProjectBase):
         if response_id is not None:
             conditions.append("response_id = ?")
             params.append(response_id)
-        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-        return [
-            Verdict.from_row(r)
-            for r in self.conn.execute(f"SELECT * FROM verdicts{where} ORDER BY id", params)
-        ]
+        where = f" WHERE {' AND '.join(f'v.{c}' for c in conditions)}" if conditions else ""
+        sql = (f"SELECT {verdict_columns()} FROM verdicts v{verdict_call_join()}{where}"
+               " ORDER BY v.id")
+        return [Verdict.from_row(r) for r in self.conn.execute(sql, params)]
 
     def verdict_input_source(self, verdict_id: int) -> dict[str, str]:
         row = self.conn.execute(

@@ -322,13 +322,16 @@ class ReconcileMixin(ProjectBase):
                 (response_id,),
             )
         ]
+        from .judging import verdict_call_join, verdict_columns  # not at import: migration order
+
         verdicts = [
             JudgeVerdict(Verdict.from_row(r), _run_from(r))
             for r in self.conn.execute(
-                "SELECT v.*, j.name AS j_name, j.model AS j_model, j.kind AS j_kind,"
-                " j.is_baseline AS j_is_baseline, j.status AS j_status,"
+                f"SELECT {verdict_columns()}, j.name AS j_name, j.model AS j_model,"
+                " j.kind AS j_kind, j.is_baseline AS j_is_baseline, j.status AS j_status,"
                 " j.template_name AS j_template_name FROM verdicts v"
-                " JOIN judge_runs j ON j.id = v.run_id WHERE v.response_id = ? ORDER BY v.run_id",
+                f" JOIN judge_runs j ON j.id = v.run_id{verdict_call_join()}"
+                " WHERE v.response_id = ? ORDER BY v.run_id",
                 (response_id,),
             )
         ]

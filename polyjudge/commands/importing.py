@@ -32,9 +32,24 @@ reject_file_option = click.option(
     help="Where --skip-bad writes bad rows (JSON Lines: line, problem, row). "
     "Default: PATH.rejects.jsonl.",
 )
-input_path = click.argument(
-    "path", type=click.Path(dir_okay=False, path_type=Path), metavar="PATH"
-)
+# Not click.Path(exists=..., dir_okay=False): the importers check the path themselves, so that
+# a directory, a FIFO or a device gets the same one-line error as any other bad input.
+input_path = click.argument("path", type=click.Path(path_type=Path), metavar="PATH")
+
+
+@contextmanager
+def one_line_errors(path: Path) -> Iterator[None]:
+    """The last guard of an import: input that exhausts the stack or memory in a library (a
+    parser, openpyxl) is one line naming the file, like every other bad input. The import's
+    transaction has rolled back by the time this sees the error."""
+    from polyjudge.store import InputError
+
+    try:
+        yield
+    except RecursionError:
+        raise InputError(str(path), None, "nested too deeply to read") from None
+    except MemoryError:
+        raise InputError(str(path), None, "too large to read into memory") from None
 
 
 def _pairs(maps: tuple[str, ...]) -> list[str]:
@@ -115,14 +130,15 @@ def import_multijail_cmd(project: Project, path: Path) -> None:
     """
     from polyjudge.importers.multijail import import_multijail
 
-    report = import_multijail(project, path)
+    with one_line_errors(path):
+        report = import_multijail(project, path)
     languages = report.extra.get("languages", [])
     where = f" in {len(languages)} languages ({' '.join(languages)})"
     echo(_summary(report, "prompt", where))
 
 
 @import_group.command("xsafety")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), metavar="DIR")
+@click.argument("directory", type=click.Path(path_type=Path), metavar="DIR")
 @with_project
 def import_xsafety_cmd(project: Project, directory: Path) -> None:
     """XSafety prompts from the whole DIR/<lang>/<Issue>.csv|.xlsx tree.
@@ -134,7 +150,8 @@ def import_xsafety_cmd(project: Project, directory: Path) -> None:
     """
     from polyjudge.importers.xsafety import import_xsafety
 
-    report = import_xsafety(project, directory)
+    with one_line_errors(directory):
+        report = import_xsafety(project, directory)
     _print_xsafety(report)
 
 
@@ -186,7 +203,7 @@ def import_responses_cmd(project: Project, path: Path, model: str | None, maps: 
     from polyjudge.importers.responses import FIELDS, import_responses
 
     mapping = parse_map(_pairs(maps), FIELDS)
-    with progress_bar(f"Importing {path.name}") as progress:
+    with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
         report = import_responses(project, path, mapping=mapping, model=model,
                                   skip_bad=skip_bad, reject_file=reject_file, progress=progress)
     echo(_summary(report, "response"))
@@ -228,7 +245,7 @@ def import_labels_cmd(project: Project, path: Path, maps: tuple[str, ...], skip_
     source = _label_source(project, path, fmt)
     if fmt in ("label-studio", "prodigy") and mapping:
         raise click.UsageError(f"--map does not apply to --format {fmt}")
-    with progress_bar(f"Importing {path.name}") as progress:
+    with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
         report = import_labels(project, path, mapping=mapping, skip_bad=skip_bad,
                                reject_file=reject_file, progress=progress, source=source)
     echo(_summary(report, "label"))

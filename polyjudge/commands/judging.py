@@ -73,7 +73,11 @@ def judge(project: Any, model: str | None, template: str, limit: int | None,
     """Judge responses with an LLM (any OpenAI-compatible endpoint), cached and resumable.
 
     Re-running the same command sends no request twice; a run killed midway resumes where it
-    stopped. Failed requests are logged, get no verdict, and are retried by the next run."""
+    stopped. Failed requests are logged, get no verdict, and are retried by the next run.
+
+    Each answer is parsed whole, then stored once (in the call log, which the verdict links
+    to): at most its first 64 KiB, with its full length in bytes and its SHA-256. An answer
+    longer than that is not reused from the cache."""
     from polyjudge.store import PolyjudgeError
 
     if batch_status is not None:

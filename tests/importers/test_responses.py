@@ -209,7 +209,10 @@ def test_reject_file_option(tmp_path: Path, mj_db: Path) -> None:
     target.parent.mkdir()
     result = run_cli("import", "responses", str(path), "--skip-bad", "--reject-file",
                      str(target), "--db", str(mj_db))
-    assert result.code == 0, result.err
+    # Its only row is bad: nothing imported is a failure, but the reject file is kept.
+    assert result.code == 1
+    assert result.err == (f"Error: {path}: nothing imported: its one row is bad "
+                          f"(written to {target})\n")
     assert json.loads(target.read_text("utf-8"))["problem"] == (
         "no prompt: give 'prompt_id' or 'prompt'"
     )
