@@ -153,26 +153,28 @@ def create_packet(
     return copied
 
 
-def read_packet(project: Project, path: Path) -> PacketContents:
+def read_packet(project: Project, path: Path, *, legacy: bool = False) -> PacketContents:
     """Open and check a packet for `project` (read-only; see `store.packet_file`). Raises
-    PolyjudgeError (one line) for a file that is no packet of this project."""
+    PolyjudgeError (one line) for a file that is no packet of this project. `legacy`: accept a
+    packet exported before export records, for an annotator this project exported one to."""
     if not path.exists():
         raise PolyjudgeError(f"{path}: no such packet file")
     if path.resolve() == project.path.resolve():
         raise PolyjudgeError(f"{path}: that is the project file itself, not a packet")
     return read_packet_file(path, project.project_id, project.label_set, project.packet_record,
-                            project.response_id_by_uid)
+                            project.response_id_by_uid,
+                            project.exported_unrecorded_packet if legacy else None)
 
 
 def merge_packet(project: Project, path: Path, *, release: bool = False,
-                 skip_bad: bool = False) -> MergeResult:
+                 skip_bad: bool = False, legacy: bool = False) -> MergeResult:
     """Append the packet's labels to the project: only its own annotator's, on its own items
     (as this project recorded them at export), each checked as a label typed on screen is.
     Any other row refuses the whole packet (one line saying what and how many; nothing merged)
     unless `skip_bad`, which merges the valid rows and counts the rest (still an error when no
     row is valid). With `release`, the packet is done: what it still held (items left
     unlabelled, see `create_packet`'s overlap) is offered to others again at once."""
-    packet = read_packet(project, path)
+    packet = read_packet(project, path, legacy=legacy)
     if packet.rejected and not (skip_bad and packet.labels):
         hint = " (--skip-bad merges the valid ones)" if packet.labels and not skip_bad else ""
         raise PolyjudgeError(f"{path}: {packet.rejected_summary()}; nothing merged{hint}")

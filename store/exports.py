@@ -278,6 +278,17 @@ class ExportsMixin(ProjectBase):
         return PacketRecord(packet_id, detail["annotator"],
                             frozenset(expand_ranges(detail["response_ids"])))
 
+    def exported_unrecorded_packet(self, annotator: str) -> bool:
+        """Did this project export a packet for `annotator` before exports recorded their
+        packet id and items (a `packet` event without `packet_id`)?"""
+        row = self.conn.execute(
+            "SELECT 1 FROM events WHERE kind = 'packet'"
+            " AND json_extract(detail, '$.packet_id') IS NULL"
+            " AND json_extract(detail, '$.annotator') = ? LIMIT 1",
+            (annotator,),
+        ).fetchone()
+        return row is not None
+
     def merge_label_rows(self, packet: PacketContents) -> MergeResult:
         """Append a checked packet's label rows (see `packet_file.read_packet`) in one
         transaction, all attributed to the packet's annotator (registered as an ordinary

@@ -145,20 +145,28 @@ def check_row(row: dict[str, Any], label_set: tuple[str, ...], valid: dict[int, 
 
 def read_packet(path: Path, parent_id: str, label_set: tuple[str, ...],
                 record_of: Callable[[str], PacketRecord | None],
-                response_id_of: Callable[[str], int | None]) -> PacketContents:
+                response_id_of: Callable[[str], int | None],
+                legacy_for: Callable[[str], bool] | None = None) -> PacketContents:
     """Read and check a packet for the project `parent_id`. File-level problems (not an SQLite
     file, an unexpected schema, another project's packet, no record of the export) raise
-    PolyjudgeError with one line; label rows that fail `check_row` are counted in `rejected`."""
+    PolyjudgeError with one line; label rows that fail `check_row` are counted in `rejected`.
+
+    `legacy_for(annotator)`: given (`merge --legacy-packet`), a packet this project has no
+    record of is accepted when the project did export a packet, unrecorded (before export
+    records), for the annotator the packet names; its items are then the packet's own items
+    that this project has. Everything else is checked as for any packet."""
     try:
         with closing(open_read_only(path)) as conn:
-            return _read(conn, path, parent_id, label_set, record_of, response_id_of)
+            return _read(conn, path, parent_id, label_set, record_of, response_id_of,
+                         legacy_for)
     except sqlite3.DatabaseError as exc:
         raise PolyjudgeError(f"{path}: cannot read the packet ({exc}); nothing merged") from exc
 
 
 def _read(conn: sqlite3.Connection, path: Path, parent_id: str, label_set: tuple[str, ...],
           record_of: Callable[[str], PacketRecord | None],
-          response_id_of: Callable[[str], int | None]) -> PacketContents:
+          response_id_of: Callable[[str], int | None],
+          legacy_for: Callable[[str], bool] | None = None) -> PacketContents:
     problems = schema_problems(conn)
     if problems:
         raise PolyjudgeError(f"{path}: {describe(problems)}; nothing merged")
@@ -179,10 +187,17 @@ def _read(conn: sqlite3.Connection, path: Path, parent_id: str, label_set: tuple
         )
     packet_id = meta.get("project_id")
     record = record_of(packet_id) if packet_id else None
+    named = meta.get("packet_annotator")
+    if record is None and packet_id and named and legacy_for is not None and legacy_for(named):
+        items = (response_id_of(uid) for (uid,) in conn.execute("SELECT uid FROM responses")
+                 if _is_text(uid))
+        record = PacketRecord(packet_id, named, frozenset(i for i in items if i is not None))
     if record is None:
+        hint = "" if legacy_for is not None else (
+            "; if an older polyjudge exported it, --legacy-packet merges it")
         raise PolyjudgeError(
             f"{path}: this project has no record of exporting packet {packet_id} (exported by "
-            "an older polyjudge, or its id was changed); nothing merged"
+            "an older polyjudge, or its id was changed); nothing merged" + hint
         )
     if meta.get("packet_annotator") != record.annotator:
         raise PolyjudgeError(

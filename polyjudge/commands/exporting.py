@@ -156,14 +156,20 @@ def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
 @click.option("--skip-bad", is_flag=True,
               help="Merge the packet's valid label rows and count the others, instead of "
               "refusing the whole packet (still exit 1 when no row is valid).")
+@click.option("--legacy-packet", is_flag=True,
+              help="Also merge a packet exported by a polyjudge that kept no record of its "
+              "items, if this project exported one to the annotator it names (its labels on "
+              "its items are checked as usual; vouch for where the file has been).")
 @with_project
-def merge(project: Project, packet: Path, release: bool, skip_bad: bool) -> None:
+def merge(project: Project, packet: Path, release: bool, skip_bad: bool,
+          legacy_packet: bool) -> None:
     """Bring a packet's labels back into the project (merging twice adds nothing). Only the
     packet's own annotator's labels on its own items are taken, each checked as a label typed
     on screen; a packet with anything else is refused with one line and nothing is merged."""
     from polyjudge.exports.packet import merge_packet
 
-    result = merge_packet(project, packet, release=release, skip_bad=skip_bad)
+    result = merge_packet(project, packet, release=release, skip_bad=skip_bad,
+                          legacy=legacy_packet)
     who = ", ".join(result.annotators) or "nobody"
     echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
          f"{result.already_merged:,} were already merged"

@@ -440,3 +440,51 @@ def test_the_fixture_packet_merges_cleanly(copies):
     result = run_cli("merge", "--db", str(main), str(packet))
     assert result.code == 0, result.err
     assert "Merged 4 label rows" in result.out and "invalid" not in result.out
+
+
+def unrecord(main: Path, packet: Path, legacy_for: str | None) -> None:
+    """Make `packet` look exported by a polyjudge that kept no record of its items: the project
+    has no `packet` event with its id, only (when `legacy_for`) an old-style one without
+    `packet_id` for that annotator."""
+    edit(packet, "UPDATE meta SET value = 'made-before-records' WHERE key = 'project_id'")
+    if legacy_for is not None:
+        with Project.open(main) as project:
+            project.log_event("packet", out="bilal.db", annotator=legacy_for, items=5)
+
+
+def test_a_packet_from_before_export_records_merges_only_when_vouched_for(copies) -> None:
+    main, packet, _ = copies
+    unrecord(main, packet, legacy_for="bilal")
+    before = snapshot(main)
+    refused = run_cli("merge", "--db", str(main), str(packet))
+    assert refused.code == 1 and "--legacy-packet" in refused.err
+    assert snapshot(main) == before
+    merged = run_cli("merge", "--db", str(main), str(packet), "--legacy-packet")
+    assert merged.code == 0, merged.err
+    after = snapshot(main)
+    added = after[0][len(before[0]):]
+    assert len(added) == 4  # bilal's four rows, under bilal
+    assert after[1] == before[1]
+    bilal = next(row[0] for row in after[1] if row[1] == "bilal")
+    assert {row[3] for row in added} == {bilal}  # (id, uid, response_id, annotator_id, ...)
+
+
+def test_legacy_packet_is_refused_for_an_annotator_never_sent_one(copies) -> None:
+    main, packet, _ = copies
+    unrecord(main, packet, legacy_for="chen")  # a packet went to chen, none to bilal
+    before = snapshot(main)
+    result = run_cli("merge", "--db", str(main), str(packet), "--legacy-packet")
+    assert result.code == 1 and result.err.count("\n") == 1, result.err
+    assert snapshot(main) == before
+
+
+def test_legacy_packet_still_merges_only_its_annotator(copies) -> None:
+    main, packet, _ = copies
+    unrecord(main, packet, legacy_for="bilal")
+    edit(packet, "INSERT INTO annotators (name, role, created_at) VALUES ('amina', 'annotator', ?)",
+         "UPDATE labels SET annotator_id = (SELECT id FROM annotators WHERE name = 'amina')"
+         " WHERE id = 1", params=(NOW,))
+    before = snapshot(main)
+    result = run_cli("merge", "--db", str(main), str(packet), "--legacy-packet")
+    assert result.code == 1 and "other than bilal" in result.err, result.err
+    assert snapshot(main) == before
