@@ -127,7 +127,10 @@ class ReconcileMixin(ProjectBase):
         case = " ".join("WHEN ? THEN ?" for _ in domain)
         params: list[Any] = [x for i, name in enumerate(domain) for x in (name, i)]
         sql = (
-            f"SELECT l.response_id, l.annotator_id, CASE l.label {case} ELSE -1 END, l.unsure"
+            # A flag that is not 0/1 (written by a merge before packets were checked, or by
+            # another tool) counts as unsure rather than breaking every report.
+            f"SELECT l.response_id, l.annotator_id, CASE l.label {case} ELSE -1 END,"
+            " CASE WHEN l.unsure IN (0, 1) THEN l.unsure ELSE 1 END"
             f" FROM labels l JOIN ({_CURRENT_LABEL_IDS}) latest ON latest.id = l.id"
             " WHERE l.label IS NOT NULL ORDER BY l.response_id, l.annotator_id"
         )

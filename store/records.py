@@ -86,6 +86,15 @@ class Label(Record):
     created_at: str | None = None
     uid: str | None = None
 
+    def __post_init__(self) -> None:
+        # Rows are append-only, so a malformed one (written by a merge before packets were
+        # checked, or by another tool) stays forever: read it as unsure, with no time, rather
+        # than let it break every report and export.
+        if self.unsure not in (0, 1):
+            object.__setattr__(self, "unsure", 1)
+        if not isinstance(self.time_ms, int) or isinstance(self.time_ms, bool):
+            object.__setattr__(self, "time_ms", None)
+
 
 @dataclass(frozen=True, slots=True)
 class Adjudication(Record):

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from polyjudge.exports.packet import merge_packet
 from polyjudge.store import PolyjudgeError, Project
 from polyjudge.store.exports import merge_uid
+from polyjudge.store.records import Label
 from polyjudge.store.untrusted import check_before_annotating
 
 from tests.conftest import run_cli
@@ -488,3 +489,29 @@ def test_legacy_packet_still_merges_only_its_annotator(copies) -> None:
     result = run_cli("merge", "--db", str(main), str(packet), "--legacy-packet")
     assert result.code == 1 and "other than bilal" in result.err, result.err
     assert snapshot(main) == before
+
+
+def test_malformed_rows_already_in_a_project_do_not_break_it(copies, tmp_path: Path) -> None:
+    # A merge before packets were checked could store `unsure='yes'`, `time_ms='abc'`; labels
+    # are append-only, so such rows stay. Every command still works; the row reads as unsure.
+    main, _, _ = copies
+    conn = sqlite3.connect(main, isolation_level=None)
+    try:
+        row = conn.execute("SELECT response_id, annotator_id, label FROM labels LIMIT 1").fetchone()
+        conn.execute(
+            "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, action, time_ms,"
+            " source, created_at) VALUES ('bad-row', ?, ?, ?, 'yes', 'label', 'abc', 'merge', ?)",
+            (*row, NOW))
+    finally:
+        conn.close()
+    for args in (["status"], ["status", "--json"], ["report"], ["report", "--json"],
+                 ["export", "gold", "--out", str(tmp_path / "g.jsonl")],
+                 ["export", "gold", "--format", "parquet", "--out", str(tmp_path / "g.parquet")],
+                 ["export", "gold", "--format", "label-studio",
+                  "--out", str(tmp_path / "g.json")]):
+        result = run_cli(*args, "--db", str(main))
+        assert result.code == 0, (args, result.err)
+    with Project.open(main) as project:
+        bad = project.conn.execute("SELECT * FROM labels WHERE uid = 'bad-row'").fetchone()
+        label = Label.from_row(bad)
+    assert label.unsure == 1 and label.time_ms is None
