@@ -14,7 +14,6 @@ import re
 import shlex
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,14 +60,6 @@ def hostile_project(path: Path) -> Path:
             project.add_label(rid, bob.id, "unsafe" if n % 2 else "safe")
     return path
 
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    """The local OpenAI-compatible server of tests/judge (a real HTTP server on 127.0.0.1)."""
-    server = FakeOpenAI()
-    server.start()
-    yield server
-    server.stop()
 
 
 def strings(value: object) -> set[str]:

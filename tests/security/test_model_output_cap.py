@@ -9,10 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from polyjudge.store import Project
 from polyjudge.store.judging import OUTPUT_CAP_BYTES
@@ -24,13 +21,6 @@ from tests.judge.server import FakeOpenAI, Recorded, Reply
 ENV = {"OPENAI_API_KEY": "sk-test"}
 MEGABYTES = 2 * 1024 * 1024
 
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    server = FakeOpenAI()
-    server.start()
-    yield server
-    server.stop()
 
 
 def huge_answer(label: str) -> str:
