@@ -187,16 +187,23 @@ def foreign_database(conn: sqlite3.Connection) -> str | None:
     """Why the database open on `conn` is not a polyjudge project (None: it is one): it has
     neither the sqlite-utils migrations table with our migration set nor our `meta` table with
     a `project_id`. Only reads."""
-    if applied_migrations(conn) is None and project_id_of(conn) is None:
+    applied = applied_migrations(conn)
+    if applied is None and project_id_of(conn) is None:
         return "an SQLite database of another application, not a polyjudge project"
+    known = set(our_migrations()) if applied else set()
+    newer = [name for name in applied or [] if name not in known]
+    if newer:
+        return (f"made by a newer polyjudge (schema steps this version does not know: "
+                f"{', '.join(newer[:3])}{', …' if len(newer) > 3 else ''}); upgrade polyjudge "
+                "to open it")
     return None
 
 
-def our_migrations() -> list[str]:
+def our_migrations() -> tuple[str, ...]:
     """Every migration this version knows, in the order it applies them."""
     probe = Database(sqlite3.connect(":memory:"), execute_plugins=False)
     try:
-        return [m.name for m in migrations.pending(probe)]
+        return tuple(m.name for m in migrations.pending(probe))
     finally:
         probe.conn.close()
 

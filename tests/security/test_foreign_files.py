@@ -183,3 +183,22 @@ def test_the_probe_tells_an_older_project_from_a_lookalike(tmp_path: Path):
     result = run_cli("status", "--db", str(lookalike))
     assert result.code == 1 and "another application" in result.err
     assert fingerprint(lookalike) == before
+
+
+def test_a_project_of_a_newer_polyjudge_is_refused_untouched(tmp_path: Path) -> None:
+    # A newer polyjudge added a schema step this one does not know: writing into that file
+    # with this version's idea of the schema could break it for the newer one.
+    db = tmp_path / "newer.db"
+    with Project.create(db):
+        pass
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+                     " VALUES ('polyjudge', '0099_from_the_future', '2027-01-01')")
+    conn.close()
+    before = db.read_bytes()
+    result = run_cli("status", "--db", str(db))
+    assert result.code == 1
+    assert "made by a newer polyjudge" in result.err and "0099_from_the_future" in result.err
+    assert result.err.count("\n") == 1
+    assert db.read_bytes() == before
