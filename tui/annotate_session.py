@@ -20,7 +20,15 @@ from pathlib import Path
 from polyjudge.store import Annotator, Item, Label, PolyjudgeError, Project, ProjectBusy
 from polyjudge.store.annotation import QueueFilter
 
-from .annotate_queue import DRAFT, INTERACTIVE_WAIT_MS, LABEL, UNDO, Write, WriteQueue
+from .annotate_queue import (
+    DRAFT,
+    INTERACTIVE_WAIT_MS,
+    LABEL,
+    UNDO,
+    ScreenMarks,
+    Write,
+    WriteQueue,
+)
 
 PAGE_SIZE = 20
 # What became of a write: in the project file, or queued (durable in the journal) for the lock.
@@ -62,6 +70,12 @@ class AnnotationSession:
         self._held: int | None = None  # the item this session claims (with an overlap)
         self._shown_at = time.monotonic()
         self.writes = WriteQueue(project.path, self.annotator.id)
+        # With an overlap: the item on screen, said in a file beside the project as well, for
+        # sessions that cannot write claims while an import holds the lock (`ScreenMarks`).
+        self.marks = ScreenMarks(project.path, self.annotator.id) if self.overlap else None
+        self._mark_skipped = False  # a scan passed over items only the marks made full
+        self._ignore_marks = False
+        self._marked: dict[int, int] | None = None
         # Items with writes still queued: the label they will have (`_UNKNOWN` after an undo).
         self._queued: dict[int, object] = {}
 
@@ -77,6 +91,8 @@ class AnnotationSession:
         if self.item is not None and (self.pending_note is not None or self.pending_unsure):
             self._waiting[self.item.response.id] = (self.pending_note, self.pending_unsure)
         self._hold(response_id)
+        if self.marks is not None:
+            self.marks.mark(response_id)
         self.item = self.project.item(response_id) if response_id is not None else None
         self._reload_mine()
         waiting = self._waiting.pop(response_id, None) if response_id is not None else None
@@ -153,6 +169,20 @@ class AnnotationSession:
         self._page_start = 0
 
     def _next_open(self, after: int, *, wrap: bool) -> int | None:
+        """`_scan`; when it found nothing but passed over items that only other sessions' screen
+        marks made full, scan again without the marks: a hint never hides the last items."""
+        self._mark_skipped = False
+        self._marked = None  # read once per scan, when first needed
+        found = self._scan(after, wrap=wrap)
+        if found is None and self._mark_skipped:
+            self._ignore_marks = True
+            try:
+                found = self._scan(after, wrap=wrap)
+            finally:
+                self._ignore_marks = False
+        return found
+
+    def _scan(self, after: int, *, wrap: bool) -> int | None:
         """The first open item after `after`, from a prefetched page of ids (read again when
         `after` is outside it). Each candidate is checked again before use, since other
         annotators work at the same time. With `wrap`, start again from the top for items
@@ -176,7 +206,7 @@ class AnnotationSession:
                 return candidate
             cursor = candidate
         if wrap and after > 0:
-            return self._next_open(0, wrap=False)
+            return self._scan(0, wrap=False)
         return None
 
     # -- claims (with an overlap) ---------------------------------------------------------------
@@ -199,21 +229,37 @@ class AnnotationSession:
         if response_id is not None and response_id == self._held:
             return True
         if self.writes.backlog:  # the lock is taken: do not wait for it on every item
-            return response_id is not None and self.project.is_open(
-                self.annotator.id, response_id, overlap=self.overlap)
+            return response_id is not None and self._open_unclaimed(response_id)
         try:
             held = self.project.claim(self.annotator.id, response_id, overlap=self.overlap,
                                       release=self._held)
         except ProjectBusy:
-            return response_id is not None and self.project.is_open(
-                self.annotator.id, response_id, overlap=self.overlap)
+            return response_id is not None and self._open_unclaimed(response_id)
         self._held = response_id if held else None
         return held
+
+    def _open_unclaimed(self, response_id: int) -> bool:
+        """Is the item open, counting towards K — besides labels and claims in the file — the
+        other sessions that show it or have a label for it queued (their screen marks and
+        journals: no claim can be written while the lock is taken)?"""
+        assert self.overlap is not None
+        others = 0
+        if self.marks is not None and not self._ignore_marks:
+            if self._marked is None:
+                self._marked = self.marks.others()
+            others = self._marked.get(response_id, 0)
+        open_ = others < self.overlap and self.project.is_open(
+            self.annotator.id, response_id, overlap=self.overlap - others)
+        if not open_ and others:
+            self._mark_skipped = True
+        return open_
 
     def release(self) -> None:
         """Give back what this session holds (on quit) and stop the write queue (writes still
         queued stay in its journal, for the next session)."""
         self.writes.close()
+        if self.marks is not None:
+            self.marks.clear()
         if self.overlap is None:
             return
         self._held = None

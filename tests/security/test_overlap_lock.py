@@ -108,3 +108,41 @@ def test_the_label_write_itself_refuses_a_full_item(tmp_path: Path, overlap: int
         with pytest.raises(ItemFull):
             project.add_label(rid, ids[overlap], "safe", overlap=overlap)
         assert len(project.current_labels_for(rid)) <= overlap
+
+
+def test_sessions_that_cannot_claim_are_offered_different_items(tmp_path: Path) -> None:
+    # Both open while an import holds the lock, so neither can write a claim: the second is
+    # still offered another item than the first (screen marks beside the project), and once
+    # the first has labelled its item (queued behind the lock) and moved on, the second is not
+    # offered that one either. With every other item taken, the last is still offered.
+    from polyjudge.tui.annotate_session import AnnotationSession, Options
+
+    path = tmp_path / "marks.db"
+    with Project.create(path) as project:
+        add_items(project, plain_items(3))
+        for name in ("ann0", "ann1"):
+            project.ensure_annotator(name)
+    importer = sqlite3.connect(path, isolation_level=None)
+    importer.execute("BEGIN IMMEDIATE")
+    try:
+        with Project.open(path) as p0, Project.open(path) as p1:
+            first, second = (
+                AnnotationSession(p, Options(annotator=name, overlap=1, filter=QueueFilter(),
+                                             no_sample=True))
+                for p, name in ((p0, "ann0"), (p1, "ann1")))
+            first.start()
+            second.start()
+            assert first.current_id is not None and second.current_id is not None
+            assert first.current_id != second.current_id
+            labelled = first.current_id
+            first.label("safe", "both")  # queued: the lock is held
+            assert first.current_id not in (None, labelled, second.current_id)
+            second.label("safe", "both")
+            # Every item is now on a screen or queued: marks are hints, so the item on ann0's
+            # screen is offered rather than a false "done" (K is checked when it is written).
+            assert second.current_id == first.current_id
+            first.release()
+            second.release()
+    finally:
+        importer.execute("ROLLBACK")
+        importer.close()
