@@ -127,18 +127,22 @@ class ImportsMixin(ProjectBase):
         conflicts = [i for i, r in enumerate(rows) if stored.get(r[UID_INDEX]) != r[HASH_INDEX]]
         return inserted, conflicts
 
+    def _by_uid(self, column: str, uids: Sequence[str], where: str = "",
+                params: Sequence[Any] = ()) -> dict[str, Any]:
+        """{uid: column} of the responses among `uids` (and `where`), in chunks of bound
+        variables. `column` and `where` are our own SQL, never input."""
+        found: dict[str, Any] = {}
+        unique = list(dict.fromkeys(uids))
+        for start in range(0, len(unique), SQLITE_MAX_VARS - len(params)):
+            part = unique[start : start + SQLITE_MAX_VARS - len(params)]
+            sql = (f"SELECT uid, {column} FROM responses WHERE {where}"
+                   f"uid IN ({', '.join('?' * len(part))})")
+            found.update((r[0], r[1]) for r in self.conn.execute(sql, [*params, *part]))
+        return found
+
     def response_hashes(self, uids: Sequence[str]) -> dict[str, str]:
         """{uid: content_hash} of the responses among `uids` that exist."""
-        found: dict[str, str] = {}
-        unique = list(dict.fromkeys(uids))
-        for start in range(0, len(unique), SQLITE_MAX_VARS):
-            part = unique[start : start + SQLITE_MAX_VARS]
-            sql = (
-                "SELECT uid, content_hash FROM responses "
-                f"WHERE uid IN ({', '.join('?' * len(part))})"
-            )
-            found.update((r[0], r[1]) for r in self.conn.execute(sql, part))
-        return found
+        return self._by_uid("content_hash", uids)
 
     def max_response_id(self) -> int:
         """The highest `responses.id` (0 for none): rows above it were added after this call."""
@@ -146,16 +150,7 @@ class ImportsMixin(ProjectBase):
 
     def response_ids_after(self, uids: Sequence[str], after_id: int) -> dict[str, int]:
         """{uid: id} of the responses among `uids` whose id is above `after_id` (added since)."""
-        found: dict[str, int] = {}
-        unique = list(dict.fromkeys(uids))
-        for start in range(0, len(unique), SQLITE_MAX_VARS):
-            part = unique[start : start + SQLITE_MAX_VARS]
-            sql = (
-                "SELECT uid, id FROM responses WHERE id > ? "
-                f"AND uid IN ({', '.join('?' * len(part))})"
-            )
-            found.update((r[0], r[1]) for r in self.conn.execute(sql, [after_id, *part]))
-        return found
+        return self._by_uid("id", uids, "id > ? AND ", (after_id,))
 
     def response_id_by_uid(self, uid: str) -> int | None:
         row = self.conn.execute("SELECT id FROM responses WHERE uid = ?", (uid,)).fetchone()
