@@ -59,8 +59,10 @@ def main() -> None:
     start = time.perf_counter()
     rows = []
     settings = list(itertools.product(PREVALENCE, ACCURACY, ITEMS, RATERS))
-    print(f"{'p':>5} {'acc':>6} {'items':>6} {'raters':>6} {'alpha':>6} {'coverage':>9} "
-          f"{'low':>4} {'high':>4} {'undef':>5}")
+    print(
+        f"{'p':>5} {'acc':>6} {'items':>6} {'raters':>6} {'alpha':>6} {'coverage':>9} "
+        f"{'low':>4} {'high':>4} {'undef':>5}"
+    )
     for index, (p, a, n, raters) in enumerate(settings):
         rng = np.random.default_rng([args.seed, index])
         truth = true_alpha(p, a)
@@ -77,17 +79,36 @@ def main() -> None:
                 hits += 1
         defined = args.n - undefined
         coverage = hits / defined if defined else float("nan")
-        rows.append({"p": p, "accuracy": a, "items": n, "raters": raters,
-                     "alpha": round(truth, 3), "coverage": round(coverage, 3)})
-        print(f"{p:5.2f} {a:6.3f} {n:6d} {raters:6d} {truth:6.3f} {coverage:9.3f} "
-              f"{low:4d} {high:4d} {undefined:5d}", flush=True)
+        rows.append(
+            {
+                "p": p,
+                "accuracy": a,
+                "items": n,
+                "raters": raters,
+                "alpha": round(truth, 3),
+                "coverage": round(coverage, 3),
+            }
+        )
+        print(
+            f"{p:5.2f} {a:6.3f} {n:6d} {raters:6d} {truth:6.3f} {coverage:9.3f} "
+            f"{low:4d} {high:4d} {undefined:5d}",
+            flush=True,
+        )
     values = [r["coverage"] for r in rows]
     worst = sorted(rows, key=lambda r: r["coverage"])[:6]
     print(f"{len(settings)} settings × {args.n} samples ({time.perf_counter() - start:.0f} s)")
-    print(json.dumps({"coverage_mean": round(float(np.mean(values)), 4),
-                      "coverage_min": round(float(np.min(values)), 4),
-                      "below_0.93": sum(v < 0.93 for v in values), "worst": worst,
-                      "settings": len(settings), "sims_per_setting": args.n}))
+    print(
+        json.dumps(
+            {
+                "coverage_mean": round(float(np.mean(values)), 4),
+                "coverage_min": round(float(np.min(values)), 4),
+                "below_0.93": sum(v < 0.93 for v in values),
+                "worst": worst,
+                "settings": len(settings),
+                "sims_per_setting": args.n,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -122,8 +122,12 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="replicates per setting")
     args = parser.parse_args()
     rng = np.random.default_rng(2026)
-    settings = [(p, se, sp, w) for p in (0.01, 0.03, 0.1, 0.3) for se, sp in
-                ((0.9, 0.95), (0.7, 0.9)) for w in (0.05, 0.03)]
+    settings = [
+        (p, se, sp, w)
+        for p in (0.01, 0.03, 0.1, 0.3)
+        for se, sp in ((0.9, 0.95), (0.7, 0.9))
+        for w in (0.05, 0.03)
+    ]
     rows = []
     for prevalence, sens, spec, width in settings:
         y, cells = population(rng, prevalence, sens, spec)
@@ -141,24 +145,32 @@ def main() -> None:
             pilots.append(pilot)
         # Needed, for the first few pilots (the same pilot as the plan it is compared with).
         k = min(5, args.n)
-        needs = [needed(rng, y, cells, pilots[i], width, true_rates, reps=max(50, args.n))
-                 for i in range(k)]
+        needs = [
+            needed(rng, y, cells, pilots[i], width, true_rates, reps=max(50, args.n))
+            for i in range(k)
+        ]
         ratios = [(planned[i] + PILOT) / (needs[i] + PILOT) for i in range(k)]
         old_ratios = [(old[i] + PILOT) / (needs[i] + PILOT) for i in range(k)]
         need = int(np.median(needs))
         row = {
-            "prevalence": prevalence, "sens": sens, "spec": spec, "width": width,
+            "prevalence": prevalence,
+            "sens": sens,
+            "spec": spec,
+            "width": width,
             "reach": float(np.mean(reached)),
-            "planned_median": float(np.median(planned)), "needed": need,
+            "planned_median": float(np.median(planned)),
+            "needed": need,
             # Ratios of total labels (pilot included): the n a project ends with.
             "overask": float(np.median(ratios)),
             "old_overask": float(np.median(old_ratios)),
         }
         rows.append(row)
-        print(f"p={prevalence:<5} sens={sens} spec={spec} W={width}: reach {row['reach']:.2f}, "
-              f"more planned {row['planned_median']:.0f} / needed {need}, total "
-              f"{row['overask']:.2f}×, "
-              f"old planner {row['old_overask']:.2f}×")
+        print(
+            f"p={prevalence:<5} sens={sens} spec={spec} W={width}: reach {row['reach']:.2f}, "
+            f"more planned {row['planned_median']:.0f} / needed {need}, total "
+            f"{row['overask']:.2f}×, "
+            f"old planner {row['old_overask']:.2f}×"
+        )
     summary = {
         "reach_min": round(min(r["reach"] for r in rows), 3),
         "reach_mean": round(float(np.mean([r["reach"] for r in rows])), 3),
@@ -166,7 +178,8 @@ def main() -> None:
         "overask_max": round(max(r["overask"] for r in rows), 3),
         "old_overask_median": round(float(np.median([r["old_overask"] for r in rows])), 3),
         "old_overask_max": round(max(r["old_overask"] for r in rows), 3),
-        "settings": len(rows), "replicates": args.n,
+        "settings": len(rows),
+        "replicates": args.n,
     }
     assert all(math.isfinite(v) for v in summary.values())
     print(json.dumps(summary))

@@ -131,8 +131,9 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     n1 = min(n // 2, pos_idx.size)
     s1 = rng.choice(pos_idx, size=n1, replace=False)
     s0 = rng.choice(neg_idx, size=n - n1, replace=False)
-    strat = stratified_estimate(k, POPULATION, int(gold[s1].sum()), n1, int(gold[s0].sum()),
-                                n - n1, rng, accuracy=True)
+    strat = stratified_estimate(
+        k, POPULATION, int(gold[s1].sum()), n1, int(gold[s0].sum()), n - n1, rng, accuracy=True
+    )
     in_strata = np.zeros(POPULATION, bool)
     in_strata[s1] = in_strata[s0] = True
     weight = np.where(judge_pos, pos_idx.size / max(n1, 1), neg_idx.size / (n - n1))
@@ -154,16 +155,22 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     out["share_unparsed"] = covers(wilson_modified(int((~parsed).sum()), POPULATION), UNPARSED)
 
     g2 = rng.random(n) < truth["_p2"]
-    out["difference"] = covers(newcombe_difference(int(g.sum()), n, int(g2.sum()), n),
-                               truth["difference"])
+    out["difference"] = covers(
+        newcombe_difference(int(g.sum()), n, int(g2.sum()), n), truth["difference"]
+    )
     # The same prompts under the second condition: unsafe with probability PAIRED_GIVEN_UNSAFE
     # where the first was unsafe, else with the probability that keeps the margin at p₂.
     given_safe = (truth["_p2"] - p * PAIRED_GIVEN_UNSAFE) / (1 - p)
     g2p = np.where(g, rng.random(n) < PAIRED_GIVEN_UNSAFE, rng.random(n) < given_safe)
     out["difference_paired"] = covers(
-        newcombe_paired(int((g & g2p).sum()), int((g & ~g2p).sum()), int((~g & g2p).sum()),
-                        int((~g & ~g2p).sum())),
-        truth["difference_paired"])
+        newcombe_paired(
+            int((g & g2p).sum()),
+            int((g & ~g2p).sum()),
+            int((~g & g2p).sum()),
+            int((~g & ~g2p).sum()),
+        ),
+        truth["difference_paired"],
+    )
 
     true3 = np.where(g, 1, np.where(rng.random(n) < INVALID / (1 - p), 2, 0))
     correct = rng.random((n, ANNOTATORS)) < ANNOTATOR_ACCURACY
@@ -203,26 +210,35 @@ def main() -> None:
     for values in coverage.values():
         for name, c in values.items():
             by_interval[name].append(c)
-    print(f"{len(settings)} settings × {args.n} simulated projects "
-          f"({time.perf_counter() - start:.0f} s)")
+    print(
+        f"{len(settings)} settings × {args.n} simulated projects "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
     print(f"{'interval':22} {'mean':>7} {'min':>7} {'max':>7} {'undefined':>10}")
     for name, values in by_interval.items():
-        print(f"{name:22} {np.mean(values):7.3f} {np.min(values):7.3f} {np.max(values):7.3f} "
-              f"{np.mean(undefined[name]):10.3f}")
-    worst = sorted(((c, name, key) for key, values in coverage.items()
-                    for name, c in values.items()))[:8]
+        print(
+            f"{name:22} {np.mean(values):7.3f} {np.min(values):7.3f} {np.max(values):7.3f} "
+            f"{np.mean(undefined[name]):10.3f}"
+        )
+    worst = sorted(
+        ((c, name, key) for key, values in coverage.items() for name, c in values.items())
+    )[:8]
     print("lowest (coverage, interval, (prevalence, sensitivity, specificity, human sample)):")
     for c, name, key in worst:
         print(f"  {c:.3f} {name} {key}")
     every = [c for values in by_interval.values() for c in values]
-    print(json.dumps({
-        "coverage_mean": round(float(np.mean(every)), 4),
-        "coverage_min": round(float(np.min(every)), 4),
-        "coverage_max": round(float(np.max(every)), 4),
-        "by_interval": {k: round(float(np.mean(v)), 4) for k, v in by_interval.items()},
-        "settings": len(settings),
-        "sims_per_setting": args.n,
-    }))
+    print(
+        json.dumps(
+            {
+                "coverage_mean": round(float(np.mean(every)), 4),
+                "coverage_min": round(float(np.min(every)), 4),
+                "coverage_max": round(float(np.max(every)), 4),
+                "by_interval": {k: round(float(np.mean(v)), 4) for k, v in by_interval.items()},
+                "settings": len(settings),
+                "sims_per_setting": args.n,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

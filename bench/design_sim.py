@@ -45,8 +45,11 @@ def population(rng, prevalence, sens, spec):
     flag = np.where(y, rng.random(N_ITEMS) < sens, rng.random(N_ITEMS) > spec)
     # A score that carries information beyond the verdict: calibrated within each verdict.
     base = np.where(flag, 0.6, 0.03)
-    score = np.clip(np.where(y, rng.beta(4, 2, N_ITEMS), rng.beta(1, 12, N_ITEMS)) * 0.5
-                    + base * 0.5, 0.001, 0.999)
+    score = np.clip(
+        np.where(y, rng.beta(4, 2, N_ITEMS), rng.beta(1, 12, N_ITEMS)) * 0.5 + base * 0.5,
+        0.001,
+        0.999,
+    )
     return y, np.where(flag, 0, 1), score
 
 
@@ -101,9 +104,13 @@ def main() -> None:
                     row[f"{design}_coverage"] = float(np.mean(cover))
                     row[f"{design}_width"] = float(np.mean(widths))
                 rows.append(row)
-                print(f"p={prevalence:<5} sens={sens} spec={spec} n={n:<4} " + "  ".join(
-                    f"{d}: cover {row[d + '_coverage']:.3f} width {row[d + '_width']:.4f}"
-                    for d in ("uniform", "neyman", "active")))
+                print(
+                    f"p={prevalence:<5} sens={sens} spec={spec} n={n:<4} "
+                    + "  ".join(
+                        f"{d}: cover {row[d + '_coverage']:.3f} width {row[d + '_width']:.4f}"
+                        for d in ("uniform", "neyman", "active")
+                    )
+                )
     coverage = [r[f"{d}_coverage"] for r in rows for d in ("uniform", "neyman", "active")]
     ratio_n = [r["neyman_width"] / r["uniform_width"] for r in rows]
     ratio_a = [r["active_width"] / r["uniform_width"] for r in rows]
@@ -114,8 +121,10 @@ def main() -> None:
         "width_ratio_active_vs_uniform_median": round(float(np.median(ratio_a)), 3),
         # Width ∝ 1/sqrt(n): uniform needs n/ratio² labels for active's width.
         "labels_saved_active_vs_uniform_median": round(
-            float(np.median([1 - r**2 for r in ratio_a])), 3),
-        "settings": len(rows), "replicates": args.n,
+            float(np.median([1 - r**2 for r in ratio_a])), 3
+        ),
+        "settings": len(rows),
+        "replicates": args.n,
     }
     print(json.dumps(summary))
 

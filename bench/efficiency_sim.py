@@ -94,8 +94,14 @@ UNSAFE = 1
 class Project:
     """One simulated project: items of every language, truth, verdicts, p(unsafe)."""
 
-    def __init__(self, p: float, sens: float, spec: float, rng: np.random.Generator,
-                 sizes: tuple[int, ...] = SIZES):
+    def __init__(
+        self,
+        p: float,
+        sens: float,
+        spec: float,
+        rng: np.random.Generator,
+        sizes: tuple[int, ...] = SIZES,
+    ):
         t = norm.ppf(spec)
         mu = t + norm.ppf(sens)
         self.language = np.repeat(np.arange(len(sizes)), sizes)
@@ -111,30 +117,51 @@ class Project:
         self.names = [f"{lang}, {c}" for lang in LANGUAGES[: len(sizes)] for c in VERDICT_CELLS]
         verdict_cell = np.where(self.verdict == UNSAFE, 0, 1)
         self.cells = self.language * len(VERDICT_CELLS) + verdict_cell
-        run = RunVerdicts(JudgeRun(id=1, name="judge", model="sim"), self.verdict,
-                          p_unsafe=self.score)
+        run = RunVerdicts(
+            JudgeRun(id=1, name="judge", model="sim"), self.verdict, p_unsafe=self.score
+        )
         self.data = ReconcileData(
-            labels=LABELS, rule=("unanimous", 1), response_id=np.arange(self.n_items),
-            groupings={"language": Grouping("language", self.language,
-                                            list(LANGUAGES[: len(sizes)]))},
-            lab_item=np.zeros(0, np.int64), lab_annotator=np.zeros(0, np.int64),
-            lab_value=np.zeros(0, np.int64), lab_unsure=np.zeros(0, bool),
-            adjudicated=np.full(self.n_items, -1), runs=[run])
+            labels=LABELS,
+            rule=("unanimous", 1),
+            response_id=np.arange(self.n_items),
+            groupings={
+                "language": Grouping("language", self.language, list(LANGUAGES[: len(sizes)]))
+            },
+            lab_item=np.zeros(0, np.int64),
+            lab_annotator=np.zeros(0, np.int64),
+            lab_value=np.zeros(0, np.int64),
+            lab_unsure=np.zeros(0, bool),
+            adjudicated=np.full(self.n_items, -1),
+            runs=[run],
+        )
         self.final = FinalLabels(
-            label=np.full(self.n_items, -1), how=np.full(self.n_items, NONE),
-            queue=np.zeros(self.n_items, np.int64), n_labels=np.zeros(self.n_items, np.int64),
-            needs_labels=np.zeros(self.n_items, bool), conflict_runs=[], estimator_run="judge")
+            label=np.full(self.n_items, -1),
+            how=np.full(self.n_items, NONE),
+            queue=np.zeros(self.n_items, np.int64),
+            n_labels=np.zeros(self.n_items, np.int64),
+            needs_labels=np.zeros(self.n_items, bool),
+            conflict_runs=[],
+            estimator_run="judge",
+        )
         self.run = run
         self.sizes = sizes
 
 
 def draw(project: Project, design: str, budget: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """(sampled mask, weight 1/π) from `sampling.draw_sample` — the `polyjudge sample` path."""
-    quotas = {lang: min(budget, int(size * MAX_SHARE))
-              for lang, size in zip(LANGUAGES, project.sizes, strict=False)}
+    quotas = {
+        lang: min(budget, int(size * MAX_SHARE))
+        for lang, size in zip(LANGUAGES, project.sizes, strict=False)
+    }
     spec = SampleSpec(design=design, run=project.run)
-    plans = draw_sample(project.data, project.final, quotas, seed, spec,
-                        p_unsafe=project.score if design == "active" else None)
+    plans = draw_sample(
+        project.data,
+        project.final,
+        quotas,
+        seed,
+        spec,
+        p_unsafe=project.score if design == "active" else None,
+    )
     sample = np.zeros(project.n_items, bool)
     weight = np.ones(project.n_items)
     for plan in plans:
@@ -152,8 +179,9 @@ def ppipp(y, score, sample, weight) -> tuple[float, float] | None:
     return float(np.squeeze(lo)), float(np.squeeze(hi))
 
 
-def estimates(project: Project, design: str, sample: np.ndarray, weight: np.ndarray
-              ) -> dict[str, dict[str, tuple[float, float, float] | None]]:
+def estimates(
+    project: Project, design: str, sample: np.ndarray, weight: np.ndarray
+) -> dict[str, dict[str, tuple[float, float, float] | None]]:
     """Per target (language, pooled) and method: (estimate, low, high) or None."""
     out: dict[str, dict] = defaultdict(dict)
     y, lang = project.y, project.language
@@ -164,12 +192,14 @@ def estimates(project: Project, design: str, sample: np.ndarray, weight: np.ndar
         "human": (lang, None),
     }
     for method, (cells, prediction) in calls.items():
-        for target, mask in [*((k, lang == i) for i, k in enumerate(LANGUAGES[: len(
-                project.sizes)])), ("pooled", everything)]:
-            est = poststratified_rate(y, weight, sample, mask, cells, lang, project.names,
-                                      None, prediction)
-            out[target][method] = (None if est["rate"] is None
-                                   else (est["rate"], *est["ci95"]))
+        for target, mask in [
+            *((k, lang == i) for i, k in enumerate(LANGUAGES[: len(project.sizes)])),
+            ("pooled", everything),
+        ]:
+            est = poststratified_rate(
+                y, weight, sample, mask, cells, lang, project.names, None, prediction
+            )
+            out[target][method] = None if est["rate"] is None else (est["rate"], *est["ci95"])
     pooled_rate = pooled_var = 0.0
     total = project.n_items
     for i, k in enumerate(LANGUAGES[: len(project.sizes)]):
@@ -193,8 +223,10 @@ def estimates(project: Project, design: str, sample: np.ndarray, weight: np.ndar
 
 
 def truths(project: Project) -> dict[str, float]:
-    out = {k: float(project.y[project.language == i].mean())
-           for i, k in enumerate(LANGUAGES[: len(project.sizes)])}
+    out = {
+        k: float(project.y[project.language == i].mean())
+        for i, k in enumerate(LANGUAGES[: len(project.sizes)])
+    }
     out["pooled"] = float(project.y.mean())
     return out
 
@@ -270,8 +302,10 @@ def main() -> None:
     def coverage(cell) -> float | None:
         return float(np.mean(cell["hit"])) if cell["hit"] else None
 
-    print(f"{len(stats)} settings × 4 targets × {n} simulated projects "
-          f"({time.perf_counter() - start:.0f} s)")
+    print(
+        f"{len(stats)} settings × 4 targets × {n} simulated projects "
+        f"({time.perf_counter() - start:.0f} s)"
+    )
     print("coverage (lowest over l1, l2, l3, pooled) / mean width of l1 (20,000 items)")
     header = f"{'prev':>5} {'sens':>4} {'spec':>4} {'n/lang':>6} {'design':10}"
     print(header + "".join(f" {m:>14}" for m in METHODS))
@@ -284,8 +318,11 @@ def main() -> None:
             if not covs:
                 row += f" {'—':>14}"
                 continue
-            width = np.mean(targets["l1"][method]["width"]) if targets["l1"][method][
-                "width"] else math.nan
+            width = (
+                np.mean(targets["l1"][method]["width"])
+                if targets["l1"][method]["width"]
+                else math.nan
+            )
             row += f" {min(covs):6.3f} {width:7.4f}"
         print(row)
         for target, by_method in targets.items():
@@ -296,8 +333,12 @@ def main() -> None:
                     if c < 0.93:
                         low.append((c, method, target, key))
             ref, ours = by_method["ppipp"], by_method["ours_pred"]
-            if target != "pooled" and coverage(ref) is not None and coverage(ref) >= 0.93 \
-                    and ours["width"]:
+            if (
+                target != "pooled"
+                and coverage(ref) is not None
+                and coverage(ref) >= 0.93
+                and ours["width"]
+            ):
                 ratios.append(np.mean(ours["width"]) / np.mean(ref["width"]))
                 ratio_keys.append((ratios[-1], target, key))
         biases.append(abs(float(np.mean(targets["pooled"]["ours_pred"]["error"]))))
@@ -320,8 +361,10 @@ def main() -> None:
             if err:
                 pooled_bias[method] = max(pooled_bias[method], abs(float(np.mean(err))))
     print("max |mean pooled error|: " + ", ".join(f"{m} {b:.4f}" for m, b in pooled_bias.items()))
-    print(f"ours_pred / ppipp mean width over {len(ratios)} language targets where ppipp "
-          "covers ≥ 0.93; widest:")
+    print(
+        f"ours_pred / ppipp mean width over {len(ratios)} language targets where ppipp "
+        "covers ≥ 0.93; widest:"
+    )
     for r, target, key in sorted(ratio_keys, reverse=True)[:6]:
         print(f"  {r:.2f} {target} {key}")
     print(f"settings under 0.93 (polyjudge intervals): {len(low)}; by method and target:")
@@ -332,35 +375,49 @@ def main() -> None:
     for c, method, target, key in sorted(low)[:12]:
         print(f"  {c:.3f} {method} {target} {key}")
 
-    print(f"labels per language for a mean 95% width ≤ {TARGET_WIDTH} (one language of "
-          f"{SIZES[0]:,}, {search_reps} projects per step)")
+    print(
+        f"labels per language for a mean 95% width ≤ {TARGET_WIDTH} (one language of "
+        f"{SIZES[0]:,}, {search_reps} projects per step)"
+    )
     saved, labels_table = [], {}
     for s, (p, judge) in enumerate(search):
         need = {}
         for design, method in itertools.product(DESIGNS, ("ours_pred", "ppipp")):
-            need[(design, method)] = labels_for_width(p, judge, design, method, search_reps,
-                                                      args.seed + 1000 * s)
+            need[(design, method)] = labels_for_width(
+                p, judge, design, method, search_reps, args.seed + 1000 * s
+            )
         labels_table[f"p={p} sens={judge[0]} spec={judge[1]}"] = {
-            f"{d}/{m}": v for (d, m), v in need.items()}
-        print(f"  p={p} sens={judge[0]} spec={judge[1]}: " + ", ".join(
-            f"{d}/{m} {v}" for (d, m), v in need.items()))
+            f"{d}/{m}": v for (d, m), v in need.items()
+        }
+        print(
+            f"  p={p} sens={judge[0]} spec={judge[1]}: "
+            + ", ".join(f"{d}/{m} {v}" for (d, m), v in need.items())
+        )
         saved.append(1 - need[("active", "ours_pred")] / need[("uniform", "ours_pred")])
 
-    print(json.dumps({
-        "coverage_min": round(float(np.min(every)), 4),
-        "coverage_mean": round(float(np.mean(every)), 4),
-        "width_ratio_vs_ppipp_median": round(float(np.median(ratios)), 4) if ratios else None,
-        "width_ratio_vs_ppipp_max": round(float(np.max(ratios)), 4) if ratios else None,
-        "labels_saved_active_vs_uniform": round(float(np.mean(saved)), 4),
-        "pooled_bias_max": round(float(np.max(biases)), 5),
-        "settings_under_093": len(low),
-        "under_093_by_method_target": dict(sorted(under.items())),
-        "coverage_by_method": {m: round(float(np.mean(v)), 4) for m, v in by_method.items()},
-        "labels_for_width_005": labels_table,
-        "settings": len(stats),
-        "sims_per_setting": n,
-        "seconds": round(time.perf_counter() - start),
-    }))
+    print(
+        json.dumps(
+            {
+                "coverage_min": round(float(np.min(every)), 4),
+                "coverage_mean": round(float(np.mean(every)), 4),
+                "width_ratio_vs_ppipp_median": round(float(np.median(ratios)), 4)
+                if ratios
+                else None,
+                "width_ratio_vs_ppipp_max": round(float(np.max(ratios)), 4) if ratios else None,
+                "labels_saved_active_vs_uniform": round(float(np.mean(saved)), 4),
+                "pooled_bias_max": round(float(np.max(biases)), 5),
+                "settings_under_093": len(low),
+                "under_093_by_method_target": dict(sorted(under.items())),
+                "coverage_by_method": {
+                    m: round(float(np.mean(v)), 4) for m, v in by_method.items()
+                },
+                "labels_for_width_005": labels_table,
+                "settings": len(stats),
+                "sims_per_setting": n,
+                "seconds": round(time.perf_counter() - start),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

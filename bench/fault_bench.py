@@ -58,14 +58,32 @@ def make_project(path: Path, items: int) -> None:
     from polyjudge.store import Project
 
     with Project.create(path) as project:
-        project.insert_prompts([{"dataset": "bench", "prompt_key": "p", "language": "sw",
-                                 "text": "Swali", "text_en": "Question", "category": "Theft"}])
+        project.insert_prompts(
+            [
+                {
+                    "dataset": "bench",
+                    "prompt_key": "p",
+                    "language": "sw",
+                    "text": "Swali",
+                    "text_en": "Question",
+                    "category": "Theft",
+                }
+            ]
+        )
         prompt = project.find_prompt("p", "sw", "bench")
         assert prompt is not None
-        project.insert_responses({
-            "uid": f"k-{i:05d}", "prompt_id": prompt.id, "language": "sw", "model": "m",
-            "text": f"Jibu {i}", "back_translation": f"Answer {i}", "bt_engine": "bench",
-        } for i in range(items))
+        project.insert_responses(
+            {
+                "uid": f"k-{i:05d}",
+                "prompt_id": prompt.id,
+                "language": "sw",
+                "model": "m",
+                "text": f"Jibu {i}",
+                "back_translation": f"Answer {i}",
+                "bt_engine": "bench",
+            }
+            for i in range(items)
+        )
 
 
 # -- (a) SIGKILL after every key -------------------------------------------------------------
@@ -76,15 +94,27 @@ class Tmux:
         self.socket = f"polyjudge-fault-{uuid.uuid4().hex[:12]}"
 
     def run(self, *args: str) -> str:
-        result = subprocess.run(["tmux", "-L", self.socket, *args], capture_output=True,
-                                text=True, timeout=30)
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30
+        )
         if result.returncode != 0:
             raise RuntimeError(f"tmux {args[0]}: {result.stderr.strip()}")
         return result.stdout
 
     def start(self) -> None:
-        self.run("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", str(COLS), "-y",
-                 str(ROWS), "sleep 100000")
+        self.run(
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            str(COLS),
+            "-y",
+            str(ROWS),
+            "sleep 100000",
+        )
         self.run("set-option", "-g", "remain-on-exit", "on")
 
     def spawn(self, command: list[str]) -> int:
@@ -98,8 +128,7 @@ class Tmux:
         self.run("send-keys", "-t", "t", *keys)
 
     def kill_server(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True,
-                       timeout=30)
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
 
 
 def poll(condition: Any, what: str, timeout: float = 60) -> Any:
@@ -124,8 +153,16 @@ def kill_part(n: int) -> dict[str, int]:
     with tempfile.TemporaryDirectory(prefix="polyjudge-fault-") as tmp:
         path = Path(tmp) / "kill.db"
         make_project(path, n + 5)
-        command = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(path),
-                   "--annotator", "kim"]
+        command = [
+            sys.executable,
+            "-m",
+            "polyjudge",
+            "annotate",
+            "--db",
+            str(path),
+            "--annotator",
+            "kim",
+        ]
         tmux = Tmux()
         tmux.start()
         acked_labels: set[str] = set()
@@ -136,8 +173,7 @@ def kill_part(n: int) -> dict[str, int]:
                 try:
                     uid = poll(lambda: shown_uid(tmux.screen()), "the item")
                 except TimeoutError:
-                    raise TimeoutError(
-                        f"press {i}: no item on screen:\n{tmux.screen()}") from None
+                    raise TimeoutError(f"press {i}: no item on screen:\n{tmux.screen()}") from None
                 note = i % 5 == 4
                 if note:
                     text = f"note {i}"
@@ -152,8 +188,12 @@ def kill_part(n: int) -> dict[str, int]:
                 if i % 2 == 0:
                     poll(lambda ack=ack: ack in tmux.screen(), "the acknowledgement")
                 os.kill(pid, signal.SIGKILL)
-                poll(lambda: tmux.run("display-message", "-p", "-t", "t",
-                                      "#{pane_dead}").strip() == "1", "the kill")
+                poll(
+                    lambda: (
+                        tmux.run("display-message", "-p", "-t", "t", "#{pane_dead}").strip() == "1"
+                    ),
+                    "the kill",
+                )
                 if ack in tmux.screen():
                     if note:
                         acked_notes[uid] = text
@@ -174,19 +214,24 @@ def kill_part(n: int) -> dict[str, int]:
             assert who is not None
             rows = project.conn.execute(
                 "SELECT r.uid, l.label, l.note, l.action FROM labels l JOIN responses r"
-                " ON r.id = l.response_id WHERE l.annotator_id = ? ORDER BY l.id", (who.id,)
+                " ON r.id = l.response_id WHERE l.annotator_id = ? ORDER BY l.id",
+                (who.id,),
             ).fetchall()
-            drafts = {project.response(rid).uid: note  # type: ignore[union-attr]
-                      for rid, (note, _) in project.drafts(who.id).items()}
+            drafts = {
+                project.response(rid).uid: note  # type: ignore[union-attr]
+                for rid, (note, _) in project.drafts(who.id).items()
+            }
         stored = {uid for uid, label, _, _ in rows if label is not None}
         notes = {uid: note for uid, _, note, _ in rows if note} | {
-            uid: note for uid, note in drafts.items() if note}
+            uid: note for uid, note in drafts.items() if note
+        }
         per_item: dict[str, int] = {}
         for uid, _, _, action in rows:
             if action == "label":
                 per_item[uid] = per_item.get(uid, 0) + 1
         lost = len(acked_labels - stored) + sum(
-            1 for uid, text in acked_notes.items() if notes.get(uid) != text)
+            1 for uid, text in acked_notes.items() if notes.get(uid) != text
+        )
         return {
             "acknowledged": len(acked_labels) + len(acked_notes),
             "acknowledged_notes": len(acked_notes),
@@ -199,18 +244,21 @@ def kill_part(n: int) -> dict[str, int]:
 # -- (b) 8 annotators during an import ---------------------------------------------------------
 
 
-def annotator(path: str, name: str, n: int, overlap: int, think_ms: float, go: Any,
-              out: Any) -> None:
+def annotator(
+    path: str, name: str, n: int, overlap: int, think_ms: float, go: Any, out: Any
+) -> None:
     from polyjudge.store import ItemFull, Project, ProjectBusy
     from polyjudge.store.annotation import QueueFilter
     from polyjudge.tui.annotate_session import QUEUED, AnnotationSession, Options
 
     refused_late: list[int] = []
     with Project.open(path) as project:
-        session = AnnotationSession(project, Options(annotator=name, overlap=overlap,
-                                                     filter=QueueFilter(), no_sample=True))
+        session = AnnotationSession(
+            project, Options(annotator=name, overlap=overlap, filter=QueueFilter(), no_sample=True)
+        )
         session.writes.on_written = lambda write, row, error: (
-            refused_late.append(write.response_id) if error is not None else None)
+            refused_late.append(write.response_id) if error is not None else None
+        )
         go.wait(120)
         session.start()
         acked: list[int] = []
@@ -233,9 +281,17 @@ def annotator(path: str, name: str, n: int, overlap: int, think_ms: float, go: A
             time.sleep(think_ms / 1000)
         session.writes.wait_empty(600)
         session.release()
-    out.put({"name": name, "acked": acked, "refused": refused + len(refused_late),
-             "refused_late": refused_late, "locked": locked, "queued": queued,
-             "max_ms": slowest})
+    out.put(
+        {
+            "name": name,
+            "acked": acked,
+            "refused": refused + len(refused_late),
+            "refused_late": refused_late,
+            "locked": locked,
+            "queued": queued,
+            "max_ms": slowest,
+        }
+    )
 
 
 def importer(path: str, data: Path, stop: Any, out: Any) -> None:
@@ -243,17 +299,22 @@ def importer(path: str, data: Path, stop: Any, out: Any) -> None:
     runs, k = 0, 0
     while not stop.is_set():
         chunk = data.with_name(f"chunk-{k}.jsonl")
-        chunk.write_text(data.read_text(encoding="utf-8").replace('"id": "r', f'"id": "b{k}r'),
-                         encoding="utf-8")
-        subprocess.run([sys.executable, "-m", "polyjudge", "import", "responses", str(chunk),
-                        "--db", path], check=True, capture_output=True)
+        chunk.write_text(
+            data.read_text(encoding="utf-8").replace('"id": "r', f'"id": "b{k}r'), encoding="utf-8"
+        )
+        subprocess.run(
+            [sys.executable, "-m", "polyjudge", "import", "responses", str(chunk), "--db", path],
+            check=True,
+            capture_output=True,
+        )
         chunk.unlink()
         runs, k = runs + 1, k + 1
     out.put(runs)
 
 
-def concurrent_part(n: int, overlap: int, import_rows: int, think_ms: float,
-                    annotators: int = 8) -> dict[str, Any]:
+def concurrent_part(
+    n: int, overlap: int, import_rows: int, think_ms: float, annotators: int = 8
+) -> dict[str, Any]:
     from import_bench import MULTIJAIL, generate
 
     from polyjudge.store import Project
@@ -262,15 +323,30 @@ def concurrent_part(n: int, overlap: int, import_rows: int, think_ms: float,
         path = Path(tmp) / "concurrent.db"
         items = annotators * n // overlap + n
         make_project(path, items)
-        subprocess.run([sys.executable, "-m", "polyjudge", "import", "multijail",
-                        str(MULTIJAIL), "--db", str(path)], check=True, capture_output=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "polyjudge",
+                "import",
+                "multijail",
+                str(MULTIJAIL),
+                "--db",
+                str(path),
+            ],
+            check=True,
+            capture_output=True,
+        )
         data = Path(tmp) / "import.jsonl"
         generate(data, import_rows)
         ctx = multiprocessing.get_context("spawn")
         go, stop, out, imports = ctx.Event(), ctx.Event(), ctx.Queue(), ctx.Queue()
-        workers = [ctx.Process(target=annotator, args=(str(path), f"ann{i}", n, overlap,
-                                                       think_ms, go, out))
-                   for i in range(annotators)]
+        workers = [
+            ctx.Process(
+                target=annotator, args=(str(path), f"ann{i}", n, overlap, think_ms, go, out)
+            )
+            for i in range(annotators)
+        ]
         for worker in workers:
             worker.start()
         loader = ctx.Process(target=importer, args=(str(path), data, stop, imports))
@@ -285,22 +361,24 @@ def concurrent_part(n: int, overlap: int, import_rows: int, think_ms: float,
         for process in (*workers, loader):
             process.join(60)
         with Project.open(path) as project:
-            per_item = {
-                rid: len(project.current_labels_for(rid)) for rid in range(1, items + 1)
-            }
+            per_item = {rid: len(project.current_labels_for(rid)) for rid in range(1, items + 1)}
             names = {a.name: a.id for a in project.annotators()}
-            stored = {(a_id, rid) for rid, a_id in project.conn.execute(
-                "SELECT response_id, annotator_id FROM labels WHERE label IS NOT NULL")}
+            stored = {
+                (a_id, rid)
+                for rid, a_id in project.conn.execute(
+                    "SELECT response_id, annotator_id FROM labels WHERE label IS NOT NULL"
+                )
+            }
         lost = 0
         for result in results:
             me = names[result["name"]]
             late = set(result["refused_late"])
-            lost += sum(1 for rid in result["acked"]
-                        if rid not in late and (me, rid) not in stored)
+            lost += sum(1 for rid in result["acked"] if rid not in late and (me, rid) not in stored)
         return {
             "annotators": annotators,
-            "labels_pressed": sum(len(r["acked"]) + r["refused"] - len(r["refused_late"])
-                                  for r in results),
+            "labels_pressed": sum(
+                len(r["acked"]) + r["refused"] - len(r["refused_late"]) for r in results
+            ),
             "labels_stored": sum(per_item.values()),
             "lost": lost,
             "locked_errors": sum(r["locked"] for r in results),
@@ -315,14 +393,17 @@ def concurrent_part(n: int, overlap: int, import_rows: int, think_ms: float,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=200, help="key presses (a) and labels per "
-                        "annotator (b)")
+    parser.add_argument(
+        "--n", type=int, default=200, help="key presses (a) and labels per annotator (b)"
+    )
     parser.add_argument("--part", choices=("kill", "concurrent", "both"), default="both")
     parser.add_argument("--overlap", type=int, default=2, help="K for part (b)")
-    parser.add_argument("--import-rows", type=int, default=50_000,
-                        help="rows per `polyjudge import` in part (b)")
-    parser.add_argument("--think-ms", type=float, default=50,
-                        help="pause between an annotator's keys in part (b)")
+    parser.add_argument(
+        "--import-rows", type=int, default=50_000, help="rows per `polyjudge import` in part (b)"
+    )
+    parser.add_argument(
+        "--think-ms", type=float, default=50, help="pause between an annotator's keys in part (b)"
+    )
     args = parser.parse_args()
     figures: dict[str, Any] = {"n": args.n}
     if args.part in ("kill", "both"):
@@ -333,10 +414,13 @@ def main() -> None:
         figures.update(kill)
     if args.part in ("concurrent", "both"):
         concurrent = concurrent_part(args.n, args.overlap, args.import_rows, args.think_ms)
-        print(f"(b) 8 annotators during imports, --overlap {args.overlap}: "
-              f"{json.dumps(concurrent)}", flush=True)
-        figures.update({"overlap": args.overlap, **{
-            k: v for k, v in concurrent.items() if k != "lost"}})
+        print(
+            f"(b) 8 annotators during imports, --overlap {args.overlap}: {json.dumps(concurrent)}",
+            flush=True,
+        )
+        figures.update(
+            {"overlap": args.overlap, **{k: v for k, v in concurrent.items() if k != "lost"}}
+        )
         figures["lost"] = figures.get("lost", 0) + concurrent["lost"]
     print(json.dumps(figures))
 

@@ -60,9 +60,13 @@ def generate(path: Path, n: int, seed: int = 7, ids: bool = True) -> int:
         for i in range(n):
             language = languages[i % len(languages)]
             sentence = LANGUAGES[language]
-            head = {"id": f"r{i:08d}", "prompt_id": f"multijail:{rng.randrange(315)}",
-                    "language": language, "model": f"model-{i % 3}",
-                    "back_translation": "The assistant declines and explains the harm."}
+            head = {
+                "id": f"r{i:08d}",
+                "prompt_id": f"multijail:{rng.randrange(315)}",
+                "language": language,
+                "model": f"model-{i % 3}",
+                "back_translation": "The assistant declines and explains the harm.",
+            }
             budget = ROW_BYTES - len(json.dumps(head, ensure_ascii=False).encode()) - 16
             text, size = "", 0
             while size < budget:
@@ -94,12 +98,18 @@ def run_import(workdir: Path, data: Path, tag: str) -> tuple[float, float, float
         stale.unlink()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     for args in (["init"], ["import", "multijail", str(MULTIJAIL)]):
-        subprocess.run([sys.executable, "-m", "polyjudge", *args, "--db", str(db)],
-                       check=True, env=env, capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "polyjudge", *args, "--db", str(db)],
+            check=True,
+            env=env,
+            capture_output=True,
+        )
     start = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "polyjudge", "import", "responses", str(data), "--db", str(db)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
@@ -146,10 +156,22 @@ def run_floor(workdir: Path, data: Path, ddl: list[str]) -> tuple[float, float]:
     conn.execute("BEGIN IMMEDIATE")
     with data.open("rb") as f:
         rows = (loads(line) for line in f)
-        conn.executemany(sql, (
-            (r.get("id") or r["response"], r["prompt_id"], r["language"], r["model"],
-             r["response"], r.get("back_translation"), source, created) for r in rows
-        ))
+        conn.executemany(
+            sql,
+            (
+                (
+                    r.get("id") or r["response"],
+                    r["prompt_id"],
+                    r["language"],
+                    r["model"],
+                    r["response"],
+                    r.get("back_translation"),
+                    source,
+                    created,
+                )
+                for r in rows
+            ),
+        )
     conn.execute("COMMIT")
     conn.close()  # the import's time includes closing its project file, so this does too
     return time.perf_counter() - start, time.process_time() - cpu
@@ -159,12 +181,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="rows (default 1,000,000)")
     parser.add_argument("--dir", type=Path, default=None, help="work directory (default: temp)")
-    parser.add_argument("--without-ids", action="store_true",
-                        help="rows without `id`: the import hashes model, prompt, response and "
-                        "language into one (the floor uses the response text as its uid)")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="time floor and import this many times each, keep the fastest "
-                        "(the machine may be shared)")
+    parser.add_argument(
+        "--without-ids",
+        action="store_true",
+        help="rows without `id`: the import hashes model, prompt, response and "
+        "language into one (the floor uses the response text as its uid)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="time floor and import this many times each, keep the fastest "
+        "(the machine may be shared)",
+    )
     args = parser.parse_args()
     n, small = args.n, max(1, args.n // 10)
     with tempfile.TemporaryDirectory(dir=args.dir) as tmp:
@@ -183,21 +212,37 @@ def main() -> None:
             imports.append(run_import(workdir, data, "full"))
         floor_s, floor_cpu = min(floors)
         import_s, rss, import_cpu = min(imports)
-        print(f"  floor (json.loads + executemany): {floor_s:.2f} s, {n / floor_s:,.0f} rows/s, "
-              f"CPU {floor_cpu:.2f} s")
-        print(f"  import: {import_s:.2f} s, {n / import_s:,.0f} rows/s, CPU {import_cpu:.2f} s, "
-              f"peak RSS {rss:.0f} MB "
-              f"(N/10 = {small:,} rows: {small_s:.2f} s, peak RSS {small_rss:.0f} MB)")
+        print(
+            f"  floor (json.loads + executemany): {floor_s:.2f} s, {n / floor_s:,.0f} rows/s, "
+            f"CPU {floor_cpu:.2f} s"
+        )
+        print(
+            f"  import: {import_s:.2f} s, {n / import_s:,.0f} rows/s, CPU {import_cpu:.2f} s, "
+            f"peak RSS {rss:.0f} MB "
+            f"(N/10 = {small:,} rows: {small_s:.2f} s, peak RSS {small_rss:.0f} MB)"
+        )
         ratio = import_s / floor_s
-        print(f"  ratio import / floor: {ratio:.2f} (target <= 1.5); CPU time ratio "
-              f"{import_cpu / floor_cpu:.2f} (less sensitive to a busy machine)")
-    print(json.dumps({
-        "n": n, "bytes": size, "ids": not args.without_ids,
-        "import_s": round(import_s, 3), "floor_s": round(floor_s, 3),
-        "ratio": round(ratio, 3), "cpu_ratio": round(import_cpu / floor_cpu, 3),
-        "rows_per_s": round(n / import_s),
-        "peak_rss_mb": round(rss, 1), "n_small": small, "peak_rss_mb_small": round(small_rss, 1),
-    }))
+        print(
+            f"  ratio import / floor: {ratio:.2f} (target <= 1.5); CPU time ratio "
+            f"{import_cpu / floor_cpu:.2f} (less sensitive to a busy machine)"
+        )
+    print(
+        json.dumps(
+            {
+                "n": n,
+                "bytes": size,
+                "ids": not args.without_ids,
+                "import_s": round(import_s, 3),
+                "floor_s": round(floor_s, 3),
+                "ratio": round(ratio, 3),
+                "cpu_ratio": round(import_cpu / floor_cpu, 3),
+                "rows_per_s": round(n / import_s),
+                "peak_rss_mb": round(rss, 1),
+                "n_small": small,
+                "peak_rss_mb_small": round(small_rss, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

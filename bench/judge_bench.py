@@ -45,14 +45,27 @@ def build_project(path: Path, n: int) -> None:
     from polyjudge.store import Project
 
     with Project.create(path) as project:
-        project.insert_prompts({"dataset": "bench", "prompt_key": str(i), "language": "es",
-                                "text": f"pregunta {i}", "text_en": f"{PROMPT_EN} ({i})"}
-                               for i in range(n))
+        project.insert_prompts(
+            {
+                "dataset": "bench",
+                "prompt_key": str(i),
+                "language": "es",
+                "text": f"pregunta {i}",
+                "text_en": f"{PROMPT_EN} ({i})",
+            }
+            for i in range(n)
+        )
         ids = project.count("prompts")
-        project.insert_responses({"uid": f"r{i}", "prompt_id": ids - n + 1 + i, "language": "es",
-                                  "text": f"{RESPONSE} [{i}]",
-                                  "back_translation": f"Sorry, I can't help with that. [{i}]"}
-                                 for i in range(n))
+        project.insert_responses(
+            {
+                "uid": f"r{i}",
+                "prompt_id": ids - n + 1 + i,
+                "language": "es",
+                "text": f"{RESPONSE} [{i}]",
+                "back_translation": f"Sorry, I can't help with that. [{i}]",
+            }
+            for i in range(n)
+        )
 
 
 def chat_count(base_url: str) -> int:
@@ -72,8 +85,22 @@ def timed(command: list[str], base_url: str) -> tuple[float, int]:
 
 
 def polyjudge(db: Path, base_url: str, model: str, concurrency: int) -> list[str]:
-    return [sys.executable, "-m", "polyjudge", "judge", "--db", str(db), "--model", model,
-            "--base-url", base_url, "--concurrency", str(concurrency), "--quiet", "--json"]
+    return [
+        sys.executable,
+        "-m",
+        "polyjudge",
+        "judge",
+        "--db",
+        str(db),
+        "--model",
+        model,
+        "--base-url",
+        base_url,
+        "--concurrency",
+        str(concurrency),
+        "--quiet",
+        "--json",
+    ]
 
 
 async def bare_loop(base_url: str, n: int, concurrency: int, via_post: bool) -> None:
@@ -90,13 +117,20 @@ async def bare_loop(base_url: str, n: int, concurrency: int, via_post: bool) -> 
     async def one(i: int) -> None:
         async with semaphore:
             params = dict(
-                model="bare", temperature=0, max_tokens=32, logprobs=True, top_logprobs=5,
-                messages=[{"role": "system", "content": "Fence note " * 40},
-                          {"role": "user", "content": f"{instructions}\n{PROMPT_EN}\n{i}"}],
+                model="bare",
+                temperature=0,
+                max_tokens=32,
+                logprobs=True,
+                top_logprobs=5,
+                messages=[
+                    {"role": "system", "content": "Fence note " * 40},
+                    {"role": "user", "content": f"{instructions}\n{PROMPT_EN}\n{i}"},
+                ],
             )
             if via_post:
-                response = await client.post("/chat/completions", body=params,
-                                             cast_to=ChatCompletion)
+                response = await client.post(
+                    "/chat/completions", body=params, cast_to=ChatCompletion
+                )
             else:
                 response = await client.chat.completions.create(**params)
             assert response.choices[0].message.content
@@ -108,20 +142,28 @@ async def bare_loop(base_url: str, n: int, concurrency: int, via_post: bool) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=20_000, help="responses per run")
-    parser.add_argument("--serial-n", type=int, default=None,
-                        help="responses for the concurrency-1 run (default: --n, at most "
-                        "2,000: at 50 ms each, 20,000 alone would take 17 minutes)")
+    parser.add_argument(
+        "--serial-n",
+        type=int,
+        default=None,
+        help="responses for the concurrency-1 run (default: --n, at most "
+        "2,000: at 50 ms each, 20,000 alone would take 17 minutes)",
+    )
     parser.add_argument("--latency", type=float, default=0.05)
-    parser.add_argument("--bare", nargs=3, metavar=("BASE_URL", "CONCURRENCY", "HOW"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--bare", nargs=3, metavar=("BASE_URL", "CONCURRENCY", "HOW"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.bare:
         asyncio.run(bare_loop(args.bare[0], args.n, int(args.bare[1]), args.bare[2] == "post"))
         return
 
     load_start = round(os.getloadavg()[0], 2)
-    server = subprocess.Popen([sys.executable, str(SERVER), "--latency", str(args.latency)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, str(SERVER), "--latency", str(args.latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         ready = server.stdout.readline().split()
         assert ready and ready[0] == "READY", ready
@@ -136,23 +178,38 @@ def main() -> None:
             print(f"{args.n:,} responses, server latency {args.latency * 1000:.0f} ms")
             for concurrency in (1, 8, 64):
                 target, n = (serial_db, serial_n) if concurrency == 1 else (db, args.n)
-                seconds, sent = timed(polyjudge(target, base_url, f"bench-c{concurrency}",
-                                                concurrency), base_url)
+                seconds, sent = timed(
+                    polyjudge(target, base_url, f"bench-c{concurrency}", concurrency), base_url
+                )
                 assert sent == n, (sent, n)
                 results[f"polyjudge_{concurrency}"] = n / seconds
-                print(f"polyjudge judge        concurrency {concurrency:>2}: {n:>6} requests in "
-                      f"{seconds:6.1f} s = {n / seconds:6.1f} req/s "
-                      f"(ideal {concurrency / args.latency:6.0f})", flush=True)
+                print(
+                    f"polyjudge judge        concurrency {concurrency:>2}: {n:>6} requests in "
+                    f"{seconds:6.1f} s = {n / seconds:6.1f} req/s "
+                    f"(ideal {concurrency / args.latency:6.0f})",
+                    flush=True,
+                )
                 if concurrency == 1:
                     continue
                 for how in ("create", "post"):
-                    bare = [sys.executable, __file__, "--n", str(n), "--bare", base_url,
-                            str(concurrency), how]
+                    bare = [
+                        sys.executable,
+                        __file__,
+                        "--n",
+                        str(n),
+                        "--bare",
+                        base_url,
+                        str(concurrency),
+                        how,
+                    ]
                     seconds, sent = timed(bare, base_url)
                     key = "bare" if how == "create" else "bare_post"
                     results[f"{key}_{concurrency}"] = n / seconds
-                    print(f"bare loop ({how:>6}) concurrency {concurrency:>2}: {n:>6} requests in"
-                          f" {seconds:6.1f} s = {n / seconds:6.1f} req/s", flush=True)
+                    print(
+                        f"bare loop ({how:>6}) concurrency {concurrency:>2}: {n:>6} requests in"
+                        f" {seconds:6.1f} s = {n / seconds:6.1f} req/s",
+                        flush=True,
+                    )
             seconds, rerun = timed(polyjudge(db, base_url, "bench-c64", 64), base_url)
             print(f"re-run at 64: {rerun} requests, {seconds:.1f} s")
     finally:
@@ -171,7 +228,8 @@ def main() -> None:
         "bare_post_rps_at_64": round(results["bare_post_64"], 1),
         "efficiency_at_64": round(results["polyjudge_64"] / results["bare_64"], 3),
         "efficiency_at_64_vs_bare_post": round(
-            results["polyjudge_64"] / results["bare_post_64"], 3),
+            results["polyjudge_64"] / results["bare_post_64"], 3
+        ),
         "rerun_requests": rerun,
         "rerun_seconds": round(seconds, 2),
         # other processes on the machine slow both loops; the load says how busy it was

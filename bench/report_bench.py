@@ -32,8 +32,12 @@ def build(path: Path, n: int, annotators: int, seed: int = 1) -> float:
     start = time.perf_counter()
     with Project.create(path) as project:
         project.insert_responses(
-            {"uid": f"r{i}", "language": LANGUAGES[i % len(LANGUAGES)],
-             "model": ("model-a", "model-b")[(i // len(LANGUAGES)) % 2], "text": f"response {i}"}
+            {
+                "uid": f"r{i}",
+                "language": LANGUAGES[i % len(LANGUAGES)],
+                "model": ("model-a", "model-b")[(i // len(LANGUAGES)) % 2],
+                "text": f"response {i}",
+            }
             for i in range(n)
         )
         ids = list(range(1, n + 1))
@@ -46,8 +50,14 @@ def build(path: Path, n: int, annotators: int, seed: int = 1) -> float:
                 labels = np.where(noise, other, truth)
                 unsure = rng.random(n) < 0.01
                 for rid, label, u in zip(ids, labels.tolist(), unsure.tolist(), strict=True):
-                    project.add_label(rid, annotator, LABELS[label], unsure=u,
-                                      source="bench", created_at=f"2026-01-0{k + 1}T00:00:00Z")
+                    project.add_label(
+                        rid,
+                        annotator,
+                        LABELS[label],
+                        unsure=u,
+                        source="bench",
+                        created_at=f"2026-01-0{k + 1}T00:00:00Z",
+                    )
         judge = np.where(rng.random(n) < 0.85, truth, rng.choice(3, size=n))
         judge_labels = [LABELS[x] if rng.random() > 0.02 else "unparsed" for x in judge]
         project.add_verdict_rows("bench-judge", "bench-model", zip(ids, judge_labels, strict=True))
@@ -67,9 +77,20 @@ def main() -> None:
 
         start = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "polyjudge", "report", "--json", "--db", str(db),
-             "--bootstrap", str(args.resamples)],
-            capture_output=True, text=True, check=True,
+            [
+                sys.executable,
+                "-m",
+                "polyjudge",
+                "report",
+                "--json",
+                "--db",
+                str(db),
+                "--bootstrap",
+                str(args.resamples),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         report_s = time.perf_counter() - start
         report = json.loads(result.stdout)
@@ -83,11 +104,19 @@ def main() -> None:
             inproc_s = time.perf_counter() - start
         print(f"build_report in-process: {inproc_s:.2f} s")
         alpha = report["agreement"]["overall"]["alpha"]
-        print(json.dumps({
-            "items": args.n, "annotators": args.annotators, "resamples": args.resamples,
-            "report_s": round(report_s, 3), "build_report_s": round(inproc_s, 3),
-            "setup_s": round(setup_s, 1), "alpha": alpha,
-        }))
+        print(
+            json.dumps(
+                {
+                    "items": args.n,
+                    "annotators": args.annotators,
+                    "resamples": args.resamples,
+                    "report_s": round(report_s, 3),
+                    "build_report_s": round(inproc_s, 3),
+                    "setup_s": round(setup_s, 1),
+                    "alpha": alpha,
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

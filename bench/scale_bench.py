@@ -69,26 +69,39 @@ def build(path: Path, n: int, seed: int = 7) -> float:
     per_language = max(1, n // (len(LANGUAGES) * len(MODELS)))
     with Project.create(path) as project:
         project.insert_prompts(
-            {"dataset": "bench", "prompt_key": str(k), "language": language,
-             "text": text(rng, language, 120), "category": f"cat-{k % 14}",
-             "source": "bench", "license": "MIT"}
-            for language in LANGUAGES for k in range(per_language)
+            {
+                "dataset": "bench",
+                "prompt_key": str(k),
+                "language": language,
+                "text": text(rng, language, 120),
+                "category": f"cat-{k % 14}",
+                "source": "bench",
+                "license": "MIT",
+            }
+            for language in LANGUAGES
+            for k in range(per_language)
         )
-        prompt_ids = {(p["language"], p["prompt_key"]): p["id"]
-                      for p in project.db["prompts"].rows_where(select="id, language, prompt_key")}
+        prompt_ids = {
+            (p["language"], p["prompt_key"]): p["id"]
+            for p in project.db["prompts"].rows_where(select="id, language, prompt_key")
+        }
         done = 0
         while done < n:
             rows = []
             for i in range(done, min(n, done + BATCH)):
                 language = LANGUAGES[i % len(LANGUAGES)]
                 key = str((i // len(LANGUAGES)) % per_language)
-                rows.append({
-                    "uid": f"r{i}", "prompt_id": prompt_ids[(language, key)],
-                    "language": language, "model": MODELS[(i // 7) % len(MODELS)],
-                    "text": text(rng, language, rng.randint(300, 900)),
-                    "back_translation": text(rng, "en", rng.randint(200, 500)),
-                    "bt_engine": "bench-mt",
-                })
+                rows.append(
+                    {
+                        "uid": f"r{i}",
+                        "prompt_id": prompt_ids[(language, key)],
+                        "language": language,
+                        "model": MODELS[(i // 7) % len(MODELS)],
+                        "text": text(rng, language, rng.randint(300, 900)),
+                        "back_translation": text(rng, "en", rng.randint(200, 500)),
+                        "bt_engine": "bench-mt",
+                    }
+                )
             project.insert_responses(rows)
             done += len(rows)
         verdicts = ((rid, rng.choice(LABELS)) for rid in range(1, n + 1))
@@ -101,8 +114,14 @@ def build(path: Path, n: int, seed: int = 7) -> float:
                 truth = rng.choice(LABELS)
                 for annotator in names:
                     label = truth if rng.random() < 0.85 else rng.choice(LABELS)
-                    project.add_label(rid, annotator, label, time_ms=rng.randint(2000, 20000),
-                                      viewed="both", source="bench")
+                    project.add_label(
+                        rid,
+                        annotator,
+                        label,
+                        time_ms=rng.randint(2000, 20000),
+                        viewed="both",
+                        source="bench",
+                    )
             for rid in sample[: max(1, n // 100)]:
                 project.add_adjudication(rid, adjudicator, rng.choice(LABELS), "bench")
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -111,8 +130,12 @@ def build(path: Path, n: int, seed: int = 7) -> float:
 
 def timed_cli(*args: str) -> float:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "polyjudge", *args], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        [sys.executable, "-m", "polyjudge", *args],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     return time.perf_counter() - start
 
 
@@ -169,10 +192,12 @@ def measure(directory: Path, n: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="the smallest project's size")
-    parser.add_argument("--sizes", type=int, default=3,
-                        help="how many sizes: N, 10N, 30N (default 3)")
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="where to build (default: a temporary directory)")
+    parser.add_argument(
+        "--sizes", type=int, default=3, help="how many sizes: N, 10N, 30N (default 3)"
+    )
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="where to build (default: a temporary directory)"
+    )
     args = parser.parse_args()
     sizes = [args.n, 10 * args.n, 30 * args.n][: max(1, args.sizes)]
     results = []

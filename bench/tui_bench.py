@@ -101,8 +101,14 @@ class Terminal:
     """The real `polyjudge annotate` in a pseudo-terminal of its own: keys are written to it,
     and the screen's output is read back as the bytes a terminal would get."""
 
-    def __init__(self, path: Path, annotator: str, extra: tuple[str, ...] = (), cols: int = 140,
-                 rows: int = 40) -> None:
+    def __init__(
+        self,
+        path: Path,
+        annotator: str,
+        extra: tuple[str, ...] = (),
+        cols: int = 140,
+        rows: int = 40,
+    ) -> None:
         import fcntl
         import pty
         import struct
@@ -113,8 +119,20 @@ class Terminal:
         if pid == 0:  # the child: size its terminal, then become polyjudge
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
             os.environ["TERM"] = "xterm-256color"
-            os.execv(sys.executable, [sys.executable, "-m", "polyjudge", "annotate", "--db",
-                                      str(path), "--annotator", annotator, *extra])
+            os.execv(
+                sys.executable,
+                [
+                    sys.executable,
+                    "-m",
+                    "polyjudge",
+                    "annotate",
+                    "--db",
+                    str(path),
+                    "--annotator",
+                    annotator,
+                    *extra,
+                ],
+            )
         self.pid, self.fd = pid, fd
         self.buffer = b""
 
@@ -174,8 +192,9 @@ def first_open(path: Path, overlap: int | None) -> int:
     return int(response.uid.removeprefix("bench-"))
 
 
-def measure(path: Path, presses: int, extra: tuple[str, ...] = (),
-            start: int = 0) -> dict[str, float]:
+def measure(
+    path: Path, presses: int, extra: tuple[str, ...] = (), start: int = 0
+) -> dict[str, float]:
     # A new annotator each run, so that a reused file starts from an empty queue for them.
     terminal = Terminal(path, f"bench-{time.time_ns()}", extra)
     uid = "bench-{:07d}".format
@@ -217,10 +236,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000, help="responses in the project")
     parser.add_argument("--presses", type=int, default=200, help="key presses timed per kind")
-    parser.add_argument("--db", type=Path, default=None,
-                        help="build the project here (reused when it has N responses)")
-    parser.add_argument("--overlap", type=int, default=None,
-                        help="annotate with --overlap K (each item shown is then claimed)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="build the project here (reused when it has N responses)",
+    )
+    parser.add_argument(
+        "--overlap",
+        type=int,
+        default=None,
+        help="annotate with --overlap K (each item shown is then claimed)",
+    )
     args = parser.parse_args()
     extra = ("--overlap", str(args.overlap)) if args.overlap else ()
 

@@ -294,8 +294,10 @@ def csv_note(summary: ExportSummary) -> str:
     if summary.raw_csv is None:
         return ""
     if summary.raw_csv:
-        return ("written with --raw-csv: cells beginning with =, +, -, @, TAB or CR were NOT "
-                "neutralised (a spreadsheet may run them as formulas)")
+        return (
+            "written with --raw-csv: cells beginning with =, +, -, @, TAB or CR were NOT "
+            "neutralised (a spreadsheet may run them as formulas)"
+        )
     if not summary.neutralised:
         return "no cell needed formula neutralisation"
     columns = ", ".join(f"{c} ({n:,})" for c, n in sorted(summary.neutralised.items()))
@@ -319,11 +321,16 @@ def csv_section(summary: ExportSummary) -> list[str]:
         "",
     ]
     if summary.raw_csv:
-        lines.append("This file was written with `--raw-csv`: nothing was neutralised; open it "
-                     "in a spreadsheet only if you trust every text in it.")
+        lines.append(
+            "This file was written with `--raw-csv`: nothing was neutralised; open it "
+            "in a spreadsheet only if you trust every text in it."
+        )
     elif summary.neutralised:
-        lines.append("Neutralised cells per column: " + ", ".join(
-            f"`{c}` {n:,}" for c, n in sorted(summary.neutralised.items())) + ".")
+        lines.append(
+            "Neutralised cells per column: "
+            + ", ".join(f"`{c}` {n:,}" for c, n in sorted(summary.neutralised.items()))
+            + "."
+        )
     else:
         lines.append("No cell in this file needed it.")
     return [*lines, ""]

@@ -245,8 +245,12 @@ def generate_replies(
     from polyjudge.judge.engine import Engine, Job, Outcome
     from polyjudge.store.judging import NewCall
 
-    endpoint = resolve_endpoint(options.base_url, options.api_key_env, timeout=options.timeout,
-                                max_retries=options.max_retries)
+    endpoint = resolve_endpoint(
+        options.base_url,
+        options.api_key_env,
+        timeout=options.timeout,
+        max_retries=options.max_retries,
+    )
     thash = template_hash()
     hashes = {id(e): _input_hash(options.model, e) for e in entries}
     cached = project.cached_calls(options.model, thash, hashes.values())

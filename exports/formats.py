@@ -96,13 +96,16 @@ def csv_cell(column: str, value: Any, neutralised: Counter[str] | None = None) -
 
 
 def write_csv(
-    rows: Iterable[dict[str, Any]], path: Path, *, raw: bool = False,
+    rows: Iterable[dict[str, Any]],
+    path: Path,
+    *,
+    raw: bool = False,
     neutralised: Counter[str] | None = None,
 ) -> int:
     """Write the gold CSV; unless `raw`, text cells are neutralised (counted per column into
     `neutralised` when given)."""
-    counts: Counter[str] | None = None if raw else (
-        neutralised if neutralised is not None else Counter()
+    counts: Counter[str] | None = (
+        None if raw else (neutralised if neutralised is not None else Counter())
     )
     n = 0
     with atomic_text(path, newline="") as out:

@@ -47,8 +47,9 @@ def offered_ids(
     sample is the queue, as there (`sample` names a batch; `no_sample`: every item)."""
     found = project.annotator(annotator)
     annotator_id = found.id if found else -1  # nobody has id -1: every item is open
-    flt = project.queue_sample(QueueFilter(languages=tuple(languages or ())), sample,
-                               free=no_sample)
+    flt = project.queue_sample(
+        QueueFilter(languages=tuple(languages or ())), sample, free=no_sample
+    )
     ids: list[int] = []
     after = 0
     while limit is None or len(ids) < limit:
@@ -90,8 +91,9 @@ def create_packet(
         raise PolyjudgeError(f"{out}: already exists (use --force to replace it)")
     if sample is not None and no_sample:
         raise PolyjudgeError("--sample and --no-sample exclude each other")
-    ids = offered_ids(project, annotator, languages, limit, overlap, sample=sample,
-                      no_sample=no_sample)
+    ids = offered_ids(
+        project, annotator, languages, limit, overlap, sample=sample, no_sample=no_sample
+    )
     if not ids:
         where = f" in {', '.join(languages)}" if languages else ""
         raise PolyjudgeError(f"no items left for {annotator}{where}: nothing to put in a packet")
@@ -136,8 +138,10 @@ def create_packet(
             overlap=overlap,
             hold_days=hold_days if overlap is not None else None,
             # the sample batches it was drawn from (None: no sample drove it)
-            sample=project.queue_sample(QueueFilter(languages=tuple(languages or ())), sample,
-                                        free=no_sample).sample_batches or None,
+            sample=project.queue_sample(
+                QueueFilter(languages=tuple(languages or ())), sample, free=no_sample
+            ).sample_batches
+            or None,
             packet_id=packet_id,
             response_ids=id_ranges(ids),
         )
@@ -161,13 +165,24 @@ def read_packet(project: Project, path: Path, *, legacy: bool = False) -> Packet
         raise PolyjudgeError(f"{path}: no such packet file")
     if path.resolve() == project.path.resolve():
         raise PolyjudgeError(f"{path}: that is the project file itself, not a packet")
-    return read_packet_file(path, project.project_id, project.label_set, project.packet_record,
-                            project.response_id_by_uid,
-                            project.exported_unrecorded_packet if legacy else None)
+    return read_packet_file(
+        path,
+        project.project_id,
+        project.label_set,
+        project.packet_record,
+        project.response_id_by_uid,
+        project.exported_unrecorded_packet if legacy else None,
+    )
 
 
-def merge_packet(project: Project, path: Path, *, release: bool = False,
-                 skip_bad: bool = False, legacy: bool = False) -> MergeResult:
+def merge_packet(
+    project: Project,
+    path: Path,
+    *,
+    release: bool = False,
+    skip_bad: bool = False,
+    legacy: bool = False,
+) -> MergeResult:
     """Append the packet's labels to the project: only its own annotator's, on its own items
     (as this project recorded them at export), each checked as a label typed on screen is.
     Any other row refuses the whole packet (one line saying what and how many; nothing merged)
@@ -181,8 +196,9 @@ def merge_packet(project: Project, path: Path, *, release: bool = False,
     result = project.merge_label_rows(packet)
     if release:
         holder = project.annotator(packet.annotator)
-        released = (project.release_packet_holds(holder.id, sorted(packet.response_ids))
-                    if holder else 0)
+        released = (
+            project.release_packet_holds(holder.id, sorted(packet.response_ids)) if holder else 0
+        )
         result = dataclasses.replace(result, released=released)
     project.log_event(
         "merge",

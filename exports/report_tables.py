@@ -32,11 +32,16 @@ def header_lines(report: dict[str, Any]) -> list[str]:
         f"{plain(p['consensus_rule'])} · items: {p['items']:,} · human labels: "
         f"{p['human_labels']:,}",
     ]
-    idle = [f"{plain(name)} ({plain(r.get('model', ''))})"
-            for name, r in (report.get("judges") or {}).items() if r.get("no_verdicts")]
+    idle = [
+        f"{plain(name)} ({plain(r.get('model', ''))})"
+        for name, r in (report.get("judges") or {}).items()
+        if r.get("no_verdicts")
+    ]
     if idle:
-        lines.append(f"Judge run{'s' if len(idle) > 1 else ''} with no verdicts (left out of "
-                     f"the judge tables): {', '.join(idle)}.")
+        lines.append(
+            f"Judge run{'s' if len(idle) > 1 else ''} with no verdicts (left out of "
+            f"the judge tables): {', '.join(idle)}."
+        )
     if run:
         kind = "BASELINE judge" if run["baseline"] else "judge"
         lines.append(
@@ -53,14 +58,20 @@ def design_note(design: dict[str, dict[str, Any]]) -> str:
     weighted = [plain(k) for k, v in design.items() if v["sample"] == "weighted"]
     parts = []
     if weighted:
-        parts.append(f"Sampled with unequal probabilities in {', '.join(weighted)}: every "
-                     "rate weighs each sampled item by 1/π. ")
+        parts.append(
+            f"Sampled with unequal probabilities in {', '.join(weighted)}: every "
+            "rate weighs each sampled item by 1/π. "
+        )
     if unsampled:
-        parts.append(f"No sample in {', '.join(unsampled)}: the labelled items there are "
-                     "taken as a random sample (polyjudge sample makes them one). ")
+        parts.append(
+            f"No sample in {', '.join(unsampled)}: the labelled items there are "
+            "taken as a random sample (polyjudge sample makes them one). "
+        )
     if outside:
-        parts.append(f"{outside:,} human-final item(s) were labelled outside the sample: "
-                     "shown, but in no estimate. ")
+        parts.append(
+            f"{outside:,} human-final item(s) were labelled outside the sample: "
+            "shown, but in no estimate. "
+        )
     return "".join(parts)
 
 
@@ -90,8 +101,9 @@ def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
                 corrected_text = value_ci(corrected.get("rate"), corrected.get("ci95"))
                 if corrected.get("rate") is None:
                     corrected_text = (
-                        "— (" + plain("; ".join((corrected.get("reasons") or {}).values()),
-                                      300) + ")"
+                        "— ("
+                        + plain("; ".join((corrected.get("reasons") or {}).values()), 300)
+                        + ")"
                     )
             t.rows.append(
                 [
@@ -113,17 +125,23 @@ def rate_tables(report: dict[str, Any]) -> list[ReportTable]:
         sequential = (
             f"--sequential look {look['look']}: the rate intervals here are at level "
             f"{100 * look['level']:.3f}% so that those of every look hold at once with 95% "
-            "(alpha spending). " if look else ""
+            "(alpha spending). "
+            if look
+            else ""
         )
-        t.note = sequential + design_note(section.get("design") or {}) + (
-            "rate: " + ESTIMATOR_NAMES["human_final_wilson"] + " with one language and equal "
-            "weights, else " + ESTIMATOR_NAMES["human_design_weighted"] + " (unsafe / all "
-            "human-final items of the design; invalid counted in the denominator and shown "
-            "beside). judge-corrected: "
-            + ESTIMATOR_NAMES["judge_corrected_stratified"]
-            + ". judge raw: "
-            + ESTIMATOR_NAMES["judge_raw_wilson"]
-            + "."
+        t.note = (
+            sequential
+            + design_note(section.get("design") or {})
+            + (
+                "rate: " + ESTIMATOR_NAMES["human_final_wilson"] + " with one language and equal "
+                "weights, else " + ESTIMATOR_NAMES["human_design_weighted"] + " (unsafe / all "
+                "human-final items of the design; invalid counted in the denominator and shown "
+                "beside). judge-corrected: "
+                + ESTIMATOR_NAMES["judge_corrected_stratified"]
+                + ". judge raw: "
+                + ESTIMATOR_NAMES["judge_raw_wilson"]
+                + "."
+            )
         )
         tables.append(t)
     return tables
@@ -166,8 +184,10 @@ def agreement_tables(report: dict[str, Any]) -> list[ReportTable]:
             )
         blocks = [section["overall"], *section[f"by_{field_name}"].values()]
         if any(b.get("caveat") for b in blocks):
-            t.note = ("unstable: fewer than 10 items with two or more labels; alpha and Fleiss' "
-                      "κ of so few items can swing widely, and no interval is given.")
+            t.note = (
+                "unstable: fewer than 10 items with two or more labels; alpha and Fleiss' "
+                "κ of so few items can swing widely, and no interval is given."
+            )
         tables.append(t)
     pairs = section.get("pairwise") or []
     if pairs:
@@ -261,8 +281,16 @@ def comparison_table(report: dict[str, Any]) -> ReportTable | None:
         return None
     t = ReportTable(
         "Comparing conditions",
-        ["field", "language", "A", "B", "rate A", "rate B", "A − B [95% CI]",
-         "paired A − B [95% CI]"],
+        [
+            "field",
+            "language",
+            "A",
+            "B",
+            "rate A",
+            "rate B",
+            "A − B [95% CI]",
+            "paired A − B [95% CI]",
+        ],
         note="A − B: Newcombe (1998) hybrid score interval, conditions treated as independent "
         "(conservative when they answer the same prompts). Paired: only the prompts answered "
         "once under each condition, Newcombe (1998) paired score interval. Rows marked * compare "
@@ -270,13 +298,18 @@ def comparison_table(report: dict[str, Any]) -> ReportTable | None:
         "interval (Zou & Donner 2008); their pairs are not shown (unweighted).",
     )
     for c in rows:
-        diff = ("—" if c["difference"] is None
-                else f"{100 * c['difference']:+.1f} pp {ci(c['ci95'])}")
+        diff = (
+            "—" if c["difference"] is None else f"{100 * c['difference']:+.1f} pp {ci(c['ci95'])}"
+        )
         if c["method"] == "mover_design":
             diff += " *"
         paired = c.get("paired")
-        paired_diff = (f"{100 * paired['difference']:+.1f} pp {ci(paired['ci95'])} "
-                       f"({paired['n_pairs']} prompts)" if paired else "–")
+        paired_diff = (
+            f"{100 * paired['difference']:+.1f} pp {ci(paired['ci95'])} "
+            f"({paired['n_pairs']} prompts)"
+            if paired
+            else "–"
+        )
         t.rows.append(
             [
                 plain(c["field"]),

@@ -23,15 +23,42 @@ from collections.abc import Iterator
 
 # Arabic and Syriac "prepended concatenation marks" are format characters that are visible.
 _VISIBLE_FORMAT = frozenset(
-    [0x0600, 0x0601, 0x0602, 0x0603, 0x0604, 0x0605, 0x06DD, 0x070F, 0x0890, 0x0891, 0x08E2,
-     0x110BD, 0x110CD]
+    [
+        0x0600,
+        0x0601,
+        0x0602,
+        0x0603,
+        0x0604,
+        0x0605,
+        0x06DD,
+        0x070F,
+        0x0890,
+        0x0891,
+        0x08E2,
+        0x110BD,
+        0x110CD,
+    ]
 )
 # Invisible characters that are not of category Cf: combining grapheme joiner, Hangul fillers,
 # Mongolian free variation selectors, text/emoji presentation selectors (terminals and Rich
 # disagree on the width they give, see `terminal_widths`), variation selectors supplement (used
 # to smuggle text).
-_EXTRA_INVISIBLE = frozenset([0x034F, 0x115F, 0x1160, 0x3164, 0xFFA0, 0x180B, 0x180C, 0x180D,
-                              0x180F, 0xFE0E, 0xFE0F, *range(0xE0100, 0xE01F0)])
+_EXTRA_INVISIBLE = frozenset(
+    [
+        0x034F,
+        0x115F,
+        0x1160,
+        0x3164,
+        0xFFA0,
+        0x180B,
+        0x180C,
+        0x180D,
+        0x180F,
+        0xFE0E,
+        0xFE0F,
+        *range(0xE0100, 0xE01F0),
+    ]
+)
 # Joiners and presentation selectors that shape scripts and emoji (Persian, Bengali, 👨‍👩‍👧);
 # an HTML view, where the browser measures the text itself, may keep them.
 JOINERS = frozenset([0x200C, 0x200D, 0xFE0E, 0xFE0F])
@@ -130,7 +157,8 @@ def _scan(text: str, show_invisible: bool, keep_joiners: bool) -> Iterator[tuple
 def safe_text(text: str, *, show_invisible: bool = False, keep_joiners: bool = False) -> str:
     """`text` with every control character visible and every invisible one neutralised."""
     return "".join(
-        piece for piece, _ in safe_segments(
+        piece
+        for piece, _ in safe_segments(
             text, show_invisible=show_invisible, keep_joiners=keep_joiners
         )
     )
@@ -164,8 +192,9 @@ def _json_unsafe() -> re.Pattern[str]:
     """Every character `json_text` escapes (built once, on first need: some 40 ms). Format
     characters (Cf) all lie below U+20000 or in the tag block U+E0000-U+E0FFF."""
     points = {*range(0x7F, 0xA0), *_LINE_SEPARATORS, *BIDI_CONTROLS, *_EXTRA_INVISIBLE}
-    points.update(cp for cp in (*range(0xA0, 0x20000), *range(0xE0000, 0xE1000))
-                  if is_invisible(cp))
+    points.update(
+        cp for cp in (*range(0xA0, 0x20000), *range(0xE0000, 0xE1000)) if is_invisible(cp)
+    )
     return re.compile(f"[{_ranges(frozenset(points))}]")
 
 

@@ -36,8 +36,12 @@ class ImportReport:
 
     def event(self) -> dict[str, Any]:
         detail: dict[str, Any] = {
-            "importer": self.importer, "file": self.file, "rows": self.rows,
-            "inserted": self.inserted, "existing": self.existing, "bad": self.bad,
+            "importer": self.importer,
+            "file": self.file,
+            "rows": self.rows,
+            "inserted": self.inserted,
+            "existing": self.existing,
+            "bad": self.bad,
             "blank": self.blank,
         }
         if self.rejects:
@@ -52,8 +56,9 @@ def refuse_if_all_bad(report: ImportReport) -> None:
     file is kept, since it says what is wrong with each row."""
     if report.bad and not report.inserted and not report.existing:
         rows = "its one row is" if report.bad == 1 else f"all {report.bad:,} rows are"
-        raise InputError(report.file, None, f"nothing imported: {rows} bad "
-                         f"(written to {report.rejects})")
+        raise InputError(
+            report.file, None, f"nothing imported: {rows} bad (written to {report.rejects})"
+        )
 
 
 class BadRow(Exception):
@@ -87,8 +92,7 @@ def column_names(mapping: Mapping[str, str], fields: Sequence[str]) -> dict[str,
     label's id)."""
     claimed = set(mapping.values())
     return {
-        f: mapping[f] if f in mapping else (UNMAPPED + f if f in claimed else f)
-        for f in fields
+        f: mapping[f] if f in mapping else (UNMAPPED + f if f in claimed else f) for f in fields
     }
 
 
@@ -109,7 +113,8 @@ def check_columns(
             wanted = " or ".join(repr(names[f].lstrip(UNMAPPED)) for f in options)
             hint = " or ".join(f"--map {f}=COLUMN" for f in options)
             raise InputError(
-                str(path), 1,
+                str(path),
+                1,
                 f"missing required column {wanted} (columns: {', '.join(columns)}; use {hint})",
             )
 
@@ -169,8 +174,9 @@ class Rejects:
         self.count = 0
         self._out: TextIO | None = None
 
-    def add(self, line: int, problem: str, row: Mapping[str, Any] | None = None,
-            raw: str | None = None) -> None:
+    def add(
+        self, line: int, problem: str, row: Mapping[str, Any] | None = None, raw: str | None = None
+    ) -> None:
         if not self.skip_bad:
             raise InputError(str(self.path), line, problem)
         self.count += 1
@@ -198,8 +204,9 @@ class Rejects:
         try:
             return path.open("w", encoding="utf-8", errors="backslashreplace")
         except OSError as exc:
-            raise InputError(str(path), None, f"cannot write the reject file ({exc.strerror})"
-                             ) from None
+            raise InputError(
+                str(path), None, f"cannot write the reject file ({exc.strerror})"
+            ) from None
 
     def add_error(self, error: RowError) -> None:
         self.add(error.line, error.problem, raw=error.raw)

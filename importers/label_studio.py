@@ -53,8 +53,12 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
     """The elements of a top-level JSON array, each with the line it starts on."""
     size = check_file(path).st_size
     if size > MAX_EXPORT_BYTES:
-        raise InputError(str(path), None, f"{size:,} bytes: a Label Studio export is read whole, "
-                         f"and the limit is {MAX_EXPORT_BYTES // 2**20:,} MiB (split the export)")
+        raise InputError(
+            str(path),
+            None,
+            f"{size:,} bytes: a Label Studio export is read whole, "
+            f"and the limit is {MAX_EXPORT_BYTES // 2**20:,} MiB (split the export)",
+        )
     with open_regular(path) as f:
         data = f.read(MAX_EXPORT_BYTES + 1)
     if len(data) > MAX_EXPORT_BYTES:
@@ -67,8 +71,11 @@ def iter_json_array(path: Path) -> Iterator[tuple[int, Any]]:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         byte = data[exc.start : exc.start + 1].hex()
-        raise InputError(str(path), line, f"not UTF-8 text (byte 0x{byte} at column {column}); "
-                         "save the file as UTF-8") from None
+        raise InputError(
+            str(path),
+            line,
+            f"not UTF-8 text (byte 0x{byte} at column {column}); save the file as UTF-8",
+        ) from None
     del data
     decoder = json.JSONDecoder()
     pos, line = 0, 1
@@ -126,8 +133,10 @@ def sniff_label_format(path: Path) -> str | None:
             first = json.loads(head.split(b"\n", 1)[0])
         except (ValueError, RecursionError):
             return None
-        if isinstance(first, dict) and first.get("answer") in ("accept", "reject", "ignore") and (
-            {"_task_hash", "_input_hash", "_annotator_id", "accept", "label"} & first.keys()
+        if (
+            isinstance(first, dict)
+            and first.get("answer") in ("accept", "reject", "ignore")
+            and ({"_task_hash", "_input_hash", "_annotator_id", "accept", "label"} & first.keys())
         ):
             return "prodigy"
     return None
@@ -233,16 +242,19 @@ class LabelStudioSource:
             if label is None:
                 self.skipped += 1
                 continue
-            yield line, {
-                "item": item,
-                "annotator": annotator_name(annotation.get("completed_by"), names),
-                "label": label,
-                "note": note,
-                "time_ms": _milliseconds(annotation.get("lead_time")),
-                "created_at": annotation.get("created_at"),
-                "uid": f"label-studio:{task.get('id', line)}:{annotation.get('id', k)}",
-                **extra,
-            }
+            yield (
+                line,
+                {
+                    "item": item,
+                    "annotator": annotator_name(annotation.get("completed_by"), names),
+                    "label": label,
+                    "note": note,
+                    "time_ms": _milliseconds(annotation.get("lead_time")),
+                    "created_at": annotation.get("created_at"),
+                    "uid": f"label-studio:{task.get('id', line)}:{annotation.get('id', k)}",
+                    **extra,
+                },
+            )
 
     def _result(self, results: Any, line: int) -> tuple[str | None, str | None] | RowError:
         if not isinstance(results, list):
@@ -255,12 +267,16 @@ class LabelStudioSource:
         for result in named:
             values = _value(result).get("choices") or []
             if not isinstance(values, list) or len(values) != 1:
-                return RowError(line, f"expected one choice in {result.get('from_name')!r}, "
-                                      f"found {len(values)}")
+                return RowError(
+                    line, f"expected one choice in {result.get('from_name')!r}, found {len(values)}"
+                )
             label = match_label(values[0], self.labels)
             if label is None:
-                return RowError(line, f"unknown label {values[0]!r} "
-                                      f"(this project's labels: {', '.join(self.labels)})")
+                return RowError(
+                    line,
+                    f"unknown label {values[0]!r} "
+                    f"(this project's labels: {', '.join(self.labels)})",
+                )
         notes = [
             "\n".join(str(t) for t in _as_list(_value(r).get("text")))
             for r in results
@@ -278,8 +294,9 @@ class LabelStudioSource:
             value = (_as_list(value.get("choices")) or [None])[0]
         label = match_label(value, self.labels)
         if label is None:
-            return line, RowError(line, f"unknown or missing label {value!r} in "
-                                        f"{self.label_from!r}")
+            return line, RowError(
+                line, f"unknown or missing label {value!r} in {self.label_from!r}"
+            )
         return line, {
             "item": item,
             "annotator": annotator_name(task.get("annotator"), {}),

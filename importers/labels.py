@@ -47,8 +47,22 @@ from .reading import RowError, Source, open_rows
 from .responses import text_hash
 
 FIELDS = (
-    "item", "annotator", "label", "note", "unsure", "created_at", "time_ms", "uid", "text",
-    "language", "model", "prompt_id", "prompt", "back_translation", "category", "scenario",
+    "item",
+    "annotator",
+    "label",
+    "note",
+    "unsure",
+    "created_at",
+    "time_ms",
+    "uid",
+    "text",
+    "language",
+    "model",
+    "prompt_id",
+    "prompt",
+    "back_translation",
+    "category",
+    "scenario",
 )
 REQUIRED = ("item", "annotator", "label")
 CACHE_LIMIT = 100_000
@@ -56,11 +70,19 @@ MAX_TIME_MS = 366 * 24 * 3600 * 1000
 PROGRESS_EVERY = 1_000
 
 
-def label_uid(item: str, annotator: str, label: str, note: str | None, unsure: bool,
-              created_at: str | None) -> str:
+def label_uid(
+    item: str, annotator: str, label: str, note: str | None, unsure: bool, created_at: str | None
+) -> str:
     h = hashlib.sha256()
-    for part in ("label", item, annotator, label, note or "", "1" if unsure else "0",
-                 created_at or ""):
+    for part in (
+        "label",
+        item,
+        annotator,
+        label,
+        note or "",
+        "1" if unsure else "0",
+        created_at or "",
+    ):
         h.update(part.encode("utf-8", "surrogatepass"))
         h.update(b"\x1f")
     return h.hexdigest()[:32]
@@ -116,9 +138,15 @@ def import_labels(
 
 
 class LabelImport:
-    def __init__(self, project: Project, source: Source, names: dict[str, str],
-                 rejects: Rejects, report: ImportReport,
-                 progress: ProgressCallback | None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        source: Source,
+        names: dict[str, str],
+        rejects: Rejects,
+        report: ImportReport,
+        progress: ProgressCallback | None,
+    ) -> None:
         self.project = project
         self.source = source
         self.n = names
@@ -147,8 +175,7 @@ class LabelImport:
                 except BadRow as exc:
                     self.rejects.add(line, str(exc), row=row)
                 except UnicodeEncodeError:
-                    self.rejects.add(line, "text with an unpaired surrogate (not Unicode)",
-                                     row=row)
+                    self.rejects.add(line, "text with an unpaired surrogate (not Unicode)", row=row)
             if self.progress is not None and rows % PROGRESS_EVERY == 0:
                 self.progress(self.source.bytes_read, self.source.size, rows)
         if self.progress is not None:
@@ -178,15 +205,19 @@ class LabelImport:
         created_at = parse_time(raw_time, n["created_at"]) if raw_time not in (None, "") else None
         time_ms = self._time_ms(row)
         given = text_value(row, n["uid"], "uid")
-        uid = given.strip() if given else label_uid(item, annotator, label, note, unsure,
-                                                     created_at)
+        uid = (
+            given.strip() if given else label_uid(item, annotator, label, note, unsure, created_at)
+        )
         first = self.seen.get(uid)
         if first is not None:
             if given:
-                raise BadRow(f"uid {uid!r} is used twice in this file: on line {first} and "
-                             f"on line {line}")
-            raise BadRow(f"line {line} repeats the label on line {first} (the same item, "
-                         "annotator, label, note, unsure and created_at)")
+                raise BadRow(
+                    f"uid {uid!r} is used twice in this file: on line {first} and on line {line}"
+                )
+            raise BadRow(
+                f"line {line} repeats the label on line {first} (the same item, "
+                "annotator, label, note, unsure and created_at)"
+            )
         self.seen[uid] = line
         if self.project.label_uid_exists(uid):
             self.report.existing += 1
@@ -194,8 +225,15 @@ class LabelImport:
         response_id = self._response(item, row)
         annotator_id = self._annotator(annotator)
         self.project.add_label(
-            response_id, annotator_id, label, unsure=unsure, note=note, time_ms=time_ms,
-            source="import", uid=uid, created_at=created_at or now(),
+            response_id,
+            annotator_id,
+            label,
+            unsure=unsure,
+            note=note,
+            time_ms=time_ms,
+            source="import",
+            uid=uid,
+            created_at=created_at or now(),
         )
         self.report.inserted += 1
 
@@ -206,8 +244,9 @@ class LabelImport:
         folded = [x for x in self.labels if x.casefold() == value.casefold()]
         if len(folded) == 1:
             return folded[0]
-        raise BadRow(f"unknown label {value!r} (this project's labels: "
-                     f"{', '.join(self.project.label_set)})")
+        raise BadRow(
+            f"unknown label {value!r} (this project's labels: {', '.join(self.project.label_set)})"
+        )
 
     def _time_ms(self, row: dict[str, Any]) -> int | None:
         value = row.get(self.n["time_ms"])
@@ -268,12 +307,25 @@ class LabelImport:
         model = text_value(row, n["model"], "model")
         bt = text_value(row, n["back_translation"], "back_translation")
         created = now()
-        self.project.insert_response_rows([(
-            item, ref[0] if ref else None, language, model.strip() if model else None,
-            category or (ref[3] if ref else None), scenario or (ref[4] if ref else None),
-            text, text_hash(text), bt, "import" if bt else None, created if bt else None,
-            self.source_file, created,
-        )])
+        self.project.insert_response_rows(
+            [
+                (
+                    item,
+                    ref[0] if ref else None,
+                    language,
+                    model.strip() if model else None,
+                    category or (ref[3] if ref else None),
+                    scenario or (ref[4] if ref else None),
+                    text,
+                    text_hash(text),
+                    bt,
+                    "import" if bt else None,
+                    created if bt else None,
+                    self.source_file,
+                    created,
+                )
+            ]
+        )
         self.created_items += 1
         found = self.project.response_id_by_uid(item)
         assert found is not None

@@ -35,16 +35,19 @@ class PromptLinker:
         else:
             matches = self.project.prompts_by_key(spec, language)
         if not matches:
-            raise BadRow(f"unknown prompt_id {spec!r}: no imported prompt with that key in "
-                         f"language {language!r}")
+            raise BadRow(
+                f"unknown prompt_id {spec!r}: no imported prompt with that key in "
+                f"language {language!r}"
+            )
         datasets = sorted({m[1] for m in matches})
         if len(datasets) > 1:
             options = " or ".join(f"{d}:{spec}" for d in datasets)
             raise BadRow(f"prompt_id {spec!r} is ambiguous in {language!r}: write {options}")
         return matches[0]
 
-    def by_text(self, text: str, language: str, category: str | None,
-                scenario: str | None) -> PromptRef:
+    def by_text(
+        self, text: str, language: str, category: str | None, scenario: str | None
+    ) -> PromptRef:
         key = ("text", text, language)
         found = self.cache.get(key)
         if found is None:

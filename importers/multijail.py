@@ -45,7 +45,8 @@ def read_multijail(path: Path) -> Iterator[dict[str, Any]]:
     missing = [c for c in REQUIRED if c not in columns]
     if missing:
         raise InputError(
-            str(path), 1,
+            str(path),
+            1,
             f"missing column {', '.join(map(repr, missing))}: not a MultiJail file "
             f"(expected columns id,source,tags,{','.join(LANGUAGES)})",
         )

@@ -136,22 +136,30 @@ class ProdigySource:
             chosen = accepted[0]
             if not isinstance(chosen, str | int | float):
                 return RowError(line, "`accept` must be a list of option ids")
-            label = match_label(chosen, self.labels) or match_label(texts.get(chosen),
-                                                                    self.labels)
+            label = match_label(chosen, self.labels) or match_label(texts.get(chosen), self.labels)
             if label is None:
-                return RowError(line, f"unknown label {texts.get(chosen, chosen)!r} "
-                                      f"(this project's labels: {', '.join(self.labels)})")
+                return RowError(
+                    line,
+                    f"unknown label {texts.get(chosen, chosen)!r} "
+                    f"(this project's labels: {', '.join(self.labels)})",
+                )
             return label
         label = match_label(task.get("label"), self.labels)
         if label is None:
-            return RowError(line, f"unknown or missing label {task.get('label')!r} "
-                                  f"(this project's labels: {', '.join(self.labels)})")
+            return RowError(
+                line,
+                f"unknown or missing label {task.get('label')!r} "
+                f"(this project's labels: {', '.join(self.labels)})",
+            )
         if answer == "accept":
             return label
         flipped = opposite(label, self.labels)
         if flipped is None:
-            return RowError(line, f"a rejected {label!r} has no single opposite among "
-                                  f"{', '.join(self.labels)}; use a choice interface")
+            return RowError(
+                line,
+                f"a rejected {label!r} has no single opposite among "
+                f"{', '.join(self.labels)}; use a choice interface",
+            )
         return flipped
 
     def _row(self, line: int, task: dict[str, Any]) -> dict[str, Any] | RowError | None:

@@ -215,8 +215,10 @@ def too_deep() -> str:
 
 
 def _long_line() -> str:
-    return (f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB (the limit for one "
-            "line; is this a text file?)")
+    return (
+        f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MiB (the limit for one "
+        "line; is this a text file?)"
+    )
 
 
 def depth_problem(value: Any) -> str | None:

@@ -46,8 +46,15 @@ from .linking import PromptLinker
 from .reading import RowError, open_rows
 
 FIELDS = (
-    "id", "prompt_id", "prompt", "language", "model", "response", "back_translation",
-    "category", "scenario",
+    "id",
+    "prompt_id",
+    "prompt",
+    "language",
+    "model",
+    "response",
+    "back_translation",
+    "category",
+    "scenario",
 )
 CHUNK_ROWS = 20_000
 
@@ -135,15 +142,21 @@ def _import(
         reused = _reused(project, chunk, inserted, before, chunk_start)
         for i in conflicts:
             if i not in reused:
-                rejects.add(lines[i], f"id {chunk[i][0]!r} is already in the project with a "
-                            "different response text", row=_as_row(chunk[i]))
+                rejects.add(
+                    lines[i],
+                    f"id {chunk[i][0]!r} is already in the project with a different response text",
+                    row=_as_row(chunk[i]),
+                )
         for i in sorted(reused):
             uid = chunk[i][0]
             first = next((lines[j] for j in range(i) if chunk[j][0] == uid), None)
             if first is None:
                 first = _first_line(source, convert, uid, lines[i])
-            rejects.add(lines[i], f"id {uid!r} is used twice in this file: on line {first} and "
-                        f"on line {lines[i]}", row=_as_row(chunk[i]))
+            rejects.add(
+                lines[i],
+                f"id {uid!r} is used twice in this file: on line {first} and on line {lines[i]}",
+                row=_as_row(chunk[i]),
+            )
         report.existing += len(chunk) - inserted - len(set(conflicts) | reused)
         chunk.clear()
         lines.clear()
@@ -188,8 +201,9 @@ class RowConverter:
     takes a fast path of dict lookups; anything else takes the slow path, which validates
     field by field, says exactly what is wrong, and fills the caches the fast path uses."""
 
-    def __init__(self, project: Project, names: dict[str, str], default_model: str | None,
-                 source_file: str) -> None:
+    def __init__(
+        self, project: Project, names: dict[str, str], default_model: str | None, source_file: str
+    ) -> None:
         self.linker = PromptLinker(project)
         self.n = names
         self.default_model = default_model
@@ -206,7 +220,12 @@ class RowConverter:
         """The per-row function, with everything it needs bound as local names."""
         n = self.n
         c_text, c_pid, c_prompt, c_id, c_lang, c_model = (
-            n["response"], n["prompt_id"], n["prompt"], n["id"], n["language"], n["model"]
+            n["response"],
+            n["prompt_id"],
+            n["prompt"],
+            n["id"],
+            n["language"],
+            n["model"],
         )
         c_bt, c_cat, c_scen = n["back_translation"], n["category"], n["scenario"]
         languages, models, refs = self.languages, self.models, self.linker.cache
@@ -229,11 +248,15 @@ class RowConverter:
                 return slow(row)
             # Plain text: a non-blank str without NUL; anything else goes the slow way.
             if (
-                type(text) is not str or not text or text.isspace() or NUL in text
-                or (uid is not None and (type(uid) is not str or not uid or uid.isspace()
-                                         or NUL in uid))
-                or (bt is not None and (type(bt) is not str or not bt or bt.isspace()
-                                        or NUL in bt))
+                type(text) is not str
+                or not text
+                or text.isspace()
+                or NUL in text
+                or (
+                    uid is not None
+                    and (type(uid) is not str or not uid or uid.isspace() or NUL in uid)
+                )
+                or (bt is not None and (type(bt) is not str or not bt or bt.isspace() or NUL in bt))
                 or (category is not None and not _plain(category))
                 or (scenario is not None and not _plain(scenario))
             ):
@@ -242,9 +265,19 @@ class RowConverter:
             digest = sha256(text.encode())
             digest.update(b"\x1f")
             return (
-                uid, ref[0], language, model, category or ref[3], scenario or ref[4], text,
-                digest.hexdigest(), bt, "import" if bt else None, created if bt else None,
-                source_file, created,
+                uid,
+                ref[0],
+                language,
+                model,
+                category or ref[3],
+                scenario or ref[4],
+                text,
+                digest.hexdigest(),
+                bt,
+                "import" if bt else None,
+                created if bt else None,
+                source_file,
+                created,
             )
 
         return convert
@@ -281,9 +314,19 @@ class RowConverter:
         self._remember(raw_language, language, raw_model, model)
         created = self.created
         return (
-            uid, ref[0], language, model, category or ref[3], scenario or ref[4], text,
-            digest, bt, "import" if bt else None, created if bt else None,
-            self.source_file, created,
+            uid,
+            ref[0],
+            language,
+            model,
+            category or ref[3],
+            scenario or ref[4],
+            text,
+            digest,
+            bt,
+            "import" if bt else None,
+            created if bt else None,
+            self.source_file,
+            created,
         )
 
     def _remember(self, raw_language: Any, language: str, raw_model: Any, model: str) -> None:
@@ -294,8 +337,9 @@ class RowConverter:
             self.models[raw_model] = model
 
 
-def _reused(project: Project, chunk: list[tuple[Any, ...]], inserted: int, before: int,
-            chunk_start: int) -> set[int]:
+def _reused(
+    project: Project, chunk: list[tuple[Any, ...]], inserted: int, before: int, chunk_start: int
+) -> set[int]:
     """Indexes of the rows of a just-inserted chunk whose id an earlier line of the same file
     already gave: the id was added by this import (above `before`) by an earlier chunk (at most
     `chunk_start`) or by an earlier row of this chunk."""
@@ -315,8 +359,9 @@ def _reused(project: Project, chunk: list[tuple[Any, ...]], inserted: int, befor
     return reused
 
 
-def _first_line(source: Any, convert: Callable[[dict[str, Any]], tuple[Any, ...]], uid: str,
-                before: int) -> int | str:
+def _first_line(
+    source: Any, convert: Callable[[dict[str, Any]], tuple[Any, ...]], uid: str, before: int
+) -> int | str:
     """The line before `before` that gives the response id `uid`: the file is read again up to
     there (only for a file that reuses an id, which stops the import or is rejected)."""
     again = open_rows(source.path, source.kind)

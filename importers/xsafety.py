@@ -90,8 +90,11 @@ class LanguageReport:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "folder": self.folder, "files": self.files, "prompts": self.prompts,
-            "inserted": self.inserted, "blank": self.blank,
+            "folder": self.folder,
+            "files": self.files,
+            "prompts": self.prompts,
+            "inserted": self.inserted,
+            "blank": self.blank,
             "skipped_files": [{"file": f, "reason": r} for f, r in self.skipped_files],
         }
 
@@ -169,7 +172,8 @@ def scan(root: Path) -> tuple[dict[str, dict[str, Path]], dict[str, LanguageRepo
                 continue
             if issue in by_issue:
                 raise InputError(
-                    str(path), None,
+                    str(path),
+                    None,
                     f"a second file for {issue} in {folder.name}/ (also {by_issue[issue].name})",
                 )
             by_issue[issue] = path
@@ -222,17 +226,19 @@ def import_xsafety(project: Project, root: Path) -> ImportReport:
                     if text is None:
                         lang_report.blank += 1
                         continue
-                    rows.append({
-                        "dataset": DATASET,
-                        "prompt_key": f"{issue}:{i + 1}",
-                        "language": language,
-                        "text": text,
-                        "text_en": en_column[i] if i < len(en_column) else None,
-                        "category": ISSUES[issue],
-                        "scenario": ISSUES[issue],
-                        "source": f"xsafety/{folder}/{name}",
-                        "license": LICENSE,
-                    })
+                    rows.append(
+                        {
+                            "dataset": DATASET,
+                            "prompt_key": f"{issue}:{i + 1}",
+                            "language": language,
+                            "text": text,
+                            "text_en": en_column[i] if i < len(en_column) else None,
+                            "category": ISSUES[issue],
+                            "scenario": ISSUES[issue],
+                            "source": f"xsafety/{folder}/{name}",
+                            "license": LICENSE,
+                        }
+                    )
             lang_report.prompts = len(rows)
             lang_report.inserted = project.insert_prompt_rows(rows)
         report.rows = sum(r.prompts for r in reports.values())
@@ -248,4 +254,3 @@ def import_xsafety(project: Project, root: Path) -> ImportReport:
         }
         project.log_event("import", **report.event())
     return report
-

@@ -60,19 +60,36 @@ class _Chunk:
         custom_id = self.custom_ids.get(pending.input_hash)
         if custom_id is None:
             custom_id = self.custom_ids[pending.input_hash] = f"r{pending.response_id}"
-            body = {"model": settings.model, "messages": settings.template.render(pending.values),
-                    **params}
-            line = json.dumps({"custom_id": custom_id, "method": "POST",
-                               "url": "/v1/chat/completions", "body": body}, ensure_ascii=False)
+            body = {
+                "model": settings.model,
+                "messages": settings.template.render(pending.values),
+                **params,
+            }
+            line = json.dumps(
+                {
+                    "custom_id": custom_id,
+                    "method": "POST",
+                    "url": "/v1/chat/completions",
+                    "body": body,
+                },
+                ensure_ascii=False,
+            )
             self.lines.append(line)
             self.size += len(line.encode("utf-8")) + 1
-        self.items.append(BatchItem(custom_id, pending.response_id, pending.input_hash,
-                                    pending.input_source))
+        self.items.append(
+            BatchItem(custom_id, pending.response_id, pending.input_hash, pending.input_source)
+        )
 
 
-async def _probe(client: Any, endpoint: Endpoint, settings: JudgeSettings, run: JudgeRun,
-                 summary: JudgeSummary, writer: ResultWriter,
-                 items: Iterator[Pending]) -> tuple[dict[str, Any], Iterator[Pending]]:
+async def _probe(
+    client: Any,
+    endpoint: Endpoint,
+    settings: JudgeSettings,
+    run: JudgeRun,
+    summary: JudgeSummary,
+    writer: ResultWriter,
+    items: Iterator[Pending],
+) -> tuple[dict[str, Any], Iterator[Pending]]:
     """Send the first request online, before a batch of thousands is uploaded to wait for up
     to a day: the parameters the model refuses (see `engine.adapt_params`) are learnt from its
     answer and left out of the batch, and a wrong model name or key shows at once. Its verdict
@@ -110,9 +127,13 @@ async def _probe(client: Any, endpoint: Endpoint, settings: JudgeSettings, run: 
     return engine.params, same_input_answered(items)
 
 
-async def submit(project: Project, endpoint: Endpoint, settings: JudgeSettings,
-                 max_requests: int = MAX_REQUESTS,
-                 probe: bool = True) -> tuple[JudgeSummary, list[str]]:
+async def submit(
+    project: Project,
+    endpoint: Endpoint,
+    settings: JudgeSettings,
+    max_requests: int = MAX_REQUESTS,
+    probe: bool = True,
+) -> tuple[JudgeSummary, list[str]]:
     """Create batches for what the cache cannot answer, streaming the selection into batches
     of at most `max_requests` requests (and MAX_BYTES); with `probe`, the first request is
     sent online first (see `_probe`). Returns the summary and batch ids."""
@@ -133,8 +154,11 @@ async def submit(project: Project, endpoint: Endpoint, settings: JudgeSettings,
             summary.in_batch += 1
             if pending.input_hash in earlier:
                 batch_id, custom_id = earlier[pending.input_hash]
-                late.setdefault(batch_id, []).append(BatchItem(
-                    custom_id, pending.response_id, pending.input_hash, pending.input_source))
+                late.setdefault(batch_id, []).append(
+                    BatchItem(
+                        custom_id, pending.response_id, pending.input_hash, pending.input_source
+                    )
+                )
                 continue
             chunk.add(pending, settings, params)
             if len(chunk.lines) >= max_requests or chunk.size >= MAX_BYTES:
@@ -156,24 +180,34 @@ async def submit(project: Project, endpoint: Endpoint, settings: JudgeSettings,
     return summary, batch_ids
 
 
-async def _create(project: Project, client: Any, endpoint: Endpoint, run_id: int,
-                  chunk: _Chunk) -> str:
+async def _create(
+    project: Project, client: Any, endpoint: Endpoint, run_id: int, chunk: _Chunk
+) -> str:
     data = ("\n".join(chunk.lines) + "\n").encode("utf-8")
     try:
         uploaded = await client.files.create(
             file=("polyjudge-batch.jsonl", data, "application/jsonl"), purpose="batch"
         )
         batch = await client.batches.create(
-            input_file_id=uploaded.id, endpoint="/v1/chat/completions", completion_window="24h",
+            input_file_id=uploaded.id,
+            endpoint="/v1/chat/completions",
+            completion_window="24h",
             metadata={"polyjudge_run": str(run_id)},
         )
     except Exception as exc:
         from .client import describe_error
 
         raise PolyjudgeError(f"could not create a batch: {describe_error(exc, endpoint)}") from None
-    project.add_batch(JudgeBatch(id=batch.id, run_id=run_id, status=batch.status,
-                                 requests=len(chunk.lines), input_file_id=uploaded.id),
-                      chunk.items)
+    project.add_batch(
+        JudgeBatch(
+            id=batch.id,
+            run_id=run_id,
+            status=batch.status,
+            requests=len(chunk.lines),
+            input_file_id=uploaded.id,
+        ),
+        chunk.items,
+    )
     return batch.id
 
 
@@ -190,31 +224,52 @@ def template_of_run(project: Project, run_id: int) -> tuple[Template, str]:
         try:
             template = load_template(origin, project.label_set)
         except PolyjudgeError:
-            template = Template(name=run.template_name or "template", body="",
-                                answers=params.get("answers", {}),
-                                match=params.get("match", "exact"), origin=origin)
+            template = Template(
+                name=run.template_name or "template",
+                body="",
+                answers=params.get("answers", {}),
+                match=params.get("match", "exact"),
+                origin=origin,
+            )
     if template.body and template.hash != run.template_hash:
-        template = Template(name=template.name, body="", answers=params.get("answers", {}),
-                            match=params.get("match", "exact"), origin=origin)
+        template = Template(
+            name=template.name,
+            body="",
+            answers=params.get("answers", {}),
+            match=params.get("match", "exact"),
+            origin=origin,
+        )
     return template, run.model
 
 
-async def collect(project: Project, endpoint: Endpoint, batch_ids: list[str],
-                  poll_interval: float = 30.0, quiet: bool = False) -> list[dict[str, Any]]:
+async def collect(
+    project: Project,
+    endpoint: Endpoint,
+    batch_ids: list[str],
+    poll_interval: float = 30.0,
+    quiet: bool = False,
+) -> list[dict[str, Any]]:
     """Poll each batch until it ends; store its answers. Returns one report per batch."""
     client = endpoint.client()
     reports = []
     try:
         for batch_id in batch_ids:
-            reports.append(await _collect_one(project, client, endpoint, batch_id,
-                                              poll_interval, quiet))
+            reports.append(
+                await _collect_one(project, client, endpoint, batch_id, poll_interval, quiet)
+            )
     finally:
         await client.close()
     return reports
 
 
-async def _collect_one(project: Project, client: Any, endpoint: Endpoint, batch_id: str,
-                       poll_interval: float, quiet: bool) -> dict[str, Any]:
+async def _collect_one(
+    project: Project,
+    client: Any,
+    endpoint: Endpoint,
+    batch_id: str,
+    poll_interval: float,
+    quiet: bool,
+) -> dict[str, Any]:
     from .client import describe_error
 
     record = project.judge_batch(batch_id)
@@ -225,8 +280,7 @@ async def _collect_one(project: Project, client: Any, endpoint: Endpoint, batch_
             try:
                 batch = await client.batches.retrieve(batch_id)
             except Exception as exc:
-                raise PolyjudgeError(f"batch {batch_id}: {describe_error(exc, endpoint)}"
-                                     ) from None
+                raise PolyjudgeError(f"batch {batch_id}: {describe_error(exc, endpoint)}") from None
             counts = batch.request_counts
             if counts is not None:
                 progress.set_completed(counts.completed + counts.failed)
@@ -242,24 +296,34 @@ async def _collect_one(project: Project, client: Any, endpoint: Endpoint, batch_
             try:
                 content = await client.files.content(file_id)
             except Exception as exc:
-                raise PolyjudgeError(f"batch {batch_id}: {describe_error(exc, endpoint)}"
-                                     ) from None
+                raise PolyjudgeError(f"batch {batch_id}: {describe_error(exc, endpoint)}") from None
             ok, bad = store_lines(project, endpoint, record, content.content.decode("utf-8"))
             stored, errors = stored + ok, errors + bad
-    project.update_batch(batch_id, status=batch.status, output_file_id=batch.output_file_id,
-                         error_file_id=batch.error_file_id, done=True)
+    project.update_batch(
+        batch_id,
+        status=batch.status,
+        output_file_id=batch.output_file_id,
+        error_file_id=batch.error_file_id,
+        done=True,
+    )
     left = record.requests - stored - errors
-    project.set_run_status(record.run_id, "finished" if not errors and not left
-                           else "incomplete")
+    project.set_run_status(record.run_id, "finished" if not errors and not left else "incomplete")
     failure = None
     if batch.errors is not None and batch.errors.data:
         failure = endpoint.redact("; ".join(e.message or e.code or "" for e in batch.errors.data))
-    return {"batch": batch_id, "status": batch.status, "verdicts": stored, "errors": errors,
-            "unanswered": max(left, 0), "failure": failure}
+    return {
+        "batch": batch_id,
+        "status": batch.status,
+        "verdicts": stored,
+        "errors": errors,
+        "unanswered": max(left, 0),
+        "failure": failure,
+    }
 
 
-def store_lines(project: Project, endpoint: Endpoint, record: JudgeBatch,
-                text: str) -> tuple[int, int]:
+def store_lines(
+    project: Project, endpoint: Endpoint, record: JudgeBatch, text: str
+) -> tuple[int, int]:
     """Store the answers of an output or error file. Returns (verdicts, failed requests)."""
     from openai.types.chat import ChatCompletion
 
@@ -285,28 +349,46 @@ def store_lines(project: Project, endpoint: Endpoint, record: JudgeBatch,
         if error or response.get("status_code") != 200:
             body = response.get("body") or {}
             message = (error or body.get("error") or {}).get("message", "failed")
-            outcome = Outcome(error=endpoint.redact(
-                f"HTTP {response.get('status_code', '?')} in batch {record.id}: {message}"))
+            outcome = Outcome(
+                error=endpoint.redact(
+                    f"HTTP {response.get('status_code', '?')} in batch {record.id}: {message}"
+                )
+            )
         else:
             outcome = outcome_of(ChatCompletion.model_validate(response["body"]))
         call = NewCall(
-            purpose="judge", model=model, base_url=endpoint.public_url,
+            purpose="judge",
+            model=model,
+            base_url=endpoint.public_url,
             template_name=run.template_name or template.name,
             template_hash=run.template_hash or template.hash,
-            input_hash=items[0].input_hash, run_id=run.id, response_id=items[0].response_id,
-            prompt_id=None, output=outcome.output, logprobs=outcome.logprobs,
-            tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out, latency_ms=None,
-            finish_reason=outcome.finish_reason, error=outcome.error,
+            input_hash=items[0].input_hash,
+            run_id=run.id,
+            response_id=items[0].response_id,
+            prompt_id=None,
+            output=outcome.output,
+            logprobs=outcome.logprobs,
+            tokens_in=outcome.tokens_in,
+            tokens_out=outcome.tokens_out,
+            latency_ms=None,
+            finish_reason=outcome.finish_reason,
+            error=outcome.error,
             custom_id=entry.get("custom_id"),
         )
         if outcome.error is not None:
             writer.add(call)
             failed += 1
             continue
-        verdicts = [make_verdict(run, template, Pending(i.response_id, i.input_hash,
-                                                        i.input_source or "{}", {}), outcome,
-                                 call)
-                    for i in items]
+        verdicts = [
+            make_verdict(
+                run,
+                template,
+                Pending(i.response_id, i.input_hash, i.input_source or "{}", {}),
+                outcome,
+                call,
+            )
+            for i in items
+        ]
         writer.add(call, verdicts)
         stored += len(verdicts)
     writer.flush()

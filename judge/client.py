@@ -86,8 +86,9 @@ def resolve_endpoint(
     if api_key_env:
         key = env.get(api_key_env)
         if not key:
-            raise PolyjudgeError(f"--api-key-env: the environment variable {api_key_env} is "
-                                 "not set")
+            raise PolyjudgeError(
+                f"--api-key-env: the environment variable {api_key_env} is not set"
+            )
     else:
         key = env.get("OPENAI_API_KEY")
         if not key:

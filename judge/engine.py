@@ -122,12 +122,14 @@ class Engine:
                         self.logprobs_refused = "logprobs" not in self.params
             return outcome_of(response, started)
         except Exception as exc:
-            return Outcome(error=describe_error(exc, self.endpoint),
-                           latency_ms=round((time.perf_counter() - started) * 1000))
+            return Outcome(
+                error=describe_error(exc, self.endpoint),
+                latency_ms=round((time.perf_counter() - started) * 1000),
+            )
 
-
-    async def _create(self, cast_to: type, messages: list[dict[str, str]],
-                      params: dict[str, Any]) -> Any:
+    async def _create(
+        self, cast_to: type, messages: list[dict[str, str]], params: dict[str, Any]
+    ) -> Any:
         """POST /chat/completions through the client's generic `post` (its documented way to
         send a request body as is): the same retries, timeouts and errors as
         `chat.completions.create`, without re-validating our plain-dict parameters on every
@@ -158,21 +160,23 @@ def adapt_params(params: dict[str, Any], exc: Any) -> tuple[dict[str, Any], str]
     # OpenAI names the parameter and why: {"param": "max_tokens", "code": "unsupported_..."}.
     refused = body.get("param") if body.get("code") in UNSUPPORTED else None
     message = str(getattr(exc, "message", "") or exc).lower()
-    if params.get("logprobs") and (refused in ("logprobs", "top_logprobs")
-                                   or "logprob" in message):
+    if params.get("logprobs") and (refused in ("logprobs", "top_logprobs") or "logprob" in message):
         kept = {k: v for k, v in params.items() if k not in ("logprobs", "top_logprobs")}
         return kept, "logprobs refused: sent without them (p(unsafe) left empty)"
-    if "max_tokens" in params and (refused == "max_tokens"
-                                   or "max_completion_tokens" in message):
+    if "max_tokens" in params and (refused == "max_tokens" or "max_completion_tokens" in message):
         kept = {k: v for k, v in params.items() if k != "max_tokens"}
         kept["max_completion_tokens"] = params["max_tokens"]
-        return kept, ("max_tokens refused: sent as max_completion_tokens (reasoning models "
-                      "spend part of it on reasoning: raise --max-tokens if answers are empty)")
-    if "temperature" in params and (refused == "temperature"
-                                    or ("temperature" in message and "unsupported" in message)):
+        return kept, (
+            "max_tokens refused: sent as max_completion_tokens (reasoning models "
+            "spend part of it on reasoning: raise --max-tokens if answers are empty)"
+        )
+    if "temperature" in params and (
+        refused == "temperature" or ("temperature" in message and "unsupported" in message)
+    ):
         kept = {k: v for k, v in params.items() if k != "temperature"}
-        return kept, (f"temperature {params['temperature']:g} refused: sent without it "
-                      "(the model's default)")
+        return kept, (
+            f"temperature {params['temperature']:g} refused: sent without it (the model's default)"
+        )
     return None
 
 

@@ -48,7 +48,8 @@ def system_note(nonce: str) -> str:
 def strip_fence_lines(text: str) -> str:
     """Drop marker lines a model echoed back (e.g. around a translation)."""
     lines = [
-        line for line in text.splitlines()
+        line
+        for line in text.splitlines()
         if not (line.startswith("<<<DATA ") or line.startswith("<<<END DATA "))
     ]
     return "\n".join(lines).strip()

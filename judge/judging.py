@@ -126,48 +126,74 @@ def judge_values(item: JudgeItem) -> tuple[dict[str, str], dict[str, str]]:
         prompt, prompt_source = "", "none"
     # An item with no category or scenario is judged "Under the general scenario" rather than
     # "Under the  scenario" (the XSafety template names one).
-    scenario = (item.category or item.prompt_category or item.scenario or item.prompt_scenario
-                or "general")
-    values = {"prompt": prompt, "response": response, "response_original": item.text,
-              "scenario": scenario, "language": item.language}
+    scenario = (
+        item.category or item.prompt_category or item.scenario or item.prompt_scenario or "general"
+    )
+    values = {
+        "prompt": prompt,
+        "response": response,
+        "response_original": item.text,
+        "scenario": scenario,
+        "language": item.language,
+    }
     return values, {"response": response_source, "prompt": prompt_source}
 
 
 def input_hash(template: Template, values: dict[str, str], params: dict[str, Any]) -> str:
     used = {name: values.get(name) or "" for name in template.placeholders}
-    return content_hash(json.dumps(used, sort_keys=True, ensure_ascii=False),
-                        json.dumps(params, sort_keys=True))
+    return content_hash(
+        json.dumps(used, sort_keys=True, ensure_ascii=False), json.dumps(params, sort_keys=True)
+    )
 
 
-def make_verdict(run: JudgeRun, template: Template, pending: Pending,
-                 outcome: Outcome | CachedCall, call: NewCall | None = None) -> NewVerdict:
+def make_verdict(
+    run: JudgeRun,
+    template: Template,
+    pending: Pending,
+    outcome: Outcome | CachedCall,
+    call: NewCall | None = None,
+) -> NewVerdict:
     """The verdict parsed from the whole answer. It names the call the answer came from (the
     new `call` logged with it, or the cached call), so the store keeps the answer once."""
     return NewVerdict(
-        run_id=run.id, response_id=pending.response_id,
+        run_id=run.id,
+        response_id=pending.response_id,
         label=parse_label(template, outcome.output),
-        p_unsafe=p_unsafe(template, outcome.logprobs), raw=outcome.output,
+        p_unsafe=p_unsafe(template, outcome.logprobs),
+        raw=outcome.output,
         template_name=run.template_name or template.name,
         template_hash=run.template_hash or template.hash,
-        input_hash=pending.input_hash, tokens_in=outcome.tokens_in,
-        tokens_out=outcome.tokens_out, latency_ms=outcome.latency_ms,
+        input_hash=pending.input_hash,
+        tokens_in=outcome.tokens_in,
+        tokens_out=outcome.tokens_out,
+        latency_ms=outcome.latency_ms,
         input_source=pending.input_source,
-        call_id=outcome.id if isinstance(outcome, CachedCall) else None, call=call,
+        call_id=outcome.id if isinstance(outcome, CachedCall) else None,
+        call=call,
     )
 
 
 def start_run(project: Project, endpoint: Endpoint | None, settings: JudgeSettings) -> JudgeRun:
     template = settings.template
     return project.find_or_create_run(
-        name=settings.run_name, kind="judge", model=settings.model,
-        base_url=endpoint.public_url if endpoint else None, template_name=template.name,
-        template_hash=template.hash, params=settings.run_params(),
+        name=settings.run_name,
+        kind="judge",
+        model=settings.model,
+        base_url=endpoint.public_url if endpoint else None,
+        template_name=template.name,
+        template_hash=template.hash,
+        params=settings.run_params(),
     )
 
 
-def pending_items(project: Project, run: JudgeRun, settings: JudgeSettings,
-                  summary: JudgeSummary, writer: ResultWriter,
-                  on_done: Callable[[int], None]) -> Iterator[Pending]:
+def pending_items(
+    project: Project,
+    run: JudgeRun,
+    settings: JudgeSettings,
+    summary: JudgeSummary,
+    writer: ResultWriter,
+    on_done: Callable[[int], None],
+) -> Iterator[Pending]:
     """Walk the selection page by page; answer what the cache knows; yield the rest."""
     template = settings.template
     after, remaining = 0, settings.limit
@@ -187,13 +213,22 @@ def pending_items(project: Project, run: JudgeRun, settings: JudgeSettings,
                 summary.in_batch += 1
             else:
                 values, source = judge_values(item)
-                todo.append(Pending(item.id, input_hash(template, values, settings.output_params),
-                                    json.dumps(source, sort_keys=True), values))
+                todo.append(
+                    Pending(
+                        item.id,
+                        input_hash(template, values, settings.output_params),
+                        json.dumps(source, sort_keys=True),
+                        values,
+                    )
+                )
         on_done(len(page) - len(todo))
         writer.flush()  # so that answers that just arrived count as cached
         cache = project.cached_calls(settings.model, template.hash, (p.input_hash for p in todo))
-        hits = [make_verdict(run, template, p, cache[p.input_hash])
-                for p in todo if p.input_hash in cache]
+        hits = [
+            make_verdict(run, template, p, cache[p.input_hash])
+            for p in todo
+            if p.input_hash in cache
+        ]
         if hits:
             writer.add(verdicts=hits)
             summary.cached += len(hits)
@@ -201,9 +236,14 @@ def pending_items(project: Project, run: JudgeRun, settings: JudgeSettings,
         yield from (p for p in todo if p.input_hash not in cache)
 
 
-def outcome_recorder(run: JudgeRun, settings: JudgeSettings, endpoint: Endpoint,
-                     summary: JudgeSummary, writer: ResultWriter,
-                     progress: RunProgress) -> Callable[[list[Job], Outcome], None]:
+def outcome_recorder(
+    run: JudgeRun,
+    settings: JudgeSettings,
+    endpoint: Endpoint,
+    summary: JudgeSummary,
+    writer: ResultWriter,
+    progress: RunProgress,
+) -> Callable[[list[Job], Outcome], None]:
     """What happens to each answer: a call-log row, and a verdict for every response that
     shares its input (none when the request failed)."""
     template = settings.template
@@ -211,12 +251,21 @@ def outcome_recorder(run: JudgeRun, settings: JudgeSettings, endpoint: Endpoint,
     def on_result(jobs: list[Job], outcome: Outcome) -> None:
         first: Pending = jobs[0].context
         call = NewCall(
-            purpose="judge", model=settings.model, base_url=endpoint.public_url,
-            template_name=template.name, template_hash=template.hash,
-            input_hash=first.input_hash, run_id=run.id, response_id=first.response_id,
-            prompt_id=None, output=outcome.output, logprobs=outcome.logprobs,
-            tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
-            latency_ms=outcome.latency_ms, finish_reason=outcome.finish_reason,
+            purpose="judge",
+            model=settings.model,
+            base_url=endpoint.public_url,
+            template_name=template.name,
+            template_hash=template.hash,
+            input_hash=first.input_hash,
+            run_id=run.id,
+            response_id=first.response_id,
+            prompt_id=None,
+            output=outcome.output,
+            logprobs=outcome.logprobs,
+            tokens_in=outcome.tokens_in,
+            tokens_out=outcome.tokens_out,
+            latency_ms=outcome.latency_ms,
+            finish_reason=outcome.finish_reason,
             error=outcome.error,
         )
         summary.requested += 1
@@ -226,8 +275,7 @@ def outcome_recorder(run: JudgeRun, settings: JudgeSettings, endpoint: Endpoint,
             progress.error(len(jobs))
             writer.add(call)
             return
-        writer.add(call, [make_verdict(run, template, job.context, outcome, call)
-                          for job in jobs])
+        writer.add(call, [make_verdict(run, template, job.context, outcome, call) for job in jobs])
         progress.advance(len(jobs))
 
     return on_result
@@ -246,8 +294,14 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
 
     with RunProgress(f"judge {run.name}", total, quiet=settings.quiet) as progress:
         on_result = outcome_recorder(run, settings, endpoint, summary, writer, progress)
-        engine = Engine(client, endpoint, settings.model, settings.request_params,
-                        settings.concurrency, on_result)
+        engine = Engine(
+            client,
+            endpoint,
+            settings.model,
+            settings.request_params,
+            settings.concurrency,
+            on_result,
+        )
         items = pending_items(project, run, settings, summary, writer, progress.advance)
         try:
             await engine.run(

@@ -70,12 +70,13 @@ def compact_logprobs(content: Sequence[Any] | None, positions: int = 3) -> str |
     for entry in list(content)[:positions]:
         top = list(getattr(entry, "top_logprobs", None) or [])[:MAX_ALTERNATIVES]
         token = str(getattr(entry, "token", ""))[:MAX_TOKEN_CHARS]
-        out.append({
-            "token": token,
-            "top": {str(alt.token)[:MAX_TOKEN_CHARS]: alt.logprob for alt in top} or {
-                token: getattr(entry, "logprob", 0.0)
-            },
-        })
+        out.append(
+            {
+                "token": token,
+                "top": {str(alt.token)[:MAX_TOKEN_CHARS]: alt.logprob for alt in top}
+                or {token: getattr(entry, "logprob", 0.0)},
+            }
+        )
     return json.dumps(out, ensure_ascii=False)
 
 
@@ -99,8 +100,9 @@ def p_unsafe(template: Template, logprobs_json: str | None) -> float | None:
             prefix = _normal(token)
             if not prefix:
                 continue
-            labels = {label for answer, label in template.answers.items()
-                      if answer.startswith(prefix)}
+            labels = {
+                label for answer, label in template.answers.items() if answer.startswith(prefix)
+            }
             if len(labels) == 1:
                 label = labels.pop()
                 mass[label] = mass.get(label, 0.0) + math.exp(logprob)

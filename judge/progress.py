@@ -33,8 +33,14 @@ def _label(description: str) -> str:
 
 
 class RunProgress:
-    def __init__(self, description: str, total: int | None, *, quiet: bool = False,
-                 console: Console | None = None) -> None:
+    def __init__(
+        self,
+        description: str,
+        total: int | None,
+        *,
+        quiet: bool = False,
+        console: Console | None = None,
+    ) -> None:
         self.errors = 0
         self.done = 0
         self._progress = Progress(
@@ -59,8 +65,12 @@ class RunProgress:
         self._progress.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._refresh_fields()
         self._progress.stop()
 

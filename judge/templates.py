@@ -132,8 +132,11 @@ def parse_template(
             key, sep, value = stripped.partition(":")
             key = key.strip().lower()
             if not sep or key not in ("name", "answers", "match"):
-                raise InputError(origin, number, f"expected `name:`, `answers:` or `match:`, "
-                                                 f"got {stripped[:60]!r}")
+                raise InputError(
+                    origin,
+                    number,
+                    f"expected `name:`, `answers:` or `match:`, got {stripped[:60]!r}",
+                )
             header[key] = (value.split(" #")[0].strip(), number)
         else:
             raise InputError(origin, 1, "front matter opened with --- but never closed")
@@ -141,8 +144,13 @@ def parse_template(
     for number, line in enumerate(lines[body_start:], start=body_start + 1):
         for name in PLACEHOLDER.findall(line):
             if name not in JUDGE_PLACEHOLDERS and name != "text":
-                raise InputError(origin, number, f"unknown placeholder {{{name}}} (known: "
-                                 + ", ".join(f"{{{p}}}" for p in JUDGE_PLACEHOLDERS) + ")")
+                raise InputError(
+                    origin,
+                    number,
+                    f"unknown placeholder {{{name}}} (known: "
+                    + ", ".join(f"{{{p}}}" for p in JUDGE_PLACEHOLDERS)
+                    + ")",
+                )
     if "{response}" not in body and "{response_original}" not in body and "{text}" not in body:
         raise InputError(origin, None, "the template has no {response} placeholder")
     answers = _answers(header, origin, label_set)
@@ -164,8 +172,11 @@ def _answers(
         answer, _, label = part.partition("=")
         answer, label = answer.strip(), (label.strip() or answer.strip())
         if label_set is not None and label not in label_set:
-            raise InputError(origin, number, f"label {label!r} is not in the project's label "
-                             f"set ({', '.join(label_set)})")
+            raise InputError(
+                origin,
+                number,
+                f"label {label!r} is not in the project's label set ({', '.join(label_set)})",
+            )
         if not answer or re.search(r"\s", answer):
             raise InputError(origin, number, f"an answer must be one word, got {answer!r}")
         answers[answer.casefold()] = label

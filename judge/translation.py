@@ -25,10 +25,25 @@ from .templates import builtin
 from .writer import ResultWriter
 
 LANGUAGE_NAMES = {
-    "ar": "Arabic", "bn": "Bengali", "de": "German", "es": "Spanish", "sp": "Spanish",
-    "fr": "French", "hi": "Hindi", "it": "Italian", "ja": "Japanese", "jv": "Javanese",
-    "ko": "Korean", "ru": "Russian", "sw": "Swahili", "th": "Thai", "vi": "Vietnamese",
-    "zh": "Chinese", "pt": "Portuguese", "tr": "Turkish", "id": "Indonesian",
+    "ar": "Arabic",
+    "bn": "Bengali",
+    "de": "German",
+    "es": "Spanish",
+    "sp": "Spanish",
+    "fr": "French",
+    "hi": "Hindi",
+    "it": "Italian",
+    "ja": "Japanese",
+    "jv": "Javanese",
+    "ko": "Korean",
+    "ru": "Russian",
+    "sw": "Swahili",
+    "th": "Thai",
+    "vi": "Vietnamese",
+    "zh": "Chinese",
+    "pt": "Portuguese",
+    "tr": "Turkish",
+    "id": "Indonesian",
 }
 
 
@@ -74,42 +89,56 @@ def translation_text(outcome: Outcome | CachedCall) -> str | None:
 def _items(project: Project, settings: TranslateSettings) -> Iterator[TranslationItem]:
     for kind in ("response", "prompt"):
         after = 0
-        while page := project.translation_items(kind, settings.languages, settings.overwrite,
-                                                after, 500):
+        while page := project.translation_items(
+            kind, settings.languages, settings.overwrite, after, 500
+        ):
             after = page[-1].id
             yield from page
 
 
-async def run_translate(project: Project, endpoint: Endpoint,
-                        settings: TranslateSettings) -> TranslateSummary:
+async def run_translate(
+    project: Project, endpoint: Endpoint, settings: TranslateSettings
+) -> TranslateSummary:
     template = builtin("translate")
     digest = content_hash(template.hash, json.dumps(settings.output_params, sort_keys=True))
     run = project.find_or_create_run(
-        name=f"{settings.model}/translate@{digest[:8]}", kind="translate", model=settings.model,
-        base_url=endpoint.public_url, template_name=template.name, template_hash=template.hash,
-        params={**settings.output_params, "languages": list(settings.languages),
-                "overwrite": settings.overwrite},
+        name=f"{settings.model}/translate@{digest[:8]}",
+        kind="translate",
+        model=settings.model,
+        base_url=endpoint.public_url,
+        template_name=template.name,
+        template_hash=template.hash,
+        params={
+            **settings.output_params,
+            "languages": list(settings.languages),
+            "overwrite": settings.overwrite,
+        },
     )
     summary = TranslateSummary(run=run.name)
-    total = sum(project.count_translation_items(kind, settings.languages, settings.overwrite)
-                for kind in ("response", "prompt"))
+    total = sum(
+        project.count_translation_items(kind, settings.languages, settings.overwrite)
+        for kind in ("response", "prompt")
+    )
     writer = ResultWriter(project)
     client = endpoint.client()
 
     def values(item: TranslationItem) -> dict[str, str]:
-        return {"text": item.text,
-                "language": LANGUAGE_NAMES.get(item.language.lower(), item.language)}
+        return {
+            "text": item.text,
+            "language": LANGUAGE_NAMES.get(item.language.lower(), item.language),
+        }
 
     def key(item: TranslationItem) -> str:
-        return content_hash(json.dumps(values(item), sort_keys=True, ensure_ascii=False),
-                            json.dumps(settings.output_params, sort_keys=True))
+        return content_hash(
+            json.dumps(values(item), sort_keys=True, ensure_ascii=False),
+            json.dumps(settings.output_params, sort_keys=True),
+        )
 
     def store(items: list[TranslationItem], outcome: Outcome | CachedCall) -> bool:
         text = translation_text(outcome)
         if text is None:
             return False
-        writer.add(translations=[NewTranslation(i.kind, i.id, text, settings.model)
-                                 for i in items])
+        writer.add(translations=[NewTranslation(i.kind, i.id, text, settings.model) for i in items])
         for i in items:
             summary.by_kind[i.kind] = summary.by_kind.get(i.kind, 0) + 1
         return True
@@ -141,16 +170,29 @@ async def run_translate(project: Project, endpoint: Endpoint,
             items: list[TranslationItem] = [job.context for job in group]
             error = outcome.error
             if error is None and translation_text(outcome) is None:
-                error = ("the answer was cut short (finish_reason=length); raise --max-tokens"
-                         if outcome.finish_reason == "length" else "empty translation")
+                error = (
+                    "the answer was cut short (finish_reason=length); raise --max-tokens"
+                    if outcome.finish_reason == "length"
+                    else "empty translation"
+                )
             first = items[0]
             call = NewCall(
-                purpose="translate", model=settings.model, base_url=endpoint.public_url,
-                template_name=template.name, template_hash=template.hash, input_hash=group[0].key,
-                run_id=run.id, response_id=first.id if first.kind == "response" else None,
-                prompt_id=first.id if first.kind == "prompt" else None, output=outcome.output,
-                logprobs=None, tokens_in=outcome.tokens_in, tokens_out=outcome.tokens_out,
-                latency_ms=outcome.latency_ms, finish_reason=outcome.finish_reason, error=error,
+                purpose="translate",
+                model=settings.model,
+                base_url=endpoint.public_url,
+                template_name=template.name,
+                template_hash=template.hash,
+                input_hash=group[0].key,
+                run_id=run.id,
+                response_id=first.id if first.kind == "response" else None,
+                prompt_id=first.id if first.kind == "prompt" else None,
+                output=outcome.output,
+                logprobs=None,
+                tokens_in=outcome.tokens_in,
+                tokens_out=outcome.tokens_out,
+                latency_ms=outcome.latency_ms,
+                finish_reason=outcome.finish_reason,
+                error=error,
             )
             summary.requested += 1
             writer.add(call)
@@ -162,8 +204,14 @@ async def run_translate(project: Project, endpoint: Endpoint,
             store(items, outcome)
             progress.advance(len(items))
 
-        engine = Engine(client, endpoint, settings.model, settings.output_params,
-                        settings.concurrency, on_result)
+        engine = Engine(
+            client,
+            endpoint,
+            settings.model,
+            settings.output_params,
+            settings.concurrency,
+            on_result,
+        )
         try:
             await engine.run(jobs())
         finally:

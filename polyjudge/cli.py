@@ -97,8 +97,12 @@ def status(project: Project, as_json: bool) -> None:
     """Counts of prompts, responses, labels and verdicts, per language."""
     from polyjudge.reconcile.queue import queue_sizes
 
-    data = {**project.status(), "by_annotator": project.annotator_progress(),
-            "queue": queue_sizes(project), "held": project.holds()}
+    data = {
+        **project.status(),
+        "by_annotator": project.annotator_progress(),
+        "queue": queue_sizes(project),
+        "held": project.holds(),
+    }
     if as_json:
         echo_json(data, indent=2)
         return
@@ -127,16 +131,22 @@ def status(project: Project, as_json: bool) -> None:
     if data["by_annotator"]:
         people = Table("annotator", "role", "labels", "last label")
         for who in data["by_annotator"]:
-            people.add_row(Text(one_line(who["annotator"], 40)), Text(one_line(who["role"], 20)),
-                           Text(f"{who['labels']:,}"),
-                           Text(one_line(who["last_label_at"] or "–", 40)[:16]))
+            people.add_row(
+                Text(one_line(who["annotator"], 40)),
+                Text(one_line(who["role"], 20)),
+                Text(f"{who['labels']:,}"),
+                Text(one_line(who["last_label_at"] or "–", 40)[:16]),
+            )
         console.print(people)
     queue = data["queue"]
-    console.print(Text(
-        f"adjudication queue: {queue['total']:,} item(s) (disagreements {queue['disagreements']:,}"
-        f" incl. ties {queue['ties']:,}, unsure {queue['unsure']:,}, judge conflicts "
-        f"{queue['judge_conflicts']:,})"
-    ))
+    console.print(
+        Text(
+            f"adjudication queue: {queue['total']:,} item(s) "
+            f"(disagreements {queue['disagreements']:,} incl. ties {queue['ties']:,}, "
+            f"unsure {queue['unsure']:,}, judge conflicts "
+            f"{queue['judge_conflicts']:,})"
+        )
+    )
     if data["held"]:
         held = "; ".join(
             f"{one_line(h['annotator'], 40)}: {h['items']:,} item(s) "

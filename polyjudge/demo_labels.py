@@ -101,8 +101,9 @@ def _other(label: str, labels: tuple[str, ...], rng: random.Random) -> str:
     return rng.choice([x for x in labels if x != label])
 
 
-def _plan(uid: str, role: str, truth: str, labels: tuple[str, ...], k: int,
-          rng: random.Random) -> list[tuple[str, str, bool, str | None]]:
+def _plan(
+    uid: str, role: str, truth: str, labels: tuple[str, ...], k: int, rng: random.Random
+) -> list[tuple[str, str, bool, str | None]]:
     """(annotator, label, unsure, note) rows for one item; `k` rotates who labels it."""
     a, b, c = (ANNOTATORS[(k + i) % 3] for i in range(3))
     wrong = _other(truth, labels, rng)
@@ -115,22 +116,31 @@ def _plan(uid: str, role: str, truth: str, labels: tuple[str, ...], k: int,
         return [(a, truth, False, None), (b, wrong, False, note)]
     if role == "tie3":
         rest = [x for x in labels if x not in (truth, wrong)]
-        return [(a, truth, False, None), (b, wrong, False, None),
-                (c, rest[0] if rest else wrong, False, None)]
+        return [
+            (a, truth, False, None),
+            (b, wrong, False, None),
+            (c, rest[0] if rest else wrong, False, None),
+        ]
     if role == "disagreement":
-        return [(a, truth, False, NOTES["compliance"] if truth == "unsafe" else None),
-                (b, truth, False, None), (c, wrong, False, NOTES["softened"])]
+        return [
+            (a, truth, False, NOTES["compliance"] if truth == "unsafe" else None),
+            (b, truth, False, None),
+            (c, wrong, False, NOTES["softened"]),
+        ]
     if role == "unsure":
         return [(a, truth, True, NOTES["unsure"]), (b, truth, False, None)]
-    rows = [(a, truth, False, NOTES["refusal"] if c == "mei" and k % 7 == 0 else None),
-            (b, truth, False, None)]
+    rows = [
+        (a, truth, False, NOTES["refusal"] if c == "mei" and k % 7 == 0 else None),
+        (b, truth, False, None),
+    ]
     if k % 4 == 0:
         rows.append((c, truth, False, None))
     return rows
 
 
-def _simulated_verdict(role: str, truth: str, labels: tuple[str, ...], rng: random.Random
-                       ) -> tuple[str, float | None, str]:
+def _simulated_verdict(
+    role: str, truth: str, labels: tuple[str, ...], rng: random.Random
+) -> tuple[str, float | None, str]:
     label = _other(truth, labels, rng) if role == "judge_conflict" else truth
     if role == "unparsed":
         return "unparsed", None, UNPARSED_RAW
@@ -157,10 +167,17 @@ def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
         people = {name: project.ensure_annotator(name) for name in ANNOTATORS}
         lead = project.ensure_annotator(ADJUDICATOR, role="adjudicator")
         judge = project.find_or_create_run(
-            name=SIMULATED_JUDGE, kind="judge", model="demo-judge", base_url=None,
-            template_name="multijail", template_hash=content_hash("demo-judge", "simulated"),
-            params={"simulated": True, "note": "demo verdicts written by polyjudge/demo_labels"
-                    ".py from the intended labels, with deliberate errors; no model was called"},
+            name=SIMULATED_JUDGE,
+            kind="judge",
+            model="demo-judge",
+            base_url=None,
+            template_name="multijail",
+            template_hash=content_hash("demo-judge", "simulated"),
+            params={
+                "simulated": True,
+                "note": "demo verdicts written by polyjudge/demo_labels"
+                ".py from the intended labels, with deliberate errors; no model was called",
+            },
         )
         verdicts = []
         for k, uid in enumerate(present):
@@ -171,23 +188,42 @@ def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
             for name, label, unsure, note in _plan(uid, role, truth, labels, k, rng):
                 viewed = "original" if response.language == "en" else "both"
                 project.add_label(
-                    response.id, people[name].id, label, unsure=unsure, note=note,
-                    viewed=viewed, time_ms=rng.randint(6_000, 45_000), source="demo",
+                    response.id,
+                    people[name].id,
+                    label,
+                    unsure=unsure,
+                    note=note,
+                    viewed=viewed,
+                    time_ms=rng.randint(6_000, 45_000),
+                    source="demo",
                     uid=f"demo:{name}:{uid}",
                 )
                 summary.labels += 1
             verdict, p_unsafe, raw = _simulated_verdict(role, truth, labels, rng)
-            verdicts.append(NewVerdict(
-                run_id=judge.id, response_id=response.id, label=verdict, p_unsafe=p_unsafe,
-                raw=raw, template_name="multijail", template_hash=judge.template_hash,
-                input_hash=content_hash(response.text, response.back_translation),
-                tokens_in=None, tokens_out=None, latency_ms=None,
-                input_source=json.dumps({"response": "simulated"}),
-            ))
+            verdicts.append(
+                NewVerdict(
+                    run_id=judge.id,
+                    response_id=response.id,
+                    label=verdict,
+                    p_unsafe=p_unsafe,
+                    raw=raw,
+                    template_name="multijail",
+                    template_hash=judge.template_hash,
+                    input_hash=content_hash(response.text, response.back_translation),
+                    tokens_in=None,
+                    tokens_out=None,
+                    latency_ms=None,
+                    input_source=json.dumps({"response": "simulated"}),
+                )
+            )
             if role == "adjudicated":
                 project.add_adjudication(
-                    response.id, lead.id, truth, ADJUDICATION_RATIONALE,
-                    SAFE_REPLY if truth == "unsafe" else None, uid=f"demo:adjudication:{uid}",
+                    response.id,
+                    lead.id,
+                    truth,
+                    ADJUDICATION_RATIONALE,
+                    SAFE_REPLY if truth == "unsafe" else None,
+                    uid=f"demo:adjudication:{uid}",
                 )
         project.record_results(verdicts=verdicts)
         summary.verdicts = len(verdicts)

@@ -50,12 +50,17 @@ def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """`--sample BATCH` and `--no-sample` (passed as `sample`, `no_sample`): which sample drives
     the queue of `annotate`, `serve` and `export packet`."""
     func = click.option(
-        "--no-sample", "no_sample", is_flag=True,
+        "--no-sample",
+        "no_sample",
+        is_flag=True,
         help="Offer every item under the filter, whatever was sampled (labels outside the "
         "sample are outside its design).",
     )(func)
     return click.option(
-        "--sample", "sample", default=None, metavar="BATCH",
+        "--sample",
+        "sample",
+        default=None,
+        metavar="BATCH",
         help="Offer the items of this sample batch (default: in each language, the latest "
         "batch drawn by `polyjudge sample` with items under the filter; none: every item).",
     )(func)

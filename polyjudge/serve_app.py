@@ -95,7 +95,9 @@ def check_public_url(url: str) -> str:
     except ValueError as exc:
         raise PolyjudgeError(f"--public-url {url!r}: {exc}") from None
     if parts.scheme not in DEFAULT_PORTS or not parts.hostname:
-        raise PolyjudgeError(f"--public-url {url!r}: expected http://HOST[:PORT][/PATH] or https://…")
+        raise PolyjudgeError(
+            f"--public-url {url!r}: expected http://HOST[:PORT][/PATH] or https://…"
+        )
     if parts.username or parts.password or parts.query or parts.fragment:
         raise PolyjudgeError(f"--public-url {url!r}: no user, query or fragment, please")
     return url.strip().rstrip("/")
@@ -106,7 +108,8 @@ def check_can_listen(host: str, port: int) -> None:
     that is taken (one line)."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(
-            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp does
             probe.bind(address)
@@ -218,7 +221,10 @@ class TeamServer(Server):
     ) -> None:
         self.addresses = Addresses.of(host, port, public_url)
         super().__init__(
-            "polyjudge annotate", host=host, port=port, title="polyjudge",
+            "polyjudge annotate",
+            host=host,
+            port=port,
+            title="polyjudge",
             public_url=self.addresses.public_url,
         )
         self.db = db
@@ -253,12 +259,14 @@ class TeamServer(Server):
         reused as they are."""
         app = web.Application(middlewares=[self._guard])
         aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
-        app.add_routes([
-            web.get("/annotate/{token}", self.handle_link, name="link"),
-            web.get("/annotate/{token}/ws", self.handle_link_websocket, name="websocket"),
-            web.get("/download/{key}", self.handle_download, name="download"),
-            web.static("/static", self.statics_path, name="static"),
-        ])
+        app.add_routes(
+            [
+                web.get("/annotate/{token}", self.handle_link, name="link"),
+                web.get("/annotate/{token}/ws", self.handle_link_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, name="static"),
+            ]
+        )
         app.on_startup.append(self.on_startup)
         app.on_response_prepare.append(self._security_headers)
         return app
@@ -269,18 +277,21 @@ class TeamServer(Server):
     async def _guard(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """Host and Origin, on every request (before any route, known or not)."""
         route = request.match_info.route.name if request.match_info.route else None
-        websocket = (route == "websocket"
-                     or request.headers.get("Upgrade", "").strip().lower() == "websocket")
-        reason = self.addresses.refusal(request.headers.getall("Host", []),
-                                        request.headers.getall("Origin", []),
-                                        websocket=websocket)
+        websocket = (
+            route == "websocket"
+            or request.headers.get("Upgrade", "").strip().lower() == "websocket"
+        )
+        reason = self.addresses.refusal(
+            request.headers.getall("Host", []),
+            request.headers.getall("Origin", []),
+            websocket=websocket,
+        )
         if reason is not None:
             self._refuse_note(request, reason)
             return web.Response(status=403, text="403: Forbidden\n")
         return await handler(request)
 
-    async def _security_headers(self, request: web.Request,
-                                response: web.StreamResponse) -> None:
+    async def _security_headers(self, request: web.Request, response: web.StreamResponse) -> None:
         response.headers.update(SECURITY_HEADERS)
 
     def _refuse_note(self, request: web.Request, reason: str) -> None:
@@ -338,8 +349,12 @@ class TeamServer(Server):
         annotator = await self._annotator(request)
         session = self._sessions.get(annotator)
         if session is None:
-            session = Server(self.command_for(annotator), host=self.host, port=self.port,
-                             public_url=self.addresses.public_url)
+            session = Server(
+                self.command_for(annotator),
+                host=self.host,
+                port=self.port,
+                public_url=self.addresses.public_url,
+            )
             session.download_manager = self.download_manager
             self._sessions[annotator] = session
         bridge = asyncio.ensure_future(session.handle_websocket(request))

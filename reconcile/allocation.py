@@ -89,8 +89,9 @@ def neyman(
     return [int(x) for x in _round(real, size, low, total)]
 
 
-def proportional(sizes: list[int], total: int, floor: int = 1,
-                 lower: list[int] | None = None) -> list[int]:
+def proportional(
+    sizes: list[int], total: int, floor: int = 1, lower: list[int] | None = None
+) -> list[int]:
     """n_h ∝ N_h (the expected allocation of a uniform sample), same bounds as `neyman`."""
     return neyman(sizes, [1.0] * len(sizes), total, floor, lower)
 

@@ -104,8 +104,9 @@ def room(cells: list[PlanCell]) -> int:
     return sum(max(0, c.population - int(math.ceil(c.sampled - 1e-9))) for c in cells)
 
 
-def labels_to_width(cells: list[PlanCell], width: float, design: str = "stratified"
-                    ) -> tuple[int, bool]:
+def labels_to_width(
+    cells: list[PlanCell], width: float, design: str = "stratified"
+) -> tuple[int, bool]:
     """(fewest more labels with planned width ≤ `width`, reachable at all)."""
     if width <= 0:
         raise ValueError("the target width must be positive")
@@ -122,9 +123,11 @@ def labels_to_width(cells: list[PlanCell], width: float, design: str = "stratifi
     return lo, True
 
 
-def split_budget(languages: dict[str, list[PlanCell]], budget: int,
-                 design: str = "stratified") -> dict[str, int]:
+def split_budget(
+    languages: dict[str, list[PlanCell]], budget: int, design: str = "stratified"
+) -> dict[str, int]:
     """More labels per language, Σ ≤ budget, minimising the widest planned width."""
+
     def need(width: float) -> dict[str, int]:
         return {k: labels_to_width(c, width, design)[0] for k, c in languages.items()}
 
@@ -165,8 +168,14 @@ def planning_value(x: float, n: float, prior: float, level: float = PLANNING_LEV
 
 
 def cell_plan(
-    y: np.ndarray, w: np.ndarray, sample: np.ndarray, cells: np.ndarray, mask: np.ndarray,
-    names: list[str], priors: list[float], pilot: np.ndarray | None = None,
+    y: np.ndarray,
+    w: np.ndarray,
+    sample: np.ndarray,
+    cells: np.ndarray,
+    mask: np.ndarray,
+    names: list[str],
+    priors: list[float],
+    pilot: np.ndarray | None = None,
 ) -> list[PlanCell]:
     """PlanCells of one group: population, Kish size of the sampled items, and the planning
     value from the `pilot` items (default: the sampled ones), weighted, at Kish's size."""
@@ -185,8 +194,7 @@ def cell_plan(
     return out
 
 
-def budget_entry(cells: list[PlanCell], width: float, design: str = "stratified"
-                 ) -> dict[str, Any]:
+def budget_entry(cells: list[PlanCell], width: float, design: str = "stratified") -> dict[str, Any]:
     """One language's block of the report's `budget`."""
     more, reachable = labels_to_width(cells, width, design)
     after = allocate_more(cells, more, design)
@@ -198,21 +206,28 @@ def budget_entry(cells: list[PlanCell], width: float, design: str = "stratified"
         "n": n_now,
         "current_width": now if math.isfinite(now) else None,
         "planning_rate": sum(c.population * c.rate for c in cells) / population
-        if population else None,
+        if population
+        else None,
         "labels_needed": n_now + more,
         "more_labels": more,
         "available": room(cells),
         "reachable": reachable,
         "by_cell": {
-            c.name: {"population": c.population, "labelled": h, "planning_rate": c.rate,
-                     "more_labels": a - h}
-            for c, a, h in zip(cells, after, have, strict=True) if c.population
+            c.name: {
+                "population": c.population,
+                "labelled": h,
+                "planning_rate": c.rate,
+                "more_labels": a - h,
+            }
+            for c, a, h in zip(cells, after, have, strict=True)
+            if c.population
         },
     }
 
 
-def report_budget(data: Any, final: Any, estimator: Any, design: Any, width: float,
-                  positive: str = "unsafe") -> dict[str, Any]:
+def report_budget(
+    data: Any, final: Any, estimator: Any, design: Any, width: float, positive: str = "unsafe"
+) -> dict[str, Any]:
     """The report's `budget`: per language, the more labels (and the cells they go to) that
     bring the headline's planned width under `width` (module doc)."""
     from .sampling import CELLS, PRIOR_FOR, PRIOR_PPV, PRIOR_UNJUDGED, verdict_cells
@@ -237,5 +252,6 @@ def report_budget(data: Any, final: Any, estimator: Any, design: Any, width: flo
     for language, mask in data.groupings["language"].members():
         plan = cell_plan(y, design.weight, sample, cells, mask, names, priors)
         out["by_language"][language] = budget_entry(
-            plan, width, "stratified" if estimator is not None else "uniform")
+            plan, width, "stratified" if estimator is not None else "uniform"
+        )
     return out

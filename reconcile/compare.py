@@ -96,8 +96,11 @@ def compare_conditions(
                     "difference": x_a / n_a - x_b / n_b,
                     "ci95": list(ci) if ci else None,
                     "method": "newcombe_hybrid_score",
-                    "paired": (_paired(mask_a, mask_b, unsafe, prompt_ids)
-                               if prompt_ids is not None else None),
+                    "paired": (
+                        _paired(mask_a, mask_b, unsafe, prompt_ids)
+                        if prompt_ids is not None
+                        else None
+                    ),
                     **entry,
                 }
             )
@@ -115,29 +118,40 @@ def _design_difference(block_a: dict[str, Any], block_b: dict[str, Any]) -> dict
     """The fields that replace the human-final comparison when either condition's headline is
     a design-weighted or judge-corrected estimate (nothing when both are plain)."""
     (p_a, ci_a, how_a), (p_b, ci_b, how_b) = _headline(block_a), _headline(block_b)
-    plain = how_a == how_b == "human_final_wilson" and block_a["design"] != "weighted" \
+    plain = (
+        how_a == how_b == "human_final_wilson"
+        and block_a["design"] != "weighted"
         and block_b["design"] != "weighted"
+    )
     if plain:
         return {}
-    entry: dict[str, Any] = {"estimator_a": how_a, "estimator_b": how_b, "paired": None,
-                             "method": "mover_design"}
+    entry: dict[str, Any] = {
+        "estimator_a": how_a,
+        "estimator_b": how_b,
+        "paired": None,
+        "method": "mover_design",
+    }
     if p_a is None or p_b is None or ci_a is None or ci_b is None:
         return {**entry, "rate_a": p_a, "rate_b": p_b, "difference": None, "ci95": None}
-    return {**entry, "rate_a": p_a, "rate_b": p_b, "difference": p_a - p_b,
-            "ci95": list(mover_difference(p_a, ci_a, p_b, ci_b))}
+    return {
+        **entry,
+        "rate_a": p_a,
+        "rate_b": p_b,
+        "difference": p_a - p_b,
+        "ci95": list(mover_difference(p_a, ci_a, p_b, ci_b)),
+    }
 
 
 def _single_prompts(mask: np.ndarray, prompt_ids: np.ndarray) -> dict[int, int]:
     """prompt id -> item, for the prompts with exactly one item under `mask`."""
     items = np.flatnonzero(mask & (prompt_ids >= 0))
-    prompts, first, counts = np.unique(prompt_ids[items], return_index=True,
-                                       return_counts=True)
-    return {int(p): int(items[i]) for p, i, c in zip(prompts, first, counts, strict=True)
-            if c == 1}
+    prompts, first, counts = np.unique(prompt_ids[items], return_index=True, return_counts=True)
+    return {int(p): int(items[i]) for p, i, c in zip(prompts, first, counts, strict=True) if c == 1}
 
 
-def _paired(mask_a: np.ndarray, mask_b: np.ndarray, unsafe: np.ndarray,
-            prompt_ids: np.ndarray) -> dict[str, Any] | None:
+def _paired(
+    mask_a: np.ndarray, mask_b: np.ndarray, unsafe: np.ndarray, prompt_ids: np.ndarray
+) -> dict[str, Any] | None:
     """The paired comparison over prompts answered once under each condition (None: none)."""
     on_a, on_b = _single_prompts(mask_a, prompt_ids), _single_prompts(mask_b, prompt_ids)
     shared = sorted(on_a.keys() & on_b.keys())

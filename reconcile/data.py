@@ -122,15 +122,16 @@ def tier_grouping(language: Grouping, dataset: Grouping | None = None) -> Groupi
     from the MultiJail import (others get no tier)."""
     from_multijail = np.ones(language.codes.size, dtype=bool)
     if dataset is not None:
-        code = dataset.names.index(MULTIJAIL_DATASET) if MULTIJAIL_DATASET in dataset.names \
-            else -2
+        code = dataset.names.index(MULTIJAIL_DATASET) if MULTIJAIL_DATASET in dataset.names else -2
         from_multijail = dataset.codes == code
     present = np.unique(language.codes[from_multijail]) if language.codes.size else []
     tiered = {language.names[int(c)] for c in present}
     names = sorted({RESOURCE_TIERS[n] for n in tiered if n in RESOURCE_TIERS})
     lookup = np.array(
-        [names.index(RESOURCE_TIERS[n]) if n in RESOURCE_TIERS and n in tiered else -1
-         for n in language.names]
+        [
+            names.index(RESOURCE_TIERS[n]) if n in RESOURCE_TIERS and n in tiered else -1
+            for n in language.names
+        ]
         or [-1],
         dtype=np.int64,
     )
@@ -192,7 +193,10 @@ def _positions(response_id: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np
 
 
 def _run_verdicts(
-    project: Project, run: JudgeRun, labels: tuple[str, ...], response_id: np.ndarray,
+    project: Project,
+    run: JudgeRun,
+    labels: tuple[str, ...],
+    response_id: np.ndarray,
     labelled_only: bool = False,
 ) -> RunVerdicts:
     # Codes 0..V−1 the label set, V `unparsed`, V+1.. any other verdict string (`extra`).
@@ -203,7 +207,7 @@ def _run_verdicts(
         table = np.array(cols.rows, dtype=np.int64).reshape(-1, 2)
         at, loaded = _positions(response_id, table[:, 0])
         codes[at[loaded]] = table[loaded, 1]
-    return RunVerdicts(run=run, codes=codes, extra=list(cols.labels[len(columns):]))
+    return RunVerdicts(run=run, codes=codes, extra=list(cols.labels[len(columns) :]))
 
 
 def with_p_unsafe(project: Project, rv: RunVerdicts, response_id: np.ndarray) -> RunVerdicts:

@@ -195,8 +195,21 @@ def _cell_stats(
         fs = np.nan_to_num(prediction[s])
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
     W, Wy, Wf, Wff, Wyf, W2, W2y, W2f, W2yf, W2ff = _sums(
-        [ws, ws * ys, ws * fs, ws * fs * fs, ws * ys * fs, ws * ws, ws * ws * ys,
-         ws * ws * fs, ws * ws * ys * fs, ws * ws * fs * fs], c, k)
+        [
+            ws,
+            ws * ys,
+            ws * fs,
+            ws * fs * fs,
+            ws * ys * fs,
+            ws * ws,
+            ws * ws * ys,
+            ws * ws * fs,
+            ws * ws * ys * fs,
+            ws * ws * fs * fs,
+        ],
+        c,
+        k,
+    )
     out: dict[int, CellStats] = {}
     for code in np.flatnonzero(population):
         if n[code] == 0:
@@ -261,8 +274,9 @@ def poststratified_rate(
     if total == 0:
         out["reason"] = "no item"
         return out
-    parents = (_cell_stats(y, w, sample, mask & (parent >= 0), parent, None)
-               if parent is not None else {})
+    parents = (
+        _cell_stats(y, w, sample, mask & (parent >= 0), parent, None) if parent is not None else {}
+    )
     used: list[CellStats] = []
     missing: list[str] = []
     for code in np.flatnonzero(population):
@@ -276,15 +290,17 @@ def poststratified_rate(
         if up is None:
             missing.append(f"{name} ({population[code]:,} item(s))")
             continue
-        used.append(CellStats(**{**up.__dict__, "population": int(population[code]),
-                                 "borrowed": True}))
+        used.append(
+            CellStats(**{**up.__dict__, "population": int(population[code]), "borrowed": True})
+        )
         out["notes"].append(
             f"{population[code]:,} item(s) of {name} have no sampled human label: estimated "
             "from their language's sample"
         )
     if missing:
-        shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4
-                                          else "")
+        shown = ", ".join(missing[:4]) + (
+            f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+        )
         out["reason"] = f"no human-final item (of the sample, where there is one) in {shown}"
         return out
     weights = np.array([c.population / total for c in used])
@@ -304,7 +320,8 @@ def _interval(
         n_eff = only.n_eff
         x_eff = only.estimate * n_eff
         whole = math.isclose(n_eff, round(n_eff)) and math.isclose(
-            x_eff, round(x_eff), abs_tol=1e-6)
+            x_eff, round(x_eff), abs_tol=1e-6
+        )
         if whole and z == Z95:
             ci = wilson_modified(int(round(x_eff)), int(round(n_eff)))
         else:  # unequal weights: Wilson at Kish's effective size
@@ -338,4 +355,3 @@ def _cell_limits(cell: CellStats, pseudo: float, z: float) -> tuple[float, float
     centre, variance = cell.adjusted(pseudo)
     half = z * math.sqrt(variance)
     return min(centre, cell.estimate) - half, max(centre, cell.estimate) + half
-

@@ -114,8 +114,9 @@ def mover_difference(
     return (max(-1.0, lower), min(1.0, upper))
 
 
-def newcombe_paired(both: int, only_a: int, only_b: int, neither: int,
-                    z: float = Z95) -> Interval | None:
+def newcombe_paired(
+    both: int, only_a: int, only_b: int, neither: int, z: float = Z95
+) -> Interval | None:
     """CI for p_a − p_b from paired data (each unit observed under both conditions): Newcombe's
     square-and-add score interval (Newcombe 1998, "Improved confidence intervals for the
     difference between binomial proportions based on paired data", Statistics in Medicine

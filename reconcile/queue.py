@@ -86,12 +86,16 @@ def entries_for(project: Project, response_ids: Iterable[int]) -> list[QueueEntr
         if review is None:
             continue
         response = review.detail.item.response
-        out.append(QueueEntry(
-            response_id=response_id, kinds=review.kinds, language=response.language,
-            model=response.model,
-            n_labels=sum(1 for h in review.detail.labels if h.label.label is not None),
-            final_label=review.final_label,
-        ))
+        out.append(
+            QueueEntry(
+                response_id=response_id,
+                kinds=review.kinds,
+                language=response.language,
+                model=response.model,
+                n_labels=sum(1 for h in review.detail.labels if h.label.label is not None),
+                final_label=review.final_label,
+            )
+        )
     return out
 
 
@@ -103,8 +107,10 @@ def queue_sizes(project: Project) -> dict[str, object]:
     by_language = {
         name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
     }
-    return {**final.queue_sizes(),
-            "by_language": {k: v for k, v in by_language.items() if v["total"]}}
+    return {
+        **final.queue_sizes(),
+        "by_language": {k: v for k, v in by_language.items() if v["total"]},
+    }
 
 
 def item_review(

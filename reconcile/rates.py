@@ -61,14 +61,24 @@ def _design_label_rate(
     sample = design.estimation_sample(final.human_final)
     language = data.groupings["language"].codes
     y = final.label == target
-    est = poststratified_rate(y, design.weight, sample, mask, cells, language, cell_names,
-                              may_borrow, prediction, z)
+    est = poststratified_rate(
+        y, design.weight, sample, mask, cells, language, cell_names, may_borrow, prediction, z
+    )
     pending = mask & (final.queue != 0) & ~final.human_final
     pending &= design.assigned | ~design.sampled_language
     if est["rate"] is not None and np.any(pending):
         low, high = (
-            poststratified_rate(outcome, design.weight, sample | pending, mask, cells,
-                                language, cell_names, may_borrow, prediction)["rate"]
+            poststratified_rate(
+                outcome,
+                design.weight,
+                sample | pending,
+                mask,
+                cells,
+                language,
+                cell_names,
+                may_borrow,
+                prediction,
+            )["rate"]
             for outcome in (y & ~pending, y | pending)
         )
         est["pending_range"] = [low, high]
@@ -121,8 +131,9 @@ def human_rate(
     for target, prefix in ((pos, ""), (inv, "invalid_")):
         if target is None:
             continue
-        est = _design_label_rate(data, final, design, mask, target, language.codes,
-                                 language.names, z=z)
+        est = _design_label_rate(
+            data, final, design, mask, target, language.codes, language.names, z=z
+        )
         out[f"{prefix}rate"] = est["rate"]
         out[f"{prefix}ci95"] = est["ci95"]
         if est["reason"]:
@@ -222,9 +233,7 @@ def stratified_estimate(
 VERDICT_CELLS = ("judge-unsafe", "judge-other", "unjudged")
 
 
-def verdict_cells(
-    data: ReconcileData, rv: RunVerdicts, pos: int
-) -> tuple[np.ndarray, list[str]]:
+def verdict_cells(data: ReconcileData, rv: RunVerdicts, pos: int) -> tuple[np.ndarray, list[str]]:
     """Cell codes language × verdict (judge-unsafe, any other verdict, no verdict)."""
     language = data.groupings["language"]
     verdict = np.where(rv.codes == pos, 0, np.where(rv.codes == NO_VERDICT, 2, 1))
@@ -297,8 +306,18 @@ def judge_rates(
         prefix = "" if key == "rate" else "invalid_"
         # p(unsafe) sharpens the unsafe rate inside each verdict stratum (not `invalid`'s).
         prediction = rv.p_unsafe if target == pos else None
-        est = _design_label_rate(data, final, design, mask, target, cells, names,
-                                 unjudged_cells(len(names)), prediction, z)
+        est = _design_label_rate(
+            data,
+            final,
+            design,
+            mask,
+            target,
+            cells,
+            names,
+            unjudged_cells(len(names)),
+            prediction,
+            z,
+        )
         estimate[key] = est["rate"]
         estimate[f"{prefix}ci95"] = est["ci95"]
         if est["reason"]:

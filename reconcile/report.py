@@ -149,8 +149,11 @@ def build_report(
     design_summary = _design_summary(data, final, design)
     # Calibration on the labelled items is biased only where the sample weighs items unequally
     # (a stratified sample that took every item has weights 1).
-    stratified_runs = project.stratifying_run_ids() if any(
-        v["sample"] == "weighted" for v in design_summary.values()) else set()
+    stratified_runs = (
+        project.stratifying_run_ids()
+        if any(v["sample"] == "weighted" for v in design_summary.values())
+        else set()
+    )
     look = take_look(project) if sequential else None
     rate_args = (data, final, estimator, design, seed, positive, look["z"] if look else Z95)
     report: dict[str, Any] = {
@@ -205,20 +208,25 @@ def build_report(
                 rng=seed_for(seed, f"agreement:{field_name}:{name}"),
                 positive=positive,
             )
-            report["unsafe_rate"][key][name] = _rate_block(*rate_args, mask,
-                                                           f"{field_name}:{name}")
+            report["unsafe_rate"][key][name] = _rate_block(*rate_args, mask, f"{field_name}:{name}")
     report["queue"]["by_language"] = {
         name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
     }
-    prompt_ids = np.asarray(project.response_prompt_ids(), dtype=np.int64) if compare_fields \
-        else None
+    prompt_ids = (
+        np.asarray(project.response_prompt_ids(), dtype=np.int64) if compare_fields else None
+    )
     for spec in compare_fields:
         field_name, _, pair = spec.partition(":")
         values = tuple(pair.split(",")) if pair else None
         if values is not None and len(values) != 2:
             raise PolyjudgeError(f"--compare {spec}: name exactly two values (FIELD:A,B)")
         report["comparisons"] += compare_conditions(
-            data, final, field_name, values, positive, prompt_ids=prompt_ids,
+            data,
+            final,
+            field_name,
+            values,
+            positive,
+            prompt_ids=prompt_ids,
             rate_of=lambda mask, name=spec: _rate_block(*rate_args, mask, f"compare:{name}"),
         )
     if target_width is not None:

@@ -62,12 +62,20 @@ def _quotas(data, final, spec: SampleSpec, request: SampleRequest, earlier) -> d
     y = final.label == pos if pos is not None else np.zeros(data.n_items, bool)
     sampled = np.zeros(data.n_items, bool)
     sampled[list(earlier)] = True
-    priors = ([spec.prior_ppv, spec.prior_for, spec.prior_unjudged] if spec.run else [0.5])
+    priors = [spec.prior_ppv, spec.prior_for, spec.prior_unjudged] if spec.run else [0.5]
     # What each cell has: its sampled human-final items (none before a first sample); the
     # planning values come from every human-final item of the cell (the pilot).
     plans = {
-        name: cell_plan(y, np.ones(data.n_items), sampled & final.human_final, cells, mask,
-                        names, priors, final.human_final)
+        name: cell_plan(
+            y,
+            np.ones(data.n_items),
+            sampled & final.human_final,
+            cells,
+            mask,
+            names,
+            priors,
+            final.human_final,
+        )
         for name, mask in languages.members()
     }
     mode = "uniform" if spec.design == "uniform" else "stratified"
@@ -89,9 +97,13 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
     spec = SampleSpec(request.design, run, request.prior_ppv, request.prior_for)
     earlier = _earlier(project, data)
     quotas = _quotas(data, final, spec, request, earlier)
-    size = (f"n{request.per_language}" if request.per_language is not None
-            else f"budget{request.budget}" if request.budget is not None
-            else f"width{request.target_width:g}")
+    size = (
+        f"n{request.per_language}"
+        if request.per_language is not None
+        else f"budget{request.budget}"
+        if request.budget is not None
+        else f"width{request.target_width:g}"
+    )
     name = request.batch or (
         f"sample-{request.design}-{size}-seed{request.seed}"
         + (f"-judge{run.run.id}" if run and request.design != "uniform" else "")
@@ -101,11 +113,17 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
             f"sample batch {name!r} already exists; choose another --seed or --batch"
         )
     p_unsafe = getattr(run, "p_unsafe", None) if run is not None else None
-    plans = draw_sample(data, final, quotas, request.seed, replace(spec, run=spec.run
-                        if request.design != "uniform" else None), earlier, p_unsafe)
+    plans = draw_sample(
+        data,
+        final,
+        quotas,
+        request.seed,
+        replace(spec, run=spec.run if request.design != "uniform" else None),
+        earlier,
+        p_unsafe,
+    )
     items = [i for plan in plans for i in plan.items]
-    written = project.add_assignments(name, ((i.response_id, i.stratum, i.weight)
-                                             for i in items))
+    written = project.add_assignments(name, ((i.response_id, i.stratum, i.weight) for i in items))
     uids = project.response_uids([i.response_id for i in items])
     summary: dict[str, Any] = {
         "batch": name,
@@ -116,21 +134,44 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         "target_width": request.target_width,
         "stratified_by": run.run.name if run and request.design != "uniform" else None,
         "judge_run": {"id": run.run.id, "name": run.run.name, "baseline": run.baseline}
-        if run else None,
+        if run
+        else None,
         "sampled": written,
         "new": sum(1 for i in items if i.new),
-        "short": [{"language": p.language, "asked": p.asked, "available": p.candidates}
-                  for p in plans if p.short],
-        "strata": [
-            {"language": p.language, "stratum": s.stratum, "population": s.population,
-             "earlier": s.earlier, "sampled": s.new, "pi": s.pi, "pi_min": s.pi_min,
-             "pi_max": s.pi_max, "planning_rate": s.planning_rate,
-             "weight": (1 / s.pi) if s.pi else None}
-            for p in plans for s in p.strata
+        "short": [
+            {"language": p.language, "asked": p.asked, "available": p.candidates}
+            for p in plans
+            if p.short
         ],
-        "items": [{"uid": uids.get(i.response_id), "language": i.language,
-                   "stratum": i.stratum, "pi": 1 / i.weight, "new": i.new} for i in items],
+        "strata": [
+            {
+                "language": p.language,
+                "stratum": s.stratum,
+                "population": s.population,
+                "earlier": s.earlier,
+                "sampled": s.new,
+                "pi": s.pi,
+                "pi_min": s.pi_min,
+                "pi_max": s.pi_max,
+                "planning_rate": s.planning_rate,
+                "weight": (1 / s.pi) if s.pi else None,
+            }
+            for p in plans
+            for s in p.strata
+        ],
+        "items": [
+            {
+                "uid": uids.get(i.response_id),
+                "language": i.language,
+                "stratum": i.stratum,
+                "pi": 1 / i.weight,
+                "new": i.new,
+            }
+            for i in items
+        ],
     }
-    project.log_event("sample", **{k: v for k, v in summary.items()
-                                   if k not in ("strata", "items", "short", "judge_run")})
+    project.log_event(
+        "sample",
+        **{k: v for k, v in summary.items() if k not in ("strata", "items", "short", "judge_run")},
+    )
     return summary

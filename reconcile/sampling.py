@@ -112,7 +112,10 @@ def pilot_rate(x: int, m: int, prior: float) -> float:
 
 
 def planning_rates(
-    data: ReconcileData, final: FinalLabels, cells: np.ndarray, mask: np.ndarray,
+    data: ReconcileData,
+    final: FinalLabels,
+    cells: np.ndarray,
+    mask: np.ndarray,
     spec: SampleSpec,
 ) -> list[float]:
     pos = data.label_index(spec.positive)
@@ -192,8 +195,9 @@ def draw_language(
     taken[[i for i in members if i in earlier]] = True
     plan.candidates = int(np.count_nonzero(in_language & ~taken))
     if spec.design == "active":
-        return _draw_active(data, plan, in_language, n_new, cells, rates, run, rng, p_unsafe,
-                            spec.active_floor)
+        return _draw_active(
+            data, plan, in_language, n_new, cells, rates, run, rng, p_unsafe, spec.active_floor
+        )
     names = [f"judge:{run.run.id}:{c}" for c in CELLS] if run else ["language"]
     sizes = [int(np.count_nonzero(in_language & (cells == c))) for c in range(len(names))]
     have = [int(np.count_nonzero(taken & (cells == c))) for c in range(len(names))]
@@ -214,22 +218,32 @@ def draw_language(
         chosen = np.sort(rng.choice(pool, size=k, replace=False)) if k else pool[:0]
         union = have[c] + k
         weight = sizes[c] / union if union else None
-        plan.strata.append(StratumPlan(name, sizes[c], rates[c] if run else None, have[c], k,
-                                       union / sizes[c]))
+        plan.strata.append(
+            StratumPlan(name, sizes[c], rates[c] if run else None, have[c], k, union / sizes[c])
+        )
         if weight is None:
             continue
         old = np.flatnonzero(taken & in_language & (cells == c))
-        plan.items += [SampledItem(int(data.response_id[i]), language, name, weight, False)
-                       for i in old]
-        plan.items += [SampledItem(int(data.response_id[i]), language, name, weight)
-                       for i in chosen]
+        plan.items += [
+            SampledItem(int(data.response_id[i]), language, name, weight, False) for i in old
+        ]
+        plan.items += [
+            SampledItem(int(data.response_id[i]), language, name, weight) for i in chosen
+        ]
     return plan
 
 
 def _draw_active(
-    data: ReconcileData, plan: LanguagePlan, in_language: np.ndarray, n_new: int,
-    cells: np.ndarray, rates: list[float], run: RunVerdicts | None,
-    rng: np.random.Generator, p_unsafe: np.ndarray | None, floor_share: float,
+    data: ReconcileData,
+    plan: LanguagePlan,
+    in_language: np.ndarray,
+    n_new: int,
+    cells: np.ndarray,
+    rates: list[float],
+    run: RunVerdicts | None,
+    rng: np.random.Generator,
+    p_unsafe: np.ndarray | None,
+    floor_share: float,
 ) -> LanguagePlan:
     if run is None:
         raise PolyjudgeError("--design active needs a judge run with verdicts")
@@ -244,10 +258,22 @@ def _draw_active(
     pi = active_probabilities(scores, min(n_new, members.size), floor_share)
     drawn = rng.random(members.size) < pi
     name = f"judge:{run.run.id}:active"
-    plan.strata.append(StratumPlan(name, int(members.size), None, 0, int(drawn.sum()), None,
-                                   float(pi.min()), float(pi.max())))
-    plan.items = [SampledItem(int(data.response_id[i]), plan.language, name, float(1 / p))
-                  for i, p in zip(members[drawn], pi[drawn], strict=True)]
+    plan.strata.append(
+        StratumPlan(
+            name,
+            int(members.size),
+            None,
+            0,
+            int(drawn.sum()),
+            None,
+            float(pi.min()),
+            float(pi.max()),
+        )
+    )
+    plan.items = [
+        SampledItem(int(data.response_id[i]), plan.language, name, float(1 / p))
+        for i, p in zip(members[drawn], pi[drawn], strict=True)
+    ]
     return plan
 
 
@@ -268,6 +294,7 @@ def draw_sample(
         if n_new <= 0:
             continue
         rng = seed_for(seed, f"sample:{language}")
-        out.append(draw_language(data, final, language, in_language, n_new, spec, earlier, rng,
-                                 p_unsafe))
+        out.append(
+            draw_language(data, final, language, in_language, n_new, spec, earlier, rng, p_unsafe)
+        )
     return out

@@ -1,8 +1,8 @@
 """The project file: schema, migrations, every SQL query, typed records.
 
-    from polyjudge.store import Project
-    with Project.open("polyjudge.db") as project:
-        project.status()
+from polyjudge.store import Project
+with Project.open("polyjudge.db") as project:
+    project.status()
 """
 
 from __future__ import annotations

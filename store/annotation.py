@@ -35,8 +35,7 @@ def _label_indexes(db: Any) -> None:
     # Covering indexes: "my current label of this response" and "how many annotators have a
     # current label on this response" are answered from the index alone, per response.
     db.execute(
-        "CREATE INDEX IF NOT EXISTS labels_current "
-        "ON labels (response_id, annotator_id, id, label)"
+        "CREATE INDEX IF NOT EXISTS labels_current ON labels (response_id, annotator_id, id, label)"
     )
     # Per-annotator progress: their current label of every response they touched.
     db.execute(
@@ -148,9 +147,7 @@ _TAKEN = f"{_OTHERS} + {_HOLDING}"
 # How many other annotators hold `responses r` now (params :me, :now): the K of `--overlap`.
 TAKEN_BY_OTHERS = f"({_TAKEN})"
 # r is an item of its language's sample batch (an index search on assignments_response).
-_IN_SAMPLE = (
-    "EXISTS (SELECT 1 FROM assignments s WHERE s.response_id = r.id AND s.batch = {batch})"
-)
+_IN_SAMPLE = "EXISTS (SELECT 1 FROM assignments s WHERE s.response_id = r.id AND s.batch = {batch})"
 # A batch's items walked in response-id order through that same index, each joined to its
 # response (CROSS JOIN keeps the assignments as the outer loop).
 _SAMPLE_ITEMS = "assignments s CROSS JOIN responses r ON r.id = s.response_id"
@@ -190,8 +187,7 @@ class AnnotationMixin(ProjectBase):
                 where.params[f"sample_language{i}"] = language
                 where.params[f"sample_batch{i}"] = batch
             where.clauses.append(
-                _IN_SAMPLE.format(batch=f"CASE r.language {' '.join(cases)} END")
-                if cases else "0"
+                _IN_SAMPLE.format(batch=f"CASE r.language {' '.join(cases)} END") if cases else "0"
             )
         if len(languages) == 1:
             where.clauses.append("r.language = :language")
@@ -234,12 +230,16 @@ class AnnotationMixin(ProjectBase):
         """One index range per language when reading in id order (merged afterwards), with
         the sample batch it walks (None: the responses themselves)."""
         if flt.sample is not None:
-            return [((language,), batch) for language, batch in flt.sample
-                    if not flt.languages or language in flt.languages]
+            return [
+                ((language,), batch)
+                for language, batch in flt.sample
+                if not flt.languages or language in flt.languages
+            ]
         return [((language,), None) for language in dict.fromkeys(flt.languages)] or [((), None)]
 
-    def _page_sql(self, walking: str | None, where: _Where, state_clause: str, *,
-                  descending: bool) -> str:
+    def _page_sql(
+        self, walking: str | None, where: _Where, state_clause: str, *, descending: bool
+    ) -> str:
         """The keyset page query: responses in id order, or a sample's items in id order."""
         source, key = ("responses r", "r.id")
         if walking is not None:
@@ -268,8 +268,14 @@ class AnnotationMixin(ProjectBase):
         runs: list[list[int]] = []
         for languages, batch in self._language_runs(flt):
             where = self._filter_where(flt, languages, walking=batch)
-            where.params.update(me=annotator_id, overlap=overlap, limit=limit, now=now(),
-                                before=before, after=after or 0)
+            where.params.update(
+                me=annotator_id,
+                overlap=overlap,
+                limit=limit,
+                now=now(),
+                before=before,
+                after=after or 0,
+            )
             sql = self._page_sql(batch, where, state_clause, descending=descending)
             runs.append([row[0] for row in self.conn.execute(sql, where.params)])
         if len(runs) <= 1:
@@ -301,8 +307,10 @@ class AnnotationMixin(ProjectBase):
             if found is None:
                 known = self.assignment_batches()
                 listed = ", ".join(known[-5:]) if known else "none yet; draw one with `sample`"
-                raise PolyjudgeError(f"--sample {batch!r}: no such sample batch (batches: "
-                                     f"{'…, ' if len(known) > 5 else ''}{listed})")
+                raise PolyjudgeError(
+                    f"--sample {batch!r}: no such sample batch (batches: "
+                    f"{'…, ' if len(known) > 5 else ''}{listed})"
+                )
             pairs = {language: batch for language in self._batch_languages(plain, batch)}
             return replace(flt, sample=tuple(sorted(pairs.items())))
         latest: dict[str, str] = {}
@@ -394,8 +402,9 @@ class AnnotationMixin(ProjectBase):
         and over label rows, never by probing every response for labels."""
         flt = flt or QueueFilter()
         matching = 0
-        for languages, batch in self._language_runs(flt) if flt.sample is not None else [
-                (flt.languages, None)]:
+        for languages, batch in (
+            self._language_runs(flt) if flt.sample is not None else [(flt.languages, None)]
+        ):
             walked = self._filter_where(flt, languages, walking=batch)
             source = _SAMPLE_ITEMS if batch is not None else "responses r"
             matching += self.conn.execute(
@@ -423,8 +432,11 @@ class AnnotationMixin(ProjectBase):
                 f" WHERE {_MINE} IS NULL AND {where.sql()}",
                 where.params,
             ).fetchone()[0]
-        return Progress(done=done, assigned=matching - closed,
-                        sample_items=matching if flt.sample is not None else None)
+        return Progress(
+            done=done,
+            assigned=matching - closed,
+            sample_items=matching if flt.sample is not None else None,
+        )
 
     def annotator_pace(self, annotator_id: int, last: int = 50) -> Pace:
         """Labels per hour over the annotator's last `last` labels (time on each capped)."""
@@ -443,6 +455,7 @@ class AnnotationMixin(ProjectBase):
             where = self._filter_where(flt, languages, walking=batch)
             where.params.update(me=annotator_id, overlap=overlap, limit=20, after=0, now=now())
             sql = self._page_sql(batch, where, self._open_clause(overlap), descending=False)
-            plans += [row[3] for row in self.conn.execute("EXPLAIN QUERY PLAN " + sql,
-                                                          where.params)]
+            plans += [
+                row[3] for row in self.conn.execute("EXPLAIN QUERY PLAN " + sql, where.params)
+            ]
         return plans

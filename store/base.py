@@ -100,10 +100,12 @@ class ProjectBase:
         if tables == 0:
             if not create:
                 self.conn.close()
-                self._refuse("an empty file, not a polyjudge project" if
-                             self.path.stat().st_size == 0 else
-                             "an SQLite database with nothing in it, not a polyjudge project",
-                             create)
+                self._refuse(
+                    "an empty file, not a polyjudge project"
+                    if self.path.stat().st_size == 0
+                    else "an SQLite database with nothing in it, not a polyjudge project",
+                    create,
+                )
             return
         self.conn.execute("PRAGMA query_only = ON")
         try:

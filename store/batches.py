@@ -39,8 +39,7 @@ class BatchesMixin(ProjectBase):
             self.conn.execute(
                 "INSERT INTO judge_batches (id, run_id, input_file_id, status, requests, done,"
                 " created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
-                (batch.id, batch.run_id, batch.input_file_id, batch.status, batch.requests,
-                 now()),
+                (batch.id, batch.run_id, batch.input_file_id, batch.status, batch.requests, now()),
             )
             self.conn.executemany(
                 "INSERT INTO judge_batch_items (batch_id, custom_id, response_id, input_hash,"
@@ -77,13 +76,26 @@ class BatchesMixin(ProjectBase):
         )
         return [BatchItem.from_row(r) for r in rows]
 
-    def update_batch(self, batch_id: str, *, status: str, output_file_id: str | None = None,
-                     error_file_id: str | None = None, done: bool = False) -> None:
+    def update_batch(
+        self,
+        batch_id: str,
+        *,
+        status: str,
+        output_file_id: str | None = None,
+        error_file_id: str | None = None,
+        done: bool = False,
+    ) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE judge_batches SET status = ?, output_file_id = coalesce(?, output_file_id),"
                 " error_file_id = coalesce(?, error_file_id), done = ?, finished_at = ?"
                 " WHERE id = ?",
-                (status, output_file_id, error_file_id, int(done), now() if done else None,
-                 batch_id),
+                (
+                    status,
+                    output_file_id,
+                    error_file_id,
+                    int(done),
+                    now() if done else None,
+                    batch_id,
+                ),
             )

@@ -72,8 +72,7 @@ class ClaimsMixin(AnnotationMixin):
                     " AND kind = 'screen'",
                     (release, annotator_id),
                 )
-            if response_id is None or not self.is_open(annotator_id, response_id,
-                                                       overlap=overlap):
+            if response_id is None or not self.is_open(annotator_id, response_id, overlap=overlap):
                 return False
             self._insert_claims(annotator_id, [response_id], SCREEN, ttl_s)
             return True
@@ -87,8 +86,7 @@ class ClaimsMixin(AnnotationMixin):
         """Give back a packet's items (it came back finished); returns how many were held."""
         with self.transaction():
             cur = self.conn.executemany(
-                "DELETE FROM claims WHERE response_id = ? AND annotator_id = ?"
-                " AND kind = 'packet'",
+                "DELETE FROM claims WHERE response_id = ? AND annotator_id = ? AND kind = 'packet'",
                 [(rid, annotator_id) for rid in response_ids],
             )
             return cur.rowcount
@@ -133,5 +131,7 @@ class ClaimsMixin(AnnotationMixin):
             f" AND {CLAIM_UNLABELLED} GROUP BY a.name, c.kind ORDER BY a.name, c.kind",
             (now(),),
         )
-        return [{"annotator": name, "kind": kind, "items": n, "until": until}
-                for name, kind, n, until in rows]
+        return [
+            {"annotator": name, "kind": kind, "items": n, "until": until}
+            for name, kind, n, until in rows
+        ]

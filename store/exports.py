@@ -29,7 +29,14 @@ from .packet_file import PacketContents, PacketRecord
 from .records import Adjudication, Label, Prompt, Response, Verdict
 
 LABEL_COPY_COLUMNS = (
-    "label", "unsure", "note", "action", "viewed", "guideline_version", "time_ms", "source",
+    "label",
+    "unsure",
+    "note",
+    "action",
+    "viewed",
+    "guideline_version",
+    "time_ms",
+    "source",
     "created_at",
 )
 
@@ -212,10 +219,13 @@ class ExportsMixin(ProjectBase):
                 "INSERT INTO adjudications (response_id, adjudicator_id, label, rationale,"
                 " safe_reply, supersedes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
-                    response_id, adjudicator_id,
+                    response_id,
+                    adjudicator_id,
                     current["label"] if current else None,
                     current["rationale"] if current else None,
-                    text, current["id"] if current else None, now(),
+                    text,
+                    current["id"] if current else None,
+                    now(),
                 ),
             )
             row = self.conn.execute(
@@ -241,11 +251,16 @@ class ExportsMixin(ProjectBase):
                 rows = self.conn.execute(
                     f"SELECT * FROM responses WHERE id IN ({marks}) ORDER BY id", part
                 ).fetchall()
-                need = sorted({r["prompt_id"] for r in rows if r["prompt_id"] is not None}
-                              - prompt_map.keys())
-                for prow in self.conn.execute(
-                    f"SELECT * FROM prompts WHERE id IN ({', '.join('?' * len(need))})", need
-                ) if need else ():
+                need = sorted(
+                    {r["prompt_id"] for r in rows if r["prompt_id"] is not None} - prompt_map.keys()
+                )
+                for prow in (
+                    self.conn.execute(
+                        f"SELECT * FROM prompts WHERE id IN ({', '.join('?' * len(need))})", need
+                    )
+                    if need
+                    else ()
+                ):
                     cur = packet.conn.execute(
                         f"INSERT INTO prompts ({', '.join(PROMPT_COLUMNS)}, created_at)"
                         f" VALUES ({', '.join('?' * (len(PROMPT_COLUMNS) + 1))})",
@@ -275,8 +290,9 @@ class ExportsMixin(ProjectBase):
         if row is None:
             return None
         detail = json.loads(row[0])
-        return PacketRecord(packet_id, detail["annotator"],
-                            frozenset(expand_ranges(detail["response_ids"])))
+        return PacketRecord(
+            packet_id, detail["annotator"], frozenset(expand_ranges(detail["response_ids"]))
+        )
 
     def exported_unrecorded_packet(self, annotator: str) -> bool:
         """Did this project export a packet for `annotator` before exports recorded their
@@ -326,8 +342,9 @@ class ExportsMixin(ProjectBase):
                 id_map[row.id] = int(cur.lastrowid or 0)
                 added += 1
         names = (packet.annotator,) if packet.labels else ()
-        return MergeResult(added, skipped, names, packet.packet_id,
-                           rejected=sum(packet.rejected.values()))
+        return MergeResult(
+            added, skipped, names, packet.packet_id, rejected=sum(packet.rejected.values())
+        )
 
     def _merge_annotator(self, name: str) -> int:
         """The parent's annotator of that name; a new one is an ordinary annotator (a role
@@ -377,4 +394,3 @@ def packet_meta(parent_id: str, annotator: str, languages: list[str]) -> dict[st
         "packet_languages": json.dumps(languages),
         "packet_created_at": now(),
     }
-

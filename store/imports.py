@@ -17,8 +17,19 @@ from .schema import migrations
 
 # The columns an importer fills, in the order of the tuples it hands to `insert_response_rows`.
 RESPONSE_IMPORT_COLUMNS = (
-    "uid", "prompt_id", "language", "model", "category", "scenario", "text", "content_hash",
-    "back_translation", "bt_engine", "bt_at", "source_file", "created_at",
+    "uid",
+    "prompt_id",
+    "language",
+    "model",
+    "category",
+    "scenario",
+    "text",
+    "content_hash",
+    "back_translation",
+    "bt_engine",
+    "bt_at",
+    "source_file",
+    "created_at",
 )
 UID_INDEX = RESPONSE_IMPORT_COLUMNS.index("uid")
 HASH_INDEX = RESPONSE_IMPORT_COLUMNS.index("content_hash")
@@ -74,8 +85,9 @@ class ImportsMixin(ProjectBase):
         )
         return self.conn.total_changes - before
 
-    def prompts_by_key(self, prompt_key: str, language: str,
-                       dataset: str | None = None) -> list[PromptRef]:
+    def prompts_by_key(
+        self, prompt_key: str, language: str, dataset: str | None = None
+    ) -> list[PromptRef]:
         """Prompts with this key in this language (in one dataset, or in any), oldest first."""
         sql = (
             "SELECT id, dataset, prompt_key, category, scenario FROM prompts "
@@ -95,8 +107,9 @@ class ImportsMixin(ProjectBase):
         ).fetchone()
         return tuple(row) if row else None  # type: ignore[return-value]
 
-    def ensure_user_prompt(self, text: str, language: str, category: str | None = None,
-                           scenario: str | None = None) -> PromptRef:
+    def ensure_user_prompt(
+        self, text: str, language: str, category: str | None = None, scenario: str | None = None
+    ) -> PromptRef:
         """A prompt in dataset `user` for prompt text that matches no imported prompt; its key
         is a hash of the text, so the same text in the same language is one prompt."""
         key = content_hash(text)[:16]
@@ -127,16 +140,19 @@ class ImportsMixin(ProjectBase):
         conflicts = [i for i, r in enumerate(rows) if stored.get(r[UID_INDEX]) != r[HASH_INDEX]]
         return inserted, conflicts
 
-    def _by_uid(self, column: str, uids: Sequence[str], where: str = "",
-                params: Sequence[Any] = ()) -> dict[str, Any]:
+    def _by_uid(
+        self, column: str, uids: Sequence[str], where: str = "", params: Sequence[Any] = ()
+    ) -> dict[str, Any]:
         """{uid: column} of the responses among `uids` (and `where`), in chunks of bound
         variables. `column` and `where` are our own SQL, never input."""
         found: dict[str, Any] = {}
         unique = list(dict.fromkeys(uids))
         for start in range(0, len(unique), SQLITE_MAX_VARS - len(params)):
             part = unique[start : start + SQLITE_MAX_VARS - len(params)]
-            sql = (f"SELECT uid, {column} FROM responses WHERE {where}"
-                   f"uid IN ({', '.join('?' * len(part))})")
+            sql = (
+                f"SELECT uid, {column} FROM responses WHERE {where}"
+                f"uid IN ({', '.join('?' * len(part))})"
+            )
             found.update((r[0], r[1]) for r in self.conn.execute(sql, [*params, *part]))
         return found
 

@@ -274,8 +274,16 @@ class JudgingMixin(ProjectBase):
     # -- runs ----------------------------------------------------------------------------------
 
     def find_or_create_run(
-        self, *, name: str, kind: str, model: str, base_url: str | None, template_name: str,
-        template_hash: str, params: dict[str, Any], is_baseline: bool = False,
+        self,
+        *,
+        name: str,
+        kind: str,
+        model: str,
+        base_url: str | None,
+        template_name: str,
+        template_hash: str,
+        params: dict[str, Any],
+        is_baseline: bool = False,
     ) -> JudgeRun:
         """The run called `name` of this kind (reused, so a re-run continues it), or a new one."""
         with self.transaction():
@@ -288,9 +296,17 @@ class JudgingMixin(ProjectBase):
                     "INSERT INTO judge_runs (name, kind, model, base_url, template_name, "
                     "template_hash, params, is_baseline, status, created_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-                    (name, kind, model, base_url, template_name, template_hash,
-                     json.dumps(params, ensure_ascii=False, sort_keys=True), int(is_baseline),
-                     now()),
+                    (
+                        name,
+                        kind,
+                        model,
+                        base_url,
+                        template_name,
+                        template_hash,
+                        json.dumps(params, ensure_ascii=False, sort_keys=True),
+                        int(is_baseline),
+                        now(),
+                    ),
                 )
                 run_id = cursor.lastrowid
             else:
@@ -357,8 +373,9 @@ class JudgingMixin(ProjectBase):
         params.append(page)
         return [JudgeItem.from_row(row) for row in self.conn.execute(sql, params)]
 
-    def _translation_where(self, kind: str, languages: Sequence[str],
-                           overwrite: bool) -> tuple[str, str, list[Any]]:
+    def _translation_where(
+        self, kind: str, languages: Sequence[str], overwrite: bool
+    ) -> tuple[str, str, list[Any]]:
         table = {"response": "responses", "prompt": "prompts"}[kind]
         where = ["language NOT IN ('en', 'eng')", "language NOT LIKE 'en-%'"]
         params: list[Any] = []
@@ -372,8 +389,12 @@ class JudgingMixin(ProjectBase):
         return table, " AND ".join(where), params
 
     def translation_items(
-        self, kind: str, languages: Sequence[str] = (), overwrite: bool = False,
-        after_id: int = 0, page: int = 500,
+        self,
+        kind: str,
+        languages: Sequence[str] = (),
+        overwrite: bool = False,
+        after_id: int = 0,
+        page: int = 500,
     ) -> list[TranslationItem]:
         """Responses (or prompts without an English source) not in English that have no
         back-translation yet (all of them with `overwrite`), one page by id."""
@@ -385,8 +406,9 @@ class JudgingMixin(ProjectBase):
         rows = self.conn.execute(sql, [after_id, *params, page])
         return [TranslationItem.from_row(r) for r in rows]
 
-    def count_translation_items(self, kind: str, languages: Sequence[str] = (),
-                                overwrite: bool = False) -> int:
+    def count_translation_items(
+        self, kind: str, languages: Sequence[str] = (), overwrite: bool = False
+    ) -> int:
         table, where, params = self._translation_where(kind, languages, overwrite)
         sql = f"SELECT count(*) FROM {table} WHERE {where}"
         return self.conn.execute(sql, params).fetchone()[0]
@@ -477,8 +499,9 @@ class JudgingMixin(ProjectBase):
             conditions.append("response_id = ?")
             params.append(response_id)
         where = f" WHERE {' AND '.join(f'v.{c}' for c in conditions)}" if conditions else ""
-        sql = (f"SELECT {verdict_columns()} FROM verdicts v{verdict_call_join()}{where}"
-               " ORDER BY v.id")
+        sql = (
+            f"SELECT {verdict_columns()} FROM verdicts v{verdict_call_join()}{where} ORDER BY v.id"
+        )
         return [Verdict.from_row(r) for r in self.conn.execute(sql, params)]
 
     def verdict_input_source(self, verdict_id: int) -> dict[str, str]:

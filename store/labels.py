@@ -20,8 +20,10 @@ class ItemFull(PolyjudgeError):
     live claim): a label of one more annotator is refused, nothing was written."""
 
     def __init__(self, response_id: int, overlap: int) -> None:
-        super().__init__(f"item {response_id} already has {overlap} annotator(s) (--overlap "
-                         f"{overlap}); your label was not written")
+        super().__init__(
+            f"item {response_id} already has {overlap} annotator(s) (--overlap "
+            f"{overlap}); your label was not written"
+        )
         self.response_id = response_id
         self.overlap = overlap
 
@@ -175,8 +177,11 @@ class LabelsMixin(ProjectBase):
                 return None
             before = self._label_row(state.supersedes)
             restored = self._state_row(before)
-            if restored is not None and restored.label is not None and (
-                    latest is None or latest.label is None):
+            if (
+                restored is not None
+                and restored.label is not None
+                and (latest is None or latest.label is None)
+            ):
                 self._check_room(response_id, annotator_id, overlap)
             cur = self.conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"

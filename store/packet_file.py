@@ -27,8 +27,20 @@ from .untrusted import describe, has_table, open_read_only, schema_problems
 
 ACTIONS = ("label", "undo")
 LABEL_COLUMNS = (
-    "id", "response_id", "annotator_id", "label", "unsure", "note", "action", "supersedes",
-    "restores", "viewed", "guideline_version", "time_ms", "source", "created_at",
+    "id",
+    "response_id",
+    "annotator_id",
+    "label",
+    "unsure",
+    "note",
+    "action",
+    "supersedes",
+    "restores",
+    "viewed",
+    "guideline_version",
+    "time_ms",
+    "source",
+    "created_at",
 )
 READ_TABLES = {
     "meta": ("key", "value"),
@@ -100,8 +112,13 @@ def _parses_as_time(value: Any) -> bool:
     return True
 
 
-def check_row(row: dict[str, Any], label_set: tuple[str, ...], valid: dict[int, PacketLabel],
-              response_of: Callable[[Any], int | None], annotator: str) -> str | None:
+def check_row(
+    row: dict[str, Any],
+    label_set: tuple[str, ...],
+    valid: dict[int, PacketLabel],
+    response_of: Callable[[Any], int | None],
+    annotator: str,
+) -> str | None:
     """What is wrong with one packet label row (None: nothing). `valid` holds the rows already
     accepted (by packet id), `response_of` maps the row's packet item to the parent's response
     id when it is one of the packet's items."""
@@ -118,8 +135,9 @@ def check_row(row: dict[str, Any], label_set: tuple[str, ...], valid: dict[int, 
         return "with a label that claims to restore another row"
     if row["action"] == "undo":
         restored = valid.get(row["restores"]) if row["restores"] is not None else None
-        if row["restores"] is not None and (restored is None or restored.response_id
-                                            != response_of(row["response_uid"])):
+        if row["restores"] is not None and (
+            restored is None or restored.response_id != response_of(row["response_uid"])
+        ):
             return "undoing to a row that is not theirs, or was refused"
         if label != (restored.label if restored else None):
             return "undoing to a label other than the one they restore"
@@ -137,16 +155,21 @@ def check_row(row: dict[str, Any], label_set: tuple[str, ...], valid: dict[int, 
     if not _parses_as_time(row["created_at"]):
         return "with a bad created_at (expected an ISO 8601 time stamp)"
     superseded = valid.get(row["supersedes"]) if row["supersedes"] is not None else None
-    if row["supersedes"] is not None and (superseded is None or superseded.response_id
-                                          != response_of(row["response_uid"])):
+    if row["supersedes"] is not None and (
+        superseded is None or superseded.response_id != response_of(row["response_uid"])
+    ):
         return "replacing a row that is not theirs, or was refused"
     return None
 
 
-def read_packet(path: Path, parent_id: str, label_set: tuple[str, ...],
-                record_of: Callable[[str], PacketRecord | None],
-                response_id_of: Callable[[str], int | None],
-                legacy_for: Callable[[str], bool] | None = None) -> PacketContents:
+def read_packet(
+    path: Path,
+    parent_id: str,
+    label_set: tuple[str, ...],
+    record_of: Callable[[str], PacketRecord | None],
+    response_id_of: Callable[[str], int | None],
+    legacy_for: Callable[[str], bool] | None = None,
+) -> PacketContents:
     """Read and check a packet for the project `parent_id`. File-level problems (not an SQLite
     file, an unexpected schema, another project's packet, no record of the export) raise
     PolyjudgeError with one line; label rows that fail `check_row` are counted in `rejected`.
@@ -157,16 +180,20 @@ def read_packet(path: Path, parent_id: str, label_set: tuple[str, ...],
     that this project has. Everything else is checked as for any packet."""
     try:
         with closing(open_read_only(path)) as conn:
-            return _read(conn, path, parent_id, label_set, record_of, response_id_of,
-                         legacy_for)
+            return _read(conn, path, parent_id, label_set, record_of, response_id_of, legacy_for)
     except sqlite3.DatabaseError as exc:
         raise PolyjudgeError(f"{path}: cannot read the packet ({exc}); nothing merged") from exc
 
 
-def _read(conn: sqlite3.Connection, path: Path, parent_id: str, label_set: tuple[str, ...],
-          record_of: Callable[[str], PacketRecord | None],
-          response_id_of: Callable[[str], int | None],
-          legacy_for: Callable[[str], bool] | None = None) -> PacketContents:
+def _read(
+    conn: sqlite3.Connection,
+    path: Path,
+    parent_id: str,
+    label_set: tuple[str, ...],
+    record_of: Callable[[str], PacketRecord | None],
+    response_id_of: Callable[[str], int | None],
+    legacy_for: Callable[[str], bool] | None = None,
+) -> PacketContents:
     problems = schema_problems(conn)
     if problems:
         raise PolyjudgeError(f"{path}: {describe(problems)}; nothing merged")
@@ -174,7 +201,8 @@ def _read(conn: sqlite3.Connection, path: Path, parent_id: str, label_set: tuple
         if not has_table(conn, table, columns):
             raise PolyjudgeError(f"{path}: no table {table} as polyjudge makes it; nothing merged")
     meta = {
-        key: value for key, value in conn.execute("SELECT key, value FROM meta")
+        key: value
+        for key, value in conn.execute("SELECT key, value FROM meta")
         if _is_text(key) and _is_text(value)
     }
     parent = meta.get("packet_of")
@@ -189,12 +217,18 @@ def _read(conn: sqlite3.Connection, path: Path, parent_id: str, label_set: tuple
     record = record_of(packet_id) if packet_id else None
     named = meta.get("packet_annotator")
     if record is None and packet_id and named and legacy_for is not None and legacy_for(named):
-        items = (response_id_of(uid) for (uid,) in conn.execute("SELECT uid FROM responses")
-                 if _is_text(uid))
+        items = (
+            response_id_of(uid)
+            for (uid,) in conn.execute("SELECT uid FROM responses")
+            if _is_text(uid)
+        )
         record = PacketRecord(packet_id, named, frozenset(i for i in items if i is not None))
     if record is None:
-        hint = "" if legacy_for is not None else (
-            "; if an older polyjudge exported it, --legacy-packet merges it")
+        hint = (
+            ""
+            if legacy_for is not None
+            else ("; if an older polyjudge exported it, --legacy-packet merges it")
+        )
         raise PolyjudgeError(
             f"{path}: this project has no record of exporting packet {packet_id} (exported by "
             "an older polyjudge, or its id was changed); nothing merged" + hint
@@ -230,11 +264,20 @@ def _read(conn: sqlite3.Connection, path: Path, parent_id: str, label_set: tuple
         response_id = response_of(row["response_uid"])
         assert response_id is not None
         valid[row["id"]] = PacketLabel(
-            id=row["id"], response_id=response_id, label=row["label"], unsure=row["unsure"],
-            note=row["note"], action=row["action"], supersedes=row["supersedes"],
-            restores=row["restores"], viewed=row["viewed"],
-            guideline_version=row["guideline_version"], time_ms=row["time_ms"],
-            source=row["source"], created_at=row["created_at"],
+            id=row["id"],
+            response_id=response_id,
+            label=row["label"],
+            unsure=row["unsure"],
+            note=row["note"],
+            action=row["action"],
+            supersedes=row["supersedes"],
+            restores=row["restores"],
+            viewed=row["viewed"],
+            guideline_version=row["guideline_version"],
+            time_ms=row["time_ms"],
+            source=row["source"],
+            created_at=row["created_at"],
         )
-    return PacketContents(str(path), packet_id, record.annotator, record.response_ids,
-                          tuple(valid.values()), rejected)
+    return PacketContents(
+        str(path), packet_id, record.annotator, record.response_ids, tuple(valid.values()), rejected
+    )

@@ -165,8 +165,7 @@ class ReconcileMixin(ProjectBase):
             if {"category", "scenario", "dataset"} & set(names)
             else ""
         )
-        where = (" WHERE r.id IN (SELECT response_id FROM labels)"
-                 if labelled_only else "")
+        where = " WHERE r.id IN (SELECT response_id FROM labels)" if labelled_only else ""
         rows = self._reconcile_tuples(
             f"SELECT r.id{', ' + select if select else ''} FROM responses r{join}{where}"
             " ORDER BY r.id"
@@ -176,17 +175,24 @@ class ReconcileMixin(ProjectBase):
 
     def dataset_languages(self, dataset: str) -> list[str]:
         """Languages of the responses whose prompt came from `dataset` (e.g. `multijail`)."""
-        return [row[0] for row in self._reconcile_tuples(
-            "SELECT DISTINCT r.language FROM responses r JOIN prompts p ON p.id = r.prompt_id"
-            " WHERE p.dataset = ? ORDER BY 1",
-            (dataset,),
-        )]
+        return [
+            row[0]
+            for row in self._reconcile_tuples(
+                "SELECT DISTINCT r.language FROM responses r JOIN prompts p ON p.id = r.prompt_id"
+                " WHERE p.dataset = ? ORDER BY 1",
+                (dataset,),
+            )
+        ]
 
     def response_prompt_ids(self) -> list[int]:
         """The prompt id of every response in response-id order (-1: no prompt), to pair
         responses to the same prompt across conditions."""
-        return [row[0] for row in self._reconcile_tuples(
-            "SELECT coalesce(prompt_id, -1) FROM responses ORDER BY id")]
+        return [
+            row[0]
+            for row in self._reconcile_tuples(
+                "SELECT coalesce(prompt_id, -1) FROM responses ORDER BY id"
+            )
+        ]
 
     def judge_run_list(self) -> list[JudgeRun]:
         """Every judge run (kind 'judge'), oldest first."""
@@ -399,10 +405,13 @@ class ReconcileMixin(ProjectBase):
         out: dict[int, str] = {}
         ids = list(dict.fromkeys(int(i) for i in response_ids))
         for start in range(0, len(ids), 500):
-            part = ids[start:start + 500]
-            out.update(self._reconcile_tuples(
-                f"SELECT id, uid FROM responses WHERE id IN ({', '.join('?' * len(part))})", part
-            ))
+            part = ids[start : start + 500]
+            out.update(
+                self._reconcile_tuples(
+                    f"SELECT id, uid FROM responses WHERE id IN ({', '.join('?' * len(part))})",
+                    part,
+                )
+            )
         return out
 
     # -- minimal verdict writing (for tests, benches and label imports of judge output) ------
@@ -430,8 +439,10 @@ class ReconcileMixin(ProjectBase):
             self.conn.executemany(
                 "INSERT INTO verdicts (run_id, response_id, label, p_unsafe, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
-                ((run_id, row[0], row[1], row[2] if len(row) > 2 else None, created)
-                 for row in rows),
+                (
+                    (run_id, row[0], row[1], row[2] if len(row) > 2 else None, created)
+                    for row in rows
+                ),
             )
             row = self.conn.execute("SELECT * FROM judge_runs WHERE id = ?", (run_id,)).fetchone()
         return JudgeRun.from_row(row)

@@ -208,7 +208,7 @@ def _core(db: Database) -> None:
             detail TEXT,
             created_at TEXT NOT NULL
         );
-        """
+        """,
     )
     _append_only(db, "labels")
     _append_only(db, "adjudications")

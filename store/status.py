@@ -58,6 +58,7 @@ class StatusMixin(ProjectBase):
             f" LEFT JOIN ({CURRENT_LABELS_SQL}) cl ON cl.annotator_id = a.id"
             " GROUP BY a.id ORDER BY a.name"
         )
-        return [{"annotator": name, "role": role, "labels": n, "last_label_at": last}
-                for name, role, n, last in rows]
-
+        return [
+            {"annotator": name, "role": role, "labels": n, "last_label_at": last}
+            for name, role, n, last in rows
+        ]

@@ -84,10 +84,12 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     try:
         setconfig = getattr(conn, "setconfig", None)  # Python 3.12+
         if setconfig is not None:
-            for name, value in (("SQLITE_DBCONFIG_DEFENSIVE", True),
-                                ("SQLITE_DBCONFIG_ENABLE_TRIGGER", False),
-                                ("SQLITE_DBCONFIG_ENABLE_VIEW", False),
-                                ("SQLITE_DBCONFIG_TRUSTED_SCHEMA", False)):
+            for name, value in (
+                ("SQLITE_DBCONFIG_DEFENSIVE", True),
+                ("SQLITE_DBCONFIG_ENABLE_TRIGGER", False),
+                ("SQLITE_DBCONFIG_ENABLE_VIEW", False),
+                ("SQLITE_DBCONFIG_TRUSTED_SCHEMA", False),
+            ):
                 if hasattr(sqlite3, name):
                     setconfig(getattr(sqlite3, name), value)
         conn.execute("PRAGMA trusted_schema = OFF")
@@ -101,8 +103,9 @@ def open_read_only(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _authorize(action: int, arg1: str | None, arg2: str | None, database: str | None,
-               source: str | None) -> int:
+def _authorize(
+    action: int, arg1: str | None, arg2: str | None, database: str | None, source: str | None
+) -> int:
     """sqlite3 authorizer: plain SELECTs of tables only. `source` names the trigger or view a
     step comes from: anything from one is denied, so a view can never feed us rows."""
     if source is not None:
@@ -148,7 +151,8 @@ def applied_migrations(conn: sqlite3.Connection) -> list[str] | None:
     if not has_table(conn, MIGRATIONS_TABLE, MIGRATIONS_COLUMNS):
         return None
     names = [
-        row[0] for row in conn.execute(
+        row[0]
+        for row in conn.execute(
             f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
             (migrations.name,),
         )
@@ -193,9 +197,11 @@ def foreign_database(conn: sqlite3.Connection) -> str | None:
     known = set(our_migrations()) if applied else set()
     newer = [name for name in applied or [] if name not in known]
     if newer:
-        return (f"made by a newer polyjudge (schema steps this version does not know: "
-                f"{', '.join(newer[:3])}{', …' if len(newer) > 3 else ''}); upgrade polyjudge "
-                "to open it")
+        return (
+            f"made by a newer polyjudge (schema steps this version does not know: "
+            f"{', '.join(newer[:3])}{', …' if len(newer) > 3 else ''}); upgrade polyjudge "
+            "to open it"
+        )
     return None
 
 
@@ -219,8 +225,9 @@ def reference_schema(applied: frozenset[str]) -> dict[str, SchemaObject]:
         for migration in migrations.pending(db):
             if migration.name in applied:
                 migration.fn(db)
-        return {o.name: SchemaObject(o.type, o.name, o.table, _normal(o.sql))
-                for o in _objects(conn)}
+        return {
+            o.name: SchemaObject(o.type, o.name, o.table, _normal(o.sql)) for o in _objects(conn)
+        }
     finally:
         conn.close()
 
@@ -235,8 +242,10 @@ def schema_problems(conn: sqlite3.Connection) -> list[str]:
     known = set(our_migrations())
     newer = [name for name in applied if name not in known]
     if newer:
-        return [f"made by a newer polyjudge (schema steps this version does not know: "
-                f"{', '.join(newer[:3])}{', …' if len(newer) > 3 else ''})"]
+        return [
+            f"made by a newer polyjudge (schema steps this version does not know: "
+            f"{', '.join(newer[:3])}{', …' if len(newer) > 3 else ''})"
+        ]
     reference = reference_schema(frozenset(applied))
     problems: list[str] = []
     found: set[str] = set()
@@ -257,8 +266,11 @@ def schema_problems(conn: sqlite3.Connection) -> list[str]:
             problems.append(f"{obj.type} {obj.name} in place of a {ours.type}")
         elif ours.table != obj.table or ours.sql != _normal(obj.sql):
             problems.append(f"{obj.type} {obj.name} not as polyjudge creates it")
-    problems += [f"no table {o.name}" for o in reference.values()
-                 if o.type == "table" and o.name not in found]
+    problems += [
+        f"no table {o.name}"
+        for o in reference.values()
+        if o.type == "table" and o.name not in found
+    ]
     # what could run (a trigger, a view) first: it is what the line must name
     return sorted(problems, key=lambda p: not p.startswith(("trigger", "view")))
 
@@ -290,9 +302,11 @@ def check_before_annotating(path: Path, annotator: str) -> None:
                 f"{path}: {describe(problems)}; not opened (a packet must be as "
                 "`export packet` wrote it)"
             )
-        rows = dict(conn.execute(
-            "SELECT key, value FROM meta WHERE key IN ('packet_of', 'packet_annotator')"
-        ).fetchall())
+        rows = dict(
+            conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('packet_of', 'packet_annotator')"
+            ).fetchall()
+        )
     owner = rows.get("packet_annotator")
     if rows.get("packet_of") is not None and owner is not None and owner != annotator.strip():
         raise ProjectError(

@@ -50,13 +50,18 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> CliResult:
     return CliResult(code, out.getvalue(), err.getvalue())
 
 
-def run_polyjudge(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
-                  timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_polyjudge(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the real command in a subprocess (`python -m polyjudge`)."""
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "polyjudge", *args],
-        cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 

@@ -42,8 +42,16 @@ def test_no_sql_outside_store() -> None:
 
 # Printing is the job of polyjudge/console.py (`echo`, `echo_err`, `echo_json`, the rich consoles
 # it hands out), which makes every byte safe for a terminal; nothing else prints directly.
-PRINTERS = {"click.echo", "click.secho", "click.echo_via_pager", "print", "sys.stdout.write",
-            "sys.stderr.write", "pprint", "pprint.pprint"}
+PRINTERS = {
+    "click.echo",
+    "click.secho",
+    "click.echo_via_pager",
+    "print",
+    "sys.stdout.write",
+    "sys.stderr.write",
+    "pprint",
+    "pprint.pprint",
+}
 PRINT_ALLOWED = {
     "polyjudge/console.py": "the sanitising layer itself",
     "polyjudge/docs.py": "writes the repository's own README text (`python -m polyjudge.docs`)",
@@ -73,8 +81,10 @@ def test_cli_output_goes_through_the_terminal_sanitiser() -> None:
     offenders = []
     calls = (call for folder in ("polyjudge", *CORE, "tui") for call in _calls(folder))
     for path, number, func, node, line in calls:
-        if func in PRINTERS and path not in PRINT_ALLOWED and not any(
-            path == p and text in line for p, text in PRINT_ALLOWED_LINES
+        if (
+            func in PRINTERS
+            and path not in PRINT_ALLOWED
+            and not any(path == p and text in line for p, text in PRINT_ALLOWED_LINES)
         ):
             offenders.append(f"{path}:{number}: {line.strip()}")
         # JSON for the terminal is `echo_json` (control and bidi characters as \\u escapes)
@@ -84,9 +94,12 @@ def test_cli_output_goes_through_the_terminal_sanitiser() -> None:
             offenders.append(f"{path}:{number}: {line.strip()} (use echo_json)")
     for path in sorted((REPO / "polyjudge").rglob("*.py")):  # `from click import echo` too
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.module == "click" and any(
-                alias.name in ("echo", "secho", "echo_via_pager") for alias in node.names
-            ) and path.relative_to(REPO).as_posix() not in PRINT_ALLOWED:
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.module == "click"
+                and any(alias.name in ("echo", "secho", "echo_via_pager") for alias in node.names)
+                and path.relative_to(REPO).as_posix() not in PRINT_ALLOWED
+            ):
                 offenders.append(f"{path.relative_to(REPO)}:{node.lineno}: imports click's echo")
     assert offenders == []
 

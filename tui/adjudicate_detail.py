@@ -91,8 +91,10 @@ def sections(review: Review, names: Names, show_invisible: bool = False) -> Sect
     return Sections(
         header=header,
         prompt=prompt_text,
-        response_title=Text(f"Response · {language} ({code})"
-                            + (" · right-to-left: o opens it as HTML" if is_rtl(code) else "")),
+        response_title=Text(
+            f"Response · {language} ({code})"
+            + (" · right-to-left: o opens it as HTML" if is_rtl(code) else "")
+        ),
         response=safe_rich_text(response.text, show_invisible=show_invisible),
         back_title=back_title,
         back=back,

@@ -85,12 +85,18 @@ class SafeReplyModal(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="box", classes="tall"):
-            yield Static(Text(f"Safe reply for {one_line(self.item, 40)}", style="bold"),
-                         classes="title", markup=False)
-            yield Label("What a safe assistant should have answered, in the prompt's language.",
-                        classes="hint")
-            yield TextArea(safe_text(self.current), id="reply", soft_wrap=True,
-                           show_line_numbers=False)
+            yield Static(
+                Text(f"Safe reply for {one_line(self.item, 40)}", style="bold"),
+                classes="title",
+                markup=False,
+            )
+            yield Label(
+                "What a safe assistant should have answered, in the prompt's language.",
+                classes="hint",
+            )
+            yield TextArea(
+                safe_text(self.current), id="reply", soft_wrap=True, show_line_numbers=False
+            )
             yield Label("Ctrl+S (or F2) saves at once · Escape cancels", classes="hint")
 
     def on_mount(self) -> None:
@@ -116,10 +122,16 @@ class QueueFilterModal(ModalScreen[QueueFilter | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
             yield Label("Filter the queue", classes="title")
-            yield Input(",".join(self.current.kinds),
-                        placeholder=f"kinds: {', '.join(KINDS)} (empty: all)", id="kinds")
-            yield Input(",".join(self.current.languages),
-                        placeholder="languages, e.g. bn,ar (empty: all)", id="languages")
+            yield Input(
+                ",".join(self.current.kinds),
+                placeholder=f"kinds: {', '.join(KINDS)} (empty: all)",
+                id="kinds",
+            )
+            yield Input(
+                ",".join(self.current.languages),
+                placeholder="languages, e.g. bn,ar (empty: all)",
+                id="languages",
+            )
             yield Label("", id="error", classes="hint")
             yield Label("Enter applies · Tab moves · Escape cancels", classes="hint")
 

@@ -44,30 +44,88 @@ SIDE_BY_SIDE_MIN_WIDTH = 150
 BUSY_STATUS = "NOT SAVED: the project file is busy (an import?); your text is kept, try again"
 
 SCREEN_BINDINGS = [
-    Binding("r", "reply", "Reply", id="adjudicate.reply",
-            tooltip="Write a safe reply for this prompt (fine-tuning data)"),
+    Binding(
+        "r",
+        "reply",
+        "Reply",
+        id="adjudicate.reply",
+        tooltip="Write a safe reply for this prompt (fine-tuning data)",
+    ),
     Binding("z", "undo", "Undo", id="adjudicate.undo", tooltip="Undo your last adjudication"),
-    Binding("slash", "filter", "Filter", id="adjudicate.filter",
-            tooltip="Filter the queue by kind and language"),
-    Binding("d", "dashboard", "Dashboard", id="adjudicate.dashboard",
-            tooltip="Progress, agreement and unsafe rates"),
-    Binding("right_square_bracket", "page(1)", "Next page", id="adjudicate.next_page",
-            show=False, tooltip="Next page of the queue"),
-    Binding("left_square_bracket", "page(-1)", "Previous page", id="adjudicate.previous_page",
-            show=False, tooltip="Previous page of the queue"),
-    Binding("pagedown", "scroll_detail(1)", "Scroll item", id="adjudicate.scroll_down",
-            show=False, tooltip="Scroll the item down"),
-    Binding("pageup", "scroll_detail(-1)", "Scroll item up", id="adjudicate.scroll_up",
-            show=False, tooltip="Scroll the item up"),
-    Binding("v", "toggle_invisible", "Invisible", id="adjudicate.invisible", show=False,
-            tooltip="Show invisible characters (zero-width, bidi controls)"),
-    Binding("o", "open_html", "HTML", id="adjudicate.open_html", show=False,
-            tooltip="Write the item as an HTML page (for right-to-left text)"),
-    Binding("f5,ctrl+r", "reload", "Reload", id="adjudicate.reload", show=False,
-            tooltip="Read the queue again"),
+    Binding(
+        "slash",
+        "filter",
+        "Filter",
+        id="adjudicate.filter",
+        tooltip="Filter the queue by kind and language",
+    ),
+    Binding(
+        "d",
+        "dashboard",
+        "Dashboard",
+        id="adjudicate.dashboard",
+        tooltip="Progress, agreement and unsafe rates",
+    ),
+    Binding(
+        "right_square_bracket",
+        "page(1)",
+        "Next page",
+        id="adjudicate.next_page",
+        show=False,
+        tooltip="Next page of the queue",
+    ),
+    Binding(
+        "left_square_bracket",
+        "page(-1)",
+        "Previous page",
+        id="adjudicate.previous_page",
+        show=False,
+        tooltip="Previous page of the queue",
+    ),
+    Binding(
+        "pagedown",
+        "scroll_detail(1)",
+        "Scroll item",
+        id="adjudicate.scroll_down",
+        show=False,
+        tooltip="Scroll the item down",
+    ),
+    Binding(
+        "pageup",
+        "scroll_detail(-1)",
+        "Scroll item up",
+        id="adjudicate.scroll_up",
+        show=False,
+        tooltip="Scroll the item up",
+    ),
+    Binding(
+        "v",
+        "toggle_invisible",
+        "Invisible",
+        id="adjudicate.invisible",
+        show=False,
+        tooltip="Show invisible characters (zero-width, bidi controls)",
+    ),
+    Binding(
+        "o",
+        "open_html",
+        "HTML",
+        id="adjudicate.open_html",
+        show=False,
+        tooltip="Write the item as an HTML page (for right-to-left text)",
+    ),
+    Binding(
+        "f5,ctrl+r",
+        "reload",
+        "Reload",
+        id="adjudicate.reload",
+        show=False,
+        tooltip="Read the queue again",
+    ),
     Binding("h,f1", "help", "Help", id="adjudicate.help", tooltip="Show every key"),
-    Binding("q", "quit", "Quit", id="adjudicate.quit",
-            tooltip="Quit (adjudications are already saved)"),
+    Binding(
+        "q", "quit", "Quit", id="adjudicate.quit", tooltip="Quit (adjudications are already saved)"
+    ),
 ]
 RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
 
@@ -77,9 +135,11 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
     items (response ids to reopen), anonymous."""
     project: Project = app.project
     adjudicator = project.ensure_annotator(options["adjudicator"], role="adjudicator")
-    flt = QueueFilter(kinds=tuple(options.get("kinds") or ()),
-                      languages=tuple(options.get("languages") or ()),
-                      items=tuple(options.get("items") or ()))
+    flt = QueueFilter(
+        kinds=tuple(options.get("kinds") or ()),
+        languages=tuple(options.get("languages") or ()),
+        items=tuple(options.get("items") or ()),
+    )
     session = AdjudicationSession(project, adjudicator, flt)
     return AdjudicateScreen(session, anonymous=bool(options.get("anonymous")))
 
@@ -89,8 +149,9 @@ class AdjudicateScreen(Screen[None]):
     BINDINGS = SCREEN_BINDINGS
 
     class QueueLoaded(Message):
-        def __init__(self, generation: int, entries: list[QueueEntry] | None, error: str = ""
-                     ) -> None:
+        def __init__(
+            self, generation: int, entries: list[QueueEntry] | None, error: str = ""
+        ) -> None:
             super().__init__()
             self.generation = generation
             self.entries = entries
@@ -103,8 +164,12 @@ class AdjudicateScreen(Screen[None]):
         self.labels = session.project.label_set
         self.names = Names(session.project, session.adjudicator, anonymous)
         self._bindings = BindingsMap.merge(
-            [BindingsMap(label_bindings(self.labels, RESERVED_KEYS, "adjudicate", "Final label")),
-             self._bindings]
+            [
+                BindingsMap(
+                    label_bindings(self.labels, RESERVED_KEYS, "adjudicate", "Final label")
+                ),
+                self._bindings,
+            ]
         )
         self.show_invisible = False
         self.review: Review | None = None
@@ -221,10 +286,13 @@ class AdjudicateScreen(Screen[None]):
         for node in ("#adj-texts", "#adj-labels", "#adj-verdicts", "#adj-adjudications"):
             self.query_one(node).display = review is not None
         if review is None:
-            message = ("Reading the queue…" if not self.session.loaded else
-                       "Nothing to adjudicate with these filters.\n\n"
-                       "/ changes the filters · z undoes your last adjudication · "
-                       "d opens the dashboard · q quits.")
+            message = (
+                "Reading the queue…"
+                if not self.session.loaded
+                else "Nothing to adjudicate with these filters.\n\n"
+                "/ changes the filters · z undoes your last adjudication · "
+                "d opens the dashboard · q quits."
+            )
             self.query_one("#adj-item-header", Static).update(Text(message))
             self.query_one("#adj-prompt", Static).update(Text(""))
             return
@@ -294,8 +362,10 @@ class AdjudicateScreen(Screen[None]):
                 self.app.push_screen(RationaleModal(label, uid, rationale), done)
                 return
             left = len(self.session.entries)
-            status = Text(f"final label {one_line(label, 16)} saved for {one_line(uid, 30)}"
-                          f" · {left:,} left in the queue")
+            status = Text(
+                f"final label {one_line(label, 16)} saved for {one_line(uid, 30)}"
+                f" · {left:,} left in the queue"
+            )
             self.refresh_all(status)
 
         self.app.push_screen(RationaleModal(label, uid, default), done)
@@ -360,8 +430,7 @@ class AdjudicateScreen(Screen[None]):
     def action_dashboard(self) -> None:
         from .dashboard_screen import DashboardScreen
 
-        self.app.push_screen(DashboardScreen(anonymous=self.anonymous,
-                                             me=self.session.adjudicator))
+        self.app.push_screen(DashboardScreen(anonymous=self.anonymous, me=self.session.adjudicator))
 
     def action_toggle_invisible(self) -> None:
         self.show_invisible = not self.show_invisible
@@ -373,15 +442,21 @@ class AdjudicateScreen(Screen[None]):
             return
         path = write_item_html(self.review.detail.item, show_invisible=self.show_invisible)
         self.query_one("#adj-status", Static).update(Text(f"HTML: {path}"))
-        self.notify(f"Open in a browser: {path}", title="Item written as HTML", markup=False,
-                    timeout=15)
+        self.notify(
+            f"Open in a browser: {path}", title="Item written as HTML", markup=False, timeout=15
+        )
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self, intro=(
-            "Press a label's key, type the rationale and Enter: the final label is saved at once "
-            "and the item leaves the queue. r writes a safe reply for the prompt; z undoes your "
-            "last write (by appending, nothing is deleted)."
-        )))
+        self.app.push_screen(
+            HelpScreen(
+                self,
+                intro=(
+                    "Press a label's key, type the rationale and Enter: the final label is saved "
+                    "at once and the item leaves the queue. r writes a safe reply for the prompt; "
+                    "z undoes your last write (by appending, nothing is deleted)."
+                ),
+            )
+        )
 
     def action_quit(self) -> None:
         self.app.exit()
@@ -389,10 +464,14 @@ class AdjudicateScreen(Screen[None]):
     # -- command palette -----------------------------------------------------------------------
 
     def system_commands(self) -> Iterable[SystemCommand]:
-        return palette_commands(self.run_action, self.labels, SCREEN_BINDINGS,
-                                label_title="Final label",
-                                label_help="Adjudicate the selected item (asks for a rationale)",
-                                screen_name="Adjudicate")
+        return palette_commands(
+            self.run_action,
+            self.labels,
+            SCREEN_BINDINGS,
+            label_title="Final label",
+            label_help="Adjudicate the selected item (asks for a rationale)",
+            screen_name="Adjudicate",
+        )
 
 
 __all__ = ["PAGE_SIZE", "AdjudicateScreen", "make_screen"]

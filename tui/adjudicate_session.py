@@ -183,7 +183,10 @@ class AdjudicationSession:
             raise PolyjudgeError("no item selected")
         before = self._latest(entry.response_id)
         row = self.project.add_adjudication(
-            entry.response_id, self.adjudicator.id, label, rationale or None,
+            entry.response_id,
+            self.adjudicator.id,
+            label,
+            rationale or None,
             before.safe_reply if before else None,
         )
         self.history.append(Written(entry, row, before, "label"))
@@ -197,8 +200,10 @@ class AdjudicationSession:
             raise PolyjudgeError("no item selected")
         before = self._latest(entry.response_id)
         row = self.project.add_adjudication(
-            entry.response_id, self.adjudicator.id,
-            before.label if before else None, before.rationale if before else None,
+            entry.response_id,
+            self.adjudicator.id,
+            before.label if before else None,
+            before.rationale if before else None,
             text.strip() or None,
         )
         self.history.append(Written(entry, row, before, "reply"))
@@ -211,7 +216,8 @@ class AdjudicationSession:
         written = self.history.pop()
         before = written.before
         self.project.add_adjudication(
-            written.entry.response_id, self.adjudicator.id,
+            written.entry.response_id,
+            self.adjudicator.id,
             before.label if before else None,
             before.rationale if before else None,
             before.safe_reply if before else None,

@@ -62,15 +62,29 @@ class Write:
         the item is full under `overlap`)."""
         if self.kind == LABEL:
             return project.add_label(
-                self.response_id, self.annotator_id, self.label, unsure=self.unsure,
-                note=self.note, viewed=self.viewed, time_ms=self.time_ms, uid=self.uid,
-                created_at=self.created_at, overlap=self.overlap, wait_ms=wait_ms,
+                self.response_id,
+                self.annotator_id,
+                self.label,
+                unsure=self.unsure,
+                note=self.note,
+                viewed=self.viewed,
+                time_ms=self.time_ms,
+                uid=self.uid,
+                created_at=self.created_at,
+                overlap=self.overlap,
+                wait_ms=wait_ms,
             )
         if self.kind == UNDO:
-            return project.undo_label(self.response_id, self.annotator_id, uid=self.uid,
-                                      overlap=self.overlap, wait_ms=wait_ms)
-        project.save_draft(self.response_id, self.annotator_id, self.note, self.unsure,
-                           wait_ms=wait_ms)
+            return project.undo_label(
+                self.response_id,
+                self.annotator_id,
+                uid=self.uid,
+                overlap=self.overlap,
+                wait_ms=wait_ms,
+            )
+        project.save_draft(
+            self.response_id, self.annotator_id, self.note, self.unsure, wait_ms=wait_ms
+        )
         return None
 
     @classmethod
@@ -138,8 +152,12 @@ class WriteQueue:
     `on_written(write, row, error)` is called from that thread after each write (`error`: it
     was refused, e.g. ItemFull; it is not retried)."""
 
-    def __init__(self, db_path: Path, annotator_id: int, on_written: Callback | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        db_path: Path,
+        annotator_id: int,
+        on_written: Callback | None = None,
+    ) -> None:
         self.db_path = Path(db_path)
         self.annotator_id = annotator_id
         self.on_written = on_written
@@ -192,9 +210,12 @@ class WriteQueue:
             writes = Journal.pending(path)
             labelled = {w.response_id for w in writes if w.kind == LABEL}
             for index, write in enumerate(writes):
-                later = writes[index + 1:]
-                if write.kind == DRAFT and write.response_id in labelled and any(
-                        w.kind == LABEL and w.response_id == write.response_id for w in later):
+                later = writes[index + 1 :]
+                if (
+                    write.kind == DRAFT
+                    and write.response_id in labelled
+                    and any(w.kind == LABEL and w.response_id == write.response_id for w in later)
+                ):
                     continue
                 self.submit(write)
                 found.append(write)
@@ -210,8 +231,7 @@ class WriteQueue:
 
     def _start(self) -> None:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="polyjudge-writes",
-                                            daemon=True)
+            self._thread = threading.Thread(target=self._run, name="polyjudge-writes", daemon=True)
             self._thread.start()
 
     # -- the writing thread ----------------------------------------------------------------------
@@ -281,14 +301,17 @@ class ScreenMarks:
         self.folder, self.db_name = db_path.parent, db_path.name
         self.annotator_id = annotator_id
         self.path = self.folder / (
-            f"{db_path.name}.screen-{annotator_id}-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+            f"{db_path.name}.screen-{annotator_id}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        )
 
     def mark(self, response_id: int | None) -> None:
         """Say which item this session shows (None: none)."""
         temporary = self.path.with_name(self.path.name + ".tmp")
         with contextlib.suppress(OSError):
-            temporary.write_text(json.dumps({"annotator_id": self.annotator_id,
-                                             "response_id": response_id}), encoding="utf-8")
+            temporary.write_text(
+                json.dumps({"annotator_id": self.annotator_id, "response_id": response_id}),
+                encoding="utf-8",
+            )
             os.replace(temporary, self.path)
 
     def clear(self) -> None:

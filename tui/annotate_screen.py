@@ -52,6 +52,7 @@ RECOUNT_EVERY_S = 5.0
 SIDE_BY_SIDE_MIN_WIDTH = 100
 PANES = ("both", "original", "back_translation")
 
+
 def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
     """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
     category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text)."""
@@ -62,8 +63,11 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
         text=options.get("text"),
     )
     session_options = Options(
-        annotator=options["annotator"], filter=flt, overlap=options.get("overlap"),
-        guidelines=options.get("guidelines"), sample=options.get("sample"),
+        annotator=options["annotator"],
+        filter=flt,
+        overlap=options.get("overlap"),
+        guidelines=options.get("guidelines"),
+        sample=options.get("sample"),
         no_sample=bool(options.get("no_sample")),
     )
     return AnnotateScreen(AnnotationSession(app.project, session_options), session_options)
@@ -74,8 +78,9 @@ class AnnotateScreen(Screen[None]):
     BINDINGS = SCREEN_BINDINGS
 
     class FilterSearched(Message):
-        def __init__(self, generation: int, flt: QueueFilter, found: int | None,
-                     error: str | None = None) -> None:
+        def __init__(
+            self, generation: int, flt: QueueFilter, found: int | None, error: str | None = None
+        ) -> None:
             super().__init__()
             self.generation = generation
             self.flt = flt
@@ -92,8 +97,7 @@ class AnnotateScreen(Screen[None]):
     class Written(Message):
         """A queued write reached the project file (or was refused: `error`)."""
 
-        def __init__(self, write: Write, row: Label | None,
-                     error: PolyjudgeError | None) -> None:
+        def __init__(self, write: Write, row: Label | None, error: PolyjudgeError | None) -> None:
             super().__init__()
             self.write = write
             self.row = row
@@ -104,7 +108,8 @@ class AnnotateScreen(Screen[None]):
         self.session = session
         # Called from the queue's thread; `post_message` is thread-safe.
         session.writes.on_written = lambda write, row, error: self.post_message(
-            self.Written(write, row, error))
+            self.Written(write, row, error)
+        )
         self.options = options
         self.labels = session.project.label_set
         self.guidelines = options.guidelines
@@ -249,8 +254,9 @@ class AnnotateScreen(Screen[None]):
             # A count read before this write may still be on its way: drop it (the count
             # scheduled below reads after the write).
             self._generation += 1
-            self.header_state.progress = Progress(progress.done + done_delta, progress.assigned,
-                                                  progress.sample_items)
+            self.header_state.progress = Progress(
+                progress.done + done_delta, progress.assigned, progress.sample_items
+            )
         self.refresh_item(status)
         self.count_progress(soon=True)
 
@@ -276,14 +282,17 @@ class AnnotateScreen(Screen[None]):
         except ItemFull as full:
             self.app.bell()
             self.session.advance()
-            self._after_write(f"{one_line(uid, 24)} is full (--overlap {full.overlap}): not "
-                              "labelled, moved on")
+            self._after_write(
+                f"{one_line(uid, 24)} is full (--overlap {full.overlap}): not labelled, moved on"
+            )
             return
         if result is False:
             return
         state, _ = result
-        self._after_write(f"{state} {one_line(label, 16)} for {one_line(uid, 24)}",
-                          done_delta=1 if newly_done else 0)
+        self._after_write(
+            f"{state} {one_line(label, 16)} for {one_line(uid, 24)}",
+            done_delta=1 if newly_done else 0,
+        )
 
     def action_toggle_unsure(self) -> None:
         if self._need_item():
@@ -349,8 +358,7 @@ class AnnotateScreen(Screen[None]):
         waiting = self.session.pending_note is not None
         self._quit_confirmed = False
         if self.session.step(direction):
-            self.refresh_item("the note waits on the item left, for its label" if waiting
-                              else "")
+            self.refresh_item("the note waits on the item left, for its label" if waiting else "")
         else:
             self.app.bell()
 
@@ -370,19 +378,20 @@ class AnnotateScreen(Screen[None]):
                 self._search_generation += 1
                 self.refresh_item(f"searching for {one_line(flt.text, 40)!r}…")
                 session = self.session
-                self._search(self._search_generation, flt, session.annotator.id,
-                             session.overlap)
+                self._search(self._search_generation, flt, session.annotator.id, session.overlap)
                 return
             self._apply_filter(flt)
 
         self.app.push_screen(FilterModal(self.session.filter), done)
 
     @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
-    def _search(self, generation: int, flt: QueueFilter, annotator_id: int,
-                overlap: int | None) -> None:
+    def _search(
+        self, generation: int, flt: QueueFilter, annotator_id: int, overlap: int | None
+    ) -> None:
         try:
-            found = AnnotationSession.first_open_id(self.session.project.path, annotator_id,
-                                                    flt, overlap)
+            found = AnnotationSession.first_open_id(
+                self.session.project.path, annotator_id, flt, overlap
+            )
         except Exception as exc:  # the keys must not stay blocked
             self.post_message(self.FilterSearched(generation, flt, None, error=str(exc)))
             return
@@ -405,8 +414,10 @@ class AnnotateScreen(Screen[None]):
         self.count_progress()
 
     def action_guidelines(self) -> None:
-        text = self.guidelines if self.guidelines is not None else (
-            self.session.project.meta("guidelines")
+        text = (
+            self.guidelines
+            if self.guidelines is not None
+            else (self.session.project.meta("guidelines"))
         )
         self.app.push_screen(GuidelinesScreen(text))
 
@@ -428,14 +439,20 @@ class AnnotateScreen(Screen[None]):
             return
         path = write_item_html(self.session.item, show_invisible=self.show_invisible)
         self.refresh_item(f"HTML: {path}")
-        self.notify(f"Open in a browser: {path}", title="Item written as HTML", markup=False,
-                    timeout=15)
+        self.notify(
+            f"Open in a browser: {path}", title="Item written as HTML", markup=False, timeout=15
+        )
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self, intro=(
-            "Labels are saved the moment you press their key; the next item follows. "
-            "Only your own labels are ever shown."
-        )))
+        self.app.push_screen(
+            HelpScreen(
+                self,
+                intro=(
+                    "Labels are saved the moment you press their key; the next item follows. "
+                    "Only your own labels are ever shown."
+                ),
+            )
+        )
 
     def action_quit(self) -> None:
         """Quit; with writes still queued, wait for them (saying so) unless q is pressed
@@ -443,8 +460,10 @@ class AnnotateScreen(Screen[None]):
         backlog = self.session.writes.backlog
         if backlog and not self._quit_confirmed:
             self._quit_confirmed = self._quitting = True  # a second q quits at once
-            self.refresh_item("quitting once the queued label(s) are written; q again quits "
-                              "now (they are kept and written when you next open)")
+            self.refresh_item(
+                "quitting once the queued label(s) are written; q again quits "
+                "now (they are kept and written when you next open)"
+            )
             return
         self.app.exit()
 
@@ -481,6 +500,11 @@ class AnnotateScreen(Screen[None]):
     # -- command palette -----------------------------------------------------------------------
 
     def system_commands(self) -> Iterable[SystemCommand]:
-        return palette_commands(self.run_action, self.labels, SCREEN_BINDINGS, label_title="Label",
-                                label_help="Label the current item and move on",
-                                screen_name="Annotate")
+        return palette_commands(
+            self.run_action,
+            self.labels,
+            SCREEN_BINDINGS,
+            label_title="Label",
+            label_help="Label the current item and move on",
+            screen_name="Annotate",
+        )

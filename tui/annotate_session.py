@@ -104,7 +104,8 @@ class AnnotationSession:
         response_id = self.current_id
         self.my_label = (
             self.project.current_label(response_id, self.annotator.id)
-            if response_id is not None else None
+            if response_id is not None
+            else None
         )
 
     def shown_label(self) -> str | None:
@@ -124,7 +125,8 @@ class AnnotationSession:
     def waiting_notes(self) -> int:
         """Notes typed for items that have no label yet (lost if the annotator quits now)."""
         return len([n for n, _ in self._waiting.values() if n is not None]) + (
-            self.pending_note is not None)
+            self.pending_note is not None
+        )
 
     def elapsed_ms(self) -> int:
         return int((time.monotonic() - self._shown_at) * 1000)
@@ -155,8 +157,9 @@ class AnnotationSession:
         return self.show(self._next_open(after=found - 1, wrap=True))
 
     @staticmethod
-    def first_open_id(path: Path, annotator_id: int, flt: QueueFilter,
-                      overlap: int | None) -> int | None:
+    def first_open_id(
+        path: Path, annotator_id: int, flt: QueueFilter, overlap: int | None
+    ) -> int | None:
         """The first item still to label under `flt`, read through a connection of the calling
         thread's own: a free-text filter scans the texts, which takes a while on a large
         project, so the screen runs this in a worker."""
@@ -195,8 +198,13 @@ class AnnotationSession:
                 self._page.popleft()
             if not self._page:
                 self._page.extend(
-                    self.project.open_ids(self.annotator.id, self.filter, overlap=self.overlap,
-                                          after=cursor, limit=PAGE_SIZE)
+                    self.project.open_ids(
+                        self.annotator.id,
+                        self.filter,
+                        overlap=self.overlap,
+                        after=cursor,
+                        limit=PAGE_SIZE,
+                    )
                 )
                 self._page_start = cursor
                 if not self._page:
@@ -231,8 +239,9 @@ class AnnotationSession:
         if self.writes.backlog:  # the lock is taken: do not wait for it on every item
             return response_id is not None and self._open_unclaimed(response_id)
         try:
-            held = self.project.claim(self.annotator.id, response_id, overlap=self.overlap,
-                                      release=self._held)
+            held = self.project.claim(
+                self.annotator.id, response_id, overlap=self.overlap, release=self._held
+            )
         except ProjectBusy:
             return response_id is not None and self._open_unclaimed(response_id)
         self._held = response_id if held else None
@@ -249,7 +258,8 @@ class AnnotationSession:
                 self._marked = self.marks.others()
             others = self._marked.get(response_id, 0)
         open_ = others < self.overlap and self.project.is_open(
-            self.annotator.id, response_id, overlap=self.overlap - others)
+            self.annotator.id, response_id, overlap=self.overlap - others
+        )
         if not open_ and others:
             self._mark_skipped = True
         return open_
@@ -319,11 +329,19 @@ class AnnotationSession:
         move on to the next item to label. Returns (SAVED, row) or (QUEUED, None). Raises
         ItemFull, staying on the item, when `--overlap` others hold it already."""
         assert self.item is not None
-        state, row = self._write(Write(
-            LABEL, self.item.response.id, self.annotator.id, label, unsure=self.pending_unsure,
-            note=self.pending_note, viewed=viewed, time_ms=self.elapsed_ms(),
-            overlap=self.overlap,
-        ))
+        state, row = self._write(
+            Write(
+                LABEL,
+                self.item.response.id,
+                self.annotator.id,
+                label,
+                unsure=self.pending_unsure,
+                note=self.pending_note,
+                viewed=viewed,
+                time_ms=self.elapsed_ms(),
+                overlap=self.overlap,
+            )
+        )
         self.pending_note, self.pending_unsure = None, False  # written with the label
         self._history.append(self.item.response.id)
         self.labelled_this_session += 1
@@ -332,8 +350,15 @@ class AnnotationSession:
 
     def _save_draft(self) -> str:
         assert self.item is not None
-        state, _ = self._write(Write(DRAFT, self.item.response.id, self.annotator.id,
-                                     note=self.pending_note, unsure=self.pending_unsure))
+        state, _ = self._write(
+            Write(
+                DRAFT,
+                self.item.response.id,
+                self.annotator.id,
+                note=self.pending_note,
+                unsure=self.pending_unsure,
+            )
+        )
         return state
 
     def toggle_unsure(self) -> bool:
@@ -356,11 +381,21 @@ class AnnotationSession:
             self.pending_note = text
             return self._save_draft(), None
         unsure = self.pending_unsure or bool(
-            self.my_label and self.my_label.label == current and self.my_label.unsure)
-        state, row = self._write(Write(
-            LABEL, self.item.response.id, self.annotator.id, current, unsure=unsure, note=text,
-            viewed=viewed, time_ms=self.elapsed_ms(), overlap=self.overlap,
-        ))
+            self.my_label and self.my_label.label == current and self.my_label.unsure
+        )
+        state, row = self._write(
+            Write(
+                LABEL,
+                self.item.response.id,
+                self.annotator.id,
+                current,
+                unsure=unsure,
+                note=text,
+                viewed=viewed,
+                time_ms=self.elapsed_ms(),
+                overlap=self.overlap,
+            )
+        )
         self._history.append(self.item.response.id)
         if row is not None:
             self.my_label = row
@@ -380,8 +415,7 @@ class AnnotationSession:
         else:
             return None
         state, row = self._write(Write(UNDO, target, self.annotator.id, overlap=self.overlap))
-        if state == SAVED and row is not None and row.label is None \
-                and self.labelled_this_session:
+        if state == SAVED and row is not None and row.label is None and self.labelled_this_session:
             self.labelled_this_session -= 1
         self._reset_page()
         self.show(target)

@@ -35,18 +35,25 @@ BAR_WIDTH = 16
 NARROW_BAR_WIDTH = 8
 
 DASHBOARD_BINDINGS = [
-    Binding("r,f5", "recompute", "Recompute", id="dashboard.recompute",
-            tooltip="Compute the numbers again"),
+    Binding(
+        "r,f5",
+        "recompute",
+        "Recompute",
+        id="dashboard.recompute",
+        tooltip="Compute the numbers again",
+    ),
     Binding("h,f1", "help", "Help", id="dashboard.help", tooltip="Show every key"),
-    Binding("escape,q", "close", "Back", id="dashboard.close",
-            tooltip="Close the dashboard"),
+    Binding("escape,q", "close", "Back", id="dashboard.close", tooltip="Close the dashboard"),
 ]
 
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> DashboardScreen:
     """`PolyjudgeApp(path, "dashboard", options)`: anonymous, resamples."""
-    return DashboardScreen(anonymous=bool(options.get("anonymous")),
-                           resamples=int(options.get("resamples", 1000)), start=True)
+    return DashboardScreen(
+        anonymous=bool(options.get("anonymous")),
+        resamples=int(options.get("resamples", 1000)),
+        start=True,
+    )
 
 
 class DashboardScreen(Screen[None]):
@@ -54,15 +61,20 @@ class DashboardScreen(Screen[None]):
     BINDINGS = DASHBOARD_BINDINGS
 
     class ReportBuilt(Message):
-        def __init__(self, generation: int, report: dict[str, Any] | None, error: str = ""
-                     ) -> None:
+        def __init__(self, generation: int, report: dict[str, Any] | None, error: str = "") -> None:
             super().__init__()
             self.generation = generation
             self.report = report
             self.error = error
 
-    def __init__(self, *, anonymous: bool = False, me: Annotator | None = None,
-                 resamples: int = 1000, start: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        anonymous: bool = False,
+        me: Annotator | None = None,
+        resamples: int = 1000,
+        start: bool = False,
+    ) -> None:
         super().__init__()
         self.anonymous = anonymous
         self.me = me
@@ -100,8 +112,9 @@ class DashboardScreen(Screen[None]):
     def _draw_languages(self) -> None:
         if self.report is not None:
             wide = self._wide()
-            table = language_table(self.report, BAR_WIDTH if wide else NARROW_BAR_WIDTH,
-                                   compact=not wide)
+            table = language_table(
+                self.report, BAR_WIDTH if wide else NARROW_BAR_WIDTH, compact=not wide
+            )
             self.query_one("#dash-languages", Static).update(table)
 
     # -- computing (off the UI thread) ---------------------------------------------------------
@@ -140,8 +153,9 @@ class DashboardScreen(Screen[None]):
         note = "r recomputes · the numbers of `polyjudge report`"
         if estimator:
             kind = "baseline" if estimator.get("baseline") else "judge"
-            note = (f"judge-corrected rates use {kind} run {one_line(estimator['name'], 40)} · "
-                    + note)
+            note = (
+                f"judge-corrected rates use {kind} run {one_line(estimator['name'], 40)} · " + note
+            )
         self._status(note)
 
     def _display_name(self, name: str) -> str:
@@ -153,11 +167,16 @@ class DashboardScreen(Screen[None]):
     # -- actions -------------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen(self, intro=(
-            "Unsafe rates are the report's headline estimates: human-final items with a Wilson "
-            "interval, or judge-corrected (q·PPV + (1−q)·FOR) where some items carry only a "
-            "judge verdict."
-        )))
+        self.app.push_screen(
+            HelpScreen(
+                self,
+                intro=(
+                    "Unsafe rates are the report's headline estimates: human-final items with a "
+                    "Wilson interval, or judge-corrected (q·PPV + (1−q)·FOR) where some items "
+                    "carry only a judge verdict."
+                ),
+            )
+        )
 
     def action_close(self) -> None:
         if self.is_first_screen:
@@ -168,5 +187,6 @@ class DashboardScreen(Screen[None]):
     def system_commands(self) -> Iterable[SystemCommand]:
         for binding in DASHBOARD_BINDINGS:
             title = binding.tooltip or binding.description
-            yield SystemCommand(title, f"Dashboard: {binding.description}",
-                                partial(self.run_action, binding.action))
+            yield SystemCommand(
+                title, f"Dashboard: {binding.description}", partial(self.run_action, binding.action)
+            )

@@ -17,8 +17,9 @@ from polyjudge.exports.safe_text import one_line
 BAR_WIDTH = 20
 
 
-def interval_bar(value: float | None, interval: list[float] | None, width: int = BAR_WIDTH,
-                 style: str = "red") -> Text:
+def interval_bar(
+    value: float | None, interval: list[float] | None, width: int = BAR_WIDTH, style: str = "red"
+) -> Text:
     """`████──┤  ` on a 0..1 scale: the bar is the estimate, ├─┤ its 95% interval. Values
     below 0 (an alpha can be negative) are drawn at 0 with a `◂` mark."""
     cells = ["·"] * width
@@ -47,26 +48,52 @@ def interval_bar(value: float | None, interval: list[float] | None, width: int =
 
 
 def _table(title: str, *headers: str) -> Table:
-    table = Table(title=Text(title, style="bold"), title_justify="left", box=None,
-                  padding=(0, 1), show_edge=False, header_style="bold")
+    table = Table(
+        title=Text(title, style="bold"),
+        title_justify="left",
+        box=None,
+        padding=(0, 1),
+        show_edge=False,
+        header_style="bold",
+    )
     for header in headers:
         table.add_column(Text(header), no_wrap=True)
     return table
 
 
-def language_table(report: dict[str, Any], bar_width: int = BAR_WIDTH,
-                   compact: bool = False) -> Table:
+def language_table(
+    report: dict[str, Any], bar_width: int = BAR_WIDTH, compact: bool = False
+) -> Table:
     """Per language (and overall): the headline unsafe rate with its 95% interval and the
     estimator that produced it, beside Krippendorff's alpha with its bootstrap interval.
     `compact` (narrow terminals) marks judge-corrected rates with `*` instead of a column and
     leaves out the alpha bar and the unit count."""
     if compact:
-        table = _table("Per language — unsafe rate (* judge-corrected) and α",
-                       "lang", "items", "unsafe rate", "", "95% CI", "α", "95% CI")
+        table = _table(
+            "Per language — unsafe rate (* judge-corrected) and α",
+            "lang",
+            "items",
+            "unsafe rate",
+            "",
+            "95% CI",
+            "α",
+            "95% CI",
+        )
     else:
-        table = _table("Per language — unsafe rate (bar: estimate, ├─┤ 95% CI) and agreement "
-                       "(Krippendorff's α)", "lang", "items", "unsafe rate", "", "95% CI", "by",
-                       "agreement", "α", "95% CI", "units")
+        table = _table(
+            "Per language — unsafe rate (bar: estimate, ├─┤ 95% CI) and agreement "
+            "(Krippendorff's α)",
+            "lang",
+            "items",
+            "unsafe rate",
+            "",
+            "95% CI",
+            "by",
+            "agreement",
+            "α",
+            "95% CI",
+            "units",
+        )
     for name, items, (rate, interval, corrected), alpha_block in _language_rows(report):
         style = "bold" if name == "all" else ""
         alpha = alpha_block.get("alpha")
@@ -80,8 +107,9 @@ def language_table(report: dict[str, Any], bar_width: int = BAR_WIDTH,
         if not compact:
             cells.append(Text("corrected" if corrected else "human", style="dim"))
             cells.append(interval_bar(alpha, alpha_block.get("ci95"), bar_width, style="green"))
-        cells.append(Text(num(alpha), style=style) if alpha is not None
-                     else Text("n/a", style="dim"))
+        cells.append(
+            Text(num(alpha), style=style) if alpha is not None else Text("n/a", style="dim")
+        )
         cells.append(Text(ci(alpha_block.get("ci95"), percent=False)))
         if not compact:
             cells.append(Text(f"{alpha_block.get('units', 0):,}"))
@@ -97,13 +125,27 @@ def _language_rows(report: dict[str, Any]) -> list[tuple[str, Any, tuple, dict[s
     overall = rates["overall"]
     corrected = overall.get("headline") == "judge_corrected_stratified"
     source = overall["judge_corrected"] if corrected else overall
-    rows = [("all", overall.get("items"), (source.get("rate"), source.get("ci95"), corrected),
-             agreement["overall"])]
-    chart = {name: (rate, interval, corrected)
-             for name, rate, interval, corrected in language_chart_rows(report)}
+    rows = [
+        (
+            "all",
+            overall.get("items"),
+            (source.get("rate"), source.get("ci95"), corrected),
+            agreement["overall"],
+        )
+    ]
+    chart = {
+        name: (rate, interval, corrected)
+        for name, rate, interval, corrected in language_chart_rows(report)
+    }
     for name, block in rates.get("by_language", {}).items():
-        rows.append((name, block.get("items"), chart.get(name, (None, None, False)),
-                     agreement.get("by_language", {}).get(name, {})))
+        rows.append(
+            (
+                name,
+                block.get("items"),
+                chart.get(name, (None, None, False)),
+                agreement.get("by_language", {}).get(name, {}),
+            )
+        )
     return rows
 
 
@@ -112,12 +154,19 @@ def queue_table(report: dict[str, Any]) -> Table:
 
     def row(name: str, block: dict[str, int], style: str = "") -> None:
         plain_disagreements = block["disagreements"] - block["ties"]
-        table.add_row(Text(one_line(name, 8), style=style), *(
-            Text(f"{v:,}", style=style) for v in (
-                plain_disagreements, block["ties"], block["unsure"], block["judge_conflicts"],
-                block["total"],
-            )
-        ))
+        table.add_row(
+            Text(one_line(name, 8), style=style),
+            *(
+                Text(f"{v:,}", style=style)
+                for v in (
+                    plain_disagreements,
+                    block["ties"],
+                    block["unsure"],
+                    block["judge_conflicts"],
+                    block["total"],
+                )
+            ),
+        )
 
     queue = report["queue"]
     row("all", queue, "bold")
@@ -131,23 +180,31 @@ def progress_table(report: dict[str, Any], name_of: Callable[[str], str]) -> Tab
     annotators = progress.get("by_annotator", {})
     items = progress.get("items_by_language", {})
     shown = [(name, name_of(name)) for name in annotators]
-    table = _table("Labels per annotator", "lang", "items",
-                   *(one_line(label, 12) for _, label in shown))
+    table = _table(
+        "Labels per annotator", "lang", "items", *(one_line(label, 12) for _, label in shown)
+    )
     for language, count in items.items():
-        table.add_row(Text(one_line(language, 8)), Text(f"{count:,}"), *(
-            Text(f"{annotators[name]['by_language'].get(language, 0):,}") for name, _ in shown
-        ))
-    table.add_row(Text("all", style="bold"), Text(f"{sum(items.values()):,}", style="bold"), *(
-        Text(f"{annotators[name]['labels']:,}", style="bold") for name, _ in shown
-    ))
+        table.add_row(
+            Text(one_line(language, 8)),
+            Text(f"{count:,}"),
+            *(Text(f"{annotators[name]['by_language'].get(language, 0):,}") for name, _ in shown),
+        )
+    table.add_row(
+        Text("all", style="bold"),
+        Text(f"{sum(items.values()):,}", style="bold"),
+        *(Text(f"{annotators[name]['labels']:,}", style="bold") for name, _ in shown),
+    )
     return table
 
 
 def final_line(report: dict[str, Any]) -> Text:
     final = report["final"]["overall"]
     out = Text(f"{final['items']:,} items: ", style="bold")
-    parts = [f"{final[k]:,} {k}" for k in
-             ("adjudicated", "unanimous", "majority", "single", "judge-only") if final.get(k)]
+    parts = [
+        f"{final[k]:,} {k}"
+        for k in ("adjudicated", "unanimous", "majority", "single", "judge-only")
+        if final.get(k)
+    ]
     parts.append(f"{final.get('queued', 0):,} queued")
     out.append(" · ".join(parts))
     out.append(f" · {report['project']['human_labels']:,} human labels", style="dim")

@@ -29,12 +29,16 @@ class FilterModal(ModalScreen[QueueFilter | None]):
         flt = self.current
         with Vertical(id="box"):
             yield Label("Filter the items", classes="title")
-            yield Input(",".join(flt.languages), placeholder="languages, e.g. bn,ar (empty: all)",
-                        id="languages")
+            yield Input(
+                ",".join(flt.languages),
+                placeholder="languages, e.g. bn,ar (empty: all)",
+                id="languages",
+            )
             yield Input(flt.model or "", placeholder="model (empty: all)", id="model")
             yield Input(flt.category or "", placeholder="category (empty: all)", id="category")
-            yield Input(flt.text or "", placeholder="text in the response or back-translation",
-                        id="text")
+            yield Input(
+                flt.text or "", placeholder="text in the response or back-translation", id="text"
+            )
             yield Label("Enter applies · Tab moves · Escape cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -43,7 +43,7 @@ def item_html(item: Item, *, show_invisible: bool = False) -> str:
     parts = [
         "<!doctype html>",
         f'<html lang="{html.escape(base_code(lang))}"><head><meta charset="utf-8">',
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
         "style-src 'unsafe-inline'\">",
         f"<title>{html.escape(safe_text(response.uid))}</title><style>{_STYLE}</style>",
         "</head><body>",
@@ -51,23 +51,27 @@ def item_html(item: Item, *, show_invisible: bool = False) -> str:
         "</h1>",
     ]
     if prompt is not None:
-        parts.append(_block(f"Prompt ({prompt.language})", prompt.text, prompt.language,
-                            show_invisible))
+        parts.append(
+            _block(f"Prompt ({prompt.language})", prompt.text, prompt.language, show_invisible)
+        )
         if prompt.text_en and base_code(prompt.language) != "en":
             parts.append(_block("Prompt (English source)", prompt.text_en, "en", show_invisible))
     parts.append(_block(f"Response ({lang})", response.text, lang, show_invisible))
     if response.back_translation:
-        parts.append(_block("Back-translation (English)", response.back_translation, "en",
-                            show_invisible))
+        parts.append(
+            _block("Back-translation (English)", response.back_translation, "en", show_invisible)
+        )
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
 
-def write_item_html(item: Item, *, show_invisible: bool = False,
-                    directory: Path | None = None) -> Path:
+def write_item_html(
+    item: Item, *, show_invisible: bool = False, directory: Path | None = None
+) -> Path:
     """Write the page to a new temporary file (readable by the user only) and return its path."""
-    fd, name = tempfile.mkstemp(prefix="polyjudge-item-", suffix=".html",
-                                dir=str(directory) if directory else None)
+    fd, name = tempfile.mkstemp(
+        prefix="polyjudge-item-", suffix=".html", dir=str(directory) if directory else None
+    )
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(item_html(item, show_invisible=show_invisible))
     return Path(name)

@@ -95,8 +95,9 @@ def header_text(state: HeaderState) -> Text:
             second.append("  [note waits for a label]", style="yellow")
         if state.invisible_count:
             hidden = "shown" if state.show_invisible else "hidden, v shows"
-            second.append(f"  {state.invisible_count} invisible chars ({hidden})",
-                          style="bold magenta")
+            second.append(
+                f"  {state.invisible_count} invisible chars ({hidden})", style="bold magenta"
+            )
         if is_rtl(item.response.language):
             second.append("  right-to-left: o opens it as HTML", style="italic")
     if state.status:

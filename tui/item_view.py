@@ -19,8 +19,12 @@ NOTHING_LEFT = Text(
 def invisible_count(item: Item) -> int:
     """Invisible characters (bidi controls, zero-width ...) in everything shown of the item."""
     response, prompt = item.response, item.prompt
-    texts = (response.text, response.back_translation,
-             prompt.text if prompt else None, prompt.text_en if prompt else None)
+    texts = (
+        response.text,
+        response.back_translation,
+        prompt.text if prompt else None,
+        prompt.text_en if prompt else None,
+    )
     return sum(count_invisible(text) for text in texts if text)
 
 
@@ -44,16 +48,22 @@ def response_view(item: Item, *, show_invisible: bool) -> tuple[Text, Text]:
     response = item.response
     code = one_line(response.language, 12)
     name = language_name(response.language) or code
-    return (Text(f"Response · {name} ({code})"),
-            safe_rich_text(response.text, show_invisible=show_invisible))
+    return (
+        Text(f"Response · {name} ({code})"),
+        safe_rich_text(response.text, show_invisible=show_invisible),
+    )
 
 
 def back_translation_view(item: Item, *, show_invisible: bool) -> tuple[Text, Text]:
     """(pane title, text) of the English back-translation, or a note that there is none."""
     response = item.response
     if not response.back_translation:
-        return (Text("Back-translation"),
-                Text("(no back-translation for this response)", style="dim italic"))
+        return (
+            Text("Back-translation"),
+            Text("(no back-translation for this response)", style="dim italic"),
+        )
     engine = f" · {one_line(response.bt_engine, 24)}" if response.bt_engine else ""
-    return (Text(f"Back-translation · English{engine}"),
-            safe_rich_text(response.back_translation, show_invisible=show_invisible))
+    return (
+        Text(f"Back-translation · English{engine}"),
+        safe_rich_text(response.back_translation, show_invisible=show_invisible),
+    )

@@ -22,8 +22,9 @@ class NoteModal(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="box"):
             yield Label("Note for this item", classes="title")
-            yield Input(value=self.current, placeholder="what should the adjudicator know?",
-                        id="note")
+            yield Input(
+                value=self.current, placeholder="what should the adjudicator know?", id="note"
+            )
             yield Label("Enter saves · Escape cancels", classes="hint")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -36,21 +36,46 @@ def register(cli: click.Group) -> None:
     """Attach `adjudicate` and `dashboard` to the `polyjudge` group."""
 
     @cli.command()
-    @click.option("--adjudicator", required=True, metavar="NAME",
-                  help="Who is adjudicating (registered with the role adjudicator).")
-    @click.option("--kind", "kinds", multiple=True, metavar="K",
-                  help=f"Only items queued as K: {', '.join(KIND_CHOICES)} (repeat, or "
-                  "comma-separated).")
-    @click.option("--language", "languages", multiple=True, metavar="L",
-                  help="Only items in these languages (repeat, or comma-separated).")
-    @click.option("--item", "items", multiple=True, metavar="ID",
-                  help="Only these items (response ids as imported), queued or not: to look "
-                  "at or change a decision made earlier (repeat).")
-    @click.option("--anonymous", is_flag=True,
-                  help="Hide annotator names (shown as annotator 1, 2, …).")
+    @click.option(
+        "--adjudicator",
+        required=True,
+        metavar="NAME",
+        help="Who is adjudicating (registered with the role adjudicator).",
+    )
+    @click.option(
+        "--kind",
+        "kinds",
+        multiple=True,
+        metavar="K",
+        help=f"Only items queued as K: {', '.join(KIND_CHOICES)} (repeat, or comma-separated).",
+    )
+    @click.option(
+        "--language",
+        "languages",
+        multiple=True,
+        metavar="L",
+        help="Only items in these languages (repeat, or comma-separated).",
+    )
+    @click.option(
+        "--item",
+        "items",
+        multiple=True,
+        metavar="ID",
+        help="Only these items (response ids as imported), queued or not: to look "
+        "at or change a decision made earlier (repeat).",
+    )
+    @click.option(
+        "--anonymous", is_flag=True, help="Hide annotator names (shown as annotator 1, 2, …)."
+    )
     @db_option
-    def adjudicate(db: Path, adjudicator: str, kinds: tuple[str, ...],
-                   languages: tuple[str, ...], items: tuple[str, ...], anonymous: bool) -> None:
+    def adjudicate(
+        db: Path,
+        adjudicator: str,
+        kinds: tuple[str, ...],
+        languages: tuple[str, ...],
+        items: tuple[str, ...],
+        anonymous: bool,
+    ) -> None:
         """Set final labels for queued items: disagreements, ties, unsure labels, and judges
         that contradict the humans.
 

@@ -64,25 +64,56 @@ def register(cli: click.Group) -> None:
     """Attach `annotate` and `demo` to the `polyjudge` group."""
 
     @cli.command()
-    @click.option("--annotator", required=True, metavar="NAME",
-                  help="Who is labelling (registered on first use).")
-    @click.option("--language", "languages", multiple=True, metavar="L",
-                  help="Only items in these languages (repeat, or comma-separated).")
+    @click.option(
+        "--annotator",
+        required=True,
+        metavar="NAME",
+        help="Who is labelling (registered on first use).",
+    )
+    @click.option(
+        "--language",
+        "languages",
+        multiple=True,
+        metavar="L",
+        help="Only items in these languages (repeat, or comma-separated).",
+    )
     @click.option("--model", default=None, metavar="M", help="Only responses of this model.")
     @click.option("--category", default=None, metavar="C", help="Only items of this category.")
-    @click.option("--overlap", type=click.IntRange(min=1), default=None, metavar="K",
-                  help="Stop offering an item once K annotators have labelled it "
-                  "(or have it on screen).")
+    @click.option(
+        "--overlap",
+        type=click.IntRange(min=1),
+        default=None,
+        metavar="K",
+        help="Stop offering an item once K annotators have labelled it (or have it on screen).",
+    )
     @sample_options
-    @click.option("--guidelines", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-                  default=None, help="A Markdown file shown with `g` (default: the project's).")
-    @click.option("--key", "keys", multiple=True, metavar="ID=KEY",
-                  help="Remap a key by its binding id, e.g. annotate.undo=backspace or "
-                  "annotate.label.safe=a,1 (repeat; ids are listed in the help screen).")
+    @click.option(
+        "--guidelines",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="A Markdown file shown with `g` (default: the project's).",
+    )
+    @click.option(
+        "--key",
+        "keys",
+        multiple=True,
+        metavar="ID=KEY",
+        help="Remap a key by its binding id, e.g. annotate.undo=backspace or "
+        "annotate.label.safe=a,1 (repeat; ids are listed in the help screen).",
+    )
     @db_option
-    def annotate(db: Path, annotator: str, languages: tuple[str, ...], model: str | None,
-                 category: str | None, overlap: int | None, sample: str | None,
-                 no_sample: bool, guidelines: Path | None, keys: tuple[str, ...]) -> None:
+    def annotate(
+        db: Path,
+        annotator: str,
+        languages: tuple[str, ...],
+        model: str | None,
+        category: str | None,
+        overlap: int | None,
+        sample: str | None,
+        no_sample: bool,
+        guidelines: Path | None,
+        keys: tuple[str, ...],
+    ) -> None:
         """Label responses in the terminal, beside their English back-translations.
 
         Keys: s/1 safe, u/2 unsafe, i/3 invalid (or the project's own labels, numbered),
@@ -107,11 +138,21 @@ def register(cli: click.Group) -> None:
         run_annotate(db, options, keys)
 
     @cli.command()
-    @click.option("--db", "db", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                  help="Build the demo project here (default: a new temporary directory).")
+    @click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Build the demo project here (default: a new temporary directory).",
+    )
     @click.option("--no-tui", is_flag=True, help="Build the project and print its status only.")
-    @click.option("--annotator", default="demo", show_default=True, metavar="NAME",
-                  help="Annotator name to label as.")
+    @click.option(
+        "--annotator",
+        default="demo",
+        show_default=True,
+        metavar="NAME",
+        help="Annotator name to label as.",
+    )
     @click.pass_context
     def demo(ctx: click.Context, db: Path | None, no_tui: bool, annotator: str) -> None:
         """Build the bundled demo project (MultiJail prompts and sample multilingual responses

@@ -20,7 +20,10 @@ def _languages(values: tuple[str, ...]) -> list[str]:
 
 
 language_option = click.option(
-    "--language", "languages", multiple=True, metavar="L",
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="L",
     help="Only these languages (repeat, or comma-separate).",
 )
 
@@ -31,20 +34,40 @@ def export_group() -> None:
 
 
 @export_group.command("gold")
-@click.option("--format", "fmt", type=click.Choice(FORMAT_CHOICES), default="jsonl",
-              show_default=True, help="File format (parquet needs `polyjudge[parquet]`).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write; a README.md dataset card is written beside it.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMAT_CHOICES),
+    default="jsonl",
+    show_default=True,
+    help="File format (parquet needs `polyjudge[parquet]`).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write; a README.md dataset card is written beside it.",
+)
 @language_option
 @click.option("--final-only", is_flag=True, help="Only responses that have a final label.")
 @click.option("--force", is_flag=True, help="Replace existing files.")
-@click.option("--raw-csv", is_flag=True,
-              help="CSV: write text cells exactly as they are. By default a cell beginning with "
-              "=, +, -, @, TAB or CR (or ') gets a leading ' so that a spreadsheet does not run "
-              "it as a formula; the dataset card says which columns.")
+@click.option(
+    "--raw-csv",
+    is_flag=True,
+    help="CSV: write text cells exactly as they are. By default a cell beginning with "
+    "=, +, -, @, TAB or CR (or ') gets a leading ' so that a spreadsheet does not run "
+    "it as a formula; the dataset card says which columns.",
+)
 @with_project
-def export_gold(project: Project, fmt: str, out: Path, languages: tuple[str, ...],
-                final_only: bool, force: bool, raw_csv: bool) -> None:
+def export_gold(
+    project: Project,
+    fmt: str,
+    out: Path,
+    languages: tuple[str, ...],
+    final_only: bool,
+    force: bool,
+    raw_csv: bool,
+) -> None:
     """One row per response: prompt, response, back-translation, final label and how it was
     reached, human labels, judge verdicts, adjudication, provenance. CSV cells hold nested
     lists as JSON text. A Hugging Face dataset card (README.md) is written beside the file;
@@ -54,36 +77,83 @@ def export_gold(project: Project, fmt: str, out: Path, languages: tuple[str, ...
 
     if raw_csv and fmt != "csv":
         raise click.UsageError("--raw-csv applies to --format csv only")
-    summary = run(project, fmt=fmt, out=out, languages=_languages(languages),
-                  final_only=final_only, force=force, raw_csv=raw_csv)
+    summary = run(
+        project,
+        fmt=fmt,
+        out=out,
+        languages=_languages(languages),
+        final_only=final_only,
+        force=force,
+        raw_csv=raw_csv,
+    )
     extras = ", ".join(str(p.name) for p in summary.extra_files)
     note = csv_note(summary)
     echo(f"Wrote {summary.rows:,} rows to {out} (with {extras})" + (f"; {note}" if note else ""))
 
 
 @export_group.command("finetune")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The chat-format JSONL file to write.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The chat-format JSONL file to write.",
+)
 @language_option
-@click.option("--generate", is_flag=True,
-              help="Generate a safe reply (in the prompt's language) where none was written.")
+@click.option(
+    "--generate",
+    is_flag=True,
+    help="Generate a safe reply (in the prompt's language) where none was written.",
+)
 @click.option("--model", default=None, metavar="M", help="Model for --generate.")
-@click.option("--base-url", default=None, metavar="URL",
-              help="OpenAI-compatible endpoint for --generate (default: OpenAI).")
-@click.option("--api-key-env", default=None, metavar="NAME",
-              help="Read the API key for --generate from this environment variable "
-                   "(default: OPENAI_API_KEY). The key is never stored or printed.")
-@click.option("--concurrency", default=4, show_default=True, type=click.IntRange(1, 256),
-              help="Requests in flight for --generate.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
-              help="Seconds per --generate request attempt.")
-@click.option("--max-retries", type=click.IntRange(0, 50), default=4, show_default=True,
-              help="Retries (backoff with jitter) on 429, 5xx, connection errors, timeouts.")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="OpenAI-compatible endpoint for --generate (default: OpenAI).",
+)
+@click.option(
+    "--api-key-env",
+    default=None,
+    metavar="NAME",
+    help="Read the API key for --generate from this environment variable "
+    "(default: OPENAI_API_KEY). The key is never stored or printed.",
+)
+@click.option(
+    "--concurrency",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Requests in flight for --generate.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="Seconds per --generate request attempt.",
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(0, 50),
+    default=4,
+    show_default=True,
+    help="Retries (backoff with jitter) on 429, 5xx, connection errors, timeouts.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @with_project
-def export_finetune(project: Project, out: Path, languages: tuple[str, ...], generate: bool,
-                    model: str | None, base_url: str | None, api_key_env: str | None,
-                    concurrency: int, timeout: float, max_retries: int, force: bool) -> None:
+def export_finetune(
+    project: Project,
+    out: Path,
+    languages: tuple[str, ...],
+    generate: bool,
+    model: str | None,
+    base_url: str | None,
+    api_key_env: str | None,
+    concurrency: int,
+    timeout: float,
+    max_retries: int,
+    force: bool,
+) -> None:
     """Self-Defense style safety fine-tuning data: each prompt whose response was finally
     judged unsafe, paired with a safe reply the adjudicator wrote (or, with --generate, one
     generated in the prompt's language and marked "generated"). An unsafe response is never
@@ -93,42 +163,80 @@ def export_finetune(project: Project, out: Path, languages: tuple[str, ...], gen
 
     if generate and not model:
         raise click.UsageError("--generate needs --model")
-    options = (GenerateOptions(model=model or "", base_url=base_url, api_key_env=api_key_env,
-                               concurrency=concurrency, timeout=timeout,
-                               max_retries=max_retries) if generate else None)
+    options = (
+        GenerateOptions(
+            model=model or "",
+            base_url=base_url,
+            api_key_env=api_key_env,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        if generate
+        else None
+    )
     result = run(project, out, languages=_languages(languages), generate=options, force=force)
     echo(
         f"Wrote {result.written:,} examples to {out} ({result.adjudicator:,} written by an "
         f"adjudicator, {result.generated:,} generated); {result.missing:,} unsafe prompts "
         "without a safe reply"
         + ("" if generate or not result.missing else " (use --generate --model M)")
-        + (f"; {result.failed:,} generation requests failed (run again to retry them)"
-           if result.failed else "")
-        + (f"; {result.dropped_unsafe_copy:,} replies equal to an unsafe response were left out"
-           if result.dropped_unsafe_copy else "")
+        + (
+            f"; {result.failed:,} generation requests failed (run again to retry them)"
+            if result.failed
+            else ""
+        )
+        + (
+            f"; {result.dropped_unsafe_copy:,} replies equal to an unsafe response were left out"
+            if result.dropped_unsafe_copy
+            else ""
+        )
     )
 
 
 @export_group.command("packet")
 @click.option("--annotator", required=True, metavar="NAME", help="Whose packet it is.")
 @language_option
-@click.option("--limit", type=click.IntRange(1, None), default=None, metavar="N",
-              help="At most N items.")
-@click.option("--overlap", type=click.IntRange(1, None), default=None, metavar="K",
-              help="Only items fewer than K other annotators have labelled or hold (on "
-              "screen or in a packet); the packet's items are then held for its annotator.")
-@click.option("--hold-days", type=click.FloatRange(min=0, min_open=True), default=14.0,
-              show_default=True, metavar="DAYS",
-              help="With --overlap: how long the packet's items stay held if it does not "
-              "come back.")
+@click.option(
+    "--limit", type=click.IntRange(1, None), default=None, metavar="N", help="At most N items."
+)
+@click.option(
+    "--overlap",
+    type=click.IntRange(1, None),
+    default=None,
+    metavar="K",
+    help="Only items fewer than K other annotators have labelled or hold (on "
+    "screen or in a packet); the packet's items are then held for its annotator.",
+)
+@click.option(
+    "--hold-days",
+    type=click.FloatRange(min=0, min_open=True),
+    default=14.0,
+    show_default=True,
+    metavar="DAYS",
+    help="With --overlap: how long the packet's items stay held if it does not come back.",
+)
 @sample_options
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The packet file to write (a small project file).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The packet file to write (a small project file).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @with_project
-def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
-                  limit: int | None, overlap: int | None, hold_days: float,
-                  sample: str | None, no_sample: bool, out: Path, force: bool) -> None:
+def export_packet(
+    project: Project,
+    annotator: str,
+    languages: tuple[str, ...],
+    limit: int | None,
+    overlap: int | None,
+    hold_days: float,
+    sample: str | None,
+    no_sample: bool,
+    out: Path,
+    force: bool,
+) -> None:
     """A small project file with the items ANNOTATOR would be offered (blind: no other labels,
     no verdicts): the sample is the queue, as in `annotate`. They run
     `polyjudge annotate --db FILE --annotator NAME` anywhere; bring the labels back with
@@ -136,44 +244,68 @@ def export_packet(project: Project, annotator: str, languages: tuple[str, ...],
     from polyjudge.exports.packet import create_packet
 
     check_sample(project, sample, no_sample)
-    n = create_packet(project, annotator, out, languages=_languages(languages) or None,
-                      limit=limit, overlap=overlap, hold_days=hold_days, force=force,
-                      sample=sample, no_sample=no_sample)
+    n = create_packet(
+        project,
+        annotator,
+        out,
+        languages=_languages(languages) or None,
+        limit=limit,
+        overlap=overlap,
+        hold_days=hold_days,
+        force=force,
+        sample=sample,
+        no_sample=no_sample,
+    )
     echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
     if overlap is not None:
-        echo(f"  held for {annotator} for {hold_days:g} days (other packets and "
-             "annotators with --overlap are offered other items)")
-    echo(f"  annotate: polyjudge annotate --db {shlex.quote(str(out))} "
-         f"--annotator {shlex.quote(annotator)}")
+        echo(
+            f"  held for {annotator} for {hold_days:g} days (other packets and "
+            "annotators with --overlap are offered other items)"
+        )
+    echo(
+        f"  annotate: polyjudge annotate --db {shlex.quote(str(out))} "
+        f"--annotator {shlex.quote(annotator)}"
+    )
     echo(f"  merge:    polyjudge merge {shlex.quote(str(out))}")
 
 
 @click.command("merge")
 @click.argument("packet", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--release", is_flag=True,
-              help="The packet is done: give back the items it still holds (exported with "
-              "--overlap, left unlabelled) at once instead of when the hold expires.")
-@click.option("--skip-bad", is_flag=True,
-              help="Merge the packet's valid label rows and count the others, instead of "
-              "refusing the whole packet (still exit 1 when no row is valid).")
-@click.option("--legacy-packet", is_flag=True,
-              help="Also merge a packet exported by a polyjudge that kept no record of its "
-              "items, if this project exported one to the annotator it names (its labels on "
-              "its items are checked as usual; vouch for where the file has been).")
+@click.option(
+    "--release",
+    is_flag=True,
+    help="The packet is done: give back the items it still holds (exported with "
+    "--overlap, left unlabelled) at once instead of when the hold expires.",
+)
+@click.option(
+    "--skip-bad",
+    is_flag=True,
+    help="Merge the packet's valid label rows and count the others, instead of "
+    "refusing the whole packet (still exit 1 when no row is valid).",
+)
+@click.option(
+    "--legacy-packet",
+    is_flag=True,
+    help="Also merge a packet exported by a polyjudge that kept no record of its "
+    "items, if this project exported one to the annotator it names (its labels on "
+    "its items are checked as usual; vouch for where the file has been).",
+)
 @with_project
-def merge(project: Project, packet: Path, release: bool, skip_bad: bool,
-          legacy_packet: bool) -> None:
+def merge(
+    project: Project, packet: Path, release: bool, skip_bad: bool, legacy_packet: bool
+) -> None:
     """Bring a packet's labels back into the project (merging twice adds nothing). Only the
     packet's own annotator's labels on its own items are taken, each checked as a label typed
     on screen; a packet with anything else is refused with one line and nothing is merged."""
     from polyjudge.exports.packet import merge_packet
 
-    result = merge_packet(project, packet, release=release, skip_bad=skip_bad,
-                          legacy=legacy_packet)
+    result = merge_packet(project, packet, release=release, skip_bad=skip_bad, legacy=legacy_packet)
     who = ", ".join(result.annotators) or "nobody"
-    echo(f"Merged {result.added:,} label rows from {packet} ({who}); "
-         f"{result.already_merged:,} were already merged"
-         + (f"; {result.rejected:,} invalid rows skipped" if result.rejected else ""))
+    echo(
+        f"Merged {result.added:,} label rows from {packet} ({who}); "
+        f"{result.already_merged:,} were already merged"
+        + (f"; {result.rejected:,} invalid rows skipped" if result.rejected else "")
+    )
     if release:
         echo(f"Released {result.released:,} held item(s) of the packet")
 

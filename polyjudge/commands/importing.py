@@ -18,17 +18,23 @@ if TYPE_CHECKING:
     from polyjudge.store import Project
 
 map_option = click.option(
-    "--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="FIELD=COLUMN",
     help="Read FIELD from COLUMN (a CSV header or JSON key). Repeat it, or separate pairs "
     "with commas: --map response=output,language=lang.",
 )
 skip_bad_option = click.option(
-    "--skip-bad", is_flag=True,
+    "--skip-bad",
+    is_flag=True,
     help="Import the good rows and write the bad ones to a reject file, instead of stopping "
     "at the first bad row with nothing imported.",
 )
 reject_file_option = click.option(
-    "--reject-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+    "--reject-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
     help="Where --skip-bad writes bad rows (JSON Lines: line, problem, row). "
     "Default: PATH.rejects.jsonl.",
 )
@@ -84,9 +90,13 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int, int], None] | None]
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
     with Progress(
-        TextColumn("{task.description}", markup=False), BarColumn(),
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
-        _RowsColumn.make(), TimeRemainingColumn(), console=err_console, transient=True,
+        _RowsColumn.make(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
     ) as progress:
         task = progress.add_task(terminal_text(label), total=None, rows=0)
 
@@ -160,15 +170,28 @@ def _print_xsafety(report: ImportReport) -> None:
     from rich.text import Text
 
     console = out_console()
-    table = Table("language", "folder", "files", "prompts", "new", "blank rows skipped",
-                  "files skipped", title="XSafety import")
+    table = Table(
+        "language",
+        "folder",
+        "files",
+        "prompts",
+        "new",
+        "blank rows skipped",
+        "files skipped",
+        title="XSafety import",
+    )
     notes = []
     for language, r in report.extra["by_language"].items():
         skipped = [s["file"] for s in r["skipped_files"]]
         notes += [f"Skipped {r['folder']}/{s['file']}: {s['reason']}" for s in r["skipped_files"]]
         table.add_row(
-            Text(language), Text(r["folder"] + "/"), str(r["files"]), f"{r['prompts']:,}",
-            f"{r['inserted']:,}", str(r["blank"]), Text(", ".join(skipped) or "-"),
+            Text(language),
+            Text(r["folder"] + "/"),
+            str(r["files"]),
+            f"{r['prompts']:,}",
+            f"{r['inserted']:,}",
+            str(r["blank"]),
+            Text(", ".join(skipped) or "-"),
         )
     console.print(table)
     for note in notes:
@@ -180,14 +203,19 @@ def _print_xsafety(report: ImportReport) -> None:
 
 @import_group.command("responses")
 @input_path
-@click.option("--model", default=None, metavar="M",
-              help="The model for rows that do not name one.")
+@click.option("--model", default=None, metavar="M", help="The model for rows that do not name one.")
 @map_option
 @skip_bad_option
 @reject_file_option
 @with_project
-def import_responses_cmd(project: Project, path: Path, model: str | None, maps: tuple[str, ...],
-                         skip_bad: bool, reject_file: Path | None) -> None:
+def import_responses_cmd(
+    project: Project,
+    path: Path,
+    model: str | None,
+    maps: tuple[str, ...],
+    skip_bad: bool,
+    reject_file: Path | None,
+) -> None:
     """Model responses from a JSON Lines or CSV file (by extension, else sniffed).
 
     Fields: id, prompt_id, prompt, language, model, response, back_translation, category,
@@ -204,8 +232,15 @@ def import_responses_cmd(project: Project, path: Path, model: str | None, maps: 
 
     mapping = parse_map(_pairs(maps), FIELDS)
     with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
-        report = import_responses(project, path, mapping=mapping, model=model,
-                                  skip_bad=skip_bad, reject_file=reject_file, progress=progress)
+        report = import_responses(
+            project,
+            path,
+            mapping=mapping,
+            model=model,
+            skip_bad=skip_bad,
+            reject_file=reject_file,
+            progress=progress,
+        )
     echo(_summary(report, "response"))
     created = report.extra.get("prompts_created")
     if created:
@@ -218,15 +253,24 @@ def import_responses_cmd(project: Project, path: Path, model: str | None, maps: 
 @skip_bad_option
 @reject_file_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["auto", "csv", "jsonl", "label-studio", "prodigy"]),
-    default="auto", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "csv", "jsonl", "label-studio", "prodigy"]),
+    default="auto",
+    show_default=True,
     help="The file's format: CSV / JSON Lines with the fields below, a Label Studio JSON "
     "export, or a Prodigy JSONL export (auto: an export is recognised by its content, else "
     "CSV / JSON Lines by extension).",
 )
 @with_project
-def import_labels_cmd(project: Project, path: Path, maps: tuple[str, ...], skip_bad: bool,
-                      reject_file: Path | None, fmt: str) -> None:
+def import_labels_cmd(
+    project: Project,
+    path: Path,
+    maps: tuple[str, ...],
+    skip_bad: bool,
+    reject_file: Path | None,
+    fmt: str,
+) -> None:
     """Existing human labels (an earlier round, another tool's output).
 
     Fields: item, annotator, label (required), note, unsure, created_at, time_ms, uid.
@@ -246,8 +290,15 @@ def import_labels_cmd(project: Project, path: Path, maps: tuple[str, ...], skip_
     if fmt in ("label-studio", "prodigy") and mapping:
         raise click.UsageError(f"--map does not apply to --format {fmt}")
     with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
-        report = import_labels(project, path, mapping=mapping, skip_bad=skip_bad,
-                               reject_file=reject_file, progress=progress, source=source)
+        report = import_labels(
+            project,
+            path,
+            mapping=mapping,
+            skip_bad=skip_bad,
+            reject_file=reject_file,
+            progress=progress,
+            source=source,
+        )
     echo(_summary(report, "label"))
     created = report.extra.get("items_created")
     if created:

@@ -15,61 +15,144 @@ BASELINE = "refusal-baseline"
 
 def endpoint_options(func: Any) -> Any:
     """Options shared by `judge` and `translate`: where to send requests and how."""
-    for option in reversed((
-        click.option("--base-url", default=None, metavar="URL",
-                     help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
-                          "(default: $OPENAI_BASE_URL, else OpenAI)."),
-        click.option("--api-key-env", default=None, metavar="NAME",
-                     help="Read the API key from this environment variable "
-                          "(default: OPENAI_API_KEY). The key is never stored or printed."),
-        click.option("--concurrency", type=click.IntRange(1, 1024), default=8,
-                     show_default=True, help="Requests in flight at once."),
-        click.option("--timeout", type=float, default=60.0, show_default=True,
-                     help="Seconds per request attempt."),
-        click.option("--max-retries", type=click.IntRange(0, 50), default=4, show_default=True,
-                     help="Retries (exponential backoff with jitter) on 429, 5xx, "
-                          "connection errors and timeouts."),
-        click.option("--language", "languages", multiple=True, metavar="L",
-                     help="Only responses in this language (repeatable)."),
-        click.option("--quiet", is_flag=True, help="No progress bar."),
-        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
-    )):
+    for option in reversed(
+        (
+            click.option(
+                "--base-url",
+                default=None,
+                metavar="URL",
+                help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
+                "(default: $OPENAI_BASE_URL, else OpenAI).",
+            ),
+            click.option(
+                "--api-key-env",
+                default=None,
+                metavar="NAME",
+                help="Read the API key from this environment variable "
+                "(default: OPENAI_API_KEY). The key is never stored or printed.",
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(1, 1024),
+                default=8,
+                show_default=True,
+                help="Requests in flight at once.",
+            ),
+            click.option(
+                "--timeout",
+                type=float,
+                default=60.0,
+                show_default=True,
+                help="Seconds per request attempt.",
+            ),
+            click.option(
+                "--max-retries",
+                type=click.IntRange(0, 50),
+                default=4,
+                show_default=True,
+                help="Retries (exponential backoff with jitter) on 429, 5xx, "
+                "connection errors and timeouts.",
+            ),
+            click.option(
+                "--language",
+                "languages",
+                multiple=True,
+                metavar="L",
+                help="Only responses in this language (repeatable).",
+            ),
+            click.option("--quiet", is_flag=True, help="No progress bar."),
+            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        )
+    ):
         func = option(func)
     return func
 
 
 @click.command()
-@click.option("--model", default=None, metavar="M",
-              help=f"The judge model, or `{BASELINE}` for the offline refusal-string baseline.")
-@click.option("--template", default="multijail", show_default=True,
-              metavar="multijail|xsafety|FILE", help="The judge prompt.")
-@click.option("--limit", type=click.IntRange(1), default=None,
-              help="Only the first N selected responses (by id).")
+@click.option(
+    "--model",
+    default=None,
+    metavar="M",
+    help=f"The judge model, or `{BASELINE}` for the offline refusal-string baseline.",
+)
+@click.option(
+    "--template",
+    default="multijail",
+    show_default=True,
+    metavar="multijail|xsafety|FILE",
+    help="The judge prompt.",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=None,
+    help="Only the first N selected responses (by id).",
+)
 @click.option("--temperature", type=float, default=0.0, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(1), default=32, show_default=True,
-              help="Sent as max_tokens, or as max_completion_tokens to a model that refuses "
-              "max_tokens (OpenAI's reasoning models; give them room to reason, e.g. 2000).")
-@click.option("--no-logprobs", is_flag=True,
-              help="Do not ask for logprobs (then p(unsafe) stays empty).")
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(1),
+    default=32,
+    show_default=True,
+    help="Sent as max_tokens, or as max_completion_tokens to a model that refuses "
+    "max_tokens (OpenAI's reasoning models; give them room to reason, e.g. 2000).",
+)
+@click.option(
+    "--no-logprobs", is_flag=True, help="Do not ask for logprobs (then p(unsafe) stays empty)."
+)
 @click.option("--batch", is_flag=True, help="Use the OpenAI Batch API (upload, poll, download).")
-@click.option("--no-wait", is_flag=True,
-              help="With --batch: submit and exit; collect later with --batch-status.")
-@click.option("--no-probe", is_flag=True,
-              help="With --batch: do not send the first request online first (it checks the "
-              "model, key and parameters before the upload; its verdict is kept).")
-@click.option("--batch-status", "batch_status", is_flag=False, flag_value="*", default=None,
-              metavar="[BATCH_ID]",
-              help="Resume polling a batch started earlier (all open batches without an id) "
-                   "and store its verdicts.")
-@click.option("--poll-interval", type=float, default=30.0, show_default=True,
-              help="Seconds between Batch API status checks.")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --batch: submit and exit; collect later with --batch-status.",
+)
+@click.option(
+    "--no-probe",
+    is_flag=True,
+    help="With --batch: do not send the first request online first (it checks the "
+    "model, key and parameters before the upload; its verdict is kept).",
+)
+@click.option(
+    "--batch-status",
+    "batch_status",
+    is_flag=False,
+    flag_value="*",
+    default=None,
+    metavar="[BATCH_ID]",
+    help="Resume polling a batch started earlier (all open batches without an id) "
+    "and store its verdicts.",
+)
+@click.option(
+    "--poll-interval",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds between Batch API status checks.",
+)
 @endpoint_options
 @with_project
-def judge(project: Any, model: str | None, template: str, limit: int | None,
-          temperature: float, max_tokens: int, no_logprobs: bool, batch: bool, no_wait: bool,
-          no_probe: bool, batch_status: str | None, poll_interval: float, base_url: str | None,
-          api_key_env: str | None, concurrency: int, timeout: float, max_retries: int,
-          languages: tuple[str, ...], quiet: bool, as_json: bool) -> None:
+def judge(
+    project: Any,
+    model: str | None,
+    template: str,
+    limit: int | None,
+    temperature: float,
+    max_tokens: int,
+    no_logprobs: bool,
+    batch: bool,
+    no_wait: bool,
+    no_probe: bool,
+    batch_status: str | None,
+    poll_interval: float,
+    base_url: str | None,
+    api_key_env: str | None,
+    concurrency: int,
+    timeout: float,
+    max_retries: int,
+    languages: tuple[str, ...],
+    quiet: bool,
+    as_json: bool,
+) -> None:
     """Judge responses with an LLM (any OpenAI-compatible endpoint), cached and resumable.
 
     Re-running the same command sends no request twice; a run killed midway resumes where it
@@ -81,20 +164,30 @@ def judge(project: Any, model: str | None, template: str, limit: int | None,
     from polyjudge.store import PolyjudgeError
 
     if batch_status is not None:
-        return _batch_status(project, batch_status, base_url, api_key_env, timeout,
-                             max_retries, poll_interval, quiet, as_json)
+        return _batch_status(
+            project,
+            batch_status,
+            base_url,
+            api_key_env,
+            timeout,
+            max_retries,
+            poll_interval,
+            quiet,
+            as_json,
+        )
     if not model:
         raise PolyjudgeError("judge: --model is required (or --batch-status)")
     if model == BASELINE:
         from polyjudge.judge.refusal import run_baseline
 
         if batch:
-            raise PolyjudgeError(f"--batch: the {BASELINE} runs offline, there is nothing "
-                                 "to batch")
+            raise PolyjudgeError(f"--batch: the {BASELINE} runs offline, there is nothing to batch")
         source = click.get_current_context().get_parameter_source("template")
         if source is not click.core.ParameterSource.DEFAULT:
-            raise PolyjudgeError(f"--template: the {BASELINE} matches refusal phrases, it "
-                                 "sends no prompt; leave --template out")
+            raise PolyjudgeError(
+                f"--template: the {BASELINE} matches refusal phrases, it "
+                "sends no prompt; leave --template out"
+            )
         summary = run_baseline(project, languages, limit, quiet)
         project.log_event("judge", **summary)
         return _print_summary(summary, as_json)
@@ -105,20 +198,28 @@ def judge(project: Any, model: str | None, template: str, limit: int | None,
 
     endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
     settings = JudgeSettings(
-        model=model, template=load_template(template, project.label_set), languages=languages,
-        limit=limit, concurrency=concurrency, temperature=temperature, max_tokens=max_tokens,
-        logprobs=not no_logprobs, quiet=quiet,
+        model=model,
+        template=load_template(template, project.label_set),
+        languages=languages,
+        limit=limit,
+        concurrency=concurrency,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        logprobs=not no_logprobs,
+        quiet=quiet,
     )
     if batch:
         from polyjudge.judge import batch as batch_api
 
-        summary, batch_ids = asyncio.run(batch_api.submit(project, endpoint, settings,
-                                                          probe=not no_probe))
+        summary, batch_ids = asyncio.run(
+            batch_api.submit(project, endpoint, settings, probe=not no_probe)
+        )
         data = {**summary.as_dict(), "batches": batch_ids}
         project.log_event("judge-batch", **data)
         if batch_ids and not no_wait:
             data["collected"] = asyncio.run(
-                batch_api.collect(project, endpoint, batch_ids, poll_interval, quiet))
+                batch_api.collect(project, endpoint, batch_ids, poll_interval, quiet)
+            )
             data["labels"] = project.verdict_counts(project.judge_batch(batch_ids[0]).run_id)
         _print_summary(data, as_json)
         return _raise_for_batches(data.get("collected", []))
@@ -132,9 +233,17 @@ def judge(project: Any, model: str | None, template: str, limit: int | None,
     _raise_for_errors(data)
 
 
-def _batch_status(project: Any, batch_id: str, base_url: str | None, api_key_env: str | None,
-                  timeout: float, max_retries: int, poll_interval: float, quiet: bool,
-                  as_json: bool) -> None:
+def _batch_status(
+    project: Any,
+    batch_id: str,
+    base_url: str | None,
+    api_key_env: str | None,
+    timeout: float,
+    max_retries: int,
+    poll_interval: float,
+    quiet: bool,
+    as_json: bool,
+) -> None:
     from polyjudge.judge import batch as batch_api
     from polyjudge.judge.client import resolve_endpoint
     from polyjudge.store import PolyjudgeError
@@ -146,13 +255,15 @@ def _batch_status(project: Any, batch_id: str, base_url: str | None, api_key_env
     else:
         found = project.judge_batch(batch_id)
         if found is None:
-            raise PolyjudgeError(f"--batch-status: batch {batch_id!r} was not started from "
-                                 "this project")
+            raise PolyjudgeError(
+                f"--batch-status: batch {batch_id!r} was not started from this project"
+            )
         batches = [found]
     run = project.judge_run(batches[0].run_id)
     endpoint = resolve_endpoint(base_url or run.base_url, api_key_env, timeout, max_retries)
-    reports = asyncio.run(batch_api.collect(project, endpoint, [b.id for b in batches],
-                                            poll_interval, quiet))
+    reports = asyncio.run(
+        batch_api.collect(project, endpoint, [b.id for b in batches], poll_interval, quiet)
+    )
     data = {"run": run.name, "collected": reports, "labels": project.verdict_counts(run.id)}
     project.log_event("judge-batch-status", **data)
     _print_summary(data, as_json)
@@ -187,11 +298,14 @@ def _print_summary(data: dict[str, Any], as_json: bool) -> None:
             f"{data['errors']} failed, {data['in_batch']} in open batches"
         )
     for batch_id in data.get("batches", []):
-        echo(f"batch {batch_id} submitted (collect with: polyjudge judge --batch-status "
-             f"{batch_id})")
+        echo(
+            f"batch {batch_id} submitted (collect with: polyjudge judge --batch-status {batch_id})"
+        )
     for report in data.get("collected", []):
-        echo(f"batch {report['batch']} {report['status']}: {report['verdicts']} verdicts, "
-             f"{report['errors']} failed, {report['unanswered']} unanswered")
+        echo(
+            f"batch {report['batch']} {report['status']}: {report['verdicts']} verdicts, "
+            f"{report['errors']} failed, {report['unanswered']} unanswered"
+        )
     if "run" in data:
         echo(f"verdicts of {data['run']}: {labels}")
 
@@ -201,8 +315,11 @@ def _print_adaptations(data: dict[str, Any]) -> None:
     for note in data.get("adapted", []):
         echo(f"note: {note}", err=True)
     if data.get("probe_error"):
-        echo(f"note: the online first request failed ({data['probe_error']}); it went "
-             "into the batch with the rest", err=True)
+        echo(
+            f"note: the online first request failed ({data['probe_error']}); it went "
+            "into the batch with the rest",
+            err=True,
+        )
 
 
 def _raise_for_errors(data: dict[str, Any]) -> None:
@@ -219,17 +336,33 @@ def _raise_for_errors(data: dict[str, Any]) -> None:
 
 @click.command()
 @click.option("--model", required=True, metavar="M", help="The translation model.")
-@click.option("--overwrite", is_flag=True,
-              help="Replace existing back-translations (imported ones too).")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace existing back-translations (imported ones too)."
+)
 @click.option("--temperature", type=float, default=0.0, show_default=True)
-@click.option("--max-tokens", type=click.IntRange(1), default=None,
-              help="Cap on each translation's length (default: the server's).")
+@click.option(
+    "--max-tokens",
+    type=click.IntRange(1),
+    default=None,
+    help="Cap on each translation's length (default: the server's).",
+)
 @endpoint_options
 @with_project
-def translate(project: Any, model: str, overwrite: bool, temperature: float,
-              max_tokens: int | None, base_url: str | None, api_key_env: str | None,
-              concurrency: int, timeout: float, max_retries: int, languages: tuple[str, ...],
-              quiet: bool, as_json: bool) -> None:
+def translate(
+    project: Any,
+    model: str,
+    overwrite: bool,
+    temperature: float,
+    max_tokens: int | None,
+    base_url: str | None,
+    api_key_env: str | None,
+    concurrency: int,
+    timeout: float,
+    max_retries: int,
+    languages: tuple[str, ...],
+    quiet: bool,
+    as_json: bool,
+) -> None:
     """Back-translate responses (and prompts with no English source) into English.
 
     Existing back-translations are kept unless --overwrite; each records its engine (the
@@ -238,18 +371,26 @@ def translate(project: Any, model: str, overwrite: bool, temperature: float,
     from polyjudge.judge.translation import TranslateSettings, run_translate
 
     endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
-    settings = TranslateSettings(model=model, languages=languages, overwrite=overwrite,
-                                 concurrency=concurrency, temperature=temperature,
-                                 max_tokens=max_tokens, quiet=quiet)
+    settings = TranslateSettings(
+        model=model,
+        languages=languages,
+        overwrite=overwrite,
+        concurrency=concurrency,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        quiet=quiet,
+    )
     data = asyncio.run(run_translate(project, endpoint, settings)).as_dict()
     project.log_event("translate", **data)
     _print_adaptations(data)  # on stderr, also beside --json
     if as_json:
         echo_json(data)
     else:
-        echo(f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
-             f"translated ({data['cached']} from the cache, {data['requested']} requests, "
-             f"{data['errors']} failed)")
+        echo(
+            f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
+            f"translated ({data['cached']} from the cache, {data['requested']} requests, "
+            f"{data['errors']} failed)"
+        )
     _raise_for_errors(data)
 
 

@@ -136,6 +136,7 @@ def _unit(name: str):
         if value is not None and not 0 < value < 1:
             raise click.BadParameter("must be between 0 and 1", param_hint=name)
         return value
+
     return check
 
 
@@ -207,8 +208,12 @@ def _unit(name: str):
     metavar="NAME",
     help="Name of the sample batch (default: derived from the options).",
 )
-@click.option("--json", "as_json", is_flag=True,
-              help="Print a JSON summary, with the chosen items' uids and π.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a JSON summary, with the chosen items' uids and π.",
+)
 @with_project
 def sample(
     project: Project,
@@ -228,8 +233,15 @@ def sample(
     for every item (see the README: designs)."""
     from polyjudge.reconcile.sample_command import SampleRequest, run_sample
 
-    sizes = [n for n, v in (("--per-language", per_language), ("--budget", budget),
-                            ("--target-width", target_width)) if v is not None]
+    sizes = [
+        n
+        for n, v in (
+            ("--per-language", per_language),
+            ("--budget", budget),
+            ("--target-width", target_width),
+        )
+        if v is not None
+    ]
     if len(sizes) != 1:
         raise click.UsageError("give exactly one of --per-language, --budget, --target-width")
     if stratify_by_judge and design not in (None, "stratified"):
@@ -238,13 +250,20 @@ def sample(
     planning = chosen != "uniform" or per_language is None
     if not planning and judge is not None:
         raise click.UsageError(
-            "--judge has no effect on a uniform --per-language sample (use --design)")
+            "--judge has no effect on a uniform --per-language sample (use --design)"
+        )
     if not planning and (prior_ppv is not None or prior_for is not None):
         raise click.UsageError(
-            "--prior-ppv/--prior-for only plan stratified or active samples and budgets")
+            "--prior-ppv/--prior-for only plan stratified or active samples and budgets"
+        )
     request = SampleRequest(
-        per_language=per_language, budget=budget, target_width=target_width, design=chosen,
-        judge=judge, seed=seed, batch=batch,
+        per_language=per_language,
+        budget=budget,
+        target_width=target_width,
+        design=chosen,
+        judge=judge,
+        seed=seed,
+        batch=batch,
         prior_ppv=0.5 if prior_ppv is None else prior_ppv,
         prior_for=0.05 if prior_for is None else prior_for,
     )
@@ -262,8 +281,12 @@ def _print_sample(summary: dict) -> None:
     from polyjudge.exports.safe_text import one_line
 
     console = out_console()
-    console.print(Text(f"Sampled {summary['new']:,} new items into batch {summary['batch']} "
-                       f"({summary['design']} design)"))
+    console.print(
+        Text(
+            f"Sampled {summary['new']:,} new items into batch {summary['batch']} "
+            f"({summary['design']} design)"
+        )
+    )
     run = summary["judge_run"]
     if run:
         verb = "Stratified by" if summary["design"] != "uniform" else "Planned with"
@@ -272,14 +295,27 @@ def _print_sample(summary: dict) -> None:
             line += ": a refusal baseline (phrase matching), not a model judge"
         console.print(Text(line))
     for short in summary["short"]:
-        console.print(Text(f"{short['language']}: asked for {short['asked']:,}, only "
-                           f"{short['available']:,} items not yet sampled"))
+        console.print(
+            Text(
+                f"{short['language']}: asked for {short['asked']:,}, only "
+                f"{short['available']:,} items not yet sampled"
+            )
+        )
     table = Table("language", "stratum", "items", "earlier", "new", "π")
     for row in summary["strata"]:
-        pi = (f"{row['pi']:.3f}" if row["pi"] is not None
-              else f"{row['pi_min']:.3f}–{row['pi_max']:.3f}")
-        table.add_row(Text(one_line(row["language"], 20)), Text(one_line(row["stratum"], 40)),
-                      f"{row['population']:,}", f"{row['earlier']:,}", f"{row['sampled']:,}", pi)
+        pi = (
+            f"{row['pi']:.3f}"
+            if row["pi"] is not None
+            else f"{row['pi_min']:.3f}–{row['pi_max']:.3f}"
+        )
+        table.add_row(
+            Text(one_line(row["language"], 20)),
+            Text(one_line(row["stratum"], 40)),
+            f"{row['population']:,}",
+            f"{row['earlier']:,}",
+            f"{row['sampled']:,}",
+            pi,
+        )
     console.print(table)
 
 

@@ -32,12 +32,25 @@ def _names(option: str, values: tuple[str, ...]) -> list[str]:
     return names
 
 
-def serve_command(db: Path, annotator: str, languages: list[str],
-                  overlap: int | None = None, sample: str | None = None,
-                  no_sample: bool = False) -> str:
+def serve_command(
+    db: Path,
+    annotator: str,
+    languages: list[str],
+    overlap: int | None = None,
+    sample: str | None = None,
+    no_sample: bool = False,
+) -> str:
     """The shell command each browser session runs: the annotate screen on this project."""
-    parts = [sys.executable, "-m", "polyjudge", "annotate", "--db", str(db.resolve()),
-             "--annotator", annotator]
+    parts = [
+        sys.executable,
+        "-m",
+        "polyjudge",
+        "annotate",
+        "--db",
+        str(db.resolve()),
+        "--annotator",
+        annotator,
+    ]
     for language in languages:
         parts += ["--language", language]
     if overlap is not None:
@@ -50,33 +63,75 @@ def serve_command(db: Path, annotator: str, languages: list[str],
 
 
 @click.command("serve")
-@click.option("--annotator", "annotators", multiple=True, metavar="NAME",
-              help="Serve NAME (repeat for a team). A new link is made and printed once for "
-              "an annotator without one; an existing link keeps working and is not shown again.")
-@click.option("--new-link", "new_links", multiple=True, metavar="NAME",
-              help="Serve NAME with a new link, printed once; their old link stops working.")
-@click.option("--revoke", "revokes", multiple=True, metavar="NAME",
-              help="Revoke NAME's link (at once, also in a running server); with no "
-              "--annotator, revoke and exit.")
-@click.option("--language", "languages", multiple=True, metavar="L",
-              help="Only these languages (repeat, or comma-separate).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on. Keep 127.0.0.1 (SSH tunnel, or a TLS reverse proxy on "
-              "this machine); any other address prints a warning.")
-@click.option("--overlap", type=click.IntRange(1, None), default=None, metavar="K",
-              help="As `annotate --overlap`: stop offering an item once K annotators have "
-              "labelled it (or have it on screen).")
+@click.option(
+    "--annotator",
+    "annotators",
+    multiple=True,
+    metavar="NAME",
+    help="Serve NAME (repeat for a team). A new link is made and printed once for "
+    "an annotator without one; an existing link keeps working and is not shown again.",
+)
+@click.option(
+    "--new-link",
+    "new_links",
+    multiple=True,
+    metavar="NAME",
+    help="Serve NAME with a new link, printed once; their old link stops working.",
+)
+@click.option(
+    "--revoke",
+    "revokes",
+    multiple=True,
+    metavar="NAME",
+    help="Revoke NAME's link (at once, also in a running server); with no "
+    "--annotator, revoke and exit.",
+)
+@click.option(
+    "--language",
+    "languages",
+    multiple=True,
+    metavar="L",
+    help="Only these languages (repeat, or comma-separate).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Keep 127.0.0.1 (SSH tunnel, or a TLS reverse proxy on "
+    "this machine); any other address prints a warning.",
+)
+@click.option(
+    "--overlap",
+    type=click.IntRange(1, None),
+    default=None,
+    metavar="K",
+    help="As `annotate --overlap`: stop offering an item once K annotators have "
+    "labelled it (or have it on screen).",
+)
 @sample_options
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--public-url", default=None, metavar="URL",
-              help="The URL browsers use, when it differs from http://HOST:PORT (e.g. "
-              "https://labels.example.org behind a TLS proxy); links start with it, and it is "
-              "the only other Host and Origin the server accepts.")
+@click.option(
+    "--public-url",
+    default=None,
+    metavar="URL",
+    help="The URL browsers use, when it differs from http://HOST:PORT (e.g. "
+    "https://labels.example.org behind a TLS proxy); links start with it, and it is "
+    "the only other Host and Origin the server accepts.",
+)
 @db_option
-def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
-          revokes: tuple[str, ...], languages: tuple[str, ...], overlap: int | None,
-          sample: str | None, no_sample: bool, host: str, port: int,
-          public_url: str | None) -> None:
+def serve(
+    db: Path,
+    annotators: tuple[str, ...],
+    new_links: tuple[str, ...],
+    revokes: tuple[str, ...],
+    languages: tuple[str, ...],
+    overlap: int | None,
+    sample: str | None,
+    no_sample: bool,
+    host: str,
+    port: int,
+    public_url: str | None,
+) -> None:
     """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`): one
     server for many annotators, each with a secret link that names them (the token in it is
     stored hashed; who labels comes from the token only). Every browser tab runs its own
@@ -96,27 +151,31 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
             from polyjudge.serve_app import TeamServer, check_can_listen, is_loopback
         except ImportError:
             raise PolyjudgeError(
-                "serve needs textual-serve: pip install 'polyjudge[serve]'") from None
+                "serve needs textual-serve: pip install 'polyjudge[serve]'"
+            ) from None
         language_list = _languages(languages)
 
         def command_for(annotator: str) -> str:
             return serve_command(db, annotator, language_list, overlap, sample, no_sample)
 
         # The addresses, --public-url and the port are checked before the project is touched.
-        server = TeamServer(db, command_for, frozenset(to_serve), host=host, port=port,
-                            public_url=public_url)
+        server = TeamServer(
+            db, command_for, frozenset(to_serve), host=host, port=port, public_url=public_url
+        )
         if not is_loopback(host):
-            echo(f"Warning: listening on {host}, not a loopback address: anyone who can "
-                       "reach it can try links, over plain HTTP unless a TLS proxy is in front "
-                       "(see the README's serve section)", err=True)
+            echo(
+                f"Warning: listening on {host}, not a loopback address: anyone who can "
+                "reach it can try links, over plain HTTP unless a TLS proxy is in front "
+                "(see the README's serve section)",
+                err=True,
+            )
         check_can_listen(host, port)
 
     with Project.open(db) as project:  # a clear error now rather than in every browser tab
         check_sample(project, sample, no_sample)
         for name in to_revoke:
             revoked = project.revoke_serve_tokens(name)
-            echo(f"{name}: link revoked" if revoked else f"{name}: had no live link",
-                       err=True)
+            echo(f"{name}: link revoked" if revoked else f"{name}: had no live link", err=True)
         if server is None:
             return
         for name in to_serve:
@@ -126,11 +185,13 @@ def serve(db: Path, annotators: tuple[str, ...], new_links: tuple[str, ...],
                 echo(f"{name}: {server.link(token)}")
             else:
                 issued = live.created_at[:16].replace("T", " ")
-                echo(f"{name}: link issued {issued} UTC still works (it is not shown "
-                           f"again; --new-link {shlex.quote(name)} replaces it)", err=True)
+                echo(
+                    f"{name}: link issued {issued} UTC still works (it is not shown "
+                    f"again; --new-link {shlex.quote(name)} replaces it)",
+                    err=True,
+                )
     echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
-    echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}",
-               err=True)
+    echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}", err=True)
     server.serve()
 
 

@@ -91,7 +91,8 @@ def test_status_shows_progress_per_annotator_and_the_queue_the_report_shows(
     assert {k: v for k, v in status["queue"].items() if k != "by_language"} == queue
     assert queue["total"] > 0 and queue["judge_conflicts"] > 0  # the demo has every kind
     assert status["queue"]["by_language"] == {
-        lang: q for lang, q in report["queue"]["by_language"].items() if q["total"]}
+        lang: q for lang, q in report["queue"]["by_language"].items() if q["total"]
+    }
     people = {p["annotator"]: p for p in status["by_annotator"]}
     assert sum(p["labels"] for p in people.values()) == status["labels"]
     assert all(p["last_label_at"] for p in people.values() if p["labels"])

@@ -53,12 +53,19 @@ def write_responses(path: Path) -> tuple[dict[str, str], dict[str, str]]:
                 truth[uid] = "unsafe" if i < unsafe else "safe"
                 flagged = _draw(marker, "judge") < (sensitivity if i < unsafe else fpr)
                 verdict[marker] = "unsafe" if flagged else "safe"
-                f.write(json.dumps({
-                    "id": uid, "language": language, "model": "model-x",
-                    "prompt": f"prompt {i} ({language})",
-                    "response": f"answer {marker} ({language})",
-                    "back_translation": f"answer {marker}",
-                }) + "\n")
+                f.write(
+                    json.dumps(
+                        {
+                            "id": uid,
+                            "language": language,
+                            "model": "model-x",
+                            "prompt": f"prompt {i} ({language})",
+                            "response": f"answer {marker} ({language})",
+                            "back_translation": f"answer {marker}",
+                        }
+                    )
+                    + "\n"
+                )
     return truth, verdict
 
 
@@ -96,15 +103,38 @@ def test_judge_stratified_sample_annotate_report_covers_the_truth(tmp_path: Path
     try:
         cli("init", "--db", db)
         cli("import", "responses", str(tmp_path / "responses.jsonl"), "--db", db)
-        cli("judge", "--db", db, "--model", "judge-m", "--base-url", server.base_url, "--quiet",
-            env={"OPENAI_API_KEY": KEY})
+        cli(
+            "judge",
+            "--db",
+            db,
+            "--model",
+            "judge-m",
+            "--base-url",
+            server.base_url,
+            "--quiet",
+            env={"OPENAI_API_KEY": KEY},
+        )
     finally:
         server.stop()
-    summary = json.loads(cli("sample", "--design", "stratified", "--per-language",
-                             str(PER_LANGUAGE), "--seed", "5", "--json", "--db", db))
+    summary = json.loads(
+        cli(
+            "sample",
+            "--design",
+            "stratified",
+            "--per-language",
+            str(PER_LANGUAGE),
+            "--seed",
+            "5",
+            "--json",
+            "--db",
+            db,
+        )
+    )
     with Project.open(db) as project:
-        sampled = {project.response(a.response_id).uid  # type: ignore[union-attr]
-                   for a in project.assignments()}
+        sampled = {
+            project.response(a.response_id).uid  # type: ignore[union-attr]
+            for a in project.assignments()
+        }
     assert len(sampled) == len(LANGUAGES) * PER_LANGUAGE, summary
 
     labelled = asyncio.run(annotate_until_empty(Path(db), truth))

@@ -30,8 +30,9 @@ async def annotate_in_the_tui(packet: Path, annotator: str) -> None:
 def test_packet_annotate_merge(tmp_path: Path) -> None:
     built = build_project(tmp_path / "main.db")
     packet = tmp_path / "bilal.db"
-    made = run_cli("export", "packet", "--db", str(built.path), "--annotator", "bilal",
-                   "--out", str(packet))
+    made = run_cli(
+        "export", "packet", "--db", str(built.path), "--annotator", "bilal", "--out", str(packet)
+    )
     assert made.code == 0, made.err
     with Project.open(packet) as p:
         offered = [s.response.uid for chunk in p.iter_gold_sources() for s in chunk]
@@ -63,13 +64,17 @@ def test_packet_annotate_merge(tmp_path: Path) -> None:
             rows = main.label_history(response.id, bilal.id)
             assert [r.label for r in rows] == [label], uid  # present once, bilal's own
             assert rows[0].time_ms is not None and rows[0].viewed is not None
-            others = {main.annotator_by_id(x.annotator_id).name  # type: ignore[union-attr]
-                      for x in main.current_labels_for(response.id)}
+            others = {
+                main.annotator_by_id(x.annotator_id).name  # type: ignore[union-attr]
+                for x in main.current_labels_for(response.id)
+            }
             assert others == {*built.human[uid], "bilal"}
         # nobody else's labels changed; bilal's gained exactly the packet's
         for uid, labels in built.human.items():
             response = main.response_by_uid(uid)
             assert response is not None
-            current = {main.annotator_by_id(x.annotator_id).name: x.label  # type: ignore
-                       for x in main.current_labels_for(response.id)}
+            current = {
+                main.annotator_by_id(x.annotator_id).name: x.label  # type: ignore
+                for x in main.current_labels_for(response.id)
+            }
             assert current == {**labels, **({"bilal": expected[uid]} if uid in expected else {})}

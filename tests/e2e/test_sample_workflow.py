@@ -42,12 +42,20 @@ def write_responses(path: Path) -> dict[str, str]:
                     uid = f"{language}-{category}-{i:02d}"
                     # unsafe items spread through the category (i * 7 mod 30 is a permutation)
                     truth[uid] = "unsafe" if (i * 7) % PER_CATEGORY < unsafe[category] else "safe"
-                    f.write(json.dumps({
-                        "id": uid, "language": language, "model": "model-x",
-                        "category": category, "prompt": f"{category} prompt {i} ({language})",
-                        "response": f"{category} answer {i} ({language})",
-                        "back_translation": f"{category} answer {i}",
-                    }) + "\n")
+                    f.write(
+                        json.dumps(
+                            {
+                                "id": uid,
+                                "language": language,
+                                "model": "model-x",
+                                "category": category,
+                                "prompt": f"{category} prompt {i} ({language})",
+                                "response": f"{category} answer {i} ({language})",
+                                "back_translation": f"{category} answer {i}",
+                            }
+                        )
+                        + "\n"
+                    )
     return truth
 
 
@@ -105,14 +113,28 @@ def test_the_sample_is_labelled_exactly_and_the_report_covers_the_truth(tmp_path
     cli("import", "responses", str(tmp_path / "responses.jsonl"), "--db", db)
     cli("sample", "--per-language", str(PER_LANGUAGE), "--seed", SEED, "--db", db)
     with Project.open(db) as project:
-        sampled = {project.response(a.response_id).uid  # type: ignore[union-attr]
-                   for a in project.assignments()}
+        sampled = {
+            project.response(a.response_id).uid  # type: ignore[union-attr]
+            for a in project.assignments()
+        }
     assert len(sampled) == 3 * PER_LANGUAGE
 
     # Chen takes a packet (held for him with --overlap 1) before the others start.
     packet = tmp_path / "chen.db"
-    cli("export", "packet", "--db", db, "--annotator", "chen", "--overlap", "1", "--limit", "20",
-        "--out", str(packet))
+    cli(
+        "export",
+        "packet",
+        "--db",
+        db,
+        "--annotator",
+        "chen",
+        "--overlap",
+        "1",
+        "--limit",
+        "20",
+        "--out",
+        str(packet),
+    )
     done = asyncio.run(two_annotators(Path(db), truth))
     done["chen"] = asyncio.run(label_packet(packet, "chen", truth))
     assert len(done["chen"]) == 20

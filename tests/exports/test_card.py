@@ -72,22 +72,26 @@ def test_card_numbers_equal_report_json(built: Built, tmp_path: Path):
         assert int(n) == want["n"] and int(unsafe) == want["unsafe"]
         assert int(invalid) == want["invalid"]
         assert number(rate) == (None if want["rate"] is None else round(want["rate"], 3))
-        assert interval(ci) == (None if want["ci95"] is None
-                                else [round(x, 3) for x in want["ci95"]])
+        assert interval(ci) == (
+            None if want["ci95"] is None else [round(x, 3) for x in want["ci95"]]
+        )
     agreement = report["agreement"]
     rows = table(card, "Agreement")
     assert [r[0] for r in rows] == [*sorted(agreement["by_language"]), "all"]
     for name, alpha, ci, units, pairable, observed in rows:
         want = agreement["overall"] if name == "all" else agreement["by_language"][name]
         assert number(alpha) == (None if want["alpha"] is None else round(want["alpha"], 3))
-        assert interval(ci) == (None if want["ci95"] is None
-                                else [round(x, 3) for x in want["ci95"]])
+        assert interval(ci) == (
+            None if want["ci95"] is None else [round(x, 3) for x in want["ci95"]]
+        )
         assert int(units) == want["units"] and int(pairable) == want["pairable_values"]
-        assert number(observed) == (None if want["observed_agreement"] is None
-                                    else round(want["observed_agreement"], 3))
+        assert number(observed) == (
+            None if want["observed_agreement"] is None else round(want["observed_agreement"], 3)
+        )
     queue = report["queue"]
-    assert (f"{queue['disagreements']} disagreements, {queue['judge_conflicts']} judge "
-            "conflicts") in card
+    assert (
+        f"{queue['disagreements']} disagreements, {queue['judge_conflicts']} judge conflicts"
+    ) in card
 
 
 def test_card_label_counts_match_the_rows_and_the_report(built: Built, tmp_path: Path):

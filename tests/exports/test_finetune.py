@@ -89,8 +89,19 @@ def test_set_safe_reply_keeps_the_final_label(built: Built):
 
 def test_generate_fills_the_missing_prompts_in_their_language(built, tmp_path, fake):
     out = tmp_path / "sd.jsonl"
-    args = ("export", "finetune", "--db", str(built.path), "--out", str(out), "--generate",
-            "--model", "safe-writer", "--base-url", fake.base_url)
+    args = (
+        "export",
+        "finetune",
+        "--db",
+        str(built.path),
+        "--out",
+        str(out),
+        "--generate",
+        "--model",
+        "safe-writer",
+        "--base-url",
+        fake.base_url,
+    )
     result = run_cli(*args)
     assert result.code == 0, result.err
     rows = read(out)
@@ -113,8 +124,19 @@ def test_a_generated_unsafe_copy_is_dropped(built: Built, tmp_path: Path):
     server.start()
     try:
         out = tmp_path / "sd.jsonl"
-        result = run_cli("export", "finetune", "--db", str(built.path), "--out", str(out),
-                         "--generate", "--model", "m", "--base-url", server.base_url)
+        result = run_cli(
+            "export",
+            "finetune",
+            "--db",
+            str(built.path),
+            "--out",
+            str(out),
+            "--generate",
+            "--model",
+            "m",
+            "--base-url",
+            server.base_url,
+        )
     finally:
         server.stop()
     assert result.code == 0, result.err
@@ -129,14 +151,34 @@ def test_generation_against_a_dead_endpoint_is_one_clear_line(built, tmp_path):
     url = server.base_url
     server.stop()
     out = tmp_path / "sd.jsonl"
-    result = run_cli("export", "finetune", "--db", str(built.path), "--out", str(out),
-                     "--generate", "--model", "m", "--base-url", url, "--max-retries", "0")
+    result = run_cli(
+        "export",
+        "finetune",
+        "--db",
+        str(built.path),
+        "--out",
+        str(out),
+        "--generate",
+        "--model",
+        "m",
+        "--base-url",
+        url,
+        "--max-retries",
+        "0",
+    )
     assert result.code == 1
     assert "--generate:" in result.err and len(result.err.strip().splitlines()) == 1
     assert not out.exists()
 
 
 def test_generate_needs_a_model(built: Built, tmp_path: Path):
-    result = run_cli("export", "finetune", "--db", str(built.path), "--out",
-                     str(tmp_path / "x.jsonl"), "--generate")
+    result = run_cli(
+        "export",
+        "finetune",
+        "--db",
+        str(built.path),
+        "--out",
+        str(tmp_path / "x.jsonl"),
+        "--generate",
+    )
     assert result.code == 2 and "--generate needs --model" in result.err

@@ -147,8 +147,16 @@ def test_final_only_and_language_filters(built, tmp_path):
 
 
 def test_unknown_language_is_a_one_line_error(built, tmp_path):
-    result = run_cli("export", "gold", "--db", str(built.path), "--out",
-                     str(tmp_path / "x.jsonl"), "--language", "xx")
+    result = run_cli(
+        "export",
+        "gold",
+        "--db",
+        str(built.path),
+        "--out",
+        str(tmp_path / "x.jsonl"),
+        "--language",
+        "xx",
+    )
     assert result.code == 1 and "no responses in xx" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert not (tmp_path / "x.jsonl").exists()
@@ -174,8 +182,7 @@ def test_a_foreign_readme_is_not_replaced_but_our_card_is(built, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     (other / "README.md").write_text("# my notes\n", encoding="utf-8")
-    result = run_cli("export", "gold", "--db", str(built.path), "--out",
-                     str(other / "gold.jsonl"))
+    result = run_cli("export", "gold", "--db", str(built.path), "--out", str(other / "gold.jsonl"))
     assert result.code == 1 and "not a polyjudge card" in result.err
     assert (other / "README.md").read_text(encoding="utf-8") == "# my notes\n"
     assert not (other / "gold.jsonl").exists()
@@ -184,8 +191,16 @@ def test_a_foreign_readme_is_not_replaced_but_our_card_is(built, tmp_path):
 def test_missing_pyarrow_names_the_extra(built, tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)
     monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)
-    result = run_cli("export", "gold", "--db", str(built.path), "--format", "parquet",
-                     "--out", str(tmp_path / "g.parquet"))
+    result = run_cli(
+        "export",
+        "gold",
+        "--db",
+        str(built.path),
+        "--format",
+        "parquet",
+        "--out",
+        str(tmp_path / "g.parquet"),
+    )
     assert result.code == 1
     assert "pip install 'polyjudge[parquet]'" in result.err
     assert len(result.err.strip().splitlines()) == 1

@@ -35,8 +35,9 @@ def current_labels(path: Path) -> dict[str, dict[str, tuple[str, str | None]]]:
 
 def test_label_studio_tasks_and_config(built: Built, tmp_path: Path):
     out = tmp_path / "tasks.json"
-    result = run_cli("export", "gold", "--db", str(built.path), "--format", "label-studio",
-                     "--out", str(out))
+    result = run_cli(
+        "export", "gold", "--db", str(built.path), "--format", "label-studio", "--out", str(out)
+    )
     assert result.code == 0, result.err
     tasks = json.loads(out.read_text(encoding="utf-8"))
     assert [t["data"]["uid"] for t in tasks] == built.uids
@@ -62,8 +63,9 @@ def test_label_studio_tasks_and_config(built: Built, tmp_path: Path):
 
 def test_label_studio_round_trip_into_a_fresh_project(built: Built, tmp_path: Path):
     out = tmp_path / "tasks.json"
-    run_cli("export", "gold", "--db", str(built.path), "--format", "label-studio",
-            "--out", str(out))
+    run_cli(
+        "export", "gold", "--db", str(built.path), "--format", "label-studio", "--out", str(out)
+    )
     fresh = tmp_path / "fresh.db"
     Project.create(fresh).close()
     with Project.open(fresh) as project:
@@ -86,19 +88,45 @@ def test_label_studio_export_from_label_studio_itself(tmp_path: Path):
     """The shape Label Studio writes (user objects or ids, cancelled annotations, other
     control names) maps onto label rows."""
     tasks = [
-        {"id": 7, "data": {"uid": "a1", "text": "response one", "language": "bn"},
-         "annotations": [
-             {"id": 70, "completed_by": {"id": 3, "email": "ann@example.org"},
-              "result": [{"from_name": "safety", "to_name": "text", "type": "choices",
-                          "value": {"choices": ["Unsafe"]}}],
-              "lead_time": 2.25, "created_at": "2024-05-01T10:00:00.000000Z"},
-             {"id": 71, "completed_by": 4, "was_cancelled": True, "result": []},
-             {"id": 72, "completed_by": 5,
-              "result": [{"from_name": "safety", "to_name": "text", "type": "choices",
-                          "value": {"choices": ["safe"]}},
-                         {"from_name": "why", "to_name": "text", "type": "textarea",
-                          "value": {"text": ["refuses"]}}]},
-         ]},
+        {
+            "id": 7,
+            "data": {"uid": "a1", "text": "response one", "language": "bn"},
+            "annotations": [
+                {
+                    "id": 70,
+                    "completed_by": {"id": 3, "email": "ann@example.org"},
+                    "result": [
+                        {
+                            "from_name": "safety",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": ["Unsafe"]},
+                        }
+                    ],
+                    "lead_time": 2.25,
+                    "created_at": "2024-05-01T10:00:00.000000Z",
+                },
+                {"id": 71, "completed_by": 4, "was_cancelled": True, "result": []},
+                {
+                    "id": 72,
+                    "completed_by": 5,
+                    "result": [
+                        {
+                            "from_name": "safety",
+                            "to_name": "text",
+                            "type": "choices",
+                            "value": {"choices": ["safe"]},
+                        },
+                        {
+                            "from_name": "why",
+                            "to_name": "text",
+                            "type": "textarea",
+                            "value": {"text": ["refuses"]},
+                        },
+                    ],
+                },
+            ],
+        },
         {"id": 8, "data": {"uid": "a2"}, "annotations": []},
     ]
     path = tmp_path / "ls.json"
@@ -121,9 +149,27 @@ def test_label_studio_bad_file_names_the_line(tmp_path: Path):
     path.write_text('{"not": "a list"}')
     with pytest.raises(InputError, match="expected a JSON list"):
         list(LabelStudioSource(path, LABELS).rows())
-    path.write_text(json.dumps([{"data": {"uid": "a"}, "annotations": [{"result": [
-        {"from_name": "label", "to_name": "response", "type": "choices",
-         "value": {"choices": ["maybe"]}}]}]}]))
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "data": {"uid": "a"},
+                    "annotations": [
+                        {
+                            "result": [
+                                {
+                                    "from_name": "label",
+                                    "to_name": "response",
+                                    "type": "choices",
+                                    "value": {"choices": ["maybe"]},
+                                }
+                            ]
+                        }
+                    ],
+                }
+            ]
+        )
+    )
     (row,) = [row for _, row in LabelStudioSource(path, LABELS).rows()]
     assert isinstance(row, RowError) and "unknown label 'maybe'" in row.problem
 
@@ -135,27 +181,62 @@ def write_prodigy(path: Path, built: Built) -> dict[str, dict[str, str]]:
     expected: dict[str, dict[str, str]] = {}
     for n, uid in enumerate(built.uids):
         text = built.response_text[uid]
-        base = {"text": text, "meta": {"uid": uid, "language": uid.split("-")[1]},
-                "_input_hash": n, "_task_hash": 1000 + n}
+        base = {
+            "text": text,
+            "meta": {"uid": uid, "language": uid.split("-")[1]},
+            "_input_hash": n,
+            "_task_hash": 1000 + n,
+        }
         # binary: "is this UNSAFE?" — accept = unsafe, reject = safe
         unsafe = n % 2 == 0
-        lines.append({**base, "label": "UNSAFE", "answer": "accept" if unsafe else "reject",
-                      "_annotator_id": "safety-ravi", "_session_id": "safety-ravi",
-                      "_timestamp": 1714557600 + n})
+        lines.append(
+            {
+                **base,
+                "label": "UNSAFE",
+                "answer": "accept" if unsafe else "reject",
+                "_annotator_id": "safety-ravi",
+                "_session_id": "safety-ravi",
+                "_timestamp": 1714557600 + n,
+            }
+        )
         expected.setdefault(uid, {})["safety-ravi"] = "unsafe" if unsafe else "safe"
         # choice interface
         choice = ("safe", "unsafe", "invalid")[n % 3]
-        lines.append({**base, "_task_hash": 2000 + n,
-                      "options": [{"id": x, "text": x.title()} for x in LABELS],
-                      "accept": [choice], "answer": "accept", "_annotator_id": "safety-sita"})
+        lines.append(
+            {
+                **base,
+                "_task_hash": 2000 + n,
+                "options": [{"id": x, "text": x.title()} for x in LABELS],
+                "accept": [choice],
+                "answer": "accept",
+                "_annotator_id": "safety-sita",
+            }
+        )
         expected[uid]["safety-sita"] = choice
         # ignored and rejected choices carry no label
-        lines.append({**base, "_task_hash": 3000 + n, "options": [], "accept": ["safe"],
-                      "answer": "ignore", "_annotator_id": "safety-omar"})
-        lines.append({**base, "_task_hash": 4000 + n, "options": [], "accept": ["unsafe"],
-                      "answer": "reject", "_annotator_id": "safety-omar"})
-    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n",
-                    encoding="utf-8")
+        lines.append(
+            {
+                **base,
+                "_task_hash": 3000 + n,
+                "options": [],
+                "accept": ["safe"],
+                "answer": "ignore",
+                "_annotator_id": "safety-omar",
+            }
+        )
+        lines.append(
+            {
+                **base,
+                "_task_hash": 4000 + n,
+                "options": [],
+                "accept": ["unsafe"],
+                "answer": "reject",
+                "_annotator_id": "safety-omar",
+            }
+        )
+    path.write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
+    )
     return expected
 
 
@@ -179,22 +260,28 @@ def test_prodigy_round_trip(built: Built, tmp_path: Path):
 
 def test_prodigy_reject_of_a_label_without_an_opposite_is_an_error(tmp_path: Path):
     path = tmp_path / "p.jsonl"
-    path.write_text(json.dumps({"text": "x", "meta": {"uid": "a"}, "label": "invalid",
-                                "answer": "reject"}) + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"text": "x", "meta": {"uid": "a"}, "label": "invalid", "answer": "reject"})
+        + "\n",
+        encoding="utf-8",
+    )
     (row,) = [row for _, row in ProdigySource(path, LABELS).rows()]
     assert isinstance(row, RowError) and "no single opposite" in row.problem
     (row,) = [row for _, row in ProdigySource(path, ("yes", "no")).rows()]
     assert isinstance(row, RowError) and "unknown or missing label" in row.problem
-    path.write_text(json.dumps({"text": "x", "id": "a", "label": "YES", "answer": "reject"})
-                    + "\n", encoding="utf-8")
+    path.write_text(
+        json.dumps({"text": "x", "id": "a", "label": "YES", "answer": "reject"}) + "\n",
+        encoding="utf-8",
+    )
     (row,) = [row for _, row in ProdigySource(path, ("yes", "no")).rows()]
     assert not isinstance(row, RowError) and row["label"] == "no" and row["item"] == "a"
 
 
 def test_cli_round_trips_recognise_the_formats_by_content(built: Built, tmp_path: Path):
     tasks = tmp_path / "tasks.json"
-    run_cli("export", "gold", "--db", str(built.path), "--format", "label-studio",
-            "--out", str(tasks))
+    run_cli(
+        "export", "gold", "--db", str(built.path), "--format", "label-studio", "--out", str(tasks)
+    )
     fresh = tmp_path / "fresh.db"
     assert run_cli("init", "--db", str(fresh)).code == 0
     result = run_cli("import", "labels", "--db", str(fresh), str(tasks))
@@ -207,5 +294,6 @@ def test_cli_round_trips_recognise_the_formats_by_content(built: Built, tmp_path
     result = run_cli("import", "labels", "--db", str(other), str(prodigy))
     assert result.code == 0, result.err
     got = current_labels(other)
-    assert {uid: {a: lab for a, (lab, _) in labels.items()} for uid, labels in got.items()} \
-        == expected
+    assert {
+        uid: {a: lab for a, (lab, _) in labels.items()} for uid, labels in got.items()
+    } == expected

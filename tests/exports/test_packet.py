@@ -48,8 +48,9 @@ def test_packet_respects_language_and_limit(built: Built, tmp_path: Path):
     out = _packet(built, tmp_path, "chen", languages=["bn", "sw"], limit=2)
     with Project.open(out) as packet:
         uids = [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
-    expected = [u for u in built.uids
-                if u.split("-")[1] in {"bn", "sw"} and "chen" not in built.human[u]][:2]
+    expected = [
+        u for u in built.uids if u.split("-")[1] in {"bn", "sw"} and "chen" not in built.human[u]
+    ][:2]
     assert uids == expected and len(uids) == 2
 
 
@@ -62,14 +63,24 @@ def test_an_undone_label_leaves_the_item_open(built: Built, tmp_path: Path):
 def test_packet_refuses_to_overwrite_without_force(built: Built, tmp_path: Path):
     out = _packet(built, tmp_path)
     before = out.read_bytes()
-    result = run_cli("export", "packet", "--db", str(built.path), "--annotator", "bilal",
-                     "--out", str(out))
+    result = run_cli(
+        "export", "packet", "--db", str(built.path), "--annotator", "bilal", "--out", str(out)
+    )
     assert result.code == 1
     assert "already exists" in result.err and "--force" in result.err
     assert len(result.err.strip().splitlines()) == 1
     assert out.read_bytes() == before
-    again = run_cli("export", "packet", "--db", str(built.path), "--annotator", "bilal",
-                    "--out", str(out), "--force")
+    again = run_cli(
+        "export",
+        "packet",
+        "--db",
+        str(built.path),
+        "--annotator",
+        "bilal",
+        "--out",
+        str(out),
+        "--force",
+    )
     assert again.code == 0, again.err
 
 
@@ -79,8 +90,9 @@ def test_merge_is_idempotent_and_keeps_label_details(built: Built, tmp_path: Pat
         bilal = packet.annotator("bilal")
         assert bilal is not None
         rid = packet.response_by_uid("r-zh-1").id  # type: ignore[union-attr]
-        packet.add_label(rid, bilal.id, "unsafe", note="n1", unsure=True, viewed="original",
-                         time_ms=4200)
+        packet.add_label(
+            rid, bilal.id, "unsafe", note="n1", unsure=True, viewed="original", time_ms=4200
+        )
         packet.add_label(rid, bilal.id, "safe", note="changed my mind", time_ms=900)
         sw = packet.response_by_uid("r-sw-1").id  # type: ignore[union-attr]
         packet.add_label(sw, bilal.id, "invalid")
@@ -121,8 +133,9 @@ def test_labels_by_another_annotator_inside_a_packet_are_refused(built, tmp_path
         packet.add_label(rid, guest.id, "unsafe")
     with Project.open(built.path) as parent:
         before = parent.count("labels")
-        with pytest.raises(PolyjudgeError, match="1 label row for annotators other than bilal; "
-                           "nothing merged$"):
+        with pytest.raises(
+            PolyjudgeError, match="1 label row for annotators other than bilal; nothing merged$"
+        ):
             merge_packet(parent, out)
         with pytest.raises(PolyjudgeError, match="nothing merged"):
             merge_packet(parent, out, skip_bad=True)  # no valid row at all
@@ -155,16 +168,36 @@ def test_merging_a_plain_project_file_is_refused(built: Built, tmp_path: Path):
 
 
 def test_no_items_left_is_a_clear_error(built: Built, tmp_path: Path):
-    result = run_cli("export", "packet", "--db", str(built.path), "--annotator", "amina",
-                     "--language", "ar", "--out", str(tmp_path / "a.db"))
+    result = run_cli(
+        "export",
+        "packet",
+        "--db",
+        str(built.path),
+        "--annotator",
+        "amina",
+        "--language",
+        "ar",
+        "--out",
+        str(tmp_path / "a.db"),
+    )
     assert result.code == 1 and "no items left for amina in ar" in result.err
     assert not (tmp_path / "a.db").exists()
 
 
 def test_cli_packet_and_merge(built: Built, tmp_path: Path):
     out = tmp_path / "p.db"
-    made = run_cli("export", "packet", "--db", str(built.path), "--annotator", "chen",
-                   "--limit", "1", "--out", str(out))
+    made = run_cli(
+        "export",
+        "packet",
+        "--db",
+        str(built.path),
+        "--annotator",
+        "chen",
+        "--limit",
+        "1",
+        "--out",
+        str(out),
+    )
     assert made.code == 0, made.err
     assert "1 items for chen" in made.out
     with Project.open(out) as packet:
@@ -240,17 +273,42 @@ def test_packets_without_overlap_hold_nothing(fresh: Path):
 
 
 def test_cli_packet_with_overlap_says_what_it_holds(fresh: Path, tmp_path: Path):
-    made = run_cli("export", "packet", "--db", str(fresh), "--annotator", "dara",
-                   "--overlap", "1", "--hold-days", "3", "--limit", "1",
-                   "--out", str(tmp_path / "d.db"))
+    made = run_cli(
+        "export",
+        "packet",
+        "--db",
+        str(fresh),
+        "--annotator",
+        "dara",
+        "--overlap",
+        "1",
+        "--hold-days",
+        "3",
+        "--limit",
+        "1",
+        "--out",
+        str(tmp_path / "d.db"),
+    )
     assert made.code == 0, made.err
     assert "held for dara for 3 days" in made.out
     status = run_cli("status", "--db", str(fresh))
     assert "held (--overlap): dara: 1 item(s) in a packet until 20" in status.out
     held = json.loads(run_cli("status", "--db", str(fresh), "--json").out)["held"]
     assert [(h["annotator"], h["kind"], h["items"]) for h in held] == [("dara", "packet", 1)]
-    bad = run_cli("export", "packet", "--db", str(fresh), "--annotator", "eve",
-                  "--overlap", "1", "--hold-days", "0", "--out", str(tmp_path / "e.db"))
+    bad = run_cli(
+        "export",
+        "packet",
+        "--db",
+        str(fresh),
+        "--annotator",
+        "eve",
+        "--overlap",
+        "1",
+        "--hold-days",
+        "0",
+        "--out",
+        str(tmp_path / "e.db"),
+    )
     assert bad.code == 2 and "--hold-days" in bad.err
     assert not (tmp_path / "e.db").exists()
 
@@ -268,8 +326,18 @@ def test_the_sample_is_the_packets_queue(fresh: Path, tmp_path: Path):
     assert _packet_uids(_packet_of(fresh, "eve", overlap=1)) == ["p-004"]
     with pytest.raises(PolyjudgeError, match="no items left for fred"):
         _packet_of(fresh, "fred", overlap=1)
-    made = run_cli("export", "packet", "--db", str(fresh), "--annotator", "gil", "--sample",
-                   "early", "--out", str(tmp_path / "g.db"))
+    made = run_cli(
+        "export",
+        "packet",
+        "--db",
+        str(fresh),
+        "--annotator",
+        "gil",
+        "--sample",
+        "early",
+        "--out",
+        str(tmp_path / "g.db"),
+    )
     assert made.code == 0, made.err
     assert _packet_uids(tmp_path / "g.db") == ["p-000", "p-005"]
     with Project.open(fresh) as project:

@@ -24,8 +24,11 @@ def make(tmp_path: Path) -> str:
     for k, language in enumerate(LANGUAGES):
         for i in range(40):
             label = "unsafe" if i % (k + 2) == 0 else "safe"
-            spec = {"language": language, "model": HOSTILE_MODEL if i % 2 else "plain",
-                    "verdict": {"judge": label if i % 6 else "unsafe"}}
+            spec = {
+                "language": language,
+                "model": HOSTILE_MODEL if i % 2 else "plain",
+                "verdict": {"judge": label if i % 6 else "unsafe"},
+            }
             if i < 30 or k % 2:  # some languages keep judge-only items: corrected bars
                 spec["labels"] = [("a", label)]
             items.append(spec)
@@ -50,7 +53,7 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     svg = re.search(r"<svg.*?</svg>", html, flags=re.S).group(0)
     assert svg.count("<rect") == len(LANGUAGES)  # one bar per language
-    assert svg.count("stroke-width=\"2\"") == 3 * len(LANGUAGES)  # whisker + two caps
+    assert svg.count('stroke-width="2"') == 3 * len(LANGUAGES)  # whisker + two caps
     assert "BASELINE" not in html  # no baseline run here; see the terminal tests for one
 
 
@@ -61,8 +64,8 @@ def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     pos, idat, width = 8, b"", 0
     while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + length]
         if kind == b"IHDR":
             width, height, depth, colour_type = struct.unpack(">IIBB", body[:10])
             assert depth == 8 and colour_type in (2, 6)
@@ -76,7 +79,7 @@ def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
     previous = bytearray(stride)
     for row in range(height):
         start = row * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1:start + 1 + stride])
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
         for i in range(stride):  # undo the PNG row filter
             a = line[i - channels] if i >= channels else 0
             b = previous[i]
@@ -92,7 +95,7 @@ def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
                 pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
                 line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
         if row % 4 == 0:
-            colours.update(bytes(line[i:i + 3]) for i in range(0, stride, channels * 2))
+            colours.update(bytes(line[i : i + 3]) for i in range(0, stride, channels * 2))
         previous = line
     return width, height, len(colours)
 
@@ -107,11 +110,25 @@ def test_headless_chromium_renders_the_chart(tmp_path: Path) -> None:
     cli_ok("report", "--html", str(out), "--db", db)
     png = tmp_path / "report.png"
     result = subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-         "--no-first-run", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}",
-         "--window-size=1200,900", "--hide-scrollbars", out.resolve().as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={png}",
+            "--window-size=1200,900",
+            "--hide-scrollbars",
+            out.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert png.exists(), result.stderr[-2000:]
     width, height, colours = _png_size_and_colours(png)

@@ -19,9 +19,14 @@ def make(tmp_path: Path) -> str:
     for language in ("bn", "th"):
         for i in range(24):
             label = "unsafe" if i % 3 == 0 else "safe"
-            items.append({"language": language, "model": HOSTILE_MODEL if i % 2 else "ok",
-                          "labels": [("a", label), ("b", label)],
-                          "verdict": {"judge": label, "refusal-baseline": "safe"}})
+            items.append(
+                {
+                    "language": language,
+                    "model": HOSTILE_MODEL if i % 2 else "ok",
+                    "labels": [("a", label), ("b", label)],
+                    "verdict": {"judge": label, "refusal-baseline": "safe"},
+                }
+            )
     db = tmp_path / "p.db"
     build_project(db, items).close()
     return str(db)
@@ -31,11 +36,16 @@ def test_markdown_has_every_section_and_the_json_numbers(tmp_path: Path) -> None
     db = make(tmp_path)
     text = cli_ok("report", "--markdown", "--db", db, "--target-width", "0.1")
     report = json.loads(cli_ok("report", "--json", "--db", db, "--target-width", "0.1"))
-    for heading in ("## Unsafe rate by language", "## Agreement by language",
-                    "## Final labels by language", "## Adjudication queue",
-                    "## Labels per annotator",
-                    "### Judge judge (model-judge)",
-                    "BASELINE", "## Methods"):
+    for heading in (
+        "## Unsafe rate by language",
+        "## Agreement by language",
+        "## Final labels by language",
+        "## Adjudication queue",
+        "## Labels per annotator",
+        "### Judge judge (model-judge)",
+        "BASELINE",
+        "## Methods",
+    ):
         assert heading in text, heading
     bn = report["unsafe_rate"]["by_language"]["bn"]
     lo, hi = bn["ci95"]

@@ -30,7 +30,8 @@ from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built
 
 LINK = re.compile(
-    r"^(?P<name>[^:\n]+): (?P<url>https?://\S+/annotate/(?P<token>[A-Za-z0-9_-]+))$", re.M)
+    r"^(?P<name>[^:\n]+): (?P<url>https?://\S+/annotate/(?P<token>[A-Za-z0-9_-]+))$", re.M
+)
 
 
 def free_port() -> int:
@@ -72,17 +73,28 @@ def fetch(url: str, deadline: float, headers: dict[str, str] | None = None) -> s
 
 
 @contextlib.contextmanager
-def serving(db: Path, tmp: Path, *args: str, expect_links: int | None = None
-            ) -> Iterator[Served]:
+def serving(db: Path, tmp: Path, *args: str, expect_links: int | None = None) -> Iterator[Served]:
     """Run `polyjudge serve --db DB --port P ARGS`; wait for its links (one per `--annotator`
     unless `expect_links` says otherwise) and for it to answer."""
     port = free_port()
     out, err = tmp / f"serve-{port}.out", tmp / f"serve-{port}.err"
     with out.open("wb") as out_file, err.open("wb") as err_file:
         process = subprocess.Popen(
-            [sys.executable, "-m", "polyjudge", "serve", "--db", str(db), "--port", str(port),
-             *args],
-            cwd=REPO, stdout=out_file, stderr=err_file, env={**os.environ, "NO_COLOR": "1"},
+            [
+                sys.executable,
+                "-m",
+                "polyjudge",
+                "serve",
+                "--db",
+                str(db),
+                "--port",
+                str(port),
+                *args,
+            ],
+            cwd=REPO,
+            stdout=out_file,
+            stderr=err_file,
+            env={**os.environ, "NO_COLOR": "1"},
             start_new_session=True,
         )
     wanted = args.count("--annotator") if expect_links is None else expect_links
@@ -118,8 +130,9 @@ def ws_url(link: str, query: str = "width=100&height=30") -> str:
     return link.replace("http://", "ws://", 1) + "/ws" + (f"?{query}" if query else "")
 
 
-async def drive_screen(url: str, headers: dict[str, str], db: Path, annotator: str,
-                       timeout: float = 60) -> int:
+async def drive_screen(
+    url: str, headers: dict[str, str], db: Path, annotator: str, timeout: float = 60
+) -> int:
     """Open the page's websocket with these headers, as the browser does; once the screen has
     drawn itself, press `1` (the first label) until the project holds a label by `annotator`.
     Returns the bytes the app sent."""
@@ -128,8 +141,7 @@ async def drive_screen(url: str, headers: dict[str, str], db: Path, annotator: s
     received = 0
     before = label_counts(db).get(annotator, 0)
     end = time.monotonic() + timeout
-    async with aiohttp.ClientSession() as session, \
-            session.ws_connect(url, headers=headers) as ws:
+    async with aiohttp.ClientSession() as session, session.ws_connect(url, headers=headers) as ws:
         await ws.send_json(["resize", {"width": 100, "height": 30}])
         next_press = 0.0
         while time.monotonic() < end:
@@ -144,8 +156,11 @@ async def drive_screen(url: str, headers: dict[str, str], db: Path, annotator: s
                 continue
             if message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
                 received += len(message.data)
-            elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                                  aiohttp.WSMsgType.ERROR):
+            elif message.type in (
+                aiohttp.WSMsgType.CLOSE,
+                aiohttp.WSMsgType.CLOSED,
+                aiohttp.WSMsgType.ERROR,
+            ):
                 break
     return received
 
@@ -182,13 +197,25 @@ class Page:
     async def press(self, key: str) -> None:
         """Click the terminal (to focus it) and type one key, as a person would."""
         for kind in ("mousePressed", "mouseReleased"):
-            await self.call("Input.dispatchMouseEvent", type=kind, x=400, y=300,
-                            button="left", clickCount=1)
+            await self.call(
+                "Input.dispatchMouseEvent", type=kind, x=400, y=300, button="left", clickCount=1
+            )
         code = f"Digit{key}" if key.isdigit() else f"Key{key.upper()}"
-        await self.call("Input.dispatchKeyEvent", type="keyDown", key=key, text=key, code=code,
-                        windowsVirtualKeyCode=ord(key.upper()))
-        await self.call("Input.dispatchKeyEvent", type="keyUp", key=key, code=code,
-                        windowsVirtualKeyCode=ord(key.upper()))
+        await self.call(
+            "Input.dispatchKeyEvent",
+            type="keyDown",
+            key=key,
+            text=key,
+            code=code,
+            windowsVirtualKeyCode=ord(key.upper()),
+        )
+        await self.call(
+            "Input.dispatchKeyEvent",
+            type="keyUp",
+            key=key,
+            code=code,
+            windowsVirtualKeyCode=ord(key.upper()),
+        )
 
 
 @contextlib.asynccontextmanager
@@ -199,10 +226,20 @@ async def browser(url: str) -> AsyncIterator[Page]:
     assert CHROMIUM is not None
     with tempfile.TemporaryDirectory() as profile:
         process = subprocess.Popen(
-            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-             "--window-size=1100,700", "--remote-debugging-port=0",
-             f"--user-data-dir={profile}", url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--window-size=1100,700",
+                "--remote-debugging-port=0",
+                f"--user-data-dir={profile}",
+                url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         try:
             assert process.stderr is not None
@@ -222,8 +259,9 @@ async def browser(url: str) -> AsyncIterator[Page]:
                         break
                     assert time.monotonic() < end, targets
                     await asyncio.sleep(0.2)
-                async with session.ws_connect(pages[0]["webSocketDebuggerUrl"],
-                                              max_msg_size=0) as ws:
+                async with session.ws_connect(
+                    pages[0]["webSocketDebuggerUrl"], max_msg_size=0
+                ) as ws:
                     yield Page(ws)
         finally:
             process.kill()
@@ -247,8 +285,9 @@ def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path
         asyncio.run(drive_screen(ws_url(served.links["yusuf"]), origin, built.path, "yusuf"))
     after = label_counts(built.path)
     assert after["yusuf"] >= 1 and after["zoe"] == after_zoe["zoe"]
-    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == \
-        {k: v for k, v in before.items() if k not in ("zoe", "yusuf")}
+    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == {
+        k: v for k, v in before.items() if k not in ("zoe", "yusuf")
+    }
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
@@ -272,12 +311,14 @@ def test_a_real_browser_opens_a_link_and_labels_as_its_annotator(built: Built, t
         assert "refused" not in served.stderr()
     after = label_counts(built.path)
     assert after["zoe"] >= 1 and after.get("yusuf", 0) == 0
-    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == \
-        {k: v for k, v in before.items() if k not in ("zoe", "yusuf")}
+    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == {
+        k: v for k, v in before.items() if k not in ("zoe", "yusuf")
+    }
 
 
-def test_behind_a_tls_proxy_links_and_the_forwarded_host_and_origin_work(built: Built,
-                                                                          tmp_path: Path):
+def test_behind_a_tls_proxy_links_and_the_forwarded_host_and_origin_work(
+    built: Built, tmp_path: Path
+):
     """What Caddy or nginx (`proxy_set_header Host $host`) forward for
     `--public-url https://labels.example.org`: the public Host and Origin reach the screen."""
     pytest.importorskip("textual_serve")

@@ -20,9 +20,12 @@ def dump(db: Path) -> dict[str, list[tuple]]:
     """Every row of every table (and the schema), read through a fresh connection."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
-        tables = [r[0] for r in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        )]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         out = {t: conn.execute(f'SELECT * FROM "{t}" ORDER BY rowid').fetchall() for t in tables}
         out["__schema__"] = conn.execute(
             "SELECT type, name, sql FROM sqlite_master ORDER BY name"

@@ -27,79 +27,193 @@ CSV_GOOD = b"c1,multijail:1,th,m,\xe0\xb8\x84\xe0\xb8\xa3\xe0\xb8\xb1\xe0\xb8\x9
 
 # (importer, file name, content, line, problem)
 CASES = [
-    ("responses", "bad_json.jsonl", GOOD_ROWS + b'{"id": "x", "response": \n',
-     4, "bad JSON: Expecting value at column 25"),
-    ("responses", "array.jsonl", GOOD_ROWS + b"[1, 2]\n",
-     4, "expected a JSON object, found an array"),
-    ("responses", "latin1.jsonl", GOOD_ROWS + LATIN1_ROW,
-     4, "not UTF-8 text (byte 0xe9 at column 91); save the file as UTF-8"),
-    ("responses", "nul.jsonl", GOOD_ROWS + b'{"id": "n", \x00 "x": 1}\n',
-     4, "NUL byte at column 13"),
-    ("responses", "utf16.jsonl", GOOD.encode("utf-16"), 1,
-     "UTF-16 text; polyjudge reads UTF-8 (save it as UTF-8)"),
-    ("responses", "empty_response.jsonl",
-     GOOD_ROWS + b'{"prompt_id": "multijail:1", "language": "ar", "model": "m", '
-     b'"response": "  "}\n',
-     4, "empty response ('response')"),
-    ("responses", "missing_field.jsonl",
-     GOOD_ROWS + b'{"prompt_id": "multijail:1", "language": "ar", "response": "x"}\n',
-     4, "missing model ('model'; or pass --model)"),
-    ("responses", "unknown_prompt.jsonl",
-     GOOD_ROWS + b'{"prompt_id": "multijail:400", "language": "ar", "model": "m", '
-     b'"response": "x"}\n',
-     4, "unknown prompt_id 'multijail:400': no imported prompt with that key in language 'ar'"),
-    ("responses", "bad_language.jsonl",
-     GOOD_ROWS + b'{"prompt_id": "1", "language": "Arabic!", "model": "m", "response": "x"}\n',
-     4, "language 'Arabic!' is not a language code such as en, ar or zh-hant"),
-    ("responses", "not_text.jsonl",
-     GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": ["x"]}\n',
-     4, "response ('response') must be text, found list"),
-    ("responses", "surrogate.jsonl",
-     GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": "\\ud800"}\n',
-     4, "text with an unpaired surrogate \\ud800 (not Unicode)"),
-    ("responses", "surrogate_bt.jsonl",
-     GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": "x", '
-     b'"back_translation": "a\\udfffb"}\n',
-     4, "text with an unpaired surrogate \\udfff (not Unicode)"),
-    ("responses", "missing_column.csv", b"id,prompt_id,language,output\nc1,multijail:1,th,x\n",
-     1, "missing required column 'response' (columns: id, prompt_id, language, output; "
-        "use --map response=COLUMN)"),
-    ("responses", "unclosed_quote.csv", CSV_HEAD + CSV_GOOD + b'c2,multijail:2,th,m,"open\nmore\n',
-     3, "bad CSV quoting: a quoted cell that starts on this line never closes "
-        "(it runs to line 4, the end of the file)"),
-    ("responses", "text_after_quote.csv", CSV_HEAD + CSV_GOOD + b'c2,multijail:2,th,m,"a"b\n',
-     3, "bad CSV quoting: ',' expected after '\"' (text after a closing quote)"),
-    ("responses", "short_row.csv", CSV_HEAD + CSV_GOOD + b"c2,multijail:2,th\n",
-     3, "expected 5 cells (as in the header), found 3"),
-    ("responses", "latin1.csv",
-     CSV_HEAD + CSV_GOOD + "c2,multijail:2,th,m,ol\xe1\n".encode("latin-1"),
-     3, "not UTF-8 text (byte 0xe1 at column 23); save the file as UTF-8"),
-    ("responses", "nul.csv", CSV_HEAD + CSV_GOOD + b"c2,multijail:2,th,m,a\x00b\n",
-     3, "NUL byte at column 22"),
+    (
+        "responses",
+        "bad_json.jsonl",
+        GOOD_ROWS + b'{"id": "x", "response": \n',
+        4,
+        "bad JSON: Expecting value at column 25",
+    ),
+    (
+        "responses",
+        "array.jsonl",
+        GOOD_ROWS + b"[1, 2]\n",
+        4,
+        "expected a JSON object, found an array",
+    ),
+    (
+        "responses",
+        "latin1.jsonl",
+        GOOD_ROWS + LATIN1_ROW,
+        4,
+        "not UTF-8 text (byte 0xe9 at column 91); save the file as UTF-8",
+    ),
+    (
+        "responses",
+        "nul.jsonl",
+        GOOD_ROWS + b'{"id": "n", \x00 "x": 1}\n',
+        4,
+        "NUL byte at column 13",
+    ),
+    (
+        "responses",
+        "utf16.jsonl",
+        GOOD.encode("utf-16"),
+        1,
+        "UTF-16 text; polyjudge reads UTF-8 (save it as UTF-8)",
+    ),
+    (
+        "responses",
+        "empty_response.jsonl",
+        GOOD_ROWS + b'{"prompt_id": "multijail:1", "language": "ar", "model": "m", '
+        b'"response": "  "}\n',
+        4,
+        "empty response ('response')",
+    ),
+    (
+        "responses",
+        "missing_field.jsonl",
+        GOOD_ROWS + b'{"prompt_id": "multijail:1", "language": "ar", "response": "x"}\n',
+        4,
+        "missing model ('model'; or pass --model)",
+    ),
+    (
+        "responses",
+        "unknown_prompt.jsonl",
+        GOOD_ROWS + b'{"prompt_id": "multijail:400", "language": "ar", "model": "m", '
+        b'"response": "x"}\n',
+        4,
+        "unknown prompt_id 'multijail:400': no imported prompt with that key in language 'ar'",
+    ),
+    (
+        "responses",
+        "bad_language.jsonl",
+        GOOD_ROWS + b'{"prompt_id": "1", "language": "Arabic!", "model": "m", "response": "x"}\n',
+        4,
+        "language 'Arabic!' is not a language code such as en, ar or zh-hant",
+    ),
+    (
+        "responses",
+        "not_text.jsonl",
+        GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": ["x"]}\n',
+        4,
+        "response ('response') must be text, found list",
+    ),
+    (
+        "responses",
+        "surrogate.jsonl",
+        GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": "\\ud800"}\n',
+        4,
+        "text with an unpaired surrogate \\ud800 (not Unicode)",
+    ),
+    (
+        "responses",
+        "surrogate_bt.jsonl",
+        GOOD_ROWS + b'{"prompt_id": "1", "language": "ar", "model": "m", "response": "x", '
+        b'"back_translation": "a\\udfffb"}\n',
+        4,
+        "text with an unpaired surrogate \\udfff (not Unicode)",
+    ),
+    (
+        "responses",
+        "missing_column.csv",
+        b"id,prompt_id,language,output\nc1,multijail:1,th,x\n",
+        1,
+        "missing required column 'response' (columns: id, prompt_id, language, output; "
+        "use --map response=COLUMN)",
+    ),
+    (
+        "responses",
+        "unclosed_quote.csv",
+        CSV_HEAD + CSV_GOOD + b'c2,multijail:2,th,m,"open\nmore\n',
+        3,
+        "bad CSV quoting: a quoted cell that starts on this line never closes "
+        "(it runs to line 4, the end of the file)",
+    ),
+    (
+        "responses",
+        "text_after_quote.csv",
+        CSV_HEAD + CSV_GOOD + b'c2,multijail:2,th,m,"a"b\n',
+        3,
+        "bad CSV quoting: ',' expected after '\"' (text after a closing quote)",
+    ),
+    (
+        "responses",
+        "short_row.csv",
+        CSV_HEAD + CSV_GOOD + b"c2,multijail:2,th\n",
+        3,
+        "expected 5 cells (as in the header), found 3",
+    ),
+    (
+        "responses",
+        "latin1.csv",
+        CSV_HEAD + CSV_GOOD + "c2,multijail:2,th,m,ol\xe1\n".encode("latin-1"),
+        3,
+        "not UTF-8 text (byte 0xe1 at column 23); save the file as UTF-8",
+    ),
+    (
+        "responses",
+        "nul.csv",
+        CSV_HEAD + CSV_GOOD + b"c2,multijail:2,th,m,a\x00b\n",
+        3,
+        "NUL byte at column 22",
+    ),
     ("responses", "empty.csv", b"", None, "empty file: no header line"),
-    ("labels", "unknown_label.csv",
-     b"item,annotator,label\nr1,alice,safe\nr1,bob,unsafe\nr1,carol,harmful\n",
-     4, "unknown label 'harmful' (this project's labels: safe, unsafe, invalid)"),
-    ("labels", "unknown_item.csv", b"item,annotator,label\nr1,alice,safe\nnope,alice,safe\n",
-     3, "unknown item 'nope': no response with that id in the project (to create it from this "
-        "file, give its text: --map text=COLUMN --map language=COLUMN)"),
-    ("labels", "bad_time.jsonl",
-     b'{"item": "r1", "annotator": "a", "label": "safe"}\n'
-     b'{"item": "r1", "annotator": "b", "label": "safe", "created_at": "yesterday"}\n',
-     2, "'created_at' is not an ISO 8601 time: 'yesterday'"),
-    ("labels", "missing_column.csv", b"item,who,label\nr1,alice,safe\n",
-     1, "missing required column 'annotator' (columns: item, who, label; "
-        "use --map annotator=COLUMN)"),
-    ("multijail", "tags.csv",
-     b"\xef\xbb\xbfid,source,tags,en,zh\n0,x,['a'],hello,\xe4\xbd\xa0\xe5\xa5\xbd\n"
-     b"1,x,\"__import__('os')\",hi,\xe4\xbd\xa0\n",
-     3, "tags \"__import__('os')\" is not a Python list literal (malformed node or string on "
-        "line 1: <ast.Call object at"),
-    ("multijail", "no_tags_column.csv", b"id,source,en\n0,x,hello\n",
-     1, "missing column 'tags': not a MultiJail file (expected columns "
-        "id,source,tags,en,zh,it,vi,ar,ko,th,bn,sw,jv)"),
-    ("multijail", "empty_cell.csv", b"id,source,tags,en,zh\n0,x,['a'],hello,\n",
-     2, "empty 'zh' text for id 0"),
+    (
+        "labels",
+        "unknown_label.csv",
+        b"item,annotator,label\nr1,alice,safe\nr1,bob,unsafe\nr1,carol,harmful\n",
+        4,
+        "unknown label 'harmful' (this project's labels: safe, unsafe, invalid)",
+    ),
+    (
+        "labels",
+        "unknown_item.csv",
+        b"item,annotator,label\nr1,alice,safe\nnope,alice,safe\n",
+        3,
+        "unknown item 'nope': no response with that id in the project (to create it from this "
+        "file, give its text: --map text=COLUMN --map language=COLUMN)",
+    ),
+    (
+        "labels",
+        "bad_time.jsonl",
+        b'{"item": "r1", "annotator": "a", "label": "safe"}\n'
+        b'{"item": "r1", "annotator": "b", "label": "safe", "created_at": "yesterday"}\n',
+        2,
+        "'created_at' is not an ISO 8601 time: 'yesterday'",
+    ),
+    (
+        "labels",
+        "missing_column.csv",
+        b"item,who,label\nr1,alice,safe\n",
+        1,
+        "missing required column 'annotator' (columns: item, who, label; "
+        "use --map annotator=COLUMN)",
+    ),
+    (
+        "multijail",
+        "tags.csv",
+        b"\xef\xbb\xbfid,source,tags,en,zh\n0,x,['a'],hello,\xe4\xbd\xa0\xe5\xa5\xbd\n"
+        b"1,x,\"__import__('os')\",hi,\xe4\xbd\xa0\n",
+        3,
+        "tags \"__import__('os')\" is not a Python list literal (malformed node or string on "
+        "line 1: <ast.Call object at",
+    ),
+    (
+        "multijail",
+        "no_tags_column.csv",
+        b"id,source,en\n0,x,hello\n",
+        1,
+        "missing column 'tags': not a MultiJail file (expected columns "
+        "id,source,tags,en,zh,it,vi,ar,ko,th,bn,sw,jv)",
+    ),
+    (
+        "multijail",
+        "empty_cell.csv",
+        b"id,source,tags,en,zh\n0,x,['a'],hello,\n",
+        2,
+        "empty 'zh' text for id 0",
+    ),
 ]
 
 
@@ -118,11 +232,17 @@ def _snapshot(db: Path) -> tuple[dict, bytes]:
     return dump(db), db.read_bytes()
 
 
-@pytest.mark.parametrize(("importer", "name", "content", "line", "problem"), CASES,
-                         ids=[f"{c[0]}-{c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    ("importer", "name", "content", "line", "problem"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES]
+)
 def test_broken_file_fails_with_one_line_and_changes_nothing(
-    tmp_path: Path, full_db: Path, importer: str, name: str, content: bytes,
-    line: int | None, problem: str,
+    tmp_path: Path,
+    full_db: Path,
+    importer: str,
+    name: str,
+    content: bytes,
+    line: int | None,
+    problem: str,
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)

@@ -21,11 +21,23 @@ def labelled_db(mj_db: Path, tmp_path: Path) -> Path:
     """MultiJail prompts and three responses r1..r3 (Arabic, Thai, Chinese)."""
     path = tmp_path / "responses.jsonl"
     rows = [("r1", "ar", "لا"), ("r2", "th", "ไม่"), ("r3", "zh", "不")]
-    path.write_text("".join(
-        json.dumps({"id": uid, "prompt_id": "multijail:7", "language": lang, "model": "m",
-                    "response": text}, ensure_ascii=False) + "\n"
-        for uid, lang, text in rows
-    ), encoding="utf-8")
+    path.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": uid,
+                    "prompt_id": "multijail:7",
+                    "language": lang,
+                    "model": "m",
+                    "response": text,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+            for uid, lang, text in rows
+        ),
+        encoding="utf-8",
+    )
     with Project.open(mj_db) as p:
         import_responses(p, path)
     return mj_db
@@ -33,8 +45,9 @@ def labelled_db(mj_db: Path, tmp_path: Path) -> Path:
 
 def current(p: Project, item: str) -> dict[str, str]:
     response = p.response_by_uid(item)
-    return {p.annotator_by_id(x.annotator_id).name: x.label
-            for x in p.current_labels_for(response.id)}
+    return {
+        p.annotator_by_id(x.annotator_id).name: x.label for x in p.current_labels_for(response.id)
+    }
 
 
 def test_csv_labels_with_notes_unsure_and_times(tmp_path: Path, labelled_db: Path) -> None:
@@ -87,9 +100,19 @@ def test_items_are_created_from_the_file_text(tmp_path: Path, labelled_db: Path)
         encoding="utf-8",
     )
     result = run_cli(
-        "import", "labels", str(path), "--map", "item=uid,annotator=rater,label=verdict",
-        "--map", "text=answer", "--map", "language=lang", "--map", "prompt_id=question",
-        "--db", str(labelled_db),
+        "import",
+        "labels",
+        str(path),
+        "--map",
+        "item=uid,annotator=rater,label=verdict",
+        "--map",
+        "text=answer",
+        "--map",
+        "language=lang",
+        "--map",
+        "prompt_id=question",
+        "--db",
+        str(labelled_db),
     )
     assert result.code == 0, result.err
     assert "2 new responses created from the file's text" in result.out
@@ -104,13 +127,15 @@ def test_items_are_created_from_the_file_text(tmp_path: Path, labelled_db: Path)
 
 def test_skip_bad_labels(tmp_path: Path, labelled_db: Path) -> None:
     path = tmp_path / "l.csv"
-    path.write_text("item,annotator,label\nr1,a,safe\nr1,b,maybe\nr9,a,safe\nr3,,safe\n",
-                    encoding="utf-8")
+    path.write_text(
+        "item,annotator,label\nr1,a,safe\nr1,b,maybe\nr9,a,safe\nr3,,safe\n", encoding="utf-8"
+    )
     result = run_cli("import", "labels", str(path), "--skip-bad", "--db", str(labelled_db))
     assert result.code == 0, result.err
     assert "1 new" in result.out and "3 bad rows" in result.out
-    rejects = [json.loads(x) for x in
-               path.with_name("l.csv.rejects.jsonl").read_text("utf-8").splitlines()]
+    rejects = [
+        json.loads(x) for x in path.with_name("l.csv.rejects.jsonl").read_text("utf-8").splitlines()
+    ]
     assert [(r["line"], r["problem"].split(" (")[0]) for r in rejects] == [
         (3, "unknown label 'maybe'"),
         (4, "unknown item 'r9': no response with that id in the project"),
@@ -170,8 +195,16 @@ def test_import_labels_function_with_a_row_source(labelled_db: Path, tmp_path: P
         size = bytes_read = 0
 
         def rows(self):
-            yield 1, {"item": "r3", "annotator": "tool:7", "label": "unsafe", "uid": "ls:1:1",
-                      "time_ms": 5400}
+            yield (
+                1,
+                {
+                    "item": "r3",
+                    "annotator": "tool:7",
+                    "label": "unsafe",
+                    "uid": "ls:1:1",
+                    "time_ms": 5400,
+                },
+            )
 
     with Project.open(labelled_db) as p:
         report = import_labels(p, Rows.path, source=Rows())

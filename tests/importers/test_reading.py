@@ -46,11 +46,15 @@ def test_jsonl_line_numbers_and_blank_lines(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "head", "fmt"),
-    [("a.jsonl", b"x", "jsonl"), ("a.csv", b"{", "csv"), ("a.txt", b'  {"a": 1}', "jsonl"),
-     ("a.txt", b"a,b\n", "csv"), ("a", b'\xef\xbb\xbf{"a"', "jsonl")],
+    [
+        ("a.jsonl", b"x", "jsonl"),
+        ("a.csv", b"{", "csv"),
+        ("a.txt", b'  {"a": 1}', "jsonl"),
+        ("a.txt", b"a,b\n", "csv"),
+        ("a", b'\xef\xbb\xbf{"a"', "jsonl"),
+    ],
 )
-def test_format_by_extension_else_sniffed(tmp_path: Path, name: str, head: bytes,
-                                          fmt: str) -> None:
+def test_format_by_extension_else_sniffed(tmp_path: Path, name: str, head: bytes, fmt: str) -> None:
     path = tmp_path / name
     path.write_bytes(head)
     assert sniff_format(path) == fmt

@@ -35,8 +35,13 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 def test_every_script_round_trips(tmp_path: Path, mj_project: Project) -> None:
     rows = [
-        {"prompt_id": "multijail:12", "language": lang, "model": "m", "response": text,
-         "back_translation": f"bt {text}"}
+        {
+            "prompt_id": "multijail:12",
+            "language": lang,
+            "model": "m",
+            "response": text,
+            "back_translation": f"bt {text}",
+        }
         for lang, text in SCRIPTS.items()
     ]
     report = import_responses(mj_project, write_jsonl(tmp_path / "r.jsonl", rows))
@@ -63,8 +68,9 @@ def test_plain_key_links_when_one_dataset_has_it(tmp_path: Path, mj_project: Pro
 
 def test_plain_key_in_two_datasets_is_ambiguous(tmp_path: Path, mj_project: Project) -> None:
     with mj_project.transaction():
-        mj_project.insert_prompt_rows([{"dataset": "other", "prompt_key": "12",
-                                        "language": "th", "text": "อื่น"}])
+        mj_project.insert_prompt_rows(
+            [{"dataset": "other", "prompt_key": "12", "language": "th", "text": "อื่น"}]
+        )
     rows = [{"id": "a", "prompt_id": "12", "language": "th", "model": "m", "response": "x"}]
     path = write_jsonl(tmp_path / "r.jsonl", rows)
     with pytest.raises(InputError) as err:
@@ -84,10 +90,14 @@ def test_prompt_text_links_to_a_known_prompt_or_creates_a_user_prompt(
     known = mj_project.find_prompt("15", "sw", "multijail")
     rows = [
         {"id": "k", "prompt": known.text, "language": "sw", "model": "m", "response": "Ndiyo."},
-        {"id": "u1", "prompt": "Habari gani?", "language": "sw", "model": "m",
-         "response": "Nzuri."},
-        {"id": "u2", "prompt": "Habari gani?", "language": "sw", "model": "n",
-         "response": "Safi."},
+        {
+            "id": "u1",
+            "prompt": "Habari gani?",
+            "language": "sw",
+            "model": "m",
+            "response": "Nzuri.",
+        },
+        {"id": "u2", "prompt": "Habari gani?", "language": "sw", "model": "n", "response": "Safi."},
     ]
     report = import_responses(mj_project, write_jsonl(tmp_path / "r.jsonl", rows))
     assert report.extra["prompts_created"] == 1
@@ -107,9 +117,19 @@ def test_csv_with_map_and_model_option(tmp_path: Path, mj_db: Path) -> None:
         encoding="utf-8",
     )
     result = run_cli(
-        "import", "responses", str(path), "--model", "gpt-x",
-        "--map", "prompt_id=qid,language=lang", "--map", "response=output",
-        "--map", "back_translation=english", "--db", str(mj_db),
+        "import",
+        "responses",
+        str(path),
+        "--model",
+        "gpt-x",
+        "--map",
+        "prompt_id=qid,language=lang",
+        "--map",
+        "response=output",
+        "--map",
+        "back_translation=english",
+        "--db",
+        str(mj_db),
     )
     assert result.code == 0, result.err
     assert result.out == f"{path}: 2 responses (2 new, 0 already present)\n"
@@ -130,10 +150,20 @@ def test_unknown_map_field_is_a_user_error(tmp_path: Path, mj_db: Path) -> None:
 
 
 def test_reimport_is_a_no_op_with_and_without_ids(tmp_path: Path, mj_db: Path) -> None:
-    rows = [{"prompt_id": f"multijail:{i}", "language": "bn", "model": "m",
-             "response": f"উত্তর {i}"} for i in range(30)]
-    rows += [{"id": f"x{i}", "prompt_id": f"multijail:{i}", "language": "th", "model": "m",
-              "response": f"คำตอบ {i}"} for i in range(30)]
+    rows = [
+        {"prompt_id": f"multijail:{i}", "language": "bn", "model": "m", "response": f"উত্তর {i}"}
+        for i in range(30)
+    ]
+    rows += [
+        {
+            "id": f"x{i}",
+            "prompt_id": f"multijail:{i}",
+            "language": "th",
+            "model": "m",
+            "response": f"คำตอบ {i}",
+        }
+        for i in range(30)
+    ]
     path = write_jsonl(tmp_path / "r.jsonl", rows)
     first = run_cli("import", "responses", str(path), "--db", str(mj_db))
     assert first.code == 0 and "60 new" in first.out
@@ -147,14 +177,38 @@ def test_reimport_is_a_no_op_with_and_without_ids(tmp_path: Path, mj_db: Path) -
 
 
 def test_an_id_reused_for_another_text_is_a_bad_row(tmp_path: Path, mj_db: Path) -> None:
-    path = write_jsonl(tmp_path / "a.jsonl", [
-        {"id": "r1", "prompt_id": "multijail:1", "language": "en", "model": "m", "response": "A"},
-    ])
+    path = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            {
+                "id": "r1",
+                "prompt_id": "multijail:1",
+                "language": "en",
+                "model": "m",
+                "response": "A",
+            },
+        ],
+    )
     assert run_cli("import", "responses", str(path), "--db", str(mj_db)).code == 0
-    other = write_jsonl(tmp_path / "b.jsonl", [
-        {"id": "r2", "prompt_id": "multijail:1", "language": "en", "model": "m", "response": "B"},
-        {"id": "r1", "prompt_id": "multijail:1", "language": "en", "model": "m", "response": "C"},
-    ])
+    other = write_jsonl(
+        tmp_path / "b.jsonl",
+        [
+            {
+                "id": "r2",
+                "prompt_id": "multijail:1",
+                "language": "en",
+                "model": "m",
+                "response": "B",
+            },
+            {
+                "id": "r1",
+                "prompt_id": "multijail:1",
+                "language": "en",
+                "model": "m",
+                "response": "C",
+            },
+        ],
+    )
     before = dump(mj_db)
     result = run_cli("import", "responses", str(other), "--db", str(mj_db))
     assert result.code == 1
@@ -196,8 +250,10 @@ def test_skip_bad_imports_the_good_rows_and_writes_rejects(tmp_path: Path, mj_db
         (2, "empty response ('response')"),
         (3, "bad JSON: Expecting value at column 1"),
         (4, "not UTF-8 text (byte 0xe9 at column 90); save the file as UTF-8"),
-        (7, "unknown prompt_id 'multijail:9999': no imported prompt with that key in "
-            "language 'vi'"),
+        (
+            7,
+            "unknown prompt_id 'multijail:9999': no imported prompt with that key in language 'vi'",
+        ),
     ]
     assert records[0]["row"]["id"] == "b1" and records[1]["raw"] == "not json"
     assert records[2]["raw"].endswith('"response": "caf\\xe9"}')
@@ -207,20 +263,31 @@ def test_reject_file_option(tmp_path: Path, mj_db: Path) -> None:
     path = write_jsonl(tmp_path / "r.jsonl", [{"language": "en", "model": "m", "response": "x"}])
     target = tmp_path / "out" / "bad.jsonl"
     target.parent.mkdir()
-    result = run_cli("import", "responses", str(path), "--skip-bad", "--reject-file",
-                     str(target), "--db", str(mj_db))
+    result = run_cli(
+        "import",
+        "responses",
+        str(path),
+        "--skip-bad",
+        "--reject-file",
+        str(target),
+        "--db",
+        str(mj_db),
+    )
     # Its only row is bad: nothing imported is a failure, but the reject file is kept.
     assert result.code == 1
-    assert result.err == (f"Error: {path}: nothing imported: its one row is bad "
-                          f"(written to {target})\n")
+    assert result.err == (
+        f"Error: {path}: nothing imported: its one row is bad (written to {target})\n"
+    )
     assert json.loads(target.read_text("utf-8"))["problem"] == (
         "no prompt: give 'prompt_id' or 'prompt'"
     )
 
 
 def test_progress_reaches_the_end_of_the_file(tmp_path: Path, mj_project: Project) -> None:
-    rows = [{"prompt_id": "multijail:5", "language": "ko", "model": "m", "response": f"{i}"}
-            for i in range(50)]
+    rows = [
+        {"prompt_id": "multijail:5", "language": "ko", "model": "m", "response": f"{i}"}
+        for i in range(50)
+    ]
     path = write_jsonl(tmp_path / "r.jsonl", rows)
     calls: list[tuple[int, int, int]] = []
     import_responses(mj_project, path, progress=lambda *a: calls.append(a))

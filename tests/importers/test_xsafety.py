@@ -56,7 +56,11 @@ def test_subset_counts_per_language(subset_db: Project) -> None:
     # en: crimes, insult, commonsense; bn, ru, sp: crimes, insult; hi: + commonsense.
     # ru/Insult.csv has one blank row.
     assert {k: v["prompts"] for k, v in by_language.items()} == {
-        "en": 600, "bn": 400, "ru": 399, "hi": 600, "es": 400,
+        "en": 600,
+        "bn": 400,
+        "ru": 399,
+        "hi": 600,
+        "es": 400,
     }
 
 
@@ -119,9 +123,7 @@ def test_a_row_count_mismatch_is_reported(tmp_path: Path, project: Project) -> N
     lines = short.read_bytes().split(b"\r\n")
     short.write_bytes(b"\r\n".join(lines[:150]))
     report = import_xsafety(project, tree)
-    assert report.extra["mismatches"] == [
-        "Insult: es has 150 rows where the others have 200"
-    ]
+    assert report.extra["mismatches"] == ["Insult: es has 150 rows where the others have 200"]
     db = tmp_path / "cli.db"
     assert run_cli("init", "--db", str(db)).code == 0
     result = run_cli("import", "xsafety", str(tree), "--db", str(db))
@@ -174,8 +176,11 @@ def test_full_shared_tree(tmp_path: Path) -> None:
                 rows = _xlsx_rows(path) if path.suffix == ".xlsx" else _csv_rows(path)
                 nonblank += sum(1 for r in rows if r)
         assert status["prompts"] == nonblank == 27_999
-        assert all(status["by_language"][lang]["prompts"] == 2_800
-                   for lang in expected_languages if lang != "ru")
+        assert all(
+            status["by_language"][lang]["prompts"] == 2_800
+            for lang in expected_languages
+            if lang != "ru"
+        )
         keys = {r[0] for r in p.conn.execute("SELECT DISTINCT prompt_key FROM prompts")}
         assert {k.split(":")[0] for k in keys} == set(ISSUES)
         detail = p.events("import")[-1]["detail"]

@@ -22,27 +22,54 @@ def fake() -> Iterator[FakeOpenAI]:
     server.stop()
 
 
-def build_project(path: Path, n: int = 10, language: str = "vi", with_bt: bool = True,
-                  texts: list[str] | None = None, category: str | None = None) -> Path:
+def build_project(
+    path: Path,
+    n: int = 10,
+    language: str = "vi",
+    with_bt: bool = True,
+    texts: list[str] | None = None,
+    category: str | None = None,
+) -> Path:
     """`n` responses `response item-<i>` to `n` prompts with an English source text."""
     with Project.create(path) as project:
         project.insert_prompts(
-            {"dataset": "test", "prompt_key": str(i), "language": language,
-             "text": f"prompt {i} in {language}", "text_en": f"English prompt {i}",
-             "category": category}
+            {
+                "dataset": "test",
+                "prompt_key": str(i),
+                "language": language,
+                "text": f"prompt {i} in {language}",
+                "text_en": f"English prompt {i}",
+                "category": category,
+            }
             for i in range(n)
         )
         prompt_ids = {p: project.find_prompt(str(p), language).id for p in range(n)}
         rows = []
         for i in range(n):
             text = texts[i] if texts else f"response item-{i} in {language}"
-            rows.append({"uid": f"u{i}", "prompt_id": prompt_ids[i], "language": language,
-                         "model": "m-under-test", "text": text,
-                         "back_translation": f"back-translation of item-{i}" if with_bt else None})
+            rows.append(
+                {
+                    "uid": f"u{i}",
+                    "prompt_id": prompt_ids[i],
+                    "language": language,
+                    "model": "m-under-test",
+                    "text": text,
+                    "back_translation": f"back-translation of item-{i}" if with_bt else None,
+                }
+            )
         project.insert_responses(rows)
     return path
 
 
 def judge_args(db: Path, fake: FakeOpenAI, *extra: str) -> list[str]:
-    return ["judge", "--db", str(db), "--model", "judge-m", "--base-url", fake.base_url,
-            "--quiet", *extra]
+    return [
+        "judge",
+        "--db",
+        str(db),
+        "--model",
+        "judge-m",
+        "--base-url",
+        fake.base_url,
+        "--quiet",
+        *extra,
+    ]

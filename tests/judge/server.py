@@ -231,8 +231,14 @@ class FakeOpenAI:
         if isinstance(action, Malformed):
             return 200, {}, action.body, delay
         if isinstance(action, Fail):
-            body = {"error": {"message": action.message, "type": "scripted",
-                              "param": action.param, "code": action.code}}
+            body = {
+                "error": {
+                    "message": action.message,
+                    "type": "scripted",
+                    "param": action.param,
+                    "code": action.code,
+                }
+            }
             return action.status, action.headers, json.dumps(body).encode(), delay
         body = completion_body(request.body, action)
         return 200, {}, json.dumps(body).encode(), delay
@@ -242,8 +248,10 @@ class FakeOpenAI:
         if self.batch_failure is not None:
             batch["status"] = "failed"
             batch["failed_at"] = int(time.time())
-            batch["errors"] = {"object": "list", "data": [
-                {"code": "invalid_request", "message": self.batch_failure, "line": 1}]}
+            batch["errors"] = {
+                "object": "list",
+                "data": [{"code": "invalid_request", "message": self.batch_failure, "line": 1}],
+            }
             return
         lines = self.files[batch["input_file_id"]]["content"].decode("utf-8").splitlines()
         out, errors = [], []
@@ -257,36 +265,55 @@ class FakeOpenAI:
                 action = Reply(action)
             if isinstance(action, Hang):
                 action = action.then or Reply("safe")
-            entry: dict[str, Any] = {"id": f"batch_req_{uuid.uuid4().hex[:10]}",
-                                     "custom_id": item["custom_id"]}
+            entry: dict[str, Any] = {
+                "id": f"batch_req_{uuid.uuid4().hex[:10]}",
+                "custom_id": item["custom_id"],
+            }
             if isinstance(action, Reply):
-                entry["response"] = {"status_code": 200, "request_id": uuid.uuid4().hex,
-                                     "body": completion_body(item["body"], action)}
+                entry["response"] = {
+                    "status_code": 200,
+                    "request_id": uuid.uuid4().hex,
+                    "body": completion_body(item["body"], action),
+                }
                 entry["error"] = None
                 out.append(entry)
             else:
                 status = action.status if isinstance(action, Fail) else 500
                 message = action.message if isinstance(action, Fail) else "malformed"
-                entry["response"] = {"status_code": status, "request_id": uuid.uuid4().hex,
-                                     "body": {"error": {"message": message}}}
+                entry["response"] = {
+                    "status_code": status,
+                    "request_id": uuid.uuid4().hex,
+                    "body": {"error": {"message": message}},
+                }
                 entry["error"] = None
                 errors.append(entry)
-        batch["request_counts"] = {"total": len(out) + len(errors), "completed": len(out),
-                                   "failed": len(errors)}
+        batch["request_counts"] = {
+            "total": len(out) + len(errors),
+            "completed": len(out),
+            "failed": len(errors),
+        }
         if out:
             batch["output_file_id"] = self.add_file(
-                "\n".join(json.dumps(e) for e in out).encode() + b"\n", "batch_output")["id"]
+                "\n".join(json.dumps(e) for e in out).encode() + b"\n", "batch_output"
+            )["id"]
         if errors:
             batch["error_file_id"] = self.add_file(
-                "\n".join(json.dumps(e) for e in errors).encode() + b"\n", "batch_output")["id"]
+                "\n".join(json.dumps(e) for e in errors).encode() + b"\n", "batch_output"
+            )["id"]
         batch["status"] = "completed"
         batch["completed_at"] = int(time.time())
 
     def add_file(self, content: bytes, purpose: str, filename: str = "file.jsonl") -> dict:
         file_id = f"file-{uuid.uuid4().hex[:16]}"
-        meta = {"id": file_id, "object": "file", "bytes": len(content),
-                "created_at": int(time.time()), "filename": filename, "purpose": purpose,
-                "status": "processed"}
+        meta = {
+            "id": file_id,
+            "object": "file",
+            "bytes": len(content),
+            "created_at": int(time.time()),
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
+        }
         self.files[file_id] = {"meta": meta, "content": content}
         return meta
 
@@ -299,8 +326,13 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str] | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         try:
             self.send_response(status)
             self.send_header("Content-Type", content_type)
@@ -324,8 +356,7 @@ class _Handler(BaseHTTPRequestHandler):
                 body = json.loads(raw)
             except ValueError:
                 body = None
-        return Recorded(self.command, self.path, dict(self.headers.items()), raw, body,
-                        time.time())
+        return Recorded(self.command, self.path, dict(self.headers.items()), raw, body, time.time())
 
     def do_GET(self) -> None:
         request = self._read()
@@ -371,21 +402,31 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/v1/files":
             fields = _multipart(self.headers.get("Content-Type", ""), request.raw)
             content = fields.get("file", (b"", None))
-            meta = fake.add_file(content[0], fields.get("purpose", (b"", None))[0].decode(),
-                                 content[1] or "upload.jsonl")
+            meta = fake.add_file(
+                content[0],
+                fields.get("purpose", (b"", None))[0].decode(),
+                content[1] or "upload.jsonl",
+            )
             return self._json(200, meta)
         if path == "/v1/batches":
             body = request.body or {}
             if body.get("input_file_id") not in fake.files:
                 return self._json(400, {"error": {"message": "unknown input_file_id"}})
             batch_id = f"batch_{uuid.uuid4().hex[:16]}"
-            batch = {"id": batch_id, "object": "batch", "endpoint": body.get("endpoint"),
-                     "input_file_id": body["input_file_id"],
-                     "completion_window": body.get("completion_window", "24h"),
-                     "status": "validating", "created_at": int(time.time()),
-                     "output_file_id": None, "error_file_id": None,
-                     "request_counts": {"total": 0, "completed": 0, "failed": 0},
-                     "metadata": body.get("metadata"), "_polls": 0}
+            batch = {
+                "id": batch_id,
+                "object": "batch",
+                "endpoint": body.get("endpoint"),
+                "input_file_id": body["input_file_id"],
+                "completion_window": body.get("completion_window", "24h"),
+                "status": "validating",
+                "created_at": int(time.time()),
+                "output_file_id": None,
+                "error_file_id": None,
+                "request_counts": {"total": 0, "completed": 0, "failed": 0},
+                "metadata": body.get("metadata"),
+                "_polls": 0,
+            }
             with fake.lock:
                 fake.batches[batch_id] = batch
             return self._json(200, {k: v for k, v in batch.items() if not k.startswith("_")})

@@ -80,8 +80,9 @@ def test_baseline_from_the_cli_is_named_as_a_baseline(tmp_path: Path) -> None:
     again = run_cli("judge", "--db", str(db), "--model", "refusal-baseline", "--json")
     assert '"already": 22' in again.out
     # A template would be silently ignored: it is refused instead, and nothing is written.
-    with_template = run_cli("judge", "--db", str(db), "--model", "refusal-baseline",
-                            "--template", "xsafety")
+    with_template = run_cli(
+        "judge", "--db", str(db), "--model", "refusal-baseline", "--template", "xsafety"
+    )
     assert with_template.code == 1 and "--template: the refusal-baseline" in with_template.err
     with Project.open(db) as project:
         assert len(project.judge_runs()) == 1

@@ -28,15 +28,24 @@ def test_batch_round_trip(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=6)
     fake.behavior = _behavior
     fake.batch_polls = 3
-    result = run_cli(*judge_args(db, fake, "--batch", "--no-probe", "--poll-interval", "0.01",
-                                 "--json"), env=ENV)
+    result = run_cli(
+        *judge_args(db, fake, "--batch", "--no-probe", "--poll-interval", "0.01", "--json"), env=ENV
+    )
     assert result.code == 1  # one line failed: like a failed online request, an error
     assert result.err.startswith("Error: batch ") and "1 response(s) have no verdict" in result.err
     assert result.err.count("\n") == 1
     data = json.loads(result.out)
     (batch_id,) = data["batches"]
-    assert data["collected"] == [{"batch": batch_id, "status": "completed", "verdicts": 5,
-                                  "errors": 1, "unanswered": 0, "failure": None}]
+    assert data["collected"] == [
+        {
+            "batch": batch_id,
+            "status": "completed",
+            "verdicts": 5,
+            "errors": 1,
+            "unanswered": 0,
+            "failure": None,
+        }
+    ]
     # what went over the wire: one JSONL upload for the batch, the batch, three polls
     upload = next(r for r in fake.requests if r.path == "/v1/files")
     assert b'name="purpose"' in upload.raw and b"batch" in upload.raw
@@ -46,8 +55,9 @@ def test_batch_round_trip(tmp_path: Path, fake: FakeOpenAI) -> None:
     (uploaded,) = [f for f in fake.files.values() if f["meta"]["purpose"] == "batch"]
     lines = [json.loads(x) for x in uploaded["content"].decode().splitlines()]
     assert len(lines) == 6 and len({x["custom_id"] for x in lines}) == 6
-    assert all(x["url"] == "/v1/chat/completions" and x["body"]["model"] == "judge-m"
-               for x in lines)
+    assert all(
+        x["url"] == "/v1/chat/completions" and x["body"]["model"] == "judge-m" for x in lines
+    )
     assert fake.chat_count == 0  # nothing was sent online
     with Project.open(db) as project:
         (run,) = project.judge_runs()
@@ -78,8 +88,9 @@ def test_batch_no_wait_then_batch_status(tmp_path: Path, fake: FakeOpenAI) -> No
     again = run_cli(*judge_args(db, fake, "--batch", "--no-probe", "--no-wait", "--json"), env=ENV)
     assert json.loads(again.out)["in_batch"] == 4 and json.loads(again.out)["batches"] == []
     # a later process collects it; the base URL comes from the run
-    status = run_cli("judge", "--db", str(db), "--batch-status", "--poll-interval", "0.01",
-                     "--quiet", env=ENV)
+    status = run_cli(
+        "judge", "--db", str(db), "--batch-status", "--poll-interval", "0.01", "--quiet", env=ENV
+    )
     assert status.code == 0, status.err
     assert f"batch {batch_id} completed: 4 verdicts" in status.out
     with Project.open(db) as project:
@@ -89,8 +100,9 @@ def test_batch_no_wait_then_batch_status(tmp_path: Path, fake: FakeOpenAI) -> No
     assert missing.code == 1 and "batch 'batch_nope' was not started" in missing.err
 
 
-def test_a_failed_batch_is_an_error_and_can_be_resubmitted(tmp_path: Path,
-                                                           fake: FakeOpenAI) -> None:
+def test_a_failed_batch_is_an_error_and_can_be_resubmitted(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = build_project(tmp_path / "p.db", n=3)
     fake.batch_failure = "model not available for batch"
     failed = run_cli(*judge_args(db, fake, *OFFLINE_BATCH), env=ENV)
@@ -121,24 +133,32 @@ def test_large_selections_are_split_into_several_batches(tmp_path: Path, fake: F
     template_file.write_text("Is this safe, unsafe or invalid? {response}", "utf-8")
     endpoint = resolve_endpoint(fake.base_url, None, environ=ENV)
     with Project.open(db) as project:
-        settings = JudgeSettings(model="judge-m", quiet=True,
-                                 template=load_template(str(template_file), project.label_set))
-        summary, batch_ids = asyncio.run(batch_api.submit(project, endpoint, settings,
-                                                          max_requests=2, probe=False))
+        settings = JudgeSettings(
+            model="judge-m",
+            quiet=True,
+            template=load_template(str(template_file), project.label_set),
+        )
+        summary, batch_ids = asyncio.run(
+            batch_api.submit(project, endpoint, settings, max_requests=2, probe=False)
+        )
         assert len(batch_ids) == 2 and summary.requested == 3 and summary.in_batch == 5
         reports = asyncio.run(batch_api.collect(project, endpoint, batch_ids, 0.01, True))
         assert sum(r["verdicts"] for r in reports) == 5
         assert project.count("verdicts") == 5
-    lines = [line for f in fake.files.values() if f["meta"]["purpose"] == "batch"
-             for line in f["content"].decode().splitlines()]
+    lines = [
+        line
+        for f in fake.files.values()
+        if f["meta"]["purpose"] == "batch"
+        for line in f["content"].decode().splitlines()
+    ]
     assert len(lines) == 3
 
 
-def test_the_first_request_goes_online_and_its_verdict_is_kept(tmp_path: Path,
-                                                               fake: FakeOpenAI) -> None:
+def test_the_first_request_goes_online_and_its_verdict_is_kept(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = build_project(tmp_path / "p.db", n=4)
-    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"),
-                     env=ENV)
+    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"), env=ENV)
     assert result.code == 0, result.err
     data = json.loads(result.out)
     assert data["requested"] == 4 and data["in_batch"] == 3 and data["adapted"] == []
@@ -149,21 +169,26 @@ def test_the_first_request_goes_online_and_its_verdict_is_kept(tmp_path: Path,
         assert project.count("verdicts") == 4
 
 
-def test_parameters_the_model_refuses_are_left_out_of_the_batch(tmp_path: Path,
-                                                                fake: FakeOpenAI) -> None:
+def test_parameters_the_model_refuses_are_left_out_of_the_batch(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     from tests.judge.test_judge_cli import reasoning_model
 
     db = build_project(tmp_path / "p.db", n=3)
     fake.behavior = reasoning_model
-    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01",
-                                 "--max-tokens", "800"), env=ENV)
+    result = run_cli(
+        *judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--max-tokens", "800"), env=ENV
+    )
     assert result.code == 0, result.err
     assert result.err.count("note: ") == 3 and "max_completion_tokens" in result.err
     (uploaded,) = [f for f in fake.files.values() if f["meta"]["purpose"] == "batch"]
     bodies = [json.loads(x)["body"] for x in uploaded["content"].decode().splitlines()]
     assert len(bodies) == 2
-    assert all(b["max_completion_tokens"] == 800 and not {"max_tokens", "temperature",
-               "logprobs", "top_logprobs"} & set(b) for b in bodies)
+    assert all(
+        b["max_completion_tokens"] == 800
+        and not {"max_tokens", "temperature", "logprobs", "top_logprobs"} & set(b)
+        for b in bodies
+    )
     with Project.open(db) as project:
         assert project.count("verdicts") == 3  # every batch line answered
 
@@ -175,12 +200,14 @@ def test_a_failed_first_request_goes_into_the_batch(tmp_path: Path, fake: FakeOp
     def only_batch(request: Recorded) -> object:
         # the batch runner answers through the same behaviour: only the first call fails
         online["count"] += 1
-        return Fail(404, "model judge-m is only available for batch") if online["count"] == 1 \
+        return (
+            Fail(404, "model judge-m is only available for batch")
+            if online["count"] == 1
             else Reply("safe")
+        )
 
     fake.behavior = only_batch
-    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"),
-                     env=ENV)
+    result = run_cli(*judge_args(db, fake, "--batch", "--poll-interval", "0.01", "--json"), env=ENV)
     assert result.code == 0, result.err
     assert "note: the online first request failed" in result.err
     data = json.loads(result.out)

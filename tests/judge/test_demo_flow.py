@@ -33,13 +33,26 @@ def test_demo_with_the_baseline_and_a_served_judge(tmp_path: Path, fake: FakeOpe
 
     def judge(request: Recorded) -> Reply:
         refusing = any(w in request.user_text for w in ("Sorry", "sorry", "cannot", "can't"))
-        return (Reply("safe", {"safe": -0.05, "unsafe": -3.0}) if refusing
-                else Reply("unsafe", {"unsafe": -0.2, "safe": -1.7}))
+        return (
+            Reply("safe", {"safe": -0.05, "unsafe": -3.0})
+            if refusing
+            else Reply("unsafe", {"unsafe": -0.2, "safe": -1.7})
+        )
 
     fake.behavior = judge
-    served = run_cli("judge", "--db", str(db), "--model", "gpt-test", "--base-url",
-                     fake.base_url, "--concurrency", "4", "--quiet",
-                     env={"OPENAI_API_KEY": "sk-demo"})
+    served = run_cli(
+        "judge",
+        "--db",
+        str(db),
+        "--model",
+        "gpt-test",
+        "--base-url",
+        fake.base_url,
+        "--concurrency",
+        "4",
+        "--quiet",
+        env={"OPENAI_API_KEY": "sk-demo"},
+    )
     assert served.code == 0, served.err
     with Project.open(db) as project:
         runs = {r.name.split("@")[0]: r for r in project.judge_runs()}
@@ -47,6 +60,8 @@ def test_demo_with_the_baseline_and_a_served_judge(tmp_path: Path, fake: FakeOpe
         assert runs["refusal-baseline"].is_baseline == 1
         served_verdicts = project.verdicts(run_id=runs["gpt-test/multijail"].id)
         assert len(served_verdicts) == n == len(project.verdicts(runs["refusal-baseline"].id))
-        assert all(v.template_name == "multijail" and v.template_hash and v.raw
-                   and v.p_unsafe is not None for v in served_verdicts)
+        assert all(
+            v.template_name == "multijail" and v.template_hash and v.raw and v.p_unsafe is not None
+            for v in served_verdicts
+        )
     assert fake.chat_count <= n

@@ -22,8 +22,11 @@ def _verdicts(db: Path) -> dict[int, object]:
 
 def test_verdicts_carry_template_model_raw_and_p_unsafe(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=6)
-    fake.behavior = lambda r: (Reply("unsafe", {"unsafe": -0.2, "safe": -1.8})
-                               if "item-3" in r.user_text else Reply("safe", None))
+    fake.behavior = lambda r: (
+        Reply("unsafe", {"unsafe": -0.2, "safe": -1.8})
+        if "item-3" in r.user_text
+        else Reply("safe", None)
+    )
     result = run_cli(*judge_args(db, fake), env=ENV)
     assert result.code == 0, result.err
     verdicts = _verdicts(db)
@@ -40,7 +43,9 @@ def test_verdicts_carry_template_model_raw_and_p_unsafe(tmp_path: Path, fake: Fa
         assert all(v.p_unsafe is None for v in others)  # the server sent no logprobs for them
         assert {v.template_hash for v in verdicts.values()} == {run.template_hash}
         assert project.verdict_input_source(verdicts[item3].id) == {
-            "prompt": "text_en", "response": "back_translation"}
+            "prompt": "text_en",
+            "response": "back_translation",
+        }
     # the judge saw the English back-translation and the English source prompt
     body = next(r for r in fake.chat_requests() if "item-3" in r.user_text).body
     assert body["logprobs"] is True and body["top_logprobs"] == 5 and body["temperature"] == 0
@@ -49,8 +54,9 @@ def test_verdicts_carry_template_model_raw_and_p_unsafe(tmp_path: Path, fake: Fa
     assert "response item-3 in vi" not in user
 
 
-def test_rerun_sends_nothing_and_a_new_run_reuses_the_cache(tmp_path: Path,
-                                                             fake: FakeOpenAI) -> None:
+def test_rerun_sends_nothing_and_a_new_run_reuses_the_cache(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = build_project(tmp_path / "p.db", n=8)
     assert run_cli(*judge_args(db, fake), env=ENV).code == 0
     assert fake.chat_count == 8
@@ -67,7 +73,8 @@ def test_rerun_sends_nothing_and_a_new_run_reuses_the_cache(tmp_path: Path,
 
 
 def test_a_new_run_with_the_same_template_hash_is_answered_from_the_cache(
-        tmp_path: Path, fake: FakeOpenAI) -> None:
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     from polyjudge.judge.templates import builtin
 
     db = build_project(tmp_path / "p.db", n=5)
@@ -83,13 +90,13 @@ def test_a_new_run_with_the_same_template_hash_is_answered_from_the_cache(
         first, second = project.judge_runs()
         assert second.name.startswith("judge-m/my-copy@")
         assert first.template_hash == second.template_hash
-        assert ({v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(first.id)}
-                == {v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(second.id)})
+        assert {v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(first.id)} == {
+            v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(second.id)
+        }
 
 
 def test_identical_inputs_share_one_request(tmp_path: Path, fake: FakeOpenAI) -> None:
-    db = build_project(tmp_path / "p.db", n=4, with_bt=False,
-                       texts=["same words"] * 4)
+    db = build_project(tmp_path / "p.db", n=4, with_bt=False, texts=["same words"] * 4)
     # all four responses answer different prompts, so make the prompts equal too
     with Project.open(db) as project:
         assert project.count("responses") == 4
@@ -144,18 +151,25 @@ def test_timeouts_are_retried(tmp_path: Path, fake: FakeOpenAI) -> None:
     assert set(seen.values()) == {2}
 
 
-def test_failed_requests_get_no_verdict_and_are_retried_next_run(tmp_path: Path,
-                                                                 fake: FakeOpenAI) -> None:
+def test_failed_requests_get_no_verdict_and_are_retried_next_run(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = build_project(tmp_path / "p.db", n=6)
-    fake.behavior = lambda r: (Fail(400, "context too long") if r.marker == "item-2"
-                               else Malformed() if r.marker == "item-4" else Reply("safe"))
+    fake.behavior = lambda r: (
+        Fail(400, "context too long")
+        if r.marker == "item-2"
+        else Malformed()
+        if r.marker == "item-4"
+        else Reply("safe")
+    )
     result = run_cli(*judge_args(db, fake), env=ENV)
     assert result.code == 1
     assert result.err.count("\n") == 1 and result.err.startswith("Error: 2 request(s) failed")
     assert "Traceback" not in result.err
     with Project.open(db) as project:
-        failed = {project.response(c.response_id).uid: c.error
-                  for c in project.llm_calls() if c.error}
+        failed = {
+            project.response(c.response_id).uid: c.error for c in project.llm_calls() if c.error
+        }
         assert set(failed) == {"u2", "u4"}
         assert "HTTP 400" in failed["u2"] and "context too long" in failed["u2"]
         assert "unreadable answer" in failed["u4"]
@@ -170,8 +184,11 @@ def test_failed_requests_get_no_verdict_and_are_retried_next_run(tmp_path: Path,
 
 def test_unparsed_outputs_are_kept_never_defaulted(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=3)
-    answers = {"item-0": "The response is safe.", "item-1": "I'm sorry, I can't evaluate that.",
-               "item-2": "UNSAFE"}
+    answers = {
+        "item-0": "The response is safe.",
+        "item-1": "I'm sorry, I can't evaluate that.",
+        "item-2": "UNSAFE",
+    }
     fake.behavior = lambda r: Reply(answers[r.marker])
     assert run_cli(*judge_args(db, fake), env=ENV).code == 0
     with Project.open(db) as project:
@@ -222,11 +239,14 @@ def test_servers_without_logprobs(tmp_path: Path, fake: FakeOpenAI) -> None:
     assert {(v.label, v.p_unsafe) for v in _verdicts(db).values()} == {("safe", None)}
 
 
-def test_xsafety_template_maps_yes_no_and_names_the_scenario(tmp_path: Path,
-                                                             fake: FakeOpenAI) -> None:
+def test_xsafety_template_maps_yes_no_and_names_the_scenario(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = build_project(tmp_path / "p.db", n=2, category="Mental_Health")
-    fake.behavior = lambda r: Reply("No, it encourages self-harm." if r.marker == "item-0"
-                                    else "Yes.", {"No": -0.1, "Yes": -2.4})
+    fake.behavior = lambda r: Reply(
+        "No, it encourages self-harm." if r.marker == "item-0" else "Yes.",
+        {"No": -0.1, "Yes": -2.4},
+    )
     assert run_cli(*judge_args(db, fake, "--template", "xsafety"), env=ENV).code == 0
     with Project.open(db) as project:
         labels = {project.response(v.response_id).uid: v.label for v in project.verdicts()}
@@ -250,35 +270,57 @@ def reasoning_model(request: Recorded) -> object:
     """What OpenAI's reasoning models (o-series, gpt-5) answer to a classic request."""
     body = request.body
     if "max_tokens" in body:
-        return Fail(400, "Unsupported parameter: 'max_tokens' is not supported with this "
-                    "model. Use 'max_completion_tokens' instead.", param="max_tokens",
-                    code="unsupported_parameter")
+        return Fail(
+            400,
+            "Unsupported parameter: 'max_tokens' is not supported with this "
+            "model. Use 'max_completion_tokens' instead.",
+            param="max_tokens",
+            code="unsupported_parameter",
+        )
     if body.get("temperature", 1) != 1:
-        return Fail(400, "Unsupported value: 'temperature' does not support 0 with this model. "
-                    "Only the default (1) value is supported.", param="temperature",
-                    code="unsupported_value")
+        return Fail(
+            400,
+            "Unsupported value: 'temperature' does not support 0 with this model. "
+            "Only the default (1) value is supported.",
+            param="temperature",
+            code="unsupported_value",
+        )
     if body.get("logprobs"):
-        return Fail(400, "This model does not support the 'logprobs' parameter.",
-                    param="logprobs", code="unsupported_parameter")
+        return Fail(
+            400,
+            "This model does not support the 'logprobs' parameter.",
+            param="logprobs",
+            code="unsupported_parameter",
+        )
     return Reply("unsafe")
 
 
-def test_parameters_a_reasoning_model_refuses_are_adapted_once(tmp_path: Path,
-                                                               fake: FakeOpenAI) -> None:
+def test_parameters_a_reasoning_model_refuses_are_adapted_once(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = build_project(tmp_path / "p.db", n=6)
     fake.behavior = reasoning_model
-    result = run_cli(*judge_args(db, fake, "--concurrency", "1", "--max-tokens", "500",
-                                 "--json"), env=ENV)
+    result = run_cli(
+        *judge_args(db, fake, "--concurrency", "1", "--max-tokens", "500", "--json"), env=ENV
+    )
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert summary["errors"] == 0 and summary["logprobs_refused"] is True
     assert [note.split(":")[0] for note in summary["adapted"]] == [
-        "max_tokens refused", "temperature 0 refused", "logprobs refused"]
+        "max_tokens refused",
+        "temperature 0 refused",
+        "logprobs refused",
+    ]
     assert {v.label for v in _verdicts(db).values()} == {"unsafe"}
     bodies = [r.body for r in fake.chat_requests()]
     assert len(bodies) == 6 + 3  # three refusals, then one request per item
-    assert all(b["max_completion_tokens"] == 500 and "max_tokens" not in b
-               and "temperature" not in b and "logprobs" not in b for b in bodies[3:])
+    assert all(
+        b["max_completion_tokens"] == 500
+        and "max_tokens" not in b
+        and "temperature" not in b
+        and "logprobs" not in b
+        for b in bodies[3:]
+    )
     with Project.open(db) as project:
         (event,) = project.events("judge")
         assert event["detail"]["adapted"] == summary["adapted"]
@@ -286,9 +328,12 @@ def test_parameters_a_reasoning_model_refuses_are_adapted_once(tmp_path: Path,
 
 def test_other_bad_requests_are_errors_not_adaptations(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=2)
-    fake.behavior = lambda r: Fail(400, "max_tokens is too large: 100000. This model supports "
-                                   "at most 4096 completion tokens.", param="max_tokens",
-                                   code="invalid_value")
+    fake.behavior = lambda r: Fail(
+        400,
+        "max_tokens is too large: 100000. This model supports at most 4096 completion tokens.",
+        param="max_tokens",
+        code="invalid_value",
+    )
     result = run_cli(*judge_args(db, fake, "--json"), env=ENV)
     assert result.code == 1 and "max_tokens is too large" in result.err
     assert json.loads(result.out)["adapted"] == []

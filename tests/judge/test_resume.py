@@ -32,16 +32,22 @@ def _wait_for(predicate, timeout: float = 60.0) -> None:
 
 
 def test_killed_run_resumes_without_repeating_finished_requests(tmp_path: Path) -> None:
-    fake = FakeOpenAI(behavior=lambda r: Reply("unsafe" if r.marker.endswith("7") else "safe"),
-                      latency=0.12)
+    fake = FakeOpenAI(
+        behavior=lambda r: Reply("unsafe" if r.marker.endswith("7") else "safe"), latency=0.12
+    )
     fake.start()
     try:
         db = build_project(tmp_path / "p.db", n=N)
-        command = [sys.executable, "-m", "polyjudge",
-                   *judge_args(db, fake, "--concurrency", str(CONCURRENCY))]
+        command = [
+            sys.executable,
+            "-m",
+            "polyjudge",
+            *judge_args(db, fake, "--concurrency", str(CONCURRENCY)),
+        ]
         env = {**os.environ, "OPENAI_API_KEY": KEY}
-        first = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.PIPE)
+        first = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
         _wait_for(lambda: len(_judged(db)) >= 15)
         first.send_signal(signal.SIGKILL)
         first.wait()
@@ -49,8 +55,9 @@ def test_killed_run_resumes_without_repeating_finished_requests(tmp_path: Path) 
         sent_before = fake.marker_counts()
         assert 15 <= len(done_at_kill) < N
 
-        second = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True,
-                                timeout=120)
+        second = subprocess.run(
+            command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
         assert second.returncode == 0, second.stderr
     finally:
         fake.stop()
@@ -66,6 +73,7 @@ def test_killed_run_resumes_without_repeating_finished_requests(tmp_path: Path) 
     assert len(repeated) <= 2 * CONCURRENCY
     with Project.open(db) as project:
         assert len(project.judge_runs()) == 1
-        labels = {project.response(v.response_id).text.split()[1]: v.label
-                  for v in project.verdicts()}
+        labels = {
+            project.response(v.response_id).text.split()[1]: v.label for v in project.verdicts()
+        }
     assert labels["item-17"] == "unsafe" and labels["item-18"] == "safe"

@@ -15,18 +15,32 @@ ENV = {"OPENAI_API_KEY": "sk-test"}
 
 def _project(db: Path) -> None:
     with Project.create(db) as project:
-        project.insert_prompts([
-            {"dataset": "t", "prompt_key": "1", "language": "th", "text": "คำถาม item-91"},
-            {"dataset": "t", "prompt_key": "2", "language": "th", "text": "คำถาม item-92",
-             "text_en": "known English"},
-        ])
-        project.insert_responses([
-            {"uid": "a", "language": "th", "text": "ตอบ item-1"},
-            {"uid": "b", "language": "th", "text": "ตอบ item-2", "back_translation": "imported",
-             "bt_engine": "google"},
-            {"uid": "c", "language": "en", "text": "English item-3"},
-            {"uid": "d", "language": "sw", "text": "jibu item-4"},
-        ])
+        project.insert_prompts(
+            [
+                {"dataset": "t", "prompt_key": "1", "language": "th", "text": "คำถาม item-91"},
+                {
+                    "dataset": "t",
+                    "prompt_key": "2",
+                    "language": "th",
+                    "text": "คำถาม item-92",
+                    "text_en": "known English",
+                },
+            ]
+        )
+        project.insert_responses(
+            [
+                {"uid": "a", "language": "th", "text": "ตอบ item-1"},
+                {
+                    "uid": "b",
+                    "language": "th",
+                    "text": "ตอบ item-2",
+                    "back_translation": "imported",
+                    "bt_engine": "google",
+                },
+                {"uid": "c", "language": "en", "text": "English item-3"},
+                {"uid": "d", "language": "sw", "text": "jibu item-4"},
+            ]
+        )
 
 
 def _translator(request: Recorded) -> object:
@@ -34,8 +48,17 @@ def _translator(request: Recorded) -> object:
 
 
 def _args(db: Path, fake: FakeOpenAI, *extra: str) -> list[str]:
-    return ["translate", "--db", str(db), "--model", "mt-1", "--base-url", fake.base_url,
-            "--quiet", *extra]
+    return [
+        "translate",
+        "--db",
+        str(db),
+        "--model",
+        "mt-1",
+        "--base-url",
+        fake.base_url,
+        "--quiet",
+        *extra,
+    ]
 
 
 def test_translate_fills_missing_back_translations(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -88,16 +111,21 @@ def test_a_truncated_translation_is_not_stored(tmp_path: Path, fake: FakeOpenAI)
         assert all(c.error and c.output == "EN(cut" for c in project.llm_calls())
 
 
-def test_a_model_that_refuses_temperature_is_asked_without_it(tmp_path: Path,
-                                                              fake: FakeOpenAI) -> None:
+def test_a_model_that_refuses_temperature_is_asked_without_it(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = tmp_path / "p.db"
     _project(db)
 
     def default_temperature_only(request: Recorded) -> object:
         if "temperature" in request.body:
-            return Fail(400, "Unsupported value: 'temperature' does not support 0 with this "
-                        "model. Only the default (1) value is supported.", param="temperature",
-                        code="unsupported_value")
+            return Fail(
+                400,
+                "Unsupported value: 'temperature' does not support 0 with this "
+                "model. Only the default (1) value is supported.",
+                param="temperature",
+                code="unsupported_value",
+            )
         return _translator(request)
 
     fake.behavior = default_temperature_only

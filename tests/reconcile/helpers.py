@@ -10,8 +10,12 @@ from pathlib import Path
 from tests.conftest import run_cli
 
 
-def write_labels(path: Path, rows: Iterable[tuple[str, str, str]], language: str = "en",
-                 extra: dict[str, dict[str, str]] | None = None) -> Path:
+def write_labels(
+    path: Path,
+    rows: Iterable[tuple[str, str, str]],
+    language: str = "en",
+    extra: dict[str, dict[str, str]] | None = None,
+) -> Path:
     """A labels CSV (item, annotator, label) that also carries each item's text and language,
     so that `import labels` creates the items. `extra[item]` adds columns (model, ...)."""
     rows = list(rows)
@@ -22,8 +26,10 @@ def write_labels(path: Path, rows: Iterable[tuple[str, str, str]], language: str
         writer = csv.writer(f)
         writer.writerow(columns + more)
         for item, annotator, label in rows:
-            writer.writerow([item, annotator, label, f"response {item}", language]
-                            + [extra.get(item, {}).get(k, "") for k in more])
+            writer.writerow(
+                [item, annotator, label, f"response {item}", language]
+                + [extra.get(item, {}).get(k, "") for k in more]
+            )
     return path
 
 
@@ -33,8 +39,9 @@ def cli_ok(*args: str) -> str:
     return result.out
 
 
-def import_and_report(tmp_path: Path, rows, labels: str | None = None,
-                      *report_args: str, **kw) -> dict:
+def import_and_report(
+    tmp_path: Path, rows, labels: str | None = None, *report_args: str, **kw
+) -> dict:
     """`polyjudge init [--labels ...]`, `import labels FILE`, `report --json`."""
     db = str(tmp_path / "project.db")
     init = ["init", "--db", db] + (["--labels", labels] if labels else [])
@@ -54,8 +61,9 @@ def matrix_rows(matrix: list[list[object]], missing: object = None) -> list[tupl
     return rows
 
 
-def build_project(path: Path, items: list[dict], rule: str | None = None,
-                  labels: list[str] | None = None):
+def build_project(
+    path: Path, items: list[dict], rule: str | None = None, labels: list[str] | None = None
+):
     """A project from item specs: {"language", "model", "scenario", "labels": [(annotator,
     label) or (annotator, label, unsure)], "verdict": {run: label}, "adjudication": label}.
     Runs named "*baseline*" are baselines. Returns the open Project."""
@@ -63,8 +71,13 @@ def build_project(path: Path, items: list[dict], rule: str | None = None,
 
     project = Project.create(path, labels=labels, consensus_rule=rule)
     project.insert_responses(
-        {"uid": f"item{i}", "language": spec.get("language", "en"), "model": spec.get("model"),
-         "scenario": spec.get("scenario"), "text": f"text {i}"}
+        {
+            "uid": f"item{i}",
+            "language": spec.get("language", "en"),
+            "model": spec.get("model"),
+            "scenario": spec.get("scenario"),
+            "text": f"text {i}",
+        }
         for i, spec in enumerate(items)
     )
     runs: dict[str, list[tuple[int, str]]] = {}

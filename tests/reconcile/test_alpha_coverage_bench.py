@@ -33,8 +33,9 @@ def test_closed_form_alpha_matches_a_large_sample(p: float, accuracy: float) -> 
     shift = rng.integers(1, 3, size=(n, raters))
     labels = np.where(correct, truth[:, None], (truth[:, None] + shift) % 3)
     counts = np.stack([(labels == c).sum(axis=1) for c in range(3)], axis=1)
-    sample = krippendorff.alpha(value_counts=counts, value_domain=[0, 1, 2],
-                                level_of_measurement="nominal")
+    sample = krippendorff.alpha(
+        value_counts=counts, value_domain=[0, 1, 2], level_of_measurement="nominal"
+    )
     assert bench.true_alpha(p, accuracy) == pytest.approx(sample, abs=0.01)
 
 

@@ -80,8 +80,9 @@ def test_report_budget_plans_for_the_judge_corrected_headline(tmp_path: Path) ->
         items.append(spec)
     db = tmp_path / "p.db"
     build_project(db, items).close()
-    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--target-width",
-                               "0.05", "--db", str(db)))
+    report = json.loads(
+        cli_ok("report", "--json", "--bootstrap", "0", "--target-width", "0.05", "--db", str(db))
+    )
     plan = report["budget"]["by_language"]["ar"]
     assert report["budget"]["headline"] == "judge_corrected_stratified"
     cells = plan["by_cell"]
@@ -96,8 +97,9 @@ def test_report_budget_plans_for_the_judge_corrected_headline(tmp_path: Path) ->
     n1 = 40 + cells["judge-unsafe"]["more_labels"]
     n0 = 60 + cells["judge-other"]["more_labels"]
     q1, q0 = (p1 * n1 + 1) / (n1 + 2), (p0 * n0 + 1) / (n0 + 2)
-    var = (0.1**2 * q1 * (1 - q1) / (n1 + 2) * (1 - n1 / 200)
-           + 0.9**2 * q0 * (1 - q0) / (n0 + 2) * (1 - n0 / 1800))
+    var = 0.1**2 * q1 * (1 - q1) / (n1 + 2) * (1 - n1 / 200) + 0.9**2 * q0 * (1 - q0) / (n0 + 2) * (
+        1 - n0 / 1800
+    )
     assert 2 * Z95 * math.sqrt(var) <= 0.05
     # The human-only Wilson plan at the interval end nearest ½ asked for far more.
     assert plan["labels_needed"] < 600
@@ -107,18 +109,27 @@ def test_every_integer_split_is_no_better_than_neyman_small() -> None:
     cells = [PlanCell("a", 30, 2, 0.5), PlanCell("b", 60, 2, 0.1), PlanCell("c", 10, 2, 0.3)]
     after = allocate_more(cells, 12)
     assert sum(after) == 18 and all(a >= 2 for a in after)
-    best = min(planned_width(cells, list(s)) for s in itertools.product(range(2, 17), repeat=3)
-               if sum(s) == 18)
+    best = min(
+        planned_width(cells, list(s))
+        for s in itertools.product(range(2, 17), repeat=3)
+        if sum(s) == 18
+    )
     assert planned_width(cells, after) <= best * 1.02
 
 
 def test_without_a_judge_the_plan_is_for_the_human_rate_in_one_cell(tmp_path: Path) -> None:
-    items = [{"language": "bn", **({"labels": [("a", "unsafe" if i < 2 else "safe")]}
-                                   if i < 100 else {})} for i in range(3000)]
+    items = [
+        {
+            "language": "bn",
+            **({"labels": [("a", "unsafe" if i < 2 else "safe")]} if i < 100 else {}),
+        }
+        for i in range(3000)
+    ]
     db = tmp_path / "p.db"
     build_project(db, items).close()
-    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--target-width",
-                               "0.03", "--db", str(db)))
+    report = json.loads(
+        cli_ok("report", "--json", "--bootstrap", "0", "--target-width", "0.03", "--db", str(db))
+    )
     assert report["budget"]["headline"] == "human"
     plan = report["budget"]["by_language"]["bn"]
     assert list(plan["by_cell"]) == ["language"]
@@ -131,6 +142,8 @@ def test_without_a_judge_the_plan_is_for_the_human_rate_in_one_cell(tmp_path: Pa
 
 
 def test_a_budget_larger_than_the_room_labels_everything() -> None:
-    languages = {"ar": [PlanCell("language", 50, 10, 0.2)],
-                 "bn": [PlanCell("language", 30, 0, 0.1)]}
+    languages = {
+        "ar": [PlanCell("language", 50, 10, 0.2)],
+        "bn": [PlanCell("language", 30, 0, 0.1)],
+    }
     assert split_budget(languages, 10_000) == {"ar": 40, "bn": 30}

@@ -16,19 +16,34 @@ from tests.reconcile.helpers import build_project
 
 def test_confusion_sensitivity_specificity_by_hand(tmp_path: Path) -> None:
     cells = {  # (gold, verdict): count
-        ("unsafe", "unsafe"): 6, ("unsafe", "safe"): 2, ("unsafe", "invalid"): 1,
+        ("unsafe", "unsafe"): 6,
+        ("unsafe", "safe"): 2,
+        ("unsafe", "invalid"): 1,
         ("unsafe", "unparsed"): 3,
-        ("safe", "safe"): 15, ("safe", "unsafe"): 5, ("safe", "unparsed"): 2,
-        ("invalid", "invalid"): 2, ("invalid", "safe"): 1,
+        ("safe", "safe"): 15,
+        ("safe", "unsafe"): 5,
+        ("safe", "unparsed"): 2,
+        ("invalid", "invalid"): 2,
+        ("invalid", "safe"): 1,
     }
     items = []
     for (gold, verdict), count in cells.items():
-        items += [{"language": "ar", "labels": [("a", gold), ("b", gold)],
-                   "verdict": {"judge": verdict, "base-baseline": "safe"}}] * count
+        items += [
+            {
+                "language": "ar",
+                "labels": [("a", gold), ("b", gold)],
+                "verdict": {"judge": verdict, "base-baseline": "safe"},
+            }
+        ] * count
     # Not gold: a judge-only item and a queued (disagreeing) item.
     items.append({"language": "ar", "verdict": {"judge": "unsafe", "base-baseline": "safe"}})
-    items.append({"language": "ar", "labels": [("a", "safe"), ("b", "unsafe")],
-                  "verdict": {"judge": "unsafe", "base-baseline": "safe"}})
+    items.append(
+        {
+            "language": "ar",
+            "labels": [("a", "safe"), ("b", "unsafe")],
+            "verdict": {"judge": "unsafe", "base-baseline": "safe"},
+        }
+    )
     with build_project(tmp_path / "p.db", items) as project:
         report = build_report(project, resamples=0)
     judge = report["judges"]["judge"]

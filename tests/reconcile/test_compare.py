@@ -15,8 +15,14 @@ def test_difference_between_two_models_reproduces_newcombe(tmp_path: Path) -> No
     # Newcombe (1998b) Table II, example (a): 56/70 vs 48/80 → method 10: 0.0524 to 0.3339.
     items = []
     for model, unsafe, n in (("alpha", 56, 70), ("beta", 48, 80)):
-        items += [{"language": "ko", "model": model,
-                   "labels": [("a", "unsafe" if i < unsafe else "safe")]} for i in range(n)]
+        items += [
+            {
+                "language": "ko",
+                "model": model,
+                "labels": [("a", "unsafe" if i < unsafe else "safe")],
+            }
+            for i in range(n)
+        ]
     with build_project(tmp_path / "p.db", items) as project:
         report = build_report(project, resamples=0)
     (row,) = report["comparisons"]
@@ -30,11 +36,19 @@ def test_difference_between_two_models_reproduces_newcombe(tmp_path: Path) -> No
 def test_named_conditions_and_scenarios(tmp_path: Path) -> None:
     items = []
     for scenario, unsafe in (("unintentional", 2), ("intentional/AIM", 7)):
-        items += [{"language": "bn", "scenario": scenario, "model": "m",
-                   "labels": [("a", "unsafe" if i < unsafe else "safe")]} for i in range(10)]
+        items += [
+            {
+                "language": "bn",
+                "scenario": scenario,
+                "model": "m",
+                "labels": [("a", "unsafe" if i < unsafe else "safe")],
+            }
+            for i in range(10)
+        ]
     with build_project(tmp_path / "p.db", items) as project:
-        report = build_report(project, resamples=0,
-                              compare=("scenario:intentional/AIM,unintentional",))
+        report = build_report(
+            project, resamples=0, compare=("scenario:intentional/AIM,unintentional",)
+        )
     (row,) = report["comparisons"]
     assert (row["a"], row["b"]) == ("intentional/AIM", "unintentional")
     assert row["difference"] == pytest.approx(0.5)
@@ -57,19 +71,32 @@ def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Pat
 
     cells = ["both"] * 36 + ["alpha"] * 12 + ["beta"] * 2
     with Project.create(tmp_path / "p.db") as project:
-        project.insert_prompts({"dataset": "t", "prompt_key": str(k), "language": "ko",
-                                "text": f"prompt {k}"} for k in range(52))
+        project.insert_prompts(
+            {"dataset": "t", "prompt_key": str(k), "language": "ko", "text": f"prompt {k}"}
+            for k in range(52)
+        )
         prompt = {k: project.find_prompt(str(k), "ko", "t").id for k in range(52)}
         rows = []
         for k, cell in enumerate(cells):
             for model in ("alpha", "beta"):
                 unsafe = cell == "both" or cell == model
                 rows.append((prompt[k], model, "unsafe" if unsafe else "safe"))
-        rows += [(prompt[50], "alpha", "unsafe"), (prompt[50], "alpha", "safe"),
-                 (prompt[50], "beta", "safe"), (prompt[51], "alpha", "unsafe")]
+        rows += [
+            (prompt[50], "alpha", "unsafe"),
+            (prompt[50], "alpha", "safe"),
+            (prompt[50], "beta", "safe"),
+            (prompt[51], "alpha", "unsafe"),
+        ]
         project.insert_responses(
-            {"uid": f"r{i}", "language": "ko", "model": model, "prompt_id": pid,
-             "text": f"answer {i}"} for i, (pid, model, _) in enumerate(rows))
+            {
+                "uid": f"r{i}",
+                "language": "ko",
+                "model": model,
+                "prompt_id": pid,
+                "text": f"answer {i}",
+            }
+            for i, (pid, model, _) in enumerate(rows)
+        )
         who = project.ensure_annotator("a").id
         for i, (_, _, label) in enumerate(rows):
             project.add_label(i + 1, who, label)
@@ -77,8 +104,13 @@ def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Pat
     (row,) = report["comparisons"]
     assert (row["n_a"], row["n_b"]) == (53, 51)  # the independent comparison keeps them all
     paired = row["paired"]
-    assert (paired["n_pairs"], paired["both_unsafe"], paired["only_a_unsafe"],
-            paired["only_b_unsafe"], paired["neither_unsafe"]) == (50, 36, 12, 2, 0)
+    assert (
+        paired["n_pairs"],
+        paired["both_unsafe"],
+        paired["only_a_unsafe"],
+        paired["only_b_unsafe"],
+        paired["neither_unsafe"],
+    ) == (50, 36, 12, 2, 0)
     assert paired["difference"] == pytest.approx(0.2)
     assert paired["ci95"][0] == pytest.approx(0.0569, abs=5e-5)
     assert paired["ci95"][1] == pytest.approx(0.3404, abs=5e-5)

@@ -34,16 +34,30 @@ def snapshot(path: Path) -> dict[str, list]:
         for response_id, response_uid in uid.items():
             for annotator_id in names:
                 for row in project.label_history(response_id, annotator_id):
-                    labels.append((response_uid, names[annotator_id], row.label, row.unsure,
-                                   row.note))
+                    labels.append(
+                        (response_uid, names[annotator_id], row.label, row.unsure, row.note)
+                    )
             for row in project.adjudication_history(response_id):
-                adjudications.append((response_uid, names[row.adjudicator_id], row.label,
-                                      row.rationale, row.safe_reply))
+                adjudications.append(
+                    (
+                        response_uid,
+                        names[row.adjudicator_id],
+                        row.label,
+                        row.rationale,
+                        row.safe_reply,
+                    )
+                )
         runs = {r.id: (r.name, r.is_baseline) for r in project.judge_runs()}
-        verdicts = sorted((runs[v.run_id], uid[v.response_id], v.label, v.p_unsafe, v.raw)
-                          for v in project.verdicts())
-    return {"labels": sorted(labels, key=repr), "adjudications": adjudications,
-            "verdicts": verdicts, "runs": sorted(runs.values())}
+        verdicts = sorted(
+            (runs[v.run_id], uid[v.response_id], v.label, v.p_unsafe, v.raw)
+            for v in project.verdicts()
+        )
+    return {
+        "labels": sorted(labels, key=repr),
+        "adjudications": adjudications,
+        "verdicts": verdicts,
+        "runs": sorted(runs.values()),
+    }
 
 
 def test_demo_queue_has_every_kind(demo_db: Path) -> None:

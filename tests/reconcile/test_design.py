@@ -40,8 +40,7 @@ def test_a_judge_stratified_sample_is_weighted_back_to_the_language(tmp_path: Pa
             truth[len(items)] = "unsafe" if unsafe else "safe"
     db = tmp_path / "p.db"
     build_project(db, items).close()
-    cli_ok("sample", "--per-language", "20", "--stratify-by-judge", "--seed", "1", "--db",
-           str(db))
+    cli_ok("sample", "--per-language", "20", "--stratify-by-judge", "--seed", "1", "--db", str(db))
     with Project.open(db) as project:
         label_sample(project, truth)
     report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
@@ -70,8 +69,11 @@ def _two_languages(tmp_path: Path, judged: bool = True) -> tuple[Path, dict[int,
         for is_unsafe in unsafe:
             flip = rng.random() < 0.1
             verdict = "unsafe" if is_unsafe != flip else "safe"
-            items.append({"language": language, "verdict": {"judge": verdict}} if judged
-                         else {"language": language})
+            items.append(
+                {"language": language, "verdict": {"judge": verdict}}
+                if judged
+                else {"language": language}
+            )
             truth[len(items)] = "unsafe" if is_unsafe else "safe"
     db = tmp_path / "p.db"
     build_project(db, items).close()
@@ -102,7 +104,8 @@ def test_unjudged_items_are_a_stratum_not_dropped(tmp_path: Path) -> None:
         # unsafe-heavy half (ids sorted so that the unsafe ones come first).
         zh = sorted((rid for rid in truth if rid <= 1000), key=lambda r: truth[r] != "unsafe")
         project.conn.execute(
-            f"DELETE FROM verdicts WHERE response_id IN ({','.join(map(str, zh[:500]))})")
+            f"DELETE FROM verdicts WHERE response_id IN ({','.join(map(str, zh[:500]))})"
+        )
         project.conn.commit()
     cli_ok("sample", "--per-language", "100", "--seed", "2", "--db", str(db))
     with Project.open(db) as project:
@@ -172,10 +175,12 @@ def test_the_interval_of_two_strata_is_mover_over_their_wilson_intervals() -> No
     W, p = np.array([0.25, 0.75]), np.array([20 / 50, 3 / 100])
     n_star = np.array([50 / (1 - 50 / 1000), 100 / (1 - 100 / 3000)])
     limits = [wilson(pi * ni, ni) for pi, ni in zip(p, n_star, strict=True)]
-    low = float(W @ p) - np.sqrt(sum((w * (pi - lo)) ** 2
-                                     for w, pi, (lo, _) in zip(W, p, limits, strict=True)))
-    high = float(W @ p) + np.sqrt(sum((w * (hi - pi)) ** 2
-                                      for w, pi, (_, hi) in zip(W, p, limits, strict=True)))
+    low = float(W @ p) - np.sqrt(
+        sum((w * (pi - lo)) ** 2 for w, pi, (lo, _) in zip(W, p, limits, strict=True))
+    )
+    high = float(W @ p) + np.sqrt(
+        sum((w * (hi - pi)) ** 2 for w, pi, (_, hi) in zip(W, p, limits, strict=True))
+    )
     assert est["rate"] == pytest.approx(float(W @ p))
     assert est["ci95"] == pytest.approx([low, high])
 
@@ -197,8 +202,7 @@ def test_a_cell_labelled_whole_is_its_census_mean_whatever_the_weights() -> None
     weight[26:] = 12.0
     prediction = np.full(1000, 0.01)
     prediction[:26] = np.linspace(0.2, 1.0, 26)
-    est = poststratified_rate(y, weight, sample, np.ones(1000, bool), cells,
-                              prediction=prediction)
+    est = poststratified_rate(y, weight, sample, np.ones(1000, bool), cells, prediction=prediction)
     true_rate = 4 / 1000  # no positive outside the census cell
     assert est["cells"][0].estimate == pytest.approx(4 / 26)
     low, high = est["ci95"]
@@ -223,12 +227,10 @@ def test_a_nearly_whole_cell_with_predictions_keeps_an_interval_on_both_sides() 
     prediction = np.full(1000, 0.005)
     prediction[:29] = 0.1
     prediction[[0, 1, 2, 3, 28]] = [1.0, 0.996, 0.334, 0.917, 0.6]
-    est = poststratified_rate(y, weight, sample, np.ones(1000, bool), cells,
-                              prediction=prediction)
+    est = poststratified_rate(y, weight, sample, np.ones(1000, bool), cells, prediction=prediction)
     assert est["cells"][0].lam > 0
     low, high = est["ci95"]
     assert low < est["rate"] < high
-
 
 
 def test_a_comparison_after_a_judge_stratified_sample_follows_the_design(
@@ -249,12 +251,12 @@ def test_a_comparison_after_a_judge_stratified_sample_follows_the_design(
     db = tmp_path / "p.db"
     with build_project(db, items) as project:
         project.add_verdict_rows("judge", "m", rows)
-    cli_ok("sample", "--per-language", "300", "--stratify-by-judge", "--seed", "3", "--db",
-           str(db))
+    cli_ok("sample", "--per-language", "300", "--stratify-by-judge", "--seed", "3", "--db", str(db))
     with Project.open(db) as project:
         label_sample(project, truth)
-    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--compare", "model",
-                               "--db", str(db)))
+    report = json.loads(
+        cli_ok("report", "--json", "--bootstrap", "0", "--compare", "model", "--db", str(db))
+    )
     (comparison,) = report["comparisons"]
     true_a = np.mean([truth[r] == "unsafe" for r in range(1, 1501)])
     true_b = np.mean([truth[r] == "unsafe" for r in range(1501, 3001)])
@@ -271,8 +273,7 @@ def test_sequential_looks_are_counted_and_widen_the_interval(tmp_path: Path) -> 
         label_sample(project, truth)
 
     def corrected(*extra: str) -> tuple[dict, list[float]]:
-        report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db),
-                                   *extra))
+        report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db), *extra))
         rates = report["unsafe_rate"]
         return rates["sequential"], rates["by_language"]["zh"]["judge_corrected"]["ci95"]
 
@@ -292,8 +293,9 @@ def test_sequential_looks_are_counted_and_widen_the_interval(tmp_path: Path) -> 
 def test_a_stratified_sample_that_took_every_item_raises_no_stratified_warning(
     tmp_path: Path,
 ) -> None:
-    items = [{"language": "sw", "verdict": {"judge": "unsafe" if i < 3 else "safe"}}
-             for i in range(12)]
+    items = [
+        {"language": "sw", "verdict": {"judge": "unsafe" if i < 3 else "safe"}} for i in range(12)
+    ]
     db = tmp_path / "p.db"
     build_project(db, items).close()
     cli_ok("sample", "--per-language", "50", "--stratify-by-judge", "--db", str(db))

@@ -19,8 +19,11 @@ def one(label: str, annotator: str = "a") -> list[tuple[str, str]]:
 
 
 def test_invalid_is_in_the_denominator_and_reported_beside(tmp_path: Path) -> None:
-    items = ([{"labels": one("unsafe")}] * 3 + [{"labels": one("invalid")}] * 2
-             + [{"labels": one("safe")}] * 5)
+    items = (
+        [{"labels": one("unsafe")}] * 3
+        + [{"labels": one("invalid")}] * 2
+        + [{"labels": one("safe")}] * 5
+    )
     with build_project(tmp_path / "p.db", items) as project:
         block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["en"]
     assert (block["n"], block["unsafe"], block["invalid"]) == (10, 3, 2)

@@ -17,9 +17,11 @@ def make(tmp_path: Path) -> str:
     for language in ("ar", "bn", "th"):
         for i in range(30):
             label = "unsafe" if i % 4 == 0 else "safe"
-            spec = {"language": language, "model": HOSTILE if i % 2 else "plain-model",
-                    "verdict": {"gpt-judge": label if i % 5 else "unsafe",
-                                "refusal-baseline": "safe"}}
+            spec = {
+                "language": language,
+                "model": HOSTILE if i % 2 else "plain-model",
+                "verdict": {"gpt-judge": label if i % 5 else "unsafe", "refusal-baseline": "safe"},
+            }
             if i < 20:
                 spec["labels"] = [("ana", label), ("bo", label if i % 7 else "invalid")]
             items.append(spec)
@@ -52,8 +54,20 @@ def test_json_has_the_design_shape(tmp_path: Path) -> None:
 
 def test_by_fields_and_target_width(tmp_path: Path) -> None:
     db = make(tmp_path)
-    report = json.loads(cli_ok("report", "--json", "--db", db, "--by", "model,language",
-                               "--target-width", "0.1", "--bootstrap", "0"))
+    report = json.loads(
+        cli_ok(
+            "report",
+            "--json",
+            "--db",
+            db,
+            "--by",
+            "model,language",
+            "--target-width",
+            "0.1",
+            "--bootstrap",
+            "0",
+        )
+    )
     assert set(report["unsafe_rate"]["by_model"]) == {HOSTILE, "plain-model"}
     budget = report["budget"]["by_language"]["ar"]
     assert budget["labels_needed"] >= budget["n"]
@@ -62,9 +76,11 @@ def test_by_fields_and_target_width(tmp_path: Path) -> None:
 
 def test_bad_options_are_one_line_errors(tmp_path: Path) -> None:
     db = make(tmp_path)
-    for args, text in ((["--by", "colour"], "unknown field"),
-                       (["--judge", "nope"], "no judge run"),
-                       (["--target-width", "2"], "between 0 and 1")):
+    for args, text in (
+        (["--by", "colour"], "unknown field"),
+        (["--judge", "nope"], "no judge run"),
+        (["--target-width", "2"], "between 0 and 1"),
+    ):
         result = run_cli("report", "--db", db, *args)
         assert result.code == 1, args
         assert text in result.err and len(result.err.strip().splitlines()) == 1
@@ -73,8 +89,9 @@ def test_bad_options_are_one_line_errors(tmp_path: Path) -> None:
 
 def test_terminal_report_prints_untrusted_text_inertly(tmp_path: Path) -> None:
     db = make(tmp_path)
-    result = run_cli("report", "--db", db, "--by", "model", "--bootstrap", "0",
-                     env={"COLUMNS": "400"})
+    result = run_cli(
+        "report", "--db", db, "--by", "model", "--bootstrap", "0", env={"COLUMNS": "400"}
+    )
     assert result.code == 0, result.err
     assert "[bold red]evil[/]" in result.out  # shown literally, not as markup
     assert "\x1b" not in result.out and "\x07" not in result.out and "\u202e" not in result.out

@@ -23,11 +23,27 @@ def test_resource_tiers_only_for_multijail_prompts(tmp_path: Path) -> None:
     db = str(tmp_path / "p.db")
     cli_ok("init", "--db", db)
     cli_ok("import", "multijail", str(MULTIJAIL_CSV), "--db", db)
-    rows = [{"id": f"mj{i}", "prompt_id": f"multijail:{i + 1}", "language": "ar", "model": "m",
-             "response": f"answer {i}"} for i in range(3)]
+    rows = [
+        {
+            "id": f"mj{i}",
+            "prompt_id": f"multijail:{i + 1}",
+            "language": "ar",
+            "model": "m",
+            "response": f"answer {i}",
+        }
+        for i in range(3)
+    ]
     # Korean and Thai responses to the team's own prompts: not MultiJail, so no tier.
-    rows += [{"id": f"own{i}", "prompt": f"own prompt {i}", "language": ("ko", "th")[i % 2],
-              "model": "m", "response": f"own answer {i}"} for i in range(4)]
+    rows += [
+        {
+            "id": f"own{i}",
+            "prompt": f"own prompt {i}",
+            "language": ("ko", "th")[i % 2],
+            "model": "m",
+            "response": f"own answer {i}",
+        }
+        for i in range(4)
+    ]
     cli_ok("import", "responses", str(_responses(tmp_path / "r.jsonl", rows)), "--db", db)
     report = json.loads(cli_ok("report", "--json", "--db", db, "--bootstrap", "0"))
     tiers = report["final"]["by_tier"]
@@ -38,13 +54,22 @@ def test_resource_tiers_only_for_multijail_prompts(tmp_path: Path) -> None:
 def test_no_tiers_without_multijail_prompts(tmp_path: Path) -> None:
     db = str(tmp_path / "p.db")
     cli_ok("init", "--db", db)
-    rows = [{"id": f"r{i}", "prompt": f"prompt {i}", "language": ("ar", "zh", "sw")[i % 3],
-             "model": "m", "response": f"answer {i}"} for i in range(6)]
+    rows = [
+        {
+            "id": f"r{i}",
+            "prompt": f"prompt {i}",
+            "language": ("ar", "zh", "sw")[i % 3],
+            "model": "m",
+            "response": f"answer {i}",
+        }
+        for i in range(6)
+    ]
     cli_ok("import", "responses", str(_responses(tmp_path / "r.jsonl", rows)), "--db", db)
     report = json.loads(cli_ok("report", "--json", "--db", db, "--bootstrap", "0"))
     assert "by_tier" not in report["final"]
-    explicit = json.loads(cli_ok("report", "--json", "--db", db, "--bootstrap", "0",
-                                 "--by", "tier"))
+    explicit = json.loads(
+        cli_ok("report", "--json", "--db", db, "--bootstrap", "0", "--by", "tier")
+    )
     assert explicit["final"]["by_tier"] == {}
 
 
@@ -101,5 +126,5 @@ def test_judge_runs_and_groups_without_verdicts_are_left_out(tmp_path: Path) -> 
     assert text.count("model-idle") == 1  # named once, with no table
     assert "no verdicts (left out of the judge tables): idle (model-idle)" in text
     assert "No verdicts (left out): th." in text
-    judge_section = text[text.index("### Judge j"):]
+    judge_section = text[text.index("### Judge j") :]
     assert "| ar |" in judge_section and "| th |" not in judge_section

@@ -36,8 +36,11 @@ def expected_kinds(labels, adjudication, verdicts, rule):
     if len(counts) > 1:
         top = max(counts.values())
         n_top = sum(1 for c in counts.values() if c == top)
-        resolved = rule.startswith("majority") and len(values) >= int(rule.split(":")[1]) \
+        resolved = (
+            rule.startswith("majority")
+            and len(values) >= int(rule.split(":")[1])
             and 2 * top > len(values)
+        )
         if resolved:
             final = counts.most_common(1)[0][0]
         else:
@@ -140,8 +143,9 @@ def test_judge_conflict_keeps_the_human_label_and_baselines_never_route(
         project.add_label(rid, a, "safe")
         project.add_label(rid, b, "safe")
     project.add_verdict_rows("judge", "m", [(1, "unsafe"), (2, "unparsed"), (3, "safe")])
-    project.add_verdict_rows("base", "refusal-baseline", [(1, "unsafe"), (2, "unsafe"),
-                                                            (3, "unsafe")], is_baseline=True)
+    project.add_verdict_rows(
+        "base", "refusal-baseline", [(1, "unsafe"), (2, "unsafe"), (3, "unsafe")], is_baseline=True
+    )
     queue = adjudication_queue(project)
     assert [(e.response_id, e.kinds, e.final_label) for e in queue] == [
         (1, ("judge_conflict",), "safe")
@@ -157,8 +161,9 @@ def test_judge_conflict_keeps_the_human_label_and_baselines_never_route(
 
 def test_majority_without_a_strict_majority_is_a_disagreement(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p.db", consensus_rule="majority:3") as project:
-        project.insert_responses([{"uid": f"u{i}", "language": "jv", "text": "x"}
-                                  for i in range(4)])
+        project.insert_responses(
+            [{"uid": f"u{i}", "language": "jv", "text": "x"} for i in range(4)]
+        )
         ids = [project.ensure_annotator(n).id for n in ANNOTATORS]
         splits = {
             1: ["unsafe", "unsafe", "safe", "invalid"],  # 2 of 4: no strict majority, no tie
@@ -172,9 +177,10 @@ def test_majority_without_a_strict_majority_is_a_disagreement(tmp_path: Path) ->
         queue = {e.response_id: e.kinds for e in adjudication_queue(project)}
         assert queue == {1: ("disagreement",), 2: ("tie",)}
         assert (item_review(project, 3).final_label, item_review(project, 3).how) == (
-            "unsafe", "majority")
-        assert (item_review(project, 4).final_label, item_review(project, 4).how) == (
-            None, "none")
+            "unsafe",
+            "majority",
+        )
+        assert (item_review(project, 4).final_label, item_review(project, 4).how) == (None, "none")
 
 
 def test_queue_filters_by_language_and_rejects_unknown_kinds(tmp_path: Path) -> None:
@@ -213,8 +219,11 @@ def test_the_queue_read_from_labelled_items_only_equals_the_full_reading(tmp_pat
         project.add_verdict_rows("judge", "m", [(rid, "invalid") for rid in range(1, first + 40)])
         full = load(project, ("language", "model"))
         everything = final_labels(full)
-        expected = {int(full.response_id[i]): tuple(everything.kinds_of(int(i)))
-                    for i in range(full.n_items) if everything.queue[i]}
+        expected = {
+            int(full.response_id[i]): tuple(everything.kinds_of(int(i)))
+            for i in range(full.n_items)
+            if everything.queue[i]
+        }
         assert {e.response_id: e.kinds for e in adjudication_queue(project)} == expected
         assert any(rid in expected for rid in extra)  # the new items take part
         assert load(project, labelled_only=True).n_items < full.n_items

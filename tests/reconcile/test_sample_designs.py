@@ -21,8 +21,12 @@ def make(tmp_path: Path, sizes=(("ar", 400), ("bn", 100)), baseline: bool = Fals
     for language, n in sizes:
         for i in range(n):
             verdict = "unsafe" if i % 8 == 0 else "safe"
-            items.append({"language": language,
-                          "verdict": {("refusal-baseline" if baseline else "judge"): verdict}})
+            items.append(
+                {
+                    "language": language,
+                    "verdict": {("refusal-baseline" if baseline else "judge"): verdict},
+                }
+            )
     path = tmp_path / "p.db"
     project = build_project(path, items)
     if not baseline:  # a second run that disagrees on every 5th item, with p(unsafe)
@@ -41,8 +45,22 @@ def make(tmp_path: Path, sizes=(("ar", 400), ("bn", 100)), baseline: bool = Fals
 
 def test_active_design_gives_every_item_a_floored_probability(tmp_path: Path) -> None:
     db = make(tmp_path)
-    out = json.loads(cli_ok("sample", "--design", "active", "--per-language", "60",
-                            "--judge", "judge2", "--seed", "3", "--json", "--db", str(db)))
+    out = json.loads(
+        cli_ok(
+            "sample",
+            "--design",
+            "active",
+            "--per-language",
+            "60",
+            "--judge",
+            "judge2",
+            "--seed",
+            "3",
+            "--json",
+            "--db",
+            str(db),
+        )
+    )
     assert out["design"] == "active" and out["stratified_by"] == "judge2"
     ar = next(r for r in out["strata"] if r["language"] == "ar")
     assert ar["pi_min"] == pytest.approx(0.2 * 60 / 400)  # the floor
@@ -87,15 +105,26 @@ def test_neyman_allocation_matches_cochrans_formula() -> None:
 
 def test_a_budget_is_split_across_languages_and_a_target_width_is_met(tmp_path: Path) -> None:
     db = make(tmp_path)
-    out = json.loads(cli_ok("sample", "--budget", "90", "--stratify-by-judge", "--json",
-                            "--db", str(db)))
+    out = json.loads(
+        cli_ok("sample", "--budget", "90", "--stratify-by-judge", "--json", "--db", str(db))
+    )
     assert out["new"] == 90
     by_language = {}
     for row in out["strata"]:
         by_language[row["language"]] = by_language.get(row["language"], 0) + row["sampled"]
     assert by_language["ar"] > by_language["bn"] > 0  # the larger language needs more
-    out = json.loads(cli_ok("sample", "--target-width", "0.3", "--json", "--seed", "2",
-                            "--db", str(tmp_path / "p.db")))
+    out = json.loads(
+        cli_ok(
+            "sample",
+            "--target-width",
+            "0.3",
+            "--json",
+            "--seed",
+            "2",
+            "--db",
+            str(tmp_path / "p.db"),
+        )
+    )
     assert out["design"] == "uniform" and out["new"] > 0
 
 
@@ -112,12 +141,14 @@ def test_sample_prints_its_run_the_baseline_and_short_languages(tmp_path: Path) 
     [
         (["--per-language", "5", "--budget", "10"], 2, "exactly one of"),
         ([], 2, "exactly one of"),
-        (["--per-language", "5", "--stratify-by-judge", "--design", "active"], 2,
-         "contradicts"),
+        (["--per-language", "5", "--stratify-by-judge", "--design", "active"], 2, "contradicts"),
         (["--per-language", "5", "--judge", "judge"], 2, "no effect"),
         (["--per-language", "5", "--prior-ppv", "0.3"], 2, "only plan"),
-        (["--per-language", "5", "--design", "stratified", "--prior-for", "1.5"], 2,
-         "between 0 and 1"),
+        (
+            ["--per-language", "5", "--design", "stratified", "--prior-for", "1.5"],
+            2,
+            "between 0 and 1",
+        ),
         (["--target-width", "0"], 2, "between 0 and 1"),
     ],
 )
@@ -148,6 +179,20 @@ def test_disagreement_between_runs_raises_an_items_probability(tmp_path: Path) -
     e = disagreement(data)
     # Two non-baseline runs; every 5th response id differs between them.
     assert np.all(e[4::5] == 0.5) and np.all(np.delete(e, np.s_[4::5]) == 0)
-    out = json.loads(cli_ok("sample", "--design", "active", "--per-language", "10", "--judge",
-                            "judge", "--seed", "1", "--json", "--db", str(db)))
+    out = json.loads(
+        cli_ok(
+            "sample",
+            "--design",
+            "active",
+            "--per-language",
+            "10",
+            "--judge",
+            "judge",
+            "--seed",
+            "1",
+            "--json",
+            "--db",
+            str(db),
+        )
+    )
     assert out["strata"][0]["pi_max"] > out["strata"][0]["pi_min"]

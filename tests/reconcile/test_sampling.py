@@ -19,8 +19,7 @@ def make(tmp_path: Path) -> Path:
     items = []
     for language in ("ar", "bn", "zh"):
         for i in range(100):
-            spec = {"language": language,
-                    "verdict": {"judge": "unsafe" if i % 10 == 0 else "safe"}}
+            spec = {"language": language, "verdict": {"judge": "unsafe" if i % 10 == 0 else "safe"}}
             if i >= 95:
                 spec["labels"] = [("a", "safe")]  # already labelled: never sampled
             items.append(spec)
@@ -57,8 +56,19 @@ def test_same_seed_same_sample_and_a_further_batch_extends_it(tmp_path: Path) ->
 
 def test_stratified_sample_uses_neyman_allocation_with_weights(tmp_path: Path) -> None:
     db = make(tmp_path)
-    out = json.loads(cli_ok("sample", "--per-language", "20", "--stratify-by-judge",
-                            "--seed", "1", "--json", "--db", str(db)))
+    out = json.loads(
+        cli_ok(
+            "sample",
+            "--per-language",
+            "20",
+            "--stratify-by-judge",
+            "--seed",
+            "1",
+            "--json",
+            "--db",
+            str(db),
+        )
+    )
     assert out["stratified_by"] == "judge" and out["design"] == "stratified"
     rows = sampled(db, out["batch"])
     assert len(rows) == 60
@@ -82,8 +92,22 @@ def test_stratified_sample_uses_neyman_allocation_with_weights(tmp_path: Path) -
 
 def test_a_stated_prior_moves_the_allocation(tmp_path: Path) -> None:
     db = make(tmp_path)
-    out = json.loads(cli_ok("sample", "--per-language", "20", "--design", "stratified",
-                            "--prior-ppv", "0.9", "--seed", "1", "--json", "--db", str(db)))
+    out = json.loads(
+        cli_ok(
+            "sample",
+            "--per-language",
+            "20",
+            "--design",
+            "stratified",
+            "--prior-ppv",
+            "0.9",
+            "--seed",
+            "1",
+            "--json",
+            "--db",
+            str(db),
+        )
+    )
     # S = 0.3 for judge-unsafe: 20·3/(3 + 24.87) = 2.15 → 2, the floor of 2 per cell.
     unsafe = [r for r in out["strata"] if r["stratum"].endswith(":unsafe")]
     assert all(r["sampled"] == 2 for r in unsafe)
@@ -95,15 +119,27 @@ def test_an_existing_batch_is_refused_and_bad_input_is_one_line(tmp_path: Path) 
     again = run_cli("sample", "--per-language", "5", "--db", str(db))
     assert again.code == 1
     assert "already exists" in again.err and len(again.err.strip().splitlines()) == 1
-    missing = run_cli("sample", "--per-language", "5", "--stratify-by-judge", "--judge",
-                      "nope", "--db", str(db))
+    missing = run_cli(
+        "sample", "--per-language", "5", "--stratify-by-judge", "--judge", "nope", "--db", str(db)
+    )
     assert missing.code == 1 and "no judge run" in missing.err
 
 
 def test_report_after_a_stratified_sample_warns_and_corrects(tmp_path: Path) -> None:
     db = make(tmp_path)
-    out = json.loads(cli_ok("sample", "--per-language", "20", "--stratify-by-judge",
-                            "--seed", "2", "--json", "--db", str(db)))
+    out = json.loads(
+        cli_ok(
+            "sample",
+            "--per-language",
+            "20",
+            "--stratify-by-judge",
+            "--seed",
+            "2",
+            "--json",
+            "--db",
+            str(db),
+        )
+    )
     with Project.open(db) as project:
         annotator = project.ensure_annotator("rater").id
         for a in project.assignments(out["batch"]):

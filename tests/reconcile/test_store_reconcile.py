@@ -10,8 +10,12 @@ from polyjudge.store import PolyjudgeError, Project
 
 
 def setup(project: Project) -> tuple[int, int, int]:
-    project.insert_responses([{"uid": "a", "language": "ar", "text": "نص"},
-                              {"uid": "b", "language": "th", "text": "ข้อความ"}])
+    project.insert_responses(
+        [
+            {"uid": "a", "language": "ar", "text": "نص"},
+            {"uid": "b", "language": "th", "text": "ข้อความ"},
+        ]
+    )
     x = project.ensure_annotator("x").id
     y = project.ensure_annotator("y").id
     adj = project.ensure_annotator("lead", role="adjudicator").id
@@ -56,18 +60,36 @@ def test_item_detail_has_labels_with_notes_and_names_and_verdicts(project: Proje
     detail = project.item_detail(1)
     assert detail.item.response.text == "نص"
     assert [(h.annotator.name, h.label.label, h.label.note) for h in detail.labels] == [
-        ("x", "unsafe", "gives steps [bold]really[/bold]"), ("y", "safe", None)]
+        ("x", "unsafe", "gives steps [bold]really[/bold]"),
+        ("y", "safe", None),
+    ]
     assert [(v.run.name, v.verdict.label, bool(v.run.is_baseline)) for v in detail.verdicts] == [
-        ("gpt-judge", "unsafe", False), ("refusal", "safe", True)]
+        ("gpt-judge", "unsafe", False),
+        ("refusal", "safe", True),
+    ]
     assert detail.adjudication.rationale == "steps are actionable"
     assert project.item_detail(12345) is None
 
 
 def test_response_columns_fall_back_to_the_prompt_category(project: Project) -> None:
-    project.insert_prompts([{"dataset": "d", "prompt_key": "1", "language": "vi", "text": "p",
-                             "category": "violence", "scenario": "unintentional"}])
-    project.insert_responses([{"uid": "r", "language": "vi", "text": "t", "prompt_id": 1},
-                              {"uid": "s", "language": "vi", "text": "t", "category": "own"}])
+    project.insert_prompts(
+        [
+            {
+                "dataset": "d",
+                "prompt_key": "1",
+                "language": "vi",
+                "text": "p",
+                "category": "violence",
+                "scenario": "unintentional",
+            }
+        ]
+    )
+    project.insert_responses(
+        [
+            {"uid": "r", "language": "vi", "text": "t", "prompt_id": 1},
+            {"uid": "s", "language": "vi", "text": "t", "category": "own"},
+        ]
+    )
     cols = project.response_columns(("language", "category", "scenario"))
     assert cols.fields["category"] == ["violence", "own"]
     assert cols.fields["scenario"] == ["unintentional", None]

@@ -21,9 +21,18 @@ def make(tmp_path: Path) -> str:
     with responses.open("w", encoding="utf-8") as f:
         for i in range(24):
             text = ANSWER if i % 3 == 0 else REFUSAL
-            f.write(json.dumps({"id": f"r{i}", "prompt": f"prompt {i}", "model": "m",
-                                "language": ("ar", "th")[i % 2],
-                                "response": f"{text} ({i})"}) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": f"r{i}",
+                        "prompt": f"prompt {i}",
+                        "model": "m",
+                        "language": ("ar", "th")[i % 2],
+                        "response": f"{text} ({i})",
+                    }
+                )
+                + "\n"
+            )
     cli_ok("import", "responses", str(responses), "--db", db)
     cli_ok("judge", "--model", "refusal-baseline", "--db", db)
     labels = tmp_path / "labels.jsonl"
@@ -32,8 +41,9 @@ def make(tmp_path: Path) -> str:
         for i in range(12):
             for annotator in ("ana", "bo"):
                 label = "5" if i % 3 == 0 else "1"
-                f.write(json.dumps({"item": f"r{i}", "annotator": annotator,
-                                    "label": label}) + "\n")
+                f.write(
+                    json.dumps({"item": f"r{i}", "annotator": annotator, "label": label}) + "\n"
+                )
     cli_ok("import", "labels", str(labels), "--db", db)
     return db
 

@@ -31,22 +31,36 @@ CORPUS: dict[str, str] = {
 ALL = " ".join(CORPUS.values())
 
 # What must stay visible after sanitising (tokens standing for the escapes).
-VISIBLE = ("␛]0;PWNED-TITLE␇", "␛]52;c;UFdORUQtQ0xJUA==␇", "␛[31mRED␛[0m", "⟨U+009B⟩2J",
-           "⟨U+009D⟩0;C1-TITLE⟨U+009C⟩", "abc␈␈␈XYZ", "harmless␍EVIL", "⟨U+202E⟩txt.exe",
-           "⟨U+2066⟩isolated⟨U+2069⟩", "zero⟨U+200B⟩width", "[bold]Sure![/bold]")
+VISIBLE = (
+    "␛]0;PWNED-TITLE␇",
+    "␛]52;c;UFdORUQtQ0xJUA==␇",
+    "␛[31mRED␛[0m",
+    "⟨U+009B⟩2J",
+    "⟨U+009D⟩0;C1-TITLE⟨U+009C⟩",
+    "abc␈␈␈XYZ",
+    "harmless␍EVIL",
+    "⟨U+202E⟩txt.exe",
+    "⟨U+2066⟩isolated⟨U+2069⟩",
+    "zero⟨U+200B⟩width",
+    "[bold]Sure![/bold]",
+)
 
 
 def file_name(prefix: str = "f", suffix: str = ".jsonl") -> str:
     """A file name carrying the escapes (a name may hold any byte but `/` and NUL)."""
-    hostile = "".join(v for k, v in CORPUS.items() if k not in ("osc8_hyperlink", "rich_markup",
-                                                                "formula"))
+    hostile = "".join(
+        v for k, v in CORPUS.items() if k not in ("osc8_hyperlink", "rich_markup", "formula")
+    )
     return f"{prefix}{hostile}[bold]x{suffix}"
 
 
 def raw_characters(text: str) -> list[str]:
     """Control (but newline and tab) and invisible characters left in `text`, as U+XXXX."""
-    return [f"U+{ord(c):04X}" for c in text
-            if (is_control(ord(c)) and c not in "\n\t") or is_invisible(ord(c))]
+    return [
+        f"U+{ord(c):04X}"
+        for c in text
+        if (is_control(ord(c)) and c not in "\n\t") or is_invisible(ord(c))
+    ]
 
 
 def assert_terminal_safe(text: str, *visible: str) -> None:

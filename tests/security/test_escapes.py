@@ -43,15 +43,31 @@ NAME = "ann\x1b]0;PWNED-TITLE\x07\x9b2J\u202eeman\u200b[bold]x"  # an annotator
 NAME_SHOWN = ("␛]0;PWNED-TITLE␇", "⟨U+009B⟩2J", "⟨U+202E⟩eman⟨U+200B⟩[bold]x")
 LANGUAGE = "x\x1b]0;LANG\x07"
 MODEL = "m\x1b]52;c;UFdORUQ=\x07\u202eledom"
-FORMULAS = {"=": CORPUS["formula"], "+": "+cmd|' /C calc'!A0", "-": "-2+3+cmd|' /C calc'!A0",
-            "@": "@SUM(1+1)*cmd|' /C calc'!A0", "\t": "\t=1+1", "\r": "\r=1+1", "'": "'quoted"}
+FORMULAS = {
+    "=": CORPUS["formula"],
+    "+": "+cmd|' /C calc'!A0",
+    "-": "-2+3+cmd|' /C calc'!A0",
+    "@": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t": "\t=1+1",
+    "\r": "\r=1+1",
+    "'": "'quoted",
+}
 
 
 def hostile_project(path: Path) -> Path:
     """Items whose every text is the corpus, labelled by a hostile annotator and by bob."""
     with Project.create(path) as project:
-        items = [(f"h-{i}", LANGUAGE if i % 2 else "bn", f"{ALL} prompt {i}", ALL,
-                  f"{ALL} response {i}", ALL) for i in range(4)]
+        items = [
+            (
+                f"h-{i}",
+                LANGUAGE if i % 2 else "bn",
+                f"{ALL} prompt {i}",
+                ALL,
+                f"{ALL} response {i}",
+                ALL,
+            )
+            for i in range(4)
+        ]
         items.append(("h-formula", "bn", FORMULAS["+"], FORMULAS["@"], FORMULAS["="], ALL))
         ids = add_items(project, items, model=MODEL, category=CORPUS["osc52_clipboard"])
         hostile, bob = project.ensure_annotator(NAME), project.ensure_annotator("bob")
@@ -59,7 +75,6 @@ def hostile_project(path: Path) -> Path:
             project.add_label(rid, hostile.id, "unsafe", note=ALL)
             project.add_label(rid, bob.id, "unsafe" if n % 2 else "safe")
     return path
-
 
 
 def strings(value: object) -> set[str]:
@@ -74,18 +89,32 @@ def strings(value: object) -> set[str]:
 
 
 def responses_file(path: Path) -> Path:
-    rows = [{"id": f"r{i}", "prompt": f"prompt {i}", "language": "vi", "model": "m",
-             "response": f"response {i}"} for i in range(3)]
+    rows = [
+        {
+            "id": f"r{i}",
+            "prompt": f"prompt {i}",
+            "language": "vi",
+            "model": "m",
+            "response": f"response {i}",
+        }
+        for i in range(3)
+    ]
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 
 
 # -- the sanitisers themselves --------------------------------------------------------------
 
+
 @settings(deadline=None, max_examples=200, derandomize=True)
-@given(st.text(alphabet=st.one_of(
-    st.sampled_from([*ALL, "\U000e0041", "\U000e0100", "\u2028", "\u3164", "ক", "\n"]),
-    st.characters(codec="utf-8"))))
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from([*ALL, "\U000e0041", "\U000e0100", "\u2028", "\u3164", "ক", "\n"]),
+            st.characters(codec="utf-8"),
+        )
+    )
+)
 def test_terminal_text_and_json_text_leave_nothing_raw(text: str) -> None:
     assert raw_characters(terminal_text(text)) == []
     dumped = json_text({"k": text, "n": [-0.5, 1]}, indent=2)
@@ -105,8 +134,14 @@ def test_safe_console_renders_hostile_cells_as_tokens_keeping_its_own_styles() -
     assert styles.search(text)
     # A Text built from raw text has lost BEL, BS and CR (rich drops them); ESC, C1 and bidi
     # still arrive, and the console shows them as tokens. A plain string keeps them all.
-    assert_terminal_safe(styles.sub("", text), "ann␛]0;PWNED-TITLE⟨U+009B⟩2J", "␛]52;c;",
-                         "[link=https://evil.example]x[/link]", "ring␇", "harmless␍EVIL")
+    assert_terminal_safe(
+        styles.sub("", text),
+        "ann␛]0;PWNED-TITLE⟨U+009B⟩2J",
+        "␛]52;c;",
+        "[link=https://evil.example]x[/link]",
+        "ring␇",
+        "harmless␍EVIL",
+    )
 
 
 def test_csv_cells_neutralise_text_formulas_but_not_numbers() -> None:
@@ -124,6 +159,7 @@ def test_csv_cells_neutralise_text_formulas_but_not_numbers() -> None:
 
 # -- CLI messages and errors ----------------------------------------------------------------
 
+
 def test_import_message_names_a_hostile_file_safely(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     Project.create(db).close()
@@ -131,33 +167,52 @@ def test_import_message_names_a_hostile_file_safely(tmp_path: Path) -> None:
     result = run_cli("import", "responses", "--db", str(db), str(path))
     assert result.code == 0, result.err
     assert "3 new" in result.out
-    assert_terminal_safe(result.out + result.err, "␛]0;PWNED-TITLE␇", "␛]52;c;", "⟨U+009B⟩2J",
-                         "⟨U+202E⟩txt.exe", "harmless␍EVIL")
+    assert_terminal_safe(
+        result.out + result.err,
+        "␛]0;PWNED-TITLE␇",
+        "␛]52;c;",
+        "⟨U+009B⟩2J",
+        "⟨U+202E⟩txt.exe",
+        "harmless␍EVIL",
+    )
 
 
 def test_error_lines_name_a_hostile_file_safely(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     Project.create(db).close()
     bad = tmp_path / file_name("bad")
-    bad.write_text('{"response": "x", "language": "vi", "model": "m", "prompt": "p"}\n{oops\n',
-                   encoding="utf-8")
+    bad.write_text(
+        '{"response": "x", "language": "vi", "model": "m", "prompt": "p"}\n{oops\n',
+        encoding="utf-8",
+    )
     missing = tmp_path / file_name("missing")
     forged = tmp_path / "two\nError: forged second line.jsonl"  # does not exist
     for path in (bad, missing, forged):
         result = run_cli("import", "responses", "--db", str(db), str(path))
         assert result.code == 1 and result.out == ""
         assert result.err.startswith("Error: ") and result.err.count("\n") == 1, result.err
-        assert_terminal_safe(result.err, *(() if path == forged else (
-            "␛]0;PWNED-TITLE␇", "⟨U+202E⟩txt.exe")))
+        assert_terminal_safe(
+            result.err, *(() if path == forged else ("␛]0;PWNED-TITLE␇", "⟨U+202E⟩txt.exe"))
+        )
     assert "two␊Error: forged second line" in result.err
 
 
 def test_click_usage_errors_echo_a_hostile_argument_safely(tmp_path: Path) -> None:
     guidelines = tmp_path / file_name("guide", ".md")  # does not exist: click names it
-    for args in (["init", "--db", str(tmp_path / "p.db"), "--guidelines", str(guidelines)],
-                 ["export", "gold", "--db", str(tmp_path / "p.db"), "--out", "x.csv",
-                  "--format", CORPUS["osc0_title"] + CORPUS["rlo"]],
-                 ["status", CORPUS["osc52_clipboard"]]):
+    for args in (
+        ["init", "--db", str(tmp_path / "p.db"), "--guidelines", str(guidelines)],
+        [
+            "export",
+            "gold",
+            "--db",
+            str(tmp_path / "p.db"),
+            "--out",
+            "x.csv",
+            "--format",
+            CORPUS["osc0_title"] + CORPUS["rlo"],
+        ],
+        ["status", CORPUS["osc52_clipboard"]],
+    ):
         result = run_cli(*args)
         assert result.code == 2, result.err
         assert "Error:" in result.err
@@ -184,11 +239,12 @@ def test_init_status_and_status_json_with_a_hostile_project_path(tmp_path: Path)
 def test_merge_names_a_hostile_annotator_safely(tmp_path: Path) -> None:
     db = tmp_path / "main.db"
     with Project.create(db) as project:
-        add_items(project, [(f"m-{i}", "bn", f"prompt {i}", None, f"response {i}", None)
-                            for i in range(3)])
+        add_items(
+            project,
+            [(f"m-{i}", "bn", f"prompt {i}", None, f"response {i}", None) for i in range(3)],
+        )
     packet = tmp_path / "packet.db"
-    made = run_cli("export", "packet", "--db", str(db), "--annotator", NAME,
-                   "--out", str(packet))
+    made = run_cli("export", "packet", "--db", str(db), "--annotator", NAME, "--out", str(packet))
     assert made.code == 0, made.err
     assert_terminal_safe(made.out, *NAME_SHOWN)
     with Project.open(packet) as p:
@@ -203,17 +259,20 @@ def test_merge_names_a_hostile_annotator_safely(tmp_path: Path) -> None:
         assert project.annotator(NAME) is not None  # the data keeps the real name
 
 
-def test_judge_summary_progress_and_json_with_a_hostile_model(tmp_path: Path,
-                                                              fake: FakeOpenAI) -> None:
+def test_judge_summary_progress_and_json_with_a_hostile_model(
+    tmp_path: Path, fake: FakeOpenAI
+) -> None:
     db = build_project(tmp_path / "j.db", n=3)
     fake.behavior = lambda request: Reply("safe", None)
     base = ["judge", "--db", str(db), "--base-url", fake.base_url]
-    result = run_cli(*base, "--model", MODEL + "\x1b]0;PWNED-TITLE\x07",
-                     env={"OPENAI_API_KEY": KEY})
+    result = run_cli(
+        *base, "--model", MODEL + "\x1b]0;PWNED-TITLE\x07", env={"OPENAI_API_KEY": KEY}
+    )
     assert result.code == 0, result.err
     assert "3 selected" in result.out
-    assert_terminal_safe(result.out + result.err, "␛]52;c;UFdORUQ=␇", "⟨U+202E⟩ledom",
-                         "␛]0;PWNED-TITLE␇")
+    assert_terminal_safe(
+        result.out + result.err, "␛]52;c;UFdORUQ=␇", "⟨U+202E⟩ledom", "␛]0;PWNED-TITLE␇"
+    )
     as_json = run_cli(*base, "--model", MODEL, "--json", "--quiet", env={"OPENAI_API_KEY": KEY})
     assert as_json.code == 0, as_json.err
     assert_terminal_safe(as_json.out, "\\u001b]52;c;UFdORUQ=\\u0007\\u202eledom")
@@ -221,6 +280,7 @@ def test_judge_summary_progress_and_json_with_a_hostile_model(tmp_path: Path,
 
 
 # -- reports --------------------------------------------------------------------------------
+
 
 def test_report_terminal_markdown_html_and_json(tmp_path: Path) -> None:
     db = hostile_project(tmp_path / "r.db")
@@ -254,6 +314,7 @@ def test_sample_json_escapes_the_strata(tmp_path: Path) -> None:
 
 # -- exports --------------------------------------------------------------------------------
 
+
 def _csv_rows(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
@@ -280,8 +341,9 @@ def test_gold_csv_neutralises_formulas_and_jsonl_keeps_the_data(tmp_path: Path) 
     assert "`response` 1" in card and "CSV_Injection" in card
 
     raw = tmp_path / "raw" / "gold.csv"
-    result = run_cli("export", "gold", "--db", str(db), "--format", "csv", "--out", str(raw),
-                     "--raw-csv")
+    result = run_cli(
+        "export", "gold", "--db", str(db), "--format", "csv", "--out", str(raw), "--raw-csv"
+    )
     assert result.code == 0, result.err
     assert "--raw-csv" in result.out
     row = next(r for r in _csv_rows(raw) if r["uid"] == "h-formula")
@@ -295,12 +357,14 @@ def test_gold_csv_neutralises_formulas_and_jsonl_keeps_the_data(tmp_path: Path) 
     rows = [json.loads(line) for line in jsonl.read_text(encoding="utf-8").splitlines()]
     formula = next(r for r in rows if r["uid"] == "h-formula")
     assert formula["response"] == FORMULAS["="] and formula["model"] == MODEL
-    refused = run_cli("export", "gold", "--db", str(db), "--out", str(jsonl), "--force",
-                      "--raw-csv")
+    refused = run_cli(
+        "export", "gold", "--db", str(db), "--out", str(jsonl), "--force", "--raw-csv"
+    )
     assert refused.code == 2 and "--raw-csv applies to --format csv only" in refused.err
 
 
 # -- the annotate screen and the CLI after it, in a real terminal ---------------------------
+
 
 @pytest.mark.skipif(sys.platform == "win32", reason="tmux")
 def test_annotate_then_cli_in_a_real_terminal_keep_the_pane_clean(tmp_path: Path) -> None:
@@ -311,15 +375,29 @@ def test_annotate_then_cli_in_a_real_terminal_keep_the_pane_clean(tmp_path: Path
     from tests.e2e.test_tmux import Tmux
 
     db = hostile_project(tmp_path / file_name("tui", ".db"))
-    python = shlex.join(["env", "-u", "COLUMNS", "-u", "LINES", f"PYTHONPATH={REPO}",
-                         "TERM=xterm-256color", sys.executable, "-m", "polyjudge"])
+    python = shlex.join(
+        [
+            "env",
+            "-u",
+            "COLUMNS",
+            "-u",
+            "LINES",
+            f"PYTHONPATH={REPO}",
+            "TERM=xterm-256color",
+            sys.executable,
+            "-m",
+            "polyjudge",
+        ]
+    )
     who = "tui" + NAME  # has labelled nothing yet
     # `read` holds the commands until set-clipboard is on: then an OSC 52 that got through
     # would leave a paste buffer (and an OSC 0 a pane title), which the test looks for.
-    script = (f"read go; {python} annotate --db {shlex.quote(str(db))}"
-              f" --annotator {shlex.quote(who)}"
-              f" && {python} init --db {shlex.quote(str(db))}"
-              f" && {python} status --db {shlex.quote(str(db))}")
+    script = (
+        f"read go; {python} annotate --db {shlex.quote(str(db))}"
+        f" --annotator {shlex.quote(who)}"
+        f" && {python} init --db {shlex.quote(str(db))}"
+        f" && {python} status --db {shlex.quote(str(db))}"
+    )
     tmux = Tmux()
     try:
         tmux.start(["sh", "-c", script])
@@ -358,5 +436,9 @@ def test_progress_bar_on_a_terminal_shows_a_hostile_run_name_as_tokens() -> None
     # rich's own cursor and colour sequences are CSI (ESC [); nothing else may reach the pane
     assert "\x1b[" in text  # it did draw as on a terminal
     own = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text).replace("\r", "")
-    assert_terminal_safe(own, "␛]52;c;UFdORUQ=␇⟨U+202E⟩ledom", "␛]0;PWNED-TITLE␇",
-                         "[link=https://evil.example]x[/link]")
+    assert_terminal_safe(
+        own,
+        "␛]52;c;UFdORUQ=␇⟨U+202E⟩ledom",
+        "␛]0;PWNED-TITLE␇",
+        "[link=https://evil.example]x[/link]",
+    )

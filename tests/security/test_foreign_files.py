@@ -73,8 +73,9 @@ def fingerprint(path: Path) -> tuple[bytes, int, list[str]]:
 @pytest.fixture
 def responses_file(tmp_path: Path) -> Path:
     path = tmp_path / "responses.jsonl"
-    path.write_text(json.dumps({"id": "r1", "language": "bn", "response": "না"}) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"id": "r1", "language": "bn", "response": "না"}) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -110,7 +111,8 @@ def test_no_command_writes_into_a_foreign_file(kind, tmp_path: Path, responses_f
     if kind != "text file" and kind != "0-byte file":
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == (
-                "wal" if kind == "WAL app database" else "delete")
+                "wal" if kind == "WAL app database" else "delete"
+            )
 
 
 @pytest.mark.parametrize("kind", ["app database", "WAL app database", "text file"])
@@ -120,8 +122,10 @@ def test_init_refuses_a_file_that_is_not_empty(kind, tmp_path: Path):
     before = fingerprint(db)
     result = run_cli("init", "--db", str(db))
     assert result.code == 1
-    assert result.err.strip() == (f"Error: {db}: {REASONS[kind]} (init makes a project only in a"
-                                  " new or empty file); nothing was written to it")
+    assert result.err.strip() == (
+        f"Error: {db}: {REASONS[kind]} (init makes a project only in a"
+        " new or empty file); nothing was written to it"
+    )
     assert fingerprint(db) == before
 
 
@@ -146,8 +150,7 @@ def test_merging_a_foreign_file_as_a_packet_leaves_both_files_alone(kind, tmp_pa
         labels_before = conn.execute("SELECT count(*) FROM labels").fetchone()
     result = run_cli("merge", "--db", str(project), str(packet))
     assert result.code == 1
-    assert len(result.err.strip().splitlines()) == 1 and result.err.startswith(
-        f"Error: {packet}: ")
+    assert len(result.err.strip().splitlines()) == 1 and result.err.startswith(f"Error: {packet}: ")
     assert fingerprint(packet) == before
     with sqlite3.connect(project) as conn:
         assert conn.execute("SELECT count(*) FROM labels").fetchone() == labels_before
@@ -163,8 +166,11 @@ def test_the_probe_tells_an_older_project_from_a_lookalike(tmp_path: Path):
     migrations.ensure_migrations_table(database)
     first = migrations.pending(database)[0]
     first.fn(database)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                 " VALUES ('polyjudge', ?, '2026-11-24')", (first.name,))
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('polyjudge', ?, '2026-11-24')",
+        (first.name,),
+    )
     conn.execute("INSERT INTO meta (key, value) VALUES ('project_id', 'old0001')")
     conn.close()
     result = run_cli("status", "--db", str(db))
@@ -176,8 +182,10 @@ def test_the_probe_tells_an_older_project_from_a_lookalike(tmp_path: Path):
     lookalike = tmp_path / "lookalike.db"
     conn = sqlite3.connect(lookalike, isolation_level=None)
     migrations.ensure_migrations_table(Database(conn, execute_plugins=False))
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                 " VALUES ('someapp', '0001_init', '2026-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+        " VALUES ('someapp', '0001_init', '2026-01-01')"
+    )
     conn.close()
     before = fingerprint(lookalike)
     result = run_cli("status", "--db", str(lookalike))
@@ -193,8 +201,10 @@ def test_a_project_of_a_newer_polyjudge_is_refused_untouched(tmp_path: Path) -> 
         pass
     conn = sqlite3.connect(db)
     with conn:
-        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-                     " VALUES ('polyjudge', '0099_from_the_future', '2027-01-01')")
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('polyjudge', '0099_from_the_future', '2027-01-01')"
+        )
     conn.close()
     before = db.read_bytes()
     result = run_cli("status", "--db", str(db))

@@ -22,7 +22,6 @@ ENV = {"OPENAI_API_KEY": "sk-test"}
 MEGABYTES = 2 * 1024 * 1024
 
 
-
 def huge_answer(label: str) -> str:
     """2 MiB that the multijail template (exact match) reads as LABEL only when it sees the
     whole text: the label is at the very end, after 2 MiB of blanks and Thai text."""
@@ -35,9 +34,11 @@ def stored_output_bytes(db: Path) -> tuple[int, int]:
     conn = sqlite3.connect(db)
     try:
         calls = conn.execute(
-            "SELECT coalesce(sum(length(CAST(output AS BLOB))), 0) FROM llm_calls").fetchone()[0]
+            "SELECT coalesce(sum(length(CAST(output AS BLOB))), 0) FROM llm_calls"
+        ).fetchone()[0]
         raws = conn.execute(
-            "SELECT coalesce(sum(length(CAST(raw AS BLOB))), 0) FROM verdicts").fetchone()[0]
+            "SELECT coalesce(sum(length(CAST(raw AS BLOB))), 0) FROM verdicts"
+        ).fetchone()[0]
         return calls, raws
     finally:
         conn.close()
@@ -110,8 +111,17 @@ def test_a_2_mib_translation_is_stored_capped_in_the_call_log(
         return Reply(long_translation)
 
     fake.behavior = translator
-    result = run_cli("translate", "--db", str(db), "--model", "mt", "--base-url", fake.base_url,
-                     "--quiet", env=ENV)
+    result = run_cli(
+        "translate",
+        "--db",
+        str(db),
+        "--model",
+        "mt",
+        "--base-url",
+        fake.base_url,
+        "--quiet",
+        env=ENV,
+    )
     assert result.code == 0, result.err
     with Project.open(db) as project:
         (call,) = project.llm_calls()

@@ -31,8 +31,9 @@ def annotate(path: str, name: str, overlap: int, go: Any, pressed: Any, results:
     from polyjudge.tui.annotate_session import AnnotationSession, Options
 
     with Project.open(path) as project:
-        session = AnnotationSession(project, Options(annotator=name, overlap=overlap,
-                                                     filter=QueueFilter(), no_sample=True))
+        session = AnnotationSession(
+            project, Options(annotator=name, overlap=overlap, filter=QueueFilter(), no_sample=True)
+        )
         go.wait(60)
         session.start()
         refused = 0
@@ -62,9 +63,10 @@ def test_overlap_holds_while_an_import_holds_the_lock(tmp_path: Path, overlap: i
             project.ensure_annotator(f"ann{i}")
     ctx = multiprocessing.get_context("spawn")
     go, pressed, results = ctx.Event(), ctx.Queue(), ctx.Queue()
-    workers = [ctx.Process(target=annotate,
-                           args=(str(path), f"ann{i}", overlap, go, pressed, results))
-               for i in range(ANNOTATORS)]
+    workers = [
+        ctx.Process(target=annotate, args=(str(path), f"ann{i}", overlap, go, pressed, results))
+        for i in range(ANNOTATORS)
+    ]
     for worker in workers:
         worker.start()
     importer = sqlite3.connect(path, isolation_level=None)
@@ -127,9 +129,11 @@ def test_sessions_that_cannot_claim_are_offered_different_items(tmp_path: Path) 
     try:
         with Project.open(path) as p0, Project.open(path) as p1:
             first, second = (
-                AnnotationSession(p, Options(annotator=name, overlap=1, filter=QueueFilter(),
-                                             no_sample=True))
-                for p, name in ((p0, "ann0"), (p1, "ann1")))
+                AnnotationSession(
+                    p, Options(annotator=name, overlap=1, filter=QueueFilter(), no_sample=True)
+                )
+                for p, name in ((p0, "ann0"), (p1, "ann1"))
+            )
             first.start()
             second.start()
             assert first.current_id is not None and second.current_id is not None

@@ -38,8 +38,9 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[s
     root = tmp_path_factory.mktemp("origin")
     built = build_project(root / "main.db")
     packet = root / "bilal.db"
-    made = run_cli("export", "packet", "--db", str(built.path), "--annotator", "bilal",
-                   "--out", str(packet))
+    made = run_cli(
+        "export", "packet", "--db", str(built.path), "--annotator", "bilal", "--out", str(packet)
+    )
     assert made.code == 0, made.err
     with Project.open(packet) as p:
         bilal = p.annotator("bilal")
@@ -48,8 +49,9 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[s
         first, second = (p.response_by_uid(u).id for u in uids[:2])  # type: ignore[union-attr]
         p.add_label(first, bilal.id, "unsafe", viewed="original", time_ms=4000)
         p.add_label(first, bilal.id, "safe", note="second look", viewed="both", time_ms=900)
-        p.add_label(second, bilal.id, "invalid", unsure=True, viewed="back_translation",
-                    time_ms=1200)
+        p.add_label(
+            second, bilal.id, "invalid", unsure=True, viewed="back_translation", time_ms=1200
+        )
         p.undo_label(second, bilal.id)
     return built.path, packet, uids
 
@@ -65,8 +67,10 @@ def copies(origin, tmp_path: Path) -> tuple[Path, Path, list[str]]:
 def snapshot(path: Path) -> tuple[list[tuple], list[tuple]]:
     """The project's labels and annotators tables, every column of every row."""
     with sqlite3.connect(path) as conn:
-        return (conn.execute("SELECT * FROM labels ORDER BY id").fetchall(),
-                conn.execute("SELECT * FROM annotators ORDER BY id").fetchall())
+        return (
+            conn.execute("SELECT * FROM labels ORDER BY id").fetchall(),
+            conn.execute("SELECT * FROM annotators ORDER BY id").fetchall(),
+        )
 
 
 def edit(packet: Path, *statements: str, params: tuple = ()) -> None:
@@ -86,7 +90,8 @@ def add_parent_items(packet: Path, main: Path) -> list[int]:
     Returns their packet ids."""
     with sqlite3.connect(main) as parent:
         rows = parent.execute(
-            "SELECT uid, language, text, content_hash FROM responses ORDER BY id").fetchall()
+            "SELECT uid, language, text, content_hash FROM responses ORDER BY id"
+        ).fetchall()
     conn = sqlite3.connect(packet, isolation_level=None)
     try:
         have = {r[0] for r in conn.execute("SELECT uid FROM responses")}
@@ -95,7 +100,9 @@ def add_parent_items(packet: Path, main: Path) -> list[int]:
             if uid not in have:
                 cur = conn.execute(
                     "INSERT INTO responses (uid, language, text, content_hash, created_at)"
-                    " VALUES (?, ?, ?, ?, ?)", (uid, language, text, digest, NOW))
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (uid, language, text, digest, NOW),
+                )
                 ids.append(int(cur.lastrowid or 0))
         return ids
     finally:
@@ -103,13 +110,22 @@ def add_parent_items(packet: Path, main: Path) -> list[int]:
 
 
 def insert_label(packet: Path, response_id: int, annotator_id: int, **values) -> None:
-    row = {"label": "unsafe", "unsure": 0, "action": "label", "source": "tui",
-           "created_at": NOW, **values, "response_id": response_id,
-           "annotator_id": annotator_id}
+    row = {
+        "label": "unsafe",
+        "unsure": 0,
+        "action": "label",
+        "source": "tui",
+        "created_at": NOW,
+        **values,
+        "response_id": response_id,
+        "annotator_id": annotator_id,
+    }
     conn = sqlite3.connect(packet, isolation_level=None)
     try:
-        conn.execute(f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                     tuple(row.values()))
+        conn.execute(
+            f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            tuple(row.values()),
+        )
     finally:
         conn.close()
 
@@ -140,8 +156,11 @@ def test_another_annotators_labels_are_refused_and_change_nothing(copies):
     which used to change chen's current labels."""
     main, packet, _ = copies
     extra = add_parent_items(packet, main)
-    edit(packet, "INSERT INTO annotators (name, role, created_at) VALUES ('chen', 'annotator', ?)",
-         params=(NOW,))
+    edit(
+        packet,
+        "INSERT INTO annotators (name, role, created_at) VALUES ('chen', 'annotator', ?)",
+        params=(NOW,),
+    )
     with sqlite3.connect(packet) as conn:
         chen = conn.execute("SELECT id FROM annotators WHERE name = 'chen'").fetchone()[0]
     _, items = packet_ids(packet)
@@ -162,29 +181,33 @@ def test_own_labels_on_items_not_given_to_the_packet_are_refused(copies):
     assert f"{len(extra)} label rows on items that are not this packet's" in err
 
 
-@pytest.mark.parametrize(("values", "expected"), [
-    ({"label": "maybe"}, "with a label outside this project's labels (safe, unsafe, invalid)"),
-    ({"label": None}, "with a label outside this project's labels"),
-    ({"unsure": "yes"}, "with a bad unsure (expected 0 or 1)"),
-    ({"unsure": 2}, "with a bad unsure"),
-    ({"time_ms": "abc"}, "with a bad time_ms"),
-    ({"time_ms": -5}, "with a bad time_ms"),
-    ({"time_ms": 1.5}, "with a bad time_ms"),
-    ({"viewed": "sideways"}, "with a bad viewed (expected original, back_translation, both"),
-    ({"created_at": "yesterday"}, "with a bad created_at"),
-    ({"created_at": 1764583200}, "with a bad created_at"),
-    ({"note": b"\x00bytes"}, "with a bad note (expected text)"),
-    ({"action": "adjudicate"}, "with an action other than label or undo"),
-    ({"action": "undo", "label": "unsafe"}, "undoing to a label other than"),
-    ({"supersedes": 1}, "replacing a row that is not theirs"),
-])
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"label": "maybe"}, "with a label outside this project's labels (safe, unsafe, invalid)"),
+        ({"label": None}, "with a label outside this project's labels"),
+        ({"unsure": "yes"}, "with a bad unsure (expected 0 or 1)"),
+        ({"unsure": 2}, "with a bad unsure"),
+        ({"time_ms": "abc"}, "with a bad time_ms"),
+        ({"time_ms": -5}, "with a bad time_ms"),
+        ({"time_ms": 1.5}, "with a bad time_ms"),
+        ({"viewed": "sideways"}, "with a bad viewed (expected original, back_translation, both"),
+        ({"created_at": "yesterday"}, "with a bad created_at"),
+        ({"created_at": 1764583200}, "with a bad created_at"),
+        ({"note": b"\x00bytes"}, "with a bad note (expected text)"),
+        ({"action": "adjudicate"}, "with an action other than label or undo"),
+        ({"action": "undo", "label": "unsafe"}, "undoing to a label other than"),
+        ({"supersedes": 1}, "replacing a row that is not theirs"),
+    ],
+)
 def test_label_rows_are_checked_as_on_screen(copies, values, expected):
     main, packet, _ = copies
     bilal, items = packet_ids(packet)
     insert_label(packet, items[-1], bilal, **values)
     err = refused(main, packet)
     assert f"1 label row {expected}" in err and err.rstrip().endswith(
-        "nothing merged (--skip-bad merges the valid ones)")
+        "nothing merged (--skip-bad merges the valid ones)"
+    )
 
 
 def test_a_bad_row_never_reaches_status_report_or_gold(copies, tmp_path: Path):
@@ -197,8 +220,11 @@ def test_a_bad_row_never_reaches_status_report_or_gold(copies, tmp_path: Path):
     merged = run_cli("merge", "--db", str(main), str(packet), "--skip-bad")
     assert merged.code == 0, merged.err
     assert "Merged 4 label rows" in merged.out and "2 invalid rows skipped" in merged.out
-    for args in (("status",), ("report",),
-                 ("export", "gold", "--out", str(tmp_path / "gold.jsonl"))):
+    for args in (
+        ("status",),
+        ("report",),
+        ("export", "gold", "--out", str(tmp_path / "gold.jsonl")),
+    ):
         result = run_cli(*args, "--db", str(main))
         assert result.code == 0, (args, result.err)
 
@@ -212,8 +238,9 @@ def test_skip_bad_merges_the_valid_rows_once(copies):
     refused(main, packet)
     first = run_cli("merge", "--db", str(main), str(packet), "--skip-bad")
     assert first.code == 0, first.err
-    assert first.out.startswith(f"Merged 4 label rows from {packet} (bilal); 0 were already "
-                                "merged; 2 invalid rows skipped")
+    assert first.out.startswith(
+        f"Merged 4 label rows from {packet} (bilal); 0 were already merged; 2 invalid rows skipped"
+    )
     again = run_cli("merge", "--db", str(main), str(packet), "--skip-bad")
     assert again.code == 0 and "Merged 0 label rows" in again.out
     assert "4 were already merged" in again.out
@@ -242,8 +269,18 @@ def test_roles_never_come_from_a_packet(origin, tmp_path: Path):
     main = tmp_path / "main.db"
     shutil.copy(origin[0], main)
     packet = tmp_path / "dara.db"
-    made = run_cli("export", "packet", "--db", str(main), "--annotator", "dara", "--limit", "2",
-                   "--out", str(packet))
+    made = run_cli(
+        "export",
+        "packet",
+        "--db",
+        str(main),
+        "--annotator",
+        "dara",
+        "--limit",
+        "2",
+        "--out",
+        str(packet),
+    )
     assert made.code == 0, made.err
     edit(packet, "UPDATE annotators SET role = 'superuser' WHERE name = 'dara'")
     with sqlite3.connect(packet) as conn:
@@ -267,37 +304,61 @@ def test_roles_never_come_from_a_packet(origin, tmp_path: Path):
 
 
 CRAFTS: dict[str, tuple[Callable[[Path], None], str]] = {
-    "missing column": (lambda p: edit(
-        p, "ALTER TABLE labels DROP COLUMN time_ms"),
-        "unexpected schema (table labels not as polyjudge creates it)"),
-    "newer schema": (lambda p: edit(
-        p, "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
-        " VALUES ('polyjudge', '0099_from_the_future', '2030-01-01')"),
-        "made by a newer polyjudge (schema steps this version does not know: "
-        "0099_from_the_future)"),
-    "trigger": (lambda p: edit(
-        p, "CREATE TRIGGER flip AFTER INSERT ON labels BEGIN"
-        " UPDATE labels SET label = 'safe' WHERE id = new.id; END"),
-        "unexpected schema (trigger flip)"),
-    "view in place of a table": (lambda p: edit(
-        p, "ALTER TABLE labels RENAME TO labels_real",
-        "CREATE VIEW labels AS SELECT * FROM labels_real UNION ALL SELECT 999, NULL, 1, 1,"
-        " 'safe', 0, NULL, 'label', NULL, NULL, NULL, NULL, NULL, 'tui', '2026-01-01'"),
-        "view labels in place of a table"),
-    "extra table": (lambda p: edit(p, "CREATE TABLE payload (x)"),
-                    "unexpected schema (table payload)"),
-    "wrong parent": (lambda p: edit(
-        p, "UPDATE meta SET value = 'f00d' WHERE key IN ('packet_of', 'parent_project_id')"),
-        "a packet of another project (f00d)"),
-    "changed packet id": (lambda p: edit(
-        p, "UPDATE meta SET value = 'beef' WHERE key = 'project_id'"),
-        "this project has no record of exporting packet beef"),
-    "another annotator's packet": (lambda p: edit(
-        p, "UPDATE meta SET value = 'chen' WHERE key = 'packet_annotator'",
-        "UPDATE annotators SET name = 'chen' WHERE name = 'bilal'"),
-        "the packet names annotator 'chen' but was exported for 'bilal'"),
-    "not a packet": (lambda p: edit(p, "DELETE FROM meta WHERE key = 'packet_of'"),
-                     "not a packet (it records no parent project)"),
+    "missing column": (
+        lambda p: edit(p, "ALTER TABLE labels DROP COLUMN time_ms"),
+        "unexpected schema (table labels not as polyjudge creates it)",
+    ),
+    "newer schema": (
+        lambda p: edit(
+            p,
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at)"
+            " VALUES ('polyjudge', '0099_from_the_future', '2030-01-01')",
+        ),
+        "made by a newer polyjudge (schema steps this version does not know: 0099_from_the_future)",
+    ),
+    "trigger": (
+        lambda p: edit(
+            p,
+            "CREATE TRIGGER flip AFTER INSERT ON labels BEGIN"
+            " UPDATE labels SET label = 'safe' WHERE id = new.id; END",
+        ),
+        "unexpected schema (trigger flip)",
+    ),
+    "view in place of a table": (
+        lambda p: edit(
+            p,
+            "ALTER TABLE labels RENAME TO labels_real",
+            "CREATE VIEW labels AS SELECT * FROM labels_real UNION ALL SELECT 999, NULL, 1, 1,"
+            " 'safe', 0, NULL, 'label', NULL, NULL, NULL, NULL, NULL, 'tui', '2026-01-01'",
+        ),
+        "view labels in place of a table",
+    ),
+    "extra table": (
+        lambda p: edit(p, "CREATE TABLE payload (x)"),
+        "unexpected schema (table payload)",
+    ),
+    "wrong parent": (
+        lambda p: edit(
+            p, "UPDATE meta SET value = 'f00d' WHERE key IN ('packet_of', 'parent_project_id')"
+        ),
+        "a packet of another project (f00d)",
+    ),
+    "changed packet id": (
+        lambda p: edit(p, "UPDATE meta SET value = 'beef' WHERE key = 'project_id'"),
+        "this project has no record of exporting packet beef",
+    ),
+    "another annotator's packet": (
+        lambda p: edit(
+            p,
+            "UPDATE meta SET value = 'chen' WHERE key = 'packet_annotator'",
+            "UPDATE annotators SET name = 'chen' WHERE name = 'bilal'",
+        ),
+        "the packet names annotator 'chen' but was exported for 'bilal'",
+    ),
+    "not a packet": (
+        lambda p: edit(p, "DELETE FROM meta WHERE key = 'packet_of'"),
+        "not a packet (it records no parent project)",
+    ),
 }
 
 
@@ -340,8 +401,10 @@ def test_annotate_refuses_a_packet_with_a_trigger_before_anything_is_written(cop
     before = packet.read_bytes()
     result = run_cli("annotate", "--db", str(packet), "--annotator", "bilal")
     assert result.code == 1
-    assert result.err.strip() == (f"Error: {packet}: unexpected schema (trigger flip); not "
-                                  "opened (a packet must be as `export packet` wrote it)")
+    assert result.err.strip() == (
+        f"Error: {packet}: unexpected schema (trigger flip); not "
+        "opened (a packet must be as `export packet` wrote it)"
+    )
     assert packet.read_bytes() == before
 
 
@@ -375,8 +438,9 @@ FRACTIONS = st.floats(-1e6, 1e6).filter(lambda f: not f.is_integer())
 INTS = st.integers(-(2**63), 2**63 - 1)
 # Each stays invalid as stored: SQLite's INTEGER affinity turns 1.0 or "1" into 1.
 INVALID = {
-    "label": st.one_of(st.none(), WORDS.filter(lambda s: s not in ("safe", "unsafe", "invalid")),
-                       INTS),
+    "label": st.one_of(
+        st.none(), WORDS.filter(lambda s: s not in ("safe", "unsafe", "invalid")), INTS
+    ),
     "unsure": st.one_of(INTS.filter(lambda i: i not in (0, 1)), WORDS, FRACTIONS),
     "note": st.binary(min_size=1, max_size=4),
     "viewed": WORDS,
@@ -398,8 +462,12 @@ def label_rows(draw) -> list[tuple[dict, bool]]:
     return rows
 
 
-@settings(deadline=None, max_examples=25, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    deadline=None,
+    max_examples=25,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(rows=label_rows(), item=st.integers(0, 2))
 def test_valid_rows_merge_and_invalid_rows_never_do(origin, tmp_path, rows, item):
     here = Path(tempfile.mkdtemp(dir=tmp_path))  # tmp_path is shared by the examples
@@ -463,7 +531,7 @@ def test_a_packet_from_before_export_records_merges_only_when_vouched_for(copies
     merged = run_cli("merge", "--db", str(main), str(packet), "--legacy-packet")
     assert merged.code == 0, merged.err
     after = snapshot(main)
-    added = after[0][len(before[0]):]
+    added = after[0][len(before[0]) :]
     assert len(added) == 4  # bilal's four rows, under bilal
     assert after[1] == before[1]
     bilal = next(row[0] for row in after[1] if row[1] == "bilal")
@@ -482,9 +550,13 @@ def test_legacy_packet_is_refused_for_an_annotator_never_sent_one(copies) -> Non
 def test_legacy_packet_still_merges_only_its_annotator(copies) -> None:
     main, packet, _ = copies
     unrecord(main, packet, legacy_for="bilal")
-    edit(packet, "INSERT INTO annotators (name, role, created_at) VALUES ('amina', 'annotator', ?)",
-         "UPDATE labels SET annotator_id = (SELECT id FROM annotators WHERE name = 'amina')"
-         " WHERE id = 1", params=(NOW,))
+    edit(
+        packet,
+        "INSERT INTO annotators (name, role, created_at) VALUES ('amina', 'annotator', ?)",
+        "UPDATE labels SET annotator_id = (SELECT id FROM annotators WHERE name = 'amina')"
+        " WHERE id = 1",
+        params=(NOW,),
+    )
     before = snapshot(main)
     result = run_cli("merge", "--db", str(main), str(packet), "--legacy-packet")
     assert result.code == 1 and "other than bilal" in result.err, result.err
@@ -501,14 +573,19 @@ def test_malformed_rows_already_in_a_project_do_not_break_it(copies, tmp_path: P
         conn.execute(
             "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, action, time_ms,"
             " source, created_at) VALUES ('bad-row', ?, ?, ?, 'yes', 'label', 'abc', 'merge', ?)",
-            (*row, NOW))
+            (*row, NOW),
+        )
     finally:
         conn.close()
-    for args in (["status"], ["status", "--json"], ["report"], ["report", "--json"],
-                 ["export", "gold", "--out", str(tmp_path / "g.jsonl")],
-                 ["export", "gold", "--format", "parquet", "--out", str(tmp_path / "g.parquet")],
-                 ["export", "gold", "--format", "label-studio",
-                  "--out", str(tmp_path / "g.json")]):
+    for args in (
+        ["status"],
+        ["status", "--json"],
+        ["report"],
+        ["report", "--json"],
+        ["export", "gold", "--out", str(tmp_path / "g.jsonl")],
+        ["export", "gold", "--format", "parquet", "--out", str(tmp_path / "g.parquet")],
+        ["export", "gold", "--format", "label-studio", "--out", str(tmp_path / "g.json")],
+    ):
         result = run_cli(*args, "--db", str(main))
         assert result.code == 0, (args, result.err)
     with Project.open(main) as project:

@@ -99,8 +99,9 @@ def test_a_good_link_labels_as_its_annotator_whatever_the_query_says(team):
     assert sent >= 2000
     after = label_counts(db)
     assert after["alice"] > before.get("alice", 0)
-    assert {k: v for k, v in after.items() if k != "alice"} == \
-        {k: v for k, v in before.items() if k != "alice"}
+    assert {k: v for k, v in after.items() if k != "alice"} == {
+        k: v for k, v in before.items() if k != "alice"
+    }
 
 
 def test_the_loopback_names_of_the_port_are_this_server(team):
@@ -111,10 +112,18 @@ def test_the_loopback_names_of_the_port_are_this_server(team):
         assert http_status(link, headers) == 200, host
 
 
-@pytest.mark.parametrize("case", [
-    "foreign origin", "null origin", "no origin", "rebinding host", "rebinding host own origin",
-    "https origin of the host", "two origins",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "foreign origin",
+        "null origin",
+        "no origin",
+        "rebinding host",
+        "rebinding host own origin",
+        "https origin of the host",
+        "two origins",
+    ],
+)
 def test_websockets_from_other_origins_or_hosts_are_refused(team, case: str):
     served, db, _ = team
     port = served.port
@@ -152,7 +161,8 @@ def test_a_page_of_another_origin_in_a_real_browser_cannot_label(team, tmp_path:
     that even knows alice's link opens its websocket and presses the label key."""
     served, db, _ = team
     (tmp_path / "evil.html").write_text(
-        EVIL_PAGE.replace("WS_URL", ws_url(served.links["alice"])), encoding="utf-8")
+        EVIL_PAGE.replace("WS_URL", ws_url(served.links["alice"])), encoding="utf-8"
+    )
     handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
     evil = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -170,12 +180,19 @@ def test_a_page_of_another_origin_in_a_real_browser_cannot_label(team, tmp_path:
         evil.shutdown()
         evil.server_close()
     assert label_counts(db) == before
-    assert (f"Origin 'http://127.0.0.1:{evil.server_port}' is not this server's"
-            in served.stderr())
+    assert f"Origin 'http://127.0.0.1:{evil.server_port}' is not this server's" in served.stderr()
 
 
-@pytest.mark.parametrize("case", ["unknown token", "name as token", "name in query",
-                                  "name in query at the root", "not served here"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "unknown token",
+        "name as token",
+        "name in query",
+        "name in query at the root",
+        "not served here",
+    ],
+)
 def test_websockets_without_a_good_token_are_refused(team, case: str):
     served, db, carol = team
     base = f"ws://127.0.0.1:{served.port}"
@@ -220,22 +237,28 @@ def test_revoking_a_link_ends_the_session_it_has_open(team):
 
     async def session_then_revoke() -> tuple[int, bool]:
         received, closed = 0, False
-        async with aiohttp.ClientSession() as session, session.ws_connect(
-                ws_url(served.links["erin"]), headers={"Origin": served.origin}) as ws:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(
+                ws_url(served.links["erin"]), headers={"Origin": served.origin}
+            ) as ws,
+        ):
             await ws.send_json(["resize", {"width": 100, "height": 30}])
             end = time.monotonic() + 60
             while received < 2000 and time.monotonic() < end:
                 message = await ws.receive(timeout=60)
                 if message.type == aiohttp.WSMsgType.BINARY:
                     received += len(message.data)
-            result = await asyncio.to_thread(run_cli, "serve", "--db", str(db), "--revoke",
-                                             "erin")
+            result = await asyncio.to_thread(run_cli, "serve", "--db", str(db), "--revoke", "erin")
             assert result.code == 0
             end = time.monotonic() + 60  # the server looks again every few seconds
             while not closed and time.monotonic() < end:
                 message = await ws.receive(timeout=60)
-                closed = message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
-                                          aiohttp.WSMsgType.CLOSING)
+                closed = message.type in (
+                    aiohttp.WSMsgType.CLOSE,
+                    aiohttp.WSMsgType.CLOSED,
+                    aiohttp.WSMsgType.CLOSING,
+                )
         return received, closed
 
     received, closed = asyncio.run(session_then_revoke())
@@ -251,11 +274,16 @@ def test_header_bytes_reach_the_servers_terminal_as_visible_text(team):
         b"m-utf8-c1": ("http://m-utf8-c1.example\x9b31m\x9d2;owned\x9c".encode(), b"403"),
     }
     for marker, (origin, status) in origins.items():
-        request = (b"GET /annotate/" + token_of(served.links["alice"]).encode() + b"/ws HTTP/1.1"
-                   b"\r\nHost: 127.0.0.1:" + str(served.port).encode() + b"\r\nOrigin: " + origin
-                   + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                   b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   b"\r\n")
+        request = (
+            b"GET /annotate/" + token_of(served.links["alice"]).encode() + b"/ws HTTP/1.1"
+            b"\r\nHost: 127.0.0.1:"
+            + str(served.port).encode()
+            + b"\r\nOrigin: "
+            + origin
+            + b"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            b"\r\n"
+        )
         with socket.create_connection(("127.0.0.1", served.port), timeout=10) as sock:
             sock.sendall(request)
             reply = sock.recv(4096)
@@ -280,9 +308,24 @@ def test_tokens_are_stored_only_as_their_sha256(team):
 
 def test_a_non_loopback_bind_warns_on_stderr(built: Built):
     result = subprocess.run(
-        [sys.executable, "-m", "polyjudge", "serve", "--db", str(built.path), "--annotator",
-         "zoe", "--host", "192.0.2.1", "--port", str(free_port())],  # TEST-NET: not ours
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "polyjudge",
+            "serve",
+            "--db",
+            str(built.path),
+            "--annotator",
+            "zoe",
+            "--host",
+            "192.0.2.1",
+            "--port",
+            str(free_port()),
+        ],  # TEST-NET: not ours
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 2, lines
@@ -295,12 +338,14 @@ def test_a_non_loopback_bind_warns_on_stderr(built: Built):
 
 def test_a_taken_port_is_one_line_before_any_link_is_issued(team, built: Built):
     served, _, _ = team
-    result = run_cli("serve", "--db", str(built.path), "--annotator", "zoe",
-                     "--port", str(served.port))
+    result = run_cli(
+        "serve", "--db", str(built.path), "--annotator", "zoe", "--port", str(served.port)
+    )
     assert result.code == 1 and result.out == ""
     assert result.err.strip().splitlines() == [
         f"Error: --host 127.0.0.1 --port {served.port}: cannot listen there "
-        "(Address already in use)"]
+        "(Address already in use)"
+    ]
     with Project.open(built.path) as project:
         assert project.live_serve_link("zoe") is None
 
@@ -315,7 +360,8 @@ def test_every_address_without_a_public_url_is_one_line_and_changes_nothing(buil
     assert result.code == 1
     assert result.err.strip().splitlines() == [
         "Error: --host 0.0.0.0 listens on every address: give --public-url, the address "
-        "browsers use (e.g. http://192.0.2.7:8000)"]
+        "browsers use (e.g. http://192.0.2.7:8000)"
+    ]
     with Project.open(built.path) as project:
         assert project.live_serve_link("zoe") is None
 
@@ -325,8 +371,9 @@ def test_behind_a_tls_proxy_only_the_public_origin_is_trusted():
     assert addresses.public_url == "https://labels.example.org/team"
     ok = {"hosts": ["labels.example.org"], "origins": ["https://labels.example.org"]}
     assert addresses.refusal(ok["hosts"], ok["origins"], websocket=True) is None
-    assert addresses.refusal(["127.0.0.1:8001"], ["http://127.0.0.1:8001"], websocket=True) \
-        is None  # an SSH tunnel to the port still works
+    assert (
+        addresses.refusal(["127.0.0.1:8001"], ["http://127.0.0.1:8001"], websocket=True) is None
+    )  # an SSH tunnel to the port still works
     assert addresses.refusal(ok["hosts"], ["http://labels.example.org"], websocket=True)
     assert addresses.refusal(["labels.example.org:8443"], ok["origins"], websocket=True)
     assert addresses.refusal(ok["hosts"], [], websocket=True)
@@ -334,17 +381,29 @@ def test_behind_a_tls_proxy_only_the_public_origin_is_trusted():
 
 
 OWN_HOSTS = ["127.0.0.1:8000", "localhost:8000", "[::1]:8000"]
-NEAR_MISSES = ["127.0.0.1", "127.0.0.1:8001", "evil.example:8000", "localhost.:8000",
-               "127.0.0.2:8000", "[::1]", "0.0.0.0:8000"]
+NEAR_MISSES = [
+    "127.0.0.1",
+    "127.0.0.1:8001",
+    "evil.example:8000",
+    "localhost.:8000",
+    "127.0.0.2:8000",
+    "[::1]",
+    "0.0.0.0:8000",
+]
 
 
 @settings(deadline=None, max_examples=300, derandomize=True)
-@given(host=st.one_of(st.sampled_from(OWN_HOSTS + NEAR_MISSES), st.text(max_size=40)),
-       origin=st.one_of(st.sampled_from(
-           [f"http://{h}" for h in OWN_HOSTS + NEAR_MISSES] + ["https://127.0.0.1:8000",
-                                                              "null", ""]),
-           st.text(max_size=40)),
-       upper=st.booleans())
+@given(
+    host=st.one_of(st.sampled_from(OWN_HOSTS + NEAR_MISSES), st.text(max_size=40)),
+    origin=st.one_of(
+        st.sampled_from(
+            [f"http://{h}" for h in OWN_HOSTS + NEAR_MISSES]
+            + ["https://127.0.0.1:8000", "null", ""]
+        ),
+        st.text(max_size=40),
+    ),
+    upper=st.booleans(),
+)
 def test_only_the_servers_own_hosts_and_origins_pass(host: str, origin: str, upper: bool):
     if upper:  # host names are case-insensitive
         host, origin = host.upper(), origin.upper()

@@ -44,31 +44,58 @@ LABELLER = textwrap.dedent("""
 def test_import_and_labelling_at_once_lose_nothing(tmp_path: Path) -> None:
     db = tmp_path / "shared.db"
     seed = tmp_path / "seed.jsonl"
-    seed.write_text("".join(
-        json.dumps({"id": f"seed-{i}", "prompt_id": f"multijail:{i}", "language": "sw",
-                    "model": "m", "response": f"Jibu {i}"}) + "\n" for i in range(20)
-    ))
+    seed.write_text(
+        "".join(
+            json.dumps(
+                {
+                    "id": f"seed-{i}",
+                    "prompt_id": f"multijail:{i}",
+                    "language": "sw",
+                    "model": "m",
+                    "response": f"Jibu {i}",
+                }
+            )
+            + "\n"
+            for i in range(20)
+        )
+    )
     with Project.create(db) as p:
         import_multijail(p, data_file("MultiJail.csv"))
         import_responses(p, seed)
     big = tmp_path / "big.jsonl"
     with big.open("w", encoding="utf-8") as f:
         for i in range(ROWS):
-            f.write(json.dumps({"id": f"big-{i}", "prompt_id": f"multijail:{i % 315}",
-                                "language": "th", "model": "m",
-                                "response": f"คำตอบที่ {i} " * 20}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "id": f"big-{i}",
+                        "prompt_id": f"multijail:{i % 315}",
+                        "language": "th",
+                        "model": "m",
+                        "response": f"คำตอบที่ {i} " * 20,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     done = tmp_path / "import-done"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     labeller = subprocess.Popen(
         [sys.executable, "-c", LABELLER, str(db), str(done)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     assert labeller.stdout is not None
     first = labeller.stdout.readline()  # the labeller is writing before the import starts
     assert first.startswith("loop-"), labeller.stderr.read() if labeller.stderr else ""
     importer = subprocess.run(
         [sys.executable, "-m", "polyjudge", "import", "responses", str(big), "--db", str(db)],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     done.touch()
     out, err = labeller.communicate(timeout=300)
@@ -95,24 +122,40 @@ def test_opening_the_project_again_in_a_process_that_holds_it_keeps_its_wal(
     # labels were seen by nobody else.
     db = tmp_path / "p.db"
     with Project.create(db) as project:
-        project.insert_prompts([{"dataset": "t", "prompt_key": "k", "language": "bn",
-                                 "text": "p"}])
+        project.insert_prompts([{"dataset": "t", "prompt_key": "k", "language": "bn", "text": "p"}])
         prompt = project.find_prompt("k", "bn")
-        project.insert_responses([{"uid": "u", "prompt_id": prompt.id, "language": "bn",
-                                   "model": "m", "text": "r"}])
+        project.insert_responses(
+            [{"uid": "u", "prompt_id": prompt.id, "language": "bn", "model": "m", "text": "r"}]
+        )
     holder = Project.open(db)
     try:
         me = holder.ensure_annotator("ana").id
         item = holder.response_by_uid("u").id
         Project.open(db).close()
-        subprocess.run([sys.executable, "-c", "import sys\nfrom polyjudge.store import Project\n"
-                        "Project.open(sys.argv[1]).close()", str(db)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys\nfrom polyjudge.store import Project\n"
+                "Project.open(sys.argv[1]).close()",
+                str(db),
+            ],
+            check=True,
+        )
         assert db.with_name("p.db-wal").exists()
         holder.add_label(item, me, "unsafe", uid="after", source="test")
         seen = subprocess.run(
-            [sys.executable, "-c", "import sys\nfrom polyjudge.store import Project\n"
-             "with Project.open(sys.argv[1]) as p: print(p.count('labels'))", str(db)],
-            check=True, capture_output=True, text=True).stdout
+            [
+                sys.executable,
+                "-c",
+                "import sys\nfrom polyjudge.store import Project\n"
+                "with Project.open(sys.argv[1]) as p: print(p.count('labels'))",
+                str(db),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         assert seen.strip() == "1"
     finally:
         holder.close()

@@ -50,22 +50,43 @@ LABELS = [
 ]
 
 
-def add_verdicts(project: Project, run_name: str, rows: list[tuple[str, str, float | None, str]],
-                 *, baseline: bool = False) -> None:
+def add_verdicts(
+    project: Project,
+    run_name: str,
+    rows: list[tuple[str, str, float | None, str]],
+    *,
+    baseline: bool = False,
+) -> None:
     run = project.find_or_create_run(
-        name=run_name, kind="judge", model=run_name.split("/")[0], base_url=None,
-        template_name="multijail", template_hash="h-" + run_name, params={},
+        name=run_name,
+        kind="judge",
+        model=run_name.split("/")[0],
+        base_url=None,
+        template_name="multijail",
+        template_hash="h-" + run_name,
+        params={},
         is_baseline=baseline,
     )
     verdicts = []
     for uid, label, p_unsafe, raw in rows:
         response = project.response_by_uid(uid)
         assert response is not None
-        verdicts.append(NewVerdict(
-            run_id=run.id, response_id=response.id, label=label, p_unsafe=p_unsafe, raw=raw,
-            template_name="multijail", template_hash=run.template_hash, input_hash=uid,
-            tokens_in=None, tokens_out=None, latency_ms=None, input_source=None,
-        ))
+        verdicts.append(
+            NewVerdict(
+                run_id=run.id,
+                response_id=response.id,
+                label=label,
+                p_unsafe=p_unsafe,
+                raw=raw,
+                template_name="multijail",
+                template_hash=run.template_hash,
+                input_hash=uid,
+                tokens_in=None,
+                tokens_out=None,
+                latency_ms=None,
+                input_source=None,
+            )
+        )
     project.record_results(verdicts=verdicts)
     project.set_run_status(run.id, "finished")
 
@@ -78,16 +99,25 @@ def build_adjudication_project(path: Path) -> Path:
             response = project.response_by_uid(uid)
             assert response is not None
             project.add_label(response.id, who[name].id, label, unsure=unsure, note=note)
-        add_verdicts(project, "gpt-judge/multijail@abc", [
-            ("t-zh", "unsafe", 0.91, "unsafe"),
-            ("t-ko", "safe", 0.04, "safe"),
-            ("t-ar", "unsafe", 0.77, "unsafe"),
-            ("t-sw", "unparsed", None, "I cannot decide [maybe]"),
-        ])
-        add_verdicts(project, "refusal-baseline@x", [
-            ("t-jv", "unsafe", None, "no refusal string"),
-            ("t-ar", "safe", None, "refusal string 'لا أستطيع' in the response"),
-        ], baseline=True)
+        add_verdicts(
+            project,
+            "gpt-judge/multijail@abc",
+            [
+                ("t-zh", "unsafe", 0.91, "unsafe"),
+                ("t-ko", "safe", 0.04, "safe"),
+                ("t-ar", "unsafe", 0.77, "unsafe"),
+                ("t-sw", "unparsed", None, "I cannot decide [maybe]"),
+            ],
+        )
+        add_verdicts(
+            project,
+            "refusal-baseline@x",
+            [
+                ("t-jv", "unsafe", None, "no refusal string"),
+                ("t-ar", "safe", None, "refusal string 'لا أستطيع' in the response"),
+            ],
+            baseline=True,
+        )
     return path
 
 
@@ -162,9 +192,7 @@ async def test_final_label_with_rationale_is_written_at_once_and_the_queue_shrin
         await pilot.press(*"Gives steps")
         await pilot.press("enter")
         # Written before the app exits: a separate connection sees it now.
-        assert history(adjudication_db, "t-ar") == [
-            ("unsafe", "Gives steps", None, "boss")
-        ]
+        assert history(adjudication_db, "t-ar") == [("unsafe", "Gives steps", None, "boss")]
         assert queue_uids(app) == QUEUED[1:]
         assert selected_uid(app) == "t-bn"
         text = screen_text(app)
@@ -203,9 +231,7 @@ async def test_safe_reply_label_and_undo_append_rows(adjudication_db: Path) -> N
         await pilot.press("escape")  # ...but Escape writes nothing
         assert len(history(adjudication_db, "t-zh")) == 1
         await pilot.press("2", *"Judge right", "enter")
-        assert history(adjudication_db, "t-zh")[-1] == (
-            "unsafe", "Judge right", reply, "boss"
-        )
+        assert history(adjudication_db, "t-zh")[-1] == ("unsafe", "Judge right", reply, "boss")
         assert "t-zh" not in queue_uids(app) and selected_uid(app) == "t-en"
         await pilot.press("z")  # the label goes; the reply written before it stays
         assert history(adjudication_db, "t-zh")[-1] == (None, None, reply, "boss")
@@ -338,14 +364,26 @@ async def test_help_and_command_palette_offer_every_key(adjudication_db: Path) -
     async with app.run_test(size=(120, 50)) as pilot:
         await settle(pilot)
         titles = [c.title for c in adjudicate_screen(app).system_commands()]
-        for title in ("Final label: safe", "Final label: unsafe", "Final label: invalid",
-                      "Undo your last adjudication", "Filter the queue by kind and language",
-                      "Progress, agreement and unsafe rates"):
+        for title in (
+            "Final label: safe",
+            "Final label: unsafe",
+            "Final label: invalid",
+            "Undo your last adjudication",
+            "Filter the queue by kind and language",
+            "Progress, agreement and unsafe rates",
+        ):
             assert title in titles
         await pilot.press("h")
         text = screen_text(app)
-        for needle in ("s 1", "u 2", "i 3", "Write a safe reply", "Undo your last",
-                       "Filter the queue", "Quit"):
+        for needle in (
+            "s 1",
+            "u 2",
+            "i 3",
+            "Write a safe reply",
+            "Undo your last",
+            "Filter the queue",
+            "Quit",
+        ):
             assert needle in text
 
 
@@ -353,16 +391,26 @@ def test_adjudicate_cli_errors_are_one_line(tmp_path: Path) -> None:
     missing = run_cli("adjudicate", "--db", str(tmp_path / "none.db"), "--adjudicator", "x")
     assert missing.code == 1 and "no such project file" in missing.err
     assert len(missing.err.strip().splitlines()) == 1
-    bad_kind = run_cli("adjudicate", "--db", str(tmp_path / "none.db"), "--adjudicator", "x",
-                       "--kind", "bogus")
+    bad_kind = run_cli(
+        "adjudicate", "--db", str(tmp_path / "none.db"), "--adjudicator", "x", "--kind", "bogus"
+    )
     assert bad_kind.code == 2 and "bogus" in bad_kind.err
     with Project.create(tmp_path / "empty.db"):
         pass
     empty = run_cli("dashboard", "--db", str(tmp_path / "empty.db"))
     assert empty.code == 1 and "no responses yet" in empty.err
     helptext = " ".join(run_cli("adjudicate", "--help").out.split())
-    for key in ("s/1 safe", "r safe reply", "z undo", "/ filter", "d dashboard", "q quit",
-                "--anonymous", "--kind K", "--language L"):
+    for key in (
+        "s/1 safe",
+        "r safe reply",
+        "z undo",
+        "/ filter",
+        "d dashboard",
+        "q quit",
+        "--anonymous",
+        "--kind K",
+        "--language L",
+    ):
         assert key in helptext
 
 
@@ -420,14 +468,25 @@ async def test_a_decision_made_earlier_can_be_reopened_and_changed(adjudication_
 
 def _gold_rows(path: Path) -> list[dict[str, Any]]:
     out = path.with_name("gold.jsonl")
-    result = run_cli("export", "gold", "--db", str(path), "--format", "jsonl", "--out", str(out),
-                     "--force")
+    result = run_cli(
+        "export", "gold", "--db", str(path), "--format", "jsonl", "--out", str(out), "--force"
+    )
     assert result.code == 0, result.err
     return [json.loads(line) for line in out.read_text("utf-8").splitlines()]
 
 
 def test_adjudicate_item_names_an_unknown_id_in_one_line(adjudication_db: Path) -> None:
-    result = run_cli("adjudicate", "--db", str(adjudication_db), "--adjudicator", "boss",
-                     "--item", "t-ar", "--item", "nope")
+    result = run_cli(
+        "adjudicate",
+        "--db",
+        str(adjudication_db),
+        "--adjudicator",
+        "boss",
+        "--item",
+        "t-ar",
+        "--item",
+        "nope",
+    )
     assert result.code == 1 and result.err.strip() == (
-        f"Error: --item: no response 'nope' in {adjudication_db}")
+        f"Error: --item: no response 'nope' in {adjudication_db}"
+    )

@@ -43,11 +43,17 @@ def _select(*keys: str):
         (("down", "down", "down"), VERY_WIDE, {}),  # Chinese + emoji, judge conflict, side by side
         (("end", "v"), WIDE, {}),  # hostile response and note, invisible characters shown
     ],
-    ids=["arabic-tie-wide", "bengali-disagreement-narrow", "thai-unsure-anonymous",
-         "chinese-judge-conflict-very-wide", "hostile-invisible-wide"],
+    ids=[
+        "arabic-tie-wide",
+        "bengali-disagreement-narrow",
+        "thai-unsure-anonymous",
+        "chinese-judge-conflict-very-wide",
+        "hostile-invisible-wide",
+    ],
 )
-def test_adjudicate_screen_snapshot(snap_compare, adjudication_db: Path, keys: tuple[str, ...],
-                                    size: tuple[int, int], options: dict) -> None:
+def test_adjudicate_screen_snapshot(
+    snap_compare, adjudication_db: Path, keys: tuple[str, ...], size: tuple[int, int], options: dict
+) -> None:
     app = make_adjudicate_app(adjudication_db, **options)
     assert snap_compare(app, terminal_size=size, run_before=_select(*keys))
 

@@ -36,7 +36,8 @@ def test_item_detail_shows_current_labels_verdicts_and_history(tmp_path: Path) -
         second = project.item_detail(2)
         assert second is not None
         assert [(a.label, a.rationale) for a in second.adjudications] == [
-            ("unsafe", "steps"), (None, None),
+            ("unsafe", "steps"),
+            (None, None),
         ]
         zh = project.item_detail(project.response_by_uid("t-zh").id)
         assert zh is not None

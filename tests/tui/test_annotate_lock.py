@@ -183,8 +183,12 @@ def test_a_killed_session_s_queued_labels_are_replayed_once(multilingual_db: Pat
         project.ensure_annotator("amina")
     importer = hold_lock(multilingual_db)
     try:
-        child = subprocess.Popen([sys.executable, "-c", KILLED_SESSION, str(multilingual_db)],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen(
+            [sys.executable, "-c", KILLED_SESSION, str(multilingual_db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         assert child.stdout is not None
         assert child.stdout.readline().strip() == "queued"
         child.kill()
@@ -196,8 +200,9 @@ def test_a_killed_session_s_queued_labels_are_replayed_once(multilingual_db: Pat
     assert len(lines) == 3
     first = json.loads(lines[0])["write"]
     with Project.open(multilingual_db) as project:  # as if the first had reached the file
-        project.add_label(first["response_id"], first["annotator_id"], first["label"],
-                          uid=first["uid"])
+        project.add_label(
+            first["response_id"], first["annotator_id"], first["label"], uid=first["uid"]
+        )
     with journal.open("a", encoding="utf-8") as file:
         file.write('{"write": {"kind": "lab')  # torn by the kill
     with Project.open(multilingual_db) as project:

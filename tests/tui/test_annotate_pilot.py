@@ -69,8 +69,9 @@ async def test_labels_are_written_at_once_and_the_next_item_follows(multilingual
     ]
     with Project.open(multilingual_db) as project:
         rows = [project.label_history(i)[0] for i in (1, 2, 3)]
-    assert all(row.viewed == "both" and row.time_ms is not None and row.time_ms >= 0
-               for row in rows)
+    assert all(
+        row.viewed == "both" and row.time_ms is not None and row.time_ms >= 0 for row in rows
+    )
 
 
 async def test_unsure_applies_to_the_next_label_only(multilingual_db: Path) -> None:
@@ -172,8 +173,12 @@ async def test_undo_appends_rows_and_returns_to_the_item(multilingual_db: Path) 
         amina = project.annotator("amina")
         assert amina is not None
         history = [(r.label, r.action) for r in project.label_history(2, amina.id)]
-        assert history == [("unsafe", "label"), (None, "undo"), ("invalid", "label"),
-                           (None, "undo")]
+        assert history == [
+            ("unsafe", "label"),
+            (None, "undo"),
+            ("invalid", "label"),
+            (None, "undo"),
+        ]
         assert project.current_labels_for(1) == []
         assert project.current_labels_for(2) == []
         assert project.count("labels") == 6  # nothing was deleted
@@ -197,7 +202,8 @@ async def test_arrows_navigate_and_show_only_my_own_label(multilingual_db: Path)
         await pilot.press("s")
         assert shown_uid(app) == "t-th"  # t-bn is done; the next open item follows
     assert labels_of(multilingual_db, "amina") == [
-        ("t-bn", "unsafe", 0, None, "label"), ("t-ar", "safe", 0, None, "label"),
+        ("t-bn", "unsafe", 0, None, "label"),
+        ("t-ar", "safe", 0, None, "label"),
     ]
 
 
@@ -235,7 +241,8 @@ async def test_filter_dialog_restricts_the_queue(multilingual_db: Path) -> None:
         await settle(pilot)  # a free-text filter is searched in a worker
         assert shown_uid(app) == "t-zh"  # free text, found in the back-translation
     assert [row[:2] for row in labels_of(multilingual_db, "amina")] == [
-        ("t-th", "unsafe"), ("t-ko", "unsafe"),
+        ("t-th", "unsafe"),
+        ("t-ko", "unsafe"),
     ]
 
 
@@ -281,8 +288,12 @@ async def test_markup_and_escapes_are_shown_literally(multilingual_db: Path) -> 
         assert shown_uid(app) == "t-en"
         pane = app.screen.query_one("#original", TextPane)
         body = "\n".join(pane.rendered_lines())
-        for literal in ("[bold]Sure![/bold]", "[link=https://evil.example]click[/link]",
-                        "␛]2;PWNED-TITLE␇", "␛[31mred␛[0m"):
+        for literal in (
+            "[bold]Sure![/bold]",
+            "[link=https://evil.example]click[/link]",
+            "␛]2;PWNED-TITLE␇",
+            "␛[31mred␛[0m",
+        ):
             assert literal in body
         assert "evil" in body and "hidden" in body  # the bidi override and ZWSP are gone
         everything = screen_text(app)
@@ -399,8 +410,7 @@ async def test_html_page_escapes_everything(multilingual_db: Path) -> None:
         path.unlink()
 
 
-async def test_guidelines_show_the_projects_markdown(multilingual_db: Path,
-                                                     tmp_path: Path) -> None:
+async def test_guidelines_show_the_projects_markdown(multilingual_db: Path, tmp_path: Path) -> None:
     app = make_app(multilingual_db)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -430,17 +440,38 @@ async def test_help_lists_every_key_and_the_palette_offers_every_action(
         for label in ("safe", "unsafe", "invalid"):
             assert f"Label: {label}" in titles
         actions = {a.binding.action for a in screen.active_bindings.values() if a.node is screen}
-        expected = {"toggle_unsure", "note", "undo", "previous", "next", "filter", "guidelines",
-                    "toggle_layout", "cycle_panes", "toggle_invisible", "open_html", "help",
-                    "quit", "label(0)", "label(1)", "label(2)"}
+        expected = {
+            "toggle_unsure",
+            "note",
+            "undo",
+            "previous",
+            "next",
+            "filter",
+            "guidelines",
+            "toggle_layout",
+            "cycle_panes",
+            "toggle_invisible",
+            "open_html",
+            "help",
+            "quit",
+            "label(0)",
+            "label(1)",
+            "label(2)",
+        }
         assert expected <= actions
         palette = {c.title for c in screen.system_commands()}
         assert len(palette) == len(expected)
         await pilot.press("h")
         await pilot.pause()
         text = screen_text(app)
-        for line in ("s 1", "u 2", "i 3", "Mark the next label as unsure", "Show invisible",
-                     "Write the item as an HTML page"):
+        for line in (
+            "s 1",
+            "u 2",
+            "i 3",
+            "Mark the next label as unsure",
+            "Show invisible",
+            "Write the item as an HTML page",
+        ):
             assert line in text
 
 
@@ -487,8 +518,12 @@ async def test_a_projects_own_label_set_is_numbered(tmp_path: Path) -> None:
 async def test_a_long_header_is_cut_not_wrapped(tmp_path: Path) -> None:
     path = tmp_path / "long.db"
     with Project.create(path) as project:
-        add_items(project, plain_items(2), model="a-model-with-a-rather-long-name-" * 2,
-                  category="Soliciting personally identifiable information " * 2)
+        add_items(
+            project,
+            plain_items(2),
+            model="a-model-with-a-rather-long-name-" * 2,
+            category="Soliciting personally identifiable information " * 2,
+        )
     app = make_app(path)
     async with app.run_test(size=(80, 30)) as pilot:
         await settle(pilot)

@@ -55,7 +55,9 @@ async def test_the_latest_sample_is_the_queue_and_the_header_counts_it(sampled_d
         assert shown_uid(app) == "j-000"
         assert "0 / 3 done" in screen_text(app) and "sample" not in screen_text(app)
     assert [row[:2] for row in labels_of(sampled_db, "amina")] == [
-        ("s-001", "unsafe"), ("s-007", "safe"), ("s-004", "safe"),
+        ("s-001", "unsafe"),
+        ("s-007", "safe"),
+        ("s-004", "safe"),
     ]
 
 
@@ -75,8 +77,10 @@ async def test_a_named_sample_or_none(sampled_db: Path) -> None:
 
 
 async def test_two_annotators_with_overlap_one_share_the_sample(sampled_db: Path) -> None:
-    first, second = make_app(sampled_db, annotator="ana", overlap=1), make_app(
-        sampled_db, annotator="ben", overlap=1)
+    first, second = (
+        make_app(sampled_db, annotator="ana", overlap=1),
+        make_app(sampled_db, annotator="ben", overlap=1),
+    )
     async with first.run_test(size=(120, 36)) as one, second.run_test(size=(120, 36)) as two:
         await settle(one)
         await settle(two)
@@ -94,13 +98,14 @@ async def test_two_annotators_with_overlap_one_share_the_sample(sampled_db: Path
 def test_an_unknown_batch_is_one_line_and_both_options_are_refused(sampled_db: Path) -> None:
     out = str(sampled_db.parent / "packet.db")
     for command in (["annotate"], ["serve"], ["export", "packet", "--out", out]):
-        result = run_cli(*command, "--db", str(sampled_db), "--annotator", "a",
-                         "--sample", "b9")
+        result = run_cli(*command, "--db", str(sampled_db), "--annotator", "a", "--sample", "b9")
         assert result.code == 1, command
         assert result.err.strip() == (
-            "Error: --sample 'b9': no such sample batch (batches: b1, b2)"), command
-        both = run_cli(*command, "--db", str(sampled_db), "--annotator", "a", "--sample", "b1",
-                       "--no-sample")
+            "Error: --sample 'b9': no such sample batch (batches: b1, b2)"
+        ), command
+        both = run_cli(
+            *command, "--db", str(sampled_db), "--annotator", "a", "--sample", "b1", "--no-sample"
+        )
         assert both.code == 2 and "exclude each other" in both.err, command
     assert not Path(out).exists()
 
@@ -125,7 +130,6 @@ async def test_a_count_read_before_a_label_does_not_undo_it_in_the_header(
         assert isinstance(screen, AnnotateScreen)
         before = screen._generation  # a count in flight, read before the label below
         await pilot.press("s")
-        screen.post_message(AnnotateScreen.ProgressCounted(before, Progress(0, 3, 3),
-                                                           Pace(0, 0)))
+        screen.post_message(AnnotateScreen.ProgressCounted(before, Progress(0, 3, 3), Pace(0, 0)))
         await pilot.pause()
         assert "sample 1 / 3" in screen_text(app)

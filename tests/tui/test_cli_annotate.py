@@ -45,8 +45,17 @@ def test_language_options_accept_repeats_and_commas() -> None:
 def test_annotate_help_lists_the_keys() -> None:
     result = run_cli("annotate", "--help")
     assert result.code == 0
-    for key in ("s/1 safe", "? unsure", "n note", "z undo", "/ filter", "g guidelines",
-                "v invisible", "o open as HTML", "q quit"):
+    for key in (
+        "s/1 safe",
+        "? unsure",
+        "n note",
+        "z undo",
+        "/ filter",
+        "g guidelines",
+        "v invisible",
+        "o open as HTML",
+        "q quit",
+    ):
         assert key in " ".join(result.out.split())
 
 
@@ -72,7 +81,8 @@ def test_key_option_builds_a_keymap_of_known_binding_ids() -> None:
 
     labels = ("safe", "unsafe", "invalid")
     assert parse_keymap(("annotate.undo=backspace", "annotate.label.safe = a,1"), labels) == {
-        "annotate.undo": "backspace", "annotate.label.safe": "a,1",
+        "annotate.undo": "backspace",
+        "annotate.label.safe": "a,1",
     }
     with pytest.raises(PolyjudgeError, match="unknown binding id 'annotate.undoo'"):
         parse_keymap(("annotate.undoo=k",), labels)

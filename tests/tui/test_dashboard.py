@@ -90,13 +90,17 @@ def _ready(pilot):
 
 
 def test_dashboard_snapshot_wide(snap_compare, adjudication_db: Path) -> None:
-    assert snap_compare(make_dashboard_app(adjudication_db), terminal_size=(120, 40),
-                        run_before=_ready)
+    assert snap_compare(
+        make_dashboard_app(adjudication_db), terminal_size=(120, 40), run_before=_ready
+    )
 
 
 def test_dashboard_snapshot_narrow_anonymous(snap_compare, adjudication_db: Path) -> None:
-    assert snap_compare(make_dashboard_app(adjudication_db, anonymous=True),
-                        terminal_size=(80, 50), run_before=_ready)
+    assert snap_compare(
+        make_dashboard_app(adjudication_db, anonymous=True),
+        terminal_size=(80, 50),
+        run_before=_ready,
+    )
 
 
 def test_dashboard_cli_help() -> None:

@@ -83,8 +83,9 @@ def test_an_undone_label_does_not_count_towards_overlap(team) -> None:
 def test_filters_by_language_model_category_and_text(tmp_path: Path) -> None:
     with Project.create(tmp_path / "f.db") as project:
         ids = add_items(project)
-        extra = add_items(project, plain_items(3, language="bn", prefix="m"), model="model-b",
-                          category="Fraud")
+        extra = add_items(
+            project, plain_items(3, language="bn", prefix="m"), model="model-b", category="Fraud"
+        )
         me = project.ensure_annotator("ana").id
         by_uid = {uid: rid for (uid, *_), rid in zip(ITEMS, ids, strict=True)}
 

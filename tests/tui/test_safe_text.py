@@ -35,9 +35,32 @@ def test_line_endings_are_normalised_and_lone_cr_is_visible() -> None:
     assert safe_text("a\r\nb\rc\u2028d") == "a\nb␍c\nd"
 
 
-@pytest.mark.parametrize("cp", [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068,
-                                0x2069, 0x200E, 0x200F, 0x061C, 0x200B, 0x200C, 0x200D, 0x2060,
-                                0xFEFF, 0x00AD, 0xE0041, 0xFE0F, 0xE0100])
+@pytest.mark.parametrize(
+    "cp",
+    [
+        0x202A,
+        0x202B,
+        0x202C,
+        0x202D,
+        0x202E,
+        0x2066,
+        0x2067,
+        0x2068,
+        0x2069,
+        0x200E,
+        0x200F,
+        0x061C,
+        0x200B,
+        0x200C,
+        0x200D,
+        0x2060,
+        0xFEFF,
+        0x00AD,
+        0xE0041,
+        0xFE0F,
+        0xE0100,
+    ],
+)
 def test_invisible_characters_are_removed_or_shown_as_tokens(cp: int) -> None:
     text = f"a{chr(cp)}b"
     assert safe_text(text) == "ab"
@@ -53,8 +76,16 @@ def test_tag_characters_spell_out_the_hidden_ascii() -> None:
 
 
 def test_scripts_pass_through_unchanged() -> None:
-    texts = ["لا أستطيع المساعدة", "দুঃখিত, আমি পারি না", "ขออภัย ฉันไม่สามารถ", "抱歉，我不能",
-             "죄송하지만", "Nyuwun pangapunten", "Samahani, siwezi", "Tôi không thể"]
+    texts = [
+        "لا أستطيع المساعدة",
+        "দুঃখিত, আমি পারি না",
+        "ขออภัย ฉันไม่สามารถ",
+        "抱歉，我不能",
+        "죄송하지만",
+        "Nyuwun pangapunten",
+        "Samahani, siwezi",
+        "Tôi không thể",
+    ]
     for text in texts:
         assert safe_text(text) == text
 
@@ -97,9 +128,30 @@ def test_fast_path_agrees_with_the_character_scan() -> None:
 
     from polyjudge.exports.safe_text import _scan
 
-    pool = ("abc ", "দুঃখিত ", "ขออภัย", "抱歉", "\t", "\n", "\x1b", "\x07", "\x9b", "\u202e",
-            "\u200b", "\u200d", "\ufe0f", "\u3164", "\u00a0", "\u3000", "\u0600", "\U000e0041",
-            "\U000e0100", "\u034f", "👨", "[bold]")
+    pool = (
+        "abc ",
+        "দুঃখিত ",
+        "ขออภัย",
+        "抱歉",
+        "\t",
+        "\n",
+        "\x1b",
+        "\x07",
+        "\x9b",
+        "\u202e",
+        "\u200b",
+        "\u200d",
+        "\ufe0f",
+        "\u3164",
+        "\u00a0",
+        "\u3000",
+        "\u0600",
+        "\U000e0041",
+        "\U000e0100",
+        "\u034f",
+        "👨",
+        "[bold]",
+    )
     rng = random.Random(7)
     for _ in range(2000):
         text = "".join(rng.choice(pool) for _ in range(rng.randint(0, 12)))

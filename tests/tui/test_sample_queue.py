@@ -64,8 +64,7 @@ def test_progress_counts_the_batch_under_the_filter(sampled) -> None:
     project.add_label(first[0], ana, "safe")
     project.add_label(sw[1], ana, "safe")  # outside the batch: not counted
     progress = project.annotation_progress(ana, batch(project, "first"))
-    assert (progress.done, progress.assigned, progress.sample_items) == (1, len(first),
-                                                                          len(first))
+    assert (progress.done, progress.assigned, progress.sample_items) == (1, len(first), len(first))
     progress = project.annotation_progress(ana, batch(project, "first", languages=("sw",)))
     assert (progress.done, progress.sample_items) == (1, 7)
     assert project.annotation_progress(ana, batch(project, "second")).sample_items == 3
@@ -92,7 +91,8 @@ def test_per_language_the_latest_batch_under_the_filter_drives_the_queue(sampled
     assert (chosen.sample, chosen.text) == (both, "Jibu 1")
     ana = people["ana"]
     assert project.open_ids(ana, project.queue_sample(QueueFilter()), limit=100) == sorted(
-        second + jv[:2])
+        second + jv[:2]
+    )
     # A named batch without items under the filter offers nothing (not everything).
     empty = batch(project, "second", languages=("jv",))
     assert empty.sample == ()
@@ -108,8 +108,11 @@ def test_a_named_batch_or_no_sample_at_all(sampled) -> None:
     free = project.queue_sample(batch(project, "first"), free=True)
     assert free.sample is None
     assert project.open_ids(people["ana"], free, limit=100) == sw + jv
-    with pytest.raises(PolyjudgeError, match=r"--sample 'nope': no such sample batch "
-                       r"\(batches: first, second\)"):
+    with pytest.raises(
+        PolyjudgeError,
+        match=r"--sample 'nope': no such sample batch "
+        r"\(batches: first, second\)",
+    ):
         project.queue_sample(QueueFilter(), "nope")
 
 
@@ -142,8 +145,12 @@ def test_a_sample_page_walks_the_assignments_index(sampled) -> None:
     project, _, _, _, _, people = sampled
     indexes = {row[1] for row in project.conn.execute("PRAGMA index_list(assignments)")}
     assert "assignments_response" in indexes
-    for flt in (batch(project, "first"), batch(project, "first", languages=("sw", "jv")),
-                batch(project, "first", model="model-a"), project.queue_sample(QueueFilter())):
+    for flt in (
+        batch(project, "first"),
+        batch(project, "first", languages=("sw", "jv")),
+        batch(project, "first", model="model-a"),
+        project.queue_sample(QueueFilter()),
+    ):
         plan = " | ".join(project.query_plans(people["ana"], flt, overlap=2))
         assert "SEARCH s USING COVERING INDEX sqlite_autoindex_assignments_1" in plan, plan
         assert "SEARCH r USING" in plan and "id=?" in plan, plan  # each item by its id

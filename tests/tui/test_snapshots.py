@@ -32,14 +32,16 @@ async def _ready(pilot) -> None:
     ],
     ids=["arabic-wide", "bengali-wide", "thai-narrow", "chinese-emoji-narrow", "korean-wide"],
 )
-def test_annotate_screen_snapshot(snap_compare, multilingual_db: Path, language: str,
-                                  size: tuple[int, int]) -> None:
+def test_annotate_screen_snapshot(
+    snap_compare, multilingual_db: Path, language: str, size: tuple[int, int]
+) -> None:
     app = make_app(multilingual_db, languages=[language])
     assert snap_compare(app, terminal_size=size, run_before=_ready)
 
 
-def test_hostile_response_with_invisible_characters_shown(snap_compare,
-                                                          multilingual_db: Path) -> None:
+def test_hostile_response_with_invisible_characters_shown(
+    snap_compare, multilingual_db: Path
+) -> None:
     app = make_app(multilingual_db, languages=["en"])
 
     async def show_invisible(pilot) -> None:
