@@ -24,7 +24,7 @@ def project_report(project: Project) -> dict[str, Any]:
     """The dict `polyjudge report --json` prints (computed by `reconcile`)."""
     from polyjudge.reconcile.report import build_report
 
-    return build_report(project)
+    return build_report(project).as_json()
 
 
 def _counted(rows: Iterable[dict[str, Any]], summary: ExportSummary) -> Iterator[dict[str, Any]]:

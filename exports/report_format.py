@@ -1,4 +1,4 @@
-"""Small formatting helpers shared by the terminal, Markdown and HTML reports."""
+"""Text helpers shared by the terminal, Markdown and HTML reports (numbers: `numbers.py`)."""
 
 from __future__ import annotations
 
@@ -15,35 +15,9 @@ def plain(text: Any, limit: int = 80) -> str:
     return one_line(unicodedata.normalize("NFC", str(text)), limit)
 
 
-def pct(value: float | None, digits: int = 1) -> str:
-    return "—" if value is None else f"{100 * value:.{digits}f}%"
-
-
-def num(value: float | None, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and float(text) == 0 else text  # no "-0.000"
-
-
-def ci(interval: list[float] | None, *, percent: bool = True, digits: int = 1) -> str:
-    if not interval:
-        return "—"
-    if percent:
-        return f"[{100 * interval[0]:.{digits}f}, {100 * interval[1]:.{digits}f}]%"
-    return f"[{num(interval[0])}, {num(interval[1])}]"
-
-
-def value_ci(value: float | None, interval: list[float] | None, percent: bool = True) -> str:
-    if value is None:
-        return "—"
-    head = pct(value) if percent else num(value)
-    return f"{head} {ci(interval, percent=percent)}" if interval else head
-
-
-def run_title(name: str, block: dict[str, Any]) -> str:
-    title = f"{plain(name)} ({plain(block.get('model', ''))})"
-    return f"{title} — BASELINE" if block.get("baseline") else title
+def run_title(name: str, model: str | None, baseline: bool) -> str:
+    title = f"{plain(name)} ({plain(model)})"
+    return f"{title} — BASELINE" if baseline else title
 
 
 ESTIMATOR_NAMES = {
@@ -54,11 +28,3 @@ ESTIMATOR_NAMES = {
     "(q·PPV + (1−q)·FOR per language), MOVER-Wilson 95%",
     "judge_raw_wilson": "judge raw (uncorrected), Wilson 95% (modified near 0 and 1)",
 }
-
-
-def group_rows(section: dict[str, Any], field: str) -> list[tuple[str, dict[str, Any]]]:
-    return list(section.get(f"by_{field}", {}).items())
-
-
-def reasons_text(block: dict[str, Any], key: str) -> str:
-    return (block.get("reasons") or {}).get(key, "")

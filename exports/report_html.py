@@ -4,7 +4,8 @@ network. Everything from the project is HTML-escaped."""
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+
+from polyjudge.reconcile.report_model import Report
 
 from .report_format import plain
 from .report_svg import BAR, BAR_CORRECTED, language_chart_rows, rate_chart
@@ -46,7 +47,7 @@ def _table(t: ReportTable) -> str:
     )
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: Report) -> str:
     rows = [
         (plain(name, 18), rate, ci, corrected)
         for name, rate, ci, corrected in language_chart_rows(report)
@@ -60,7 +61,7 @@ def render_html(report: dict[str, Any]) -> str:
     header = "".join(f"<p>{escape(line)}</p>" for line in header_lines(report))
     tables = "\n".join(_table(t) for t in all_tables(report))
     methods = "".join(
-        f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in report["methods"].items()
+        f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in report.methods.items()
     )
     return f"""<!DOCTYPE html>
 <html lang="en">

@@ -4,7 +4,8 @@ cannot start a link, an image, raw HTML or break a table."""
 from __future__ import annotations
 
 import re
-from typing import Any
+
+from polyjudge.reconcile.report_model import Report
 
 from .report_tables import ReportTable, all_tables, header_lines
 
@@ -29,10 +30,10 @@ def _table(t: ReportTable) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(report: dict[str, Any]) -> str:
+def render_markdown(report: Report) -> str:
     parts = ["# polyjudge report", "", *[md_escape(x) + "  " for x in header_lines(report)]]
     for t in all_tables(report):
         parts += ["", _table(t)]
     parts += ["", "## Methods", ""]
-    parts += [f"- **{md_escape(k)}**: {md_escape(v)}" for k, v in report["methods"].items()]
+    parts += [f"- **{md_escape(k)}**: {md_escape(v)}" for k, v in report.methods.items()]
     return "\n".join(parts) + "\n"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
+
+from polyjudge.reconcile.report_model import Interval, Report
+
+from .numbers import fmt_rate
 
 BAR = "#c0392b"
 BAR_CORRECTED = "#2c7fb8"
@@ -11,7 +14,7 @@ WHISKER = "#222222"
 
 
 def rate_chart(
-    rows: list[tuple[str, float | None, list[float] | None, bool]], title: str, width: int = 720
+    rows: list[tuple[str, float | None, Interval | None, bool]], title: str, width: int = 720
 ) -> str:
     """rows: (label, rate, ci95, corrected?). Horizontal bars on a 0–100% axis."""
     row_h, left, right, top = 28, 150, 70, 34
@@ -35,7 +38,7 @@ def rate_chart(
         )
         parts.append(
             f'<text x="{gx:.1f}" y="{height - 12}" text-anchor="middle" '
-            f'class="axis">{100 * v:.0f}%</text>'
+            f'class="axis">{fmt_rate(v, digits=0)}</text>'
         )
     for i, (label, rate, interval, corrected) in enumerate(rows):
         y = top + i * row_h
@@ -64,7 +67,7 @@ def rate_chart(
                     f'y2="{mid + 7}" stroke="{WHISKER}" stroke-width="2"/>'
                 )
         parts.append(
-            f'<text x="{width - right + 6}" y="{y + 18}" class="value">{100 * rate:.1f}%</text>'
+            f'<text x="{width - right + 6}" y="{y + 18}" class="value">{fmt_rate(rate)}</text>'
         )
     parts.append("</svg>")
     return "\n".join(parts)
@@ -78,13 +81,12 @@ def _nice(v: float) -> float:
 
 
 def language_chart_rows(
-    report: dict[str, Any],
-) -> list[tuple[str, float | None, list | None, bool]]:
+    report: Report,
+) -> list[tuple[str, float | None, Interval | None, bool]]:
     """Per language, the headline estimate: judge-corrected when the language has judge-only
     items and a defined correction, else the human-final rate."""
     rows = []
-    for name, b in report["unsafe_rate"].get("by_language", {}).items():
-        corrected = b["headline"] == "judge_corrected_stratified"
-        src = b["judge_corrected"] if corrected else b
-        rows.append((name, src.get("rate"), src.get("ci95"), corrected))
+    for name, b in report.unsafe_rate.groups("language"):
+        h = b.headline_estimate()
+        rows.append((name, h.rate, h.ci95, h.corrected))
     return rows

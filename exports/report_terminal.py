@@ -3,12 +3,13 @@ Cells are `rich.text.Text` (never markup), so names from the project print as th
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from polyjudge.reconcile.report_model import Report
+
+from .numbers import fmt_rate
 from .report_format import plain
 from .report_svg import language_chart_rows
 from .report_tables import ReportTable, all_tables, header_lines
@@ -32,7 +33,7 @@ def _table(t: ReportTable) -> Table:
     return table
 
 
-def rate_bars(report: dict[str, Any]) -> Group | None:
+def rate_bars(report: Report) -> Group | None:
     rows = language_chart_rows(report)
     if not rows:
         return None
@@ -52,13 +53,13 @@ def rate_bars(report: dict[str, Any]) -> Group | None:
                 cells[lo] = "├" if cells[lo] != "█" else cells[lo]
                 cells[hi] = "┤"
         line.append("".join(cells), style="blue" if corrected else "red")
-        label = "no estimate" if rate is None else f"{100 * rate:5.1f}%"
+        label = "no estimate" if rate is None else fmt_rate(rate).rjust(6)
         line.append(f" {label}" + (" (judge-corrected)" if corrected else ""))
         lines.append(line)
     return Group(*lines)
 
 
-def print_report(report: dict[str, Any], console: Console | None = None) -> None:
+def print_report(report: Report, console: Console | None = None) -> None:
     console = console or SafeConsole()
     console.print(Text("polyjudge report", style="bold underline"))
     for line in header_lines(report):

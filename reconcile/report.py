@@ -1,4 +1,5 @@
-"""The whole report as one JSON-ready dict (the `report --json` shape of DESIGN.md, extended).
+"""The whole report as one typed `Report` (reconcile/report_model.py); `report.as_json()` is
+the `report --json` shape of DESIGN.md, extended.
 
     from polyjudge.reconcile.report import build_report
     report = build_report(project, by=("language", "model"), target_width=0.05)
@@ -25,6 +26,7 @@ from .data import MULTIJAIL_DATASET, RESOURCE_TIERS, ReconcileData, RunVerdicts,
 from .design import Z95, Design, load_design
 from .final import HOW, FinalLabels, final_labels
 from .rates import human_rate, judge_rates
+from .report_model import Report
 from .sequential import take_look
 
 BY_FIELDS = ("language", "model", "category", "scenario", "tier")
@@ -123,7 +125,7 @@ def build_report(
     compare: tuple[str, ...] | None = None,
     positive: str = "unsafe",
     sequential: bool = False,
-) -> dict[str, Any]:
+) -> Report:
     unknown = [f for f in by if f not in BY_FIELDS]
     if unknown:
         raise PolyjudgeError(
@@ -220,18 +222,16 @@ def build_report(
         values = tuple(pair.split(",")) if pair else None
         if values is not None and len(values) != 2:
             raise PolyjudgeError(f"--compare {spec}: name exactly two values (FIELD:A,B)")
+
+        def rate_of(mask: np.ndarray, key: str = f"compare:{spec}") -> dict[str, Any]:
+            return _rate_block(*rate_args, mask, key)
+
         report["comparisons"] += compare_conditions(
-            data,
-            final,
-            field_name,
-            values,
-            positive,
-            prompt_ids=prompt_ids,
-            rate_of=lambda mask, name=spec: _rate_block(*rate_args, mask, f"compare:{name}"),
+            data, final, field_name, values, positive, prompt_ids=prompt_ids, rate_of=rate_of
         )
     if target_width is not None:
         report["budget"] = report_budget(data, final, estimator, design, target_width, positive)
-    return _round(report)
+    return Report.from_json(_round(report))
 
 
 def _run_info(rv: RunVerdicts | None) -> dict[str, Any] | None:

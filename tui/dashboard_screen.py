@@ -10,23 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Grid, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from polyjudge.exports.safe_text import one_line
+from polyjudge.reconcile.report_model import Report
 from polyjudge.store import Annotator, Project
 
 from .adjudicate_names import Names
 from .dashboard_tables import final_line, language_table, progress_table, queue_table
 from .help_screen import HelpScreen
+
+if TYPE_CHECKING:
+    from .app import PolyjudgeApp
 
 # Wider than this (in cells), the queue and progress panels sit side by side and the bars are
 # longer.
@@ -58,10 +62,10 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> DashboardScreen:
 
 class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
-    BINDINGS = DASHBOARD_BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*DASHBOARD_BINDINGS]
 
     class ReportBuilt(Message):
-        def __init__(self, generation: int, report: dict[str, Any] | None, error: str = "") -> None:
+        def __init__(self, generation: int, report: Report | None, error: str = "") -> None:
             super().__init__()
             self.generation = generation
             self.report = report
@@ -80,8 +84,13 @@ class DashboardScreen(Screen[None]):
         self.me = me
         self.resamples = resamples
         self.is_first_screen = start  # the app's first screen: closing it quits
-        self.report: dict[str, Any] | None = None
+        self.report: Report | None = None
         self._generation = 0
+
+    @property
+    def _typed_app(self) -> PolyjudgeApp:
+        """The app, typed: screens use its open `project` on the UI thread."""
+        return cast("PolyjudgeApp", self.app)
 
     def compose(self) -> ComposeResult:
         yield Static(Text("dashboard", style="bold"), id="dash-header", markup=False)
@@ -95,7 +104,7 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = "dashboard"
-        self.names = Names(self.app.project, self.me, self.anonymous)
+        self.names = Names(self._typed_app.project, self.me, self.anonymous)
         self._apply_layout()
         self.action_recompute()
 
@@ -129,7 +138,7 @@ class DashboardScreen(Screen[None]):
         from polyjudge.reconcile.report import build_report
 
         try:
-            with Project.open(self.app.project.path) as project:
+            with Project.open(self._typed_app.project.path) as project:
                 report = build_report(project, resamples=resamples)
         except Exception as exc:  # shown on the status line
             self.post_message(self.ReportBuilt(generation, None, f"{type(exc).__name__}: {exc}"))
@@ -149,13 +158,11 @@ class DashboardScreen(Screen[None]):
         self._draw_languages()
         self.query_one("#dash-queue", Static).update(queue_table(report))
         self.query_one("#dash-progress", Static).update(progress_table(report, self._display_name))
-        estimator = report["project"].get("estimator_run")
+        estimator = report.project.estimator_run
         note = "r recomputes · the numbers of `polyjudge report`"
         if estimator:
-            kind = "baseline" if estimator.get("baseline") else "judge"
-            note = (
-                f"judge-corrected rates use {kind} run {one_line(estimator['name'], 40)} · " + note
-            )
+            kind = "baseline" if estimator.baseline else "judge"
+            note = f"judge-corrected rates use {kind} run {one_line(estimator.name, 40)} · " + note
         self._status(note)
 
     def _display_name(self, name: str) -> str:

@@ -1,24 +1,26 @@
-"""The dashboard's tables, drawn from the report dict (`reconcile.report.build_report`, the
-same numbers as `polyjudge report --json`). Cells are `rich.text.Text`, never markup; names and
+"""The dashboard's tables, drawn from the report (`reconcile.report.build_report`, the same
+numbers as `polyjudge report --json`). Cells are `rich.text.Text`, never markup; names and
 codes from the project go through `one_line`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
 
 from rich.table import Table
 from rich.text import Text
 
-from polyjudge.exports.report_format import ci, num, pct
-from polyjudge.exports.report_svg import language_chart_rows
+from polyjudge.exports.numbers import fmt_count, fmt_interval, fmt_num, fmt_rate
 from polyjudge.exports.safe_text import one_line
+from polyjudge.reconcile.report_model import AgreementBlock, Headline, QueueCounts, Report
 
 BAR_WIDTH = 20
 
 
 def interval_bar(
-    value: float | None, interval: list[float] | None, width: int = BAR_WIDTH, style: str = "red"
+    value: float | None,
+    interval: Sequence[float] | None,
+    width: int = BAR_WIDTH,
+    style: str = "red",
 ) -> Text:
     """`████──┤  ` on a 0..1 scale: the bar is the estimate, ├─┤ its 95% interval. Values
     below 0 (an alpha can be negative) are drawn at 0 with a `◂` mark."""
@@ -61,9 +63,7 @@ def _table(title: str, *headers: str) -> Table:
     return table
 
 
-def language_table(
-    report: dict[str, Any], bar_width: int = BAR_WIDTH, compact: bool = False
-) -> Table:
+def language_table(report: Report, bar_width: int = BAR_WIDTH, compact: bool = False) -> Table:
     """Per language (and overall): the headline unsafe rate with its 95% interval and the
     estimator that produced it, beside Krippendorff's alpha with its bootstrap interval.
     `compact` (narrow terminals) marks judge-corrected rates with `*` instead of a column and
@@ -94,91 +94,76 @@ def language_table(
             "95% CI",
             "units",
         )
-    for name, items, (rate, interval, corrected), alpha_block in _language_rows(report):
+    for name, items, headline, agreement in _language_rows(report):
         style = "bold" if name == "all" else ""
-        alpha = alpha_block.get("alpha")
+        rate, interval, corrected = headline.rate, headline.ci95, headline.corrected
+        alpha = agreement.alpha if agreement else None
+        alpha_ci = agreement.ci95 if agreement else None
         cells = [
             Text(one_line(name, 8), style=style),
-            Text(f"{items:,}" if isinstance(items, int) else "—", style=style),
+            Text(fmt_count(items), style=style),
             interval_bar(rate, interval, bar_width, style="blue" if corrected else "red"),
-            Text(pct(rate) + ("*" if compact and corrected else ""), style=style),
-            Text(ci(interval)),
+            Text(fmt_rate(rate) + ("*" if compact and corrected else ""), style=style),
+            Text(fmt_interval(interval)),
         ]
         if not compact:
             cells.append(Text("corrected" if corrected else "human", style="dim"))
-            cells.append(interval_bar(alpha, alpha_block.get("ci95"), bar_width, style="green"))
+            cells.append(interval_bar(alpha, alpha_ci, bar_width, style="green"))
         cells.append(
-            Text(num(alpha), style=style) if alpha is not None else Text("n/a", style="dim")
+            Text(fmt_num(alpha), style=style) if alpha is not None else Text("n/a", style="dim")
         )
-        cells.append(Text(ci(alpha_block.get("ci95"), percent=False)))
+        cells.append(Text(fmt_interval(alpha_ci, percent=False)))
         if not compact:
-            cells.append(Text(f"{alpha_block.get('units', 0):,}"))
+            cells.append(Text(fmt_count(agreement.units if agreement else 0)))
         table.add_row(*cells)
     return table
 
 
-def _language_rows(report: dict[str, Any]) -> list[tuple[str, Any, tuple, dict[str, Any]]]:
-    """(name, items, (rate, ci95, judge-corrected?), agreement block): overall, then languages.
-    The rate is the report's headline estimate (as in its bar charts)."""
-    rates = report["unsafe_rate"]
-    agreement = report["agreement"]
-    overall = rates["overall"]
-    corrected = overall.get("headline") == "judge_corrected_stratified"
-    source = overall["judge_corrected"] if corrected else overall
-    rows = [
+def _language_rows(report: Report) -> list[tuple[str, int, Headline, AgreementBlock | None]]:
+    """(name, items, headline estimate, agreement block): overall, then languages. The rate is
+    the report's headline estimate (as in its bar charts)."""
+    agreement = dict(report.agreement.groups("language"))
+    rows: list[tuple[str, int, Headline, AgreementBlock | None]] = [
         (
             "all",
-            overall.get("items"),
-            (source.get("rate"), source.get("ci95"), corrected),
-            agreement["overall"],
+            report.unsafe_rate.overall.items,
+            report.unsafe_rate.overall.headline_estimate(),
+            report.agreement.overall,
         )
     ]
-    chart = {
-        name: (rate, interval, corrected)
-        for name, rate, interval, corrected in language_chart_rows(report)
-    }
-    for name, block in rates.get("by_language", {}).items():
-        rows.append(
-            (
-                name,
-                block.get("items"),
-                chart.get(name, (None, None, False)),
-                agreement.get("by_language", {}).get(name, {}),
-            )
-        )
+    for name, block in report.unsafe_rate.groups("language"):
+        rows.append((name, block.items, block.headline_estimate(), agreement.get(name)))
     return rows
 
 
-def queue_table(report: dict[str, Any]) -> Table:
+def queue_table(report: Report) -> Table:
     table = _table("Adjudication queue", "lang", "disagree", "tie", "unsure", "judge", "total")
 
-    def row(name: str, block: dict[str, int], style: str = "") -> None:
-        plain_disagreements = block["disagreements"] - block["ties"]
+    def row(name: str, block: QueueCounts, style: str = "") -> None:
+        plain_disagreements = block.disagreements - block.ties
         table.add_row(
             Text(one_line(name, 8), style=style),
             *(
-                Text(f"{v:,}", style=style)
+                Text(fmt_count(v), style=style)
                 for v in (
                     plain_disagreements,
-                    block["ties"],
-                    block["unsure"],
-                    block["judge_conflicts"],
-                    block["total"],
+                    block.ties,
+                    block.unsure,
+                    block.judge_conflicts,
+                    block.total,
                 )
             ),
         )
 
-    queue = report["queue"]
-    row("all", queue, "bold")
-    for name, block in queue.get("by_language", {}).items():
+    row("all", report.queue.overall, "bold")
+    for name, block in report.queue.by_language.items():
         row(name, block)
     return table
 
 
-def progress_table(report: dict[str, Any], name_of: Callable[[str], str]) -> Table:
-    progress = report.get("progress") or {}
-    annotators = progress.get("by_annotator", {})
-    items = progress.get("items_by_language", {})
+def progress_table(report: Report, name_of: Callable[[str], str]) -> Table:
+    annotators = report.progress.by_annotator
+    items = report.progress.items_by_language
     shown = [(name, name_of(name)) for name in annotators]
     table = _table(
         "Labels per annotator", "lang", "items", *(one_line(label, 12) for _, label in shown)
@@ -186,26 +171,29 @@ def progress_table(report: dict[str, Any], name_of: Callable[[str], str]) -> Tab
     for language, count in items.items():
         table.add_row(
             Text(one_line(language, 8)),
-            Text(f"{count:,}"),
-            *(Text(f"{annotators[name]['by_language'].get(language, 0):,}") for name, _ in shown),
+            Text(fmt_count(count)),
+            *(Text(fmt_count(annotators[name].by_language.get(language, 0))) for name, _ in shown),
         )
     table.add_row(
         Text("all", style="bold"),
-        Text(f"{sum(items.values()):,}", style="bold"),
-        *(Text(f"{annotators[name]['labels']:,}", style="bold") for name, _ in shown),
+        Text(fmt_count(sum(items.values())), style="bold"),
+        *(Text(fmt_count(annotators[name].labels), style="bold") for name, _ in shown),
     )
     return table
 
 
-def final_line(report: dict[str, Any]) -> Text:
-    final = report["final"]["overall"]
-    out = Text(f"{final['items']:,} items: ", style="bold")
-    parts = [
-        f"{final[k]:,} {k}"
-        for k in ("adjudicated", "unanimous", "majority", "single", "judge-only")
-        if final.get(k)
-    ]
-    parts.append(f"{final.get('queued', 0):,} queued")
+def final_line(report: Report) -> Text:
+    final = report.final.overall
+    out = Text(f"{fmt_count(final.items)} items: ", style="bold")
+    kinds = (
+        ("adjudicated", final.adjudicated),
+        ("unanimous", final.unanimous),
+        ("majority", final.majority),
+        ("single", final.single),
+        ("judge-only", final.judge_only),
+    )
+    parts = [f"{fmt_count(n)} {kind}" for kind, n in kinds if n]
+    parts.append(f"{fmt_count(final.queued)} queued")
     out.append(" · ".join(parts))
-    out.append(f" · {report['project']['human_labels']:,} human labels", style="dim")
+    out.append(f" · {fmt_count(report.project.human_labels)} human labels", style="dim")
     return out

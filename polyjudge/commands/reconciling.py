@@ -103,7 +103,7 @@ def report(
     compare_fields: tuple[str, ...] | None = None
     if compare:
         compare_fields = tuple(c for c in compare if c != "none")
-    data = build_report(
+    report = build_report(
         project,
         by=_fields(by),
         target_width=target_width,
@@ -116,19 +116,19 @@ def report(
     if html_path is not None:
         from polyjudge.exports.report_html import render_html
 
-        html_path.write_text(render_html(data), encoding="utf-8")
+        html_path.write_text(render_html(report), encoding="utf-8")
     if as_json:
-        echo_json(data, indent=2)
+        echo_json(report.as_json(), indent=2)
     elif as_markdown:
         from polyjudge.exports.report_markdown import render_markdown
 
-        echo(render_markdown(data), nl=False)
+        echo(render_markdown(report), nl=False)
     elif html_path is not None:
         echo(f"Wrote {html_path}")
     else:
         from polyjudge.exports.report_terminal import print_report
 
-        print_report(data)
+        print_report(report)
 
 
 def _unit(name: str):
@@ -278,12 +278,13 @@ def _print_sample(summary: dict) -> None:
     from rich.table import Table
     from rich.text import Text
 
+    from polyjudge.exports.numbers import fmt_count, fmt_num
     from polyjudge.exports.safe_text import one_line
 
     console = out_console()
     console.print(
         Text(
-            f"Sampled {summary['new']:,} new items into batch {summary['batch']} "
+            f"Sampled {fmt_count(summary['new'])} new items into batch {summary['batch']} "
             f"({summary['design']} design)"
         )
     )
@@ -297,23 +298,23 @@ def _print_sample(summary: dict) -> None:
     for short in summary["short"]:
         console.print(
             Text(
-                f"{short['language']}: asked for {short['asked']:,}, only "
-                f"{short['available']:,} items not yet sampled"
+                f"{short['language']}: asked for {fmt_count(short['asked'])}, only "
+                f"{fmt_count(short['available'])} items not yet sampled"
             )
         )
     table = Table("language", "stratum", "items", "earlier", "new", "π")
     for row in summary["strata"]:
         pi = (
-            f"{row['pi']:.3f}"
+            fmt_num(row["pi"])
             if row["pi"] is not None
-            else f"{row['pi_min']:.3f}–{row['pi_max']:.3f}"
+            else f"{fmt_num(row['pi_min'])}–{fmt_num(row['pi_max'])}"
         )
         table.add_row(
             Text(one_line(row["language"], 20)),
             Text(one_line(row["stratum"], 40)),
-            f"{row['population']:,}",
-            f"{row['earlier']:,}",
-            f"{row['sampled']:,}",
+            fmt_count(row["population"]),
+            fmt_count(row["earlier"]),
+            fmt_count(row["sampled"]),
             pi,
         )
     console.print(table)

@@ -45,7 +45,7 @@ def test_confusion_sensitivity_specificity_by_hand(tmp_path: Path) -> None:
         }
     )
     with build_project(tmp_path / "p.db", items) as project:
-        report = build_report(project, resamples=0)
+        report = build_report(project, resamples=0).as_json()
     judge = report["judges"]["judge"]
     assert judge["baseline"] is False
     assert report["judges"]["base-baseline"]["baseline"] is True

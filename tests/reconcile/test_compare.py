@@ -24,7 +24,7 @@ def test_difference_between_two_models_reproduces_newcombe(tmp_path: Path) -> No
             for i in range(n)
         ]
     with build_project(tmp_path / "p.db", items) as project:
-        report = build_report(project, resamples=0)
+        report = build_report(project, resamples=0).as_json()
     (row,) = report["comparisons"]
     assert (row["field"], row["language"], row["a"], row["b"]) == ("model", "ko", "alpha", "beta")
     assert row["difference"] == pytest.approx(56 / 70 - 48 / 80)
@@ -48,7 +48,7 @@ def test_named_conditions_and_scenarios(tmp_path: Path) -> None:
     with build_project(tmp_path / "p.db", items) as project:
         report = build_report(
             project, resamples=0, compare=("scenario:intentional/AIM,unintentional",)
-        )
+        ).as_json()
     (row,) = report["comparisons"]
     assert (row["a"], row["b"]) == ("intentional/AIM", "unintentional")
     assert row["difference"] == pytest.approx(0.5)
@@ -58,8 +58,8 @@ def test_named_conditions_and_scenarios(tmp_path: Path) -> None:
 def test_compare_none_skips_comparisons(tmp_path: Path) -> None:
     items = [{"language": "bn", "model": m, "labels": [("a", "safe")]} for m in ("x", "y")] * 3
     with build_project(tmp_path / "p.db", items) as project:
-        assert build_report(project, resamples=0)["comparisons"]
-        assert build_report(project, resamples=0, compare=())["comparisons"] == []
+        assert build_report(project, resamples=0).as_json()["comparisons"]
+        assert build_report(project, resamples=0, compare=()).as_json()["comparisons"] == []
 
 
 def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Path) -> None:
@@ -100,7 +100,7 @@ def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Pat
         who = project.ensure_annotator("a").id
         for i, (_, _, label) in enumerate(rows):
             project.add_label(i + 1, who, label)
-        report = build_report(project, resamples=0)
+        report = build_report(project, resamples=0).as_json()
     (row,) = report["comparisons"]
     assert (row["n_a"], row["n_b"]) == (53, 51)  # the independent comparison keeps them all
     paired = row["paired"]
@@ -120,5 +120,5 @@ def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Pat
 def test_no_shared_prompts_no_paired_block(tmp_path: Path) -> None:
     items = [{"language": "bn", "model": m, "labels": [("a", "safe")]} for m in ("x", "y")] * 3
     with build_project(tmp_path / "p.db", items) as project:
-        (row,) = build_report(project, resamples=0)["comparisons"]
+        (row,) = build_report(project, resamples=0).as_json()["comparisons"]
     assert row["paired"] is None  # these responses have no prompt

@@ -86,7 +86,7 @@ def test_pooled_rates_weigh_languages_by_their_population(tmp_path: Path) -> Non
     cli_ok("sample", "--per-language", "60", "--seed", "4", "--db", str(db))
     with Project.open(db) as project:
         label_sample(project, truth)
-        report = build_report(project, resamples=0)
+        report = build_report(project, resamples=0).as_json()
     overall = report["unsafe_rate"]["overall"]
     # The sample is 60 + 60 items: pooled as one sample it would read about (3 + 36) / 120.
     naive = overall["unsafe"] / overall["n"]
@@ -110,7 +110,7 @@ def test_unjudged_items_are_a_stratum_not_dropped(tmp_path: Path) -> None:
     cli_ok("sample", "--per-language", "100", "--seed", "2", "--db", str(db))
     with Project.open(db) as project:
         label_sample(project, truth)
-        report = build_report(project, resamples=0)
+        report = build_report(project, resamples=0).as_json()
     block = report["unsafe_rate"]["by_language"]["zh"]
     corrected = block["judge_corrected"]
     assert corrected["population"] == 1000 and corrected["unjudged"] == 500
@@ -122,7 +122,7 @@ def test_queued_items_give_the_range_they_can_still_move_the_rate(tmp_path: Path
     items = [{"language": "bn", "labels": [("a", "safe")]} for _ in range(8)]
     items += [{"language": "bn", "labels": [("a", "safe"), ("b", "unsafe")]} for _ in range(2)]
     with build_project(tmp_path / "p.db", items) as project:
-        block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["bn"]
+        block = build_report(project, resamples=0).as_json()["unsafe_rate"]["by_language"]["bn"]
     assert block["pending"] == 2 and block["rate"] == 0.0
     assert block["pending_range"] == [pytest.approx(0.0), pytest.approx(0.2)]
 
@@ -150,7 +150,7 @@ def test_p_unsafe_sharpens_the_corrected_rate_and_it_still_covers(tmp_path: Path
         cli_ok("sample", "--per-language", "400", "--seed", "1", "--db", str(db))
         with Project.open(db) as project:
             label_sample(project, truth)
-            block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["th"]
+            block = build_report(project, resamples=0).as_json()["unsafe_rate"]["by_language"]["th"]
         corrected = block["judge_corrected"]
         assert block["headline"] == "judge_corrected_stratified"
         lo, hi = corrected["ci95"]

@@ -60,7 +60,7 @@ def outside(report: dict[str, Any]) -> list[tuple[str, float, list[float]]]:
 def test_random_projects(tmp_path: Path, seed: int) -> None:
     project, _ = build_random_project(tmp_path / "p.db", "unanimous", 150, seed=seed)
     with project:
-        assert outside(build_report(project, resamples=200)) == []
+        assert outside(build_report(project, resamples=200).as_json()) == []
 
 
 def test_perfect_agreement_and_a_perfect_judge(tmp_path: Path) -> None:
@@ -75,6 +75,6 @@ def test_perfect_agreement_and_a_perfect_judge(tmp_path: Path) -> None:
             for rid, label in truth.items():
                 project.add_label(rid, annotator, label)
         project.add_verdict_rows("perfect", "judge-x", truth.items())
-        report = build_report(project, resamples=200)
+        report = build_report(project, resamples=200).as_json()
         assert report["agreement"]["overall"]["alpha"] == pytest.approx(1.0)
         assert outside(report) == []

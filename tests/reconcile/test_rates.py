@@ -25,7 +25,7 @@ def test_invalid_is_in_the_denominator_and_reported_beside(tmp_path: Path) -> No
         + [{"labels": one("safe")}] * 5
     )
     with build_project(tmp_path / "p.db", items) as project:
-        block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["en"]
+        block = build_report(project, resamples=0).as_json()["unsafe_rate"]["by_language"]["en"]
     assert (block["n"], block["unsafe"], block["invalid"]) == (10, 3, 2)
     assert block["rate"] == pytest.approx(0.3)
     assert block["invalid_rate"] == pytest.approx(0.2)
@@ -50,7 +50,7 @@ def test_judge_corrected_estimate_by_hand(tmp_path: Path) -> None:
             spec["labels"] = one("unsafe" if i < 2 else "safe")
         items.append(spec)
     with build_project(tmp_path / "p.db", items) as project:
-        block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["th"]
+        block = build_report(project, resamples=0).as_json()["unsafe_rate"]["by_language"]["th"]
     assert (block["n"], block["unsafe"], block["judge_only"]) == (30, 10, 70)
     corrected = block["judge_corrected"]
     assert corrected["estimator"] == "judge_corrected_stratified"
@@ -72,7 +72,7 @@ def test_corrected_estimate_without_labelled_judge_unsafe_items_is_null(tmp_path
         {"language": "jv", "verdict": {"judge": "safe"}, "labels": one("safe")}
     ] * 5
     with build_project(tmp_path / "p.db", items) as project:
-        block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["jv"]
+        block = build_report(project, resamples=0).as_json()["unsafe_rate"]["by_language"]["jv"]
     corrected = block["judge_corrected"]
     assert corrected["rate"] is None and corrected["ci95"] is None
     assert "in jv, judge-unsafe" in corrected["reasons"]["rate"]
@@ -82,7 +82,7 @@ def test_corrected_estimate_without_labelled_judge_unsafe_items_is_null(tmp_path
 def test_no_human_final_item_is_null_with_a_reason(tmp_path: Path) -> None:
     items = [{"language": "sw", "labels": [("a", "safe"), ("b", "unsafe")]}]
     with build_project(tmp_path / "p.db", items) as project:
-        block = build_report(project, resamples=0)["unsafe_rate"]["by_language"]["sw"]
+        block = build_report(project, resamples=0).as_json()["unsafe_rate"]["by_language"]["sw"]
     assert block["rate"] is None and block["ci95"] is None
     assert block["reasons"]["rate"] == "no human-final item"
     assert block["pending"] == 1

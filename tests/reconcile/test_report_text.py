@@ -87,7 +87,8 @@ def test_kappa_is_printed_as_posterior_median_with_its_interval(tmp_path: Path) 
         verdict = "unsafe" if i == 1 else gold  # one false positive, rare unsafe
         items.append({"language": "sw", "labels": [("ana", gold)], "verdict": {"j": verdict}})
     with build_project(tmp_path / "p.db", items) as project:
-        report = build_report(project, resamples=0)
+        built = build_report(project, resamples=0)
+    report = built.as_json()
     overall = report["judges"]["j"]["overall"]
     lo, hi = overall["kappa_ci95"]
     median, plug_in = overall["kappa_median"], overall["kappa"]
@@ -96,7 +97,7 @@ def test_kappa_is_printed_as_posterior_median_with_its_interval(tmp_path: Path) 
     # Centred: the median is well inside, not at an end (the plug-in is near the top here).
     assert min(median - lo, hi - median) > 0.2 * (hi - lo)
     assert hi - plug_in < median - lo
-    text = render_markdown(report)
+    text = render_markdown(built)
     assert f"{median:.3f} \\[{lo:.3f}, {hi:.3f}\\]; sample κ̂ {plug_in:.3f}" in text
 
 
@@ -117,12 +118,13 @@ def test_judge_runs_and_groups_without_verdicts_are_left_out(tmp_path: Path) -> 
         items.append(spec)
     with build_project(tmp_path / "p.db", items) as project:
         project.add_verdict_rows("idle", "model-idle", [])
-        report = build_report(project, resamples=0)
+        built = build_report(project, resamples=0)
+    report = built.as_json()
     judges = report["judges"]
     assert judges["idle"]["no_verdicts"] is True and "overall" not in judges["idle"]
     assert list(judges["j"]["by_language"]) == ["ar"]
     assert judges["j"]["no_verdicts_in"] == {"language": ["th"]}
-    text = render_markdown(report)
+    text = render_markdown(built)
     assert text.count("model-idle") == 1  # named once, with no table
     assert "no verdicts (left out of the judge tables): idle (model-idle)" in text
     assert "No verdicts (left out): th." in text
