@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from rich.text import Text
 
+from polyjudge.exports.numbers import fmt_num
 from polyjudge.exports.safe_text import one_line
 from polyjudge.store import Adjudication
 
@@ -145,7 +146,7 @@ def _verdicts(review: Review, show_invisible: bool) -> Text:
         out.append(": ")
         out.append_text(label_text(verdict.label))
         if verdict.p_unsafe is not None:
-            out.append(f" · p(unsafe) {verdict.p_unsafe:.3f}")
+            out.append(f" · p(unsafe) {fmt_num(verdict.p_unsafe)}")
         if verdict.error:
             out.append("\n    error: ", style="italic red")
             out.append_text(safe_rich_text(verdict.error, show_invisible=show_invisible))

@@ -62,6 +62,7 @@ def test_differences_widths_and_counts() -> None:
         "exports/report_format.py",
         "tui/dashboard_tables.py",
         "tui/dashboard_screen.py",
+        "tui/adjudicate_detail.py",
         "polyjudge/commands/reconciling.py",
     ],
 )
