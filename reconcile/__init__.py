@@ -22,7 +22,8 @@ Modules (each with its formulas and citations in its docstring):
 - `sampling`, `sample_command`: seeded, optionally judge-stratified samples with weights.
 - `budget`: labels needed for a target Wilson width.
 - `queue`: the adjudication queue and per-item review for the adjudicate screen.
-- `report`: the whole report dict (`polyjudge report --json`).
+- `report`: the whole report, as a typed `report_model.Report` (frozen dataclasses that every
+  renderer reads); `Report.as_json()` is `polyjudge report --json`.
 
 Every interval's coverage is measured by `bench/coverage_sim.py`.
 """
