@@ -8,7 +8,7 @@ response (by id, filtered by language, the first `limit`):
 - the cache (`llm_calls`, keyed by model, template hash, input hash) has the answer: the verdict
   is written from it, with no request;
 - otherwise the request is sent; the call log row and the verdict are written together as soon
-  as the answer arrives (see writer.py).
+  as the answer arrives (the shared request loop: requests.py).
 
 The judged text is the English back-translation when there is one (MultiJail's protocol), else
 the response itself; the prompt is the English source prompt when known, else its
