@@ -242,8 +242,9 @@ def generate_replies(
 ) -> dict[int, str]:
     """Safe replies for `entries` (keyed by `id(entry)`), from the cache or the endpoint."""
     from polyjudge.judge.client import resolve_endpoint
-    from polyjudge.judge.engine import Engine, Job, Outcome
-    from polyjudge.store.judging import NewCall
+    from polyjudge.judge.engine import Outcome
+    from polyjudge.judge.requests import CallLog, RequestLoop, Results
+    from polyjudge.store.judging import CachedCall, NewCall
 
     endpoint = resolve_endpoint(
         options.base_url,
@@ -251,63 +252,36 @@ def generate_replies(
         timeout=options.timeout,
         max_retries=options.max_retries,
     )
-    thash = template_hash()
-    hashes = {id(e): _input_hash(options.model, e) for e in entries}
-    cached = project.cached_calls(options.model, thash, hashes.values())
-    replies = {key: cached[h].output or "" for key, h in hashes.items() if h in cached}
-    todo = [e for e in entries if id(e) not in replies]
-    calls: list[Any] = []
+    replies: dict[int, str] = {}
 
-    def on_result(jobs: list[Job], outcome: Outcome) -> None:
-        calls.append(
-            NewCall(
-                purpose=GENERATE_PURPOSE,
-                model=options.model,
-                base_url=endpoint.public_url,
-                template_name=TEMPLATE_NAME,
-                template_hash=thash,
-                input_hash=jobs[0].key,
-                run_id=None,
-                response_id=None,
-                prompt_id=None,
-                output=outcome.output,
-                logprobs=None,
-                tokens_in=outcome.tokens_in,
-                tokens_out=outcome.tokens_out,
-                latency_ms=outcome.latency_ms,
-                finish_reason=outcome.finish_reason,
-                error=outcome.error,
-            )
-        )
-        for job in jobs:
-            if outcome.error is None and outcome.output:
-                replies[id(job.context)] = outcome.output
+    def key(entry: _Prompt) -> str:
+        return _input_hash(options.model, entry)
+
+    def cached(entry: _Prompt, call: CachedCall) -> Results:
+        replies[id(entry)] = call.output or ""
+        return Results()
+
+    def answered(items: list[_Prompt], outcome: Outcome, call: NewCall) -> Results:
+        for entry in items:
+            if outcome.output:
+                replies[id(entry)] = outcome.output
             else:
                 result.failed += 1
+        return Results()  # the reply goes into the file, not the project
 
-    async def run() -> Engine:
-        client = endpoint.client()
-        engine = Engine(
-            client=client,
-            endpoint=endpoint,
-            model=options.model,
-            params={"temperature": 0},
-            concurrency=options.concurrency,
-            on_result=on_result,
-        )
-        try:
-            await engine.run(
-                Job(key=hashes[id(e)], build=lambda e=e: _messages(e), context=e) for e in todo
-            )
-        finally:
-            await client.close()
-        return engine
-
-    if todo:
-        engine = asyncio.run(run())
-        if calls:
-            project.record_results(calls=calls)
-        errors = [c.error for c in calls if c.error is not None]
-        if errors and len(errors) == len(calls):
-            raise PolyjudgeError(f"--generate: {engine.stop_error or errors[0]}")
+    loop = RequestLoop(
+        project,
+        endpoint,
+        CallLog(GENERATE_PURPOSE, options.model, TEMPLATE_NAME, template_hash()),
+        {"temperature": 0},
+        options.concurrency,
+        key=key,
+        build=_messages,
+        cached=cached,
+        answered=answered,
+    )
+    asyncio.run(loop.run(entries))
+    result.failed += loop.errors
+    if loop.failed_requests and loop.failed_requests == loop.requested:
+        raise PolyjudgeError(f"--generate: {loop.stop_error or loop.first_error}")
     return replies

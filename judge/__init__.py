@@ -5,6 +5,7 @@
     fence.py        untrusted text fenced with a per-request nonce
     parsing.py      strict output parsing; p(unsafe) from first-token logprobs
     engine.py       bounded-concurrency requests through openai.AsyncOpenAI
+    requests.py     the one request loop of every use: cache, call log, errors, progress
     writer.py       results written as they arrive, in small transactions
     judging.py      a judge run: selection, cache, verdicts
     batch.py        the same through the OpenAI Batch API

@@ -28,17 +28,18 @@ from polyjudge.store.batches import BatchItem, JudgeBatch
 from polyjudge.store.judging import NewCall
 
 from .client import Endpoint
-from .engine import Engine, Job, Outcome
+from .engine import Outcome
 from .judging import (
     JudgeSettings,
     JudgeSummary,
     Pending,
+    judge_loop,
     make_verdict,
-    outcome_recorder,
-    pending_items,
+    select_items,
     start_run,
 )
 from .progress import RunProgress
+from .requests import RequestLoop
 from .templates import Template, builtin, load_template
 from .writer import ResultWriter
 
@@ -82,49 +83,39 @@ class _Chunk:
 
 
 async def _probe(
-    client: Any,
-    endpoint: Endpoint,
-    settings: JudgeSettings,
+    loop: RequestLoop[Pending],
+    answers: dict[str, Outcome],
     run: JudgeRun,
+    settings: JudgeSettings,
     summary: JudgeSummary,
-    writer: ResultWriter,
     items: Iterator[Pending],
-) -> tuple[dict[str, Any], Iterator[Pending]]:
+) -> Iterator[Pending]:
     """Send the first request online, before a batch of thousands is uploaded to wait for up
     to a day: the parameters the model refuses (see `engine.adapt_params`) are learnt from its
-    answer and left out of the batch, and a wrong model name or key shows at once. Its verdict
-    is kept. If it fails, it goes into the batch with the rest."""
+    answer and left out of the batch (`loop.params`), and a wrong model name or key shows at
+    once. Its verdict is kept. If it fails, it goes into the batch with the rest."""
     first = next(items, None)
     if first is None:
-        return settings.request_params, items
+        return items
     template = settings.template
-    answers: list[Outcome] = []
-    with RunProgress("probe", 1, quiet=True) as progress:
-        record = outcome_recorder(run, settings, endpoint, summary, writer, progress)
-
-        def on_result(jobs: list[Job], outcome: Outcome) -> None:
-            record(jobs, outcome)
-            answers.append(outcome)
-
-        engine = Engine(client, endpoint, settings.model, settings.request_params, 1, on_result)
-        await engine.run([Job(first.input_hash, lambda: template.render(first.values), first)])
-    writer.flush()
-    summary.adapted, summary.logprobs_refused = engine.adaptations, engine.logprobs_refused
-    if summary.errors:
-        summary.probe_error, summary.errors, summary.last_error = summary.last_error, 0, None
-        return engine.params, itertools.chain([first], items)
+    await loop.send([first])
+    summary.adapted, summary.logprobs_refused = loop.adapted, loop.logprobs_refused
+    if loop.errors:
+        summary.probe_error = loop.last_error
+        return itertools.chain([first], items)
+    answer = answers[first.input_hash]
 
     def same_input_answered(rest: Iterator[Pending]) -> Iterator[Pending]:
         # Responses with the probe's input (later on its page, where the cache was read
         # before the probe) take its answer instead of a batch line.
         for pending in rest:
             if pending.input_hash == first.input_hash:
-                writer.add(verdicts=[make_verdict(run, template, pending, answers[0])])
+                loop.writer.add(verdicts=[make_verdict(run, template, pending, answer)])
                 summary.cached += 1
             else:
                 yield pending
 
-    return engine.params, same_input_answered(items)
+    return same_input_answered(items)
 
 
 async def submit(
@@ -139,17 +130,18 @@ async def submit(
     sent online first (see `_probe`). Returns the summary and batch ids."""
     run = start_run(project, endpoint, settings)
     summary = JudgeSummary(run=run.name)
-    writer = ResultWriter(project)
+    answers: dict[str, Outcome] = {}
+    loop = judge_loop(project, endpoint, run, settings, concurrency=1, answers=answers)
     batch_ids: list[str] = []
     earlier: dict[str, tuple[str, str]] = {}  # input hash -> (batch id, custom_id) sent before
     late: dict[str, list[BatchItem]] = {}
     chunk = _Chunk()
     client = endpoint.client()
     try:
-        items = pending_items(project, run, settings, summary, writer, lambda n: None)
-        params = settings.request_params
+        items = loop.uncached(select_items(project, run, settings, summary, lambda n: None))
         if probe:
-            params, items = await _probe(client, endpoint, settings, run, summary, writer, items)
+            items = await _probe(loop, answers, run, settings, summary, items)
+        params = loop.params
         for pending in items:
             summary.in_batch += 1
             if pending.input_hash in earlier:
@@ -170,10 +162,12 @@ async def submit(
             batch_ids.append(await _create(project, client, endpoint, run.id, chunk))
             summary.requested += len(chunk.lines)
     finally:
-        writer.flush()
+        loop.writer.flush()
         await client.close()
-    for batch_id, items in late.items():
-        project.add_batch_items(batch_id, items)
+    summary.cached += loop.hits
+    summary.requested += loop.requested  # the probe
+    for batch_id, batch_items in late.items():
+        project.add_batch_items(batch_id, batch_items)
     if not batch_ids:
         project.set_run_status(run.id, "finished" if not summary.in_batch else "batch")
     summary.labels = project.verdict_counts(run.id)

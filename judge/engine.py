@@ -6,6 +6,8 @@ same key (input hash) share one request. Retries, backoff with jitter and `Retry
 openai client's own (`max_retries`); a request that still fails is an outcome with an error.
 After `max_consecutive_failures` failures in a row (a wrong URL, a bad key, a server that is
 down) the run stops early: continuing would only repeat the same error for every item.
+Every use goes through `requests.RequestLoop`, which adds the cache, the call log and the
+accounting around it.
 """
 
 from __future__ import annotations

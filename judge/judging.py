@@ -8,7 +8,7 @@ response (by id, filtered by language, the first `limit`):
 - the cache (`llm_calls`, keyed by model, template hash, input hash) has the answer: the verdict
   is written from it, with no request;
 - otherwise the request is sent; the call log row and the verdict are written together as soon
-  as the answer arrives (see writer.py).
+  as the answer arrives (the shared request loop: requests.py).
 
 The judged text is the English back-translation when there is one (MultiJail's protocol), else
 the response itself; the prompt is the English source prompt when known, else its
@@ -20,17 +20,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from polyjudge.store import JudgeRun, Project, content_hash
 from polyjudge.store.judging import CachedCall, JudgeItem, NewCall, NewVerdict
 
 from .client import Endpoint, answer_params
-from .engine import Engine, Job, Outcome
+from .engine import Outcome
 from .parsing import p_unsafe, parse_label
 from .progress import RunProgress
+from .requests import CallLog, RequestLoop, Results
 from .templates import Template
-from .writer import ResultWriter
 
 ENGLISH = ("en", "eng")
 
@@ -186,15 +187,15 @@ def start_run(project: Project, endpoint: Endpoint | None, settings: JudgeSettin
     )
 
 
-def pending_items(
+def select_items(
     project: Project,
     run: JudgeRun,
     settings: JudgeSettings,
     summary: JudgeSummary,
-    writer: ResultWriter,
-    on_done: Callable[[int], None],
+    on_skip: Callable[[int], None],
 ) -> Iterator[Pending]:
-    """Walk the selection page by page; answer what the cache knows; yield the rest."""
+    """Walk the selection page by page; count (and skip) the responses this run has judged or
+    sent in a batch; yield the rest (the request loop answers what the cache knows)."""
     template = settings.template
     after, remaining = 0, settings.limit
     while remaining is None or remaining > 0:
@@ -221,99 +222,70 @@ def pending_items(
                         values,
                     )
                 )
-        on_done(len(page) - len(todo))
-        writer.flush()  # so that answers that just arrived count as cached
-        cache = project.cached_calls(settings.model, template.hash, (p.input_hash for p in todo))
-        hits = [
-            make_verdict(run, template, p, cache[p.input_hash])
-            for p in todo
-            if p.input_hash in cache
-        ]
-        if hits:
-            writer.add(verdicts=hits)
-            summary.cached += len(hits)
-            on_done(len(hits))
-        yield from (p for p in todo if p.input_hash not in cache)
+        on_skip(len(page) - len(todo))
+        yield from todo
 
 
-def outcome_recorder(
+def judge_loop(
+    project: Project,
+    endpoint: Endpoint,
     run: JudgeRun,
     settings: JudgeSettings,
-    endpoint: Endpoint,
-    summary: JudgeSummary,
-    writer: ResultWriter,
-    progress: RunProgress,
-) -> Callable[[list[Job], Outcome], None]:
-    """What happens to each answer: a call-log row, and a verdict for every response that
-    shares its input (none when the request failed)."""
+    progress: RunProgress | None = None,
+    concurrency: int | None = None,
+    answers: dict[str, Outcome] | None = None,
+) -> RequestLoop[Pending]:
+    """The request loop of a judge run: each answer (cached or fresh) is a verdict for every
+    response with its input; a failed request gives none. `answers`, when given, collects the
+    fresh answers by input hash (the batch probe reuses its own)."""
     template = settings.template
 
-    def on_result(jobs: list[Job], outcome: Outcome) -> None:
-        first: Pending = jobs[0].context
-        call = NewCall(
-            purpose="judge",
-            model=settings.model,
-            base_url=endpoint.public_url,
-            template_name=template.name,
-            template_hash=template.hash,
-            input_hash=first.input_hash,
-            run_id=run.id,
-            response_id=first.response_id,
-            prompt_id=None,
-            output=outcome.output,
-            logprobs=outcome.logprobs,
-            tokens_in=outcome.tokens_in,
-            tokens_out=outcome.tokens_out,
-            latency_ms=outcome.latency_ms,
-            finish_reason=outcome.finish_reason,
-            error=outcome.error,
-        )
-        summary.requested += 1
-        if outcome.error is not None:
-            summary.errors += len(jobs)
-            summary.last_error = outcome.error
-            progress.error(len(jobs))
-            writer.add(call)
-            return
-        writer.add(call, [make_verdict(run, template, job.context, outcome, call) for job in jobs])
-        progress.advance(len(jobs))
+    def build(pending: Pending) -> list[dict[str, str]]:
+        return template.render(pending.values)
 
-    return on_result
+    def cached(pending: Pending, call: CachedCall) -> Results:
+        return Results(verdicts=[make_verdict(run, template, pending, call)])
+
+    def answered(items: list[Pending], outcome: Outcome, call: NewCall) -> Results:
+        if answers is not None:
+            answers[items[0].input_hash] = outcome
+        return Results(verdicts=[make_verdict(run, template, p, outcome, call) for p in items])
+
+    def refs(pending: Pending) -> tuple[int | None, int | None]:
+        return pending.response_id, None
+
+    return RequestLoop(
+        project,
+        endpoint,
+        CallLog("judge", settings.model, template.name, template.hash, run.id, logprobs=True),
+        settings.request_params,
+        settings.concurrency if concurrency is None else concurrency,
+        key=attrgetter("input_hash"),
+        build=build,
+        cached=cached,
+        answered=answered,
+        refs=refs,
+        progress=progress,
+    )
 
 
 async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSettings) -> JudgeSummary:
     """Judge the selection online: concurrent requests, results written as they arrive."""
-    template = settings.template
     run = start_run(project, endpoint, settings)
     summary = JudgeSummary(run=run.name)
     total = project.count_responses(settings.languages)
     if settings.limit is not None:
         total = min(total, settings.limit)
-    writer = ResultWriter(project)
-    client = endpoint.client()
 
     with RunProgress(f"judge {run.name}", total, quiet=settings.quiet) as progress:
-        on_result = outcome_recorder(run, settings, endpoint, summary, writer, progress)
-        engine = Engine(
-            client,
-            endpoint,
-            settings.model,
-            settings.request_params,
-            settings.concurrency,
-            on_result,
-        )
-        items = pending_items(project, run, settings, summary, writer, progress.advance)
-        try:
-            await engine.run(
-                Job(p.input_hash, lambda p=p: template.render(p.values), p) for p in items
-            )
-        finally:
-            writer.flush()
-            await client.close()
-        summary.stop_error = engine.stop_error
-        summary.logprobs_refused = engine.logprobs_refused
-        summary.adapted = engine.adaptations  # recorded with the summary's event
-    complete = not summary.errors and not summary.in_batch and not engine.stop_error
+        loop = judge_loop(project, endpoint, run, settings, progress)
+        await loop.run(select_items(project, run, settings, summary, progress.advance))
+    summary.cached, summary.requested = loop.hits, loop.requested
+    summary.errors, summary.last_error = loop.errors, loop.last_error
+    summary.stop_error = loop.stop_error
+    summary.logprobs_refused = loop.logprobs_refused
+    summary.adapted = loop.adapted  # recorded with the summary's event
+    complete = not summary.errors and not summary.in_batch and not loop.stop_error
     project.set_run_status(run.id, "finished" if complete else "incomplete")
     summary.labels = project.verdict_counts(run.id)
     return summary

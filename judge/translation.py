@@ -18,11 +18,11 @@ from polyjudge.store import Project, content_hash
 from polyjudge.store.judging import CachedCall, NewCall, NewTranslation, TranslationItem
 
 from .client import Endpoint, answer_params
-from .engine import Engine, Job, Outcome
+from .engine import Outcome
 from .fence import strip_fence_lines
 from .progress import RunProgress
+from .requests import CallLog, RequestLoop, Results
 from .templates import builtin
-from .writer import ResultWriter
 
 LANGUAGE_NAMES = {
     "ar": "Arabic",
@@ -86,6 +86,15 @@ def translation_text(outcome: Outcome | CachedCall) -> str | None:
     return text or None
 
 
+def rejected(outcome: Outcome) -> str | None:
+    """Why an answer is no translation (logged as the call's error), or None."""
+    if translation_text(outcome) is not None:
+        return None
+    if outcome.finish_reason == "length":
+        return "the answer was cut short (finish_reason=length); raise --max-tokens"
+    return "empty translation"
+
+
 def _items(project: Project, settings: TranslateSettings) -> Iterator[TranslationItem]:
     for kind in ("response", "prompt"):
         after = 0
@@ -119,8 +128,6 @@ async def run_translate(
         project.count_translation_items(kind, settings.languages, settings.overwrite)
         for kind in ("response", "prompt")
     )
-    writer = ResultWriter(project)
-    client = endpoint.client()
 
     def values(item: TranslationItem) -> dict[str, str]:
         return {
@@ -134,91 +141,48 @@ async def run_translate(
             json.dumps(settings.output_params, sort_keys=True),
         )
 
-    def store(items: list[TranslationItem], outcome: Outcome | CachedCall) -> bool:
-        text = translation_text(outcome)
-        if text is None:
-            return False
-        writer.add(translations=[NewTranslation(i.kind, i.id, text, settings.model) for i in items])
+    def build(item: TranslationItem) -> list[dict[str, str]]:
+        return template.render(values(item))
+
+    def stored(items: list[TranslationItem], text: str) -> Results:
         for i in items:
             summary.by_kind[i.kind] = summary.by_kind.get(i.kind, 0) + 1
-        return True
+        return Results(
+            translations=[NewTranslation(i.kind, i.id, text, settings.model) for i in items]
+        )
+
+    def cached(item: TranslationItem, call: CachedCall) -> Results | None:
+        text = translation_text(call)
+        return None if text is None else stored([item], text)  # None: translate again
+
+    def answered(items: list[TranslationItem], outcome: Outcome, call: NewCall) -> Results:
+        # (never empty here: `rejected` logged such an answer as an error)
+        return stored(items, translation_text(outcome) or "")
+
+    def refs(item: TranslationItem) -> tuple[int | None, int | None]:
+        return (item.id, None) if item.kind == "response" else (None, item.id)
 
     with RunProgress(f"translate {run.name}", total, quiet=settings.quiet) as progress:
-
-        def jobs() -> Iterator[Job]:
-            batch: list[TranslationItem] = []
-            for item in _items(project, settings):
-                batch.append(item)
-                if len(batch) >= 200:
-                    yield from flush_batch(batch)
-                    batch = []
-            yield from flush_batch(batch)
-
-        def flush_batch(batch: list[TranslationItem]) -> Iterator[Job]:
-            keys = {i.id if i.kind == "response" else -i.id: key(i) for i in batch}
-            writer.flush()
-            cache = project.cached_calls(settings.model, template.hash, keys.values())
-            for item in batch:
-                k = keys[item.id if item.kind == "response" else -item.id]
-                if k in cache and store([item], cache[k]):
-                    summary.cached += 1
-                    progress.advance()
-                    continue
-                yield Job(k, lambda item=item: template.render(values(item)), item)
-
-        def on_result(group: list[Job], outcome: Outcome) -> None:
-            items: list[TranslationItem] = [job.context for job in group]
-            error = outcome.error
-            if error is None and translation_text(outcome) is None:
-                error = (
-                    "the answer was cut short (finish_reason=length); raise --max-tokens"
-                    if outcome.finish_reason == "length"
-                    else "empty translation"
-                )
-            first = items[0]
-            call = NewCall(
-                purpose="translate",
-                model=settings.model,
-                base_url=endpoint.public_url,
-                template_name=template.name,
-                template_hash=template.hash,
-                input_hash=group[0].key,
-                run_id=run.id,
-                response_id=first.id if first.kind == "response" else None,
-                prompt_id=first.id if first.kind == "prompt" else None,
-                output=outcome.output,
-                logprobs=None,
-                tokens_in=outcome.tokens_in,
-                tokens_out=outcome.tokens_out,
-                latency_ms=outcome.latency_ms,
-                finish_reason=outcome.finish_reason,
-                error=error,
-            )
-            summary.requested += 1
-            writer.add(call)
-            if error is not None:
-                summary.errors += len(items)
-                summary.last_error = error
-                progress.error(len(items))
-                return
-            store(items, outcome)
-            progress.advance(len(items))
-
-        engine = Engine(
-            client,
+        loop = RequestLoop(
+            project,
             endpoint,
-            settings.model,
+            CallLog("translate", settings.model, template.name, template.hash, run.id),
             settings.output_params,
             settings.concurrency,
-            on_result,
+            key=key,
+            build=build,
+            cached=cached,
+            answered=answered,
+            refs=refs,
+            check=rejected,
+            progress=progress,
+            page_size=200,
         )
-        try:
-            await engine.run(jobs())
-        finally:
-            writer.flush()
-            await client.close()
-        summary.stop_error = engine.stop_error
-        summary.adapted = engine.adaptations  # recorded with the summary's event
+        await loop.run(_items(project, settings))
+    summary.cached, summary.requested = loop.hits, loop.requested
+    summary.errors, summary.last_error = loop.errors, loop.last_error
+    summary.stop_error = loop.stop_error
+    summary.adapted = loop.adapted  # recorded with the summary's event
     summary.responses = summary.by_kind.get("response", 0)
     summary.prompts = summary.by_kind.get("prompt", 0)
     project.set_run_status(run.id, "finished" if not summary.errors else "incomplete")

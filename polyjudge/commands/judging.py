@@ -211,10 +211,10 @@ def judge(
     if batch:
         from polyjudge.judge import batch as batch_api
 
-        summary, batch_ids = asyncio.run(
+        submitted, batch_ids = asyncio.run(
             batch_api.submit(project, endpoint, settings, probe=not no_probe)
         )
-        data = {**summary.as_dict(), "batches": batch_ids}
+        data = {**submitted.as_dict(), "batches": batch_ids}
         project.log_event("judge-batch", **data)
         if batch_ids and not no_wait:
             data["collected"] = asyncio.run(
