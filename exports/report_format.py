@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from .safe_text import one_line
+from polyjudge.safe_text import one_line
 
 
 def plain(text: Any, limit: int = 80) -> str:
@@ -54,11 +54,3 @@ ESTIMATOR_NAMES = {
     "(q·PPV + (1−q)·FOR per language), MOVER-Wilson 95%",
     "judge_raw_wilson": "judge raw (uncorrected), Wilson 95% (modified near 0 and 1)",
 }
-
-
-def group_rows(section: dict[str, Any], field: str) -> list[tuple[str, dict[str, Any]]]:
-    return list(section.get(f"by_{field}", {}).items())
-
-
-def reasons_text(block: dict[str, Any], key: str) -> str:
-    return (block.get("reasons") or {}).get(key, "")

@@ -9,10 +9,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from polyjudge.safe_console import SafeConsole
+
 from .report_format import plain
 from .report_svg import language_chart_rows
 from .report_tables import ReportTable, all_tables, header_lines
-from .safe_console import SafeConsole
 
 BAR_WIDTH = 40
 

@@ -222,13 +222,6 @@ def jeffreys(successes: int, n: int, level: float = 0.95) -> Interval | None:
     return (lo, hi)
 
 
-def rounded(interval: Interval | None, digits: int = 6) -> list[float] | None:
-    """An interval as a JSON-ready list, rounded for display."""
-    if interval is None:
-        return None
-    return [round(float(interval[0]), digits), round(float(interval[1]), digits)]
-
-
 def containing(interval: list[float] | tuple[float, float] | None, estimate: float | None):
     """Widen a simulated or posterior interval so that it contains the reported estimate.
 

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from polyjudge.exports.safe_text import one_line
+from polyjudge.safe_text import one_line
 from polyjudge.store import ItemFull, Label, PolyjudgeError, Project, ProjectBusy
 from polyjudge.store.annotation import Pace, Progress, QueueFilter
 

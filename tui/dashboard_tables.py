@@ -12,7 +12,7 @@ from rich.text import Text
 
 from polyjudge.exports.report_format import ci, num, pct
 from polyjudge.exports.report_svg import language_chart_rows
-from polyjudge.exports.safe_text import one_line
+from polyjudge.safe_text import one_line
 
 BAR_WIDTH = 20
 

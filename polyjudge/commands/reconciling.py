@@ -278,7 +278,7 @@ def _print_sample(summary: dict) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from polyjudge.exports.safe_text import one_line
+    from polyjudge.safe_text import one_line
 
     console = out_console()
     console.print(
