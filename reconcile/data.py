@@ -111,7 +111,7 @@ def tier_grouping(language: Grouping, dataset: Grouping | None = None) -> Groupi
     if dataset is not None:
         code = dataset.names.index(MULTIJAIL_DATASET) if MULTIJAIL_DATASET in dataset.names else -2
         from_multijail = dataset.codes == code
-    present = np.unique(language.codes[from_multijail]) if language.codes.size else []
+    present = np.unique(language.codes[from_multijail]).tolist() if language.codes.size else []
     tiered = {language.names[int(c)] for c in present}
     names = sorted({RESOURCE_TIERS[n] for n in tiered if n in RESOURCE_TIERS})
     lookup = np.array(

@@ -1,4 +1,4 @@
-"""The whole report as one JSON-ready dict (the `report --json` shape of DESIGN.md, extended).
+"""The whole report as one JSON-ready dict (`report --json`; docs/architecture.md, "The report").
 
     from polyjudge.reconcile.report import build_report
     report = build_report(project, by=("language", "model"), target_width=0.05)

@@ -1,4 +1,5 @@
-"""The layout rules of DESIGN.md, checked: a headless core, and no SQL outside `store/`."""
+"""The rules of docs/architecture.md ("Rules, and how CI checks them"), checked: a headless core,
+no SQL outside `store/`, every byte for a terminal through the sanitiser."""
 
 from __future__ import annotations
 

@@ -10,12 +10,12 @@ worker (the reconcile rule over the whole project) and shown a page at a time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
@@ -146,7 +146,8 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
 
 class AdjudicateScreen(Screen[None]):
     CSS_PATH = "adjudicate.tcss"
-    BINDINGS = SCREEN_BINDINGS
+    # A copy typed as Textual's base class declares it (a list is invariant in its items).
+    BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS]
 
     class QueueLoaded(Message):
         def __init__(
