@@ -9,17 +9,19 @@ they are in the row's `verdicts`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from polyjudge.reconcile.data import load
+from polyjudge.reconcile.final import HOW, HUMAN_FINAL, STATUS, final_labels, status_of
 from polyjudge.store import Project
 from polyjudge.store.exports import GoldSource
 
-from .gold import Resolver
+# A resolver turns a chunk of sources into (final_label, final_source) pairs, one per source.
+Resolver = Callable[[list[GoldSource]], list[tuple[str | None, str]]]
 
 
 def project_resolver(project: Project) -> Resolver:
     """Compute every final label once (vectorised, in `reconcile`), then answer per chunk."""
-    from polyjudge.reconcile.data import load
-    from polyjudge.reconcile.final import HOW, HUMAN_FINAL, STATUS, final_labels, status_of
-
     data = load(project)
     final = final_labels(data)
     status = status_of(final)

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from polyjudge.languages import prompt_language
 from polyjudge.store import PolyjudgeError, Project, content_hash
 
 from .formats import atomic_text, refuse_overwrite
 from .gold import iter_gold_rows
-from .languages import language_name
 
 UNSAFE = "unsafe"
 GENERATE_PURPOSE = "safe_reply"
@@ -227,7 +227,7 @@ def _messages(entry: _Prompt) -> list[dict[str, str]]:
     return [
         {
             "role": "system",
-            "content": GENERATE_TEMPLATE.format(language=language_name(entry.language)),
+            "content": GENERATE_TEMPLATE.format(language=prompt_language(entry.language)),
         },
         {"role": "user", "content": entry.text},
     ]

@@ -22,11 +22,13 @@ of dicts (JSONL and Parquet keep them nested; CSV writes them as JSON text in th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from polyjudge.store import Project
 from polyjudge.store.exports import GoldSource
+
+from .final import Resolver, project_resolver
 
 GOLD_COLUMNS: tuple[str, ...] = (
     "uid",
@@ -72,9 +74,6 @@ VERDICT_FIELDS: tuple[str, ...] = (
     "template_name",
     "template_hash",
 )
-
-# A resolver turns a chunk of sources into (final_label, final_source) pairs, one per source.
-Resolver = Callable[[list[GoldSource]], list[tuple[str | None, str]]]
 
 
 def gold_row(source: GoldSource, final_label: str | None, final_source: str) -> dict[str, Any]:
@@ -138,8 +137,6 @@ def iter_gold_rows(
     chunk: int = 2000,
 ) -> Iterator[dict[str, Any]]:
     """Stream gold rows in response-id order; `final_only` keeps rows with a final label."""
-    from .final import project_resolver
-
     resolve = resolver or project_resolver(project)
     for sources in project.iter_gold_sources(languages, chunk=chunk):
         for source, (label, how) in zip(sources, resolve(sources), strict=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from .safe_text import one_line
+from polyjudge.safe_text import one_line
 
 
 def plain(text: Any, limit: int = 80) -> str:

@@ -8,12 +8,12 @@ from rich.table import Table
 from rich.text import Text
 
 from polyjudge.reconcile.report_model import Report
+from polyjudge.safe_console import SafeConsole
 
 from .numbers import fmt_rate
 from .report_format import plain
 from .report_svg import language_chart_rows
 from .report_tables import ReportTable, all_tables, header_lines
-from .safe_console import SafeConsole
 
 BAR_WIDTH = 40
 

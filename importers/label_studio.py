@@ -220,8 +220,10 @@ class LabelStudioSource:
         if isinstance(item, RowError):
             yield line, item
             return
-        meta = task.get("meta") if isinstance(task.get("meta"), dict) else {}
-        names = meta.get("annotators") if isinstance(meta.get("annotators"), dict) else {}
+        meta = task.get("meta")
+        meta = meta if isinstance(meta, dict) else {}
+        names = meta.get("annotators")
+        names = names if isinstance(names, dict) else {}
         extra = _text_fields(data)
         annotations = task.get("annotations") or []
         if not isinstance(annotations, list):

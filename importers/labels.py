@@ -167,7 +167,7 @@ class LabelImport:
         rows = 0
         for line, row in self.source.rows():
             rows += 1
-            if type(row) is RowError:
+            if isinstance(row, RowError):
                 self.rejects.add_error(row)
             else:
                 try:

@@ -154,7 +154,8 @@ class JsonlSource:
         # The hot loop of a million-row import: kept flat, checks on the common path only.
         # `scan_once` is what `json.loads` calls after two regex calls for surrounding
         # whitespace; any line it cannot take whole goes to `_slow`, which uses json.loads.
-        scan = json.JSONDecoder().scan_once
+        # typeshed omits `scan_once` (an attribute set in JSONDecoder.__init__)
+        scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
         n = 0
         for raw in self.lines.raw_lines():
             n += 1
@@ -195,8 +196,8 @@ class JsonlSource:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             if n == 1 and text.lstrip().startswith("["):
-                problem = "a JSON array, not JSON Lines (one JSON object per line)"
-                return n, RowError(n, problem, _printable(raw))
+                array = "a JSON array, not JSON Lines (one JSON object per line)"
+                return n, RowError(n, array, _printable(raw))
             return n, RowError(n, f"bad JSON: {exc.msg} at column {exc.colno}", _printable(raw))
         except ValueError as exc:
             return n, RowError(n, f"bad JSON: {exc}", _printable(raw))

@@ -149,7 +149,7 @@ def _import(
                 )
         for i in sorted(reused):
             uid = chunk[i][0]
-            first = next((lines[j] for j in range(i) if chunk[j][0] == uid), None)
+            first: int | str | None = next((lines[j] for j in range(i) if chunk[j][0] == uid), None)
             if first is None:
                 first = _first_line(source, convert, uid, lines[i])
             rejects.add(
@@ -233,7 +233,7 @@ class RowConverter:
         source_file, created = self.source_file, self.created
 
         def convert(row: dict[str, Any]) -> tuple[Any, ...]:
-            get = row.get
+            get: Callable[[str], Any] = row.get  # a missing column: None, a KeyError below
             text, spec, uid = get(c_text), get(c_pid), get(c_id)
             bt, category, scenario = get(c_bt), get(c_cat), get(c_scen)
             try:
@@ -368,7 +368,7 @@ def _first_line(
     for line, row in again.rows():
         if line >= before:
             break
-        if type(row) is RowError:
+        if isinstance(row, RowError):
             continue
         try:
             if convert(row)[0] == uid:

@@ -22,8 +22,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from polyjudge.exports.safe_console import SafeConsole
-from polyjudge.exports.safe_text import terminal_text
+from polyjudge.safe_console import SafeConsole
+from polyjudge.safe_text import terminal_text
 
 
 def _label(description: str) -> str:
@@ -73,9 +73,6 @@ class RunProgress:
     ) -> None:
         self._refresh_fields()
         self._progress.stop()
-
-    def set_total(self, total: int | None) -> None:
-        self._progress.update(self._task, total=total)
 
     def set_description(self, description: str) -> None:
         self._progress.update(self._task, description=_label(description))

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from polyjudge.languages import language_name
 from polyjudge.store import Project, content_hash
 from polyjudge.store.judging import CachedCall, NewCall, NewTranslation, TranslationItem
 
@@ -23,28 +24,6 @@ from .fence import strip_fence_lines
 from .progress import RunProgress
 from .requests import CallLog, RequestLoop, Results
 from .templates import builtin
-
-LANGUAGE_NAMES = {
-    "ar": "Arabic",
-    "bn": "Bengali",
-    "de": "German",
-    "es": "Spanish",
-    "sp": "Spanish",
-    "fr": "French",
-    "hi": "Hindi",
-    "it": "Italian",
-    "ja": "Japanese",
-    "jv": "Javanese",
-    "ko": "Korean",
-    "ru": "Russian",
-    "sw": "Swahili",
-    "th": "Thai",
-    "vi": "Vietnamese",
-    "zh": "Chinese",
-    "pt": "Portuguese",
-    "tr": "Turkish",
-    "id": "Indonesian",
-}
 
 
 @dataclass(frozen=True)
@@ -132,7 +111,7 @@ async def run_translate(
     def values(item: TranslationItem) -> dict[str, str]:
         return {
             "text": item.text,
-            "language": LANGUAGE_NAMES.get(item.language.lower(), item.language),
+            "language": language_name(item.language) or item.language,
         }
 
     def key(item: TranslationItem) -> str:

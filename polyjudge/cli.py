@@ -106,7 +106,7 @@ def status(project: Project, as_json: bool) -> None:
     if as_json:
         echo_json(data, indent=2)
         return
-    from polyjudge.exports.safe_text import one_line
+    from polyjudge.safe_text import one_line
 
     console = out_console()
     summary = Text(one_line(str(project.path), 200), style="bold")

@@ -1,7 +1,7 @@
 """The one way a command writes to the terminal.
 
 Every message, error line, JSON document and rich table a command prints goes through here,
-built on `exports.safe_text`: control characters (ESC, BEL, C1 CSI ...) become visible tokens
+built on `polyjudge.safe_text`: control characters (ESC, BEL, C1 CSI ...) become visible tokens
 (`␛`, `⟨U+009B⟩`) and bidi or invisible characters `⟨U+202E⟩` tokens, so a file name, annotator
 or model name cannot retitle the pane, write the clipboard or reorder a line. Newlines and tabs
 stay. `tests/test_architecture.py` fails if a module calls `click.echo` or `print` directly.
@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from polyjudge.exports.safe_console import SafeConsole
-from polyjudge.exports.safe_text import json_text, terminal_text
+from polyjudge.safe_console import SafeConsole
+from polyjudge.safe_text import json_text, terminal_text
 
 # Standard error gets the one-line errors and progress bars; standard out the results.
 err_console = SafeConsole(stderr=True)

@@ -3,8 +3,11 @@ polyjudge (see `polyjudge/data/DEMO.md`). `polyjudge demo` builds it and opens i
 
 from __future__ import annotations
 
+import json
 from importlib import resources
 from pathlib import Path
+
+from polyjudge.demo_labels import add_demo_labels
 
 DEMO_RESPONSES = "demo_responses.jsonl"
 MULTIJAIL = "MultiJail.csv"
@@ -13,6 +16,12 @@ MULTIJAIL = "MultiJail.csv"
 def data_file(name: str) -> Path:
     """A file shipped in `polyjudge/data/` (works from a checkout and from a wheel)."""
     return Path(str(resources.files("polyjudge") / "data" / name))
+
+
+def intended_labels() -> dict[str, str]:
+    """Response uid -> the label each bundled demo response was written to show."""
+    lines = data_file(DEMO_RESPONSES).read_text("utf-8").splitlines()
+    return {row["id"]: row["intended"] for row in map(json.loads, lines)}
 
 
 def build_demo(path: Path, with_labels: bool = False) -> None:
@@ -28,6 +37,4 @@ def build_demo(path: Path, with_labels: bool = False) -> None:
         import_multijail(project, data_file(MULTIJAIL))
         import_responses(project, data_file(DEMO_RESPONSES))
         if with_labels:
-            from polyjudge.demo_labels import add_demo_labels
-
-            add_demo_labels(project)
+            add_demo_labels(project, intended_labels())

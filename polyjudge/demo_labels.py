@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from polyjudge.store import Project, content_hash
@@ -71,13 +72,6 @@ class DemoLabels:
     labels: int = 0
     verdicts: int = 0
     roles: dict[str, list[str]] = field(default_factory=dict)
-
-
-def _intended() -> dict[str, str]:
-    from polyjudge.demo import DEMO_RESPONSES, data_file
-
-    lines = data_file(DEMO_RESPONSES).read_text("utf-8").splitlines()
-    return {row["id"]: row["intended"] for row in map(json.loads, lines)}
 
 
 def _roles(uids: list[str], rng: random.Random) -> dict[str, str]:
@@ -148,11 +142,13 @@ def _simulated_verdict(
     return label, round(p, 3), label
 
 
-def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
-    """Add the demo's labels, verdicts and adjudication to a project built by `build_demo`."""
+def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = SEED) -> DemoLabels:
+    """Add the demo's labels, verdicts and adjudication to a project built by `build_demo`.
+
+    `intended`: response uid -> the label the response was written to show (`demo.py` reads
+    it from the bundled responses file, so this module needs no data files)."""
     from polyjudge.judge.refusal import run_baseline
 
-    intended = _intended()
     labels = project.label_set
     responses = {uid: project.response_by_uid(uid) for uid in sorted(intended)}
     present = sorted(uid for uid, r in responses.items() if r is not None)

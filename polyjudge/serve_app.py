@@ -36,7 +36,7 @@ from aiohttp import web
 from textual_serve.server import Server, to_int
 
 from polyjudge.console import echo_err
-from polyjudge.exports.safe_text import one_line
+from polyjudge.safe_text import one_line
 from polyjudge.store import PolyjudgeError, Project
 from polyjudge.store.serving import TokenOwner
 

@@ -11,29 +11,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from polyjudge.languages import RESOURCE_TIERS
 from polyjudge.store import JudgeRun, Project
 from polyjudge.store.base import parse_consensus_rule
 
 NO_VERDICT = -1
 
-# Resource tiers of the MultiJail languages as grouped by Deng et al. (2024), "Multilingual
-# Jailbreak Challenges in Large Language Models" (ICLR): high-resource zh it vi, medium-resource
-# ar ko th, low-resource bn sw jv. English is the source language, not a tier. Other languages
-# get no tier and are left out of the tier grouping. The tiers describe the MultiJail prompts:
-# they apply only to responses whose prompt came from the MultiJail import (dataset
-# `multijail`, as importers/multijail.py marks them), never to any item whose code matches.
+# Tiers (polyjudge/languages.py) describe the MultiJail prompts: they apply only to responses
+# whose prompt came from the MultiJail import (dataset `multijail`, as importers/multijail.py
+# marks them), never to any item whose code matches.
 MULTIJAIL_DATASET = "multijail"
-RESOURCE_TIERS: dict[str, str] = {
-    "zh": "high",
-    "it": "high",
-    "vi": "high",
-    "ar": "medium",
-    "ko": "medium",
-    "th": "medium",
-    "bn": "low",
-    "sw": "low",
-    "jv": "low",
-}
 NONE_GROUP = "(none)"
 
 
@@ -124,7 +111,7 @@ def tier_grouping(language: Grouping, dataset: Grouping | None = None) -> Groupi
     if dataset is not None:
         code = dataset.names.index(MULTIJAIL_DATASET) if MULTIJAIL_DATASET in dataset.names else -2
         from_multijail = dataset.codes == code
-    present = np.unique(language.codes[from_multijail]) if language.codes.size else []
+    present = np.unique(language.codes[from_multijail]).tolist() if language.codes.size else []
     tiered = {language.names[int(c)] for c in present}
     names = sorted({RESOURCE_TIERS[n] for n in tiered if n in RESOURCE_TIERS})
     lookup = np.array(

@@ -188,7 +188,7 @@ def _cell_stats(
     if prediction is None:
         usable = np.zeros(k, bool)
         fs = np.zeros(ys.size)
-        pop_f = np.zeros(k)
+        pop_f: np.ndarray = np.zeros(k)
     else:
         missing = np.bincount(c_all, weights=np.isnan(prediction[inside]), minlength=k)
         usable = (missing == 0) & ~census
@@ -211,7 +211,7 @@ def _cell_stats(
         k,
     )
     out: dict[int, CellStats] = {}
-    for code in np.flatnonzero(population):
+    for code in np.flatnonzero(population).tolist():
         if n[code] == 0:
             continue
         lam = 0.0
@@ -279,7 +279,7 @@ def poststratified_rate(
     )
     used: list[CellStats] = []
     missing: list[str] = []
-    for code in np.flatnonzero(population):
+    for code in np.flatnonzero(population).tolist():
         name = cell_names[code] if cell_names else str(code)
         if code in stats:
             used.append(stats[code])

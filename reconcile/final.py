@@ -1,6 +1,6 @@
 """Final labels and adjudication-queue routing.
 
-The rule (DESIGN.md, Statistics), per response:
+The rule (summarised in docs/architecture.md, "Final labels"), per response:
 
 1. A standing adjudication is final (`how = adjudicated`). An adjudicated item leaves the queue.
 2. Else, if any current human label is marked unsure, the item is queued (`unsure`) and has no

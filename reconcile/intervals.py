@@ -13,13 +13,14 @@ Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
 Interval = tuple[float, float]
 
 
-def wilson(successes: int, n: int, z: float = Z95) -> Interval | None:
+def wilson(successes: float, n: float, z: float = Z95) -> Interval | None:
     """Wilson score interval for a binomial proportion (Wilson 1927; Newcombe 1998, "Two-sided
     confidence intervals for the single proportion", method 3):
 
         (2x + z² ± z·sqrt(z² + 4x(n−x)/n)) / (2(n + z²))
 
-    None when n == 0 (no data, no interval)."""
+    x and n may be fractional (Kish's effective sizes in reconcile/design.py). None when n == 0
+    (no data, no interval)."""
     if n <= 0:
         return None
     if not 0 <= successes <= n:
@@ -220,13 +221,6 @@ def jeffreys(successes: int, n: int, level: float = 0.95) -> Interval | None:
     lo = 0.0 if successes <= 1 else beta_ppf(tail, a, b)
     hi = 1.0 if successes >= n - 1 else beta_ppf(1 - tail, a, b)
     return (lo, hi)
-
-
-def rounded(interval: Interval | None, digits: int = 6) -> list[float] | None:
-    """An interval as a JSON-ready list, rounded for display."""
-    if interval is None:
-        return None
-    return [round(float(interval[0]), digits), round(float(interval[1]), digits)]
 
 
 def containing(interval: list[float] | tuple[float, float] | None, estimate: float | None):

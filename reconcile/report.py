@@ -1,5 +1,5 @@
 """The whole report as one typed `Report` (reconcile/report_model.py); `report.as_json()` is
-the `report --json` shape of DESIGN.md, extended.
+the `report --json` shape (docs/architecture.md, "The report").
 
     from polyjudge.reconcile.report import build_report
     report = build_report(project, by=("language", "model"), target_width=0.05)

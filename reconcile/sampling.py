@@ -171,7 +171,7 @@ def draw_language(
 ) -> LanguagePlan:
     """One language's new batch (`earlier`: item index → stratum of its earlier sample)."""
     members = np.flatnonzero(in_language)
-    before = [earlier[i] for i in members if i in earlier]
+    before = [earlier[i] for i in members.tolist() if i in earlier]
     kind, earlier_run = _earlier_run(before)
     run = spec.run
     if before and (kind == "active" or spec.design == "active"):

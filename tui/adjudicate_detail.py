@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from polyjudge.exports.numbers import fmt_num
-from polyjudge.exports.safe_text import one_line
+from polyjudge.languages import base_code, is_rtl, language_name
+from polyjudge.safe_text import one_line
 from polyjudge.store import Adjudication
 
 from .adjudicate_names import Names
 from .adjudicate_session import Review
-from .languages import base_code, is_rtl, language_name
 from .rich_text import safe_rich_text
 
 LABEL_STYLES = {"safe": "bold green", "unsafe": "bold red", "invalid": "bold yellow"}

@@ -14,11 +14,11 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
-from polyjudge.exports.safe_text import is_control, one_line, safe_text
 from polyjudge.reconcile.final import KINDS
+from polyjudge.safe_text import is_control, one_line, safe_text
 from polyjudge.store import PolyjudgeError
 
-from .adjudicate_session import QueueFilter
+from .adjudicate_session import AdjudicationFilter
 from .filter_modal import parse_languages
 
 
@@ -109,13 +109,13 @@ class SafeReplyModal(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class QueueFilterModal(ModalScreen[QueueFilter | None]):
+class AdjudicationFilterModal(ModalScreen[AdjudicationFilter | None]):
     """Returns the new filter, or None when cancelled."""
 
     CSS_PATH = "dialogs.tcss"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="adjudicate.filter.cancel")]
 
-    def __init__(self, current: QueueFilter) -> None:
+    def __init__(self, current: AdjudicationFilter) -> None:
         super().__init__(classes="dialog")
         self.current = current
 
@@ -140,7 +140,7 @@ class QueueFilterModal(ModalScreen[QueueFilter | None]):
         kinds = parse_kinds(self.query_one("#kinds", Input).value)
         languages = parse_languages(self.query_one("#languages", Input).value)
         try:
-            flt = QueueFilter(kinds=kinds, languages=languages)
+            flt = AdjudicationFilter(kinds=kinds, languages=languages)
         except PolyjudgeError as exc:
             self.query_one("#error", Label).update(Text(str(exc)))
             return

@@ -4,7 +4,7 @@ weigh labels without weighing people. The adjudicator is always "you"."""
 
 from __future__ import annotations
 
-from polyjudge.exports.safe_text import one_line
+from polyjudge.safe_text import one_line
 from polyjudge.store import Annotator, Project
 
 

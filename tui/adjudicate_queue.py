@@ -12,8 +12,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from polyjudge.exports.safe_text import one_line
 from polyjudge.reconcile.queue import QueueEntry
+from polyjudge.safe_text import one_line
 
 KIND_TAGS = {
     "disagreement": "disagree",

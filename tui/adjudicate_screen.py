@@ -10,29 +10,29 @@ worker (the reconcile rule over the whole project) and shown a page at a time.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap
+from textual.binding import Binding, BindingsMap, BindingType
 from textual.containers import Container, Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 
-from polyjudge.exports.safe_text import one_line
 from polyjudge.reconcile.queue import QueueEntry
+from polyjudge.safe_text import one_line
 from polyjudge.store import Project, ProjectBusy
 
 from .adjudicate_detail import KIND_NAMES, label_text, sections
-from .adjudicate_modals import QueueFilterModal, RationaleModal, SafeReplyModal
+from .adjudicate_modals import AdjudicationFilterModal, RationaleModal, SafeReplyModal
 from .adjudicate_names import Names
 from .adjudicate_queue import QueueList
 from .adjudicate_session import (
     PAGE_SIZE,
+    AdjudicationFilter,
     AdjudicationSession,
-    QueueFilter,
     Review,
     load_queue,
 )
@@ -135,7 +135,7 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
     items (response ids to reopen), anonymous."""
     project: Project = app.project
     adjudicator = project.ensure_annotator(options["adjudicator"], role="adjudicator")
-    flt = QueueFilter(
+    flt = AdjudicationFilter(
         kinds=tuple(options.get("kinds") or ()),
         languages=tuple(options.get("languages") or ()),
         items=tuple(options.get("items") or ()),
@@ -146,7 +146,8 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
 
 class AdjudicateScreen(Screen[None]):
     CSS_PATH = "adjudicate.tcss"
-    BINDINGS = SCREEN_BINDINGS
+    # A copy typed as Textual's base class declares it (a list is invariant in its items).
+    BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS]
 
     class QueueLoaded(Message):
         def __init__(
@@ -217,7 +218,7 @@ class AdjudicateScreen(Screen[None]):
         self._read_queue(self._generation, self.session.filter)
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
-    def _read_queue(self, generation: int, flt: QueueFilter) -> None:
+    def _read_queue(self, generation: int, flt: AdjudicationFilter) -> None:
         # A connection of this thread's own: sqlite3 connections belong to their thread.
         try:
             with Project.open(self.session.project.path) as project:
@@ -414,14 +415,14 @@ class AdjudicateScreen(Screen[None]):
         self.refresh_all(status)
 
     def action_filter(self) -> None:
-        def done(flt: QueueFilter | None) -> None:
+        def done(flt: AdjudicationFilter | None) -> None:
             if flt is None:
                 return
             self.session.reset(flt)
             self.refresh_all(f"filter: {flt.describe()} · reading the queue…")
             self.reload_queue()
 
-        self.app.push_screen(QueueFilterModal(self.session.filter), done)
+        self.app.push_screen(AdjudicationFilterModal(self.session.filter), done)
 
     def action_reload(self) -> None:
         self.refresh_all("reading the queue…")

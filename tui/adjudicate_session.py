@@ -27,7 +27,7 @@ PAGE_SIZE = 100
 
 
 @dataclass(frozen=True, slots=True)
-class QueueFilter:
+class AdjudicationFilter:
     """Queue kinds (any of them) and languages; empty means all."""
 
     kinds: tuple[str, ...] = ()
@@ -59,7 +59,7 @@ class QueueFilter:
         return " · ".join(parts) or "everything"
 
 
-def load_queue(project: Project, flt: QueueFilter) -> list[QueueEntry]:
+def load_queue(project: Project, flt: AdjudicationFilter) -> list[QueueEntry]:
     """The queue under a filter, in response-id order (run it off the UI thread); with
     chosen items, those items whether queued or not."""
     if flt.items:
@@ -96,7 +96,7 @@ class Written:
 
 
 class AdjudicationSession:
-    def __init__(self, project: Project, adjudicator: Annotator, flt: QueueFilter) -> None:
+    def __init__(self, project: Project, adjudicator: Annotator, flt: AdjudicationFilter) -> None:
         self.project = project
         self.adjudicator = adjudicator
         self.filter = flt
@@ -118,7 +118,7 @@ class AdjudicationSession:
             if found:
                 self.index = position
 
-    def reset(self, flt: QueueFilter) -> None:
+    def reset(self, flt: AdjudicationFilter) -> None:
         """A new filter: the queue is empty until it has been read again."""
         self.filter = flt
         self.entries = []

@@ -9,7 +9,7 @@ from functools import partial
 from textual.app import SystemCommand
 from textual.binding import Binding
 
-from polyjudge.exports.safe_text import one_line
+from polyjudge.safe_text import one_line
 
 SCREEN_BINDINGS = [
     Binding(

@@ -180,10 +180,6 @@ class WriteQueue:
         with self._lock:
             return self._waiting[response_id] > 0
 
-    @property
-    def journal_path(self) -> Path | None:
-        return self._journal.path if self._journal else None
-
     # -- queueing ------------------------------------------------------------------------------
 
     def submit(self, write: Write) -> None:

@@ -12,19 +12,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import BindingsMap
+from textual.binding import BindingsMap, BindingType
 from textual.containers import Container
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static
 
-from polyjudge.exports.safe_text import one_line
+from polyjudge.safe_text import one_line
 from polyjudge.store import ItemFull, Label, PolyjudgeError, Project, ProjectBusy
 from polyjudge.store.annotation import Pace, Progress, QueueFilter
 
@@ -75,7 +75,8 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
 
 class AnnotateScreen(Screen[None]):
     CSS_PATH = "annotate.tcss"
-    BINDINGS = SCREEN_BINDINGS
+    # A copy typed as Textual's base class declares it (a list is invariant in its items).
+    BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS]
 
     class FilterSearched(Message):
         def __init__(
@@ -106,10 +107,7 @@ class AnnotateScreen(Screen[None]):
     def __init__(self, session: AnnotationSession, options: Options) -> None:
         super().__init__()
         self.session = session
-        # Called from the queue's thread; `post_message` is thread-safe.
-        session.writes.on_written = lambda write, row, error: self.post_message(
-            self.Written(write, row, error)
-        )
+        session.writes.on_written = self._written
         self.options = options
         self.labels = session.project.label_set
         self.guidelines = options.guidelines
@@ -129,6 +127,10 @@ class AnnotateScreen(Screen[None]):
         self._quitting = False  # q pressed while writes were queued: quit once they are in
         self._searching: QueueFilter | None = None  # a free-text filter being searched
         self._search_generation = 0
+
+    def _written(self, write: Write, row: Label | None, error: PolyjudgeError | None) -> None:
+        """Called from the queue's thread; `post_message` is thread-safe."""
+        self.post_message(self.Written(write, row, error))
 
     # -- layout --------------------------------------------------------------------------------
 

@@ -117,17 +117,6 @@ class AnnotationSession:
             return queued if isinstance(queued, str) else None
         return self.my_label.label if self.my_label else None
 
-    def saving(self, response_id: int | None = None) -> bool:
-        """Do writes for the item (default: the current one) still wait for the lock?"""
-        response_id = self.current_id if response_id is None else response_id
-        return response_id is not None and response_id in self._queued
-
-    def waiting_notes(self) -> int:
-        """Notes typed for items that have no label yet (lost if the annotator quits now)."""
-        return len([n for n, _ in self._waiting.values() if n is not None]) + (
-            self.pending_note is not None
-        )
-
     def elapsed_ms(self) -> int:
         return int((time.monotonic() - self._shown_at) * 1000)
 

@@ -21,8 +21,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from polyjudge.exports.safe_text import one_line
 from polyjudge.reconcile.report_model import Report
+from polyjudge.safe_text import one_line
 from polyjudge.store import Annotator, Project
 
 from .adjudicate_names import Names

@@ -10,8 +10,8 @@ from rich.table import Table
 from rich.text import Text
 
 from polyjudge.exports.numbers import fmt_count, fmt_interval, fmt_num, fmt_rate
-from polyjudge.exports.safe_text import one_line
 from polyjudge.reconcile.report_model import AgreementBlock, Headline, QueueCounts, Report
+from polyjudge.safe_text import one_line
 
 BAR_WIDTH = 20
 

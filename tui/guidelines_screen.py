@@ -8,7 +8,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-from polyjudge.exports.safe_text import safe_text
+from polyjudge.safe_text import safe_text
 
 NO_GUIDELINES = (
     "# No guidelines\n\nThis project has no annotation guidelines yet. Add them with "

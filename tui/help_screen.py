@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Label, Static
 
-from polyjudge.exports.safe_text import one_line
+from polyjudge.safe_text import one_line
 
 
 def key_table(screen: Screen) -> list[tuple[str, str, str]]:

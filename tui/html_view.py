@@ -13,10 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from polyjudge.exports.safe_text import safe_text
+from polyjudge.languages import base_code, is_rtl, language_name
+from polyjudge.safe_text import safe_text
 from polyjudge.store import Item
-
-from .languages import base_code, is_rtl, language_name
 
 _STYLE = (
     "body{font-family:system-ui,'Noto Sans','Noto Sans Arabic','Noto Sans Bengali',"

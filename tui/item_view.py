@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from polyjudge.exports.safe_text import count_invisible, one_line
+from polyjudge.languages import base_code, language_name
+from polyjudge.safe_text import count_invisible, one_line
 from polyjudge.store import Item
 
-from .languages import base_code, language_name
 from .rich_text import safe_rich_text
 
 NOTHING_LEFT = Text(

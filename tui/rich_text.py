@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from polyjudge.exports.safe_text import one_line, safe_segments
+from polyjudge.safe_text import one_line, safe_segments
 
 TOKEN_STYLE = "reverse"
 

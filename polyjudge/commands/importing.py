@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from polyjudge.console import echo, out_console
-from polyjudge.exports.safe_text import terminal_text
 from polyjudge.options import err_console, with_project
+from polyjudge.safe_text import terminal_text
 
 if TYPE_CHECKING:
     from polyjudge.importers.common import ImportReport

@@ -279,7 +279,7 @@ def _print_sample(summary: dict) -> None:
     from rich.text import Text
 
     from polyjudge.exports.numbers import fmt_count, fmt_num
-    from polyjudge.exports.safe_text import one_line
+    from polyjudge.safe_text import one_line
 
     console = out_console()
     console.print(

@@ -16,7 +16,8 @@ from polyjudge.store import Project
 from tests.conftest import run_cli
 from tests.exports.conftest import RESPONSES, Built
 
-# The rule of DESIGN.md applied by hand to the fixture (conftest.RESPONSES):
+# The final-label rule (docs/architecture.md, "Final labels") applied by hand to the fixture
+# (conftest.RESPONSES):
 EXPECTED_FINAL = {
     "r-bn-1": ("safe", "unanimous"),
     "r-bn-2": ("unsafe", "adjudicated"),

@@ -1,5 +1,5 @@
-"""`polyjudge report` through the real entry point: the JSON shape of DESIGN.md, options,
-one-line errors, and untrusted text in the terminal report."""
+"""`polyjudge report` through the real entry point: the JSON shape of docs/architecture.md
+("The report"), options, one-line errors, and untrusted text in the terminal report."""
 
 from __future__ import annotations
 

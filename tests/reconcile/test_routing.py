@@ -3,7 +3,7 @@ judge-consensus conflict lands in the queue, and nothing else does.
 
 Random projects are written through the store (labels, edits, undos, adjudications and their
 withdrawal, verdicts of a judge and of a baseline), then the queue is compared with a plain
-re-implementation of the rule written here from DESIGN.md, item by item.
+re-implementation of the rule (docs/architecture.md, "Final labels") written here, item by item.
 """
 
 from __future__ import annotations

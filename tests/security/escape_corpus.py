@@ -2,13 +2,13 @@
 
 `CORPUS` names each attack; `ALL` is all of them in one string; `file_name()` is the same text
 usable as a file name (no `/`). `assert_terminal_safe` is the one assertion every test makes on
-what reached a terminal: no raw control or invisible character (the sets `exports.safe_text`
+what reached a terminal: no raw control or invisible character (the sets `polyjudge.safe_text`
 knows), and the attack still visible as tokens (`␛]0;PWNED-TITLE␇`, `⟨U+202E⟩`).
 """
 
 from __future__ import annotations
 
-from polyjudge.exports.safe_text import is_control, is_invisible
+from polyjudge.safe_text import is_control, is_invisible
 
 CORPUS: dict[str, str] = {
     "csi_colour": "\x1b[31mRED\x1b[0m",

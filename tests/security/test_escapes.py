@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from rich.table import Table
 from rich.text import Text
 
-from polyjudge.exports.safe_console import SafeConsole
-from polyjudge.exports.safe_text import json_text, terminal_text
+from polyjudge.safe_console import SafeConsole
+from polyjudge.safe_text import json_text, terminal_text
 from polyjudge.store import Project
 
 from tests.conftest import REPO, run_cli

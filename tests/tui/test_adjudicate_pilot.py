@@ -19,7 +19,7 @@ from textual.widgets import Input, TextArea
 
 from polyjudge.store import Project
 from polyjudge.store.judging import NewVerdict
-from polyjudge.tui.adjudicate_modals import QueueFilterModal, RationaleModal, SafeReplyModal
+from polyjudge.tui.adjudicate_modals import AdjudicationFilterModal, RationaleModal, SafeReplyModal
 from polyjudge.tui.adjudicate_screen import AdjudicateScreen
 from polyjudge.tui.dashboard_screen import DashboardScreen
 
@@ -250,7 +250,7 @@ async def test_filter_by_kind_and_language(adjudication_db: Path) -> None:
         await settle(pilot)
         assert queue_uids(app) == ["t-ar", "t-en"]
         await pilot.press("slash")
-        assert isinstance(app.screen, QueueFilterModal)
+        assert isinstance(app.screen, AdjudicationFilterModal)
         await pilot.press("ctrl+u", "tab", *"bn,th", "enter")
         await settle(pilot)
         assert queue_uids(app) == ["t-bn", "t-th"]
@@ -263,7 +263,7 @@ async def test_filter_by_kind_and_language(adjudication_db: Path) -> None:
         await pilot.press("slash")
         set_inputs(app, kinds="nope")
         await pilot.press("enter")
-        assert isinstance(app.screen, QueueFilterModal)  # refused, with the reason
+        assert isinstance(app.screen, AdjudicationFilterModal)  # refused, with the reason
         assert "unknown queue kind 'nope'" in screen_text(app)
         await pilot.press("escape")
         assert queue_uids(app) == ["t-zh"]

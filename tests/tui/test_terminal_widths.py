@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from polyjudge.exports.safe_text import safe_text
+from polyjudge.safe_text import safe_text
 from polyjudge.tui.terminal_widths import match_terminal_widths
 
 from tests.conftest import glibc_wcwidth

@@ -1,8 +1,13 @@
-"""Language names for the codes the benchmarks use (MultiJail, XSafety and neighbours)."""
+"""The one table of language codes: English names (ISO 639 codes the benchmarks use: MultiJail,
+XSafety and neighbours), right-to-left scripts, and MultiJail's resource tiers.
+
+The lowest layer, like `safe_text`: the TUI shows these names, exports write them into prompts,
+the judge names the source language of a back-translation, reconcile groups by tier. Pure data.
+"""
 
 from __future__ import annotations
 
-NAMES = {
+NAMES: dict[str, str] = {
     "af": "Afrikaans",
     "am": "Amharic",
     "ar": "Arabic",
@@ -35,7 +40,7 @@ NAMES = {
     "sd": "Sindhi",
     "si": "Sinhala",
     "so": "Somali",
-    "sp": "Spanish",
+    "sp": "Spanish",  # XSafety's code for Spanish
     "sw": "Swahili",
     "ta": "Tamil",
     "te": "Telugu",
@@ -55,6 +60,23 @@ NAMES = {
     "syr": "Syriac",
 }
 
+# Resource tiers of the MultiJail languages as grouped by Deng et al. (2024), "Multilingual
+# Jailbreak Challenges in Large Language Models" (ICLR): high-resource zh it vi, medium-resource
+# ar ko th, low-resource bn sw jv. English is the source language, not a tier. Other languages
+# get no tier. The tiers describe the MultiJail prompts: reconcile applies them only to responses
+# whose prompt came from the MultiJail import (`reconcile/data.py`), never to any matching code.
+RESOURCE_TIERS: dict[str, str] = {
+    "zh": "high",
+    "it": "high",
+    "vi": "high",
+    "ar": "medium",
+    "ko": "medium",
+    "th": "medium",
+    "bn": "low",
+    "sw": "low",
+    "jv": "low",
+}
+
 # Scripts written right to left (by the language's usual script).
 RTL = frozenset({"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"})
 
@@ -65,7 +87,15 @@ def base_code(code: str) -> str:
 
 
 def language_name(code: str) -> str | None:
+    """`bn-BD` -> `Bengali`; None for a code not in the table."""
     return NAMES.get(base_code(code))
+
+
+def prompt_language(code: str) -> str:
+    """How a prompt to a model names a language: `bn` -> `Bengali (bn)`; an unknown code is
+    named by itself (`the language with code 'xx'`)."""
+    name = language_name(code)
+    return f"{name} ({code})" if name else f"the language with code {code!r}"
 
 
 def is_rtl(code: str) -> bool:
