@@ -9,8 +9,7 @@ they are in the row's `verdicts`.
 
 from __future__ import annotations
 
-from polyjudge.store import Project
-from polyjudge.store.exports import GoldSource
+from polyjudge.store import GoldSource, Project
 
 from .gold import Resolver
 

@@ -243,7 +243,7 @@ def generate_replies(
     """Safe replies for `entries` (keyed by `id(entry)`), from the cache or the endpoint."""
     from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.engine import Engine, Job, Outcome
-    from polyjudge.store.judging import NewCall
+    from polyjudge.store import NewCall
 
     endpoint = resolve_endpoint(
         options.base_url,
@@ -253,7 +253,7 @@ def generate_replies(
     )
     thash = template_hash()
     hashes = {id(e): _input_hash(options.model, e) for e in entries}
-    cached = project.cached_calls(options.model, thash, hashes.values())
+    cached = project.judging.cached_calls(options.model, thash, hashes.values())
     replies = {key: cached[h].output or "" for key, h in hashes.items() if h in cached}
     todo = [e for e in entries if id(e) not in replies]
     calls: list[Any] = []
@@ -306,7 +306,7 @@ def generate_replies(
     if todo:
         engine = asyncio.run(run())
         if calls:
-            project.record_results(calls=calls)
+            project.judging.record_results(calls=calls)
         errors = [c.error for c in calls if c.error is not None]
         if errors and len(errors) == len(calls):
             raise PolyjudgeError(f"--generate: {engine.stop_error or errors[0]}")

@@ -25,8 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from polyjudge.store import Project
-from polyjudge.store.exports import GoldSource
+from polyjudge.store import GoldSource, Project
 
 GOLD_COLUMNS: tuple[str, ...] = (
     "uid",
@@ -141,7 +140,7 @@ def iter_gold_rows(
     from .final import project_resolver
 
     resolve = resolver or project_resolver(project)
-    for sources in project.iter_gold_sources(languages, chunk=chunk):
+    for sources in project.content.gold_sources(languages, chunk=chunk):
         for source, (label, how) in zip(sources, resolve(sources), strict=True):
             if final_only and label is None:
                 continue

@@ -22,8 +22,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from polyjudge.store import JudgeRun, Project, content_hash
-from polyjudge.store.judging import CachedCall, JudgeItem, NewCall, NewVerdict
+from polyjudge.store import (
+    CachedCall,
+    JudgeItem,
+    JudgeRun,
+    NewCall,
+    NewVerdict,
+    Project,
+    content_hash,
+)
 
 from .client import Endpoint, answer_params
 from .engine import Engine, Job, Outcome
@@ -175,7 +182,7 @@ def make_verdict(
 
 def start_run(project: Project, endpoint: Endpoint | None, settings: JudgeSettings) -> JudgeRun:
     template = settings.template
-    return project.find_or_create_run(
+    return project.judging.find_or_create_run(
         name=settings.run_name,
         kind="judge",
         model=settings.model,
@@ -198,7 +205,7 @@ def pending_items(
     template = settings.template
     after, remaining = 0, settings.limit
     while remaining is None or remaining > 0:
-        page = project.judge_items(run.id, settings.languages, after, 500)
+        page = project.judging.items(run.id, settings.languages, after, 500)
         if not page:
             return
         if remaining is not None:
@@ -223,7 +230,9 @@ def pending_items(
                 )
         on_done(len(page) - len(todo))
         writer.flush()  # so that answers that just arrived count as cached
-        cache = project.cached_calls(settings.model, template.hash, (p.input_hash for p in todo))
+        cache = project.judging.cached_calls(
+            settings.model, template.hash, (p.input_hash for p in todo)
+        )
         hits = [
             make_verdict(run, template, p, cache[p.input_hash])
             for p in todo
@@ -286,7 +295,7 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
     template = settings.template
     run = start_run(project, endpoint, settings)
     summary = JudgeSummary(run=run.name)
-    total = project.count_responses(settings.languages)
+    total = project.content.count_responses(settings.languages)
     if settings.limit is not None:
         total = min(total, settings.limit)
     writer = ResultWriter(project)
@@ -314,6 +323,6 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
         summary.logprobs_refused = engine.logprobs_refused
         summary.adapted = engine.adaptations  # recorded with the summary's event
     complete = not summary.errors and not summary.in_batch and not engine.stop_error
-    project.set_run_status(run.id, "finished" if complete else "incomplete")
-    summary.labels = project.verdict_counts(run.id)
+    project.judging.set_run_status(run.id, "finished" if complete else "incomplete")
+    summary.labels = project.judging.verdict_counts(run.id)
     return summary

@@ -14,8 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from polyjudge.store import Project, content_hash
-from polyjudge.store.judging import CachedCall, NewCall, NewTranslation, TranslationItem
+from polyjudge.store import (
+    CachedCall,
+    NewCall,
+    NewTranslation,
+    Project,
+    TranslationItem,
+    content_hash,
+)
 
 from .client import Endpoint, answer_params
 from .engine import Engine, Job, Outcome
@@ -89,7 +95,7 @@ def translation_text(outcome: Outcome | CachedCall) -> str | None:
 def _items(project: Project, settings: TranslateSettings) -> Iterator[TranslationItem]:
     for kind in ("response", "prompt"):
         after = 0
-        while page := project.translation_items(
+        while page := project.judging.translation_items(
             kind, settings.languages, settings.overwrite, after, 500
         ):
             after = page[-1].id
@@ -101,7 +107,7 @@ async def run_translate(
 ) -> TranslateSummary:
     template = builtin("translate")
     digest = content_hash(template.hash, json.dumps(settings.output_params, sort_keys=True))
-    run = project.find_or_create_run(
+    run = project.judging.find_or_create_run(
         name=f"{settings.model}/translate@{digest[:8]}",
         kind="translate",
         model=settings.model,
@@ -116,7 +122,7 @@ async def run_translate(
     )
     summary = TranslateSummary(run=run.name)
     total = sum(
-        project.count_translation_items(kind, settings.languages, settings.overwrite)
+        project.judging.count_translation_items(kind, settings.languages, settings.overwrite)
         for kind in ("response", "prompt")
     )
     writer = ResultWriter(project)
@@ -157,7 +163,7 @@ async def run_translate(
         def flush_batch(batch: list[TranslationItem]) -> Iterator[Job]:
             keys = {i.id if i.kind == "response" else -i.id: key(i) for i in batch}
             writer.flush()
-            cache = project.cached_calls(settings.model, template.hash, keys.values())
+            cache = project.judging.cached_calls(settings.model, template.hash, keys.values())
             for item in batch:
                 k = keys[item.id if item.kind == "response" else -item.id]
                 if k in cache and store([item], cache[k]):
@@ -221,5 +227,5 @@ async def run_translate(
         summary.adapted = engine.adaptations  # recorded with the summary's event
     summary.responses = summary.by_kind.get("response", 0)
     summary.prompts = summary.by_kind.get("prompt", 0)
-    project.set_run_status(run.id, "finished" if not summary.errors else "incomplete")
+    project.judging.set_run_status(run.id, "finished" if not summary.errors else "incomplete")
     return summary

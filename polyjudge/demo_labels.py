@@ -19,8 +19,7 @@ import json
 import random
 from dataclasses import dataclass, field
 
-from polyjudge.store import Project, content_hash
-from polyjudge.store.judging import NewVerdict
+from polyjudge.store import NewVerdict, Project, content_hash
 
 ANNOTATORS = ("amina", "kofi", "mei")
 ADJUDICATOR = "lead"
@@ -154,7 +153,7 @@ def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
 
     intended = _intended()
     labels = project.label_set
-    responses = {uid: project.response_by_uid(uid) for uid in sorted(intended)}
+    responses = {uid: project.content.response_by_uid(uid) for uid in sorted(intended)}
     present = sorted(uid for uid, r in responses.items() if r is not None)
     rng = random.Random(seed)
     roles = _roles(present, rng)
@@ -164,9 +163,9 @@ def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
 
     run_baseline(project, quiet=True)
     with project.transaction():
-        people = {name: project.ensure_annotator(name) for name in ANNOTATORS}
-        lead = project.ensure_annotator(ADJUDICATOR, role="adjudicator")
-        judge = project.find_or_create_run(
+        people = {name: project.annotators.ensure(name) for name in ANNOTATORS}
+        lead = project.annotators.ensure(ADJUDICATOR, role="adjudicator")
+        judge = project.judging.find_or_create_run(
             name=SIMULATED_JUDGE,
             kind="judge",
             model="demo-judge",
@@ -187,7 +186,7 @@ def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
             role = roles[uid]
             for name, label, unsure, note in _plan(uid, role, truth, labels, k, rng):
                 viewed = "original" if response.language == "en" else "both"
-                project.add_label(
+                project.labels.add(
                     response.id,
                     people[name].id,
                     label,
@@ -217,7 +216,7 @@ def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
                 )
             )
             if role == "adjudicated":
-                project.add_adjudication(
+                project.adjudications.add(
                     response.id,
                     lead.id,
                     truth,
@@ -225,7 +224,7 @@ def add_demo_labels(project: Project, seed: int = SEED) -> DemoLabels:
                     SAFE_REPLY if truth == "unsafe" else None,
                     uid=f"demo:adjudication:{uid}",
                 )
-        project.record_results(verdicts=verdicts)
+        project.judging.record_results(verdicts=verdicts)
         summary.verdicts = len(verdicts)
-    project.set_run_status(judge.id, "finished")
+    project.judging.set_run_status(judge.id, "finished")
     return summary

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from polyjudge.store import Item
-from polyjudge.store.annotation import Pace, Progress
+from polyjudge.store import Item, Pace, Progress
 
 from .languages import is_rtl, language_name
 from .rich_text import plain

@@ -116,7 +116,7 @@ def test_judge_runs_and_groups_without_verdicts_are_left_out(tmp_path: Path) -> 
             spec["verdict"] = {"j": gold}
         items.append(spec)
     with build_project(tmp_path / "p.db", items) as project:
-        project.add_verdict_rows("idle", "model-idle", [])
+        project.judging.add_verdict_rows("idle", "model-idle", [])
         report = build_report(project, resamples=0)
     judges = report["judges"]
     assert judges["idle"]["no_verdicts"] is True and "overall" not in judges["idle"]
