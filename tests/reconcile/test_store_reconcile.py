@@ -1,4 +1,4 @@
-"""ReconcileMixin queries: current labels, adjudications (append-only), item detail."""
+"""The store's columns, adjudications (append-only) and item detail, on real project files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Which items an annotator is offered (`store/annotation.py`), on real project files."""
+"""Which items an annotator is offered (`store/queue.py`), on real project files."""
 
 from __future__ import annotations
 

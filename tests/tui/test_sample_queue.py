@@ -1,4 +1,4 @@
-"""The sample is the queue (`store/annotation.py`): with a sample for the filter, only its items
+"""The sample is the queue (`store/queue.py`): with a sample for the filter, only its items
 are offered (per language, the latest batch holding that language), in id order, with the same
 overlap and claim rules."""
 
