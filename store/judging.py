@@ -95,8 +95,7 @@ class Judging(Subject):
 
     def judge_runs(self) -> list[JudgeRun]:
         """Every judge run (kind 'judge'), oldest first."""
-        rows = self._conn.execute("SELECT * FROM judge_runs WHERE kind = 'judge' ORDER BY id")
-        return [JudgeRun.from_row(r) for r in rows]
+        return self.runs("judge")
 
     def find_run(self, name_or_id: str) -> JudgeRun:
         """A judge run by id or by name (the latest run of that name)."""
