@@ -11,37 +11,9 @@ from typing import Any
 from .clock import now
 from .gold import GoldSource, iter_gold_sources
 from .records import Item, Prompt, Response
+from .schema import PROMPT_COLUMNS, RESPONSE_COLUMNS
 from .subject import Subject
 
-PROMPT_COLUMNS = (
-    "dataset",
-    "prompt_key",
-    "language",
-    "text",
-    "text_en",
-    "category",
-    "tags",
-    "scenario",
-    "source",
-    "license",
-    "back_translation",
-    "bt_engine",
-    "bt_at",
-)
-RESPONSE_COLUMNS = (
-    "uid",
-    "prompt_id",
-    "language",
-    "model",
-    "category",
-    "scenario",
-    "text",
-    "content_hash",
-    "back_translation",
-    "bt_engine",
-    "bt_at",
-    "source_file",
-)
 # The columns an importer fills, in the order of the tuples it hands to `insert_response_rows`.
 RESPONSE_IMPORT_COLUMNS = (*RESPONSE_COLUMNS, "created_at")
 UID_INDEX = RESPONSE_IMPORT_COLUMNS.index("uid")

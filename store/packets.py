@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .clock import now
-from .content import PROMPT_COLUMNS, RESPONSE_COLUMNS
 from .current import latest_label_row
 from .packet_file import PacketContents, PacketRecord
+from .schema import PROMPT_COLUMNS, RESPONSE_COLUMNS
 from .subject import Subject
 
 if TYPE_CHECKING:

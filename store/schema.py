@@ -208,3 +208,35 @@ def core(db: Database) -> None:
     )
     append_only(db, "labels")
     append_only(db, "adjudications")
+
+
+# The columns of a prompt and of a response that callers fill (the rest are ids and stamps).
+PROMPT_COLUMNS = (
+    "dataset",
+    "prompt_key",
+    "language",
+    "text",
+    "text_en",
+    "category",
+    "tags",
+    "scenario",
+    "source",
+    "license",
+    "back_translation",
+    "bt_engine",
+    "bt_at",
+)
+RESPONSE_COLUMNS = (
+    "uid",
+    "prompt_id",
+    "language",
+    "model",
+    "category",
+    "scenario",
+    "text",
+    "content_hash",
+    "back_translation",
+    "bt_engine",
+    "bt_at",
+    "source_file",
+)
