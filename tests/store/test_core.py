@@ -54,3 +54,25 @@ def test_the_latest_row_rule_is_written_only_in_current_py() -> None:
         if pattern.search(line)
     ]
     assert offenders == []
+
+
+def test_callers_import_only_from_the_package() -> None:
+    """Outside store/ (and the store's own tests), nothing imports a module of the store: the
+    package's `__init__` is its interface, so modules can move without touching callers."""
+    root = STORE.parent
+    pattern = re.compile(r"\bpolyjudge\.store\.\w+")
+    offenders = [
+        f"{path.relative_to(root)}: {line.strip()}"
+        for folder in ("importers", "judge", "reconcile", "exports", "tui", "polyjudge", "bench")
+        for path in sorted((root / folder).rglob("*.py"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if pattern.search(line)
+    ]
+    offenders += [
+        f"{path.relative_to(root)}: {line.strip()}"
+        for path in sorted((root / "tests").rglob("*.py"))
+        if "store" not in path.relative_to(root / "tests").parts[:1]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if pattern.search(line)
+    ]
+    assert offenders == []
