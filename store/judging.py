@@ -11,10 +11,6 @@ from typing import Any
 from .clock import now
 from .errors import PolyjudgeError
 from .judging_records import (
-    CALL_SQL,
-    CALL_VALUES,
-    OUTPUT_AT,
-    VERDICT_SQL,
     CachedCall,
     JudgeItem,
     LlmCall,
@@ -22,12 +18,11 @@ from .judging_records import (
     NewTranslation,
     NewVerdict,
     TranslationItem,
-    cap_output,
     in_marks,
     translation_where,
     verdict_call_join,
     verdict_columns,
-    verdict_values,
+    write_results,
 )
 from .records import JudgeRun, Verdict
 from .subject import Subject
@@ -237,26 +232,7 @@ class Judging(Subject):
         Outputs are capped (`cap_output`); a verdict linked to a call does not store its raw."""
         created = now()
         with self._project.transaction():
-            call_ids: dict[int, int] = {}
-            for c in calls:
-                values = list(CALL_VALUES(c))
-                stored, size, digest = cap_output(c.output)
-                values[OUTPUT_AT] = stored
-                cursor = self._conn.execute(CALL_SQL, (*values, size, digest, created))
-                call_ids[id(c)] = cursor.lastrowid  # type: ignore[assignment]
-            if verdicts:
-                self._conn.executemany(
-                    VERDICT_SQL, [(*verdict_values(v, call_ids), created) for v in verdicts]
-                )
-            for kind in ("response", "prompt"):
-                rows = [(t.text, t.engine, created, t.id) for t in translations if t.kind == kind]
-                if rows:
-                    table = "responses" if kind == "response" else "prompts"
-                    self._conn.executemany(
-                        f"UPDATE {table} SET back_translation = ?, bt_engine = ?, bt_at = ?"
-                        " WHERE id = ?",
-                        rows,
-                    )
+            write_results(self._conn, created, calls, verdicts, translations)
 
     def call_output_size(self) -> tuple[int, int]:
         """(bytes of model output stored in llm_calls and verdicts, bytes the answers had)."""

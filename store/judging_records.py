@@ -18,6 +18,7 @@ the next run that needs it asks again.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from operator import attrgetter
@@ -232,3 +233,31 @@ def translation_where(
         where.append(f"language IN ({in_marks(languages)})")
         params.extend(languages)
     return table, " AND ".join(where), params
+
+
+def write_results(
+    conn: sqlite3.Connection,
+    created: str,
+    calls: Sequence[NewCall],
+    verdicts: Sequence[NewVerdict],
+    translations: Sequence[NewTranslation],
+) -> None:
+    """The writes of `Judging.record_results`, inside its transaction (`created`: the time
+    stamp of every row, taken before the transaction as it always was)."""
+    call_ids: dict[int, int] = {}
+    for c in calls:
+        values = list(CALL_VALUES(c))
+        stored, size, digest = cap_output(c.output)
+        values[OUTPUT_AT] = stored
+        cursor = conn.execute(CALL_SQL, (*values, size, digest, created))
+        call_ids[id(c)] = cursor.lastrowid  # type: ignore[assignment]
+    if verdicts:
+        conn.executemany(VERDICT_SQL, [(*verdict_values(v, call_ids), created) for v in verdicts])
+    for kind in ("response", "prompt"):
+        rows = [(t.text, t.engine, created, t.id) for t in translations if t.kind == kind]
+        if rows:
+            table = "responses" if kind == "response" else "prompts"
+            conn.executemany(
+                f"UPDATE {table} SET back_translation = ?, bt_engine = ?, bt_at = ? WHERE id = ?",
+                rows,
+            )
