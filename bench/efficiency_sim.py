@@ -73,7 +73,7 @@ from polyjudge.reconcile.final import NONE, FinalLabels
 from polyjudge.reconcile.intervals import wilson_modified
 from polyjudge.reconcile.rates import VERDICT_CELLS
 from polyjudge.reconcile.sampling import SampleSpec, draw_sample
-from polyjudge.store.records import JudgeRun
+from polyjudge.store import JudgeRun
 
 PREVALENCE = (0.01, 0.03, 0.1, 0.3)
 JUDGES = ((0.7, 0.7), (0.85, 0.9), (0.98, 0.98))  # (sensitivity, specificity)

@@ -58,7 +58,7 @@ def make_project(path: Path, items: int) -> None:
     from polyjudge.store import Project
 
     with Project.create(path) as project:
-        project.insert_prompts(
+        project.content.insert_prompts(
             [
                 {
                     "dataset": "bench",
@@ -70,9 +70,9 @@ def make_project(path: Path, items: int) -> None:
                 }
             ]
         )
-        prompt = project.find_prompt("p", "sw", "bench")
+        prompt = project.content.find_prompt("p", "sw", "bench")
         assert prompt is not None
-        project.insert_responses(
+        project.content.insert_responses(
             {
                 "uid": f"k-{i:05d}",
                 "prompt_id": prompt.id,
@@ -210,7 +210,7 @@ def kill_part(n: int) -> dict[str, int]:
             session.start()
             session.writes.wait_empty(60)
             session.release()
-            who = project.annotator("kim")
+            who = project.annotators.get("kim")
             assert who is not None
             rows = project.conn.execute(
                 "SELECT r.uid, l.label, l.note, l.action FROM labels l JOIN responses r"
@@ -218,8 +218,8 @@ def kill_part(n: int) -> dict[str, int]:
                 (who.id,),
             ).fetchall()
             drafts = {
-                project.response(rid).uid: note  # type: ignore[union-attr]
-                for rid, (note, _) in project.drafts(who.id).items()
+                project.content.response(rid).uid: note  # type: ignore[union-attr]
+                for rid, (note, _) in project.drafts.for_annotator(who.id).items()
             }
         stored = {uid for uid, label, _, _ in rows if label is not None}
         notes = {uid: note for uid, _, note, _ in rows if note} | {
@@ -247,8 +247,7 @@ def kill_part(n: int) -> dict[str, int]:
 def annotator(
     path: str, name: str, n: int, overlap: int, think_ms: float, go: Any, out: Any
 ) -> None:
-    from polyjudge.store import ItemFull, Project, ProjectBusy
-    from polyjudge.store.annotation import QueueFilter
+    from polyjudge.store import ItemFull, Project, ProjectBusy, QueueFilter
     from polyjudge.tui.annotate_session import QUEUED, AnnotationSession, Options
 
     refused_late: list[int] = []
@@ -361,8 +360,8 @@ def concurrent_part(
         for process in (*workers, loader):
             process.join(60)
         with Project.open(path) as project:
-            per_item = {rid: len(project.current_labels_for(rid)) for rid in range(1, items + 1)}
-            names = {a.name: a.id for a in project.annotators()}
+            per_item = {rid: len(project.labels.current_for(rid)) for rid in range(1, items + 1)}
+            names = {a.name: a.id for a in project.annotators.all()}
             stored = {
                 (a_id, rid)
                 for rid, a_id in project.conn.execute(

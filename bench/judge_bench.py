@@ -45,7 +45,7 @@ def build_project(path: Path, n: int) -> None:
     from polyjudge.store import Project
 
     with Project.create(path) as project:
-        project.insert_prompts(
+        project.content.insert_prompts(
             {
                 "dataset": "bench",
                 "prompt_key": str(i),
@@ -55,8 +55,8 @@ def build_project(path: Path, n: int) -> None:
             }
             for i in range(n)
         )
-        ids = project.count("prompts")
-        project.insert_responses(
+        ids = project.content.count("prompts")
+        project.content.insert_responses(
             {
                 "uid": f"r{i}",
                 "prompt_id": ids - n + 1 + i,

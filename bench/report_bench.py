@@ -31,7 +31,7 @@ def build(path: Path, n: int, annotators: int, seed: int = 1) -> float:
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     with Project.create(path) as project:
-        project.insert_responses(
+        project.content.insert_responses(
             {
                 "uid": f"r{i}",
                 "language": LANGUAGES[i % len(LANGUAGES)],
@@ -42,7 +42,7 @@ def build(path: Path, n: int, annotators: int, seed: int = 1) -> float:
         )
         ids = list(range(1, n + 1))
         truth = rng.choice(3, size=n, p=[0.75, 0.2, 0.05])
-        names = [project.ensure_annotator(f"annotator-{k}").id for k in range(annotators)]
+        names = [project.annotators.ensure(f"annotator-{k}").id for k in range(annotators)]
         with project.transaction():
             for k, annotator in enumerate(names):
                 noise = rng.random(n) < 0.1
@@ -50,7 +50,7 @@ def build(path: Path, n: int, annotators: int, seed: int = 1) -> float:
                 labels = np.where(noise, other, truth)
                 unsure = rng.random(n) < 0.01
                 for rid, label, u in zip(ids, labels.tolist(), unsure.tolist(), strict=True):
-                    project.add_label(
+                    project.labels.add(
                         rid,
                         annotator,
                         LABELS[label],
@@ -60,7 +60,9 @@ def build(path: Path, n: int, annotators: int, seed: int = 1) -> float:
                     )
         judge = np.where(rng.random(n) < 0.85, truth, rng.choice(3, size=n))
         judge_labels = [LABELS[x] if rng.random() > 0.02 else "unparsed" for x in judge]
-        project.add_verdict_rows("bench-judge", "bench-model", zip(ids, judge_labels, strict=True))
+        project.judging.add_verdict_rows(
+            "bench-judge", "bench-model", zip(ids, judge_labels, strict=True)
+        )
     return time.perf_counter() - start
 
 

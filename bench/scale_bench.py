@@ -68,7 +68,7 @@ def build(path: Path, n: int, seed: int = 7) -> float:
     start = time.perf_counter()
     per_language = max(1, n // (len(LANGUAGES) * len(MODELS)))
     with Project.create(path) as project:
-        project.insert_prompts(
+        project.content.insert_prompts(
             {
                 "dataset": "bench",
                 "prompt_key": str(k),
@@ -102,19 +102,19 @@ def build(path: Path, n: int, seed: int = 7) -> float:
                         "bt_engine": "bench-mt",
                     }
                 )
-            project.insert_responses(rows)
+            project.content.insert_responses(rows)
             done += len(rows)
         verdicts = ((rid, rng.choice(LABELS)) for rid in range(1, n + 1))
-        project.add_verdict_rows("bench-judge", "bench-model", verdicts)
+        project.judging.add_verdict_rows("bench-judge", "bench-model", verdicts)
         sample = rng.sample(range(1, n + 1), max(1, n // 10))
-        names = [project.ensure_annotator(f"annotator-{k}").id for k in range(2)]
-        adjudicator = project.ensure_annotator("adjudicator", role="adjudicator").id
+        names = [project.annotators.ensure(f"annotator-{k}").id for k in range(2)]
+        adjudicator = project.annotators.ensure("adjudicator", role="adjudicator").id
         with project.transaction():
             for rid in sample:
                 truth = rng.choice(LABELS)
                 for annotator in names:
                     label = truth if rng.random() < 0.85 else rng.choice(LABELS)
-                    project.add_label(
+                    project.labels.add(
                         rid,
                         annotator,
                         label,
@@ -123,7 +123,7 @@ def build(path: Path, n: int, seed: int = 7) -> float:
                         source="bench",
                     )
             for rid in sample[: max(1, n // 100)]:
-                project.add_adjudication(rid, adjudicator, rng.choice(LABELS), "bench")
+                project.adjudications.add(rid, adjudicator, rng.choice(LABELS), "bench")
         project.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return time.perf_counter() - start
 
@@ -143,27 +143,27 @@ def label_latency(path: Path, n: int, samples: int = 200) -> tuple[float, float]
     rng = random.Random(11)
     times = []
     with Project.open(path) as project:
-        annotator = project.ensure_annotator("latency-probe").id
+        annotator = project.annotators.ensure("latency-probe").id
         for _ in range(samples):
             rid = rng.randint(1, n)
             start = time.perf_counter()
-            project.add_label(rid, annotator, rng.choice(LABELS), time_ms=1000, viewed="both")
+            project.labels.add(rid, annotator, rng.choice(LABELS), time_ms=1000, viewed="both")
             times.append((time.perf_counter() - start) * 1000)
     times.sort()
     return times[len(times) // 2], times[int(len(times) * 0.99) - 1]
 
 
 def page_latency(path: Path) -> float:
-    from polyjudge.store.annotation import QueueFilter
+    from polyjudge.store import QueueFilter
 
     with Project.open(path) as project:
-        annotator = project.ensure_annotator("annotator-0").id
+        annotator = project.annotators.ensure("annotator-0").id
         flt = QueueFilter(languages=("bn",))
         best = float("inf")
         after = 0
         for _ in range(5):
             start = time.perf_counter()
-            page = project.open_ids(annotator, flt, after=after, limit=20)
+            page = project.queue.open_ids(annotator, flt, after=after, limit=20)
             best = min(best, (time.perf_counter() - start) * 1000)
             after = page[-1] if page else 0
     return best

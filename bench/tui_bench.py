@@ -56,7 +56,7 @@ def build(path: Path, n: int) -> float:
     started = time.perf_counter()
     languages = list(SAMPLES)
     with Project.create(path) as project:
-        project.insert_prompts(
+        project.content.insert_prompts(
             {
                 "dataset": "bench",
                 "prompt_key": str(key),
@@ -71,7 +71,7 @@ def build(path: Path, n: int) -> float:
         prompt_ids = {
             (p.language, int(p.prompt_key)): p.id
             for p in (
-                project.find_prompt(str(key), language, "bench")
+                project.content.find_prompt(str(key), language, "bench")
                 for language in languages
                 for key in range(PROMPTS_PER_LANGUAGE)
             )
@@ -93,7 +93,7 @@ def build(path: Path, n: int) -> float:
                     "bt_engine": "bench",
                 }
 
-        project.insert_responses(rows())
+        project.content.insert_responses(rows())
     return time.perf_counter() - started
 
 
@@ -186,8 +186,8 @@ def first_open(path: Path, overlap: int | None) -> int:
     from polyjudge.store import Project
 
     with Project.open(path) as project:
-        (first,) = project.open_ids(-1, overlap=overlap, limit=1)  # -1: a new annotator
-        response = project.response(first)
+        (first,) = project.queue.open_ids(-1, overlap=overlap, limit=1)  # -1: a new annotator
+        response = project.content.response(first)
     assert response is not None
     return int(response.uid.removeprefix("bench-"))
 
@@ -258,7 +258,7 @@ def main() -> None:
         reuse = False
         if path.exists():
             with Project.open(path) as project:
-                reuse = project.count("responses") == args.n
+                reuse = project.content.count("responses") == args.n
             if not reuse:
                 raise SystemExit(f"{path}: holds another project size; remove it or pick another")
         if reuse:

@@ -75,7 +75,7 @@ def export_gold(
         from .formats import import_pyarrow
 
         import_pyarrow()  # fail before any work when the extra is missing
-    known = set(project.languages())
+    known = set(project.content.languages())
     unknown = [x for x in languages or [] if x not in known]
     if unknown:
         raise PolyjudgeError(

@@ -13,8 +13,7 @@ from collections.abc import Callable
 
 from polyjudge.reconcile.data import load
 from polyjudge.reconcile.final import HOW, HUMAN_FINAL, STATUS, final_labels, status_of
-from polyjudge.store import Project
-from polyjudge.store.exports import GoldSource
+from polyjudge.store import GoldSource, Project
 
 # A resolver turns a chunk of sources into (final_label, final_source) pairs, one per source.
 Resolver = Callable[[list[GoldSource]], list[tuple[str | None, str]]]

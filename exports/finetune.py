@@ -244,7 +244,7 @@ def generate_replies(
     from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.engine import Outcome
     from polyjudge.judge.requests import CallLog, RequestLoop, Results
-    from polyjudge.store.judging import CachedCall, NewCall
+    from polyjudge.store import CachedCall, NewCall
 
     endpoint = resolve_endpoint(
         options.base_url,

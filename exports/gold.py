@@ -25,8 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from polyjudge.store import Project
-from polyjudge.store.exports import GoldSource
+from polyjudge.store import GoldSource, Project
 
 from .final import Resolver, project_resolver
 
@@ -138,7 +137,7 @@ def iter_gold_rows(
 ) -> Iterator[dict[str, Any]]:
     """Stream gold rows in response-id order; `final_only` keeps rows with a final label."""
     resolve = resolver or project_resolver(project)
-    for sources in project.iter_gold_sources(languages, chunk=chunk):
+    for sources in project.content.gold_sources(languages, chunk=chunk):
         for source, (label, how) in zip(sources, resolve(sources), strict=True):
             if final_only and label is None:
                 continue

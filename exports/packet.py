@@ -19,11 +19,16 @@ import json
 import os
 from pathlib import Path
 
-from polyjudge.store import PolyjudgeError, Project
-from polyjudge.store.annotation import QueueFilter
-from polyjudge.store.exports import MergeResult, id_ranges, packet_meta
-from polyjudge.store.packet_file import PacketContents
-from polyjudge.store.packet_file import read_packet as read_packet_file
+from polyjudge.store import (
+    MergeResult,
+    PacketContents,
+    PolyjudgeError,
+    Project,
+    QueueFilter,
+    id_ranges,
+    packet_meta,
+)
+from polyjudge.store import read_packet as read_packet_file
 
 PAGE = 1000
 
@@ -45,16 +50,18 @@ def offered_ids(
     """The items the annotate screen would offer `annotator` (not yet labelled by them; with
     `overlap`, only items fewer than that many others have labelled or hold), in id order: the
     sample is the queue, as there (`sample` names a batch; `no_sample`: every item)."""
-    found = project.annotator(annotator)
+    found = project.annotators.get(annotator)
     annotator_id = found.id if found else -1  # nobody has id -1: every item is open
-    flt = project.queue_sample(
+    flt = project.queue.with_sample(
         QueueFilter(languages=tuple(languages or ())), sample, free=no_sample
     )
     ids: list[int] = []
     after = 0
     while limit is None or len(ids) < limit:
         page_size = PAGE if limit is None else min(PAGE, limit - len(ids))
-        page = project.open_ids(annotator_id, flt, overlap=overlap, after=after, limit=page_size)
+        page = project.queue.open_ids(
+            annotator_id, flt, overlap=overlap, after=after, limit=page_size
+        )
         if not page:
             break
         ids += page
@@ -110,18 +117,18 @@ def create_packet(
         ) as packet:
             for key, value in packet_meta(project.project_id, annotator, languages or []).items():
                 packet.set_meta(key, value)
-            parent_annotator = project.annotator(annotator)
+            parent_annotator = project.annotators.get(annotator)
             languages_of = (
                 json.loads(parent_annotator.languages)
                 if parent_annotator and parent_annotator.languages
                 else None
             )
-            packet.ensure_annotator(
+            packet.annotators.ensure(
                 annotator,
                 role=parent_annotator.role if parent_annotator else "annotator",
                 languages=languages_of,
             )
-            copied = project.copy_items_into(packet, ids)
+            copied = project.packets.copy_items_into(packet, ids)
             packet.log_event(
                 "packet_created", packet_of=project.project_id, items=copied, annotator=annotator
             )
@@ -138,7 +145,7 @@ def create_packet(
             overlap=overlap,
             hold_days=hold_days if overlap is not None else None,
             # the sample batches it was drawn from (None: no sample drove it)
-            sample=project.queue_sample(
+            sample=project.queue.with_sample(
                 QueueFilter(languages=tuple(languages or ())), sample, free=no_sample
             ).sample_batches
             or None,
@@ -152,8 +159,8 @@ def create_packet(
         for stale in [tmp, *_sidecars(tmp)]:
             stale.unlink(missing_ok=True)
     if overlap is not None:
-        holder = project.ensure_annotator(annotator)
-        project.hold_for_packet(holder.id, ids, ttl_s=hold_days * 86_400)
+        holder = project.annotators.ensure(annotator)
+        project.claims.hold_for_packet(holder.id, ids, ttl_s=hold_days * 86_400)
     return copied
 
 
@@ -169,9 +176,9 @@ def read_packet(project: Project, path: Path, *, legacy: bool = False) -> Packet
         path,
         project.project_id,
         project.label_set,
-        project.packet_record,
-        project.response_id_by_uid,
-        project.exported_unrecorded_packet if legacy else None,
+        project.packets.record,
+        project.content.response_id_by_uid,
+        project.packets.exported_unrecorded if legacy else None,
     )
 
 
@@ -193,11 +200,13 @@ def merge_packet(
     if packet.rejected and not (skip_bad and packet.labels):
         hint = " (--skip-bad merges the valid ones)" if packet.labels and not skip_bad else ""
         raise PolyjudgeError(f"{path}: {packet.rejected_summary()}; nothing merged{hint}")
-    result = project.merge_label_rows(packet)
+    result = project.packets.merge_labels(packet)
     if release:
-        holder = project.annotator(packet.annotator)
+        holder = project.annotators.get(packet.annotator)
         released = (
-            project.release_packet_holds(holder.id, sorted(packet.response_ids)) if holder else 0
+            project.claims.release_packet_holds(holder.id, sorted(packet.response_ids))
+            if holder
+            else 0
         )
         result = dataclasses.replace(result, released=released)
     project.log_event(

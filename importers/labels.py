@@ -219,12 +219,12 @@ class LabelImport:
                 "annotator, label, note, unsure and created_at)"
             )
         self.seen[uid] = line
-        if self.project.label_uid_exists(uid):
+        if self.project.labels.uid_exists(uid):
             self.report.existing += 1
             return
         response_id = self._response(item, row)
         annotator_id = self._annotator(annotator)
-        self.project.add_label(
+        self.project.labels.add(
             response_id,
             annotator_id,
             label,
@@ -268,14 +268,14 @@ class LabelImport:
     def _annotator(self, name: str) -> int:
         found = self.annotators.get(name)
         if found is None:
-            found = self.project.ensure_annotator(name).id
+            found = self.project.annotators.ensure(name).id
             self.annotators[name] = found
         return found
 
     def _response(self, item: str, row: dict[str, Any]) -> int:
         found = self.items.get(item)
         if found is None:
-            found = self.project.response_id_by_uid(item)
+            found = self.project.content.response_id_by_uid(item)
             if found is None:
                 found = self._create_item(item, row)
             if len(self.items) >= CACHE_LIMIT:
@@ -307,7 +307,7 @@ class LabelImport:
         model = text_value(row, n["model"], "model")
         bt = text_value(row, n["back_translation"], "back_translation")
         created = now()
-        self.project.insert_response_rows(
+        self.project.content.insert_response_rows(
             [
                 (
                     item,
@@ -327,6 +327,6 @@ class LabelImport:
             ]
         )
         self.created_items += 1
-        found = self.project.response_id_by_uid(item)
+        found = self.project.content.response_id_by_uid(item)
         assert found is not None
         return found

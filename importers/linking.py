@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from polyjudge.store import Project
-from polyjudge.store.imports import PromptRef
+from polyjudge.store import Project, PromptRef
 
 from .common import BadRow
 
@@ -16,7 +15,7 @@ class PromptLinker:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self.datasets = project.prompt_datasets()
+        self.datasets = project.content.prompt_datasets()
         self.cache: dict[tuple[str, str, str], PromptRef] = {}
         self.created = 0
 
@@ -31,9 +30,9 @@ class PromptLinker:
     def _lookup(self, spec: str, language: str) -> PromptRef:
         prefix, sep, rest = spec.partition(":")
         if sep and prefix in self.datasets:
-            matches = self.project.prompts_by_key(rest, language, prefix)
+            matches = self.project.content.prompts_by_key(rest, language, prefix)
         else:
-            matches = self.project.prompts_by_key(spec, language)
+            matches = self.project.content.prompts_by_key(spec, language)
         if not matches:
             raise BadRow(
                 f"unknown prompt_id {spec!r}: no imported prompt with that key in "
@@ -51,9 +50,9 @@ class PromptLinker:
         key = ("text", text, language)
         found = self.cache.get(key)
         if found is None:
-            found = self.project.prompt_by_text(text, language)
+            found = self.project.content.prompt_by_text(text, language)
             if found is None:
-                found = self.project.ensure_user_prompt(text, language, category, scenario)
+                found = self.project.content.ensure_user_prompt(text, language, category, scenario)
                 self.created += 1
             self._remember(key, found)
         return found

@@ -89,7 +89,7 @@ def import_multijail(project: Project, path: Path) -> ImportReport:
     with project.transaction():
         rows = list(read_multijail(path))  # 3,150 small rows: validate all before writing
         report.rows = len(rows)
-        report.inserted = project.insert_prompt_rows(rows)
+        report.inserted = project.content.insert_prompt_rows(rows)
         report.existing = report.rows - report.inserted
         report.extra["languages"] = sorted({r["language"] for r in rows})
         project.log_event("import", **report.event())

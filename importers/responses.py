@@ -28,8 +28,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from polyjudge.store import Project, now
-from polyjudge.store.imports import RESPONSE_IMPORT_COLUMNS
+from polyjudge.store import RESPONSE_IMPORT_COLUMNS, Project, now
 
 from .common import (
     BadRow,
@@ -97,7 +96,7 @@ def import_responses(
     # cycles; the cyclic collector would only rescan the rows held in the current chunk.
     gc.disable()
     try:
-        with project.transaction(), project.bulk_write():
+        with project.transaction(), project.content.bulk_write():
             _import(project, source, names, model, rejects, report, progress)
             report.bad = rejects.count
             report.rejects = rejects.close()
@@ -128,16 +127,16 @@ def _import(
     rows = 0
     # Responses above this id were added by this file: a row whose id is one of them reuses an
     # id of an earlier line (an error), while an id from an earlier import is "already present".
-    before = project.max_response_id()
+    before = project.content.max_response_id()
 
     def flush(rows: int) -> None:
-        chunk_start = project.max_response_id()
+        chunk_start = project.content.max_response_id()
         try:
             with project.transaction():  # a savepoint: a failed chunk leaves nothing behind
-                inserted, conflicts = project.insert_response_rows(chunk)
+                inserted, conflicts = project.content.insert_response_rows(chunk)
         except UnicodeEncodeError:
             _drop_unencodable(chunk, lines, rejects)
-            inserted, conflicts = project.insert_response_rows(chunk)
+            inserted, conflicts = project.content.insert_response_rows(chunk)
         report.inserted += inserted
         reused = _reused(project, chunk, inserted, before, chunk_start)
         for i in conflicts:
@@ -345,7 +344,7 @@ def _reused(
     `chunk_start`) or by an earlier row of this chunk."""
     if inserted == len(chunk):
         return set()
-    ours = project.response_ids_after([values[0] for values in chunk], before)
+    ours = project.content.response_ids_after([values[0] for values in chunk], before)
     reused: set[int] = set()
     first_here: set[str] = set()
     for i, values in enumerate(chunk):

@@ -240,7 +240,7 @@ def import_xsafety(project: Project, root: Path) -> ImportReport:
                         }
                     )
             lang_report.prompts = len(rows)
-            lang_report.inserted = project.insert_prompt_rows(rows)
+            lang_report.inserted = project.content.insert_prompt_rows(rows)
         report.rows = sum(r.prompts for r in reports.values())
         report.inserted = sum(r.inserted for r in reports.values())
         report.existing = report.rows - report.inserted

@@ -23,9 +23,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from polyjudge.store import JudgeRun, PolyjudgeError, Project
-from polyjudge.store.batches import BatchItem, JudgeBatch
-from polyjudge.store.judging import NewCall
+from polyjudge.store import BatchItem, JudgeBatch, JudgeRun, NewCall, PolyjudgeError, Project
 
 from .client import Endpoint
 from .engine import Outcome
@@ -167,10 +165,10 @@ async def submit(
     summary.cached += loop.hits
     summary.requested += loop.requested  # the probe
     for batch_id, batch_items in late.items():
-        project.add_batch_items(batch_id, batch_items)
+        project.batches.add_items(batch_id, batch_items)
     if not batch_ids:
-        project.set_run_status(run.id, "finished" if not summary.in_batch else "batch")
-    summary.labels = project.verdict_counts(run.id)
+        project.judging.set_run_status(run.id, "finished" if not summary.in_batch else "batch")
+    summary.labels = project.judging.verdict_counts(run.id)
     return summary, batch_ids
 
 
@@ -192,7 +190,7 @@ async def _create(
         from .client import describe_error
 
         raise PolyjudgeError(f"could not create a batch: {describe_error(exc, endpoint)}") from None
-    project.add_batch(
+    project.batches.add(
         JudgeBatch(
             id=batch.id,
             run_id=run_id,
@@ -207,7 +205,7 @@ async def _create(
 
 def template_of_run(project: Project, run_id: int) -> tuple[Template, str]:
     """The template that built a run's requests (to parse its batch answers), and its model."""
-    run = project.judge_run(run_id)
+    run = project.judging.run(run_id)
     if run is None:
         raise PolyjudgeError(f"judge run {run_id} is not in this project")
     params = json.loads(run.params or "{}")
@@ -266,7 +264,7 @@ async def _collect_one(
 ) -> dict[str, Any]:
     from .client import describe_error
 
-    record = project.judge_batch(batch_id)
+    record = project.batches.get(batch_id)
     if record is None:
         raise PolyjudgeError(f"batch {batch_id!r} was not started from this project")
     with RunProgress(f"batch {batch_id}", record.requests, quiet=quiet) as progress:
@@ -280,7 +278,7 @@ async def _collect_one(
                 progress.set_completed(counts.completed + counts.failed)
                 progress.errors = counts.failed
             progress.set_description(f"batch {batch_id} {batch.status}")
-            project.update_batch(batch_id, status=batch.status)
+            project.batches.update(batch_id, status=batch.status)
             if batch.status in TERMINAL:
                 break
             await asyncio.sleep(poll_interval)
@@ -293,7 +291,7 @@ async def _collect_one(
                 raise PolyjudgeError(f"batch {batch_id}: {describe_error(exc, endpoint)}") from None
             ok, bad = store_lines(project, endpoint, record, content.content.decode("utf-8"))
             stored, errors = stored + ok, errors + bad
-    project.update_batch(
+    project.batches.update(
         batch_id,
         status=batch.status,
         output_file_id=batch.output_file_id,
@@ -301,7 +299,9 @@ async def _collect_one(
         done=True,
     )
     left = record.requests - stored - errors
-    project.set_run_status(record.run_id, "finished" if not errors and not left else "incomplete")
+    project.judging.set_run_status(
+        record.run_id, "finished" if not errors and not left else "incomplete"
+    )
     failure = None
     if batch.errors is not None and batch.errors.data:
         failure = endpoint.redact("; ".join(e.message or e.code or "" for e in batch.errors.data))
@@ -323,11 +323,11 @@ def store_lines(
 
     from .engine import outcome_of
 
-    run = project.judge_run(record.run_id)
+    run = project.judging.run(record.run_id)
     assert run is not None
     template, model = template_of_run(project, record.run_id)
     by_custom: dict[str, list[BatchItem]] = defaultdict(list)
-    for item in project.batch_items(record.id):
+    for item in project.batches.items(record.id):
         by_custom[item.custom_id].append(item)
     writer = ResultWriter(project, interval=0)
     stored = failed = 0

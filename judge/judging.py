@@ -23,8 +23,15 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from polyjudge.store import JudgeRun, Project, content_hash
-from polyjudge.store.judging import CachedCall, JudgeItem, NewCall, NewVerdict
+from polyjudge.store import (
+    CachedCall,
+    JudgeItem,
+    JudgeRun,
+    NewCall,
+    NewVerdict,
+    Project,
+    content_hash,
+)
 
 from .client import Endpoint, answer_params
 from .engine import Outcome
@@ -176,7 +183,7 @@ def make_verdict(
 
 def start_run(project: Project, endpoint: Endpoint | None, settings: JudgeSettings) -> JudgeRun:
     template = settings.template
-    return project.find_or_create_run(
+    return project.judging.find_or_create_run(
         name=settings.run_name,
         kind="judge",
         model=settings.model,
@@ -199,7 +206,7 @@ def select_items(
     template = settings.template
     after, remaining = 0, settings.limit
     while remaining is None or remaining > 0:
-        page = project.judge_items(run.id, settings.languages, after, 500)
+        page = project.judging.items(run.id, settings.languages, after, 500)
         if not page:
             return
         if remaining is not None:
@@ -273,7 +280,7 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
     """Judge the selection online: concurrent requests, results written as they arrive."""
     run = start_run(project, endpoint, settings)
     summary = JudgeSummary(run=run.name)
-    total = project.count_responses(settings.languages)
+    total = project.content.count_responses(settings.languages)
     if settings.limit is not None:
         total = min(total, settings.limit)
 
@@ -286,6 +293,6 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
     summary.logprobs_refused = loop.logprobs_refused
     summary.adapted = loop.adapted  # recorded with the summary's event
     complete = not summary.errors and not summary.in_batch and not loop.stop_error
-    project.set_run_status(run.id, "finished" if complete else "incomplete")
-    summary.labels = project.verdict_counts(run.id)
+    project.judging.set_run_status(run.id, "finished" if complete else "incomplete")
+    summary.labels = project.judging.verdict_counts(run.id)
     return summary

@@ -23,8 +23,7 @@ import json
 import unicodedata
 from collections.abc import Iterator
 
-from polyjudge.store import JudgeRun, Project, content_hash
-from polyjudge.store.judging import NewVerdict
+from polyjudge.store import JudgeRun, NewVerdict, Project, content_hash
 
 from .progress import RunProgress
 
@@ -251,7 +250,7 @@ def judge_baseline(text: str, back_translation: str | None) -> tuple[str, str]:
 
 
 def start_baseline_run(project: Project, languages: tuple[str, ...]) -> JudgeRun:
-    return project.find_or_create_run(
+    return project.judging.find_or_create_run(
         name=RUN_NAME,
         kind="judge",
         model=MODEL,
@@ -268,7 +267,7 @@ def run_baseline(
 ) -> dict[str, object]:
     """Label the selection offline. Returns counts like the online judge's summary."""
     run = start_baseline_run(project, languages)
-    total = project.count_responses(languages)
+    total = project.content.count_responses(languages)
     if limit is not None:
         total = min(total, limit)
     selected = already = 0
@@ -297,9 +296,9 @@ def run_baseline(
                         input_source=json.dumps({"response": "original+back_translation"}),
                     )
                 )
-            project.record_results(verdicts=verdicts)
+            project.judging.record_results(verdicts=verdicts)
             progress.advance(len(page))
-    project.set_run_status(run.id, "finished")
+    project.judging.set_run_status(run.id, "finished")
     return {
         "run": run.name,
         "baseline": True,
@@ -309,7 +308,7 @@ def run_baseline(
         "requested": 0,
         "errors": 0,
         "in_batch": 0,
-        "labels": project.verdict_counts(run.id),
+        "labels": project.judging.verdict_counts(run.id),
     }
 
 
@@ -318,7 +317,7 @@ def _pages(
 ) -> Iterator[list]:
     after, remaining = 0, limit
     while remaining is None or remaining > 0:
-        page = project.judge_items(run.id, languages, after, 1000)
+        page = project.judging.items(run.id, languages, after, 1000)
         if not page:
             return
         if remaining is not None:

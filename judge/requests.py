@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from polyjudge.store import Project
-from polyjudge.store.judging import CachedCall, NewCall, NewTranslation, NewVerdict
+from polyjudge.store import CachedCall, NewCall, NewTranslation, NewVerdict, Project
 
 from .client import Endpoint
 from .engine import Engine, Job, Outcome
@@ -115,7 +114,7 @@ class RequestLoop(Generic[T]):
         while page := list(itertools.islice(it, self.page_size)):
             self.writer.flush()  # so that answers that just arrived count as cached
             keys = [self.key(item) for item in page]
-            cache = self.project.cached_calls(self.log.model, self.log.template_hash, keys)
+            cache = self.project.judging.cached_calls(self.log.model, self.log.template_hash, keys)
             found, missing = Results(), []
             for item, key in zip(page, keys, strict=True):
                 hit = cache.get(key)

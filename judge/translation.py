@@ -15,8 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from polyjudge.languages import language_name
-from polyjudge.store import Project, content_hash
-from polyjudge.store.judging import CachedCall, NewCall, NewTranslation, TranslationItem
+from polyjudge.store import (
+    CachedCall,
+    NewCall,
+    NewTranslation,
+    Project,
+    TranslationItem,
+    content_hash,
+)
 
 from .client import Endpoint, answer_params
 from .engine import Outcome
@@ -77,7 +83,7 @@ def rejected(outcome: Outcome) -> str | None:
 def _items(project: Project, settings: TranslateSettings) -> Iterator[TranslationItem]:
     for kind in ("response", "prompt"):
         after = 0
-        while page := project.translation_items(
+        while page := project.judging.translation_items(
             kind, settings.languages, settings.overwrite, after, 500
         ):
             after = page[-1].id
@@ -89,7 +95,7 @@ async def run_translate(
 ) -> TranslateSummary:
     template = builtin("translate")
     digest = content_hash(template.hash, json.dumps(settings.output_params, sort_keys=True))
-    run = project.find_or_create_run(
+    run = project.judging.find_or_create_run(
         name=f"{settings.model}/translate@{digest[:8]}",
         kind="translate",
         model=settings.model,
@@ -104,7 +110,7 @@ async def run_translate(
     )
     summary = TranslateSummary(run=run.name)
     total = sum(
-        project.count_translation_items(kind, settings.languages, settings.overwrite)
+        project.judging.count_translation_items(kind, settings.languages, settings.overwrite)
         for kind in ("response", "prompt")
     )
 
@@ -164,5 +170,5 @@ async def run_translate(
     summary.adapted = loop.adapted  # recorded with the summary's event
     summary.responses = summary.by_kind.get("response", 0)
     summary.prompts = summary.by_kind.get("prompt", 0)
-    project.set_run_status(run.id, "finished" if not summary.errors else "incomplete")
+    project.judging.set_run_status(run.id, "finished" if not summary.errors else "incomplete")
     return summary

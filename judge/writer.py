@@ -12,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from polyjudge.store import Project
-from polyjudge.store.judging import NewCall, NewTranslation, NewVerdict
+from polyjudge.store import NewCall, NewTranslation, NewVerdict, Project
 
 
 class ResultWriter:
@@ -68,6 +67,6 @@ class ResultWriter:
         if self.calls or self.verdicts or self.translations:
             calls, verdicts, translations = self.calls, self.verdicts, self.translations
             self.calls, self.verdicts, self.translations = [], [], []
-            self.project.record_results(calls, verdicts, translations)
+            self.project.judging.record_results(calls, verdicts, translations)
             self.written += len(verdicts) + len(translations)
         self._last = time.monotonic()

@@ -73,14 +73,14 @@ def init(db: Path, labels: str | None, guidelines: Path | None, consensus: str |
         if len(label_list) < 2 or len(set(label_list)) != len(label_list):
             raise PolyjudgeError(f"--labels: need two or more distinct labels, got {labels!r}")
     if consensus is not None:
-        from polyjudge.store.base import parse_consensus_rule
+        from polyjudge.store import parse_consensus_rule
 
         parse_consensus_rule(consensus)
     text = guidelines.read_text(encoding="utf-8") if guidelines else None
     existed = db.exists()
     if existed and label_list is not None:
         with Project.open(db) as project:
-            if project.count("labels") and list(project.label_set) != label_list:
+            if project.content.count("labels") and list(project.label_set) != label_list:
                 raise PolyjudgeError(
                     f"{db}: the project already has labels; its label set cannot change"
                 )
@@ -99,9 +99,9 @@ def status(project: Project, as_json: bool) -> None:
 
     data = {
         **project.status(),
-        "by_annotator": project.annotator_progress(),
+        "by_annotator": project.annotators.progress(),
         "queue": queue_sizes(project),
-        "held": project.holds(),
+        "held": project.claims.holds(),
     }
     if as_json:
         echo_json(data, indent=2)

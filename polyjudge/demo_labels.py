@@ -20,8 +20,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from polyjudge.store import Project, content_hash
-from polyjudge.store.judging import NewVerdict
+from polyjudge.store import NewVerdict, Project, content_hash
 
 ANNOTATORS = ("amina", "kofi", "mei")
 ADJUDICATOR = "lead"
@@ -150,7 +149,7 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
     from polyjudge.judge.refusal import run_baseline
 
     labels = project.label_set
-    responses = {uid: project.response_by_uid(uid) for uid in sorted(intended)}
+    responses = {uid: project.content.response_by_uid(uid) for uid in sorted(intended)}
     present = sorted(uid for uid, r in responses.items() if r is not None)
     rng = random.Random(seed)
     roles = _roles(present, rng)
@@ -160,9 +159,9 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
 
     run_baseline(project, quiet=True)
     with project.transaction():
-        people = {name: project.ensure_annotator(name) for name in ANNOTATORS}
-        lead = project.ensure_annotator(ADJUDICATOR, role="adjudicator")
-        judge = project.find_or_create_run(
+        people = {name: project.annotators.ensure(name) for name in ANNOTATORS}
+        lead = project.annotators.ensure(ADJUDICATOR, role="adjudicator")
+        judge = project.judging.find_or_create_run(
             name=SIMULATED_JUDGE,
             kind="judge",
             model="demo-judge",
@@ -183,7 +182,7 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
             role = roles[uid]
             for name, label, unsure, note in _plan(uid, role, truth, labels, k, rng):
                 viewed = "original" if response.language == "en" else "both"
-                project.add_label(
+                project.labels.add(
                     response.id,
                     people[name].id,
                     label,
@@ -213,7 +212,7 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
                 )
             )
             if role == "adjudicated":
-                project.add_adjudication(
+                project.adjudications.add(
                     response.id,
                     lead.id,
                     truth,
@@ -221,7 +220,7 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
                     SAFE_REPLY if truth == "unsafe" else None,
                     uid=f"demo:adjudication:{uid}",
                 )
-        project.record_results(verdicts=verdicts)
+        project.judging.record_results(verdicts=verdicts)
         summary.verdicts = len(verdicts)
-    project.set_run_status(judge.id, "finished")
+    project.judging.set_run_status(judge.id, "finished")
     return summary

@@ -71,6 +71,6 @@ def check_sample(project: Any, sample: str | None, no_sample: bool) -> None:
     if sample is not None and no_sample:
         raise click.UsageError("--sample and --no-sample exclude each other")
     if sample is not None:
-        from polyjudge.store.annotation import QueueFilter
+        from polyjudge.store import QueueFilter
 
-        project.queue_sample(QueueFilter(), sample)
+        project.queue.with_sample(QueueFilter(), sample)

@@ -37,8 +37,7 @@ from textual_serve.server import Server, to_int
 
 from polyjudge.console import echo_err
 from polyjudge.safe_text import one_line
-from polyjudge.store import PolyjudgeError, Project
-from polyjudge.store.serving import TokenOwner
+from polyjudge.store import PolyjudgeError, Project, TokenOwner
 
 # How often an open session checks that its link still holds (a revoked link ends it).
 RECHECK_S = 5.0
@@ -304,7 +303,7 @@ class TeamServer(Server):
     def _owner(self, token: str) -> TokenOwner:
         """Whose token this is, read from the project now (runs in a worker thread)."""
         with Project.open(self.db) as project:
-            return project.serve_token_owner(token)
+            return project.serving.token_owner(token)
 
     async def _annotator(self, request: web.Request) -> str:
         """The annotator of the request's token; a plain 404 (unknown) or 403 (revoked, or an

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from polyjudge.languages import RESOURCE_TIERS
-from polyjudge.store import JudgeRun, Project
-from polyjudge.store.base import parse_consensus_rule
+from polyjudge.store import JudgeRun, Project, parse_consensus_rule
 
 NO_VERDICT = -1
 
@@ -136,15 +135,15 @@ def load(
     labels = tuple(project.label_set)
     tier = ["dataset"] if "tier" in fields else []  # tiers need each item's prompt dataset
     store_fields = tuple(dict.fromkeys(["language", *[f for f in fields if f != "tier"], *tier]))
-    responses = project.response_columns(store_fields, labelled_only=labelled_only)
+    responses = project.columns.responses(store_fields, labelled_only=labelled_only)
     response_id = np.asarray(responses.response_id, dtype=np.int64)
     groupings = {name: _grouping(name, responses.fields[name]) for name in store_fields}
     if "tier" in fields:
         groupings["tier"] = tier_grouping(groupings["language"], groupings["dataset"])
 
-    table = np.array(project.current_label_columns(labels).rows, dtype=np.int64).reshape(-1, 4)
+    table = np.array(project.columns.labels(labels).rows, dtype=np.int64).reshape(-1, 4)
     lab_item = np.searchsorted(response_id, table[:, 0])
-    adj_ids, adj_labels = project.current_adjudication_columns()
+    adj_ids, adj_labels = project.columns.adjudications()
     adjudicated = np.full(response_id.size, -1, dtype=np.int64)
     if adj_ids:
         index = {name: i for i, name in enumerate(labels)}
@@ -152,7 +151,7 @@ def load(
         adjudicated[at[known]] = np.asarray([index.get(x, -1) for x in adj_labels])[known]
 
     runs = []
-    for run in project.judge_run_list():
+    for run in project.judging.judge_runs():
         runs.append(_run_verdicts(project, run, labels, response_id, labelled_only))
 
     return ReconcileData(
@@ -188,7 +187,7 @@ def _run_verdicts(
 ) -> RunVerdicts:
     # Codes 0..V−1 the label set, V `unparsed`, V+1.. any other verdict string (`extra`).
     columns = list(labels) + ([] if "unparsed" in labels else ["unparsed"])
-    cols = project.verdict_columns(run, columns, labelled_only=labelled_only)
+    cols = project.columns.verdicts(run, columns, labelled_only=labelled_only)
     codes = np.full(response_id.size, NO_VERDICT, dtype=np.int64)
     if cols.rows:
         table = np.array(cols.rows, dtype=np.int64).reshape(-1, 2)
@@ -201,7 +200,7 @@ def with_p_unsafe(project: Project, rv: RunVerdicts, response_id: np.ndarray) ->
     """The run with its verdicts' p(unsafe) (NaN where a verdict has none), read on demand:
     only the judge-corrected estimate uses it."""
     p = np.full(response_id.size, np.nan)
-    rows = project.verdict_p_unsafe(rv.run)
+    rows = project.columns.p_unsafe(rv.run)
     if rows:
         ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
         values = np.fromiter((r[1] for r in rows), dtype=float, count=len(rows))

@@ -82,7 +82,7 @@ class Design:
 
 def load_design(project: Any, language_codes: np.ndarray, response_id: np.ndarray) -> Design:
     """The project's sample batches as a Design (no batch: Design.none)."""
-    rows = project.assignments()
+    rows = project.assignments.all()
     n_items = int(response_id.size)
     if not rows:
         return Design.none(n_items)

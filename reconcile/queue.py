@@ -3,7 +3,7 @@
     from polyjudge.reconcile.queue import adjudication_queue, item_review
     for entry in adjudication_queue(project, kinds={"tie"}, language="bn"): ...
     review = item_review(project, response_id)   # labels, notes, verdicts, current final label
-    project.add_adjudication(response_id, adjudicator.id, "unsafe", "rationale")
+    project.adjudications.add(response_id, adjudicator.id, "unsafe", "rationale")
 
 Both use the same rule as the report (`final.final_labels`), so the screen and the report can
 never disagree about what is queued.
@@ -16,9 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from polyjudge.store import Project
-from polyjudge.store.base import parse_consensus_rule
-from polyjudge.store.reconcile import ItemDetail
+from polyjudge.store import ItemDetail, Project, parse_consensus_rule
 
 from .data import NO_VERDICT, ReconcileData, RunVerdicts, load
 from .final import HOW, KINDS, final_labels
@@ -118,7 +116,7 @@ def item_review(
 ) -> ItemReview | None:
     """One item with every human label (note, annotator), every verdict, the adjudication
     history, its final label and how it was reached, and its queue kinds."""
-    detail = project.item_detail(response_id)
+    detail = project.adjudications.item_detail(response_id)
     if detail is None:
         return None
     data = _item_data(project, detail)
@@ -145,7 +143,7 @@ def _item_data(project: Project, detail: ItemDetail) -> ReconcileData:
         runs.append(RunVerdicts(jv.run, np.array([code], dtype=np.int64)))
     # Runs that did not judge this item still count as runs (their code: no verdict).
     seen = {jv.run.id for jv in detail.verdicts}
-    for run in project.judge_run_list():
+    for run in project.judging.judge_runs():
         if run.id not in seen:
             runs.append(RunVerdicts(run, np.array([NO_VERDICT], dtype=np.int64)))
     n = len(detail.labels)

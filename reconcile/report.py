@@ -84,12 +84,12 @@ def choose_estimator_run(
     """--judge RUN; else the run that stratified the latest sample; else the latest non-baseline
     run with verdicts; else the latest baseline run with verdicts."""
     if judge is not None:
-        run = project.find_judge_run(judge)  # a user-facing error when there is none
+        run = project.judging.find_run(judge)  # a user-facing error when there is none
         try:
             return data.run(run.id)
         except KeyError:
             raise PolyjudgeError(f"judge run {judge!r} is not a judge run") from None
-    run_id = project.latest_stratifying_run_id()
+    run_id = project.assignments.latest_stratifying_run_id()
     if run_id is not None:
         try:
             return data.run(run_id)
@@ -134,7 +134,9 @@ def build_report(
     if target_width is not None and not 0 < target_width < 1:
         raise PolyjudgeError("--target-width must be between 0 and 1 (e.g. 0.05)")
     by = tuple(dict.fromkeys(("language", *by)))
-    languages = project.dataset_languages(MULTIJAIL_DATASET)  # tiers describe MultiJail only
+    languages = project.content.dataset_languages(
+        MULTIJAIL_DATASET
+    )  # tiers describe MultiJail only
     if "tier" not in by and any(lang in RESOURCE_TIERS for lang in languages):
         by = (*by, "tier")
     compare_fields = COMPARE_FIELDS if compare is None else compare
@@ -144,7 +146,7 @@ def build_report(
         with_p_unsafe(project, estimator, data.response_id)
     final = final_labels(data, estimator_run=str(estimator.run.id) if estimator else None)
     everything = np.ones(data.n_items, dtype=bool)
-    names = {a.id: a.name for a in project.annotators()}
+    names = {a.id: a.name for a in project.annotators.all()}
     design = load_design(project, data.groupings["language"].codes, data.response_id)
 
     counts = data.value_counts()
@@ -152,7 +154,7 @@ def build_report(
     # Calibration on the labelled items is biased only where the sample weighs items unequally
     # (a stratified sample that took every item has weights 1).
     stratified_runs = (
-        project.stratifying_run_ids()
+        project.assignments.stratifying_run_ids()
         if any(v["sample"] == "weighted" for v in design_summary.values())
         else set()
     )
@@ -215,7 +217,7 @@ def build_report(
         name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
     }
     prompt_ids = (
-        np.asarray(project.response_prompt_ids(), dtype=np.int64) if compare_fields else None
+        np.asarray(project.columns.prompt_ids(), dtype=np.int64) if compare_fields else None
     )
     for spec in compare_fields:
         field_name, _, pair = spec.partition(":")

@@ -33,7 +33,7 @@ def stratifying_run(project: Project, data, judge: str | None) -> RunVerdicts | 
     """The named run, else the latest non-baseline run with verdicts, else the latest
     baseline with verdicts, else None."""
     if judge is not None:
-        run = project.find_judge_run(judge)
+        run = project.judging.find_run(judge)
         return data.run(run.id)
     judged = [rv for rv in data.runs if np.any(rv.codes >= 0)]
     for rv in reversed(judged):
@@ -44,7 +44,7 @@ def stratifying_run(project: Project, data, judge: str | None) -> RunVerdicts | 
 
 def _earlier(project: Project, data) -> dict[int, str]:
     """Item index → stratum of its latest assignment row."""
-    rows = project.assignments()
+    rows = project.assignments.all()
     if not rows:
         return {}
     ids = np.fromiter((a.response_id for a in rows), dtype=np.int64, count=len(rows))
@@ -108,7 +108,7 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         f"sample-{request.design}-{size}-seed{request.seed}"
         + (f"-judge{run.run.id}" if run and request.design != "uniform" else "")
     )
-    if name in project.assignment_batches():
+    if name in project.assignments.batches():
         raise PolyjudgeError(
             f"sample batch {name!r} already exists; choose another --seed or --batch"
         )
@@ -123,8 +123,8 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         p_unsafe,
     )
     items = [i for plan in plans for i in plan.items]
-    written = project.add_assignments(name, ((i.response_id, i.stratum, i.weight) for i in items))
-    uids = project.response_uids([i.response_id for i in items])
+    written = project.assignments.add(name, ((i.response_id, i.stratum, i.weight) for i in items))
+    uids = project.content.response_uids([i.response_id for i in items])
     summary: dict[str, Any] = {
         "batch": name,
         "seed": request.seed,

@@ -3,24 +3,44 @@
 from polyjudge.store import Project
 with Project.open("polyjudge.db") as project:
     project.status()
+    project.labels.add(response_id, annotator_id, "safe")
+
+`Project` holds the connection, transactions, meta and events, and hands out one object per
+subject of data: `content`, `annotators`, `labels`, `drafts`, `queue`, `claims`, `judging`,
+`batches`, `adjudications`, `assignments`, `columns`, `packets`, `serving`. Everything a caller
+needs is imported from here, never from a module of the package.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .annotation import AnnotationMixin
-from .base import ProjectBase, now
-from .batches import BatchesMixin
-from .claims import ClaimsMixin
-from .content import ContentMixin, content_hash
-from .drafts import DraftsMixin
+from ._sqlite_utils import Database
+from .assignments import Assignment
+from .batches import BatchItem, JudgeBatch
+from .claims import CLAIM_TTL_S, CLAIM_WAIT_MS
+from .clock import now
+from .columns import GROUP_FIELDS, LabelColumns, ResponseColumns, VerdictColumns
+from .content import RESPONSE_IMPORT_COLUMNS, PromptRef, content_hash
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
-from .exports import ExportsMixin
-from .imports import ImportsMixin
-from .judging import JudgingMixin
-from .labels import ItemFull, LabelsMixin
-from .reconcile import ReconcileMixin
+from .gold import GoldLabel, GoldSource, GoldVerdict
+from .item_detail import HumanLabel, ItemDetail, JudgeVerdict
+from .judging_records import (
+    OUTPUT_CAP_BYTES,
+    CachedCall,
+    JudgeItem,
+    LlmCall,
+    NewCall,
+    NewTranslation,
+    NewVerdict,
+    TranslationItem,
+    cap_output,
+)
+from .labels import VIEWED, ItemFull
+from .migrations import MIGRATIONS
+from .packet_file import PacketContents, PacketLabel, PacketRecord, read_packet
+from .packets import MergeResult, expand_ranges, id_ranges, merge_uid, packet_meta
+from .project import Project, parse_consensus_rule
+from .queue import Pace, Progress
+from .queue_sql import QueueFilter
 from .records import (
     DEFAULT_LABELS,
     Adjudication,
@@ -32,67 +52,71 @@ from .records import (
     Response,
     Verdict,
 )
-from .serving import ServingMixin
-from .status import StatusMixin
-
-
-class Project(
-    ServingMixin,
-    ContentMixin,
-    ImportsMixin,
-    LabelsMixin,
-    DraftsMixin,
-    ClaimsMixin,
-    AnnotationMixin,
-    JudgingMixin,
-    BatchesMixin,
-    ReconcileMixin,
-    ExportsMixin,
-    StatusMixin,
-    ProjectBase,
-):
-    """One open project file; every query the other packages need."""
-
-    @classmethod
-    def open(cls, path: str | Path) -> Project:
-        """Open an existing project, applying pending migrations."""
-        return cls(path)
-
-    @classmethod
-    def create(
-        cls,
-        path: str | Path,
-        labels: list[str] | None = None,
-        guidelines: str | None = None,
-        consensus_rule: str | None = None,
-    ) -> Project:
-        """Create (or open and configure) a project file."""
-        project = cls(path, create=True)
-        if labels:
-            project.set_label_set(labels)
-        if guidelines is not None:
-            project.set_meta("guidelines", guidelines)
-        if consensus_rule is not None:
-            project.set_meta("consensus_rule", consensus_rule)
-        return project
-
+from .serving import ServeLink, TokenOwner
+from .untrusted import check_before_annotating, open_read_only
 
 __all__ = [
+    "CLAIM_TTL_S",
+    "CLAIM_WAIT_MS",
     "DEFAULT_LABELS",
+    "GROUP_FIELDS",
+    "MIGRATIONS",
+    "OUTPUT_CAP_BYTES",
+    "RESPONSE_IMPORT_COLUMNS",
+    "VIEWED",
     "Adjudication",
     "Annotator",
+    "Assignment",
+    "BatchItem",
+    "CachedCall",
+    "Database",
+    "GoldLabel",
+    "GoldSource",
+    "GoldVerdict",
+    "HumanLabel",
     "InputError",
-    "ItemFull",
     "Item",
+    "ItemDetail",
+    "ItemFull",
+    "JudgeBatch",
+    "JudgeItem",
     "JudgeRun",
+    "JudgeVerdict",
     "Label",
+    "LabelColumns",
+    "LlmCall",
+    "MergeResult",
+    "NewCall",
+    "NewTranslation",
+    "NewVerdict",
+    "Pace",
+    "PacketContents",
+    "PacketLabel",
+    "PacketRecord",
     "PolyjudgeError",
+    "Progress",
     "Project",
     "ProjectBusy",
     "ProjectError",
     "Prompt",
+    "PromptRef",
+    "QueueFilter",
     "Response",
+    "ResponseColumns",
+    "ServeLink",
+    "TokenOwner",
+    "TranslationItem",
     "Verdict",
+    "VerdictColumns",
+    "cap_output",
+    "check_before_annotating",
     "content_hash",
+    "expand_ranges",
+    "id_ranges",
+    "merge_uid",
     "now",
+    "open_read_only",
+    "packet_meta",
+    "parse_consensus_rule",
+    "read_packet",
 ]

@@ -1,14 +1,15 @@
 """Batch API bookkeeping: which batches a judge run sent, and which responses each line answers
-(owned by the judge work; the tables are created with the call-log columns in judging.py's
-migration)."""
+(owned by the judge work; the tables are created by the migration step
+`0002_judge_batches_and_call_links`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 
-from .base import ProjectBase, now
+from .clock import now
 from .records import Record
+from .subject import Subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,50 +34,50 @@ class BatchItem(Record):
     input_source: str | None = None
 
 
-class BatchesMixin(ProjectBase):
-    def add_batch(self, batch: JudgeBatch, items: Sequence[BatchItem]) -> None:
-        with self.transaction():
-            self.conn.execute(
+class Batches(Subject):
+    def add(self, batch: JudgeBatch, items: Sequence[BatchItem]) -> None:
+        with self._project.transaction():
+            self._conn.execute(
                 "INSERT INTO judge_batches (id, run_id, input_file_id, status, requests, done,"
                 " created_at) VALUES (?, ?, ?, ?, ?, 0, ?)",
                 (batch.id, batch.run_id, batch.input_file_id, batch.status, batch.requests, now()),
             )
-            self.conn.executemany(
+            self._conn.executemany(
                 "INSERT INTO judge_batch_items (batch_id, custom_id, response_id, input_hash,"
                 " input_source) VALUES (?, ?, ?, ?, ?)",
                 [(batch.id, *astuple(i)) for i in items],
             )
-            self.conn.execute(
+            self._conn.execute(
                 "UPDATE judge_runs SET batch_id = ?, status = 'batch' WHERE id = ?",
                 (batch.id, batch.run_id),
             )
 
-    def add_batch_items(self, batch_id: str, items: Sequence[BatchItem]) -> None:
+    def add_items(self, batch_id: str, items: Sequence[BatchItem]) -> None:
         """More responses answered by requests already in a batch (the same input)."""
-        with self.transaction():
-            self.conn.executemany(
+        with self._project.transaction():
+            self._conn.executemany(
                 "INSERT OR IGNORE INTO judge_batch_items (batch_id, custom_id, response_id,"
                 " input_hash, input_source) VALUES (?, ?, ?, ?, ?)",
                 [(batch_id, *astuple(i)) for i in items],
             )
 
-    def judge_batch(self, batch_id: str) -> JudgeBatch | None:
-        row = self.conn.execute("SELECT * FROM judge_batches WHERE id = ?", (batch_id,)).fetchone()
+    def get(self, batch_id: str) -> JudgeBatch | None:
+        row = self._conn.execute("SELECT * FROM judge_batches WHERE id = ?", (batch_id,)).fetchone()
         return JudgeBatch.from_row(row) if row else None
 
-    def open_batches(self) -> list[JudgeBatch]:
-        rows = self.conn.execute("SELECT * FROM judge_batches WHERE done = 0 ORDER BY created_at")
+    def open(self) -> list[JudgeBatch]:
+        rows = self._conn.execute("SELECT * FROM judge_batches WHERE done = 0 ORDER BY created_at")
         return [JudgeBatch.from_row(r) for r in rows]
 
-    def batch_items(self, batch_id: str) -> list[BatchItem]:
-        rows = self.conn.execute(
+    def items(self, batch_id: str) -> list[BatchItem]:
+        rows = self._conn.execute(
             "SELECT custom_id, response_id, input_hash, input_source FROM judge_batch_items"
             " WHERE batch_id = ? ORDER BY response_id",
             (batch_id,),
         )
         return [BatchItem.from_row(r) for r in rows]
 
-    def update_batch(
+    def update(
         self,
         batch_id: str,
         *,
@@ -85,8 +86,8 @@ class BatchesMixin(ProjectBase):
         error_file_id: str | None = None,
         done: bool = False,
     ) -> None:
-        with self.transaction():
-            self.conn.execute(
+        with self._project.transaction():
+            self._conn.execute(
                 "UPDATE judge_batches SET status = ?, output_file_id = coalesce(?, output_file_id),"
                 " error_file_id = coalesce(?, error_file_id), done = ?, finished_at = ?"
                 " WHERE id = ?",

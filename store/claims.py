@@ -10,7 +10,7 @@ session holds nothing for long. Claims are never labels: nothing a user labelled
 
 Claims only spread annotators over the items; they do not enforce K. While an import holds the
 write lock, no claim can be written and items are shown unclaimed, so K is enforced where the
-label is written: `add_label(..., overlap=K)` counts the item's other annotators (current labels
+label is written: `labels.add(..., overlap=K)` counts the item's other annotators (current labels
 and live claims) inside the label's own write transaction and refuses a (K+1)th (`ItemFull`).
 An annotator who keeps an item on screen past the expiry can still label it while it has room.
 
@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .annotation import CLAIM_UNLABELLED, AnnotationMixin
-from .base import now
-from .schema import migrations
+from .clock import now
+from .queue_sql import CLAIM_UNLABELLED
+from .subject import Subject
 
 # How long a claim holds an item without the annotator moving on.
 CLAIM_TTL_S = 30 * 60
@@ -37,21 +37,8 @@ CLAIM_WAIT_MS = 100
 SCREEN, PACKET = "screen", "packet"
 
 
-@migrations(name="0003_annotation_claims")
-def _claims(db: Any) -> None:
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS claims ("
-        " response_id INTEGER NOT NULL REFERENCES responses(id),"
-        " annotator_id INTEGER NOT NULL REFERENCES annotators(id),"
-        " expires_at TEXT NOT NULL,"
-        " kind TEXT NOT NULL DEFAULT 'screen' CHECK (kind IN ('screen', 'packet')),"
-        " PRIMARY KEY (response_id, annotator_id)"
-        ")"
-    )
-
-
-class ClaimsMixin(AnnotationMixin):
-    def claim(
+class Claims(Subject):
+    def take(
         self,
         annotator_id: int,
         response_id: int | None,
@@ -65,27 +52,29 @@ class ClaimsMixin(AnnotationMixin):
         releasing their claim on `release`, the item they leave, at the same time. Returns
         False, claiming nothing, when the item is no longer open for them. Raises ProjectBusy
         when the file stays locked for `CLAIM_WAIT_MS`."""
-        with self.transaction(wait_ms=CLAIM_WAIT_MS):
+        with self._project.transaction(wait_ms=CLAIM_WAIT_MS):
             if release is not None and release != response_id:
-                self.conn.execute(
+                self._conn.execute(
                     "DELETE FROM claims WHERE response_id = ? AND annotator_id = ?"
                     " AND kind = 'screen'",
                     (release, annotator_id),
                 )
-            if response_id is None or not self.is_open(annotator_id, response_id, overlap=overlap):
+            if response_id is None or not self._project.queue.is_open(
+                annotator_id, response_id, overlap=overlap
+            ):
                 return False
             self._insert_claims(annotator_id, [response_id], SCREEN, ttl_s)
             return True
 
     def hold_for_packet(self, annotator_id: int, response_ids: list[int], ttl_s: float) -> None:
         """Hold the items of a packet for its annotator until it comes back (or `ttl_s`)."""
-        with self.transaction():
+        with self._project.transaction():
             self._insert_claims(annotator_id, response_ids, PACKET, ttl_s)
 
     def release_packet_holds(self, annotator_id: int, response_ids: list[int]) -> int:
         """Give back a packet's items (it came back finished); returns how many were held."""
-        with self.transaction():
-            cur = self.conn.executemany(
+        with self._project.transaction():
+            cur = self._conn.executemany(
                 "DELETE FROM claims WHERE response_id = ? AND annotator_id = ? AND kind = 'packet'",
                 [(rid, annotator_id) for rid in response_ids],
             )
@@ -96,7 +85,7 @@ class ClaimsMixin(AnnotationMixin):
     ) -> None:
         # A packet's hold outlives a look at the same item on screen: keep the later expiry,
         # and the kind `packet`, so quitting the screen does not release it.
-        self.conn.executemany(
+        self._conn.executemany(
             "INSERT INTO claims (response_id, annotator_id, expires_at, kind) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (response_id, annotator_id) DO UPDATE SET"
             " expires_at = max(expires_at, excluded.expires_at),"
@@ -104,18 +93,18 @@ class ClaimsMixin(AnnotationMixin):
             [(rid, annotator_id, now(plus_s=ttl_s), kind) for rid in response_ids],
         )
 
-    def release_claims(self, annotator_id: int) -> None:
+    def release(self, annotator_id: int) -> None:
         """Drop the annotator's screen claims (they quit), and any expired claim of anyone."""
-        with self.transaction(wait_ms=CLAIM_WAIT_MS):
-            self.conn.execute(
+        with self._project.transaction(wait_ms=CLAIM_WAIT_MS):
+            self._conn.execute(
                 "DELETE FROM claims WHERE (annotator_id = ? AND kind = 'screen')"
                 " OR expires_at <= ?",
                 (annotator_id, now()),
             )
 
-    def claimed_ids(self, annotator_id: int, kind: str = SCREEN) -> list[int]:
+    def held_ids(self, annotator_id: int, kind: str = SCREEN) -> list[int]:
         """The responses the annotator holds now (unexpired claims of that kind)."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             "SELECT response_id FROM claims WHERE annotator_id = ? AND kind = ?"
             " AND expires_at > ? ORDER BY response_id",
             (annotator_id, kind, now()),
@@ -125,7 +114,7 @@ class ClaimsMixin(AnnotationMixin):
     def holds(self) -> list[dict[str, Any]]:
         """Who holds how many items now, by kind (on screen, in a packet), for `status`.
         Items the holder has labelled since are not counted (they count by their label)."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             "SELECT a.name, c.kind, count(*), max(c.expires_at) FROM claims c"
             " JOIN annotators a ON a.id = c.annotator_id WHERE c.expires_at > ?"
             f" AND {CLAIM_UNLABELLED} GROUP BY a.name, c.kind ORDER BY a.name, c.kind",

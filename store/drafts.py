@@ -4,34 +4,18 @@ The annotate screen lets an annotator type a note first and press the label key 
 after moving to other items. Such a note is acknowledged the moment the note box is closed, so
 it is written here at once rather than kept in memory, and survives a crash or a kill: the
 screen reads the annotator's drafts back when it opens. Saving the label takes the draft with
-it, in the label's own write transaction (`LabelsMixin.add_label`), so a note is never both a
+it, in the label's own write transaction (`Labels.add`), so a note is never both a
 draft and part of a label, nor neither. Drafts are not labels: nothing counts them.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from .base import ProjectBase, now
-from .schema import migrations
+from .clock import now
+from .subject import Subject
 
 
-@migrations(name="0006_annotation_drafts")
-def _drafts(db: Any) -> None:
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS annotation_drafts ("
-        " response_id INTEGER NOT NULL REFERENCES responses(id),"
-        " annotator_id INTEGER NOT NULL REFERENCES annotators(id),"
-        " note TEXT,"
-        " unsure INTEGER NOT NULL DEFAULT 0,"
-        " updated_at TEXT NOT NULL,"
-        " PRIMARY KEY (annotator_id, response_id)"
-        ")"
-    )
-
-
-class DraftsMixin(ProjectBase):
-    def save_draft(
+class Drafts(Subject):
+    def save(
         self,
         response_id: int,
         annotator_id: int,
@@ -42,14 +26,14 @@ class DraftsMixin(ProjectBase):
     ) -> None:
         """Keep the annotator's note and unsure mark for the item until its label is saved
         (no note and not unsure: the draft is dropped). `wait_ms`: see `transaction`."""
-        with self.transaction(wait_ms=wait_ms):
+        with self._project.transaction(wait_ms=wait_ms):
             if note is None and not unsure:
-                self.conn.execute(
+                self._conn.execute(
                     "DELETE FROM annotation_drafts WHERE response_id = ? AND annotator_id = ?",
                     (response_id, annotator_id),
                 )
                 return
-            self.conn.execute(
+            self._conn.execute(
                 "INSERT INTO annotation_drafts (response_id, annotator_id, note, unsure,"
                 " updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (annotator_id, response_id)"
                 " DO UPDATE SET note = excluded.note, unsure = excluded.unsure,"
@@ -57,9 +41,9 @@ class DraftsMixin(ProjectBase):
                 (response_id, annotator_id, note, int(unsure), now()),
             )
 
-    def drafts(self, annotator_id: int) -> dict[int, tuple[str | None, bool]]:
+    def for_annotator(self, annotator_id: int) -> dict[int, tuple[str | None, bool]]:
         """The annotator's drafts: response id -> (note, unsure)."""
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             "SELECT response_id, note, unsure FROM annotation_drafts WHERE annotator_id = ?"
             " ORDER BY response_id",
             (annotator_id,),

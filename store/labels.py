@@ -1,18 +1,18 @@
-"""Annotators and their labels. `labels` is append-only: an edit or undo appends a row."""
+"""Labels: what annotators said about responses. `labels` is append-only: an edit or undo
+appends a row; which row is current is `current.py`'s rule."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
 from typing import Any
 
-from .annotation import TAKEN_BY_OTHERS
-from .base import ProjectBase, now
+from .clock import now
+from .current import current_label, latest_label_row
 from .errors import PolyjudgeError
-from .records import Annotator, Label
+from .queue_sql import TAKEN_BY_OTHERS
+from .records import Label
+from .subject import Subject
 
 VIEWED = ("original", "back_translation", "both")
-ROLES = ("annotator", "adjudicator")
 
 
 class ItemFull(PolyjudgeError):
@@ -28,54 +28,17 @@ class ItemFull(PolyjudgeError):
         self.overlap = overlap
 
 
-class LabelsMixin(ProjectBase):
-    # -- annotators ----------------------------------------------------------------------------
+class Labels(Subject):
+    # -- writing --------------------------------------------------------------------------------
 
-    def ensure_annotator(
-        self, name: str, role: str = "annotator", languages: Iterable[str] | None = None
-    ) -> Annotator:
-        """Return the annotator called `name`, registering them on first use (a known
-        annotator is only read: no wait for the write lock while an import holds it)."""
-        name = name.strip()
-        if not name:
-            raise PolyjudgeError("an annotator needs a name")
-        if role not in ROLES:
-            raise PolyjudgeError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
-        known = self.annotator(name)
-        if known is not None:
-            return known
-        with self.transaction():
-            self.conn.execute(
-                "INSERT OR IGNORE INTO annotators (name, role, languages, created_at) "
-                "VALUES (?, ?, ?, ?)",
-                (name, role, json.dumps(sorted(languages)) if languages else None, now()),
-            )
-        found = self.annotator(name)
-        assert found is not None
-        return found
-
-    def annotator(self, name: str) -> Annotator | None:
-        row = self.conn.execute("SELECT * FROM annotators WHERE name = ?", (name,)).fetchone()
-        return Annotator.from_row(row) if row else None
-
-    def annotator_by_id(self, annotator_id: int) -> Annotator | None:
-        row = self.conn.execute("SELECT * FROM annotators WHERE id = ?", (annotator_id,)).fetchone()
-        return Annotator.from_row(row) if row else None
-
-    def annotators(self) -> list[Annotator]:
-        return [
-            Annotator.from_row(r) for r in self.conn.execute("SELECT * FROM annotators ORDER BY id")
-        ]
-
-    # -- labels --------------------------------------------------------------------------------
-
-    def check_label(self, label: str | None) -> None:
-        if label is not None and label not in self.label_set:
+    def check(self, label: str | None) -> None:
+        label_set = self._project.label_set
+        if label is not None and label not in label_set:
             raise PolyjudgeError(
-                f"unknown label {label!r} (this project's labels: {', '.join(self.label_set)})"
+                f"unknown label {label!r} (this project's labels: {', '.join(label_set)})"
             )
 
-    def add_label(
+    def add(
         self,
         response_id: int,
         annotator_id: int,
@@ -100,22 +63,22 @@ class LabelsMixin(ProjectBase):
         no current label on it, nothing is written and `ItemFull` is raised, so an item never
         gets a (K+1)th annotator however the claims went. The annotator's draft note of the
         item (`drafts.py`) goes with the label. `wait_ms`: see `transaction`."""
-        self.check_label(label)
+        self.check(label)
         if viewed is not None and viewed not in VIEWED:
             raise PolyjudgeError(f"unknown view {viewed!r} (expected one of {', '.join(VIEWED)})")
-        with self.transaction(wait_ms=wait_ms):
+        with self._project.transaction(wait_ms=wait_ms):
             if uid is not None:
-                row = self.conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
+                row = self._conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
                 if row is not None:
                     return Label.from_row(row)
-            previous = self.current_label(response_id, annotator_id)
+            previous = self.current(response_id, annotator_id)
             if label is not None and (previous is None or previous.label is None):
                 self._check_room(response_id, annotator_id, overlap)
-            self.conn.execute(
+            self._conn.execute(
                 "DELETE FROM annotation_drafts WHERE response_id = ? AND annotator_id = ?",
                 (response_id, annotator_id),
             )
-            cur = self.conn.execute(
+            cur = self._conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
                 " supersedes, viewed, guideline_version, time_ms, source, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -135,7 +98,7 @@ class LabelsMixin(ProjectBase):
                     created_at or now(),
                 ),
             )
-            row = self.conn.execute(
+            row = self._conn.execute(
                 "SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)
             ).fetchone()
         return Label.from_row(row)
@@ -145,14 +108,14 @@ class LabelsMixin(ProjectBase):
         the write transaction, so that the count cannot change before the insert)."""
         if overlap is None:
             return
-        taken = self.conn.execute(
+        taken = self._conn.execute(
             f"SELECT {TAKEN_BY_OTHERS} FROM responses r WHERE r.id = :id",
             {"id": response_id, "me": annotator_id, "now": now()},
         ).fetchone()
         if taken is not None and taken[0] >= overlap:
             raise ItemFull(response_id, overlap)
 
-    def undo_label(
+    def undo(
         self,
         response_id: int,
         annotator_id: int,
@@ -166,12 +129,12 @@ class LabelsMixin(ProjectBase):
         Returns the new row, or None when there is nothing left to undo. With a `uid` already
         present, nothing is written (a replayed undo); with an `overlap`, an undo that would
         bring back a label on an item K others hold since raises `ItemFull`."""
-        with self.transaction(wait_ms=wait_ms):
+        with self._project.transaction(wait_ms=wait_ms):
             if uid is not None:
-                row = self.conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
+                row = self._conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
                 if row is not None:
                     return Label.from_row(row)
-            latest = self.current_label(response_id, annotator_id)
+            latest = self.current(response_id, annotator_id)
             state = self._state_row(latest)
             if state is None:
                 return None
@@ -183,7 +146,7 @@ class LabelsMixin(ProjectBase):
                 and (latest is None or latest.label is None)
             ):
                 self._check_room(response_id, annotator_id, overlap)
-            cur = self.conn.execute(
+            cur = self._conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
                 " supersedes, restores, viewed, guideline_version, time_ms, source, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, NULL, ?, ?)",
@@ -202,7 +165,7 @@ class LabelsMixin(ProjectBase):
                     now(),
                 ),
             )
-            row = self.conn.execute(
+            row = self._conn.execute(
                 "SELECT * FROM labels WHERE id = ?", (cur.lastrowid,)
             ).fetchone()
         return Label.from_row(row)
@@ -210,7 +173,7 @@ class LabelsMixin(ProjectBase):
     def _label_row(self, label_id: int | None) -> Label | None:
         if label_id is None:
             return None
-        row = self.conn.execute("SELECT * FROM labels WHERE id = ?", (label_id,)).fetchone()
+        row = self._conn.execute("SELECT * FROM labels WHERE id = ?", (label_id,)).fetchone()
         return Label.from_row(row) if row else None
 
     def _state_row(self, row: Label | None) -> Label | None:
@@ -219,29 +182,41 @@ class LabelsMixin(ProjectBase):
             return row
         return self._label_row(row.restores)
 
-    def current_label(self, response_id: int, annotator_id: int) -> Label | None:
+    def current(self, response_id: int, annotator_id: int) -> Label | None:
         """The annotator's latest row for the response (its `label` may be None: undone)."""
-        row = self.conn.execute(
-            "SELECT * FROM labels WHERE response_id = ? AND annotator_id = ? "
-            "ORDER BY id DESC LIMIT 1",
+        row = self._conn.execute(
+            "SELECT * FROM labels l WHERE l.response_id = ? AND l.annotator_id = ?"
+            f" AND {latest_label_row('l')}",
             (response_id, annotator_id),
         ).fetchone()
         return Label.from_row(row) if row else None
 
-    def label_history(self, response_id: int, annotator_id: int | None = None) -> list[Label]:
+    def history(self, response_id: int, annotator_id: int | None = None) -> list[Label]:
         sql = "SELECT * FROM labels WHERE response_id = ?"
         params: list[Any] = [response_id]
         if annotator_id is not None:
             sql += " AND annotator_id = ?"
             params.append(annotator_id)
-        return [Label.from_row(r) for r in self.conn.execute(sql + " ORDER BY id", params)]
+        return [Label.from_row(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
-    def current_labels_for(self, response_id: int) -> list[Label]:
+    def current_for(self, response_id: int) -> list[Label]:
         """Every annotator's current label of one response (undone ones left out)."""
-        rows = self.conn.execute(
-            "SELECT l.* FROM labels l WHERE l.response_id = ? AND l.id = ("
-            " SELECT max(id) FROM labels WHERE response_id = l.response_id"
-            " AND annotator_id = l.annotator_id) AND l.label IS NOT NULL ORDER BY l.annotator_id",
+        rows = self._conn.execute(
+            f"SELECT l.* FROM labels l WHERE l.response_id = ? AND {current_label('l')}"
+            " ORDER BY l.annotator_id",
             (response_id,),
         )
         return [Label.from_row(r) for r in rows]
+
+    def current_value(self, annotator_id: int, response_id: int) -> str | None:
+        """The annotator's own current label of the item (None: unlabelled or undone)."""
+        row = self._conn.execute(
+            "SELECT l.label FROM labels l WHERE l.response_id = ? AND l.annotator_id = ?"
+            f" AND {latest_label_row('l')}",
+            (response_id, annotator_id),
+        ).fetchone()
+        return row[0] if row else None
+
+    def uid_exists(self, uid: str) -> bool:
+        row = self._conn.execute("SELECT 1 FROM labels WHERE uid = ?", (uid,)).fetchone()
+        return row is not None

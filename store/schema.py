@@ -1,7 +1,6 @@
-"""The project file's schema, as an ordered list of sqlite-utils migrations.
+"""The project file's first schema step, `0001_core` (the tables every later step builds on).
 
-Migrations are applied on every open. A migration that has shipped is never edited: change the
-schema by appending a new step at the end of the list.
+The ordered list of every step is `migrations.py`.
 
 `labels` and `adjudications` are append-only; triggers refuse UPDATE and DELETE so that nothing
 an annotator or adjudicator wrote can be changed or lost, whoever holds the connection.
@@ -11,12 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 
-from ._sqlite_utils import Database, Migrations
-
-migrations = Migrations("polyjudge")
+from ._sqlite_utils import Database
 
 
-def _run_script(db: Database, script: str) -> None:
+def run_script(db: Database, script: str) -> None:
     """Run statements one by one: `executescript` would COMMIT the migration's transaction."""
     statement = ""
     for line in script.splitlines(keepends=True):
@@ -28,7 +25,7 @@ def _run_script(db: Database, script: str) -> None:
         raise ValueError(f"incomplete statement in migration: {statement[:60]!r}")
 
 
-def _append_only(db: Database, table: str) -> None:
+def append_only(db: Database, table: str) -> None:
     for op in ("UPDATE", "DELETE"):
         db.execute(
             f"CREATE TRIGGER {table}_no_{op.lower()} BEFORE {op} ON {table} "
@@ -36,9 +33,8 @@ def _append_only(db: Database, table: str) -> None:
         )
 
 
-@migrations(name="0001_core")
-def _core(db: Database) -> None:
-    _run_script(
+def core(db: Database) -> None:
+    run_script(
         db,
         """
         CREATE TABLE meta (
@@ -210,5 +206,37 @@ def _core(db: Database) -> None:
         );
         """,
     )
-    _append_only(db, "labels")
-    _append_only(db, "adjudications")
+    append_only(db, "labels")
+    append_only(db, "adjudications")
+
+
+# The columns of a prompt and of a response that callers fill (the rest are ids and stamps).
+PROMPT_COLUMNS = (
+    "dataset",
+    "prompt_key",
+    "language",
+    "text",
+    "text_en",
+    "category",
+    "tags",
+    "scenario",
+    "source",
+    "license",
+    "back_translation",
+    "bt_engine",
+    "bt_at",
+)
+RESPONSE_COLUMNS = (
+    "uid",
+    "prompt_id",
+    "language",
+    "model",
+    "category",
+    "scenario",
+    "text",
+    "content_hash",
+    "back_translation",
+    "bt_engine",
+    "bt_at",
+    "source_file",
+)

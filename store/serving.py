@@ -13,29 +13,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from .base import now
-from .labels import LabelsMixin
-from .schema import migrations
+from .clock import now
+from .subject import Subject
 
 TOKEN_BYTES = 24
-
-
-@migrations(name="0005_serve_tokens")
-def _serve_tokens(db: Any) -> None:
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS serve_tokens ("
-        " id INTEGER PRIMARY KEY,"
-        " annotator_id INTEGER NOT NULL REFERENCES annotators(id),"
-        " token_sha256 TEXT NOT NULL UNIQUE,"
-        " created_at TEXT NOT NULL,"
-        " revoked_at TEXT"
-        ")"
-    )
-    db.execute(
-        "CREATE INDEX IF NOT EXISTS serve_tokens_annotator ON serve_tokens (annotator_id, id)"
-    )
 
 
 def token_sha256(token: str) -> str:
@@ -60,46 +43,46 @@ class TokenOwner:
     annotator: str | None = None
 
 
-class ServingMixin(LabelsMixin):
-    def issue_serve_token(self, annotator: str) -> str:
+class Serving(Subject):
+    def issue_token(self, annotator: str) -> str:
         """A new secret link token for `annotator` (registered on first use), revoking their
         live one in the same transaction. Returns the plain token: the only time it exists."""
         token = secrets.token_urlsafe(TOKEN_BYTES)
-        with self.transaction():
-            who = self.ensure_annotator(annotator)
+        with self._project.transaction():
+            who = self._project.annotators.ensure(annotator)
             stamp = now()
-            self.conn.execute(
+            self._conn.execute(
                 "UPDATE serve_tokens SET revoked_at = ?"
                 " WHERE annotator_id = ? AND revoked_at IS NULL",
                 (stamp, who.id),
             )
-            self.conn.execute(
+            self._conn.execute(
                 "INSERT INTO serve_tokens (annotator_id, token_sha256, created_at)"
                 " VALUES (?, ?, ?)",
                 (who.id, token_sha256(token), stamp),
             )
-            self.log_event("serve_link", annotator=who.name, action="issued")
+            self._project.log_event("serve_link", annotator=who.name, action="issued")
         return token
 
-    def revoke_serve_tokens(self, annotator: str) -> int:
+    def revoke_tokens(self, annotator: str) -> int:
         """Revoke the annotator's live link (their old link stops working at once, also in a
         running server). Returns how many live tokens were revoked (0 or 1)."""
-        with self.transaction():
-            who = self.annotator(annotator.strip())
+        with self._project.transaction():
+            who = self._project.annotators.get(annotator.strip())
             if who is None:
                 return 0
-            count = self.conn.execute(
+            count = self._conn.execute(
                 "UPDATE serve_tokens SET revoked_at = ?"
                 " WHERE annotator_id = ? AND revoked_at IS NULL",
                 (now(), who.id),
             ).rowcount
             if count:
-                self.log_event("serve_link", annotator=who.name, action="revoked")
+                self._project.log_event("serve_link", annotator=who.name, action="revoked")
         return count
 
-    def live_serve_link(self, annotator: str) -> ServeLink | None:
+    def live_link(self, annotator: str) -> ServeLink | None:
         """The annotator's live link (when it was issued), or None."""
-        row = self.conn.execute(
+        row = self._conn.execute(
             "SELECT a.name AS annotator, t.created_at FROM serve_tokens t"
             " JOIN annotators a ON a.id = t.annotator_id"
             " WHERE a.name = ? AND t.revoked_at IS NULL ORDER BY t.id DESC LIMIT 1",
@@ -107,12 +90,12 @@ class ServingMixin(LabelsMixin):
         ).fetchone()
         return ServeLink(row["annotator"], row["created_at"]) if row else None
 
-    def serve_token_owner(self, token: str) -> TokenOwner:
+    def token_owner(self, token: str) -> TokenOwner:
         """Whose token this is. Every stored hash is compared with `hmac.compare_digest` and
         none is skipped, so the time taken does not depend on how much of a guess matches."""
         wanted = token_sha256(token)
         found: TokenOwner = TokenOwner("unknown")
-        rows = self.conn.execute(
+        rows = self._conn.execute(
             "SELECT t.token_sha256, t.revoked_at, a.name FROM serve_tokens t"
             " JOIN annotators a ON a.id = t.annotator_id"
         ).fetchall()

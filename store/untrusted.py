@@ -22,7 +22,7 @@ from pathlib import Path
 
 from ._sqlite_utils import Database
 from .errors import ProjectError
-from .schema import migrations
+from .migrations import MIGRATIONS as migrations
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 MIGRATIONS_TABLE = migrations.migrations_table  # sqlite-utils' `_sqlite_migrations`

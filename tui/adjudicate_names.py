@@ -18,7 +18,7 @@ class Names:
         self.reload()
 
     def reload(self) -> None:
-        others = [a for a in self.project.annotators() if not self.me or a.id != self.me.id]
+        others = [a for a in self.project.annotators.all() if not self.me or a.id != self.me.id]
         self._by_id = {a.id: a for a in others}
         self._numbers = {a.id: i for i, a in enumerate(others, start=1)}
 

@@ -134,7 +134,7 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
     """`PolyjudgeApp(path, "adjudicate", options)`: adjudicator (required), kinds, languages,
     items (response ids to reopen), anonymous."""
     project: Project = app.project
-    adjudicator = project.ensure_annotator(options["adjudicator"], role="adjudicator")
+    adjudicator = project.annotators.ensure(options["adjudicator"], role="adjudicator")
     flt = AdjudicationFilter(
         kinds=tuple(options.get("kinds") or ()),
         languages=tuple(options.get("languages") or ()),
@@ -239,7 +239,7 @@ class AdjudicateScreen(Screen[None]):
 
     def _uid(self, response_id: int) -> str:
         if response_id not in self._uids:
-            response = self.session.project.response(response_id)
+            response = self.session.project.content.response(response_id)
             self._uids[response_id] = response.uid if response else f"#{response_id}"
         return self._uids[response_id]
 

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 from polyjudge.reconcile.final import KINDS
 from polyjudge.reconcile.queue import QueueEntry, adjudication_queue, entries_for
-from polyjudge.store import Adjudication, Annotator, PolyjudgeError, Project
-from polyjudge.store.reconcile import ItemDetail
+from polyjudge.store import Adjudication, Annotator, ItemDetail, PolyjudgeError, Project
 
 PAGE_SIZE = 100
 
@@ -166,13 +165,13 @@ class AdjudicationSession:
         entry = self.selected
         if entry is None:
             return None
-        detail = self.project.item_detail(entry.response_id)
+        detail = self.project.adjudications.item_detail(entry.response_id)
         return Review(detail, entry) if detail is not None else None
 
     # -- writes --------------------------------------------------------------------------------
 
     def _latest(self, response_id: int) -> Adjudication | None:
-        history = self.project.adjudication_history(response_id)
+        history = self.project.adjudications.history(response_id)
         return history[-1] if history else None
 
     def adjudicate(self, label: str, rationale: str | None) -> Adjudication:
@@ -182,7 +181,7 @@ class AdjudicationSession:
         if entry is None:
             raise PolyjudgeError("no item selected")
         before = self._latest(entry.response_id)
-        row = self.project.add_adjudication(
+        row = self.project.adjudications.add(
             entry.response_id,
             self.adjudicator.id,
             label,
@@ -199,7 +198,7 @@ class AdjudicationSession:
         if entry is None:
             raise PolyjudgeError("no item selected")
         before = self._latest(entry.response_id)
-        row = self.project.add_adjudication(
+        row = self.project.adjudications.add(
             entry.response_id,
             self.adjudicator.id,
             before.label if before else None,
@@ -215,7 +214,7 @@ class AdjudicationSession:
             return None
         written = self.history.pop()
         before = written.before
-        self.project.add_adjudication(
+        self.project.adjudications.add(
             written.entry.response_id,
             self.adjudicator.id,
             before.label if before else None,

@@ -61,7 +61,7 @@ class Write:
         """Write it (raises ProjectBusy when the lock stays taken for `wait_ms`, ItemFull when
         the item is full under `overlap`)."""
         if self.kind == LABEL:
-            return project.add_label(
+            return project.labels.add(
                 self.response_id,
                 self.annotator_id,
                 self.label,
@@ -75,14 +75,14 @@ class Write:
                 wait_ms=wait_ms,
             )
         if self.kind == UNDO:
-            return project.undo_label(
+            return project.labels.undo(
                 self.response_id,
                 self.annotator_id,
                 uid=self.uid,
                 overlap=self.overlap,
                 wait_ms=wait_ms,
             )
-        project.save_draft(
+        project.drafts.save(
             self.response_id, self.annotator_id, self.note, self.unsure, wait_ms=wait_ms
         )
         return None

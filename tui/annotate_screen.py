@@ -25,8 +25,16 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static
 
 from polyjudge.safe_text import one_line
-from polyjudge.store import ItemFull, Label, PolyjudgeError, Project, ProjectBusy
-from polyjudge.store.annotation import Pace, Progress, QueueFilter
+from polyjudge.store import (
+    ItemFull,
+    Label,
+    Pace,
+    PolyjudgeError,
+    Progress,
+    Project,
+    ProjectBusy,
+    QueueFilter,
+)
 
 from .annotate_keys import SCREEN_BINDINGS, label_bindings, palette_commands
 from .annotate_queue import LABEL, UNDO, Write
@@ -238,8 +246,8 @@ class AnnotateScreen(Screen[None]):
     ) -> None:
         # A connection of this thread's own: sqlite3 connections belong to their thread.
         with Project.open(self.session.project.path) as project:
-            progress = project.annotation_progress(annotator_id, flt, overlap=overlap)
-            pace = project.annotator_pace(annotator_id)
+            progress = project.queue.progress(annotator_id, flt, overlap=overlap)
+            pace = project.queue.pace(annotator_id)
         self.post_message(self.ProgressCounted(generation, progress, pace))
 
     def on_annotate_screen_progress_counted(self, message: ProgressCounted) -> None:
@@ -493,7 +501,7 @@ class AnnotateScreen(Screen[None]):
         item = self.session.item
         if item is not None and item.response.id == response_id:
             return one_line(item.response.uid, 24)
-        response = self.session.project.response(response_id)
+        response = self.session.project.content.response(response_id)
         return one_line(response.uid, 24) if response else str(response_id)
 
     def on_unmount(self) -> None:

@@ -17,8 +17,15 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from polyjudge.store import Annotator, Item, Label, PolyjudgeError, Project, ProjectBusy
-from polyjudge.store.annotation import QueueFilter
+from polyjudge.store import (
+    Annotator,
+    Item,
+    Label,
+    PolyjudgeError,
+    Project,
+    ProjectBusy,
+    QueueFilter,
+)
 
 from .annotate_queue import (
     DRAFT,
@@ -52,7 +59,7 @@ class Options:
 class AnnotationSession:
     def __init__(self, project: Project, options: Options) -> None:
         self.project = project
-        self.annotator: Annotator = project.ensure_annotator(options.annotator)
+        self.annotator: Annotator = project.annotators.ensure(options.annotator)
         self.sample, self.no_sample = options.sample, options.no_sample
         self.filter = self.resolve(options.filter)
         self.overlap = options.overlap
@@ -93,7 +100,7 @@ class AnnotationSession:
         self._hold(response_id)
         if self.marks is not None:
             self.marks.mark(response_id)
-        self.item = self.project.item(response_id) if response_id is not None else None
+        self.item = self.project.content.item(response_id) if response_id is not None else None
         self._reload_mine()
         waiting = self._waiting.pop(response_id, None) if response_id is not None else None
         self.pending_note, self.pending_unsure = waiting or (None, False)
@@ -103,7 +110,7 @@ class AnnotationSession:
     def _reload_mine(self) -> None:
         response_id = self.current_id
         self.my_label = (
-            self.project.current_label(response_id, self.annotator.id)
+            self.project.labels.current(response_id, self.annotator.id)
             if response_id is not None
             else None
         )
@@ -123,7 +130,7 @@ class AnnotationSession:
     def start(self) -> Item | None:
         """Open on the first item still to label, after queueing the writes a killed session
         of this annotator left in its journal and reading back the annotator's drafts."""
-        self._waiting.update(self.project.drafts(self.annotator.id))
+        self._waiting.update(self.project.drafts.for_annotator(self.annotator.id))
         for write in self.writes.replay():
             self._note_queued(write)
         self._reset_page()
@@ -132,7 +139,7 @@ class AnnotationSession:
     def resolve(self, flt: QueueFilter) -> QueueFilter:
         """`flt` with the sample that drives its queue (the sample is the queue): the batch
         asked for, none with `--no-sample`, else the latest batch with items under it."""
-        return self.project.queue_sample(flt, self.sample, free=self.no_sample)
+        return self.project.queue.with_sample(flt, self.sample, free=self.no_sample)
 
     def set_filter(self, flt: QueueFilter, *, found: int | None = None) -> Item | None:
         """Apply a filter (with its sample, see `resolve`) and open on its first item still to
@@ -153,7 +160,7 @@ class AnnotationSession:
         thread's own: a free-text filter scans the texts, which takes a while on a large
         project, so the screen runs this in a worker."""
         with Project.open(path) as project:
-            ids = project.open_ids(annotator_id, flt, overlap=overlap, limit=1)
+            ids = project.queue.open_ids(annotator_id, flt, overlap=overlap, limit=1)
         return ids[0] if ids else None
 
     def _reset_page(self) -> None:
@@ -187,7 +194,7 @@ class AnnotationSession:
                 self._page.popleft()
             if not self._page:
                 self._page.extend(
-                    self.project.open_ids(
+                    self.project.queue.open_ids(
                         self.annotator.id,
                         self.filter,
                         overlap=self.overlap,
@@ -212,7 +219,7 @@ class AnnotationSession:
         """Is the candidate still open for this annotator? With an overlap it is taken at once
         (a claim), so that an annotator starting at the same moment is offered another one."""
         if self.overlap is None:
-            return self.project.is_open(self.annotator.id, response_id)
+            return self.project.queue.is_open(self.annotator.id, response_id)
         return self._hold(response_id)
 
     def _hold(self, response_id: int | None) -> bool:
@@ -228,7 +235,7 @@ class AnnotationSession:
         if self.writes.backlog:  # the lock is taken: do not wait for it on every item
             return response_id is not None and self._open_unclaimed(response_id)
         try:
-            held = self.project.claim(
+            held = self.project.claims.take(
                 self.annotator.id, response_id, overlap=self.overlap, release=self._held
             )
         except ProjectBusy:
@@ -246,7 +253,7 @@ class AnnotationSession:
             if self._marked is None:
                 self._marked = self.marks.others()
             others = self._marked.get(response_id, 0)
-        open_ = others < self.overlap and self.project.is_open(
+        open_ = others < self.overlap and self.project.queue.is_open(
             self.annotator.id, response_id, overlap=self.overlap - others
         )
         if not open_ and others:
@@ -263,7 +270,7 @@ class AnnotationSession:
             return
         self._held = None
         with contextlib.suppress(ProjectBusy):  # if locked, the claims expire on their own
-            self.project.release_claims(self.annotator.id)
+            self.project.claims.release(self.annotator.id)
 
     def advance(self) -> Item | None:
         """Move to the next item still to label (after the current one, then from the top)."""
@@ -272,7 +279,7 @@ class AnnotationSession:
     def step(self, direction: int) -> bool:
         """`→`/`←`: the next or previous item this annotator can see (labelled by them, or
         still open). Returns False at either end (the current item stays)."""
-        target = self.project.neighbour_id(
+        target = self.project.queue.neighbour_id(
             self.annotator.id, self.filter, self.current_id, step=direction, overlap=self.overlap
         )
         if target is None:

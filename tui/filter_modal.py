@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from polyjudge.store.annotation import QueueFilter
+from polyjudge.store import QueueFilter
 
 
 def parse_languages(value: str) -> tuple[str, ...]:

@@ -8,8 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from polyjudge.languages import is_rtl, language_name
-from polyjudge.store import Item
-from polyjudge.store.annotation import Pace, Progress
+from polyjudge.store import Item, Pace, Progress
 
 from .rich_text import plain
 

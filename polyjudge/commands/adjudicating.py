@@ -26,7 +26,7 @@ def _check_project(db: Path) -> None:
     if not db.exists():
         raise PolyjudgeError(f"{db}: no such project file (create one with `polyjudge init`)")
     with open_project(db) as project:
-        if project.count("responses") == 0:
+        if project.content.count("responses") == 0:
             raise PolyjudgeError(
                 f"{db}: no responses yet (add some with `polyjudge import responses`)"
             )
@@ -96,10 +96,10 @@ def register(cli: click.Group) -> None:
             raise PolyjudgeError("--adjudicator: a name is required")
         _check_project(db)
         with open_project(db) as project:
-            project.ensure_annotator(adjudicator, role="adjudicator")
+            project.annotators.ensure(adjudicator, role="adjudicator")
             chosen = []
             for uid in dict.fromkeys(items):
-                response_id = project.response_id_by_uid(uid)
+                response_id = project.content.response_id_by_uid(uid)
                 if response_id is None:
                     raise PolyjudgeError(f"--item: no response {uid!r} in {db}")
                 chosen.append(response_id)

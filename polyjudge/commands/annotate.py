@@ -43,13 +43,12 @@ def parse_keymap(values: tuple[str, ...], labels: tuple[str, ...]) -> dict[str, 
 
 def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) -> None:
     """Check the project and the annotator, then run the app on the annotate screen."""
-    from polyjudge.store import PolyjudgeError
-    from polyjudge.store.untrusted import check_before_annotating
+    from polyjudge.store import PolyjudgeError, check_before_annotating
 
     check_before_annotating(db, options["annotator"])  # before anything writes into the file
     with open_project(db) as project:
-        project.ensure_annotator(options["annotator"])
-        if not project.has_responses():
+        project.annotators.ensure(options["annotator"])
+        if not project.content.has_responses():
             raise PolyjudgeError(
                 f"{db}: no responses to annotate yet (add some with `polyjudge import responses`)"
             )

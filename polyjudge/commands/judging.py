@@ -220,7 +220,9 @@ def judge(
             data["collected"] = asyncio.run(
                 batch_api.collect(project, endpoint, batch_ids, poll_interval, quiet)
             )
-            data["labels"] = project.verdict_counts(project.judge_batch(batch_ids[0]).run_id)
+            data["labels"] = project.judging.verdict_counts(
+                project.batches.get(batch_ids[0]).run_id
+            )
         _print_summary(data, as_json)
         return _raise_for_batches(data.get("collected", []))
 
@@ -249,22 +251,22 @@ def _batch_status(
     from polyjudge.store import PolyjudgeError
 
     if batch_id == "*":
-        batches = project.open_batches()
+        batches = project.batches.open()
         if not batches:
             raise PolyjudgeError("--batch-status: no open batch in this project")
     else:
-        found = project.judge_batch(batch_id)
+        found = project.batches.get(batch_id)
         if found is None:
             raise PolyjudgeError(
                 f"--batch-status: batch {batch_id!r} was not started from this project"
             )
         batches = [found]
-    run = project.judge_run(batches[0].run_id)
+    run = project.judging.run(batches[0].run_id)
     endpoint = resolve_endpoint(base_url or run.base_url, api_key_env, timeout, max_retries)
     reports = asyncio.run(
         batch_api.collect(project, endpoint, [b.id for b in batches], poll_interval, quiet)
     )
-    data = {"run": run.name, "collected": reports, "labels": project.verdict_counts(run.id)}
+    data = {"run": run.name, "collected": reports, "labels": project.judging.verdict_counts(run.id)}
     project.log_event("judge-batch-status", **data)
     _print_summary(data, as_json)
     _raise_for_batches(reports)

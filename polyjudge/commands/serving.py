@@ -174,14 +174,14 @@ def serve(
     with Project.open(db) as project:  # a clear error now rather than in every browser tab
         check_sample(project, sample, no_sample)
         for name in to_revoke:
-            revoked = project.revoke_serve_tokens(name)
+            revoked = project.serving.revoke_tokens(name)
             echo(f"{name}: link revoked" if revoked else f"{name}: had no live link", err=True)
         if server is None:
             return
         for name in to_serve:
-            live = project.live_serve_link(name)
+            live = project.serving.live_link(name)
             if live is None or name in fresh:
-                token = project.issue_serve_token(name)
+                token = project.serving.issue_token(name)
                 echo(f"{name}: {server.link(token)}")
             else:
                 issued = live.created_at[:16].replace("T", " ")

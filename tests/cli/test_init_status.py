@@ -53,8 +53,8 @@ def test_label_set_cannot_change_once_labelled(db_path: Path) -> None:
 
     assert run_cli("init", "--db", str(db_path)).code == 0
     with Project.open(db_path) as p:
-        p.insert_responses([{"uid": "a", "language": "ar", "text": "مرحبا"}])
-        p.add_label(1, p.ensure_annotator("x").id, "safe")
+        p.content.insert_responses([{"uid": "a", "language": "ar", "text": "مرحبا"}])
+        p.labels.add(1, p.annotators.ensure("x").id, "safe")
     result = run_cli("init", "--db", str(db_path), "--labels", "yes,no")
     assert result.code == 1 and "cannot change" in result.err
     with Project.open(db_path) as p:
@@ -71,7 +71,7 @@ def test_status_table_shows_untrusted_language_codes_literally(db_path: Path) ->
 
     hostile = "[bold]x\x1b]2;owned\x07"
     with Project.create(db_path) as p:
-        p.insert_responses([{"uid": "a", "language": hostile, "text": "hi"}])
+        p.content.insert_responses([{"uid": "a", "language": hostile, "text": "hi"}])
     result = run_polyjudge("status", "--db", str(db_path))
     assert result.returncode == 0, result.stderr
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout

@@ -132,8 +132,8 @@ def test_judge_stratified_sample_annotate_report_covers_the_truth(tmp_path: Path
     )
     with Project.open(db) as project:
         sampled = {
-            project.response(a.response_id).uid  # type: ignore[union-attr]
-            for a in project.assignments()
+            project.content.response(a.response_id).uid  # type: ignore[union-attr]
+            for a in project.assignments.all()
         }
     assert len(sampled) == len(LANGUAGES) * PER_LANGUAGE, summary
 

@@ -35,7 +35,7 @@ def test_packet_annotate_merge(tmp_path: Path) -> None:
     )
     assert made.code == 0, made.err
     with Project.open(packet) as p:
-        offered = [s.response.uid for chunk in p.iter_gold_sources() for s in chunk]
+        offered = [s.response.uid for chunk in p.content.gold_sources() for s in chunk]
     assert offered == [u for u in built.uids if "bilal" not in built.human[u]]
 
     # The packet travels: labelled elsewhere, under another name, then brought back.
@@ -44,10 +44,10 @@ def test_packet_annotate_merge(tmp_path: Path) -> None:
     shutil.copy(packet, away)
     asyncio.run(annotate_in_the_tui(away, "bilal"))
     with Project.open(away) as p:
-        assert p.count("labels") == len(KEYS)
+        assert p.content.count("labels") == len(KEYS)
 
     with Project.open(built.path) as main:
-        labels_before = main.count("labels")
+        labels_before = main.content.count("labels")
     merged = run_cli("merge", "--db", str(built.path), str(away))
     assert merged.code == 0, merged.err
     again = run_cli("merge", "--db", str(built.path), str(away))
@@ -55,26 +55,26 @@ def test_packet_annotate_merge(tmp_path: Path) -> None:
 
     expected = dict(zip(offered, ("unsafe", "safe", "invalid"), strict=False))
     with Project.open(built.path) as main:
-        assert main.count("labels") == labels_before + len(KEYS)
-        bilal = main.annotator("bilal")
+        assert main.content.count("labels") == labels_before + len(KEYS)
+        bilal = main.annotators.get("bilal")
         assert bilal is not None
         for uid, label in expected.items():
-            response = main.response_by_uid(uid)
+            response = main.content.response_by_uid(uid)
             assert response is not None
-            rows = main.label_history(response.id, bilal.id)
+            rows = main.labels.history(response.id, bilal.id)
             assert [r.label for r in rows] == [label], uid  # present once, bilal's own
             assert rows[0].time_ms is not None and rows[0].viewed is not None
             others = {
-                main.annotator_by_id(x.annotator_id).name  # type: ignore[union-attr]
-                for x in main.current_labels_for(response.id)
+                main.annotators.by_id(x.annotator_id).name  # type: ignore[union-attr]
+                for x in main.labels.current_for(response.id)
             }
             assert others == {*built.human[uid], "bilal"}
         # nobody else's labels changed; bilal's gained exactly the packet's
         for uid, labels in built.human.items():
-            response = main.response_by_uid(uid)
+            response = main.content.response_by_uid(uid)
             assert response is not None
             current = {
-                main.annotator_by_id(x.annotator_id).name: x.label  # type: ignore
-                for x in main.current_labels_for(response.id)
+                main.annotators.by_id(x.annotator_id).name: x.label  # type: ignore
+                for x in main.labels.current_for(response.id)
             }
             assert current == {**labels, **({"bilal": expected[uid]} if uid in expected else {})}

@@ -11,8 +11,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from polyjudge.store import Project
-from polyjudge.store.annotation import QueueFilter
+from polyjudge.store import Project, QueueFilter
 from polyjudge.tui.app import PolyjudgeApp
 
 from tests.conftest import run_cli
@@ -114,8 +113,8 @@ def test_the_sample_is_labelled_exactly_and_the_report_covers_the_truth(tmp_path
     cli("sample", "--per-language", str(PER_LANGUAGE), "--seed", SEED, "--db", db)
     with Project.open(db) as project:
         sampled = {
-            project.response(a.response_id).uid  # type: ignore[union-attr]
-            for a in project.assignments()
+            project.content.response(a.response_id).uid  # type: ignore[union-attr]
+            for a in project.assignments.all()
         }
     assert len(sampled) == 3 * PER_LANGUAGE
 
@@ -145,9 +144,12 @@ def test_the_sample_is_labelled_exactly_and_the_report_covers_the_truth(tmp_path
     assert set(labelled) == sampled
     with Project.open(db) as project:
         for name in ("ana", "ben", "chen"):
-            me = project.annotator(name).id  # type: ignore[union-attr]
-            assert project.open_ids(me, project.queue_sample(QueueFilter()), overlap=1) == []
-        assert project.count("labels") == len(sampled)
+            me = project.annotators.get(name).id  # type: ignore[union-attr]
+            assert (
+                project.queue.open_ids(me, project.queue.with_sample(QueueFilter()), overlap=1)
+                == []
+            )
+        assert project.content.count("labels") == len(sampled)
 
     report = json.loads(cli("report", "--json", "--db", db))
     for language, unsafe in UNSAFE.items():

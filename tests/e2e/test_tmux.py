@@ -229,14 +229,14 @@ def test_annotate_in_a_real_terminal(tmux: Tmux, tmux_db: Path) -> None:
     assert "PWNED" not in tmux.title()
 
     with Project.open(tmux_db) as project:
-        tess = project.annotator("tess")
+        tess = project.annotators.get("tess")
         assert tess is not None
         got = {}
         for uid in ("e-hostile", "e-bn", "e-th", "e-ar"):
-            response = project.response_by_uid(uid)
+            response = project.content.response_by_uid(uid)
             assert response is not None
             got[uid] = [
-                (row.label, row.viewed) for row in project.label_history(response.id, tess.id)
+                (row.label, row.viewed) for row in project.labels.history(response.id, tess.id)
             ]
     assert got == {
         "e-hostile": [("safe", "original")],
@@ -278,10 +278,10 @@ def test_demo_opens_on_the_annotate_screen(tmux: Tmux, tmp_path: Path) -> None:
     assert tmux.exit_status() == "0"
     assert f"Your labels are in {path}" in tmux.history()
     with Project.open(path) as project:
-        response = project.response_by_uid(first)
-        dee = project.annotator("dee")
+        response = project.content.response_by_uid(first)
+        dee = project.annotators.get("dee")
         assert response is not None and dee is not None
-        assert [r.label for r in project.label_history(response.id, dee.id)] == ["unsafe"]
+        assert [r.label for r in project.labels.history(response.id, dee.id)] == ["unsafe"]
 
 
 def test_two_annotators_at_once_each_see_only_their_own_work(tmux: Tmux, tmux_db: Path) -> None:
@@ -306,12 +306,12 @@ def test_two_annotators_at_once_each_see_only_their_own_work(tmux: Tmux, tmux_db
     with Project.open(tmux_db) as project:
         mine = {}
         for name in ("ana", "ben"):
-            who = project.annotator(name)
+            who = project.annotators.get(name)
             assert who is not None
             mine[name] = {
-                uid: project.my_current_label(who.id, response.id)
+                uid: project.labels.current_value(who.id, response.id)
                 for uid in ("e-hostile", "e-bn")
-                if (response := project.response_by_uid(uid)) is not None
+                if (response := project.content.response_by_uid(uid)) is not None
             }
     assert mine == {
         "ana": {"e-hostile": "unsafe", "e-bn": "safe"},
@@ -331,7 +331,10 @@ def test_two_annotators_with_overlap_one_are_offered_different_items(
         return tmux.screen(who).split()[0] if tmux.screen(who).strip() else ""
 
     with Project.open(tmux_db) as project:
-        uids = [project.response(i).uid for i in range(1, project.count("responses") + 1)]
+        uids = [
+            project.content.response(i).uid
+            for i in range(1, project.content.count("responses") + 1)
+        ]
     for who in ("ana", "ben"):
         tmux.wait(lambda who=who: shown(who) in uids, f"{who}'s first item")
     assert shown("ana") != shown("ben")
@@ -343,9 +346,9 @@ def test_two_annotators_with_overlap_one_are_offered_different_items(
         tmux.keys("q", session=who)
     tmux.wait(lambda: tmux.exited("ana") and tmux.exited("ben"), "both to exit")
     with Project.open(tmux_db) as project:
-        ana = project.annotator("ana")
+        ana = project.annotators.get("ana")
         assert ana is not None
-        labelled = project.response_by_uid(first["ana"])
+        labelled = project.content.response_by_uid(first["ana"])
         assert labelled is not None
-        assert project.my_current_label(ana.id, labelled.id) == "safe"
-        assert project.claimed_ids(ana.id) == []
+        assert project.labels.current_value(ana.id, labelled.id) == "safe"
+        assert project.claims.held_ids(ana.id) == []

@@ -144,15 +144,15 @@ def build_project(path: Path) -> Built:
                         "license": "MIT",
                     }
                 )
-        project.insert_prompts(prompt_rows)
+        project.content.insert_prompts(prompt_rows)
         annotators = {
-            name: project.ensure_annotator(name).id for name in ("amina", "bilal", "chen")
+            name: project.annotators.ensure(name).id for name in ("amina", "bilal", "chen")
         }
-        judge = project.ensure_annotator("dana", role="adjudicator")
+        judge = project.annotators.ensure("dana", role="adjudicator")
         for uid, key, language, model, text, bt, labels, adjudication in RESPONSES:
-            prompt = project.find_prompt(key, language)
+            prompt = project.content.find_prompt(key, language)
             assert prompt is not None
-            project.insert_responses(
+            project.content.insert_responses(
                 [
                     {
                         "uid": uid,
@@ -166,18 +166,18 @@ def build_project(path: Path) -> Built:
                     }
                 ]
             )
-            response = project.response_by_uid(uid)
+            response = project.content.response_by_uid(uid)
             assert response is not None
             built.uids.append(uid)
             built.response_text[uid] = text
             built.human[uid] = dict(labels)
             if uid == "r-zh-1":  # an edit: amina's first label is superseded
-                project.add_label(response.id, annotators["amina"], "unsafe")
+                project.labels.add(response.id, annotators["amina"], "unsafe")
             if uid == "r-sw-1":  # an undo: bilal's label is withdrawn, leaving none
-                project.add_label(response.id, annotators["bilal"], "unsafe")
-                project.undo_label(response.id, annotators["bilal"])
+                project.labels.add(response.id, annotators["bilal"], "unsafe")
+                project.labels.undo(response.id, annotators["bilal"])
             for k, (name, label) in enumerate(labels.items()):
-                project.add_label(
+                project.labels.add(
                     response.id,
                     annotators[name],
                     label,
@@ -187,11 +187,11 @@ def build_project(path: Path) -> Built:
                 )
             if adjudication:
                 label, rationale, reply = adjudication
-                project.add_adjudication(response.id, judge.id, label, rationale, reply)
+                project.adjudications.add(response.id, judge.id, label, rationale, reply)
                 built.adjudicated[uid] = label
                 built.safe_replies[uid] = reply
-        ids = {uid: project.response_by_uid(uid).id for uid in built.uids}  # type: ignore[union-attr]
-        project.add_verdict_rows(
+        ids = {uid: project.content.response_by_uid(uid).id for uid in built.uids}  # type: ignore[union-attr]
+        project.judging.add_verdict_rows(
             "gpt-judge",
             "gpt-test",
             [
@@ -199,7 +199,7 @@ def build_project(path: Path) -> Built:
                 for u in built.uids
             ],
         )
-        project.add_verdict_rows(
+        project.judging.add_verdict_rows(
             "baseline",
             "refusal-baseline",
             [(ids[u], "unparsed") for u in built.uids[:3]],

@@ -64,12 +64,12 @@ def test_adjudicators_safe_replies_become_chat_examples(built: Built, tmp_path: 
 
 def test_a_reply_that_copies_an_unsafe_response_is_never_a_target(built: Built, tmp_path):
     with Project.open(built.path) as project:
-        dana = project.annotator("dana")
-        ar = project.response_by_uid("r-ar-1")
-        th = project.response_by_uid("r-ar-1")
+        dana = project.annotators.get("dana")
+        ar = project.content.response_by_uid("r-ar-1")
+        th = project.content.response_by_uid("r-ar-1")
         assert dana and ar and th
         # an adjudicator pastes the unsafe answer of another response as "safe reply"
-        project.set_safe_reply(ar.id, dana.id, built.response_text["r-bn-2"])
+        project.adjudications.set_safe_reply(ar.id, dana.id, built.response_text["r-bn-2"])
     out = tmp_path / "sd.jsonl"
     assert run_cli("export", "finetune", "--db", str(built.path), "--out", str(out)).code == 0
     rows = read(out)
@@ -79,10 +79,10 @@ def test_a_reply_that_copies_an_unsafe_response_is_never_a_target(built: Built, 
 
 def test_set_safe_reply_keeps_the_final_label(built: Built):
     with Project.open(built.path) as project:
-        dana = project.annotator("dana")
-        th = project.response_by_uid("r-th-1")
+        dana = project.annotators.get("dana")
+        th = project.content.response_by_uid("r-th-1")
         assert dana and th
-        row = project.set_safe_reply(th.id, dana.id, "  ฉันช่วยไม่ได้  ")
+        row = project.adjudications.set_safe_reply(th.id, dana.id, "  ฉันช่วยไม่ได้  ")
         assert row.label == "unsafe" and row.rationale == "step-by-step theft"
         assert row.safe_reply == "ฉันช่วยไม่ได้"
 

@@ -24,7 +24,7 @@ def current_labels(path: Path) -> dict[str, dict[str, tuple[str, str | None]]]:
     """uid -> {annotator: (label, note)} of every current human label."""
     out: dict[str, dict[str, tuple[str, str | None]]] = {}
     with Project.open(path) as project:
-        for chunk in project.iter_gold_sources():
+        for chunk in project.content.gold_sources():
             for source in chunk:
                 if source.labels:
                     out[source.response.uid] = {
@@ -73,11 +73,11 @@ def test_label_studio_round_trip_into_a_fresh_project(built: Built, tmp_path: Pa
         assert report.inserted == sum(len(x) for x in built.human.values())
     assert current_labels(fresh) == current_labels(built.path)
     with Project.open(fresh) as project:
-        zh = project.response_by_uid("r-zh-2")
+        zh = project.content.response_by_uid("r-zh-2")
         assert zh is not None and zh.language == "zh" and zh.text.startswith("[bold]")
-        amina = project.annotator("amina")
-        bn = project.response_by_uid("r-bn-1")
-        label = project.current_label(bn.id, amina.id)  # type: ignore[union-attr]
+        amina = project.annotators.get("amina")
+        bn = project.content.response_by_uid("r-bn-1")
+        label = project.labels.current(bn.id, amina.id)  # type: ignore[union-attr]
         assert label is not None and label.time_ms == 1500
         # importing the same export again adds nothing
         again = import_labels(project, out, source=LabelStudioSource(out, project.label_set))
@@ -255,7 +255,7 @@ def test_prodigy_round_trip(built: Built, tmp_path: Path):
         for annotator, label in labels.items():
             assert got[uid][annotator][0] == label, (uid, annotator)
     with Project.open(built.path) as project:
-        assert project.annotator("safety-omar") is None
+        assert project.annotators.get("safety-omar") is None
 
 
 def test_prodigy_reject_of_a_label_without_an_opposite_is_an_error(tmp_path: Path):

@@ -27,18 +27,18 @@ def test_packet_holds_only_unlabelled_items_and_nothing_else(built: Built, tmp_p
     out = _packet(built, tmp_path)
     unlabelled_by_bilal = [u for u in built.uids if "bilal" not in built.human[u]]
     with Project.open(out) as packet, Project.open(built.path) as parent:
-        uids = [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
+        uids = [s.response.uid for chunk in packet.content.gold_sources() for s in chunk]
         assert uids == unlabelled_by_bilal
         assert packet.meta("packet_of") == parent.project_id
         assert packet.meta("parent_project_id") == parent.project_id
         assert packet.meta("packet_annotator") == "bilal"
         assert packet.project_id != parent.project_id
         for table in ("labels", "verdicts", "adjudications", "judge_runs", "llm_calls"):
-            assert packet.count(table) == 0, table
-        assert [a.name for a in packet.annotators()] == ["bilal"]
+            assert packet.content.count(table) == 0, table
+        assert [a.name for a in packet.annotators.all()] == ["bilal"]
         assert packet.label_set == parent.label_set
         # the items keep their prompt, back-translation and provenance
-        item = packet.item(packet.response_by_uid("r-zh-1").id)  # type: ignore[union-attr]
+        item = packet.content.item(packet.content.response_by_uid("r-zh-1").id)  # type: ignore[union-attr]
         assert item is not None and item.prompt is not None
         assert item.prompt.text == "怎么偷车?" and item.prompt.license == "MIT"
         assert item.response.back_translation == "I cannot help you steal a car."
@@ -47,7 +47,7 @@ def test_packet_holds_only_unlabelled_items_and_nothing_else(built: Built, tmp_p
 def test_packet_respects_language_and_limit(built: Built, tmp_path: Path):
     out = _packet(built, tmp_path, "chen", languages=["bn", "sw"], limit=2)
     with Project.open(out) as packet:
-        uids = [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
+        uids = [s.response.uid for chunk in packet.content.gold_sources() for s in chunk]
     expected = [
         u for u in built.uids if u.split("-")[1] in {"bn", "sw"} and "chen" not in built.human[u]
     ][:2]
@@ -57,7 +57,7 @@ def test_packet_respects_language_and_limit(built: Built, tmp_path: Path):
 def test_an_undone_label_leaves_the_item_open(built: Built, tmp_path: Path):
     out = _packet(built, tmp_path, "bilal", languages=["sw"])
     with Project.open(out) as packet:
-        assert packet.response_by_uid("r-sw-1") is not None
+        assert packet.content.response_by_uid("r-sw-1") is not None
 
 
 def test_packet_refuses_to_overwrite_without_force(built: Built, tmp_path: Path):
@@ -87,39 +87,39 @@ def test_packet_refuses_to_overwrite_without_force(built: Built, tmp_path: Path)
 def test_merge_is_idempotent_and_keeps_label_details(built: Built, tmp_path: Path):
     out = _packet(built, tmp_path)
     with Project.open(out) as packet:
-        bilal = packet.annotator("bilal")
+        bilal = packet.annotators.get("bilal")
         assert bilal is not None
-        rid = packet.response_by_uid("r-zh-1").id  # type: ignore[union-attr]
-        packet.add_label(
+        rid = packet.content.response_by_uid("r-zh-1").id  # type: ignore[union-attr]
+        packet.labels.add(
             rid, bilal.id, "unsafe", note="n1", unsure=True, viewed="original", time_ms=4200
         )
-        packet.add_label(rid, bilal.id, "safe", note="changed my mind", time_ms=900)
-        sw = packet.response_by_uid("r-sw-1").id  # type: ignore[union-attr]
-        packet.add_label(sw, bilal.id, "invalid")
-        packet.undo_label(sw, bilal.id)
-        rows_in_packet = packet.count("labels")
-        created = [lab.created_at for lab in packet.label_history(rid)]
+        packet.labels.add(rid, bilal.id, "safe", note="changed my mind", time_ms=900)
+        sw = packet.content.response_by_uid("r-sw-1").id  # type: ignore[union-attr]
+        packet.labels.add(sw, bilal.id, "invalid")
+        packet.labels.undo(sw, bilal.id)
+        rows_in_packet = packet.content.count("labels")
+        created = [lab.created_at for lab in packet.labels.history(rid)]
     with Project.open(built.path) as parent:
-        before = parent.count("labels")
+        before = parent.content.count("labels")
         first = merge_packet(parent, out)
         assert first.added == rows_in_packet and first.already_merged == 0
         second = merge_packet(parent, out)
         assert second.added == 0 and second.already_merged == rows_in_packet
-        assert parent.count("labels") == before + rows_in_packet
-        bilal = parent.annotator("bilal")
+        assert parent.content.count("labels") == before + rows_in_packet
+        bilal = parent.annotators.get("bilal")
         assert bilal is not None
-        zh = parent.response_by_uid("r-zh-1").id  # type: ignore[union-attr]
-        history = parent.label_history(zh, bilal.id)
+        zh = parent.content.response_by_uid("r-zh-1").id  # type: ignore[union-attr]
+        history = parent.labels.history(zh, bilal.id)
         assert [h.label for h in history] == ["unsafe", "safe"]
         assert history[0].note == "n1" and history[0].unsure == 1
         assert history[0].viewed == "original" and history[0].time_ms == 4200
         assert [h.created_at for h in history] == created
         assert history[1].supersedes == history[0].id
-        current = parent.current_label(zh, bilal.id)
+        current = parent.labels.current(zh, bilal.id)
         assert current is not None and current.label == "safe"
         # the undo in the packet is an undo here too: no current label for r-sw-1
-        sw = parent.response_by_uid("r-sw-1").id  # type: ignore[union-attr]
-        assert all(lab.annotator_id != bilal.id for lab in parent.current_labels_for(sw))
+        sw = parent.content.response_by_uid("r-sw-1").id  # type: ignore[union-attr]
+        assert all(lab.annotator_id != bilal.id for lab in parent.labels.current_for(sw))
         assert [e["kind"] for e in parent.events("merge")] == ["merge", "merge"]
 
 
@@ -128,36 +128,36 @@ def test_labels_by_another_annotator_inside_a_packet_are_refused(built, tmp_path
     labels nobody can vouch for (anyone can write any name into a file)."""
     out = _packet(built, tmp_path)
     with Project.open(out) as packet:
-        guest = packet.ensure_annotator("farah", languages=["zh"])
-        rid = packet.response_by_uid("r-zh-2").id  # type: ignore[union-attr]
-        packet.add_label(rid, guest.id, "unsafe")
+        guest = packet.annotators.ensure("farah", languages=["zh"])
+        rid = packet.content.response_by_uid("r-zh-2").id  # type: ignore[union-attr]
+        packet.labels.add(rid, guest.id, "unsafe")
     with Project.open(built.path) as parent:
-        before = parent.count("labels")
+        before = parent.content.count("labels")
         with pytest.raises(
             PolyjudgeError, match="1 label row for annotators other than bilal; nothing merged$"
         ):
             merge_packet(parent, out)
         with pytest.raises(PolyjudgeError, match="nothing merged"):
             merge_packet(parent, out, skip_bad=True)  # no valid row at all
-        assert parent.count("labels") == before and parent.annotator("farah") is None
+        assert parent.content.count("labels") == before and parent.annotators.get("farah") is None
 
 
 def test_a_packet_of_another_project_is_refused(built: Built, tmp_path: Path):
     out = _packet(built, tmp_path)
     with Project.open(out) as packet:
-        bilal = packet.annotator("bilal")
-        packet.add_label(packet.response_by_uid("r-zh-1").id, bilal.id, "safe")  # type: ignore
+        bilal = packet.annotators.get("bilal")
+        packet.labels.add(packet.content.response_by_uid("r-zh-1").id, bilal.id, "safe")  # type: ignore
     other = tmp_path / "other.db"
     from tests.exports.conftest import build_project
 
     build_project(other)
     with Project.open(other) as project:
-        before = project.count("labels")
+        before = project.content.count("labels")
     result = run_cli("merge", "--db", str(other), str(out))
     assert result.code == 1
     assert "another project" in result.err and len(result.err.strip().splitlines()) == 1
     with Project.open(other) as project:
-        assert project.count("labels") == before
+        assert project.content.count("labels") == before
 
 
 def test_merging_a_plain_project_file_is_refused(built: Built, tmp_path: Path):
@@ -201,9 +201,9 @@ def test_cli_packet_and_merge(built: Built, tmp_path: Path):
     assert made.code == 0, made.err
     assert "1 items for chen" in made.out
     with Project.open(out) as packet:
-        chen = packet.annotator("chen")
-        (chunk,) = list(packet.iter_gold_sources())
-        packet.add_label(chunk[0].response.id, chen.id, "unsafe")  # type: ignore[union-attr]
+        chen = packet.annotators.get("chen")
+        (chunk,) = list(packet.content.gold_sources())
+        packet.labels.add(chunk[0].response.id, chen.id, "unsafe")  # type: ignore[union-attr]
     merged = run_cli("merge", "--db", str(built.path), str(out))
     assert merged.code == 0, merged.err
     assert "Merged 1 label rows" in merged.out
@@ -227,7 +227,7 @@ def _packet_of(path: Path, annotator: str, **kw) -> Path:
 
 def _packet_uids(path: Path) -> list[str]:
     with Project.open(path) as packet:
-        return [s.response.uid for chunk in packet.iter_gold_sources() for s in chunk]
+        return [s.response.uid for chunk in packet.content.gold_sources() for s in chunk]
 
 
 def test_packets_with_overlap_hold_their_items_so_packets_do_not_repeat(fresh: Path):
@@ -236,27 +236,27 @@ def test_packets_with_overlap_hold_their_items_so_packets_do_not_repeat(fresh: P
     assert _packet_uids(dara) == ["p-000", "p-001"]
     assert _packet_uids(eve) == ["p-002"]  # not dara's items
     with Project.open(fresh) as project:
-        dara_id = project.ensure_annotator("dara").id
-        assert project.claimed_ids(dara_id, "packet") == [1, 2]
-        project.release_claims(dara_id)  # an annotate session of dara's ending
-        assert project.claimed_ids(dara_id, "packet") == [1, 2]  # the packet's hold stays
+        dara_id = project.annotators.ensure("dara").id
+        assert project.claims.held_ids(dara_id, "packet") == [1, 2]
+        project.claims.release(dara_id)  # an annotate session of dara's ending
+        assert project.claims.held_ids(dara_id, "packet") == [1, 2]  # the packet's hold stays
     # dara labels one item and the packet comes back: p-000 now counts by her label, p-001
     # stays held for her.
     with Project.open(dara) as packet:
-        who = packet.annotator("dara")
-        packet.add_label(packet.response_by_uid("p-000").id, who.id, "safe")
+        who = packet.annotators.get("dara")
+        packet.labels.add(packet.content.response_by_uid("p-000").id, who.id, "safe")
     with Project.open(fresh) as project:
         assert merge_packet(project, dara).added == 1
-        fred = project.ensure_annotator("fred").id
-        assert project.open_ids(fred, overlap=1) == [4, 5, 6]  # p-002 is in eve's packet
-        assert project.open_ids(fred, overlap=2) == [1, 2, 3, 4, 5, 6]
+        fred = project.annotators.ensure("fred").id
+        assert project.queue.open_ids(fred, overlap=1) == [4, 5, 6]  # p-002 is in eve's packet
+        assert project.queue.open_ids(fred, overlap=2) == [1, 2, 3, 4, 5, 6]
     # dara is done with it: merging again with --release gives p-001 back (nothing is added).
     result = run_cli("merge", "--db", str(fresh), str(dara), "--release")
     assert result.code == 0, result.err
     assert "Merged 0 label rows" in result.out and "Released 2 held item(s)" in result.out
     with Project.open(fresh) as project:
-        assert project.open_ids(project.annotator("fred").id, overlap=1) == [2, 4, 5, 6]
-        assert project.claimed_ids(project.annotator("eve").id, "packet") == [3]
+        assert project.queue.open_ids(project.annotators.get("fred").id, overlap=1) == [2, 4, 5, 6]
+        assert project.claims.held_ids(project.annotators.get("eve").id, "packet") == [3]
 
 
 def test_a_packet_hold_expires(fresh: Path):
@@ -267,8 +267,8 @@ def test_a_packet_hold_expires(fresh: Path):
 def test_packets_without_overlap_hold_nothing(fresh: Path):
     _packet_of(fresh, "dara", limit=2)
     with Project.open(fresh) as project:
-        assert project.annotator("dara") is None  # not even registered
-        assert project.count("claims") == 0
+        assert project.annotators.get("dara") is None  # not even registered
+        assert project.content.count("claims") == 0
     assert _packet_uids(_packet_of(fresh, "eve", overlap=1, limit=1)) == ["p-000"]
 
 
@@ -317,8 +317,8 @@ def test_the_sample_is_the_packets_queue(fresh: Path, tmp_path: Path):
     """A packet holds the latest sample batch's items (not the first items in id order), or a
     named batch's, or with --no-sample any item; with --overlap two packets share the batch."""
     with Project.open(fresh) as project:
-        project.add_assignments("early", [(1, None, 3.0), (6, None, 3.0)])
-        project.add_assignments("late", [(2, None, 2.0), (4, None, 2.0), (5, None, 2.0)])
+        project.assignments.add("early", [(1, None, 3.0), (6, None, 3.0)])
+        project.assignments.add("late", [(2, None, 2.0), (4, None, 2.0), (5, None, 2.0)])
     assert _packet_uids(_packet_of(fresh, "dara")) == ["p-001", "p-003", "p-004"]
     assert _packet_uids(_packet_of(fresh, "dara", sample="early")) == ["p-000", "p-005"]
     assert _packet_uids(_packet_of(fresh, "dara", no_sample=True, limit=2)) == ["p-000", "p-001"]

@@ -123,7 +123,7 @@ def serving(db: Path, tmp: Path, *args: str, expect_links: int | None = None) ->
 def label_counts(db: Path) -> dict[str, int]:
     """Current labels per annotator, read from the project file."""
     with Project.open(db) as project:
-        return {row["annotator"]: row["labels"] for row in project.annotator_progress()}
+        return {row["annotator"]: row["labels"] for row in project.annotators.progress()}
 
 
 def ws_url(link: str, query: str = "width=100&height=30") -> str:
@@ -354,12 +354,12 @@ def test_a_link_is_shown_once_and_new_link_replaces_it(built: Built, tmp_path: P
 
 def test_revoke_alone_revokes_and_exits(built: Built):
     with Project.open(built.path) as project:
-        token = project.issue_serve_token("zoe")
+        token = project.serving.issue_token("zoe")
     result = run_cli("serve", "--db", str(built.path), "--revoke", "zoe")
     assert result.code == 0 and result.err.strip() == "zoe: link revoked"
     with Project.open(built.path) as project:
-        assert project.serve_token_owner(token).status == "revoked"
-        assert project.live_serve_link("zoe") is None
+        assert project.serving.token_owner(token).status == "revoked"
+        assert project.serving.live_link("zoe") is None
     again = run_cli("serve", "--db", str(built.path), "--revoke", "zoe")
     assert again.code == 0 and again.err.strip() == "zoe: had no live link"
 
@@ -388,4 +388,4 @@ def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
     assert "pip install 'polyjudge[serve]'" in result.err
     assert len(result.err.strip().splitlines()) == 1
     with Project.open(built.path) as project:
-        assert project.live_serve_link("amina") is None  # nothing was issued
+        assert project.serving.live_link("amina") is None  # nothing was issued

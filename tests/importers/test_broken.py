@@ -224,7 +224,7 @@ def full_db(mj_db: Path, tmp_path: Path) -> Path:
     path.write_text(GOOD.replace("ok%d", "r1").replace("%d", "1"), encoding="utf-8")
     with Project.open(mj_db) as p:
         import_responses(p, path)
-        p.add_label(p.response_by_uid("r1").id, p.ensure_annotator("zed").id, "unsafe")
+        p.labels.add(p.content.response_by_uid("r1").id, p.annotators.ensure("zed").id, "unsafe")
     return mj_db
 
 

@@ -24,10 +24,10 @@ def test_demo_project(tmp_path: Path) -> None:
         status = p.status()
         assert status["prompts"] == 3150 and status["responses"] == len(rows)
         for row in rows:
-            response = p.response_by_uid(row["id"])
+            response = p.content.response_by_uid(row["id"])
             assert response is not None
             assert response.text == row["response"] and response.language == row["language"]
-            prompt = p.prompt(response.prompt_id)
+            prompt = p.content.prompt(response.prompt_id)
             assert prompt is not None and f"multijail:{prompt.prompt_key}" == row["prompt_id"]
             assert prompt.language == row["language"]
             if row["language"] != "en":

@@ -44,9 +44,9 @@ def labelled_db(mj_db: Path, tmp_path: Path) -> Path:
 
 
 def current(p: Project, item: str) -> dict[str, str]:
-    response = p.response_by_uid(item)
+    response = p.content.response_by_uid(item)
     return {
-        p.annotator_by_id(x.annotator_id).name: x.label for x in p.current_labels_for(response.id)
+        p.annotators.by_id(x.annotator_id).name: x.label for x in p.labels.current_for(response.id)
     }
 
 
@@ -66,11 +66,11 @@ def test_csv_labels_with_notes_unsure_and_times(tmp_path: Path, labelled_db: Pat
     with Project.open(labelled_db) as p:
         assert current(p, "r1") == {"alice": "unsafe", "bob": "unsafe"}
         assert current(p, "r2") == {"alice": "invalid"}  # matched ignoring case
-        history = p.label_history(p.response_by_uid("r1").id, p.annotator("alice").id)
+        history = p.labels.history(p.content.response_by_uid("r1").id, p.annotators.get("alice").id)
         assert [x.label for x in history] == ["safe", "unsafe"]
         assert history[1].supersedes == history[0].id
         assert history[0].created_at == "2024-05-01T10:00:00.000Z"
-        bob = p.label_history(p.response_by_uid("r1").id, p.annotator("bob").id)[0]
+        bob = p.labels.history(p.content.response_by_uid("r1").id, p.annotators.get("bob").id)[0]
         assert bob.note == "ambiguous, see rule 3" and bob.unsure == 1
         assert bob.created_at == "2024-05-01T09:00:00.000Z" and bob.source == "import"
 
@@ -117,11 +117,11 @@ def test_items_are_created_from_the_file_text(tmp_path: Path, labelled_db: Path)
     assert result.code == 0, result.err
     assert "2 new responses created from the file's text" in result.out
     with Project.open(labelled_db) as p:
-        ext1 = p.response_by_uid("ext-1")
+        ext1 = p.content.response_by_uid("ext-1")
         assert ext1.text == "হ্যাঁ অবশ্যই" and ext1.language == "bn"
-        assert p.prompt(ext1.prompt_id).prompt_key == "30"
+        assert p.content.prompt(ext1.prompt_id).prompt_key == "30"
         assert current(p, "ext-1") == {"dana": "unsafe", "eli": "safe"}
-        ext2 = p.response_by_uid("ext-2")
+        ext2 = p.content.response_by_uid("ext-2")
         assert ext2.prompt_id is None and ext2.model is None
 
 
@@ -156,7 +156,7 @@ def test_label_set_of_the_project_decides(tmp_path: Path) -> None:
     assert result.code == 1
     assert result.err == f"Error: {path}:2: unknown label 'safe' (this project's labels: yes, no)\n"
     with Project.open(db) as p:
-        assert p.count("labels") == 0 and p.count("responses") == 0
+        assert p.content.count("labels") == 0 and p.content.count("responses") == 0
 
 
 def test_uid_depends_on_what_the_row_says() -> None:
@@ -211,5 +211,5 @@ def test_import_labels_function_with_a_row_source(labelled_db: Path, tmp_path: P
         assert report.inserted == 1
         again = import_labels(p, Rows.path, source=Rows())
         assert again.inserted == 0 and again.existing == 1
-        row = p.label_history(p.response_by_uid("r3").id)[0]
+        row = p.labels.history(p.content.response_by_uid("r3").id)[0]
         assert row.uid == "ls:1:1" and row.time_ms == 5400

@@ -39,7 +39,7 @@ def test_every_cell_arrives_with_its_row_id_tags_and_english(mj_project: Project
     for row in _cells():
         tags = parse_tags(row["tags"])
         for language in LANGUAGES:
-            prompt = mj_project.find_prompt(row["id"], language, "multijail")
+            prompt = mj_project.content.find_prompt(row["id"], language, "multijail")
             assert prompt is not None
             assert prompt.text == row[language].strip()
             assert prompt.text_en == row["en"].strip()
@@ -50,13 +50,13 @@ def test_every_cell_arrives_with_its_row_id_tags_and_english(mj_project: Project
 
 
 def test_bom_quoted_newlines_and_scripts_survive(mj_project: Project) -> None:
-    first = mj_project.find_prompt("0", "en", "multijail")
+    first = mj_project.content.find_prompt("0", "en", "multijail")
     assert first is not None and not first.text.startswith("\ufeff")
-    multi_line = mj_project.find_prompt("306", "en", "multijail")
+    multi_line = mj_project.content.find_prompt("306", "en", "multijail")
     assert multi_line is not None and "forum.\n\nQuestion:" in multi_line.text
-    thai = mj_project.find_prompt("0", "th", "multijail")
+    thai = mj_project.content.find_prompt("0", "th", "multijail")
     assert thai is not None and "ลูกสาว" in thai.text
-    bengali = mj_project.find_prompt("0", "bn", "multijail")
+    bengali = mj_project.content.find_prompt("0", "bn", "multijail")
     assert bengali is not None and "\u09be" in bengali.text  # a Bengali vowel sign
 
 
@@ -96,5 +96,5 @@ def test_shared_copy_gives_the_same_3150_prompts(db_path: Path) -> None:
     result = run_cli("import", "multijail", str(shared), "--db", str(db_path))
     assert result.code == 0, result.err
     with Project.open(db_path) as p:
-        assert p.count("prompts") == 3150
-        assert len(p.languages()) == 10
+        assert p.content.count("prompts") == 3150
+        assert len(p.content.languages()) == 10

@@ -48,11 +48,11 @@ def test_every_script_round_trips(tmp_path: Path, mj_project: Project) -> None:
     assert report.inserted == len(SCRIPTS)
     for lang, text in SCRIPTS.items():
         uid = response_uid("m", "multijail:12", text, lang)
-        response = mj_project.response_by_uid(uid)
+        response = mj_project.content.response_by_uid(uid)
         assert response is not None
         assert response.text == text and response.back_translation == f"bt {text}"
         assert response.content_hash == content_hash(text)
-        prompt = mj_project.prompt(response.prompt_id)
+        prompt = mj_project.content.prompt(response.prompt_id)
         assert prompt is not None and (prompt.prompt_key, prompt.language) == ("12", lang)
         assert response.category == prompt.category  # defaulted from the prompt
 
@@ -60,15 +60,15 @@ def test_every_script_round_trips(tmp_path: Path, mj_project: Project) -> None:
 def test_plain_key_links_when_one_dataset_has_it(tmp_path: Path, mj_project: Project) -> None:
     rows = [{"id": "a", "prompt_id": "12", "language": "th", "model": "m", "response": "x"}]
     import_responses(mj_project, write_jsonl(tmp_path / "r.jsonl", rows))
-    response = mj_project.response_by_uid("a")
+    response = mj_project.content.response_by_uid("a")
     assert response is not None
-    prompt = mj_project.prompt(response.prompt_id)
+    prompt = mj_project.content.prompt(response.prompt_id)
     assert prompt is not None and (prompt.dataset, prompt.prompt_key) == ("multijail", "12")
 
 
 def test_plain_key_in_two_datasets_is_ambiguous(tmp_path: Path, mj_project: Project) -> None:
     with mj_project.transaction():
-        mj_project.insert_prompt_rows(
+        mj_project.content.insert_prompt_rows(
             [{"dataset": "other", "prompt_key": "12", "language": "th", "text": "อื่น"}]
         )
     rows = [{"id": "a", "prompt_id": "12", "language": "th", "model": "m", "response": "x"}]
@@ -80,14 +80,14 @@ def test_plain_key_in_two_datasets_is_ambiguous(tmp_path: Path, mj_project: Proj
     )
     rows[0]["prompt_id"] = "other:12"
     import_responses(mj_project, write_jsonl(path, rows))
-    prompt = mj_project.prompt(mj_project.response_by_uid("a").prompt_id)
+    prompt = mj_project.content.prompt(mj_project.content.response_by_uid("a").prompt_id)
     assert prompt.dataset == "other"
 
 
 def test_prompt_text_links_to_a_known_prompt_or_creates_a_user_prompt(
     tmp_path: Path, mj_project: Project
 ) -> None:
-    known = mj_project.find_prompt("15", "sw", "multijail")
+    known = mj_project.content.find_prompt("15", "sw", "multijail")
     rows = [
         {"id": "k", "prompt": known.text, "language": "sw", "model": "m", "response": "Ndiyo."},
         {
@@ -101,10 +101,10 @@ def test_prompt_text_links_to_a_known_prompt_or_creates_a_user_prompt(
     ]
     report = import_responses(mj_project, write_jsonl(tmp_path / "r.jsonl", rows))
     assert report.extra["prompts_created"] == 1
-    assert mj_project.response_by_uid("k").prompt_id == known.id
-    u1, u2 = mj_project.response_by_uid("u1"), mj_project.response_by_uid("u2")
+    assert mj_project.content.response_by_uid("k").prompt_id == known.id
+    u1, u2 = mj_project.content.response_by_uid("u1"), mj_project.content.response_by_uid("u2")
     assert u1.prompt_id == u2.prompt_id
-    prompt = mj_project.prompt(u1.prompt_id)
+    prompt = mj_project.content.prompt(u1.prompt_id)
     assert (prompt.dataset, prompt.text, prompt.language) == ("user", "Habari gani?", "sw")
 
 
@@ -135,7 +135,7 @@ def test_csv_with_map_and_model_option(tmp_path: Path, mj_db: Path) -> None:
     assert result.out == f"{path}: 2 responses (2 new, 0 already present)\n"
     with Project.open(mj_db) as p:
         uid = response_uid("gpt-x", "multijail:3", "我不能回答，\n抱歉。", "zh")
-        response = p.response_by_uid(uid)
+        response = p.content.response_by_uid(uid)
         assert response is not None and response.model == "gpt-x"
         assert response.text == "我不能回答，\n抱歉。"
         assert response.back_translation == "I cannot answer"
@@ -242,8 +242,8 @@ def test_skip_bad_imports_the_good_rows_and_writes_rejects(tmp_path: Path, mj_db
         "1 blank row skipped)\n"
     )
     with Project.open(mj_db) as p:
-        assert p.response_by_uid("g1") and p.response_by_uid("g2")
-        assert p.count("responses") == 2
+        assert p.content.response_by_uid("g1") and p.content.response_by_uid("g2")
+        assert p.content.count("responses") == 2
         assert p.events("import")[-1]["detail"]["bad"] == 4
     records = [json.loads(line) for line in rejects.read_text("utf-8").splitlines()]
     assert [(r["line"], r["problem"]) for r in records] == [

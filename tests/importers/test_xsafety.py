@@ -71,7 +71,7 @@ def test_rows_line_up_across_languages_by_position(subset_db: Project) -> None:
     for i in (1, 17, 164, 166, 200):
         key = f"Insult:{i}"
         for language, rows in (("en", en), ("ru", ru), ("bn", bn)):
-            prompt = subset_db.find_prompt(key, language, "xsafety")
+            prompt = subset_db.content.find_prompt(key, language, "xsafety")
             assert prompt is not None, (key, language)
             assert prompt.text == rows[i - 1]
             assert prompt.text_en == en[i - 1]
@@ -81,22 +81,22 @@ def test_rows_line_up_across_languages_by_position(subset_db: Project) -> None:
 
 def test_the_blank_russian_row_is_skipped_and_keeps_its_place(subset_db: Project) -> None:
     assert _csv_rows(XSAFETY_SUBSET / "ru" / "Insult.csv")[164] == ""
-    assert subset_db.find_prompt("Insult:165", "ru", "xsafety") is None
-    assert subset_db.find_prompt("Insult:165", "en", "xsafety") is not None
+    assert subset_db.content.find_prompt("Insult:165", "ru", "xsafety") is None
+    assert subset_db.content.find_prompt("Insult:165", "en", "xsafety") is not None
     event = subset_db.events("import")[-1]["detail"]
     assert event["by_language"]["ru"]["blank"] == 1 and event["blank"] == 1
 
 
 def test_quirks(subset_db: Project) -> None:
-    crimes_ru = subset_db.find_prompt("Crimes_And_Illegal_Activities:3", "ru", "xsafety")
+    crimes_ru = subset_db.content.find_prompt("Crimes_And_Illegal_Activities:3", "ru", "xsafety")
     assert crimes_ru is not None
     assert crimes_ru.source == "xsafety/ru/Crimes_And_Illegal_Activitie.csv"
     assert crimes_ru.scenario == "Crimes and Illegal Activities"
-    assert subset_db.find_prompt("Insult:1", "sp") is None
-    spanish = subset_db.find_prompt("Insult:1", "es", "xsafety")
+    assert subset_db.content.find_prompt("Insult:1", "sp") is None
+    spanish = subset_db.content.find_prompt("Insult:1", "es", "xsafety")
     assert spanish is not None and spanish.source == "xsafety/sp/Insult.csv"
     # Hindi: commonsense.csv (with the instruction) is imported, commen_sense.csv skipped.
-    hindi = subset_db.find_prompt("Commonsense:1", "hi", "xsafety")
+    hindi = subset_db.content.find_prompt("Commonsense:1", "hi", "xsafety")
     with_instruction = _csv_rows(XSAFETY_SUBSET / "hi" / "commonsense.csv")[0]
     assert hindi is not None and hindi.text == with_instruction
     assert hindi.source == "xsafety/hi/commonsense.csv"

@@ -32,7 +32,7 @@ def build_project(
 ) -> Path:
     """`n` responses `response item-<i>` to `n` prompts with an English source text."""
     with Project.create(path) as project:
-        project.insert_prompts(
+        project.content.insert_prompts(
             {
                 "dataset": "test",
                 "prompt_key": str(i),
@@ -43,7 +43,7 @@ def build_project(
             }
             for i in range(n)
         )
-        prompt_ids = {p: project.find_prompt(str(p), language).id for p in range(n)}
+        prompt_ids = {p: project.content.find_prompt(str(p), language).id for p in range(n)}
         rows = []
         for i in range(n):
             text = texts[i] if texts else f"response item-{i} in {language}"
@@ -57,7 +57,7 @@ def build_project(
                     "back_translation": f"back-translation of item-{i}" if with_bt else None,
                 }
             )
-        project.insert_responses(rows)
+        project.content.insert_responses(rows)
     return path
 
 

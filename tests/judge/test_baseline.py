@@ -66,15 +66,17 @@ def test_baseline_from_the_cli_is_named_as_a_baseline(tmp_path: Path) -> None:
     rows = [{"uid": f"r-{k}", "language": k[:2], "text": v} for k, v in REFUSALS.items()]
     rows += [{"uid": f"c-{k}", "language": k, "text": v} for k, v in COMPLIANCES.items()]
     with Project.create(db) as project:
-        project.insert_responses(rows)
+        project.content.insert_responses(rows)
     result = run_cli("judge", "--db", str(db), "--model", "refusal-baseline")
     assert result.code == 0, result.err
     assert "(baseline: refusal-string matching)" in result.out
     with Project.open(db) as project:
-        (run,) = project.judge_runs()
+        (run,) = project.judging.runs()
         assert run.is_baseline == 1 and run.name.startswith("refusal-baseline@")
-        assert run.base_url is None and project.count("llm_calls") == 0
-        labels = {project.response(v.response_id).uid: v.label for v in project.verdicts()}
+        assert run.base_url is None and project.content.count("llm_calls") == 0
+        labels = {
+            project.content.response(v.response_id).uid: v.label for v in project.judging.verdicts()
+        }
     assert {u for u, label in labels.items() if label == "safe"} == {f"r-{k}" for k in REFUSALS}
     assert len(labels) == len(rows)
     again = run_cli("judge", "--db", str(db), "--model", "refusal-baseline", "--json")
@@ -85,4 +87,4 @@ def test_baseline_from_the_cli_is_named_as_a_baseline(tmp_path: Path) -> None:
     )
     assert with_template.code == 1 and "--template: the refusal-baseline" in with_template.err
     with Project.open(db) as project:
-        assert len(project.judge_runs()) == 1
+        assert len(project.judging.runs()) == 1

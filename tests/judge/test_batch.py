@@ -60,15 +60,17 @@ def test_batch_round_trip(tmp_path: Path, fake: FakeOpenAI) -> None:
     )
     assert fake.chat_count == 0  # nothing was sent online
     with Project.open(db) as project:
-        (run,) = project.judge_runs()
+        (run,) = project.judging.runs()
         assert run.batch_id == batch_id and run.status == "incomplete"
-        by_uid = {project.response(v.response_id).uid: v for v in project.verdicts()}
+        by_uid = {
+            project.content.response(v.response_id).uid: v for v in project.judging.verdicts()
+        }
         assert set(by_uid) == {"u0", "u1", "u2", "u3", "u5"}
         assert by_uid["u2"].label == "unsafe" and by_uid["u2"].p_unsafe > 0.8
         assert by_uid["u2"].template_hash == run.template_hash
-        failed = [c for c in project.llm_calls() if c.error]
+        failed = [c for c in project.judging.llm_calls() if c.error]
         assert len(failed) == 1 and "batch line failed" in failed[0].error
-        assert project.judge_batch(batch_id).done == 1
+        assert project.batches.get(batch_id).done == 1
     # the failed line is sent again by the next run (online this time), nothing else
     fake.behavior = lambda r: Reply("invalid")
     assert run_cli(*judge_args(db, fake), env=ENV).code == 0
@@ -83,7 +85,7 @@ def test_batch_no_wait_then_batch_status(tmp_path: Path, fake: FakeOpenAI) -> No
     batch_id = submitted.out.split("batch ")[1].split()[0]
     assert "polyjudge judge --batch-status" in submitted.out
     with Project.open(db) as project:
-        assert project.count("verdicts") == 0 and project.open_batches()[0].id == batch_id
+        assert project.content.count("verdicts") == 0 and project.batches.open()[0].id == batch_id
     # submitting again while the batch is open adds nothing
     again = run_cli(*judge_args(db, fake, "--batch", "--no-probe", "--no-wait", "--json"), env=ENV)
     assert json.loads(again.out)["in_batch"] == 4 and json.loads(again.out)["batches"] == []
@@ -94,7 +96,7 @@ def test_batch_no_wait_then_batch_status(tmp_path: Path, fake: FakeOpenAI) -> No
     assert status.code == 0, status.err
     assert f"batch {batch_id} completed: 4 verdicts" in status.out
     with Project.open(db) as project:
-        assert project.count("verdicts") == 4 and project.open_batches() == []
+        assert project.content.count("verdicts") == 4 and project.batches.open() == []
     assert len([r for r in fake.requests if r.path == "/v1/batches"]) == 1
     missing = run_cli("judge", "--db", str(db), "--batch-status", "batch_nope", env=ENV)
     assert missing.code == 1 and "batch 'batch_nope' was not started" in missing.err
@@ -109,12 +111,12 @@ def test_a_failed_batch_is_an_error_and_can_be_resubmitted(
     assert failed.code == 1
     assert "ended failed (model not available for batch): 3 response(s)" in failed.err
     with Project.open(db) as project:
-        assert project.count("verdicts") == 0 and project.open_batches() == []
+        assert project.content.count("verdicts") == 0 and project.batches.open() == []
     fake.batch_failure = None
     again = run_cli(*judge_args(db, fake, *OFFLINE_BATCH), env=ENV)
     assert again.code == 0, again.err
     with Project.open(db) as project:
-        assert project.count("verdicts") == 3
+        assert project.content.count("verdicts") == 3
     assert len([r for r in fake.requests if r.path == "/v1/batches"]) == 2
 
 
@@ -144,7 +146,7 @@ def test_large_selections_are_split_into_several_batches(tmp_path: Path, fake: F
         assert len(batch_ids) == 2 and summary.requested == 3 and summary.in_batch == 5
         reports = asyncio.run(batch_api.collect(project, endpoint, batch_ids, 0.01, True))
         assert sum(r["verdicts"] for r in reports) == 5
-        assert project.count("verdicts") == 5
+        assert project.content.count("verdicts") == 5
     lines = [
         line
         for f in fake.files.values()
@@ -166,7 +168,7 @@ def test_the_first_request_goes_online_and_its_verdict_is_kept(
     (uploaded,) = [f for f in fake.files.values() if f["meta"]["purpose"] == "batch"]
     assert len(uploaded["content"].decode().splitlines()) == 3
     with Project.open(db) as project:
-        assert project.count("verdicts") == 4
+        assert project.content.count("verdicts") == 4
 
 
 def test_parameters_the_model_refuses_are_left_out_of_the_batch(
@@ -190,7 +192,7 @@ def test_parameters_the_model_refuses_are_left_out_of_the_batch(
         for b in bodies
     )
     with Project.open(db) as project:
-        assert project.count("verdicts") == 3  # every batch line answered
+        assert project.content.count("verdicts") == 3  # every batch line answered
 
 
 def test_a_failed_first_request_goes_into_the_batch(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -214,4 +216,4 @@ def test_a_failed_first_request_goes_into_the_batch(tmp_path: Path, fake: FakeOp
     assert data["errors"] == 0 and "only available for batch" in data["probe_error"]
     assert data["in_batch"] == 2
     with Project.open(db) as project:
-        assert project.count("verdicts") == 2
+        assert project.content.count("verdicts") == 2

@@ -25,7 +25,7 @@ def _demo(tmp_path: Path) -> Path:
 def test_demo_with_the_baseline_and_a_served_judge(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = _demo(tmp_path)
     with Project.open(db) as project:
-        n = project.count("responses")
+        n = project.content.count("responses")
     assert n > 0
 
     baseline = run_cli("judge", "--db", str(db), "--model", "refusal-baseline", "--quiet")
@@ -55,11 +55,13 @@ def test_demo_with_the_baseline_and_a_served_judge(tmp_path: Path, fake: FakeOpe
     )
     assert served.code == 0, served.err
     with Project.open(db) as project:
-        runs = {r.name.split("@")[0]: r for r in project.judge_runs()}
+        runs = {r.name.split("@")[0]: r for r in project.judging.runs()}
         assert set(runs) == {"refusal-baseline", "gpt-test/multijail"}
         assert runs["refusal-baseline"].is_baseline == 1
-        served_verdicts = project.verdicts(run_id=runs["gpt-test/multijail"].id)
-        assert len(served_verdicts) == n == len(project.verdicts(runs["refusal-baseline"].id))
+        served_verdicts = project.judging.verdicts(run_id=runs["gpt-test/multijail"].id)
+        assert (
+            len(served_verdicts) == n == len(project.judging.verdicts(runs["refusal-baseline"].id))
+        )
         assert all(
             v.template_name == "multijail" and v.template_hash and v.raw and v.p_unsafe is not None
             for v in served_verdicts

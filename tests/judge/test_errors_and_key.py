@@ -42,7 +42,7 @@ def test_the_key_is_never_stored_or_printed(tmp_path: Path, fake: FakeOpenAI) ->
     assert {r.headers.get("authorization") for r in fake.chat_requests()} == {f"Bearer {KEY}"}
     # ... and the errors it echoed were stored and printed without it
     with Project.open(db) as project:
-        errors = [c.error for c in project.llm_calls() if c.error]
+        errors = [c.error for c in project.judging.llm_calls() if c.error]
     assert len(errors) == 2 and all("[key]" in e for e in errors)
     assert KEY not in result.err and KEY not in result.out
     translated = run_cli(
@@ -119,7 +119,7 @@ def test_endpoint_errors_are_one_line(
     assert message.format(port=port) in result.err
     assert "Traceback" not in result.err and KEY not in result.err
     with Project.open(db) as project:
-        assert project.count("verdicts") == 0
+        assert project.content.count("verdicts") == 0
 
 
 def test_a_dead_endpoint_stops_the_run_early(tmp_path: Path) -> None:
@@ -142,7 +142,7 @@ def test_a_dead_endpoint_stops_the_run_early(tmp_path: Path) -> None:
     )
     assert result.code == 1 and result.err.startswith("Error: stopped after repeated failures")
     with Project.open(db) as project:
-        assert 10 <= project.count("llm_calls") < 40
+        assert 10 <= project.content.count("llm_calls") < 40
 
 
 def test_a_control_sequence_in_a_server_error_is_not_printed(

@@ -17,7 +17,7 @@ ENV = {"OPENAI_API_KEY": KEY}
 
 def _verdicts(db: Path) -> dict[int, object]:
     with Project.open(db) as project:
-        return {v.response_id: v for v in project.verdicts()}
+        return {v.response_id: v for v in project.judging.verdicts()}
 
 
 def test_verdicts_carry_template_model_raw_and_p_unsafe(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -32,17 +32,17 @@ def test_verdicts_carry_template_model_raw_and_p_unsafe(tmp_path: Path, fake: Fa
     verdicts = _verdicts(db)
     assert len(verdicts) == 6
     with Project.open(db) as project:
-        (run,) = project.judge_runs()
+        (run,) = project.judging.runs()
         assert run.model == "judge-m" and run.template_name == "multijail"
         assert run.name.startswith("judge-m/multijail@") and run.base_url == fake.base_url
-        item3 = project.response_by_uid("u3").id
+        item3 = project.content.response_by_uid("u3").id
         assert verdicts[item3].label == "unsafe" and verdicts[item3].raw == "unsafe"
         assert 0.5 < verdicts[item3].p_unsafe < 1
         others = [v for rid, v in verdicts.items() if rid != item3]
         assert {v.label for v in others} == {"safe"}
         assert all(v.p_unsafe is None for v in others)  # the server sent no logprobs for them
         assert {v.template_hash for v in verdicts.values()} == {run.template_hash}
-        assert project.verdict_input_source(verdicts[item3].id) == {
+        assert project.judging.verdict_input_source(verdicts[item3].id) == {
             "prompt": "text_en",
             "response": "back_translation",
         }
@@ -68,8 +68,8 @@ def test_rerun_sends_nothing_and_a_new_run_reuses_the_cache(
     assert run_cli(*judge_args(db, fake, "--limit", "3"), env=ENV).code == 0
     assert fake.chat_count == 8
     with Project.open(db) as project:
-        assert len(project.judge_runs()) == 1
-        assert project.count("llm_calls") == 8
+        assert len(project.judging.runs()) == 1
+        assert project.content.count("llm_calls") == 8
 
 
 def test_a_new_run_with_the_same_template_hash_is_answered_from_the_cache(
@@ -87,19 +87,19 @@ def test_a_new_run_with_the_same_template_hash_is_answered_from_the_cache(
     assert result.code == 0, result.err
     assert json.loads(result.out)["cached"] == 5 and fake.chat_count == 5
     with Project.open(db) as project:
-        first, second = project.judge_runs()
+        first, second = project.judging.runs()
         assert second.name.startswith("judge-m/my-copy@")
         assert first.template_hash == second.template_hash
-        assert {v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(first.id)} == {
-            v.response_id: (v.label, v.p_unsafe) for v in project.verdicts(second.id)
-        }
+        assert {
+            v.response_id: (v.label, v.p_unsafe) for v in project.judging.verdicts(first.id)
+        } == {v.response_id: (v.label, v.p_unsafe) for v in project.judging.verdicts(second.id)}
 
 
 def test_identical_inputs_share_one_request(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=4, with_bt=False, texts=["same words"] * 4)
     # all four responses answer different prompts, so make the prompts equal too
     with Project.open(db) as project:
-        assert project.count("responses") == 4
+        assert project.content.count("responses") == 4
     result = run_cli(*judge_args(db, fake, "--template", _no_prompt_template(tmp_path)), env=ENV)
     assert result.code == 0, result.err
     assert fake.chat_count == 1
@@ -133,7 +133,7 @@ def test_retries_on_429_and_500_then_success(tmp_path: Path, fake: FakeOpenAI) -
     retry_counts = sorted({r.headers.get("x-stainless-retry-count") for r in fake.chat_requests()})
     assert retry_counts == ["0", "1", "2"]  # the client's own retries
     with Project.open(db) as project:
-        assert all(call.error is None for call in project.llm_calls())
+        assert all(call.error is None for call in project.judging.llm_calls())
 
 
 def test_timeouts_are_retried(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -168,12 +168,14 @@ def test_failed_requests_get_no_verdict_and_are_retried_next_run(
     assert "Traceback" not in result.err
     with Project.open(db) as project:
         failed = {
-            project.response(c.response_id).uid: c.error for c in project.llm_calls() if c.error
+            project.content.response(c.response_id).uid: c.error
+            for c in project.judging.llm_calls()
+            if c.error
         }
         assert set(failed) == {"u2", "u4"}
         assert "HTTP 400" in failed["u2"] and "context too long" in failed["u2"]
         assert "unreadable answer" in failed["u4"]
-        judged = {project.response(v.response_id).uid for v in project.verdicts()}
+        judged = {project.content.response(v.response_id).uid for v in project.judging.verdicts()}
         assert judged == {"u0", "u1", "u3", "u5"}
     fake.behavior = lambda r: Reply("invalid")
     before = fake.chat_count
@@ -192,7 +194,9 @@ def test_unparsed_outputs_are_kept_never_defaulted(tmp_path: Path, fake: FakeOpe
     fake.behavior = lambda r: Reply(answers[r.marker])
     assert run_cli(*judge_args(db, fake), env=ENV).code == 0
     with Project.open(db) as project:
-        by_uid = {project.response(v.response_id).uid: v for v in project.verdicts()}
+        by_uid = {
+            project.content.response(v.response_id).uid: v for v in project.judging.verdicts()
+        }
     assert by_uid["u0"].label == "unparsed" and by_uid["u0"].raw == "The response is safe."
     assert by_uid["u1"].label == "unparsed" and by_uid["u1"].raw.startswith("I'm sorry")
     assert by_uid["u2"].label == "unsafe"
@@ -249,8 +253,10 @@ def test_xsafety_template_maps_yes_no_and_names_the_scenario(
     )
     assert run_cli(*judge_args(db, fake, "--template", "xsafety"), env=ENV).code == 0
     with Project.open(db) as project:
-        labels = {project.response(v.response_id).uid: v.label for v in project.verdicts()}
-        (run,) = project.judge_runs()
+        labels = {
+            project.content.response(v.response_id).uid: v.label for v in project.judging.verdicts()
+        }
+        (run,) = project.judging.runs()
     assert labels == {"u0": "unsafe", "u1": "safe"}
     assert run.template_name == "xsafety"
     assert "Under the Mental Health scenario" in fake.chat_requests()[0].user_text
@@ -259,7 +265,7 @@ def test_xsafety_template_maps_yes_no_and_names_the_scenario(
 def test_language_and_limit_select_responses(tmp_path: Path, fake: FakeOpenAI) -> None:
     db = build_project(tmp_path / "p.db", n=6)
     with Project.open(db) as project:
-        project.insert_responses([{"uid": "ar1", "language": "ar", "text": "رد item-99"}])
+        project.content.insert_responses([{"uid": "ar1", "language": "ar", "text": "رد item-99"}])
     assert run_cli(*judge_args(db, fake, "--language", "ar"), env=ENV).code == 0
     assert fake.marker_counts() == {"item-99": 1}
     assert run_cli(*judge_args(db, fake, "--language", "vi", "--limit", "2"), env=ENV).code == 0

@@ -13,8 +13,7 @@ from polyjudge.judge.client import Endpoint
 from polyjudge.judge.engine import Outcome
 from polyjudge.judge.progress import RunProgress
 from polyjudge.judge.requests import CallLog, RequestLoop, Results
-from polyjudge.store import Project, content_hash
-from polyjudge.store.judging import OUTPUT_CAP_BYTES, CachedCall, NewCall
+from polyjudge.store import OUTPUT_CAP_BYTES, CachedCall, NewCall, Project, content_hash
 
 from tests.judge.server import Action, Fail, FakeOpenAI, Recorded, Reply
 
@@ -119,7 +118,7 @@ def test_a_429_and_a_500_are_retried_and_only_the_answer_is_logged(
         assert fake.marker_counts() == {f"item-{i}": 2 for i in range(3)}
         assert seen.answered == {f"item-{i}": f"ANSWER item-{i}" for i in range(3)}
         assert (loop.requested, loop.errors, loop.failed_requests) == (3, 0, 0)
-        calls = project.llm_calls()
+        calls = project.judging.llm_calls()
         assert len(calls) == 3 and all(c.error is None for c in calls)
         assert {c.purpose for c in calls} == {"test"}
 
@@ -138,7 +137,7 @@ def test_a_request_that_keeps_failing_is_logged_with_its_error_and_counted(
         assert loop.first_error == loop.last_error and loop.stop_error is None
         assert (progress.done, progress.errors) == (2, 1)
         assert "item-1" not in seen.answered
-        failed = [c for c in project.llm_calls() if c.error is not None]
+        failed = [c for c in project.judging.llm_calls() if c.error is not None]
         assert len(failed) == 1 and failed[0].output is None
 
 
@@ -154,7 +153,7 @@ def test_a_rerun_answers_from_the_cache_and_sends_nothing(tmp_path: Path, fake: 
         assert fake.chat_count == 5  # nothing sent again
         assert seen.cached == {f"item-{i}": f"ANSWER item-{i}" for i in range(5)}
         assert (loop.hits, loop.requested, progress.done) == (5, 0, 5)
-        assert len(project.llm_calls()) == 5
+        assert len(project.judging.llm_calls()) == 5
 
 
 def test_items_with_the_same_input_share_one_request(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -166,7 +165,7 @@ def test_items_with_the_same_input_share_one_request(tmp_path: Path, fake: FakeO
         run(loop, twins)
         assert fake.chat_count == 1 and loop.requested == 1
         assert seen.groups == [4] and set(seen.answered) == {f"item-{i}" for i in range(4)}
-        assert len(project.llm_calls()) == 1
+        assert len(project.judging.llm_calls()) == 1
 
 
 def test_a_huge_answer_is_handed_over_whole_and_stored_capped(
@@ -178,7 +177,7 @@ def test_a_huge_answer_is_handed_over_whole_and_stored_capped(
     with Project.create(tmp_path / "p.db") as project:
         run(make_loop(project, fake, seen), items(1))
         assert seen.answered["item-0"] == huge  # the use sees all of it
-        (call,) = project.llm_calls()
+        (call,) = project.judging.llm_calls()
         assert call.output_bytes == len(huge) and len((call.output or "").encode()) <= (
             OUTPUT_CAP_BYTES
         )
@@ -200,7 +199,7 @@ def test_an_answer_the_use_refuses_is_logged_as_an_error_and_asked_again(
         loop = make_loop(project, fake, seen, check=True)
         run(loop, items(2))
         assert seen.answered == {} and (loop.errors, loop.last_error) == (2, "empty answer")
-        assert {c.error for c in project.llm_calls()} == {"empty answer"}
+        assert {c.error for c in project.judging.llm_calls()} == {"empty answer"}
         fake.behavior = echo
         loop = make_loop(project, fake, seen, check=True)
         run(loop, items(2))
@@ -217,7 +216,7 @@ def test_repeated_failures_stop_the_loop_early(tmp_path: Path, fake: FakeOpenAI)
         run(loop, items(20))
         assert loop.stop_error is not None and "HTTP 503" in loop.stop_error
         assert loop.requested == 3 and fake.chat_count == 3
-        assert len(project.llm_calls()) == 3
+        assert len(project.judging.llm_calls()) == 3
 
 
 def test_a_cancelled_loop_keeps_what_was_answered(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -243,7 +242,7 @@ def test_a_cancelled_loop_keeps_what_was_answered(tmp_path: Path, fake: FakeOpen
         answered = loop.requested
         assert 3 <= answered < 40
         # every finished request was written, though the run was cancelled
-        assert len(project.llm_calls()) == answered == len(seen.answered)
+        assert len(project.judging.llm_calls()) == answered == len(seen.answered)
         fake.latency = 0.0
         sent_before = fake.chat_count
         again = Seen({}, {}, [])

@@ -21,7 +21,10 @@ CONCURRENCY = 4
 
 def _judged(db: Path) -> set[str]:
     with Project.open(db) as project:
-        return {project.response(v.response_id).text.split()[1] for v in project.verdicts()}
+        return {
+            project.content.response(v.response_id).text.split()[1]
+            for v in project.judging.verdicts()
+        }
 
 
 def _wait_for(predicate, timeout: float = 60.0) -> None:
@@ -72,8 +75,9 @@ def test_killed_run_resumes_without_repeating_finished_requests(tmp_path: Path) 
     assert repeated <= set(sent_before) - done_at_kill
     assert len(repeated) <= 2 * CONCURRENCY
     with Project.open(db) as project:
-        assert len(project.judge_runs()) == 1
+        assert len(project.judging.runs()) == 1
         labels = {
-            project.response(v.response_id).text.split()[1]: v.label for v in project.verdicts()
+            project.content.response(v.response_id).text.split()[1]: v.label
+            for v in project.judging.verdicts()
         }
     assert labels["item-17"] == "unsafe" and labels["item-18"] == "safe"

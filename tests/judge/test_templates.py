@@ -172,7 +172,7 @@ def test_unknown_template_name() -> None:
 
 def test_an_item_without_category_is_judged_under_the_general_scenario() -> None:
     from polyjudge.judge.judging import judge_values
-    from polyjudge.store.judging import JudgeItem
+    from polyjudge.store import JudgeItem
 
     bare = JudgeItem(id=1, language="ja", text="はい、どうぞ。", back_translation="Yes, here.")
     values, _ = judge_values(bare)

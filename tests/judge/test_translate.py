@@ -15,7 +15,7 @@ ENV = {"OPENAI_API_KEY": "sk-test"}
 
 def _project(db: Path) -> None:
     with Project.create(db) as project:
-        project.insert_prompts(
+        project.content.insert_prompts(
             [
                 {"dataset": "t", "prompt_key": "1", "language": "th", "text": "คำถาม item-91"},
                 {
@@ -27,7 +27,7 @@ def _project(db: Path) -> None:
                 },
             ]
         )
-        project.insert_responses(
+        project.content.insert_responses(
             [
                 {"uid": "a", "language": "th", "text": "ตอบ item-1"},
                 {
@@ -70,14 +70,14 @@ def test_translate_fills_missing_back_translations(tmp_path: Path, fake: FakeOpe
     assert json.loads(result.out)["responses"] == 2 and json.loads(result.out)["prompts"] == 1
     assert sorted(fake.marker_counts()) == ["item-1", "item-4", "item-91"]
     with Project.open(db) as project:
-        a, b, c, d = (project.response_by_uid(u) for u in "abcd")
+        a, b, c, d = (project.content.response_by_uid(u) for u in "abcd")
         assert (a.back_translation, a.bt_engine) == ("EN(item-1)", "mt-1") and a.bt_at
         assert (b.back_translation, b.bt_engine) == ("imported", "google")
         assert c.back_translation is None  # English needs none
         assert d.back_translation == "EN(item-4)"
-        assert project.find_prompt("1", "th").back_translation == "EN(item-91)"
-        assert project.find_prompt("2", "th").back_translation is None
-        (run,) = project.judge_runs("translate")
+        assert project.content.find_prompt("1", "th").back_translation == "EN(item-91)"
+        assert project.content.find_prompt("2", "th").back_translation is None
+        (run,) = project.judging.runs("translate")
         assert run.model == "mt-1" and run.status == "finished"
     request = next(r for r in fake.chat_requests() if r.marker == "item-1")
     assert "from Thai into English" in request.user_text
@@ -96,7 +96,7 @@ def test_overwrite_replaces_and_the_cache_answers(tmp_path: Path, fake: FakeOpen
     # only item-2 (imported before) needed a request; the others came from the cache
     assert fake.marker_counts() == {"item-1": 1, "item-4": 1, "item-91": 1, "item-2": 1}
     with Project.open(db) as project:
-        b = project.response_by_uid("b")
+        b = project.content.response_by_uid("b")
         assert (b.back_translation, b.bt_engine) == ("EN(item-2)", "mt-1")
 
 
@@ -107,8 +107,8 @@ def test_a_truncated_translation_is_not_stored(tmp_path: Path, fake: FakeOpenAI)
     result = run_cli(*_args(db, fake, "--max-tokens", "3"), env=ENV)
     assert result.code == 1 and "cut short" in result.err
     with Project.open(db) as project:
-        assert project.response_by_uid("a").back_translation is None
-        assert all(c.error and c.output == "EN(cut" for c in project.llm_calls())
+        assert project.content.response_by_uid("a").back_translation is None
+        assert all(c.error and c.output == "EN(cut" for c in project.judging.llm_calls())
 
 
 def test_a_model_that_refuses_temperature_is_asked_without_it(

@@ -70,7 +70,7 @@ def build_project(
     from polyjudge.store import Project
 
     project = Project.create(path, labels=labels, consensus_rule=rule)
-    project.insert_responses(
+    project.content.insert_responses(
         {
             "uid": f"item{i}",
             "language": spec.get("language", "en"),
@@ -87,13 +87,13 @@ def build_project(
         for entry in spec.get("labels", []):
             name, label = entry[0], entry[1]
             unsure = bool(entry[2]) if len(entry) > 2 else False
-            annotator = project.ensure_annotator(name).id
-            project.add_label(rid, annotator, label, unsure=unsure)
+            annotator = project.annotators.ensure(name).id
+            project.labels.add(rid, annotator, label, unsure=unsure)
         for run, verdict in spec.get("verdict", {}).items():
             runs.setdefault(run, []).append((rid, verdict))
         if spec.get("adjudication"):
-            adjudicator = adjudicator or project.ensure_annotator("adj", "adjudicator").id
-            project.add_adjudication(rid, adjudicator, spec["adjudication"], "ruled")
+            adjudicator = adjudicator or project.annotators.ensure("adj", "adjudicator").id
+            project.adjudications.add(rid, adjudicator, spec["adjudication"], "ruled")
     for run, rows in runs.items():
-        project.add_verdict_rows(run, f"model-{run}", rows, is_baseline="baseline" in run)
+        project.judging.add_verdict_rows(run, f"model-{run}", rows, is_baseline="baseline" in run)
     return project

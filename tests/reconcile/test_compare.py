@@ -71,11 +71,11 @@ def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Pat
 
     cells = ["both"] * 36 + ["alpha"] * 12 + ["beta"] * 2
     with Project.create(tmp_path / "p.db") as project:
-        project.insert_prompts(
+        project.content.insert_prompts(
             {"dataset": "t", "prompt_key": str(k), "language": "ko", "text": f"prompt {k}"}
             for k in range(52)
         )
-        prompt = {k: project.find_prompt(str(k), "ko", "t").id for k in range(52)}
+        prompt = {k: project.content.find_prompt(str(k), "ko", "t").id for k in range(52)}
         rows = []
         for k, cell in enumerate(cells):
             for model in ("alpha", "beta"):
@@ -87,7 +87,7 @@ def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Pat
             (prompt[50], "beta", "safe"),
             (prompt[51], "alpha", "unsafe"),
         ]
-        project.insert_responses(
+        project.content.insert_responses(
             {
                 "uid": f"r{i}",
                 "language": "ko",
@@ -97,9 +97,9 @@ def test_paired_comparison_over_shared_prompts_reproduces_newcombe(tmp_path: Pat
             }
             for i, (pid, model, _) in enumerate(rows)
         )
-        who = project.ensure_annotator("a").id
+        who = project.annotators.ensure("a").id
         for i, (_, _, label) in enumerate(rows):
-            project.add_label(i + 1, who, label)
+            project.labels.add(i + 1, who, label)
         report = build_report(project, resamples=0).as_json()
     (row,) = report["comparisons"]
     assert (row["n_a"], row["n_b"]) == (53, 51)  # the independent comparison keeps them all

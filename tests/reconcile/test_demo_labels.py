@@ -28,16 +28,19 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def snapshot(path: Path) -> dict[str, list]:
     """Labels, verdicts and adjudications as comparable tuples (no ids or times)."""
     with Project.open(path) as project:
-        names = {a.id: a.name for a in project.annotators()}
-        uid = {i: project.response(i).uid for i in range(1, project.count("responses") + 1)}
+        names = {a.id: a.name for a in project.annotators.all()}
+        uid = {
+            i: project.content.response(i).uid
+            for i in range(1, project.content.count("responses") + 1)
+        }
         labels, adjudications = [], []
         for response_id, response_uid in uid.items():
             for annotator_id in names:
-                for row in project.label_history(response_id, annotator_id):
+                for row in project.labels.history(response_id, annotator_id):
                     labels.append(
                         (response_uid, names[annotator_id], row.label, row.unsure, row.note)
                     )
-            for row in project.adjudication_history(response_id):
+            for row in project.adjudications.history(response_id):
                 adjudications.append(
                     (
                         response_uid,
@@ -47,10 +50,10 @@ def snapshot(path: Path) -> dict[str, list]:
                         row.safe_reply,
                     )
                 )
-        runs = {r.id: (r.name, r.is_baseline) for r in project.judge_runs()}
+        runs = {r.id: (r.name, r.is_baseline) for r in project.judging.runs()}
         verdicts = sorted(
             (runs[v.run_id], uid[v.response_id], v.label, v.p_unsafe, v.raw)
-            for v in project.verdicts()
+            for v in project.judging.verdicts()
         )
     return {
         "labels": sorted(labels, key=repr),
@@ -67,7 +70,7 @@ def test_demo_queue_has_every_kind(demo_db: Path) -> None:
         assert kinds == set(KINDS)
         assert {entry.language for entry in entries} >= {"ar", "en"}
         # The responses that attack the terminal are among the queued items.
-        queued = {project.response(e.response_id).uid for e in entries}
+        queued = {project.content.response(e.response_id).uid for e in entries}
         assert {"demo-049", "demo-009", "demo-043"} <= queued
 
 
@@ -83,9 +86,9 @@ def test_demo_labels_come_from_the_sample_annotators(demo_db: Path) -> None:
     # The offline refusal baseline and the simulated judge, which says it is simulated.
     assert sorted(baseline for _, baseline in data["runs"]) == [0, 1]
     with Project.open(demo_db) as project:
-        simulated = [r for r in project.judge_runs() if not r.is_baseline]
+        simulated = [r for r in project.judging.runs() if not r.is_baseline]
         assert len(simulated) == 1 and json.loads(simulated[0].params)["simulated"] is True
-        assert project.verdict_counts(simulated[0].id).get("unparsed", 0) >= 1
+        assert project.judging.verdict_counts(simulated[0].id).get("unparsed", 0) >= 1
 
 
 def test_report_on_the_demo_has_agreement_and_unsafe_rates(demo_db: Path) -> None:
@@ -120,4 +123,4 @@ def test_demo_without_labels_stays_unlabelled(tmp_path: Path) -> None:
     path = tmp_path / "plain.db"
     build_demo(path)
     with Project.open(path) as project:
-        assert project.count("labels") == 0 and project.count("verdicts") == 0
+        assert project.content.count("labels") == 0 and project.content.count("verdicts") == 0

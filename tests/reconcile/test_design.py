@@ -16,10 +16,10 @@ from tests.reconcile.helpers import build_project, cli_ok
 
 
 def label_sample(project: Project, truth: dict[int, str], who: str = "rater") -> int:
-    annotator = project.ensure_annotator(who).id
-    rows = project.assignments()
+    annotator = project.annotators.ensure(who).id
+    rows = project.assignments.all()
     for a in rows:
-        project.add_label(a.response_id, annotator, truth[a.response_id])
+        project.labels.add(a.response_id, annotator, truth[a.response_id])
     return len(rows)
 
 
@@ -146,7 +146,9 @@ def test_p_unsafe_sharpens_the_corrected_rate_and_it_still_covers(tmp_path: Path
     for with_p in (False, True):
         db = tmp_path / f"p{with_p}.db"
         with build_project(db, items) as project:
-            project.add_verdict_rows("judge", "m", rows if with_p else [r[:2] for r in rows])
+            project.judging.add_verdict_rows(
+                "judge", "m", rows if with_p else [r[:2] for r in rows]
+            )
         cli_ok("sample", "--per-language", "400", "--seed", "1", "--db", str(db))
         with Project.open(db) as project:
             label_sample(project, truth)
@@ -250,7 +252,7 @@ def test_a_comparison_after_a_judge_stratified_sample_follows_the_design(
             rows.append((rid, truth[rid] if right else ("safe" if u else "unsafe")))
     db = tmp_path / "p.db"
     with build_project(db, items) as project:
-        project.add_verdict_rows("judge", "m", rows)
+        project.judging.add_verdict_rows("judge", "m", rows)
     cli_ok("sample", "--per-language", "300", "--stratify-by-judge", "--seed", "3", "--db", str(db))
     with Project.open(db) as project:
         label_sample(project, truth)
@@ -300,7 +302,7 @@ def test_a_stratified_sample_that_took_every_item_raises_no_stratified_warning(
     build_project(db, items).close()
     cli_ok("sample", "--per-language", "50", "--stratify-by-judge", "--db", str(db))
     with Project.open(db) as project:
-        assert {a.weight for a in project.assignments()} == {1.0}
+        assert {a.weight for a in project.assignments.all()} == {1.0}
         label_sample(project, {i: "unsafe" if i <= 3 else "safe" for i in range(1, 13)})
     report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
     assert report["judges"]["judge"]["warning"] is None

@@ -66,15 +66,15 @@ def test_random_projects(tmp_path: Path, seed: int) -> None:
 def test_perfect_agreement_and_a_perfect_judge(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p.db") as project:
         n = 40
-        project.insert_responses(
+        project.content.insert_responses(
             {"uid": f"r{i}", "language": "sw", "text": f"jibu {i}"} for i in range(n)
         )
         truth = {i + 1: ("unsafe" if i % 4 == 0 else "safe") for i in range(n)}
         for name in ("a", "b", "c"):
-            annotator = project.ensure_annotator(name).id
+            annotator = project.annotators.ensure(name).id
             for rid, label in truth.items():
-                project.add_label(rid, annotator, label)
-        project.add_verdict_rows("perfect", "judge-x", truth.items())
+                project.labels.add(rid, annotator, label)
+        project.judging.add_verdict_rows("perfect", "judge-x", truth.items())
         report = build_report(project, resamples=200).as_json()
         assert report["agreement"]["overall"]["alpha"] == pytest.approx(1.0)
         assert outside(report) == []

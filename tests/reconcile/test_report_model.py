@@ -108,7 +108,7 @@ def test_typed_fields_say_what_the_json_says(reports: dict[str, Report]) -> None
 
 def test_a_run_without_verdicts_has_no_calibration(tmp_path: Path) -> None:
     with realistic_project(tmp_path / "p.db") as project:
-        project.add_verdict_rows("idle", "model-idle", [])
+        project.judging.add_verdict_rows("idle", "model-idle", [])
         report = build_report(project, resamples=0)
     idle = report.judges["idle"]
     assert idle.no_verdicts and idle.calibration is None

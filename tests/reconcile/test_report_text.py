@@ -117,7 +117,7 @@ def test_judge_runs_and_groups_without_verdicts_are_left_out(tmp_path: Path) -> 
             spec["verdict"] = {"j": gold}
         items.append(spec)
     with build_project(tmp_path / "p.db", items) as project:
-        project.add_verdict_rows("idle", "model-idle", [])
+        project.judging.add_verdict_rows("idle", "model-idle", [])
         built = build_report(project, resamples=0)
     report = built.as_json()
     judges = report["judges"]

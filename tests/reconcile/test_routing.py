@@ -59,13 +59,13 @@ def expected_kinds(labels, adjudication, verdicts, rule):
 def build_random_project(path: Path, rule: str, n_items: int, seed: int):
     rng = random.Random(seed)
     project = Project.create(path, consensus_rule=rule)
-    project.insert_responses(
+    project.content.insert_responses(
         {"uid": f"r{i}", "language": rng.choice(["ar", "bn", "th"]), "text": f"t{i}"}
         for i in range(n_items)
     )
-    ids = [project.response_by_uid(f"r{i}").id for i in range(n_items)]
-    annotators = {name: project.ensure_annotator(name).id for name in ANNOTATORS}
-    adjudicator = project.ensure_annotator("judge-person", role="adjudicator").id
+    ids = [project.content.response_by_uid(f"r{i}").id for i in range(n_items)]
+    annotators = {name: project.annotators.ensure(name).id for name in ANNOTATORS}
+    adjudicator = project.annotators.ensure("judge-person", role="adjudicator").id
     state: dict[int, dict[str, list[tuple[str, bool]]]] = {rid: {} for rid in ids}
     adjudication: dict[int, str | None] = {}
     for rid in ids:
@@ -75,22 +75,24 @@ def build_random_project(path: Path, rule: str, n_items: int, seed: int):
             for _ in range(rng.choice([1, 1, 1, 2])):  # sometimes an edit
                 label = skew if rng.random() < 0.6 else rng.choice(LABELS)
                 unsure = rng.random() < 0.06
-                project.add_label(rid, annotators[name], label, unsure=unsure)
+                project.labels.add(rid, annotators[name], label, unsure=unsure)
                 stack.append((label, unsure))
             if rng.random() < 0.1:  # sometimes an undo
-                project.undo_label(rid, annotators[name])
+                project.labels.undo(rid, annotators[name])
                 stack.pop()
         if rng.random() < 0.12:
             label = rng.choice(LABELS)
-            project.add_adjudication(rid, adjudicator, label, "ruled")
+            project.adjudications.add(rid, adjudicator, label, "ruled")
             adjudication[rid] = label
             if rng.random() < 0.25:  # withdrawn again: the item is open once more
-                project.add_adjudication(rid, adjudicator, None, "withdrawn")
+                project.adjudications.add(rid, adjudicator, None, "withdrawn")
                 adjudication[rid] = None
     judge = {rid: rng.choice([*LABELS, "unparsed"]) for rid in ids if rng.random() < 0.8}
     baseline = {rid: rng.choice(["safe", "unsafe"]) for rid in ids if rng.random() < 0.8}
-    project.add_verdict_rows("gpt-judge", "gpt", judge.items())
-    project.add_verdict_rows("refusal", "refusal-baseline", baseline.items(), is_baseline=True)
+    project.judging.add_verdict_rows("gpt-judge", "gpt", judge.items())
+    project.judging.add_verdict_rows(
+        "refusal", "refusal-baseline", baseline.items(), is_baseline=True
+    )
 
     expected = {}
     for rid in ids:
@@ -137,13 +139,15 @@ def test_final_labels_match_the_rule_item_by_item(tmp_path: Path) -> None:
 def test_judge_conflict_keeps_the_human_label_and_baselines_never_route(
     project: Project,
 ) -> None:
-    project.insert_responses([{"uid": f"u{i}", "language": "sw", "text": "x"} for i in range(3)])
-    a, b = project.ensure_annotator("a").id, project.ensure_annotator("b").id
+    project.content.insert_responses(
+        [{"uid": f"u{i}", "language": "sw", "text": "x"} for i in range(3)]
+    )
+    a, b = project.annotators.ensure("a").id, project.annotators.ensure("b").id
     for rid in (1, 2, 3):
-        project.add_label(rid, a, "safe")
-        project.add_label(rid, b, "safe")
-    project.add_verdict_rows("judge", "m", [(1, "unsafe"), (2, "unparsed"), (3, "safe")])
-    project.add_verdict_rows(
+        project.labels.add(rid, a, "safe")
+        project.labels.add(rid, b, "safe")
+    project.judging.add_verdict_rows("judge", "m", [(1, "unsafe"), (2, "unparsed"), (3, "safe")])
+    project.judging.add_verdict_rows(
         "base", "refusal-baseline", [(1, "unsafe"), (2, "unsafe"), (3, "unsafe")], is_baseline=True
     )
     queue = adjudication_queue(project)
@@ -153,18 +157,18 @@ def test_judge_conflict_keeps_the_human_label_and_baselines_never_route(
     review = item_review(project, 1)
     assert (review.final_label, review.how) == ("safe", "unanimous")
     # An adjudicator confirming the humans takes the item out of the queue.
-    adjudicator = project.ensure_annotator("lead", role="adjudicator").id
-    project.add_adjudication(1, adjudicator, "safe", "the judge misread the refusal")
+    adjudicator = project.annotators.ensure("lead", role="adjudicator").id
+    project.adjudications.add(1, adjudicator, "safe", "the judge misread the refusal")
     assert adjudication_queue(project) == []
     assert item_review(project, 1).how == "adjudicated"
 
 
 def test_majority_without_a_strict_majority_is_a_disagreement(tmp_path: Path) -> None:
     with Project.create(tmp_path / "p.db", consensus_rule="majority:3") as project:
-        project.insert_responses(
+        project.content.insert_responses(
             [{"uid": f"u{i}", "language": "jv", "text": "x"} for i in range(4)]
         )
-        ids = [project.ensure_annotator(n).id for n in ANNOTATORS]
+        ids = [project.annotators.ensure(n).id for n in ANNOTATORS]
         splits = {
             1: ["unsafe", "unsafe", "safe", "invalid"],  # 2 of 4: no strict majority, no tie
             2: ["unsafe", "unsafe", "safe", "safe"],  # 2-2: a tie
@@ -173,7 +177,7 @@ def test_majority_without_a_strict_majority_is_a_disagreement(tmp_path: Path) ->
         }
         for rid, labels in splits.items():
             for annotator, label in zip(ids, labels, strict=False):
-                project.add_label(rid, annotator, label)
+                project.labels.add(rid, annotator, label)
         queue = {e.response_id: e.kinds for e in adjudication_queue(project)}
         assert queue == {1: ("disagreement",), 2: ("tie",)}
         assert (item_review(project, 3).final_label, item_review(project, 3).how) == (
@@ -203,20 +207,22 @@ def test_the_queue_read_from_labelled_items_only_equals_the_full_reading(tmp_pat
 
     project, _ = build_random_project(tmp_path / "p.db", "unanimous", 60, seed=3)
     with project:
-        first = project.count("responses") + 1
-        project.insert_responses(
+        first = project.content.count("responses") + 1
+        project.content.insert_responses(
             [{"uid": f"x{i}", "language": "bn", "text": f"x{i}"} for i in range(40)]
         )
-        a, b = project.ensure_annotator("ana").id, project.ensure_annotator("bo").id
+        a, b = project.annotators.ensure("ana").id, project.annotators.ensure("bo").id
         extra = list(range(first, first + 40))
         for rid in extra[::2]:  # every other new item is labelled, with disagreements
-            project.add_label(rid, a, "safe")
-            project.add_label(rid, b, "unsafe" if rid % 4 else "safe")
-        boss = project.ensure_annotator("boss", role="adjudicator").id
+            project.labels.add(rid, a, "safe")
+            project.labels.add(rid, b, "unsafe" if rid % 4 else "safe")
+        boss = project.annotators.ensure("boss", role="adjudicator").id
         for rid in extra[1::4]:  # unlabelled items with an adjudication ...
-            project.add_adjudication(rid, boss, "unsafe")
+            project.adjudications.add(rid, boss, "unsafe")
         # ... and a judge that disagrees with everything
-        project.add_verdict_rows("judge", "m", [(rid, "invalid") for rid in range(1, first + 40)])
+        project.judging.add_verdict_rows(
+            "judge", "m", [(rid, "invalid") for rid in range(1, first + 40)]
+        )
         full = load(project, ("language", "model"))
         everything = final_labels(full)
         expected = {

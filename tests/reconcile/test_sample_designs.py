@@ -38,7 +38,7 @@ def make(tmp_path: Path, sizes=(("ar", 400), ("bn", 100)), baseline: bool = Fals
                 v = "safe" if v == "unsafe" else "unsafe"
             p = None if rid % 7 == 0 else float(rng.beta(0.5, 4))
             rows.append((rid, v, p))
-        project.add_verdict_rows("judge2", "model-judge2", rows)
+        project.judging.add_verdict_rows("judge2", "model-judge2", rows)
     project.close()
     return path
 
@@ -66,7 +66,7 @@ def test_active_design_gives_every_item_a_floored_probability(tmp_path: Path) ->
     assert ar["pi_min"] == pytest.approx(0.2 * 60 / 400)  # the floor
     assert ar["pi_max"] <= 1
     with Project.open(db) as project:
-        rows = project.assignments(out["batch"])
+        rows = project.assignments.all(out["batch"])
     pis = [1 / a.weight for a in rows]
     assert min(pis) >= 0.2 * 60 / 400 - 1e-12
     assert len({round(p, 6) for p in pis}) > 3  # unequal: it follows the uncertainty

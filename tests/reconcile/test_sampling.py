@@ -30,7 +30,7 @@ def make(tmp_path: Path) -> Path:
 
 def sampled(db: Path, batch: str | None = None) -> list:
     with Project.open(db) as project:
-        return project.assignments(batch)
+        return project.assignments.all(batch)
 
 
 def test_same_seed_same_sample_and_a_further_batch_extends_it(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_stratified_sample_uses_neyman_allocation_with_weights(tmp_path: Path) -
     assert 20 * 5 / (5 + 90 * s_other) == pytest.approx(3.35, abs=0.01)
     with Project.open(db) as project:
         for language in ("ar", "bn", "zh"):
-            mine = [a for a in rows if project.response(a.response_id).language == language]
+            mine = [a for a in rows if project.content.response(a.response_id).language == language]
             unsafe = [a for a in mine if a.stratum.endswith(":unsafe")]
             other = [a for a in mine if a.stratum.endswith(":other")]
             assert len(unsafe) == 3 and all(a.weight == pytest.approx(10 / 3) for a in unsafe)
@@ -141,12 +141,12 @@ def test_report_after_a_stratified_sample_warns_and_corrects(tmp_path: Path) -> 
         )
     )
     with Project.open(db) as project:
-        annotator = project.ensure_annotator("rater").id
-        for a in project.assignments(out["batch"]):
-            verdict = project.verdicts(run_id=1, response_id=a.response_id)[0].label
+        annotator = project.annotators.ensure("rater").id
+        for a in project.assignments.all(out["batch"]):
+            verdict = project.judging.verdicts(run_id=1, response_id=a.response_id)[0].label
             # The judge is right on judge-unsafe items and misses 1 in 5 unsafe among the rest.
             label = "unsafe" if verdict == "unsafe" or a.response_id % 5 == 0 else "safe"
-            project.add_label(a.response_id, annotator, label)
+            project.labels.add(a.response_id, annotator, label)
     report = json.loads(cli_ok("report", "--json", "--db", str(db), "--bootstrap", "0"))
     assert report["project"]["estimator_run"]["name"] == "judge"
     assert "stratified" in report["judges"]["judge"]["warning"]

@@ -1,4 +1,4 @@
-"""ReconcileMixin queries: current labels, adjudications (append-only), item detail."""
+"""The store's columns, adjudications (append-only) and item detail, on real project files."""
 
 from __future__ import annotations
 
@@ -10,54 +10,54 @@ from polyjudge.store import PolyjudgeError, Project
 
 
 def setup(project: Project) -> tuple[int, int, int]:
-    project.insert_responses(
+    project.content.insert_responses(
         [
             {"uid": "a", "language": "ar", "text": "نص"},
             {"uid": "b", "language": "th", "text": "ข้อความ"},
         ]
     )
-    x = project.ensure_annotator("x").id
-    y = project.ensure_annotator("y").id
-    adj = project.ensure_annotator("lead", role="adjudicator").id
+    x = project.annotators.ensure("x").id
+    y = project.annotators.ensure("y").id
+    adj = project.annotators.ensure("lead", role="adjudicator").id
     return x, y, adj
 
 
 def test_current_label_columns_take_the_latest_row_and_skip_undone(project: Project) -> None:
     x, y, _ = setup(project)
-    project.add_label(1, x, "safe")
-    project.add_label(1, x, "unsafe", unsure=True)  # edit: supersedes
-    project.add_label(1, y, "invalid")
-    project.undo_label(1, y)  # undone first label: no label
-    project.add_label(2, y, "safe")
-    cols = project.current_label_columns()
+    project.labels.add(1, x, "safe")
+    project.labels.add(1, x, "unsafe", unsure=True)  # edit: supersedes
+    project.labels.add(1, y, "invalid")
+    project.labels.undo(1, y)  # undone first label: no label
+    project.labels.add(2, y, "safe")
+    cols = project.columns.labels()
     rows = list(zip(cols.response_id, cols.annotator_id, cols.label, cols.unsure, strict=True))
     assert rows == [(1, x, 1, 1), (2, y, 0, 0)]
 
 
 def test_adjudications_are_append_only_and_can_be_withdrawn(project: Project) -> None:
     _, _, adj = setup(project)
-    first = project.add_adjudication(1, adj, "unsafe", "explicit instructions")
-    assert project.current_adjudication_columns() == ([1], ["unsafe"])
-    second = project.add_adjudication(1, adj, None, "withdrawn")
+    first = project.adjudications.add(1, adj, "unsafe", "explicit instructions")
+    assert project.columns.adjudications() == ([1], ["unsafe"])
+    second = project.adjudications.add(1, adj, None, "withdrawn")
     assert second.supersedes == first.id
-    assert project.current_adjudication_columns() == ([], [])
-    assert [a.label for a in project.adjudication_history(1)] == ["unsafe", None]
+    assert project.columns.adjudications() == ([], [])
+    assert [a.label for a in project.adjudications.history(1)] == ["unsafe", None]
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         project.conn.execute("UPDATE adjudications SET label = 'safe'")
     with pytest.raises(PolyjudgeError, match="unknown label"):
-        project.add_adjudication(1, adj, "harmless")
+        project.adjudications.add(1, adj, "harmless")
     with pytest.raises(PolyjudgeError, match="no response"):
-        project.add_adjudication(99, adj, "safe")
+        project.adjudications.add(99, adj, "safe")
 
 
 def test_item_detail_has_labels_with_notes_and_names_and_verdicts(project: Project) -> None:
     x, y, adj = setup(project)
-    project.add_label(1, x, "unsafe", note="gives steps [bold]really[/bold]")
-    project.add_label(1, y, "safe")
-    project.add_verdict_rows("gpt-judge", "gpt", [(1, "unsafe")])
-    project.add_verdict_rows("refusal", "refusal-baseline", [(1, "safe")], is_baseline=True)
-    project.add_adjudication(1, adj, "unsafe", "steps are actionable")
-    detail = project.item_detail(1)
+    project.labels.add(1, x, "unsafe", note="gives steps [bold]really[/bold]")
+    project.labels.add(1, y, "safe")
+    project.judging.add_verdict_rows("gpt-judge", "gpt", [(1, "unsafe")])
+    project.judging.add_verdict_rows("refusal", "refusal-baseline", [(1, "safe")], is_baseline=True)
+    project.adjudications.add(1, adj, "unsafe", "steps are actionable")
+    detail = project.adjudications.item_detail(1)
     assert detail.item.response.text == "نص"
     assert [(h.annotator.name, h.label.label, h.label.note) for h in detail.labels] == [
         ("x", "unsafe", "gives steps [bold]really[/bold]"),
@@ -68,11 +68,11 @@ def test_item_detail_has_labels_with_notes_and_names_and_verdicts(project: Proje
         ("refusal", "safe", True),
     ]
     assert detail.adjudication.rationale == "steps are actionable"
-    assert project.item_detail(12345) is None
+    assert project.adjudications.item_detail(12345) is None
 
 
 def test_response_columns_fall_back_to_the_prompt_category(project: Project) -> None:
-    project.insert_prompts(
+    project.content.insert_prompts(
         [
             {
                 "dataset": "d",
@@ -84,14 +84,14 @@ def test_response_columns_fall_back_to_the_prompt_category(project: Project) -> 
             }
         ]
     )
-    project.insert_responses(
+    project.content.insert_responses(
         [
             {"uid": "r", "language": "vi", "text": "t", "prompt_id": 1},
             {"uid": "s", "language": "vi", "text": "t", "category": "own"},
         ]
     )
-    cols = project.response_columns(("language", "category", "scenario"))
+    cols = project.columns.responses(("language", "category", "scenario"))
     assert cols.fields["category"] == ["violence", "own"]
     assert cols.fields["scenario"] == ["unintentional", None]
     with pytest.raises(PolyjudgeError, match="cannot group by"):
-        project.response_columns(("colour",))
+        project.columns.responses(("colour",))

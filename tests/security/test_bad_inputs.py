@@ -58,7 +58,7 @@ def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Project.create(db) as p:
         import_multijail(p, data_file("MultiJail.csv"))
         import_responses(p, seed)
-        p.add_label(p.response_by_uid("r1").id, p.ensure_annotator("zed").id, "unsafe")
+        p.labels.add(p.content.response_by_uid("r1").id, p.annotators.ensure("zed").id, "unsafe")
     return db
 
 
@@ -318,7 +318,9 @@ def test_label_studio_infinite_lead_time_is_no_time(db: Path, tmp_path: Path) ->
     result = run_cli("import", "labels", str(path), "--db", str(db))
     assert result.code == 0, result.err
     with Project.open(db) as p:
-        label = p.label_history(p.response_by_uid("r1").id, p.annotator("label-studio-user-1").id)
+        label = p.labels.history(
+            p.content.response_by_uid("r1").id, p.annotators.get("label-studio-user-1").id
+        )
         assert label[0].time_ms is None
 
 
@@ -452,7 +454,7 @@ def test_a_response_id_reused_in_a_later_chunk(
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     with Project.open(db) as p:
         uid = import_responses.__globals__["response_uid"]("m", "multijail:1", "text 1", "ar")
-        assert p.response_by_uid(uid) is None
+        assert p.content.response_by_uid(uid) is None
     refused(
         db,
         "responses",

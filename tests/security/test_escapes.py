@@ -70,10 +70,10 @@ def hostile_project(path: Path) -> Path:
         ]
         items.append(("h-formula", "bn", FORMULAS["+"], FORMULAS["@"], FORMULAS["="], ALL))
         ids = add_items(project, items, model=MODEL, category=CORPUS["osc52_clipboard"])
-        hostile, bob = project.ensure_annotator(NAME), project.ensure_annotator("bob")
+        hostile, bob = project.annotators.ensure(NAME), project.annotators.ensure("bob")
         for n, rid in enumerate(ids):
-            project.add_label(rid, hostile.id, "unsafe", note=ALL)
-            project.add_label(rid, bob.id, "unsafe" if n % 2 else "safe")
+            project.labels.add(rid, hostile.id, "unsafe", note=ALL)
+            project.labels.add(rid, bob.id, "unsafe" if n % 2 else "safe")
     return path
 
 
@@ -248,15 +248,15 @@ def test_merge_names_a_hostile_annotator_safely(tmp_path: Path) -> None:
     assert made.code == 0, made.err
     assert_terminal_safe(made.out, *NAME_SHOWN)
     with Project.open(packet) as p:
-        who = p.ensure_annotator(NAME)
+        who = p.annotators.ensure(NAME)
         for n in range(1, 3):
-            p.add_label(n, who.id, "unsafe")
+            p.labels.add(n, who.id, "unsafe")
     merged = run_cli("merge", "--db", str(db), str(packet))
     assert merged.code == 0, merged.err
     assert "Merged 2 label rows" in merged.out
     assert_terminal_safe(merged.out + merged.err, *NAME_SHOWN)
     with Project.open(db) as project:
-        assert project.annotator(NAME) is not None  # the data keeps the real name
+        assert project.annotators.get(NAME) is not None  # the data keeps the real name
 
 
 def test_judge_summary_progress_and_json_with_a_hostile_model(

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from polyjudge.store import Project
-from polyjudge.store._sqlite_utils import Database
-from polyjudge.store.schema import migrations
+from polyjudge.store import MIGRATIONS as migrations
+from polyjudge.store import Database, Project
 
 from tests.conftest import run_cli
 

@@ -36,14 +36,14 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("fuzz")
     db = folder / "seed.db"
     with Project.create(db) as p:
-        p.insert_prompts(
+        p.content.insert_prompts(
             [
                 {"dataset": "multijail", "prompt_key": "1", "language": lang, "text": f"q {lang}"}
                 for lang in ("en", "ar")
             ]
         )
-        p.insert_responses([{"uid": "r1", "language": "ar", "text": "نعم", "model": "m"}])
-        p.add_label(p.response_by_uid("r1").id, p.ensure_annotator("zed").id, "unsafe")
+        p.content.insert_responses([{"uid": "r1", "language": "ar", "text": "نعم", "model": "m"}])
+        p.labels.add(p.content.response_by_uid("r1").id, p.annotators.ensure("zed").id, "unsafe")
     return folder
 
 

@@ -11,8 +11,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-from polyjudge.store import Project
-from polyjudge.store.judging import OUTPUT_CAP_BYTES
+from polyjudge.store import OUTPUT_CAP_BYTES, Project
 
 from tests.conftest import run_cli
 from tests.judge.conftest import build_project, judge_args
@@ -54,15 +53,15 @@ def test_a_2_mib_judge_answer_is_parsed_whole_and_stored_once_capped(
     assert result.code == 0, result.err
 
     with Project.open(db) as project:
-        verdicts = {project.response_by_uid(f"u{i}").id: i for i in range(4)}
-        for verdict in project.verdicts():
+        verdicts = {project.content.response_by_uid(f"u{i}").id: i for i in range(4)}
+        for verdict in project.judging.verdicts():
             i = verdicts[verdict.response_id]
             # parsed from the whole answer: a cut one would be `unparsed`
             assert verdict.label == ("unsafe" if i % 2 else "safe")
             # what the verdict shows is the stored (capped) answer, read from its call
             assert verdict.raw is not None and 0 < len(verdict.raw.encode()) <= OUTPUT_CAP_BYTES
             assert answers[f"item-{i}"].startswith(verdict.raw)
-        calls = project.llm_calls()
+        calls = project.judging.llm_calls()
         assert len(calls) == 4
         by_hash = {hashlib.sha256(a.encode()).hexdigest(): a for a in answers.values()}
         for call in calls:
@@ -77,9 +76,9 @@ def test_a_2_mib_judge_answer_is_parsed_whole_and_stored_once_capped(
 
     # A cut answer is not the answer: it is not a cache hit for a later run.
     with Project.open(db) as project:
-        run = project.judge_runs()[0]
-        hashes = [c.input_hash for c in project.llm_calls()]
-        assert project.cached_calls(run.model, run.template_hash, hashes) == {}
+        run = project.judging.runs()[0]
+        hashes = [c.input_hash for c in project.judging.llm_calls()]
+        assert project.judging.cached_calls(run.model, run.template_hash, hashes) == {}
 
 
 def test_short_answers_stay_whole_and_are_still_cached(tmp_path: Path, fake: FakeOpenAI) -> None:
@@ -87,15 +86,15 @@ def test_short_answers_stay_whole_and_are_still_cached(tmp_path: Path, fake: Fak
     fake.behavior = lambda r: Reply("unsafe")
     assert run_cli(*judge_args(db, fake), env=ENV).code == 0
     with Project.open(db) as project:
-        (call, *_) = project.llm_calls()
+        (call, *_) = project.judging.llm_calls()
         assert call.output == "unsafe" and call.output_bytes == 6
         assert call.output_sha256 == hashlib.sha256(b"unsafe").hexdigest()
-        assert {v.raw for v in project.verdicts()} == {"unsafe"}
+        assert {v.raw for v in project.judging.verdicts()} == {"unsafe"}
     assert stored_output_bytes(db)[1] == 0
     with Project.open(db) as project:
-        run = project.judge_runs()[0]
-        calls = project.llm_calls()
-        cached = project.cached_calls(run.model, run.template_hash, [calls[0].input_hash])
+        run = project.judging.runs()[0]
+        calls = project.judging.llm_calls()
+        cached = project.judging.cached_calls(run.model, run.template_hash, [calls[0].input_hash])
         assert cached[calls[0].input_hash].id == calls[0].id  # a whole answer is cached
 
 
@@ -104,7 +103,7 @@ def test_a_2_mib_translation_is_stored_capped_in_the_call_log(
 ) -> None:
     db = tmp_path / "t.db"
     with Project.create(db) as project:
-        project.insert_responses([{"uid": "a", "language": "th", "text": "ตอบ item-1"}])
+        project.content.insert_responses([{"uid": "a", "language": "th", "text": "ตอบ item-1"}])
     long_translation = "English. " * (MEGABYTES // 9)
 
     def translator(request: Recorded) -> Reply:
@@ -124,12 +123,12 @@ def test_a_2_mib_translation_is_stored_capped_in_the_call_log(
     )
     assert result.code == 0, result.err
     with Project.open(db) as project:
-        (call,) = project.llm_calls()
+        (call,) = project.judging.llm_calls()
         assert call.output_bytes == len(long_translation.encode())
         assert len((call.output or "").encode()) <= OUTPUT_CAP_BYTES
         assert call.output_sha256 == hashlib.sha256(long_translation.encode()).hexdigest()
         # the translation itself is the response's data, kept whole
-        assert project.response_by_uid("a").back_translation == long_translation.strip()
+        assert project.content.response_by_uid("a").back_translation == long_translation.strip()
 
 
 def test_the_judge_help_states_the_cap() -> None:
@@ -139,7 +138,7 @@ def test_the_judge_help_states_the_cap() -> None:
 
 
 def test_cap_output_cuts_at_a_character_boundary() -> None:
-    from polyjudge.store.judging import cap_output
+    from polyjudge.store import cap_output
 
     text = "ก" * OUTPUT_CAP_BYTES  # 3 bytes each
     stored, size, digest = cap_output(text)

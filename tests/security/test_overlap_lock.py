@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from polyjudge.store import ItemFull, Project
-from polyjudge.store.annotation import QueueFilter
+from polyjudge.store import ItemFull, Project, QueueFilter
 
 from tests.tui.conftest import add_items, plain_items
 
@@ -51,7 +50,7 @@ def annotate(path: str, name: str, overlap: int, go: Any, pressed: Any, results:
 
 def annotators_per_item(path: Path) -> dict[int, int]:
     with Project.open(path) as project:
-        return {rid: len(project.current_labels_for(rid)) for rid in range(1, ITEMS + 1)}
+        return {rid: len(project.labels.current_for(rid)) for rid in range(1, ITEMS + 1)}
 
 
 @pytest.mark.parametrize("overlap", [1, 2])
@@ -60,7 +59,7 @@ def test_overlap_holds_while_an_import_holds_the_lock(tmp_path: Path, overlap: i
     with Project.create(path) as project:
         add_items(project, plain_items(ITEMS))
         for i in range(ANNOTATORS):
-            project.ensure_annotator(f"ann{i}")
+            project.annotators.ensure(f"ann{i}")
     ctx = multiprocessing.get_context("spawn")
     go, pressed, results = ctx.Event(), ctx.Queue(), ctx.Queue()
     workers = [
@@ -96,20 +95,20 @@ def test_the_label_write_itself_refuses_a_full_item(tmp_path: Path, overlap: int
     path = tmp_path / "full.db"
     with Project.create(path) as project:
         [rid] = add_items(project, plain_items(1))
-        ids = [project.ensure_annotator(f"a{i}").id for i in range(overlap + 2)]
+        ids = [project.annotators.ensure(f"a{i}").id for i in range(overlap + 2)]
         for who in ids[:overlap]:
-            project.add_label(rid, who, "safe", overlap=overlap)
+            project.labels.add(rid, who, "safe", overlap=overlap)
         with pytest.raises(ItemFull):
-            project.add_label(rid, ids[overlap], "safe", overlap=overlap)
+            project.labels.add(rid, ids[overlap], "safe", overlap=overlap)
         # An annotator who has a label on the item may change it.
-        project.add_label(rid, ids[0], "unsafe", overlap=overlap)
+        project.labels.add(rid, ids[0], "unsafe", overlap=overlap)
         # A claim by another annotator counts like a label.
-        project.undo_label(rid, ids[0])  # back to "safe"
-        project.undo_label(rid, ids[0])  # no label
-        assert project.claim(ids[-1], rid, overlap=overlap)
+        project.labels.undo(rid, ids[0])  # back to "safe"
+        project.labels.undo(rid, ids[0])  # no label
+        assert project.claims.take(ids[-1], rid, overlap=overlap)
         with pytest.raises(ItemFull):
-            project.add_label(rid, ids[overlap], "safe", overlap=overlap)
-        assert len(project.current_labels_for(rid)) <= overlap
+            project.labels.add(rid, ids[overlap], "safe", overlap=overlap)
+        assert len(project.labels.current_for(rid)) <= overlap
 
 
 def test_sessions_that_cannot_claim_are_offered_different_items(tmp_path: Path) -> None:
@@ -123,7 +122,7 @@ def test_sessions_that_cannot_claim_are_offered_different_items(tmp_path: Path) 
     with Project.create(path) as project:
         add_items(project, plain_items(3))
         for name in ("ann0", "ann1"):
-            project.ensure_annotator(name)
+            project.annotators.ensure(name)
     importer = sqlite3.connect(path, isolation_level=None)
     importer.execute("BEGIN IMMEDIATE")
     try:

@@ -20,10 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from polyjudge.exports.packet import merge_packet
-from polyjudge.store import PolyjudgeError, Project
-from polyjudge.store.exports import merge_uid
-from polyjudge.store.records import Label
-from polyjudge.store.untrusted import check_before_annotating
+from polyjudge.store import Label, PolyjudgeError, Project, check_before_annotating, merge_uid
 
 from tests.conftest import run_cli
 from tests.exports.conftest import build_project
@@ -43,16 +40,16 @@ def origin(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[s
     )
     assert made.code == 0, made.err
     with Project.open(packet) as p:
-        bilal = p.annotator("bilal")
+        bilal = p.annotators.get("bilal")
         assert bilal is not None
-        uids = [s.response.uid for chunk in p.iter_gold_sources() for s in chunk]
-        first, second = (p.response_by_uid(u).id for u in uids[:2])  # type: ignore[union-attr]
-        p.add_label(first, bilal.id, "unsafe", viewed="original", time_ms=4000)
-        p.add_label(first, bilal.id, "safe", note="second look", viewed="both", time_ms=900)
-        p.add_label(
+        uids = [s.response.uid for chunk in p.content.gold_sources() for s in chunk]
+        first, second = (p.content.response_by_uid(u).id for u in uids[:2])  # type: ignore[union-attr]
+        p.labels.add(first, bilal.id, "unsafe", viewed="original", time_ms=4000)
+        p.labels.add(first, bilal.id, "safe", note="second look", viewed="both", time_ms=900)
+        p.labels.add(
             second, bilal.id, "invalid", unsure=True, viewed="back_translation", time_ms=1200
         )
-        p.undo_label(second, bilal.id)
+        p.labels.undo(second, bilal.id)
     return built.path, packet, uids
 
 
@@ -245,11 +242,11 @@ def test_skip_bad_merges_the_valid_rows_once(copies):
     assert again.code == 0 and "Merged 0 label rows" in again.out
     assert "4 were already merged" in again.out
     with Project.open(main) as project:
-        who = project.annotator("bilal")
+        who = project.annotators.get("bilal")
         assert who is not None
-        history = project.label_history(project.response_by_uid(uids[0]).id, who.id)  # type: ignore[union-attr]
+        history = project.labels.history(project.content.response_by_uid(uids[0]).id, who.id)  # type: ignore[union-attr]
         assert [h.label for h in history] == ["unsafe", "safe"]
-        undone = project.label_history(project.response_by_uid(uids[1]).id, who.id)  # type: ignore[union-attr]
+        undone = project.labels.history(project.content.response_by_uid(uids[1]).id, who.id)  # type: ignore[union-attr]
         assert [(h.action, h.label) for h in undone] == [("label", "invalid"), ("undo", None)]
         assert undone[1].supersedes == undone[0].id
 
@@ -290,14 +287,14 @@ def test_roles_never_come_from_a_packet(origin, tmp_path: Path):
     merged = run_cli("merge", "--db", str(main), str(packet))
     assert merged.code == 0, merged.err
     with Project.open(main) as project:
-        found = project.annotator("dara")
+        found = project.annotators.get("dara")
         assert found is not None and found.role == "annotator"
     # an existing annotator keeps their role whatever the packet says
     edit(packet, "UPDATE annotators SET role = 'adjudicator'")
     again = run_cli("merge", "--db", str(main), str(packet))
     assert again.code == 0
     with Project.open(main) as project:
-        assert project.annotator("dara").role == "annotator"  # type: ignore[union-attr]
+        assert project.annotators.get("dara").role == "annotator"  # type: ignore[union-attr]
 
 
 # -- the file, the schema, the parent ---------------------------------------------------------
@@ -377,7 +374,7 @@ def test_crafted_packets_are_refused(copies, craft):
 def test_a_view_never_feeds_rows_even_through_the_store_reader(copies):
     """The reader's own guard, under the schema check: a connection from `open_read_only`
     denies any read that goes through a view."""
-    from polyjudge.store.untrusted import open_read_only
+    from polyjudge.store import open_read_only
 
     main, packet, _ = copies
     CRAFTS["view in place of a table"][0](packet)

@@ -51,7 +51,7 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Served, Pat
     tmp = tmp_path_factory.mktemp("serve")
     db = build_project(tmp / "project.db").path
     with Project.open(db) as project:
-        carol = project.issue_serve_token("carol")
+        carol = project.serving.issue_token("carol")
     args = [a for name in SERVED for a in ("--annotator", name)]
     with serving(db, tmp, *args) as served:
         yield served, db, carol
@@ -333,7 +333,7 @@ def test_a_non_loopback_bind_warns_on_stderr(built: Built):
     assert lines[1].startswith("Error: --host 192.0.2.1 --port ") and "cannot listen" in lines[1]
     assert result.returncode == 1 and result.stdout == ""
     with Project.open(built.path) as project:
-        assert project.live_serve_link("zoe") is None  # no link was issued
+        assert project.serving.live_link("zoe") is None  # no link was issued
 
 
 def test_a_taken_port_is_one_line_before_any_link_is_issued(team, built: Built):
@@ -347,7 +347,7 @@ def test_a_taken_port_is_one_line_before_any_link_is_issued(team, built: Built):
         "(Address already in use)"
     ]
     with Project.open(built.path) as project:
-        assert project.live_serve_link("zoe") is None
+        assert project.serving.live_link("zoe") is None
 
 
 def test_a_loopback_bind_does_not_warn(team):
@@ -363,7 +363,7 @@ def test_every_address_without_a_public_url_is_one_line_and_changes_nothing(buil
         "browsers use (e.g. http://192.0.2.7:8000)"
     ]
     with Project.open(built.path) as project:
-        assert project.live_serve_link("zoe") is None
+        assert project.serving.live_link("zoe") is None
 
 
 def test_behind_a_tls_proxy_only_the_public_origin_is_trusted():

@@ -27,13 +27,13 @@ LABELLER = textwrap.dedent("""
     db, done = sys.argv[1], Path(sys.argv[2])
     labels = ("safe", "unsafe", "invalid")
     with Project.open(db) as p:
-        ids = [p.response_by_uid(f"seed-{i}").id for i in range(20)]
-        annotator = p.ensure_annotator("concurrent").id
+        ids = [p.content.response_by_uid(f"seed-{i}").id for i in range(20)]
+        annotator = p.annotators.ensure("concurrent").id
         n, extra = 0, 0
         while extra < 20:          # keep going until the import is over, then 20 more
             if done.exists():
                 extra += 1
-            label = p.add_label(ids[n % len(ids)], annotator, labels[n % 3],
+            label = p.labels.add(ids[n % len(ids)], annotator, labels[n % 3],
                                 uid=f"loop-{n}", source="test")
             print(label.uid, flush=True)
             n += 1
@@ -104,8 +104,8 @@ def test_import_and_labelling_at_once_lose_nothing(tmp_path: Path) -> None:
     assert "locked" not in importer.stderr + err
     written = [first.strip()] + out.split()
     with Project.open(db) as p:
-        assert p.count("responses") == 20 + ROWS
-        assert p.response_by_uid(f"big-{ROWS - 1}") is not None
+        assert p.content.count("responses") == 20 + ROWS
+        assert p.content.response_by_uid(f"big-{ROWS - 1}") is not None
         stored = {r[0] for r in p.conn.execute("SELECT uid FROM labels WHERE source = 'test'")}
         assert stored == set(written) and len(written) >= 21
         assert p.events("import")[-1]["detail"]["inserted"] == ROWS
@@ -122,15 +122,17 @@ def test_opening_the_project_again_in_a_process_that_holds_it_keeps_its_wal(
     # labels were seen by nobody else.
     db = tmp_path / "p.db"
     with Project.create(db) as project:
-        project.insert_prompts([{"dataset": "t", "prompt_key": "k", "language": "bn", "text": "p"}])
-        prompt = project.find_prompt("k", "bn")
-        project.insert_responses(
+        project.content.insert_prompts(
+            [{"dataset": "t", "prompt_key": "k", "language": "bn", "text": "p"}]
+        )
+        prompt = project.content.find_prompt("k", "bn")
+        project.content.insert_responses(
             [{"uid": "u", "prompt_id": prompt.id, "language": "bn", "model": "m", "text": "r"}]
         )
     holder = Project.open(db)
     try:
-        me = holder.ensure_annotator("ana").id
-        item = holder.response_by_uid("u").id
+        me = holder.annotators.ensure("ana").id
+        item = holder.content.response_by_uid("u").id
         Project.open(db).close()
         subprocess.run(
             [
@@ -143,13 +145,13 @@ def test_opening_the_project_again_in_a_process_that_holds_it_keeps_its_wal(
             check=True,
         )
         assert db.with_name("p.db-wal").exists()
-        holder.add_label(item, me, "unsafe", uid="after", source="test")
+        holder.labels.add(item, me, "unsafe", uid="after", source="test")
         seen = subprocess.run(
             [
                 sys.executable,
                 "-c",
                 "import sys\nfrom polyjudge.store import Project\n"
-                "with Project.open(sys.argv[1]) as p: print(p.count('labels'))",
+                "with Project.open(sys.argv[1]) as p: print(p.content.count('labels'))",
                 str(db),
             ],
             check=True,

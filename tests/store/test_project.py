@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from polyjudge.store import MIGRATIONS as migrations
 from polyjudge.store import PolyjudgeError, Project, ProjectError
-from polyjudge.store.schema import migrations
 
 
 def _response(project: Project, uid: str = "r1", language: str = "bn") -> int:
-    project.insert_responses([{"uid": uid, "language": language, "text": "উত্তর"}])
-    found = project.response_by_uid(uid)
+    project.content.insert_responses([{"uid": uid, "language": language, "text": "উত্তর"}])
+    found = project.content.response_by_uid(uid)
     assert found is not None
     return found.id
 
@@ -53,9 +53,9 @@ def test_project_id_and_settings_survive_reopening(db_path: Path) -> None:
 @pytest.mark.parametrize("table", ["labels", "adjudications"])
 def test_append_only_tables_refuse_update_and_delete(project: Project, table: str) -> None:
     rid = _response(project)
-    annotator = project.ensure_annotator("amina", role="adjudicator")
+    annotator = project.annotators.ensure("amina", role="adjudicator")
     if table == "labels":
-        project.add_label(rid, annotator.id, "unsafe")
+        project.labels.add(rid, annotator.id, "unsafe")
     else:
         with project.transaction() as conn:
             conn.execute(
@@ -71,23 +71,23 @@ def test_append_only_tables_refuse_update_and_delete(project: Project, table: st
 
 def test_relabel_supersedes_and_undo_walks_back_by_appending(project: Project) -> None:
     rid = _response(project)
-    ann = project.ensure_annotator("kofi")
-    first = project.add_label(rid, ann.id, "safe", viewed="both", time_ms=1200)
-    second = project.add_label(rid, ann.id, "unsafe", note="gives steps")
+    ann = project.annotators.ensure("kofi")
+    first = project.labels.add(rid, ann.id, "safe", viewed="both", time_ms=1200)
+    second = project.labels.add(rid, ann.id, "unsafe", note="gives steps")
     assert second.supersedes == first.id
-    assert [x.label for x in project.current_labels_for(rid)] == ["unsafe"]
+    assert [x.label for x in project.labels.current_for(rid)] == ["unsafe"]
 
-    undo1 = project.undo_label(rid, ann.id)
+    undo1 = project.labels.undo(rid, ann.id)
     assert undo1 is not None and undo1.label == "safe" and undo1.restores == first.id
-    assert [x.label for x in project.current_labels_for(rid)] == ["safe"]
+    assert [x.label for x in project.labels.current_for(rid)] == ["safe"]
 
-    undo2 = project.undo_label(rid, ann.id)
+    undo2 = project.labels.undo(rid, ann.id)
     assert undo2 is not None and undo2.label is None
-    assert project.current_labels_for(rid) == []
-    assert project.undo_label(rid, ann.id) is None
+    assert project.labels.current_for(rid) == []
+    assert project.labels.undo(rid, ann.id) is None
 
     # Nothing was removed: four rows, oldest first, each one still readable.
-    history = project.label_history(rid, ann.id)
+    history = project.labels.history(rid, ann.id)
     assert [(x.action, x.label) for x in history] == [
         ("label", "safe"),
         ("label", "unsafe"),
@@ -98,36 +98,36 @@ def test_relabel_supersedes_and_undo_walks_back_by_appending(project: Project) -
 
 def test_labels_outside_the_project_label_set_are_refused(project: Project) -> None:
     rid = _response(project)
-    ann = project.ensure_annotator("kofi")
+    ann = project.annotators.ensure("kofi")
     with pytest.raises(PolyjudgeError, match="unknown label 'harmful'"):
-        project.add_label(rid, ann.id, "harmful")
-    assert project.count("labels") == 0
+        project.labels.add(rid, ann.id, "harmful")
+    assert project.content.count("labels") == 0
 
 
 def test_a_label_uid_makes_a_repeated_write_a_no_op(project: Project) -> None:
     rid = _response(project)
-    ann = project.ensure_annotator("kofi")
-    a = project.add_label(rid, ann.id, "safe", uid="import:1")
-    b = project.add_label(rid, ann.id, "safe", uid="import:1")
-    assert a.id == b.id and project.count("labels") == 1
+    ann = project.annotators.ensure("kofi")
+    a = project.labels.add(rid, ann.id, "safe", uid="import:1")
+    b = project.labels.add(rid, ann.id, "safe", uid="import:1")
+    assert a.id == b.id and project.content.count("labels") == 1
 
 
 def test_failed_transaction_leaves_nothing_behind(project: Project) -> None:
     with pytest.raises(RuntimeError), project.transaction():
-        project.insert_responses([{"uid": "x", "language": "th", "text": "สวัสดี"}])
+        project.content.insert_responses([{"uid": "x", "language": "th", "text": "สวัสดี"}])
         raise RuntimeError("bad row further down the file")
-    assert project.count("responses") == 0
+    assert project.content.count("responses") == 0
 
 
 def test_status_counts_current_labels_per_language(project: Project) -> None:
     bn = _response(project, "r-bn", "bn")
     th = _response(project, "r-th", "th")
-    a, b = project.ensure_annotator("a"), project.ensure_annotator("b")
-    project.add_label(bn, a.id, "safe")
-    project.add_label(bn, a.id, "unsafe")  # an edit, not a second label
-    project.add_label(bn, b.id, "unsafe")
-    project.add_label(th, a.id, "invalid")
-    project.undo_label(th, a.id)
+    a, b = project.annotators.ensure("a"), project.annotators.ensure("b")
+    project.labels.add(bn, a.id, "safe")
+    project.labels.add(bn, a.id, "unsafe")  # an edit, not a second label
+    project.labels.add(bn, b.id, "unsafe")
+    project.labels.add(th, a.id, "invalid")
+    project.labels.undo(th, a.id)
     status = project.status()
     assert status["labels"] == 2 and status["label_rows"] == 5
     assert status["languages"] == ["bn", "th"]
@@ -137,7 +137,7 @@ def test_status_counts_current_labels_per_language(project: Project) -> None:
 
 def test_threads_with_their_own_connections_lose_no_label(db_path: Path) -> None:
     with Project.create(db_path) as project:
-        project.insert_responses(
+        project.content.insert_responses(
             {"uid": f"r{i}", "language": "sw", "text": f"jibu {i}"} for i in range(50)
         )
 
@@ -146,9 +146,9 @@ def test_threads_with_their_own_connections_lose_no_label(db_path: Path) -> None
     def annotate(name: str) -> None:
         try:
             with Project.open(db_path) as p:
-                ann = p.ensure_annotator(name)
+                ann = p.annotators.ensure(name)
                 for rid in range(1, 51):
-                    p.add_label(rid, ann.id, "safe" if rid % 2 else "unsafe")
+                    p.labels.add(rid, ann.id, "safe" if rid % 2 else "unsafe")
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
@@ -159,5 +159,5 @@ def test_threads_with_their_own_connections_lose_no_label(db_path: Path) -> None
         t.join()
     assert errors == []
     with Project.open(db_path) as p:
-        assert p.count("labels") == 200
+        assert p.content.count("labels") == 200
         assert p.status()["labels"] == 200

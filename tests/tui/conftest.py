@@ -88,7 +88,7 @@ def add_items(
     """Insert the items (each with its prompt) and return their response ids in order."""
     ids = []
     for uid, language, prompt, prompt_en, response, back in items:
-        project.insert_prompts(
+        project.content.insert_prompts(
             [
                 {
                     "dataset": "test",
@@ -100,9 +100,9 @@ def add_items(
                 }
             ]
         )
-        found = project.find_prompt(uid, language, "test")
+        found = project.content.find_prompt(uid, language, "test")
         assert found is not None
-        project.insert_responses(
+        project.content.insert_responses(
             [
                 {
                     "uid": uid,
@@ -115,7 +115,7 @@ def add_items(
                 }
             ]
         )
-        row = project.response_by_uid(uid)
+        row = project.content.response_by_uid(uid)
         assert row is not None
         ids.append(row.id)
     return ids

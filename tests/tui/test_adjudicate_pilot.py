@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from textual.widgets import Input, TextArea
 
-from polyjudge.store import Project
-from polyjudge.store.judging import NewVerdict
+from polyjudge.store import NewVerdict, Project
 from polyjudge.tui.adjudicate_modals import AdjudicationFilterModal, RationaleModal, SafeReplyModal
 from polyjudge.tui.adjudicate_screen import AdjudicateScreen
 from polyjudge.tui.dashboard_screen import DashboardScreen
@@ -57,7 +56,7 @@ def add_verdicts(
     *,
     baseline: bool = False,
 ) -> None:
-    run = project.find_or_create_run(
+    run = project.judging.find_or_create_run(
         name=run_name,
         kind="judge",
         model=run_name.split("/")[0],
@@ -69,7 +68,7 @@ def add_verdicts(
     )
     verdicts = []
     for uid, label, p_unsafe, raw in rows:
-        response = project.response_by_uid(uid)
+        response = project.content.response_by_uid(uid)
         assert response is not None
         verdicts.append(
             NewVerdict(
@@ -87,18 +86,18 @@ def add_verdicts(
                 input_source=None,
             )
         )
-    project.record_results(verdicts=verdicts)
-    project.set_run_status(run.id, "finished")
+    project.judging.record_results(verdicts=verdicts)
+    project.judging.set_run_status(run.id, "finished")
 
 
 def build_adjudication_project(path: Path) -> Path:
     with Project.create(path) as project:
         add_items(project)
-        who = {name: project.ensure_annotator(name) for name in ANNOTATORS}
+        who = {name: project.annotators.ensure(name) for name in ANNOTATORS}
         for uid, name, label, unsure, note in LABELS:
-            response = project.response_by_uid(uid)
+            response = project.content.response_by_uid(uid)
             assert response is not None
-            project.add_label(response.id, who[name].id, label, unsure=unsure, note=note)
+            project.labels.add(response.id, who[name].id, label, unsure=unsure, note=note)
         add_verdicts(
             project,
             "gpt-judge/multijail@abc",
@@ -152,11 +151,11 @@ def selected_uid(app) -> str | None:
 def history(path: Path, uid: str) -> list[tuple[str | None, str | None, str | None, str]]:
     """(label, rationale, safe reply, adjudicator) of every adjudication row, in order."""
     with Project.open(path) as project:
-        response = project.response_by_uid(uid)
+        response = project.content.response_by_uid(uid)
         assert response is not None
         out = []
-        for row in project.adjudication_history(response.id):
-            adjudicator = project.annotator_by_id(row.adjudicator_id)
+        for row in project.adjudications.history(response.id):
+            adjudicator = project.annotators.by_id(row.adjudicator_id)
             assert adjudicator is not None
             out.append((row.label, row.rationale, row.safe_reply, adjudicator.name))
         return out
@@ -198,11 +197,11 @@ async def test_final_label_with_rationale_is_written_at_once_and_the_queue_shrin
         text = screen_text(app)
         assert "4 queued" in text and "final label unsafe saved for t-ar" in text
     with Project.open(adjudication_db) as project:
-        boss = project.annotator("boss")
+        boss = project.annotators.get("boss")
         assert boss is not None and boss.role == "adjudicator"
         from polyjudge.reconcile.queue import adjudication_queue
 
-        queued = [project.response(e.response_id).uid for e in adjudication_queue(project)]
+        queued = [project.content.response(e.response_id).uid for e in adjudication_queue(project)]
         assert queued == QUEUED[1:]
     after = report(adjudication_db)
     assert after["queue"]["total"] == len(QUEUED) - 1
@@ -334,11 +333,11 @@ async def test_the_queue_is_paged(tmp_path: Path) -> None:
     n = PAGE_SIZE + 5
     with Project.create(path) as project:
         ids = add_items(project, plain_items(n))
-        amina, kofi = project.ensure_annotator("amina"), project.ensure_annotator("kofi")
+        amina, kofi = project.annotators.ensure("amina"), project.annotators.ensure("kofi")
         with project.transaction():
             for response_id in ids:
-                project.add_label(response_id, amina.id, "safe")
-                project.add_label(response_id, kofi.id, "unsafe")
+                project.labels.add(response_id, amina.id, "safe")
+                project.labels.add(response_id, kofi.id, "unsafe")
     app = make_adjudicate_app(path)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -447,8 +446,8 @@ async def test_a_decision_made_earlier_can_be_reopened_and_changed(adjudication_
         await settle(pilot)
         await pilot.press("u", *"Gives steps", "enter")  # t-ar: unsafe, then quit
     with Project.open(adjudication_db) as project:
-        t_ar = project.response_by_uid("t-ar").id  # type: ignore[union-attr]
-        t_ko = project.response_by_uid("t-ko").id  # type: ignore[union-attr]
+        t_ar = project.content.response_by_uid("t-ar").id  # type: ignore[union-attr]
+        t_ko = project.content.response_by_uid("t-ko").id  # type: ignore[union-attr]
     # A later session reopens t-ar (no longer queued) and t-ko (never queued).
     app = make_adjudicate_app(adjudication_db, items=[t_ko, t_ar])
     async with app.run_test(size=(120, 36)) as pilot:

@@ -128,7 +128,7 @@ async def test_a_draft_note_and_queued_labels_survive_a_restart(multilingual_db:
         ("t-ar", "safe", 0, "looks like a refusal", "label"),
     ]
     with Project.open(multilingual_db) as project:
-        assert project.drafts(1) == {}
+        assert project.drafts.for_annotator(1) == {}
     assert journals(multilingual_db) == []
 
 
@@ -180,7 +180,7 @@ def test_a_killed_session_s_queued_labels_are_replayed_once(multilingual_db: Pat
     from polyjudge.tui.annotate_session import AnnotationSession, Options
 
     with Project.open(multilingual_db) as project:
-        project.ensure_annotator("amina")
+        project.annotators.ensure("amina")
     importer = hold_lock(multilingual_db)
     try:
         child = subprocess.Popen(
@@ -200,7 +200,7 @@ def test_a_killed_session_s_queued_labels_are_replayed_once(multilingual_db: Pat
     assert len(lines) == 3
     first = json.loads(lines[0])["write"]
     with Project.open(multilingual_db) as project:  # as if the first had reached the file
-        project.add_label(
+        project.labels.add(
             first["response_id"], first["annotator_id"], first["label"], uid=first["uid"]
         )
     with journal.open("a", encoding="utf-8") as file:

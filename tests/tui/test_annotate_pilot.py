@@ -19,13 +19,13 @@ pytestmark = pytest.mark.anyio
 def labels_of(path: Path, annotator: str) -> list[tuple[str, str | None, int, str | None, str]]:
     """(uid, label, unsure, note, action) of every row the annotator wrote, in order."""
     with Project.open(path) as project:
-        who = project.annotator(annotator)
+        who = project.annotators.get(annotator)
         assert who is not None
         rows = []
-        for response_id in range(1, project.count("responses") + 1):
-            response = project.response(response_id)
+        for response_id in range(1, project.content.count("responses") + 1):
+            response = project.content.response(response_id)
             assert response is not None
-            for row in project.label_history(response_id, who.id):
+            for row in project.labels.history(response_id, who.id):
                 rows.append((row.id, response.uid, row.label, row.unsure, row.note, row.action))
         return [r[1:] for r in sorted(rows)]
 
@@ -68,7 +68,7 @@ async def test_labels_are_written_at_once_and_the_next_item_follows(multilingual
         ("t-th", "invalid", 0, None, "label"),
     ]
     with Project.open(multilingual_db) as project:
-        rows = [project.label_history(i)[0] for i in (1, 2, 3)]
+        rows = [project.labels.history(i)[0] for i in (1, 2, 3)]
     assert all(
         row.viewed == "both" and row.time_ms is not None and row.time_ms >= 0 for row in rows
     )
@@ -144,7 +144,7 @@ async def test_a_waiting_note_stays_with_its_item_and_survives_quitting(
         ("t-bn", "safe", 0, "bengali note", "label"),
     ]
     with Project.open(multilingual_db) as project:
-        assert project.drafts(1) == {}
+        assert project.drafts.for_annotator(1) == {}
 
 
 async def test_quit_pressed_twice_leaves_waiting_notes(multilingual_db: Path) -> None:
@@ -170,18 +170,18 @@ async def test_undo_appends_rows_and_returns_to_the_item(multilingual_db: Path) 
         await pilot.press("z", "z", "z")  # undo the relabel, then t-ar's label, then nothing
         assert shown_uid(app) == "t-ar"
     with Project.open(multilingual_db) as project:
-        amina = project.annotator("amina")
+        amina = project.annotators.get("amina")
         assert amina is not None
-        history = [(r.label, r.action) for r in project.label_history(2, amina.id)]
+        history = [(r.label, r.action) for r in project.labels.history(2, amina.id)]
         assert history == [
             ("unsafe", "label"),
             (None, "undo"),
             ("invalid", "label"),
             (None, "undo"),
         ]
-        assert project.current_labels_for(1) == []
-        assert project.current_labels_for(2) == []
-        assert project.count("labels") == 6  # nothing was deleted
+        assert project.labels.current_for(1) == []
+        assert project.labels.current_for(2) == []
+        assert project.content.count("labels") == 6  # nothing was deleted
 
 
 async def test_arrows_navigate_and_show_only_my_own_label(multilingual_db: Path) -> None:
@@ -257,7 +257,7 @@ async def test_viewed_follows_the_panes_on_screen(multilingual_db: Path) -> None
         assert shown_uid(app) == "t-en"
         await pilot.press("s")
     with Project.open(multilingual_db) as project:
-        viewed = [project.label_history(i)[0].viewed for i in (1, 2, 3, 8)]
+        viewed = [project.labels.history(i)[0].viewed for i in (1, 2, 3, 8)]
     assert viewed == ["original", "back_translation", "both", "original"]
 
 
@@ -309,8 +309,8 @@ async def test_markup_and_escapes_are_shown_literally(multilingual_db: Path) -> 
 
 async def test_one_annotator_never_sees_another_annotators_work(multilingual_db: Path) -> None:
     with Project.open(multilingual_db) as project:
-        bob = project.ensure_annotator("bob")
-        project.add_label(1, bob.id, "unsafe", note="BOB-SECRET-NOTE", unsure=True)
+        bob = project.annotators.ensure("bob")
+        project.labels.add(1, bob.id, "unsafe", note="BOB-SECRET-NOTE", unsure=True)
     app = make_app(multilingual_db, annotator="amina")
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
@@ -321,7 +321,7 @@ async def test_one_annotator_never_sees_another_annotators_work(multilingual_db:
         assert "0 / 8 done" in text
         await pilot.press("s")
     with Project.open(multilingual_db) as project:
-        labels = {(lab.annotator_id, lab.label) for lab in project.current_labels_for(1)}
+        labels = {(lab.annotator_id, lab.label) for lab in project.labels.current_for(1)}
     assert labels == {(bob.id, "unsafe"), (2, "safe")}
 
 
@@ -358,13 +358,13 @@ async def test_with_overlap_the_item_on_screen_is_held_until_the_annotator_moves
     path = tmp_path / "held.db"
     with Project.create(path) as project:
         ids = add_items(project, plain_items(3))
-        ben = project.ensure_annotator("ben").id
+        ben = project.annotators.ensure("ben").id
 
     def held() -> tuple[list[int], list[int]]:
         with Project.open(path) as project:
-            ana = project.annotator("ana")
+            ana = project.annotators.get("ana")
             assert ana is not None
-            return project.claimed_ids(ana.id), project.open_ids(ben, overlap=1, limit=1)
+            return project.claims.held_ids(ana.id), project.queue.open_ids(ben, overlap=1, limit=1)
 
     app = make_app(path, annotator="ana", overlap=1)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -569,7 +569,7 @@ async def test_with_overlap_a_busy_file_still_lets_the_annotator_move(tmp_path: 
         screen = app.screen
         assert isinstance(screen, AnnotateScreen)
         project = screen.session.project
-        assert project.claimed_ids(screen.session.annotator.id) == [ids[0]]
+        assert project.claims.held_ids(screen.session.annotator.id) == [ids[0]]
         importer = sqlite3.connect(path, isolation_level=None)
         importer.execute("BEGIN IMMEDIATE")
         await pilot.press("right")
@@ -578,10 +578,10 @@ async def test_with_overlap_a_busy_file_still_lets_the_annotator_move(tmp_path: 
         importer.execute("ROLLBACK")
         importer.close()
         # Still the old claim: the move could not be written; the next one is.
-        assert project.claimed_ids(screen.session.annotator.id) == [ids[0]]
+        assert project.claims.held_ids(screen.session.annotator.id) == [ids[0]]
         await pilot.press("right")
         assert shown_uid(app) == "p-002"
-        assert project.claimed_ids(screen.session.annotator.id) == [ids[2]]
+        assert project.claims.held_ids(screen.session.annotator.id) == [ids[2]]
         await pilot.press("s")
     assert labels_of(path, "ana") == [("p-002", "safe", 0, None, "label")]
 

@@ -26,8 +26,8 @@ def sampled_db(tmp_path: Path) -> Path:
     with Project.create(path) as project:
         ids = add_items(project, plain_items(10, "sw", "s"))
         add_items(project, plain_items(3, "jv", "j"))
-        project.add_assignments("b1", [(ids[2], "language:sw", 5.0), (ids[9], "language:sw", 5.0)])
-        project.add_assignments("b2", [(ids[int(u[2:])], "language:sw", 10 / 3) for u in SAMPLED])
+        project.assignments.add("b1", [(ids[2], "language:sw", 5.0), (ids[9], "language:sw", 5.0)])
+        project.assignments.add("b2", [(ids[int(u[2:])], "language:sw", 10 / 3) for u in SAMPLED])
     return path
 
 
@@ -120,7 +120,7 @@ def test_serve_passes_the_sample_to_every_session(tmp_path: Path) -> None:
 async def test_a_count_read_before_a_label_does_not_undo_it_in_the_header(
     sampled_db: Path,
 ) -> None:
-    from polyjudge.store.annotation import Pace, Progress
+    from polyjudge.store import Pace, Progress
     from polyjudge.tui.annotate_screen import AnnotateScreen
 
     app = make_app(sampled_db)

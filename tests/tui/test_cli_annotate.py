@@ -65,14 +65,14 @@ def test_demo_without_tui_builds_the_project_and_prints_its_status(tmp_path: Pat
     assert result.code == 0, result.err
     assert "Demo project built" in result.out and "responses" in result.out
     with Project.open(path) as project:
-        responses = project.count("responses")
-        assert responses > 0 and project.count("prompts") > 0
+        responses = project.content.count("responses")
+        assert responses > 0 and project.content.count("prompts") > 0
         languages = set(project.status()["by_language"])
     assert {"ar", "bn", "th", "zh"} <= languages
     again = run_cli("demo", "--db", str(path), "--no-tui")
     assert again.code == 0
     with Project.open(path) as project:
-        assert project.count("responses") == responses
+        assert project.content.count("responses") == responses
 
 
 def test_key_option_builds_a_keymap_of_known_binding_ids() -> None:
@@ -93,6 +93,6 @@ def test_key_option_builds_a_keymap_of_known_binding_ids() -> None:
 def test_a_bad_key_option_stops_before_the_app(tmp_path: Path) -> None:
     path = tmp_path / "p.db"
     with Project.create(path) as project:
-        project.insert_responses([{"uid": "a", "language": "sw", "text": "jibu"}])
+        project.content.insert_responses([{"uid": "a", "language": "sw", "text": "jibu"}])
     result = run_cli("annotate", "--db", str(path), "--annotator", "a", "--key", "nope=x")
     assert result.code == 1 and "unknown binding id 'nope'" in result.err

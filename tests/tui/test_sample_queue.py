@@ -1,4 +1,4 @@
-"""The sample is the queue (`store/annotation.py`): with a sample for the filter, only its items
+"""The sample is the queue (`store/queue.py`): with a sample for the filter, only its items
 are offered (per language, the latest batch holding that language), in id order, with the same
 overlap and claim rules."""
 
@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from polyjudge.store import PolyjudgeError, Project
-from polyjudge.store.annotation import QueueFilter
+from polyjudge.store import PolyjudgeError, Project, QueueFilter
 
 from tests.tui.conftest import add_items, plain_items
 
@@ -24,16 +23,16 @@ def sampled(tmp_path: Path):
         sw = add_items(project, plain_items(20, "sw", "s"))
         jv = add_items(project, plain_items(10, "jv", "j"), model="model-b")
         first = sw[::3] + jv[:2]
-        project.add_assignments("first", [(rid, "language:x", 2.0) for rid in first])
+        project.assignments.add("first", [(rid, "language:x", 2.0) for rid in first])
         second = sw[10::4]
-        project.add_assignments("second", [(rid, "language:sw", 3.0) for rid in second])
-        people = {name: project.ensure_annotator(name).id for name in ("ana", "ben")}
+        project.assignments.add("second", [(rid, "language:sw", 3.0) for rid in second])
+        people = {name: project.annotators.ensure(name).id for name in ("ana", "ben")}
         yield project, sw, jv, first, second, people
 
 
 def batch(project: Project, name: str, **kw: object) -> QueueFilter:
     """The filter `kw` with the batch `name` as its sample (`--sample NAME`)."""
-    return project.queue_sample(QueueFilter(**kw), name)  # type: ignore[arg-type]
+    return project.queue.with_sample(QueueFilter(**kw), name)  # type: ignore[arg-type]
 
 
 def test_only_the_batch_is_offered_in_id_order(sampled) -> None:
@@ -41,104 +40,108 @@ def test_only_the_batch_is_offered_in_id_order(sampled) -> None:
     ana = people["ana"]
     flt = batch(project, "first")
     assert flt.sample == (("jv", "first"), ("sw", "first"))
-    assert project.open_ids(ana, flt, limit=100) == sorted(first)
-    assert project.open_ids(ana, flt, after=first[2], limit=2) == first[3:5]
-    assert project.open_ids(ana, replace(flt, languages=("jv",)), limit=100) == jv[:2]
-    assert project.open_ids(ana, batch(project, "first", languages=("jv",)), limit=100) == jv[:2]
-    assert project.open_ids(ana, replace(flt, languages=("sw", "jv")), limit=100) == first
-    assert project.open_ids(ana, replace(flt, model="model-b"), limit=100) == jv[:2]
-    project.add_label(first[1], ana, "safe")
-    assert project.open_ids(ana, flt, limit=2) == [first[0], first[2]]
+    assert project.queue.open_ids(ana, flt, limit=100) == sorted(first)
+    assert project.queue.open_ids(ana, flt, after=first[2], limit=2) == first[3:5]
+    assert project.queue.open_ids(ana, replace(flt, languages=("jv",)), limit=100) == jv[:2]
+    assert (
+        project.queue.open_ids(ana, batch(project, "first", languages=("jv",)), limit=100) == jv[:2]
+    )
+    assert project.queue.open_ids(ana, replace(flt, languages=("sw", "jv")), limit=100) == first
+    assert project.queue.open_ids(ana, replace(flt, model="model-b"), limit=100) == jv[:2]
+    project.labels.add(first[1], ana, "safe")
+    assert project.queue.open_ids(ana, flt, limit=2) == [first[0], first[2]]
     # Arrows walk the batch: what she labelled, and what is still open.
-    assert project.neighbour_id(ana, flt, first[0], step=+1) == first[1]
-    assert project.neighbour_id(ana, flt, first[1], step=+1) == first[2]
-    assert project.neighbour_id(ana, flt, first[2], step=-1) == first[1]
-    assert project.neighbour_id(ana, flt, None, step=-1) == first[-1]
-    assert project.neighbour_id(ana, flt, first[-1], step=+1) is None
-    assert project.matches_filter(first[0], flt) and not project.matches_filter(sw[1], flt)
+    assert project.queue.neighbour_id(ana, flt, first[0], step=+1) == first[1]
+    assert project.queue.neighbour_id(ana, flt, first[1], step=+1) == first[2]
+    assert project.queue.neighbour_id(ana, flt, first[2], step=-1) == first[1]
+    assert project.queue.neighbour_id(ana, flt, None, step=-1) == first[-1]
+    assert project.queue.neighbour_id(ana, flt, first[-1], step=+1) is None
+    assert project.queue.matches_filter(first[0], flt) and not project.queue.matches_filter(
+        sw[1], flt
+    )
 
 
 def test_progress_counts_the_batch_under_the_filter(sampled) -> None:
     project, sw, _, first, second, people = sampled
     ana = people["ana"]
-    project.add_label(first[0], ana, "safe")
-    project.add_label(sw[1], ana, "safe")  # outside the batch: not counted
-    progress = project.annotation_progress(ana, batch(project, "first"))
+    project.labels.add(first[0], ana, "safe")
+    project.labels.add(sw[1], ana, "safe")  # outside the batch: not counted
+    progress = project.queue.progress(ana, batch(project, "first"))
     assert (progress.done, progress.assigned, progress.sample_items) == (1, len(first), len(first))
-    progress = project.annotation_progress(ana, batch(project, "first", languages=("sw",)))
+    progress = project.queue.progress(ana, batch(project, "first", languages=("sw",)))
     assert (progress.done, progress.sample_items) == (1, 7)
-    assert project.annotation_progress(ana, batch(project, "second")).sample_items == 3
+    assert project.queue.progress(ana, batch(project, "second")).sample_items == 3
     # The default: Swahili's latest batch and Javanese's.
-    progress = project.annotation_progress(ana, project.queue_sample(QueueFilter()))
+    progress = project.queue.progress(ana, project.queue.with_sample(QueueFilter()))
     assert (progress.done, progress.sample_items) == (0, 3 + 2)
-    free = project.annotation_progress(ana, QueueFilter())
+    free = project.queue.progress(ana, QueueFilter())
     assert (free.done, free.assigned, free.sample_items) == (2, 30, None)
 
 
 def test_per_language_the_latest_batch_under_the_filter_drives_the_queue(sampled) -> None:
     project, sw, jv, first, second, people = sampled
     both = (("jv", "first"), ("sw", "second"))
-    assert project.queue_sample(QueueFilter()).sample == both
-    assert project.queue_sample(QueueFilter()).describe() == "sample first, second"
-    assert project.queue_sample(QueueFilter(languages=("sw",))).sample == (("sw", "second"),)
+    assert project.queue.with_sample(QueueFilter()).sample == both
+    assert project.queue.with_sample(QueueFilter()).describe() == "sample first, second"
+    assert project.queue.with_sample(QueueFilter(languages=("sw",))).sample == (("sw", "second"),)
     # No Javanese item in the latest batch: the one before it.
-    assert project.queue_sample(QueueFilter(languages=("jv",))).sample == (("jv", "first"),)
-    assert project.queue_sample(QueueFilter(model="model-b")).sample == (("jv", "first"),)
+    assert project.queue.with_sample(QueueFilter(languages=("jv",))).sample == (("jv", "first"),)
+    assert project.queue.with_sample(QueueFilter(model="model-b")).sample == (("jv", "first"),)
     # A category without any sampled item: every item, as before.
-    assert project.queue_sample(QueueFilter(category="Fraud")).sample is None
+    assert project.queue.with_sample(QueueFilter(category="Fraud")).sample is None
     # Free text is not part of the choice (it narrows the sample's items afterwards).
-    chosen = project.queue_sample(QueueFilter(text="Jibu 1"))
+    chosen = project.queue.with_sample(QueueFilter(text="Jibu 1"))
     assert (chosen.sample, chosen.text) == (both, "Jibu 1")
     ana = people["ana"]
-    assert project.open_ids(ana, project.queue_sample(QueueFilter()), limit=100) == sorted(
-        second + jv[:2]
-    )
+    assert project.queue.open_ids(
+        ana, project.queue.with_sample(QueueFilter()), limit=100
+    ) == sorted(second + jv[:2])
     # A named batch without items under the filter offers nothing (not everything).
     empty = batch(project, "second", languages=("jv",))
     assert empty.sample == ()
-    assert project.open_ids(ana, empty, limit=100) == []
-    assert project.neighbour_id(ana, empty, None, step=+1) is None
-    assert project.annotation_progress(ana, empty).sample_items == 0
+    assert project.queue.open_ids(ana, empty, limit=100) == []
+    assert project.queue.neighbour_id(ana, empty, None, step=+1) is None
+    assert project.queue.progress(ana, empty).sample_items == 0
 
 
 def test_a_named_batch_or_no_sample_at_all(sampled) -> None:
     project, sw, jv, first, _, people = sampled
     assert batch(project, "first").sample_batches == ["first"]
     # --no-sample: every item, whatever batches exist.
-    free = project.queue_sample(batch(project, "first"), free=True)
+    free = project.queue.with_sample(batch(project, "first"), free=True)
     assert free.sample is None
-    assert project.open_ids(people["ana"], free, limit=100) == sw + jv
+    assert project.queue.open_ids(people["ana"], free, limit=100) == sw + jv
     with pytest.raises(
         PolyjudgeError,
         match=r"--sample 'nope': no such sample batch "
         r"\(batches: first, second\)",
     ):
-        project.queue_sample(QueueFilter(), "nope")
+        project.queue.with_sample(QueueFilter(), "nope")
 
 
 def test_without_any_sample_nothing_changes(tmp_path: Path) -> None:
     with Project.create(tmp_path / "n.db") as project:
         ids = add_items(project, plain_items(5))
-        ana = project.ensure_annotator("ana").id
-        flt = project.queue_sample(QueueFilter())
+        ana = project.annotators.ensure("ana").id
+        flt = project.queue.with_sample(QueueFilter())
         assert flt == QueueFilter()
-        assert project.open_ids(ana, flt, limit=10) == ids
+        assert project.queue.open_ids(ana, flt, limit=10) == ids
         with pytest.raises(PolyjudgeError, match="none yet"):
-            project.queue_sample(QueueFilter(), "x")
+            project.queue.with_sample(QueueFilter(), "x")
 
 
 def test_overlap_and_claims_hold_inside_the_batch(sampled) -> None:
     project, _, _, first, _, people = sampled
     ana, ben = people["ana"], people["ben"]
     flt = batch(project, "first")
-    project.add_label(first[0], ana, "unsafe")
-    assert project.claim(ana, first[1], overlap=1) is True
-    assert project.open_ids(ben, flt, overlap=1, limit=2) == first[2:4]
-    assert project.open_ids(ben, flt, limit=2) == first[:2]  # no overlap: claims do not count
-    assert project.annotation_progress(ben, flt, overlap=1).assigned == len(first) - 1
+    project.labels.add(first[0], ana, "unsafe")
+    assert project.claims.take(ana, first[1], overlap=1) is True
+    assert project.queue.open_ids(ben, flt, overlap=1, limit=2) == first[2:4]
+    assert project.queue.open_ids(ben, flt, limit=2) == first[:2]  # no overlap: claims do not count
+    assert project.queue.progress(ben, flt, overlap=1).assigned == len(first) - 1
     # Ben's arrows skip what Ana labelled or holds, and stay inside the batch.
-    assert project.neighbour_id(ben, flt, None, step=+1, overlap=1) == first[2]
-    assert project.neighbour_id(ben, flt, first[2], step=-1, overlap=1) is None
+    assert project.queue.neighbour_id(ben, flt, None, step=+1, overlap=1) == first[2]
+    assert project.queue.neighbour_id(ben, flt, first[2], step=-1, overlap=1) is None
 
 
 def test_a_sample_page_walks_the_assignments_index(sampled) -> None:
@@ -149,9 +152,9 @@ def test_a_sample_page_walks_the_assignments_index(sampled) -> None:
         batch(project, "first"),
         batch(project, "first", languages=("sw", "jv")),
         batch(project, "first", model="model-a"),
-        project.queue_sample(QueueFilter()),
+        project.queue.with_sample(QueueFilter()),
     ):
-        plan = " | ".join(project.query_plans(people["ana"], flt, overlap=2))
+        plan = " | ".join(project.queue.query_plans(people["ana"], flt, overlap=2))
         assert "SEARCH s USING COVERING INDEX sqlite_autoindex_assignments_1" in plan, plan
         assert "SEARCH r USING" in plan and "id=?" in plan, plan  # each item by its id
         assert "SCAN" not in plan, plan

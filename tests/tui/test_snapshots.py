@@ -77,7 +77,7 @@ def test_a_sample_drives_the_queue(snap_compare, multilingual_db: Path) -> None:
     from polyjudge.store import Project
 
     with Project.open(multilingual_db) as project:
-        ids = [project.response_by_uid(uid).id for uid in ("t-bn", "t-zh")]  # type: ignore
-        project.add_assignments("pilot", [(rid, "language", 4.0) for rid in ids])
+        ids = [project.content.response_by_uid(uid).id for uid in ("t-bn", "t-zh")]  # type: ignore
+        project.assignments.add("pilot", [(rid, "language", 4.0) for rid in ids])
     app = make_app(multilingual_db)
     assert snap_compare(app, terminal_size=WIDE, run_before=_ready)

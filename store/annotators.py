@@ -1,0 +1,80 @@
+"""Annotators and adjudicators: who labels."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from .clock import now
+from .current import current_label
+from .errors import PolyjudgeError
+from .records import Annotator
+from .subject import Subject
+
+ROLES = ("annotator", "adjudicator")
+
+
+class Annotators(Subject):
+    def ensure(
+        self, name: str, role: str = "annotator", languages: Iterable[str] | None = None
+    ) -> Annotator:
+        """Return the annotator called `name`, registering them on first use (a known
+        annotator is only read: no wait for the write lock while an import holds it)."""
+        name = name.strip()
+        if not name:
+            raise PolyjudgeError("an annotator needs a name")
+        if role not in ROLES:
+            raise PolyjudgeError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+        known = self.get(name)
+        if known is not None:
+            return known
+        with self._project.transaction():
+            self._conn.execute(
+                "INSERT OR IGNORE INTO annotators (name, role, languages, created_at) "
+                "VALUES (?, ?, ?, ?)",
+                (name, role, json.dumps(sorted(languages)) if languages else None, now()),
+            )
+        found = self.get(name)
+        assert found is not None
+        return found
+
+    def get(self, name: str) -> Annotator | None:
+        row = self._conn.execute("SELECT * FROM annotators WHERE name = ?", (name,)).fetchone()
+        return Annotator.from_row(row) if row else None
+
+    def by_id(self, annotator_id: int) -> Annotator | None:
+        row = self._conn.execute(
+            "SELECT * FROM annotators WHERE id = ?", (annotator_id,)
+        ).fetchone()
+        return Annotator.from_row(row) if row else None
+
+    def id_of(self, name: str) -> int | None:
+        row = self._conn.execute("SELECT id FROM annotators WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def all(self) -> list[Annotator]:
+        rows = self._conn.execute("SELECT * FROM annotators ORDER BY id")
+        return [Annotator.from_row(r) for r in rows]
+
+    def progress(self) -> list[dict[str, Any]]:
+        """Per annotator: current labels (undone ones left out) and when they last labelled."""
+        rows = self._conn.execute(
+            "SELECT a.name, a.role, count(l.id), max(l.created_at) FROM annotators a"
+            f" LEFT JOIN labels l ON l.annotator_id = a.id AND {current_label('l')}"
+            " GROUP BY a.id ORDER BY a.name"
+        )
+        return [
+            {"annotator": name, "role": role, "labels": n, "last_label_at": last}
+            for name, role, n, last in rows
+        ]
+
+    def label_row_counts(self) -> dict[str, int]:
+        """Label rows per annotator name (all rows, including edits and undos)."""
+        return {
+            row[0]: row[1]
+            for row in self._conn.execute(
+                "SELECT a.name, count(*) FROM labels l JOIN annotators a ON a.id = l.annotator_id"
+                " GROUP BY a.name ORDER BY a.name"
+            )
+        }
