@@ -166,7 +166,7 @@ class Content(Subject):
         if dataset is not None:
             sql += " AND dataset = ?"
             params.append(dataset)
-        return [tuple(r) for r in self._conn.execute(sql + " ORDER BY id", params)]  # type: ignore[misc]
+        return [tuple(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
 
     def prompt_by_text(self, text: str, language: str) -> PromptRef | None:
         row = self._conn.execute(

@@ -122,7 +122,7 @@ def _gold_chunk(project: Project, responses: list[Response]) -> list[GoldSource]
         verdicts.setdefault(verdict.response_id, []).append(
             GoldVerdict(row[width], row[width + 1], verdict)
         )
-    adjudications: dict[int, tuple[Adjudication, str]] = {}
+    adjudications: dict[int, tuple[Adjudication | None, str | None]] = {}
     width = len(fields(Adjudication))
     for row in _tuples(
         project,
@@ -131,8 +131,8 @@ def _gold_chunk(project: Project, responses: list[Response]) -> list[GoldSource]
         f" WHERE d.response_id BETWEEN ? AND ? AND {latest_adjudication('d')}",
         (lo, hi),
     ):
-        adjudication = Adjudication(*row[:width])
-        adjudications[adjudication.response_id] = (adjudication, row[width])
+        stored = Adjudication(*row[:width])
+        adjudications[stored.response_id] = (stored, row[width])
     out = []
     for response in responses:
         adjudication, adjudicator = adjudications.get(response.id, (None, None))

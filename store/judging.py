@@ -67,6 +67,7 @@ class Judging(Subject):
                     ),
                 )
                 run_id = cursor.lastrowid
+                assert run_id is not None  # an INSERT's rowid
             else:
                 run_id = row[0]
                 self._conn.execute(
@@ -83,7 +84,7 @@ class Judging(Subject):
         return JudgeRun.from_row(row) if row else None
 
     def runs(self, kind: str | None = None) -> list[JudgeRun]:
-        sql, params = "SELECT * FROM judge_runs", ()
+        sql, params = "SELECT * FROM judge_runs", tuple[str, ...]()
         if kind is not None:
             sql, params = sql + " WHERE kind = ?", (kind,)
         return [JudgeRun.from_row(r) for r in self._conn.execute(sql + " ORDER BY id", params)]
@@ -154,7 +155,7 @@ class Judging(Subject):
         """One page of responses (by id, after `after_id`) with their prompt fields, flagged
         `judged` when the run already has a verdict and `in_batch` when an open batch of the
         run holds them."""
-        where, params = "r.id > ?", [run_id, run_id, after_id]
+        where, params = "r.id > ?", list[Any]([run_id, run_id, after_id])
         if languages:
             where += f" AND r.language IN ({in_marks(languages)})"
             params.extend(languages)

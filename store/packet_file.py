@@ -279,5 +279,10 @@ def _read(
             created_at=row["created_at"],
         )
     return PacketContents(
-        str(path), packet_id, record.annotator, record.response_ids, tuple(valid.values()), rejected
+        str(path),
+        record.packet_id,
+        record.annotator,
+        record.response_ids,
+        tuple(valid.values()),
+        rejected,
     )
