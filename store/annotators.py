@@ -68,13 +68,3 @@ class Annotators(Subject):
             {"annotator": name, "role": role, "labels": n, "last_label_at": last}
             for name, role, n, last in rows
         ]
-
-    def label_row_counts(self) -> dict[str, int]:
-        """Label rows per annotator name (all rows, including edits and undos)."""
-        return {
-            row[0]: row[1]
-            for row in self._conn.execute(
-                "SELECT a.name, count(*) FROM labels l JOIN annotators a ON a.id = l.annotator_id"
-                " GROUP BY a.name ORDER BY a.name"
-            )
-        }

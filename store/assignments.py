@@ -47,10 +47,6 @@ class Assignments(Subject):
         rows = self._conn.execute("SELECT batch FROM assignments GROUP BY batch ORDER BY min(id)")
         return [row[0] for row in rows]
 
-    def response_ids(self) -> list[int]:
-        """Every response already in some sample batch."""
-        return [r[0] for r in self._tuples("SELECT DISTINCT response_id FROM assignments")]
-
     def latest_stratifying_run_id(self) -> int | None:
         """The judge run that stratified the latest stratified sample (strata `judge:<id>:…`)."""
         rows = self._tuples(

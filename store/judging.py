@@ -235,18 +235,6 @@ class Judging(Subject):
         with self._project.transaction():
             write_results(self._conn, created, calls, verdicts, translations)
 
-    def call_output_size(self) -> tuple[int, int]:
-        """(bytes of model output stored in llm_calls and verdicts, bytes the answers had)."""
-        stored = self._conn.execute(
-            "SELECT coalesce(sum(length(CAST(output AS BLOB))), 0),"
-            " coalesce(sum(coalesce(output_bytes, length(CAST(output AS BLOB)))), 0)"
-            " FROM llm_calls"
-        ).fetchone()
-        raw = self._conn.execute(
-            "SELECT coalesce(sum(length(CAST(raw AS BLOB))), 0) FROM verdicts"
-        ).fetchone()[0]
-        return stored[0] + raw, stored[1]
-
     def llm_calls(self, run_id: int | None = None, limit: int | None = None) -> list[LlmCall]:
         sql, params = "SELECT * FROM llm_calls", []
         if run_id is not None:

@@ -39,4 +39,3 @@ def test_progress_counts_current_labels_and_row_counts_count_every_row(filled: F
     project.labels.add(filled.r1, filled.ben, "safe")
     progress = {p["annotator"]: p["labels"] for p in project.annotators.progress()}
     assert progress == {"ana": 1, "ben": 1, "jo": 0}
-    assert project.annotators.label_row_counts() == {"ana": 4, "ben": 1}

@@ -75,7 +75,7 @@ def test_results_calls_cache_and_verdicts(filled: Filled) -> None:
     assert list(cached) == ["in-1"] and cached["in-1"].output == "unsafe"
     assert [c.output for c in j.llm_calls()] == ["unsafe"]
     assert j.llm_calls(run_id=run.id) == []  # the call was logged without a run
-    assert j.call_output_size() == (6, 6)
+    assert [(c.output, c.output_bytes) for c in j.llm_calls()] == [("unsafe", 6)]
     r3 = filled.project.content.response(filled.r3)
     assert r3 is not None and r3.back_translation == "No."
 
@@ -83,7 +83,9 @@ def test_results_calls_cache_and_verdicts(filled: Filled) -> None:
 def test_a_long_answer_is_stored_capped_and_is_no_cache_hit(filled: Filled) -> None:
     j = filled.project.judging
     j.record_results([_call(filled.r1, "x" * (OUTPUT_CAP_BYTES + 10), "long")])
-    assert j.call_output_size() == (OUTPUT_CAP_BYTES, OUTPUT_CAP_BYTES + 10)
+    [call] = j.llm_calls()
+    assert call.output is not None and len(call.output.encode()) == OUTPUT_CAP_BYTES
+    assert call.output_bytes == OUTPUT_CAP_BYTES + 10
     assert j.cached_calls("gm", "th", ["long"]) == {}
 
 
