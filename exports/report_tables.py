@@ -8,13 +8,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from polyjudge.reconcile.report_model import (
-    AgreementBlock,
-    CalibrationBlock,
-    DesignRow,
-    Grouped,
-    Report,
-)
+from polyjudge.reconcile.report_base import Grouped
+from polyjudge.reconcile.report_estimates import DesignRow
+from polyjudge.reconcile.report_model import Report
+from polyjudge.reconcile.report_stats import AgreementBlock, CalibrationBlock
 
 from .numbers import (
     MISSING,
