@@ -33,14 +33,9 @@ from typing import Any
 
 from polyjudge.store import InputError
 
-from .reading import (
-    UTF16_BOMS,
-    RowError,
-    check_file,
-    depth_problem,
-    open_regular,
-    too_deep,
-)
+from .json_rows import depth_problem, too_deep
+from .line_reader import UTF16_BOMS, RowError
+from .regular_file import check_file, open_regular
 
 # An export is parsed whole (it is one JSON list): a sanity limit on its size.
 MAX_EXPORT_BYTES = 1024 * 1024 * 1024

@@ -42,8 +42,9 @@ from .common import (
     refuse_if_all_bad,
     text_value,
 )
+from .line_reader import RowError
 from .linking import PromptLinker
-from .reading import RowError, Source, open_rows
+from .reading import Source, open_rows
 from .responses import text_hash
 
 FIELDS = (

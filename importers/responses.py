@@ -41,8 +41,9 @@ from .common import (
     refuse_if_all_bad,
     text_value,
 )
+from .line_reader import RowError
 from .linking import PromptLinker
-from .reading import RowError, open_rows
+from .reading import open_rows
 
 FIELDS = (
     "id",

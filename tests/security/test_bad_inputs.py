@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from polyjudge.demo import data_file
+from polyjudge.importers.line_reader import MAX_LINE_BYTES
 from polyjudge.importers.multijail import import_multijail
-from polyjudge.importers.reading import MAX_LINE_BYTES
 from polyjudge.importers.responses import import_responses
 from polyjudge.store import Project
 
