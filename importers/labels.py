@@ -45,7 +45,7 @@ from .common import (
 from .line_reader import RowError
 from .linking import PromptLinker
 from .reading import Source, open_rows
-from .responses import text_hash
+from .response_rows import text_hash
 
 FIELDS = (
     "item",
