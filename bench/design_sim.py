@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from polyjudge.reconcile.allocation import active_probabilities, neyman  # noqa: E402
-from polyjudge.reconcile.design import poststratified_rate  # noqa: E402
+from polyjudge.reconcile.poststratified import poststratified_rate  # noqa: E402
 
 N_ITEMS = 4000
 

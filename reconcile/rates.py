@@ -35,10 +35,12 @@ from typing import Any
 
 import numpy as np
 
+from .cell_intervals import Z95
 from .data import NO_VERDICT, ReconcileData, RunVerdicts
-from .design import Z95, Design, poststratified_rate
+from .design import Design
 from .final import STATUS, FinalLabels, status_of
 from .intervals import containing, wilson_modified
+from .poststratified import poststratified_rate
 
 MC_DRAWS = 20_000
 

@@ -21,9 +21,10 @@ from .agreement import agreement, pairwise_kappa, seed_for
 from .budget import METHOD as BUDGET_METHOD
 from .budget import report_budget
 from .calibration import calibration_report
+from .cell_intervals import Z95
 from .compare import compare_conditions
 from .data import MULTIJAIL_DATASET, RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
-from .design import Z95, Design, load_design
+from .design import Design, load_design
 from .final import HOW, FinalLabels, final_labels
 from .rates import human_rate, judge_rates
 from .report_model import Report
