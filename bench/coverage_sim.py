@@ -47,10 +47,10 @@ from collections import defaultdict
 import numpy as np
 
 from polyjudge.reconcile.agreement import agreement
+from polyjudge.reconcile.double_sampling import stratified_estimate
 from polyjudge.reconcile.intervals import newcombe_difference, newcombe_paired, wilson_modified
 from polyjudge.reconcile.kappa import kappa_posterior_interval
 from polyjudge.reconcile.poststratified import poststratified_rate
-from polyjudge.reconcile.rates import stratified_estimate
 
 PREVALENCE = (0.01, 0.03, 0.1, 0.3)
 SENSITIVITY = (0.7, 0.85, 0.98)

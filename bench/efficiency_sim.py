@@ -70,8 +70,8 @@ from scipy.stats import norm
 from polyjudge.reconcile.data import Grouping, ReconcileData, RunVerdicts
 from polyjudge.reconcile.final import NONE, FinalLabels
 from polyjudge.reconcile.intervals import wilson_modified
+from polyjudge.reconcile.judge_rates import VERDICT_CELLS
 from polyjudge.reconcile.poststratified import poststratified_rate
-from polyjudge.reconcile.rates import VERDICT_CELLS
 from polyjudge.reconcile.sampling import SampleSpec, draw_sample
 from polyjudge.store import JudgeRun
 

@@ -26,7 +26,8 @@ from .compare import compare_conditions
 from .data import MULTIJAIL_DATASET, RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
 from .design import Design, load_design
 from .final import HOW, FinalLabels, final_labels
-from .rates import human_rate, judge_rates
+from .judge_rates import judge_rates
+from .rates import human_rate
 from .report_model import Report
 from .sequential import take_look
 
