@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .json_rows import JsonlSource
-from .label_studio import match_label
+from .label_formats import match_label
 from .line_reader import RowError
 from .regular_file import check_file
 

@@ -311,7 +311,7 @@ def _label_source(project: Project, path: Path, fmt: str) -> Any:
 
     check_file(path)
     if fmt == "auto":  # a Label Studio or Prodigy export, recognised by its content
-        from polyjudge.importers.label_studio import sniff_label_format
+        from polyjudge.importers.label_formats import sniff_label_format
 
         fmt = sniff_label_format(path) or fmt
     if fmt in ("csv", "jsonl"):
