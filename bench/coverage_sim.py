@@ -14,7 +14,7 @@ checked against the true parameter:
 - `wilson_rate`: unsafe rate on the human sample (Wilson, with Brown-Cai-DasGupta's boundary
   modification, as reported) vs the prevalence p;
 - `corrected_random` / `corrected_stratified`: the judge-corrected rate as `report` computes
-  it (`design.poststratified_rate`: post-stratified by verdict, MOVER-Wilson interval with
+  it (`poststratified.poststratified_rate`: post-stratified by verdict, MOVER-Wilson interval with
   finite-population correction) vs the population's unsafe share, with the human sample
   drawn at random, or half from the judge-unsafe stratum (weights 1/π);
 - `human_design_weighted`: the human-only rate of that stratified sample weighted by 1/π;
