@@ -4,7 +4,7 @@ truth (prevalence, judge sensitivity/specificity), a pilot of human labels, then
 1. the planner (`reconcile.budget`, as `report --target-width` and `sample --target-width` use
    it) plans the more labels per verdict cell from the pilot;
 2. the top-up is drawn (simple random sample within each cell) and the report's own interval
-   (`reconcile.design.poststratified_rate`, the judge-corrected headline) is computed;
+   (`reconcile.poststratified.poststratified_rate`, the judge-corrected headline) is computed;
 3. the labels actually needed: after the same pilot, the fewest more labels (Neyman placement
    at the true rates) whose interval is under the target width in at least half of the fresh
    draws; over-asking is the ratio of total labels (pilot included), planned / needed, the
@@ -36,8 +36,8 @@ from polyjudge.reconcile.budget import (  # noqa: E402
     labels_to_width,
     planning_value,
 )
-from polyjudge.reconcile.design import poststratified_rate  # noqa: E402
 from polyjudge.reconcile.intervals import wilson, wilson_width  # noqa: E402
+from polyjudge.reconcile.poststratified import poststratified_rate  # noqa: E402
 
 N_ITEMS = 5000
 PILOT = 100

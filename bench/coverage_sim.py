@@ -14,7 +14,7 @@ checked against the true parameter:
 - `wilson_rate`: unsafe rate on the human sample (Wilson, with Brown-Cai-DasGupta's boundary
   modification, as reported) vs the prevalence p;
 - `corrected_random` / `corrected_stratified`: the judge-corrected rate as `report` computes
-  it (`design.poststratified_rate`: post-stratified by verdict, MOVER-Wilson interval with
+  it (`poststratified.poststratified_rate`: post-stratified by verdict, MOVER-Wilson interval with
   finite-population correction) vs the population's unsafe share, with the human sample
   drawn at random, or half from the judge-unsafe stratum (weights 1/π);
 - `human_design_weighted`: the human-only rate of that stratified sample weighted by 1/π;
@@ -47,10 +47,10 @@ from collections import defaultdict
 import numpy as np
 
 from polyjudge.reconcile.agreement import agreement
-from polyjudge.reconcile.design import poststratified_rate
+from polyjudge.reconcile.double_sampling import stratified_estimate
 from polyjudge.reconcile.intervals import newcombe_difference, newcombe_paired, wilson_modified
 from polyjudge.reconcile.kappa import kappa_posterior_interval
-from polyjudge.reconcile.rates import stratified_estimate
+from polyjudge.reconcile.poststratified import poststratified_rate
 
 PREVALENCE = (0.01, 0.03, 0.1, 0.3)
 SENSITIVITY = (0.7, 0.85, 0.98)

@@ -8,7 +8,7 @@ Per replicate each design draws n items with polyjudge's own allocation code (`a
   judge-unsafe, 0.05 for the rest), as `sample --stratify-by-judge` with no labels yet;
 - active: Poisson, π_i ∝ sqrt(u_i(1−u_i)) with u_i the score, floored at 0.2·n/N;
 
-and the report's judge-corrected interval (`design.poststratified_rate`, post-stratified by
+and the report's judge-corrected interval (`poststratified.poststratified_rate`, post-stratified by
 verdict, weights 1/π, without the p(unsafe) difference estimator) is computed. It prints
 coverage and mean width per setting and design, and the labels uniform needs to match active's
 width (from the width's 1/sqrt(n) scaling).
@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from polyjudge.reconcile.allocation import active_probabilities, neyman  # noqa: E402
-from polyjudge.reconcile.design import poststratified_rate  # noqa: E402
+from polyjudge.reconcile.poststratified import poststratified_rate  # noqa: E402
 
 N_ITEMS = 4000
 

@@ -23,7 +23,7 @@ Everything goes through polyjudge's own code:
   its verdicts and p(unsafe), no human label yet, so Neyman plans with the default priors
   PPV 0.5 / FOR 0.05), as `polyjudge sample --design D --per-language n` draws; each sampled item
   carries its weight 1/π;
-- estimation: `reconcile.design.poststratified_rate` with the cells `report` builds:
+- estimation: `reconcile.poststratified.poststratified_rate` with the cells `report` builds:
   `ours_pred` — the judge-corrected rate, cells language × verdict (judge-unsafe / other /
   unjudged) with `prediction=` p(unsafe) (the power-tuned difference estimator inside each cell,
   what `report` computes when the run has p(unsafe)); `ours_verdict` — the same without
@@ -68,10 +68,10 @@ from ppi_py import ppi_mean_ci
 from scipy.stats import norm
 
 from polyjudge.reconcile.data import Grouping, ReconcileData, RunVerdicts
-from polyjudge.reconcile.design import poststratified_rate
 from polyjudge.reconcile.final import NONE, FinalLabels
 from polyjudge.reconcile.intervals import wilson_modified
-from polyjudge.reconcile.rates import VERDICT_CELLS
+from polyjudge.reconcile.judge_rates import VERDICT_CELLS
+from polyjudge.reconcile.poststratified import poststratified_rate
 from polyjudge.reconcile.sampling import SampleSpec, draw_sample
 from polyjudge.store import JudgeRun
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from polyjudge.store import PolyjudgeError, Project
 
-from .card import CARD_MARKER, ExportSummary, render_card
+from .card import CARD_MARKER, render_card
+from .export_summary import ExportSummary
 from .formats import FORMATS, WRITERS, atomic_text, refuse_overwrite, write_csv
 from .gold import iter_gold_rows
 

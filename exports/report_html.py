@@ -9,7 +9,8 @@ from polyjudge.reconcile.report_model import Report
 
 from .report_format import plain
 from .report_svg import BAR, BAR_CORRECTED, language_chart_rows, rate_chart
-from .report_tables import ReportTable, all_tables, header_lines
+from .report_table import ReportTable
+from .report_tables import all_tables, header_lines
 
 # Nothing may load or run: no network, no scripts; only the inline style.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"

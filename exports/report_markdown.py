@@ -7,7 +7,8 @@ import re
 
 from polyjudge.reconcile.report_model import Report
 
-from .report_tables import ReportTable, all_tables, header_lines
+from .report_table import ReportTable
+from .report_tables import all_tables, header_lines
 
 # Inline specials: nothing of ours starts a line with project text, so line-start markers
 # (#, -, +, >) need no escaping; [ ] are escaped, so no link or image can form.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
-from polyjudge.reconcile.report_model import Interval, Report
+from polyjudge.reconcile.report_base import Interval
+from polyjudge.reconcile.report_model import Report
 
 from .numbers import fmt_rate
 

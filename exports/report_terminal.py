@@ -13,7 +13,8 @@ from polyjudge.safe_console import SafeConsole
 from .numbers import fmt_rate
 from .report_format import plain
 from .report_svg import language_chart_rows
-from .report_tables import ReportTable, all_tables, header_lines
+from .report_table import ReportTable
+from .report_tables import all_tables, header_lines
 
 BAR_WIDTH = 40
 

@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from polyjudge.store import InputError, PolyjudgeError
 
-from .reading import RowError
+from .line_reader import RowError
 
 # progress(bytes_read, total_bytes, rows): called every few thousand rows.
 ProgressCallback = Callable[[int, int, int], None]

@@ -38,13 +38,12 @@ from .common import (
     check_columns,
     column_names,
     flag_value,
-    language_code,
     refuse_if_all_bad,
     text_value,
 )
-from .linking import PromptLinker
-from .reading import RowError, Source, open_rows
-from .responses import text_hash
+from .label_items import ItemFinder
+from .line_reader import RowError
+from .reading import Source, open_rows
 
 FIELDS = (
     "item",
@@ -65,7 +64,6 @@ FIELDS = (
     "scenario",
 )
 REQUIRED = ("item", "annotator", "label")
-CACHE_LIMIT = 100_000
 MAX_TIME_MS = 366 * 24 * 3600 * 1000
 PROGRESS_EVERY = 1_000
 
@@ -154,14 +152,11 @@ class LabelImport:
         self.report = report
         self.progress = progress
         self.labels = set(project.label_set)
-        self.items: dict[str, int] = {}
         self.annotators: dict[str, int] = {}
-        self.linker: PromptLinker | None = None
-        self.created_items = 0
         # uid -> the line that gave it: a uid used twice in one file is a bad row, while a uid
         # from an earlier import is "already present" (re-importing adds nothing).
         self.seen: dict[str, int] = {}
-        self.source_file = str(getattr(source, "path", "") or report.file)
+        self.finder = ItemFinder(project, names, str(getattr(source, "path", "") or report.file))
 
     def run(self) -> None:
         rows = 0
@@ -182,7 +177,7 @@ class LabelImport:
             self.progress(self.source.bytes_read, self.source.size, rows)
         self.report.rows = rows
         self.report.blank = self.source.blank
-        self.report.extra["items_created"] = self.created_items
+        self.report.extra["items_created"] = self.finder.created
         self.report.extra["annotators"] = len(self.annotators)
 
     def add(self, row: dict[str, Any], line: int = 0) -> None:
@@ -222,7 +217,7 @@ class LabelImport:
         if self.project.labels.uid_exists(uid):
             self.report.existing += 1
             return
-        response_id = self._response(item, row)
+        response_id = self.finder.response_id(item, row)
         annotator_id = self._annotator(annotator)
         self.project.labels.add(
             response_id,
@@ -270,63 +265,4 @@ class LabelImport:
         if found is None:
             found = self.project.annotators.ensure(name).id
             self.annotators[name] = found
-        return found
-
-    def _response(self, item: str, row: dict[str, Any]) -> int:
-        found = self.items.get(item)
-        if found is None:
-            found = self.project.content.response_id_by_uid(item)
-            if found is None:
-                found = self._create_item(item, row)
-            if len(self.items) >= CACHE_LIMIT:
-                self.items.clear()
-            self.items[item] = found
-        return found
-
-    def _create_item(self, item: str, row: dict[str, Any]) -> int:
-        n = self.n
-        text = text_value(row, n["text"], "text")
-        if text is None:
-            raise BadRow(
-                f"unknown item {item!r}: no response with that id in the project (to create "
-                f"it from this file, give its text: --map text=COLUMN --map language=COLUMN)"
-            )
-        language = language_code(text_value(row, n["language"], "language"), n["language"])
-        category = text_value(row, n["category"], "category")
-        scenario = text_value(row, n["scenario"], "scenario")
-        ref = None
-        spec = text_value(row, n["prompt_id"], "prompt_id")
-        if self.linker is None:
-            self.linker = PromptLinker(self.project)
-        if spec is not None:
-            ref = self.linker.by_id(spec.strip(), language)
-        else:
-            prompt = text_value(row, n["prompt"], "prompt")
-            if prompt is not None:
-                ref = self.linker.by_text(prompt.strip(), language, category, scenario)
-        model = text_value(row, n["model"], "model")
-        bt = text_value(row, n["back_translation"], "back_translation")
-        created = now()
-        self.project.content.insert_response_rows(
-            [
-                (
-                    item,
-                    ref[0] if ref else None,
-                    language,
-                    model.strip() if model else None,
-                    category or (ref[3] if ref else None),
-                    scenario or (ref[4] if ref else None),
-                    text,
-                    text_hash(text),
-                    bt,
-                    "import" if bt else None,
-                    created if bt else None,
-                    self.source_file,
-                    created,
-                )
-            ]
-        )
-        self.created_items += 1
-        found = self.project.content.response_id_by_uid(item)
-        assert found is not None
         return found

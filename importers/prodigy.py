@@ -28,8 +28,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .label_studio import match_label
-from .reading import JsonlSource, RowError, check_file
+from .json_rows import JsonlSource
+from .label_formats import match_label
+from .line_reader import RowError
+from .regular_file import check_file
 
 ITEM_KEYS = ("meta.uid", "uid", "meta.item", "meta.id", "id")
 OPPOSITES = {"safe": "unsafe", "unsafe": "safe"}

@@ -33,7 +33,8 @@ from typing import Any
 from polyjudge.store import InputError, Project
 
 from .common import ImportReport
-from .reading import CsvSource, check_file
+from .csv_rows import CsvSource
+from .regular_file import check_file
 
 DATASET = "xsafety"
 LICENSE = "Apache-2.0"

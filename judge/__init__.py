@@ -8,10 +8,10 @@
     requests.py     the one request loop of every use: cache, call log, errors, progress
     writer.py       results written as they arrive, in small transactions
     judging.py      a judge run: selection, cache, verdicts
-    batch.py        the same through the OpenAI Batch API
+    batch.py        the same through the OpenAI Batch API (batch_collect.py: its results)
     translation.py  back-translation into English
-    refusal.py      the offline refusal-string baseline
+    refusal.py      the offline refusal-string baseline (refusal_phrases.py: the phrases)
     progress.py     the progress bar
 
-All SQL is in `polyjudge.store` (store/judging.py).
+All SQL is in `polyjudge.store` (`project.judging`, store/judging.py).
 """

@@ -16,14 +16,18 @@ Modules (each with its formulas and citations in its docstring):
   and class-specific agreement, Fleiss' kappa, Cohen's kappa per annotator pair (≥ 10 shared).
 - `calibration`: each judge run against human-final labels (confusion matrix, kappa,
   sensitivity/specificity for `unsafe` on parsed verdicts, share unparsed).
-- `rates`: human-final unsafe rate (modified Wilson), judge-corrected stratified estimate
-  q·PPV + (1−q)·FOR (mid-p Monte Carlo), raw judge rate; `estimator` names each number.
+- `rates`: human-final unsafe rate (modified Wilson); `judge_rates` and `double_sampling`: the
+  judge-corrected stratified estimate q·PPV + (1−q)·FOR and the raw judge rate; `design`
+  (+ `poststratified`, `cell_intervals`): the sample's weights and design-based intervals;
+  `estimator` names each number.
 - `compare`: differences between conditions per language (Newcombe hybrid score).
 - `sampling`, `sample_command`: seeded, optionally judge-stratified samples with weights.
 - `budget`: labels needed for a target Wilson width.
 - `queue`: the adjudication queue and per-item review for the adjudicate screen.
-- `report`: the whole report, as a typed `report_model.Report` (frozen dataclasses that every
-  renderer reads); `Report.as_json()` is `polyjudge report --json`.
+- `report` (+ `report_sections`, `report_methods`): the whole report, as a typed
+  `report_model.Report` (frozen dataclasses in `report_base`, `report_counts`,
+  `report_estimates`, `report_stats`, which every renderer reads); `Report.as_json()` is
+  `polyjudge report --json`.
 
 Every interval's coverage is measured by `bench/coverage_sim.py`.
 """

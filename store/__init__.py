@@ -41,6 +41,7 @@ from .packets import MergeResult, expand_ranges, id_ranges, merge_uid, packet_me
 from .project import Project, parse_consensus_rule
 from .queue import Pace, Progress
 from .queue_sql import QueueFilter
+from .read_only import open_read_only
 from .records import (
     DEFAULT_LABELS,
     Adjudication,
@@ -53,7 +54,7 @@ from .records import (
     Verdict,
 )
 from .serving import ServeLink, TokenOwner
-from .untrusted import check_before_annotating, open_read_only
+from .untrusted import check_before_annotating
 
 __all__ = [
     "CLAIM_TTL_S",

@@ -1,6 +1,6 @@
 """Reading a packet that came back: untrusted input, read-only, checked row by row.
 
-A packet file travelled and anyone may have edited it. It is opened with `untrusted.open_read_only`
+A packet file travelled and anyone may have edited it. It is opened with `read_only.open_read_only`
 (nothing it carries is run, nothing is written), its schema must be exactly what our migrations
 create (no trigger, no view, no newer schema), and its parent must be this project. Only its
 own annotator's labels on its own items count, and each is checked as a label typed on screen
@@ -23,7 +23,8 @@ from typing import Any
 
 from .errors import PolyjudgeError
 from .labels import VIEWED
-from .untrusted import describe, has_table, open_read_only, schema_problems
+from .read_only import open_read_only
+from .schema_check import describe, has_table, schema_problems
 
 ACTIONS = ("label", "undo")
 LABEL_COLUMNS = (

@@ -10,7 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from polyjudge.exports.numbers import fmt_count, fmt_interval, fmt_num, fmt_rate
-from polyjudge.reconcile.report_model import AgreementBlock, Headline, QueueCounts, Report
+from polyjudge.reconcile.report_counts import QueueCounts
+from polyjudge.reconcile.report_estimates import Headline
+from polyjudge.reconcile.report_model import Report
+from polyjudge.reconcile.report_stats import AgreementBlock
 from polyjudge.safe_text import one_line
 
 BAR_WIDTH = 20

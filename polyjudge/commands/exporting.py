@@ -72,7 +72,7 @@ def export_gold(
     reached, human labels, judge verdicts, adjudication, provenance. CSV cells hold nested
     lists as JSON text. A Hugging Face dataset card (README.md) is written beside the file;
     label-studio also writes label_config.xml."""
-    from polyjudge.exports.card import csv_note
+    from polyjudge.exports.card_sections import csv_note
     from polyjudge.exports.export_gold import export_gold as run
 
     if raw_csv and fmt != "csv":

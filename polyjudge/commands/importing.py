@@ -306,11 +306,12 @@ def import_labels_cmd(
 
 
 def _label_source(project: Project, path: Path, fmt: str) -> Any:
-    from polyjudge.importers.reading import check_file, open_rows
+    from polyjudge.importers.reading import open_rows
+    from polyjudge.importers.regular_file import check_file
 
     check_file(path)
     if fmt == "auto":  # a Label Studio or Prodigy export, recognised by its content
-        from polyjudge.importers.label_studio import sniff_label_format
+        from polyjudge.importers.label_formats import sniff_label_format
 
         fmt = sniff_label_format(path) or fmt
     if fmt in ("csv", "jsonl"):

@@ -210,6 +210,7 @@ def judge(
     )
     if batch:
         from polyjudge.judge import batch as batch_api
+        from polyjudge.judge import batch_collect
 
         submitted, batch_ids = asyncio.run(
             batch_api.submit(project, endpoint, settings, probe=not no_probe)
@@ -218,7 +219,7 @@ def judge(
         project.log_event("judge-batch", **data)
         if batch_ids and not no_wait:
             data["collected"] = asyncio.run(
-                batch_api.collect(project, endpoint, batch_ids, poll_interval, quiet)
+                batch_collect.collect(project, endpoint, batch_ids, poll_interval, quiet)
             )
             data["labels"] = project.judging.verdict_counts(
                 project.batches.get(batch_ids[0]).run_id
@@ -246,7 +247,7 @@ def _batch_status(
     quiet: bool,
     as_json: bool,
 ) -> None:
-    from polyjudge.judge import batch as batch_api
+    from polyjudge.judge import batch_collect
     from polyjudge.judge.client import resolve_endpoint
     from polyjudge.store import PolyjudgeError
 
@@ -264,7 +265,7 @@ def _batch_status(
     run = project.judging.run(batches[0].run_id)
     endpoint = resolve_endpoint(base_url or run.base_url, api_key_env, timeout, max_retries)
     reports = asyncio.run(
-        batch_api.collect(project, endpoint, [b.id for b in batches], poll_interval, quiet)
+        batch_collect.collect(project, endpoint, [b.id for b in batches], poll_interval, quiet)
     )
     data = {"run": run.name, "collected": reports, "labels": project.judging.verdict_counts(run.id)}
     project.log_event("judge-batch-status", **data)

@@ -10,8 +10,8 @@ import pytest
 
 from polyjudge.importers.label_studio import LabelStudioSource
 from polyjudge.importers.labels import import_labels
+from polyjudge.importers.line_reader import RowError
 from polyjudge.importers.prodigy import ProdigySource
-from polyjudge.importers.reading import RowError
 from polyjudge.store import InputError, Project
 
 from tests.conftest import run_cli

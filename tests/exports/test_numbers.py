@@ -55,6 +55,8 @@ def test_differences_widths_and_counts() -> None:
     "path",
     [
         "exports/report_tables.py",
+        "exports/report_rate_tables.py",
+        "exports/report_judge_tables.py",
         "exports/report_terminal.py",
         "exports/report_markdown.py",
         "exports/report_html.py",

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 
 from polyjudge.importers.common import column_names, parse_map
-from polyjudge.importers.reading import CsvSource, JsonlSource, RowError, open_rows, sniff_format
+from polyjudge.importers.csv_rows import CsvSource
+from polyjudge.importers.json_rows import JsonlSource
+from polyjudge.importers.line_reader import RowError
+from polyjudge.importers.reading import open_rows, sniff_format
 from polyjudge.store import PolyjudgeError
 
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from polyjudge.importers.responses import import_responses, response_uid
+from polyjudge.importers.response_rows import response_uid
+from polyjudge.importers.responses import import_responses
 from polyjudge.store import InputError, Project, content_hash
 
 from tests.conftest import run_cli

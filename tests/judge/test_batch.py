@@ -124,6 +124,7 @@ def test_large_selections_are_split_into_several_batches(tmp_path: Path, fake: F
     import asyncio
 
     from polyjudge.judge import batch as batch_api
+    from polyjudge.judge import batch_collect
     from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.judging import JudgeSettings
     from polyjudge.judge.templates import load_template
@@ -144,7 +145,7 @@ def test_large_selections_are_split_into_several_batches(tmp_path: Path, fake: F
             batch_api.submit(project, endpoint, settings, max_requests=2, probe=False)
         )
         assert len(batch_ids) == 2 and summary.requested == 3 and summary.in_batch == 5
-        reports = asyncio.run(batch_api.collect(project, endpoint, batch_ids, 0.01, True))
+        reports = asyncio.run(batch_collect.collect(project, endpoint, batch_ids, 0.01, True))
         assert sum(r["verdicts"] for r in reports) == 5
         assert project.content.count("verdicts") == 5
     lines = [

@@ -164,8 +164,8 @@ def test_p_unsafe_sharpens_the_corrected_rate_and_it_still_covers(tmp_path: Path
 
 def test_the_interval_of_two_strata_is_mover_over_their_wilson_intervals() -> None:
     # Two strata of 1,000 and 3,000 items, 50 and 100 sampled, 20 and 3 positives.
-    from polyjudge.reconcile.design import poststratified_rate
     from polyjudge.reconcile.intervals import wilson
+    from polyjudge.reconcile.poststratified import poststratified_rate
 
     cells = np.repeat([0, 1], [1000, 3000])
     sample = np.zeros(4000, bool)
@@ -191,7 +191,7 @@ def test_a_cell_labelled_whole_is_its_census_mean_whatever_the_weights() -> None
     # An active (Poisson) design can take every item of a small judge-unsafe cell, each with its
     # own 1/π: the cell is then known exactly, and the rate of a language whose other cell has
     # no positive in its sample is bounded below by that census.
-    from polyjudge.reconcile.design import poststratified_rate
+    from polyjudge.reconcile.poststratified import poststratified_rate
 
     cells = np.repeat([0, 1], [26, 974])
     y = np.zeros(1000, bool)
@@ -215,7 +215,7 @@ def test_a_nearly_whole_cell_with_predictions_keeps_an_interval_on_both_sides() 
     # 28 of 29 items labelled, with p(unsafe): the finite-population correction leaves a small
     # variance, and the Price–Bonett centre moves more than that; the interval must still hold
     # the estimate inside it, not stop at it.
-    from polyjudge.reconcile.design import poststratified_rate
+    from polyjudge.reconcile.poststratified import poststratified_rate
 
     cells = np.repeat([0, 1], [29, 971])
     y = np.zeros(1000, bool)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from polyjudge.reconcile.rates import stratified_estimate
+from polyjudge.reconcile.double_sampling import stratified_estimate
 from polyjudge.reconcile.report import build_report
 
 from tests.reconcile.helpers import build_project

@@ -22,8 +22,9 @@ from pathlib import Path
 import pytest
 
 from polyjudge.demo import data_file
+from polyjudge.importers.line_reader import MAX_LINE_BYTES
 from polyjudge.importers.multijail import import_multijail
-from polyjudge.importers.reading import MAX_LINE_BYTES
+from polyjudge.importers.response_rows import response_uid
 from polyjudge.importers.responses import import_responses
 from polyjudge.store import Project
 
@@ -453,7 +454,7 @@ def test_a_response_id_reused_in_a_later_chunk(
     ]  # no id: the same hash as line 2
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
     with Project.open(db) as p:
-        uid = import_responses.__globals__["response_uid"]("m", "multijail:1", "text 1", "ar")
+        uid = response_uid("m", "multijail:1", "text 1", "ar")
         assert p.content.response_by_uid(uid) is None
     refused(
         db,

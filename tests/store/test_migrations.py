@@ -9,7 +9,7 @@ from pathlib import Path
 
 from polyjudge.store import MIGRATIONS, Database, Project
 from polyjudge.store.migrations import STEPS
-from polyjudge.store.untrusted import schema_problems
+from polyjudge.store.schema_check import schema_problems
 
 # Made by `main` at 08ee1bb (the release before the store was composed): see the test below.
 RELEASE_FILE = Path(__file__).parent / "fixtures" / "release_0_1.db"

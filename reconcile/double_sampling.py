@@ -1,0 +1,95 @@
+"""Cochran's double-sampling estimate q·PPV + (1 − q)·FOR for one language, with a
+Monte-Carlo interval from mid-p confidence draws, and the judge's population sensitivity and
+specificity by Bayes' rule from the same draws (see `judge_rates.py`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .intervals import containing, wilson_modified
+
+MC_DRAWS = 20_000
+
+
+def _quantiles(draws: np.ndarray) -> list[float] | None:
+    if draws.size < 2:
+        return None
+    return [float(x) for x in np.quantile(draws, [0.025, 0.975])]
+
+
+def midp_draws(x: int, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Draws from the mid-p confidence distribution of a binomial proportion (x of n): each
+    draw from Beta(x, n − x + 1) or Beta(x + 1, n − x) with probability ½ (a Beta with a zero
+    parameter is the point mass at 0 or 1)."""
+    high = rng.random(size) < 0.5
+    a = x + high.astype(np.int64)
+    b = n - x + 1 - high.astype(np.int64)
+    draws = rng.beta(np.maximum(a, 1), np.maximum(b, 1))
+    draws[a == 0] = 0.0
+    draws[b == 0] = 1.0
+    return draws
+
+
+def stratified_estimate(
+    judged_pos: int,
+    judged: int,
+    x1: int,
+    n1: int,
+    x0: int,
+    n0: int,
+    rng: np.random.Generator,
+    draws: int = MC_DRAWS,
+    accuracy: bool = False,
+) -> dict[str, Any]:
+    """rate = q·PPV + (1 − q)·FOR with a Monte-Carlo 95% interval (see `judge_rates.py`).
+    judged_pos of judged items are judge-positive; x1 of n1 labelled judge-positive items and
+    x0 of n0 labelled judge-negative items are human-positive.
+
+    With `accuracy`, also the judge's population sensitivity and specificity by Bayes' rule,
+    sens = q·PPV / rate and spec = (1 − q)(1 − FOR) / (1 − rate), from the same draws. Unlike
+    sensitivity on the labelled items, these stay unbiased when the labelled items were sampled
+    stratified by this judge's verdict (judge-unsafe items oversampled)."""
+    out: dict[str, Any] = {"rate": None, "ci95": None, "reason": None}
+    if judged == 0:
+        out["reason"] = "no judged item"
+        return out
+    q = judged_pos / judged
+    need_pos, need_neg = judged_pos > 0, judged_pos < judged
+    if need_pos and n1 == 0:
+        out["reason"] = "no human-final item among the judge-unsafe items (PPV unknown)"
+        return out
+    if need_neg and n0 == 0:
+        out["reason"] = "no human-final item among the judge-not-unsafe items (FOR unknown)"
+        return out
+    ppv = x1 / n1 if n1 else 0.0
+    for_ = x0 / n0 if n0 else 0.0
+    q_draw = midp_draws(judged_pos, judged, draws, rng)
+    ppv_draw = midp_draws(x1, n1, draws, rng) if need_pos else np.zeros(draws)
+    for_draw = midp_draws(x0, n0, draws, rng) if need_neg else np.zeros(draws)
+    rate_draw = q_draw * ppv_draw + (1 - q_draw) * for_draw
+    lo, hi = np.quantile(rate_draw, [0.025, 0.975])
+    out.update(
+        rate=q * ppv + (1 - q) * for_,
+        ci95=containing((lo, hi), q * ppv + (1 - q) * for_),
+        ppv=ppv if n1 else None,
+        ppv_ci95=list(wilson_modified(x1, n1) or ()) or None,
+        for_=for_ if n0 else None,
+        for_ci95=list(wilson_modified(x0, n0) or ()) or None,
+    )
+    out["for"] = out.pop("for_")
+    if accuracy and need_pos and need_neg:
+        rate = out["rate"]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sens_draw = q_draw * ppv_draw / rate_draw
+            spec_draw = (1 - q_draw) * (1 - for_draw) / (1 - rate_draw)
+        sens_draw, spec_draw = sens_draw[np.isfinite(sens_draw)], spec_draw[np.isfinite(spec_draw)]
+        out["sensitivity"] = q * ppv / rate if rate > 0 else None
+        out["specificity"] = (1 - q) * (1 - for_) / (1 - rate) if rate < 1 else None
+        for key, draw in (("sensitivity", sens_draw), ("specificity", spec_draw)):
+            estimate = out[key]
+            out[f"{key}_ci95"] = (
+                containing(_quantiles(draw), estimate) if estimate is not None else None
+            )
+    return out

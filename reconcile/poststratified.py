@@ -1,0 +1,181 @@
+"""Post-stratified rates (see `design.py` for the design they follow).
+
+**Post-stratification.** A rate over a group of items (a language, a model, everything) is
+
+    rate = Σ_c (N_c / N) · p̂_c,    p̂_c = Σ_{i∈S_c} w_i y_i / Σ_{i∈S_c} w_i   (Hájek)
+
+over cells c of the group with known sizes N_c: the languages for the human-only estimate
+(so that a pooled rate weighs each language by its population, not by its sample), the
+languages × the judge verdict (judge-unsafe, other, unjudged) for the judge-corrected one. The
+latter is the two-phase estimator of Cochran (1977, "Sampling Techniques", §12.2) generalised
+to unequal weights (Särndal, Swensson & Wretman 1992, "Model Assisted Survey Sampling", §7.6):
+the judge verdict is known for every item, so its strata have known sizes and the human labels
+only estimate the rate inside each. Unjudged items are a stratum of their own, never dropped. A
+cell with items but no sampled label borrows its language's sample mean (and is named in
+`notes`).
+
+The interval is in `cell_intervals.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .cell_intervals import Z95, CellStats, mover_interval
+
+
+def _sums(values: list[np.ndarray], cells: np.ndarray, k: int) -> list[np.ndarray]:
+    return [np.bincount(cells, weights=v, minlength=k) for v in values]
+
+
+def _cell_stats(
+    y: np.ndarray,
+    w: np.ndarray,
+    sample: np.ndarray,
+    inside: np.ndarray,
+    cells: np.ndarray,
+    prediction: np.ndarray | None,
+) -> dict[int, CellStats]:
+    """Per cell code with items inside: its statistics (None estimate when not sampled).
+
+    With predictions f for every item of a cell, λ is the power-tuned coefficient of PPI++
+    (Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered inference"):
+    the weighted regression slope of y on f in the sample, clipped to [0, 1]."""
+    c_all = cells[inside]
+    k = int(c_all.max()) + 1 if c_all.size else 0
+    population = np.bincount(c_all, minlength=k)
+    s = inside & sample
+    c = cells[s]
+    ys, ws = y[s].astype(float), w[s]
+    n = np.bincount(c, minlength=k)
+    # A cell labelled whole is known exactly: its plain mean, whatever the weights (a Poisson
+    # design can take every item of a small cell, each with its own 1/π, and the Hájek mean of
+    # a census with unequal weights is not the census mean).
+    census = n >= population
+    ws = np.where(census[c], 1.0, ws)
+    if prediction is None:
+        usable = np.zeros(k, bool)
+        fs = np.zeros(ys.size)
+        pop_f: np.ndarray = np.zeros(k)
+    else:
+        missing = np.bincount(c_all, weights=np.isnan(prediction[inside]), minlength=k)
+        usable = (missing == 0) & ~census
+        fs = np.nan_to_num(prediction[s])
+        pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
+    W, Wy, Wf, Wff, Wyf, W2, W2y, W2f, W2yf, W2ff = _sums(
+        [
+            ws,
+            ws * ys,
+            ws * fs,
+            ws * fs * fs,
+            ws * ys * fs,
+            ws * ws,
+            ws * ws * ys,
+            ws * ws * fs,
+            ws * ws * ys * fs,
+            ws * ws * fs * fs,
+        ],
+        c,
+        k,
+    )
+    out: dict[int, CellStats] = {}
+    for code in np.flatnonzero(population).tolist():
+        if n[code] == 0:
+            continue
+        lam = 0.0
+        if usable[code]:
+            var_f = Wff[code] - Wf[code] ** 2 / W[code]
+            if var_f > 1e-12 * W[code]:
+                cov = Wyf[code] - Wy[code] * Wf[code] / W[code]
+                lam = float(min(max(cov / var_f, 0.0), 1.0))
+        mean_f = pop_f[code] / population[code] if lam else 0.0
+        we = Wy[code] - lam * Wf[code]
+        out[int(code)] = CellStats(
+            population=int(population[code]),
+            sampled=int(n[code]),
+            estimate=float(lam * mean_f + we / W[code]),
+            lam=lam,
+            mean_prediction=float(mean_f),
+            w=float(W[code]),
+            we=float(we),
+            w2=float(W2[code]),
+            w2e=float(W2y[code] - lam * W2f[code]),
+            w2ee=float(W2y[code] - 2 * lam * W2yf[code] + lam * lam * W2ff[code]),
+            wf=float(Wf[code]),
+        )
+    return out
+
+
+def poststratified_rate(
+    y: np.ndarray,
+    w: np.ndarray,
+    sample: np.ndarray,
+    mask: np.ndarray,
+    cells: np.ndarray,
+    parent: np.ndarray | None = None,
+    cell_names: list[str] | None = None,
+    may_borrow: np.ndarray | None = None,
+    prediction: np.ndarray | None = None,
+    z: float = Z95,
+) -> dict[str, Any]:
+    """Σ_c (N_c/N)·p̂_c over the cells of `mask` with a Price–Bonett interval (module doc).
+
+    y: (R,) bool outcome; w: (R,) weights 1/π; sample: (R,) bool items whose y is known and in
+    the design; cells: (R,) cell code (< 0: outside); parent: (R,) coarser code (the language)
+    whose sample mean a cell with no sampled item borrows, if `may_borrow[cell]` (only where
+    that is defensible: unjudged items, whose verdict is missing for reasons unrelated to their
+    content); prediction: (R,) the judge's p(unsafe) (NaN: none), used in a cell whose items all
+    have one; z: the normal quantile of the level (95% unless `report --sequential`). Returns
+    rate, ci95, cells (per cell statistics), notes, and a reason when
+    undefined."""
+    out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
+    # Work on the group's items only: a language is a tenth of the project or less.
+    keep = np.flatnonzero(mask)
+    y, w, sample, cells = y[keep], w[keep], sample[keep], cells[keep]
+    parent = parent[keep] if parent is not None else None
+    prediction = prediction[keep] if prediction is not None else None
+    mask = np.ones(keep.size, bool)
+    inside = cells >= 0
+    stats = _cell_stats(y, w, sample, inside, cells, prediction)
+    population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
+    total = int(population.sum())
+    if total == 0:
+        out["reason"] = "no item"
+        return out
+    parents = (
+        _cell_stats(y, w, sample, mask & (parent >= 0), parent, None) if parent is not None else {}
+    )
+    used: list[CellStats] = []
+    missing: list[str] = []
+    for code in np.flatnonzero(population).tolist():
+        name = cell_names[code] if cell_names else str(code)
+        if code in stats:
+            used.append(stats[code])
+            continue
+        borrow = may_borrow is not None and code < may_borrow.size and may_borrow[code]
+        members = inside & (cells == code)
+        up = parents.get(int(parent[members][0])) if parent is not None and borrow else None
+        if up is None:
+            missing.append(f"{name} ({population[code]:,} item(s))")
+            continue
+        used.append(
+            CellStats(**{**up.__dict__, "population": int(population[code]), "borrowed": True})
+        )
+        out["notes"].append(
+            f"{population[code]:,} item(s) of {name} have no sampled human label: estimated "
+            "from their language's sample"
+        )
+    if missing:
+        shown = ", ".join(missing[:4]) + (
+            f" and {len(missing) - 4} more" if len(missing) > 4 else ""
+        )
+        out["reason"] = f"no human-final item (of the sample, where there is one) in {shown}"
+        return out
+    weights = np.array([c.population / total for c in used])
+    estimate = float(sum(wc * c.estimate for wc, c in zip(weights, used, strict=True)))
+    out["rate"] = estimate
+    out["ci95"] = mover_interval(used, weights, estimate, z)
+    out["cells"] = used
+    return out

@@ -1,0 +1,70 @@
+"""What every part of the report model shares: JSON aliases, optional floats and intervals,
+the block that keeps its own JSON, and sections grouped by `--by` field."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+JsonDict = dict[str, Any]
+Interval = tuple[float, float]
+T = TypeVar("T")
+
+
+def parse_interval(value: Any) -> Interval | None:
+    """A 95% interval as a pair; missing and empty intervals are None."""
+    if not value:
+        return None
+    lo, hi = value
+    return (float(lo), float(hi))
+
+
+def opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _by_fields(block: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(k[3:] for k in block if k.startswith("by_"))
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A statistical block that keeps its own JSON (see the module docstring)."""
+
+    json: JsonDict = field(repr=False)
+
+    def as_json(self) -> JsonDict:
+        return copy.deepcopy(self.json)
+
+
+@dataclass(frozen=True, slots=True)
+class Grouped(Generic[T]):
+    """A block for all items and one per group of each `--by` field (`by_<field>` in JSON)."""
+
+    overall: T
+    by: Mapping[str, Mapping[str, T]]  # field -> group name -> block
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.by)
+
+    def groups(self, field_name: str) -> list[tuple[str, T]]:
+        return list(self.by.get(field_name, {}).items())
+
+    def rows(self, field_name: str) -> list[tuple[str, T]]:
+        """("all", overall), then the groups of `field_name`: a table's rows."""
+        return [("all", self.overall), *self.groups(field_name)]
+
+    @staticmethod
+    def parse_by(d: Mapping[str, Any], parse: Callable[[Any], T]) -> dict[str, dict[str, T]]:
+        return {
+            f: {name: parse(block) for name, block in d[f"by_{f}"].items()} for f in _by_fields(d)
+        }
+
+    def by_json(self, dump: Callable[[T], Any]) -> JsonDict:
+        return {
+            f"by_{f}": {name: dump(block) for name, block in groups.items()}
+            for f, groups in self.by.items()
+        }

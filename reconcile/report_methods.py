@@ -1,0 +1,50 @@
+"""The report's `methods` section: how each kind of number in it was made, in words."""
+
+from __future__ import annotations
+
+from .budget import METHOD as BUDGET_METHOD
+
+METHODS = {
+    "agreement": "Krippendorff's alpha, nominal, over items with 2+ current labels (unsure "
+    "labels count as chosen); 95% CI: Bayesian bootstrap over items with a weak Dirichlet "
+    "prior over every possible label pattern (seeded); simulated coverage 0.95 on average "
+    "but 0.90-0.91 with 3 annotators, alpha 0.85-0.9, 1-3% unsafe and 100 items, the upper "
+    "limit too low (bench/alpha_coverage_sim.py). No alpha or Fleiss' kappa from one item; "
+    "under 10 items they are flagged unstable and get no interval. Observed "
+    "agreement and class-specific agreement from the coincidence matrix (o_cc / n_c). Cohen's "
+    "kappa per annotator pair with at least 10 shared items.",
+    "final": "adjudication; else (no unsure label) human consensus under the project's rule "
+    "(unanimous: all labels equal, one label = 'single'; majority:N: N+ labels and a strict "
+    "majority); else queued. Judge conflicts keep the human label and are queued for review.",
+    "human_final_wilson": "unsafe / all human-final items (invalid in the denominator, reported "
+    "beside), Wilson 95% interval with the Brown-Cai-DasGupta (2001) boundary modification; "
+    "used for one language whose human-final items weigh the same.",
+    "human_design_weighted": "design-based: in a language with a sample (polyjudge sample), "
+    "its human-final items weighted by 1/pi (Hajek); languages with no sample take their "
+    "labelled items as a random sample; pooled groups post-stratified by language at their "
+    "population sizes. 95% interval: MOVER (Zou & Donner 2008) over each language's Wilson "
+    "interval at Kish's effective sample size with finite-population correction.",
+    "judge_corrected_stratified": "post-stratified by language x the estimator run's verdict "
+    "(judge-unsafe, other, unjudged): per language q*PPV + (1-q)*FOR (Cochran 1977 §12.2) with "
+    "unjudged items as their own stratum; stratum rates from the sample's human-final items "
+    "weighted by 1/pi; where every item of a stratum has a p(unsafe), a power-tuned difference "
+    "estimator on it inside the stratum (PPI++ lambda, Angelopoulos et al. 2023); 95% "
+    "interval: MOVER (Zou & Donner 2008) over the strata's Wilson intervals at Kish's effective "
+    "size with finite-population correction (Price & Bonett 2004 pseudo-observations for "
+    "strata with a prediction). "
+    "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
+    "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
+    "calibration": "gold = human-final labels; kappa on parsed verdicts: posterior median "
+    "with the equal-tailed 95% interval of the Dirichlet(cells + 1/2) posterior (Monte Carlo; "
+    "coverage checked in bench/coverage_sim.py), and beside it the sample (plug-in) kappa of "
+    "Cohen (1960). The median is the interval's own point: with high agreement the prior on "
+    "empty disagreement cells pulls the posterior below the plug-in, which would then sit at "
+    "the interval's top edge and misstate where it lies. Sensitivity/specificity for "
+    "unsafe on gold unsafe/safe with parsed verdicts, Wilson CIs; unparsed share among all "
+    "verdicts, Wilson CI.",
+    "comparison": "difference of human-final unsafe rates, Newcombe (1998) hybrid score "
+    "interval (method 10), conditions treated as independent (conservative when paired); "
+    "`paired`: the prompts answered once under each condition, Newcombe (1998, Stat Med "
+    "17:2635) paired score interval (method 10).",
+    "budget": BUDGET_METHOD,
+}
