@@ -19,8 +19,8 @@ def wilson(successes: float, n: float, z: float = Z95) -> Interval | None:
 
         (2x + z² ± z·sqrt(z² + 4x(n−x)/n)) / (2(n + z²))
 
-    x and n may be fractional (Kish's effective sizes in reconcile/cell_intervals.py). None when n == 0
-    (no data, no interval)."""
+    x and n may be fractional (Kish's effective sizes in reconcile/cell_intervals.py). None when
+    n == 0 (no data, no interval)."""
     if n <= 0:
         return None
     if not 0 <= successes <= n:
