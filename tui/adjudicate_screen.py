@@ -16,15 +16,14 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingsMap, BindingType
-from textual.containers import Container, Horizontal, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
 from polyjudge.safe_text import one_line
 from polyjudge.store import Project, ProjectBusy
 
 from . import adjudicate_messages as messages
-from .adjudicate_detail import sections
 from .adjudicate_keys import RESERVED_KEYS, SCREEN_BINDINGS
 from .adjudicate_modals import AdjudicationFilterModal, RationaleModal, SafeReplyModal
 from .adjudicate_names import Names
@@ -36,12 +35,11 @@ from .adjudicate_session import (
     Review,
     load_queue,
 )
-from .adjudicate_texts import BUSY_STATUS, header_text, no_item_text, queue_title, undo_status
+from .adjudicate_texts import BUSY_STATUS, header_text, undo_status
+from .adjudicate_view import apply_layout, compose_widgets, draw_item, draw_queue
 from .annotate_keys import label_bindings, palette_commands
 from .help_screen import HelpScreen
 from .html_view import write_item_html
-
-SIDE_BY_SIDE_MIN_WIDTH = 150
 
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
@@ -87,20 +85,7 @@ class AdjudicateScreen(Screen[None]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="adj-header", markup=False)
-        with Horizontal(id="adj-main"):
-            yield QueueList(id="adj-queue")
-            with VerticalScroll(id="adj-detail"):
-                yield Static(Text(""), id="adj-item-header", markup=False)
-                yield Static(Text(""), id="adj-prompt", markup=False)
-                with Container(id="adj-texts"):
-                    yield Static(Text(""), id="adj-response", classes="text", markup=False)
-                    yield Static(Text(""), id="adj-back", classes="text", markup=False)
-                yield Static(Text(""), id="adj-labels", classes="section", markup=False)
-                yield Static(Text(""), id="adj-verdicts", classes="section", markup=False)
-                yield Static(Text(""), id="adj-adjudications", classes="section", markup=False)
-        yield Static(Text(""), id="adj-status", markup=False)
-        yield Footer(compact=True)
+        yield from compose_widgets()
 
     def on_mount(self) -> None:
         self.title = f"adjudicate · {one_line(self.session.adjudicator.name, 30)}"
@@ -113,10 +98,7 @@ class AdjudicateScreen(Screen[None]):
         self._apply_layout()
 
     def _apply_layout(self) -> None:
-        texts = self.query_one("#adj-texts")
-        side = self.app.size.width >= SIDE_BY_SIDE_MIN_WIDTH
-        texts.set_class(side, "side")
-        texts.set_class(not side, "stacked")
+        apply_layout(self, self.app.size.width)
 
     # -- the queue (read in a worker) ----------------------------------------------------------
 
@@ -164,37 +146,11 @@ class AdjudicateScreen(Screen[None]):
         self.query_one("#adj-header", Static).update(header_text(self.session, self.anonymous))
 
     def _draw_queue(self) -> None:
-        session = self.session
-        queue = self.query_one("#adj-queue", QueueList)
-        start = session.page_start()
-        page = session.page()
-        queue.border_title = queue_title(session, start, len(page))
-        highlighted = (session.index - start) if session.index is not None else None
-        queue.show_page(page, highlighted, self._uid)
+        draw_queue(self, self.session, self._uid)
 
     def _draw_item(self) -> None:
         self.review = review = self.session.review()
-        detail = self.query_one("#adj-detail", VerticalScroll)
-        for node in ("#adj-texts", "#adj-labels", "#adj-verdicts", "#adj-adjudications"):
-            self.query_one(node).display = review is not None
-        if review is None:
-            no_item = no_item_text(self.session.loaded)
-            self.query_one("#adj-item-header", Static).update(no_item)
-            self.query_one("#adj-prompt", Static).update(Text(""))
-            return
-        parts = sections(review, self.names, self.show_invisible)
-        self.query_one("#adj-item-header", Static).update(parts.header)
-        self.query_one("#adj-prompt", Static).update(parts.prompt)
-        response = self.query_one("#adj-response", Static)
-        response.border_title = parts.response_title
-        response.update(parts.response)
-        back = self.query_one("#adj-back", Static)
-        back.border_title = parts.back_title
-        back.update(parts.back)
-        self.query_one("#adj-labels", Static).update(parts.labels)
-        self.query_one("#adj-verdicts", Static).update(parts.verdicts)
-        self.query_one("#adj-adjudications", Static).update(parts.adjudications)
-        detail.scroll_home(animate=False)
+        draw_item(self, review, self.names, self.show_invisible, self.session.loaded)
 
     # -- selection -----------------------------------------------------------------------------
 

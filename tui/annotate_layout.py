@@ -25,7 +25,7 @@ def shown_panes(panes: str, has_back: bool) -> tuple[bool, bool]:
     return show_original, show_back
 
 
-def viewed(item: Item | None, panes: str) -> str:
+def viewed_panes(item: Item | None, panes: str) -> str:
     """What was on screen: `both`, `original` or `back_translation`."""
     if item is None or not item.response.back_translation:
         return "original"

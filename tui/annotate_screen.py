@@ -33,7 +33,7 @@ from polyjudge.store import (
 from . import annotate_messages as messages
 from .annotate_journal import Write
 from .annotate_keys import SCREEN_BINDINGS, label_bindings, palette_commands
-from .annotate_layout import next_panes, shown_panes, side_by_side, viewed
+from .annotate_layout import next_panes, shown_panes, side_by_side, viewed_panes
 from .annotate_options import Options, options_from
 from .annotate_session import QUEUED, SAVED, AnnotationSession
 from .annotate_status import uid_of, written_status
@@ -135,7 +135,7 @@ class AnnotateScreen(Screen[None]):
 
     def viewed(self) -> str:
         """What was on screen: `both`, `original` or `back_translation`."""
-        return viewed(self.session.item, self.panes)
+        return viewed_panes(self.session.item, self.panes)
 
     # -- drawing -------------------------------------------------------------------------------
 
