@@ -13,19 +13,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingsMap, BindingType
-from textual.containers import Container
 from textual.screen import Screen
-from textual.widgets import Footer, Static
 
 from polyjudge.safe_text import one_line
 from polyjudge.store import (
     ItemFull,
     Label,
     PolyjudgeError,
-    Progress,
     ProjectBusy,
     QueueFilter,
 )
@@ -33,25 +29,26 @@ from polyjudge.store import (
 from . import annotate_messages as messages
 from .annotate_journal import Write
 from .annotate_keys import SCREEN_BINDINGS, label_bindings, palette_commands
-from .annotate_layout import next_panes, shown_panes, side_by_side, viewed_panes
 from .annotate_options import Options, options_from
 from .annotate_session import QUEUED, SAVED, AnnotationSession
-from .annotate_status import uid_of, written_status
+from .annotate_status import HELP_INTRO, uid_of, undo_outcome, written_status
+from .annotate_view import (
+    apply_layout,
+    compose_widgets,
+    draw_item,
+    fill_header,
+    next_panes,
+    side_by_side,
+    viewed_panes,
+)
 from .annotate_workers import FilterSearch, ProgressCounter
 from .filter_modal import FilterModal
 from .guidelines_screen import GuidelinesScreen
 from .help_screen import HelpScreen
 from .html_view import write_item_html
 from .item_header import HeaderState, ItemHeader
-from .item_view import (
-    NOTHING_LEFT,
-    back_translation_view,
-    invisible_count,
-    prompt_text,
-    response_view,
-)
 from .note_modal import NoteModal
-from .text_pane import ScrollPane, TextPane
+from .text_pane import TextPane
 
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
@@ -97,13 +94,7 @@ class AnnotateScreen(Screen[None]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield ItemHeader(id="header")
-        with ScrollPane(id="prompt-pane"):
-            yield Static(Text(""), id="prompt", markup=False)
-        with Container(id="panes"):
-            yield TextPane(id="original")
-            yield TextPane(id="back")
-        yield Footer(compact=True)
+        yield from compose_widgets()
 
     def on_mount(self) -> None:
         self.title = f"annotate · {one_line(self.session.annotator.name, 30)}"
@@ -120,18 +111,8 @@ class AnnotateScreen(Screen[None]):
         return side_by_side(self.layout_mode, self.app.size.width)
 
     def _apply_layout(self) -> None:
-        """Side by side or stacked, and which panes show (only what changed is touched)."""
-        panes = self.query_one("#panes")
-        side = self._side_by_side()
-        if panes.has_class("side") != side or not panes.classes:
-            panes.set_class(side, "side")
-            panes.set_class(not side, "stacked")
         has_back = bool(self.session.item and self.session.item.response.back_translation)
-        show_original, show_back = shown_panes(self.panes, has_back)
-        for pane_id, shown in (("#original", show_original), ("#back", show_back)):
-            pane = self.query_one(pane_id)
-            if pane.display != shown:
-                pane.display = shown
+        apply_layout(self, self._side_by_side(), self.panes, has_back)
 
     def viewed(self) -> str:
         """What was on screen: `both`, `original` or `back_translation`."""
@@ -140,33 +121,11 @@ class AnnotateScreen(Screen[None]):
     # -- drawing -------------------------------------------------------------------------------
 
     def refresh_item(self, status: str = "") -> None:
-        session = self.session
-        item = session.item
-        state = self.header_state
-        state.item = item
-        state.my_label = session.shown_label()
-        state.unsure_pending = session.pending_unsure
-        state.note_pending = session.pending_note is not None
-        backlog = session.writes.backlog
-        if backlog:
-            status = f"saving… {backlog} queued" + (f" · {status}" if status else "")
-        state.status = status
-        state.show_invisible = self.show_invisible
-        original = self.query_one("#original", TextPane)
-        back = self.query_one("#back", TextPane)
-        invisible = self.show_invisible
-        state.invisible_count = invisible_count(item) if item else 0
-        self.query_one("#prompt", Static).update(
-            prompt_text(item, show_invisible=invisible) if item else Text("")
-        )
-        if item is None:
-            original.show(Text("Nothing to label"), NOTHING_LEFT)
-            back.show(Text(""), Text(""))
-        else:
-            original.show(*response_view(item, show_invisible=invisible))
-            back.show(*back_translation_view(item, show_invisible=invisible))
+        item = self.session.item
+        fill_header(self.header_state, self.session, status, self.show_invisible)
+        draw_item(self, item, self.show_invisible)
         self._apply_layout()
-        self.query_one(ItemHeader).show(state)
+        self.query_one(ItemHeader).show(self.header_state)
         self.displayed_id = item.response.id if item else None
 
     # -- progress (counted off the UI thread) ---------------------------------------------------
@@ -183,14 +142,7 @@ class AnnotateScreen(Screen[None]):
 
     def _after_write(self, status: str, done_delta: int = 0) -> None:
         self._quit_confirmed = self._quitting = False  # labelling again: q asks again
-        progress = self.header_state.progress
-        if progress is not None and done_delta:
-            # A count read before this write may still be on its way: drop it (the count
-            # scheduled below reads after the write).
-            self.progress_counter.drop_pending()
-            self.header_state.progress = Progress(
-                progress.done + done_delta, progress.assigned, progress.sample_items
-            )
+        self.progress_counter.adjust(self.header_state, done_delta)
         self.refresh_item(status)
         self.count_progress(soon=True)
 
@@ -272,18 +224,12 @@ class AnnotateScreen(Screen[None]):
         result = self._write(self.session.undo)
         if result is False:
             return
-        if result is not None and result[0] == QUEUED:
-            self._after_write(f"undo {QUEUED}")
-            return
-        row = result[1] if result is not None else None
-        if row is None:
+        outcome = undo_outcome(result)
+        if outcome is None:
             self.app.bell()
             self.refresh_item("nothing to undo")
             return
-        if row.label:
-            self._after_write(f"undone: now {one_line(row.label, 16)}")
-        else:
-            self._after_write("undone", done_delta=-1)
+        self._after_write(*outcome)
 
     def _step(self, direction: int) -> None:
         if self.filter_search.pending is not None:
@@ -361,15 +307,7 @@ class AnnotateScreen(Screen[None]):
         )
 
     def action_help(self) -> None:
-        self.app.push_screen(
-            HelpScreen(
-                self,
-                intro=(
-                    "Labels are saved the moment you press their key; the next item follows. "
-                    "Only your own labels are ever shown."
-                ),
-            )
-        )
+        self.app.push_screen(HelpScreen(self, intro=HELP_INTRO))
 
     def action_quit(self) -> None:
         """Quit; with writes still queued, wait for them (saying so) unless q is pressed

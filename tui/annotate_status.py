@@ -1,13 +1,18 @@
-"""The annotate screen's status line for a queued write that reached the file (or was
-refused), and the uid it names, cut to fit."""
+"""The annotate screen's status lines that take more than a phrase: after an undo, after a queued
+write reached the file (or was refused), and the uid they name, cut to fit."""
 
 from __future__ import annotations
 
 from polyjudge.safe_text import one_line
-from polyjudge.store import PolyjudgeError
+from polyjudge.store import Label, PolyjudgeError
 
 from .annotate_journal import LABEL, UNDO, Write
-from .annotate_session import SAVED, AnnotationSession
+from .annotate_session import QUEUED, SAVED, AnnotationSession
+
+HELP_INTRO = (
+    "Labels are saved the moment you press their key; the next item follows. "
+    "Only your own labels are ever shown."
+)
 
 
 def uid_of(session: AnnotationSession, response_id: int) -> str:
@@ -26,3 +31,16 @@ def written_status(write: Write, error: PolyjudgeError | None, uid: str) -> str:
     if write.kind == UNDO:
         return f"undone {uid}"
     return f"note {SAVED}"
+
+
+def undo_outcome(result: tuple[str, Label | None] | None) -> tuple[str, int] | None:
+    """The status after an undo and the change it makes to the items done; None when there
+    was nothing to undo."""
+    if result is not None and result[0] == QUEUED:
+        return f"undo {QUEUED}", 0
+    row = result[1] if result is not None else None
+    if row is None:
+        return None
+    if row.label:
+        return f"undone: now {one_line(row.label, 16)}", 0
+    return "undone", -1

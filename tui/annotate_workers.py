@@ -15,10 +15,11 @@ from typing import Any
 from textual.screen import Screen
 from textual.timer import Timer
 
-from polyjudge.store import Project, QueueFilter
+from polyjudge.store import Progress, Project, QueueFilter
 
 from .annotate_messages import FilterSearched, ProgressCounted
 from .annotate_session import AnnotationSession
+from .item_header import HeaderState
 
 # Progress is recounted (off the UI thread) at most this often while labelling.
 RECOUNT_EVERY_S = 5.0
@@ -68,9 +69,15 @@ class ProgressCounter:
             pace = project.queue.pace(annotator_id)
         self.screen.post_message(ProgressCounted(generation, progress, pace))
 
-    def drop_pending(self) -> None:
-        """A count read before a write may still be on its way: it is stale now."""
-        self.generation += 1
+    def adjust(self, state: HeaderState, done_delta: int) -> None:
+        """Count a write's change to the items done in the header at once. A count read before
+        the write may still be on its way: it is dropped (the next count reads after it)."""
+        progress = state.progress
+        if progress is not None and done_delta:
+            self.generation += 1
+            state.progress = Progress(
+                progress.done + done_delta, progress.assigned, progress.sample_items
+            )
 
 
 class FilterSearch:

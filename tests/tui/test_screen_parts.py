@@ -4,8 +4,8 @@ screens' handlers, and the layout rules are the screen's."""
 from __future__ import annotations
 
 from polyjudge.tui.adjudicate_screen import AdjudicateScreen
-from polyjudge.tui.annotate_layout import next_panes, shown_panes, side_by_side
 from polyjudge.tui.annotate_screen import AnnotateScreen
+from polyjudge.tui.annotate_view import next_panes, shown_panes, side_by_side
 
 
 def test_messages_defined_outside_the_screens_keep_their_handler_names() -> None:
