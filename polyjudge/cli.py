@@ -23,8 +23,11 @@ from polyjudge.commands import (
     exporting,
     importing,
     judging,
-    reconciling,
+    packets,
+    reporting,
+    sampling,
     serving,
+    translating,
 )
 from polyjudge.console import (
     echo,
@@ -156,7 +159,18 @@ def status(project: Project, as_json: bool) -> None:
         console.print(Text(f"held (--overlap): {held}"))
 
 
-for module in (importing, annotate, judging, reconciling, adjudicating, exporting, serving):
+for module in (
+    importing,
+    annotate,
+    judging,
+    translating,
+    reporting,
+    sampling,
+    adjudicating,
+    exporting,
+    packets,
+    serving,
+):
     module.register(cli)
 
 

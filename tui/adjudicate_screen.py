@@ -15,17 +15,16 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult, SystemCommand
-from textual.binding import Binding, BindingsMap, BindingType
-from textual.containers import Container, Horizontal, VerticalScroll
-from textual.message import Message
+from textual.binding import BindingsMap, BindingType
+from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 
-from polyjudge.reconcile.queue import QueueEntry
 from polyjudge.safe_text import one_line
 from polyjudge.store import Project, ProjectBusy
 
-from .adjudicate_detail import KIND_NAMES, label_text, sections
+from . import adjudicate_messages as messages
+from .adjudicate_keys import RESERVED_KEYS, SCREEN_BINDINGS
 from .adjudicate_modals import AdjudicationFilterModal, RationaleModal, SafeReplyModal
 from .adjudicate_names import Names
 from .adjudicate_queue import QueueList
@@ -36,98 +35,11 @@ from .adjudicate_session import (
     Review,
     load_queue,
 )
+from .adjudicate_texts import BUSY_STATUS, header_text, undo_status
+from .adjudicate_view import apply_layout, compose_widgets, draw_item, draw_queue
 from .annotate_keys import label_bindings, palette_commands
 from .help_screen import HelpScreen
 from .html_view import write_item_html
-
-SIDE_BY_SIDE_MIN_WIDTH = 150
-BUSY_STATUS = "NOT SAVED: the project file is busy (an import?); your text is kept, try again"
-
-SCREEN_BINDINGS = [
-    Binding(
-        "r",
-        "reply",
-        "Reply",
-        id="adjudicate.reply",
-        tooltip="Write a safe reply for this prompt (fine-tuning data)",
-    ),
-    Binding("z", "undo", "Undo", id="adjudicate.undo", tooltip="Undo your last adjudication"),
-    Binding(
-        "slash",
-        "filter",
-        "Filter",
-        id="adjudicate.filter",
-        tooltip="Filter the queue by kind and language",
-    ),
-    Binding(
-        "d",
-        "dashboard",
-        "Dashboard",
-        id="adjudicate.dashboard",
-        tooltip="Progress, agreement and unsafe rates",
-    ),
-    Binding(
-        "right_square_bracket",
-        "page(1)",
-        "Next page",
-        id="adjudicate.next_page",
-        show=False,
-        tooltip="Next page of the queue",
-    ),
-    Binding(
-        "left_square_bracket",
-        "page(-1)",
-        "Previous page",
-        id="adjudicate.previous_page",
-        show=False,
-        tooltip="Previous page of the queue",
-    ),
-    Binding(
-        "pagedown",
-        "scroll_detail(1)",
-        "Scroll item",
-        id="adjudicate.scroll_down",
-        show=False,
-        tooltip="Scroll the item down",
-    ),
-    Binding(
-        "pageup",
-        "scroll_detail(-1)",
-        "Scroll item up",
-        id="adjudicate.scroll_up",
-        show=False,
-        tooltip="Scroll the item up",
-    ),
-    Binding(
-        "v",
-        "toggle_invisible",
-        "Invisible",
-        id="adjudicate.invisible",
-        show=False,
-        tooltip="Show invisible characters (zero-width, bidi controls)",
-    ),
-    Binding(
-        "o",
-        "open_html",
-        "HTML",
-        id="adjudicate.open_html",
-        show=False,
-        tooltip="Write the item as an HTML page (for right-to-left text)",
-    ),
-    Binding(
-        "f5,ctrl+r",
-        "reload",
-        "Reload",
-        id="adjudicate.reload",
-        show=False,
-        tooltip="Read the queue again",
-    ),
-    Binding("h,f1", "help", "Help", id="adjudicate.help", tooltip="Show every key"),
-    Binding(
-        "q", "quit", "Quit", id="adjudicate.quit", tooltip="Quit (adjudications are already saved)"
-    ),
-]
-RESERVED_KEYS = frozenset(k for b in SCREEN_BINDINGS for k in b.key.split(","))
 
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
@@ -149,14 +61,7 @@ class AdjudicateScreen(Screen[None]):
     # A copy typed as Textual's base class declares it (a list is invariant in its items).
     BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS]
 
-    class QueueLoaded(Message):
-        def __init__(
-            self, generation: int, entries: list[QueueEntry] | None, error: str = ""
-        ) -> None:
-            super().__init__()
-            self.generation = generation
-            self.entries = entries
-            self.error = error
+    QueueLoaded = messages.QueueLoaded
 
     def __init__(self, session: AdjudicationSession, anonymous: bool = False) -> None:
         super().__init__()
@@ -180,20 +85,7 @@ class AdjudicateScreen(Screen[None]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(""), id="adj-header", markup=False)
-        with Horizontal(id="adj-main"):
-            yield QueueList(id="adj-queue")
-            with VerticalScroll(id="adj-detail"):
-                yield Static(Text(""), id="adj-item-header", markup=False)
-                yield Static(Text(""), id="adj-prompt", markup=False)
-                with Container(id="adj-texts"):
-                    yield Static(Text(""), id="adj-response", classes="text", markup=False)
-                    yield Static(Text(""), id="adj-back", classes="text", markup=False)
-                yield Static(Text(""), id="adj-labels", classes="section", markup=False)
-                yield Static(Text(""), id="adj-verdicts", classes="section", markup=False)
-                yield Static(Text(""), id="adj-adjudications", classes="section", markup=False)
-        yield Static(Text(""), id="adj-status", markup=False)
-        yield Footer(compact=True)
+        yield from compose_widgets()
 
     def on_mount(self) -> None:
         self.title = f"adjudicate · {one_line(self.session.adjudicator.name, 30)}"
@@ -206,10 +98,7 @@ class AdjudicateScreen(Screen[None]):
         self._apply_layout()
 
     def _apply_layout(self) -> None:
-        texts = self.query_one("#adj-texts")
-        side = self.app.size.width >= SIDE_BY_SIDE_MIN_WIDTH
-        texts.set_class(side, "side")
-        texts.set_class(not side, "stacked")
+        apply_layout(self, self.app.size.width)
 
     # -- the queue (read in a worker) ----------------------------------------------------------
 
@@ -228,7 +117,7 @@ class AdjudicateScreen(Screen[None]):
             return
         self.post_message(self.QueueLoaded(generation, entries))
 
-    def on_adjudicate_screen_queue_loaded(self, message: QueueLoaded) -> None:
+    def on_adjudicate_screen_queue_loaded(self, message: messages.QueueLoaded) -> None:
         if message.generation != self._generation:
             return  # a newer read is on its way
         if message.entries is None:
@@ -254,62 +143,14 @@ class AdjudicateScreen(Screen[None]):
         )
 
     def _draw_header(self) -> None:
-        session = self.session
-        out = Text()
-        out.append(f"adjudicate · {one_line(session.adjudicator.name, 24)}", style="bold")
-        if self.anonymous:
-            out.append(" · anonymous", style="dim")
-        if session.loaded:
-            counts = session.counts()
-            out.append(f" · {len(session.entries):,} queued: ")
-            out.append(" · ".join(f"{KIND_NAMES[k]} {n:,}" for k, n in counts.items()))
-        out.append(f" · filter: {one_line(session.filter.describe(), 40)}", style="dim")
-        self.query_one("#adj-header", Static).update(out)
+        self.query_one("#adj-header", Static).update(header_text(self.session, self.anonymous))
 
     def _draw_queue(self) -> None:
-        session = self.session
-        queue = self.query_one("#adj-queue", QueueList)
-        start = session.page_start()
-        page = session.page()
-        total = len(session.entries)
-        if not session.loaded:
-            queue.border_title = "Queue"
-        elif total:
-            queue.border_title = f"Queue {start + 1:,}–{start + len(page):,} of {total:,}"
-        else:
-            queue.border_title = "Queue empty"
-        highlighted = (session.index - start) if session.index is not None else None
-        queue.show_page(page, highlighted, self._uid)
+        draw_queue(self, self.session, self._uid)
 
     def _draw_item(self) -> None:
         self.review = review = self.session.review()
-        detail = self.query_one("#adj-detail", VerticalScroll)
-        for node in ("#adj-texts", "#adj-labels", "#adj-verdicts", "#adj-adjudications"):
-            self.query_one(node).display = review is not None
-        if review is None:
-            message = (
-                "Reading the queue…"
-                if not self.session.loaded
-                else "Nothing to adjudicate with these filters.\n\n"
-                "/ changes the filters · z undoes your last adjudication · "
-                "d opens the dashboard · q quits."
-            )
-            self.query_one("#adj-item-header", Static).update(Text(message))
-            self.query_one("#adj-prompt", Static).update(Text(""))
-            return
-        parts = sections(review, self.names, self.show_invisible)
-        self.query_one("#adj-item-header", Static).update(parts.header)
-        self.query_one("#adj-prompt", Static).update(parts.prompt)
-        response = self.query_one("#adj-response", Static)
-        response.border_title = parts.response_title
-        response.update(parts.response)
-        back = self.query_one("#adj-back", Static)
-        back.border_title = parts.back_title
-        back.update(parts.back)
-        self.query_one("#adj-labels", Static).update(parts.labels)
-        self.query_one("#adj-verdicts", Static).update(parts.verdicts)
-        self.query_one("#adj-adjudications", Static).update(parts.adjudications)
-        detail.scroll_home(animate=False)
+        draw_item(self, review, self.names, self.show_invisible, self.session.loaded)
 
     # -- selection -----------------------------------------------------------------------------
 
@@ -406,13 +247,7 @@ class AdjudicateScreen(Screen[None]):
             self.app.bell()
             self.refresh_all("nothing to undo in this session")
             return
-        uid = self._uid(written.entry.response_id)
-        what = "final label" if written.kind == "label" else "safe reply"
-        status = Text(f"undone: {what} ")
-        if written.kind == "label":
-            status.append_text(label_text(written.row.label))
-        status.append(f" for {one_line(uid, 30)}")
-        self.refresh_all(status)
+        self.refresh_all(undo_status(written, self._uid(written.entry.response_id)))
 
     def action_filter(self) -> None:
         def done(flt: AdjudicationFilter | None) -> None:

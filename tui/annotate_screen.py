@@ -10,74 +10,50 @@ is sanitised and rendered as `rich.text.Text`, never as markup.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
-from rich.text import Text
-from textual import work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingsMap, BindingType
-from textual.containers import Container
-from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widgets import Footer, Static
 
 from polyjudge.safe_text import one_line
 from polyjudge.store import (
     ItemFull,
     Label,
-    Pace,
     PolyjudgeError,
-    Progress,
-    Project,
     ProjectBusy,
     QueueFilter,
 )
 
+from . import annotate_messages as messages
+from .annotate_journal import Write
 from .annotate_keys import SCREEN_BINDINGS, label_bindings, palette_commands
-from .annotate_queue import LABEL, UNDO, Write
-from .annotate_session import QUEUED, SAVED, AnnotationSession, Options
+from .annotate_options import Options, options_from
+from .annotate_session import QUEUED, SAVED, AnnotationSession
+from .annotate_status import HELP_INTRO, uid_of, undo_outcome, written_status
+from .annotate_view import (
+    apply_layout,
+    compose_widgets,
+    draw_item,
+    fill_header,
+    next_panes,
+    side_by_side,
+    viewed_panes,
+)
+from .annotate_workers import FilterSearch, ProgressCounter
 from .filter_modal import FilterModal
 from .guidelines_screen import GuidelinesScreen
 from .help_screen import HelpScreen
 from .html_view import write_item_html
 from .item_header import HeaderState, ItemHeader
-from .item_view import (
-    NOTHING_LEFT,
-    back_translation_view,
-    invisible_count,
-    prompt_text,
-    response_view,
-)
 from .note_modal import NoteModal
-from .text_pane import ScrollPane, TextPane
-
-# Progress is recounted (off the UI thread) at most this often while labelling.
-RECOUNT_EVERY_S = 5.0
-# Wider than this (in cells), the response and its back-translation sit side by side.
-SIDE_BY_SIDE_MIN_WIDTH = 100
-PANES = ("both", "original", "back_translation")
+from .text_pane import TextPane
 
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AnnotateScreen:
-    """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
-    category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text)."""
-    flt = QueueFilter(
-        languages=tuple(options.get("languages") or ()),
-        model=options.get("model"),
-        category=options.get("category"),
-        text=options.get("text"),
-    )
-    session_options = Options(
-        annotator=options["annotator"],
-        filter=flt,
-        overlap=options.get("overlap"),
-        guidelines=options.get("guidelines"),
-        sample=options.get("sample"),
-        no_sample=bool(options.get("no_sample")),
-    )
+    """`PolyjudgeApp(path, "annotate", options)`: see `options_from`."""
+    session_options = options_from(options)
     return AnnotateScreen(AnnotationSession(app.project, session_options), session_options)
 
 
@@ -86,31 +62,9 @@ class AnnotateScreen(Screen[None]):
     # A copy typed as Textual's base class declares it (a list is invariant in its items).
     BINDINGS: ClassVar[list[BindingType]] = [*SCREEN_BINDINGS]
 
-    class FilterSearched(Message):
-        def __init__(
-            self, generation: int, flt: QueueFilter, found: int | None, error: str | None = None
-        ) -> None:
-            super().__init__()
-            self.generation = generation
-            self.flt = flt
-            self.found = found
-            self.error = error
-
-    class ProgressCounted(Message):
-        def __init__(self, generation: int, progress: Progress, pace: Pace) -> None:
-            super().__init__()
-            self.generation = generation
-            self.progress = progress
-            self.pace = pace
-
-    class Written(Message):
-        """A queued write reached the project file (or was refused: `error`)."""
-
-        def __init__(self, write: Write, row: Label | None, error: PolyjudgeError | None) -> None:
-            super().__init__()
-            self.write = write
-            self.row = row
-            self.error = error
+    FilterSearched = messages.FilterSearched
+    ProgressCounted = messages.ProgressCounted
+    Written = messages.Written
 
     def __init__(self, session: AnnotationSession, options: Options) -> None:
         super().__init__()
@@ -128,13 +82,10 @@ class AnnotateScreen(Screen[None]):
         self.show_invisible = False
         self.header_state = HeaderState()
         self.displayed_id: int | None = None
-        self._generation = 0
-        self._last_count = 0.0
-        self._recount_timer: Timer | None = None
         self._quit_confirmed = False
         self._quitting = False  # q pressed while writes were queued: quit once they are in
-        self._searching: QueueFilter | None = None  # a free-text filter being searched
-        self._search_generation = 0
+        self.progress_counter = ProgressCounter(self, session)
+        self.filter_search = FilterSearch(self, session)
 
     def _written(self, write: Write, row: Label | None, error: PolyjudgeError | None) -> None:
         """Called from the queue's thread; `post_message` is thread-safe."""
@@ -143,13 +94,7 @@ class AnnotateScreen(Screen[None]):
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        yield ItemHeader(id="header")
-        with ScrollPane(id="prompt-pane"):
-            yield Static(Text(""), id="prompt", markup=False)
-        with Container(id="panes"):
-            yield TextPane(id="original")
-            yield TextPane(id="back")
-        yield Footer(compact=True)
+        yield from compose_widgets()
 
     def on_mount(self) -> None:
         self.title = f"annotate · {one_line(self.session.annotator.name, 30)}"
@@ -163,95 +108,33 @@ class AnnotateScreen(Screen[None]):
         self._apply_layout()
 
     def _side_by_side(self) -> bool:
-        if self.layout_mode is not None:
-            return self.layout_mode == "side"
-        return self.app.size.width >= SIDE_BY_SIDE_MIN_WIDTH
+        return side_by_side(self.layout_mode, self.app.size.width)
 
     def _apply_layout(self) -> None:
-        """Side by side or stacked, and which panes show (only what changed is touched)."""
-        panes = self.query_one("#panes")
-        side = self._side_by_side()
-        if panes.has_class("side") != side or not panes.classes:
-            panes.set_class(side, "side")
-            panes.set_class(not side, "stacked")
         has_back = bool(self.session.item and self.session.item.response.back_translation)
-        show_original = self.panes != "back_translation" or not has_back
-        show_back = self.panes != "original" or not show_original
-        for pane_id, shown in (("#original", show_original), ("#back", show_back)):
-            pane = self.query_one(pane_id)
-            if pane.display != shown:
-                pane.display = shown
+        apply_layout(self, self._side_by_side(), self.panes, has_back)
 
     def viewed(self) -> str:
         """What was on screen: `both`, `original` or `back_translation`."""
-        item = self.session.item
-        if item is None or not item.response.back_translation:
-            return "original"
-        return self.panes
+        return viewed_panes(self.session.item, self.panes)
 
     # -- drawing -------------------------------------------------------------------------------
 
     def refresh_item(self, status: str = "") -> None:
-        session = self.session
-        item = session.item
-        state = self.header_state
-        state.item = item
-        state.my_label = session.shown_label()
-        state.unsure_pending = session.pending_unsure
-        state.note_pending = session.pending_note is not None
-        backlog = session.writes.backlog
-        if backlog:
-            status = f"saving… {backlog} queued" + (f" · {status}" if status else "")
-        state.status = status
-        state.show_invisible = self.show_invisible
-        original = self.query_one("#original", TextPane)
-        back = self.query_one("#back", TextPane)
-        invisible = self.show_invisible
-        state.invisible_count = invisible_count(item) if item else 0
-        self.query_one("#prompt", Static).update(
-            prompt_text(item, show_invisible=invisible) if item else Text("")
-        )
-        if item is None:
-            original.show(Text("Nothing to label"), NOTHING_LEFT)
-            back.show(Text(""), Text(""))
-        else:
-            original.show(*response_view(item, show_invisible=invisible))
-            back.show(*back_translation_view(item, show_invisible=invisible))
+        item = self.session.item
+        fill_header(self.header_state, self.session, status, self.show_invisible)
+        draw_item(self, item, self.show_invisible)
         self._apply_layout()
-        self.query_one(ItemHeader).show(state)
+        self.query_one(ItemHeader).show(self.header_state)
         self.displayed_id = item.response.id if item else None
 
     # -- progress (counted off the UI thread) ---------------------------------------------------
 
     def count_progress(self, *, soon: bool = False) -> None:
-        """Count done / assigned in a worker; with `soon`, at most every few seconds (the
-        header is adjusted locally in between, so labelling never waits for a count)."""
-        if soon:
-            wait = self._last_count + RECOUNT_EVERY_S - time.monotonic()
-            if wait > 0:
-                if self._recount_timer is None:
-                    self._recount_timer = self.set_timer(wait, self.count_progress)
-                return
-        if self._recount_timer is not None:
-            self._recount_timer.stop()
-            self._recount_timer = None
-        self._last_count = time.monotonic()
-        self._generation += 1
-        session = self.session
-        self._count(self._generation, session.annotator.id, session.filter, session.overlap)
+        self.progress_counter.count(soon=soon)
 
-    @work(thread=True, exclusive=True, group="progress", exit_on_error=False)
-    def _count(
-        self, generation: int, annotator_id: int, flt: QueueFilter, overlap: int | None
-    ) -> None:
-        # A connection of this thread's own: sqlite3 connections belong to their thread.
-        with Project.open(self.session.project.path) as project:
-            progress = project.queue.progress(annotator_id, flt, overlap=overlap)
-            pace = project.queue.pace(annotator_id)
-        self.post_message(self.ProgressCounted(generation, progress, pace))
-
-    def on_annotate_screen_progress_counted(self, message: ProgressCounted) -> None:
-        if message.generation != self._generation:
+    def on_annotate_screen_progress_counted(self, message: messages.ProgressCounted) -> None:
+        if message.generation != self.progress_counter.generation:
             return  # a newer count is on its way
         self.header_state.progress = message.progress
         self.header_state.pace = message.pace
@@ -259,21 +142,14 @@ class AnnotateScreen(Screen[None]):
 
     def _after_write(self, status: str, done_delta: int = 0) -> None:
         self._quit_confirmed = self._quitting = False  # labelling again: q asks again
-        progress = self.header_state.progress
-        if progress is not None and done_delta:
-            # A count read before this write may still be on its way: drop it (the count
-            # scheduled below reads after the write).
-            self._generation += 1
-            self.header_state.progress = Progress(
-                progress.done + done_delta, progress.assigned, progress.sample_items
-            )
+        self.progress_counter.adjust(self.header_state, done_delta)
         self.refresh_item(status)
         self.count_progress(soon=True)
 
     # -- actions -------------------------------------------------------------------------------
 
     def _need_item(self) -> bool:
-        if self._searching is not None:  # the item on screen is about to change
+        if self.filter_search.pending is not None:  # the item on screen is about to change
             self.app.bell()
             return False
         if self.session.item is None:
@@ -348,21 +224,15 @@ class AnnotateScreen(Screen[None]):
         result = self._write(self.session.undo)
         if result is False:
             return
-        if result is not None and result[0] == QUEUED:
-            self._after_write(f"undo {QUEUED}")
-            return
-        row = result[1] if result is not None else None
-        if row is None:
+        outcome = undo_outcome(result)
+        if outcome is None:
             self.app.bell()
             self.refresh_item("nothing to undo")
             return
-        if row.label:
-            self._after_write(f"undone: now {one_line(row.label, 16)}")
-        else:
-            self._after_write("undone", done_delta=-1)
+        self._after_write(*outcome)
 
     def _step(self, direction: int) -> None:
-        if self._searching is not None:
+        if self.filter_search.pending is not None:
             self.app.bell()
             return
         waiting = self.session.pending_note is not None
@@ -384,33 +254,16 @@ class AnnotateScreen(Screen[None]):
                 return
             flt = self.session.resolve(flt)  # the sample under the new filter is its queue
             if flt.text:  # a scan of the texts: off the UI thread, keys wait for it
-                self._searching = flt
-                self._search_generation += 1
                 self.refresh_item(f"searching for {one_line(flt.text, 40)!r}…")
-                session = self.session
-                self._search(self._search_generation, flt, session.annotator.id, session.overlap)
+                self.filter_search.start(flt)
                 return
             self._apply_filter(flt)
 
         self.app.push_screen(FilterModal(self.session.filter), done)
 
-    @work(thread=True, exclusive=True, group="filter", exit_on_error=False)
-    def _search(
-        self, generation: int, flt: QueueFilter, annotator_id: int, overlap: int | None
-    ) -> None:
-        try:
-            found = AnnotationSession.first_open_id(
-                self.session.project.path, annotator_id, flt, overlap
-            )
-        except Exception as exc:  # the keys must not stay blocked
-            self.post_message(self.FilterSearched(generation, flt, None, error=str(exc)))
-            return
-        self.post_message(self.FilterSearched(generation, flt, found))
-
-    def on_annotate_screen_filter_searched(self, message: FilterSearched) -> None:
-        if message.generation != self._search_generation:
+    def on_annotate_screen_filter_searched(self, message: messages.FilterSearched) -> None:
+        if not self.filter_search.finished(message):
             return  # a newer filter is being searched
-        self._searching = None
         if message.error is not None:
             self.app.bell()
             self.refresh_item(f"search failed, filter unchanged: {one_line(message.error, 80)}")
@@ -436,7 +289,7 @@ class AnnotateScreen(Screen[None]):
         self._apply_layout()
 
     def action_cycle_panes(self) -> None:
-        self.panes = PANES[(PANES.index(self.panes) + 1) % len(PANES)]
+        self.panes = next_panes(self.panes)
         self._apply_layout()
         self.refresh_item(f"showing {self.viewed().replace('_', '-')}")
 
@@ -454,15 +307,7 @@ class AnnotateScreen(Screen[None]):
         )
 
     def action_help(self) -> None:
-        self.app.push_screen(
-            HelpScreen(
-                self,
-                intro=(
-                    "Labels are saved the moment you press their key; the next item follows. "
-                    "Only your own labels are ever shown."
-                ),
-            )
-        )
+        self.app.push_screen(HelpScreen(self, intro=HELP_INTRO))
 
     def action_quit(self) -> None:
         """Quit; with writes still queued, wait for them (saying so) unless q is pressed
@@ -477,32 +322,18 @@ class AnnotateScreen(Screen[None]):
             return
         self.app.exit()
 
-    def on_annotate_screen_written(self, message: Written) -> None:
+    def on_annotate_screen_written(self, message: messages.Written) -> None:
         write, session = message.write, self.session
         session.written(write, message.error)
-        uid = self._uid_of(write.response_id)
         if message.error is not None:
             self.app.bell()
-            status = f"NOT LABELLED {uid}: {one_line(str(message.error), 80)}"
-        elif write.kind == LABEL:
-            status = f"{SAVED} {one_line(write.label or '', 16)} for {uid}"
-        elif write.kind == UNDO:
-            status = f"undone {uid}"
-        else:
-            status = f"note {SAVED}"
+        status = written_status(write, message.error, uid_of(session, write.response_id))
         if self._quitting and not session.writes.backlog:
             self.app.exit()
             return
         self.refresh_item(status)
         if not session.writes.backlog:
             self.count_progress()
-
-    def _uid_of(self, response_id: int) -> str:
-        item = self.session.item
-        if item is not None and item.response.id == response_id:
-            return one_line(item.response.uid, 24)
-        response = self.session.project.content.response(response_id)
-        return one_line(response.uid, 24) if response else str(response_id)
 
     def on_unmount(self) -> None:
         self.session.release()  # the item on screen is offered to others again

@@ -11,10 +11,7 @@ the queue (`shown_label`). A note typed before its label is a durable draft (`st
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections import deque
-from dataclasses import dataclass
 from pathlib import Path
 
 from polyjudge.store import (
@@ -27,33 +24,16 @@ from polyjudge.store import (
     QueueFilter,
 )
 
-from .annotate_queue import (
-    DRAFT,
-    INTERACTIVE_WAIT_MS,
-    LABEL,
-    UNDO,
-    ScreenMarks,
-    Write,
-    WriteQueue,
-)
+from .annotate_cursor import QueueCursor
+from .annotate_journal import DRAFT, LABEL, UNDO, Write
+from .annotate_marks import ScreenMarks
+from .annotate_options import Options
+from .annotate_queue import INTERACTIVE_WAIT_MS, WriteQueue
 
-PAGE_SIZE = 20
 # What became of a write: in the project file, or queued (durable in the journal) for the lock.
 SAVED, QUEUED = "saved", "saving…"
 # An item whose queued undo has not been written yet: its label is not known until then.
 _UNKNOWN = object()
-
-
-@dataclass(frozen=True, slots=True)
-class Options:
-    """What `polyjudge annotate` was asked for."""
-
-    annotator: str
-    filter: QueueFilter = QueueFilter()
-    overlap: int | None = None
-    guidelines: str | None = None
-    sample: str | None = None  # `--sample BATCH`; None: the latest batch for the filter
-    no_sample: bool = False  # `--no-sample`: every item, whatever was sampled
 
 
 class AnnotationSession:
@@ -71,18 +51,13 @@ class AnnotationSession:
         # until the annotator comes back and labels it.
         self._waiting: dict[int, tuple[str | None, bool]] = {}
         self.labelled_this_session = 0
-        self._page: deque[int] = deque()  # open ids after `_page_start`, ascending
-        self._page_start = 0
         self._history: list[int] = []  # responses changed this session, for undo
-        self._held: int | None = None  # the item this session claims (with an overlap)
         self._shown_at = time.monotonic()
         self.writes = WriteQueue(project.path, self.annotator.id)
         # With an overlap: the item on screen, said in a file beside the project as well, for
         # sessions that cannot write claims while an import holds the lock (`ScreenMarks`).
         self.marks = ScreenMarks(project.path, self.annotator.id) if self.overlap else None
-        self._mark_skipped = False  # a scan passed over items only the marks made full
-        self._ignore_marks = False
-        self._marked: dict[int, int] | None = None
+        self.cursor = QueueCursor(project, self.annotator.id, self.overlap, self.writes, self.marks)
         # Items with writes still queued: the label they will have (`_UNKNOWN` after an undo).
         self._queued: dict[int, object] = {}
 
@@ -97,7 +72,7 @@ class AnnotationSession:
         mark still waiting for its label stays with the item left, and comes back with it."""
         if self.item is not None and (self.pending_note is not None or self.pending_unsure):
             self._waiting[self.item.response.id] = (self.pending_note, self.pending_unsure)
-        self._hold(response_id)
+        self.cursor.hold(response_id)
         if self.marks is not None:
             self.marks.mark(response_id)
         self.item = self.project.content.item(response_id) if response_id is not None else None
@@ -164,101 +139,12 @@ class AnnotationSession:
         return ids[0] if ids else None
 
     def _reset_page(self) -> None:
-        self._page.clear()
-        self._page_start = 0
+        self.cursor.reset()
 
     def _next_open(self, after: int, *, wrap: bool) -> int | None:
-        """`_scan`; when it found nothing but passed over items that only other sessions' screen
-        marks made full, scan again without the marks: a hint never hides the last items."""
-        self._mark_skipped = False
-        self._marked = None  # read once per scan, when first needed
-        found = self._scan(after, wrap=wrap)
-        if found is None and self._mark_skipped:
-            self._ignore_marks = True
-            try:
-                found = self._scan(after, wrap=wrap)
-            finally:
-                self._ignore_marks = False
-        return found
-
-    def _scan(self, after: int, *, wrap: bool) -> int | None:
-        """The first open item after `after`, from a prefetched page of ids (read again when
-        `after` is outside it). Each candidate is checked again before use, since other
-        annotators work at the same time. With `wrap`, start again from the top for items
-        skipped earlier."""
-        if self._page_start > after:
-            self._page.clear()
-        cursor = after
-        while True:
-            while self._page and self._page[0] <= cursor:
-                self._page.popleft()
-            if not self._page:
-                self._page.extend(
-                    self.project.queue.open_ids(
-                        self.annotator.id,
-                        self.filter,
-                        overlap=self.overlap,
-                        after=cursor,
-                        limit=PAGE_SIZE,
-                    )
-                )
-                self._page_start = cursor
-                if not self._page:
-                    break
-            candidate = self._page[0]
-            if candidate not in self._queued and self._available(candidate):
-                return candidate
-            cursor = candidate
-        if wrap and after > 0:
-            return self._scan(0, wrap=False)
-        return None
-
-    # -- claims (with an overlap) ---------------------------------------------------------------
-
-    def _available(self, response_id: int) -> bool:
-        """Is the candidate still open for this annotator? With an overlap it is taken at once
-        (a claim), so that an annotator starting at the same moment is offered another one."""
-        if self.overlap is None:
-            return self.project.queue.is_open(self.annotator.id, response_id)
-        return self._hold(response_id)
-
-    def _hold(self, response_id: int | None) -> bool:
-        """Claim `response_id` if it is open for this annotator, releasing the item left.
-        Claims are best effort: when the file is locked (an import), or writes already wait in
-        the queue, nothing is claimed and the item is checked with a read instead, so showing
-        an item never fails nor waits long. K itself is enforced when the label is written
-        (`add_label(overlap=...)`, `ItemFull`)."""
-        if self.overlap is None or (response_id is None and self._held is None):
-            return False
-        if response_id is not None and response_id == self._held:
-            return True
-        if self.writes.backlog:  # the lock is taken: do not wait for it on every item
-            return response_id is not None and self._open_unclaimed(response_id)
-        try:
-            held = self.project.claims.take(
-                self.annotator.id, response_id, overlap=self.overlap, release=self._held
-            )
-        except ProjectBusy:
-            return response_id is not None and self._open_unclaimed(response_id)
-        self._held = response_id if held else None
-        return held
-
-    def _open_unclaimed(self, response_id: int) -> bool:
-        """Is the item open, counting towards K — besides labels and claims in the file — the
-        other sessions that show it or have a label for it queued (their screen marks and
-        journals: no claim can be written while the lock is taken)?"""
-        assert self.overlap is not None
-        others = 0
-        if self.marks is not None and not self._ignore_marks:
-            if self._marked is None:
-                self._marked = self.marks.others()
-            others = self._marked.get(response_id, 0)
-        open_ = others < self.overlap and self.project.queue.is_open(
-            self.annotator.id, response_id, overlap=self.overlap - others
-        )
-        if not open_ and others:
-            self._mark_skipped = True
-        return open_
+        """The first item still to label after `after` (see `QueueCursor.next_open`), passing
+        over items whose writes are still queued."""
+        return self.cursor.next_open(self.filter, after, wrap=wrap, skip=self._queued)
 
     def release(self) -> None:
         """Give back what this session holds (on quit) and stop the write queue (writes still
@@ -268,9 +154,7 @@ class AnnotationSession:
             self.marks.clear()
         if self.overlap is None:
             return
-        self._held = None
-        with contextlib.suppress(ProjectBusy):  # if locked, the claims expire on their own
-            self.project.claims.release(self.annotator.id)
+        self.cursor.release()
 
     def advance(self) -> Item | None:
         """Move to the next item still to label (after the current one, then from the top)."""

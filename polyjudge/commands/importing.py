@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,112 +9,22 @@ import click
 
 from polyjudge.console import echo, out_console
 from polyjudge.options import err_console, with_project
-from polyjudge.safe_text import terminal_text
+
+from .import_options import (
+    input_path,
+    map_option,
+    one_line_errors,
+    pairs,
+    plural,
+    progress_bar,
+    reject_file_option,
+    skip_bad_option,
+    summary,
+)
 
 if TYPE_CHECKING:
     from polyjudge.importers.common import ImportReport
     from polyjudge.store import Project
-
-map_option = click.option(
-    "--map",
-    "maps",
-    multiple=True,
-    metavar="FIELD=COLUMN",
-    help="Read FIELD from COLUMN (a CSV header or JSON key). Repeat it, or separate pairs "
-    "with commas: --map response=output,language=lang.",
-)
-skip_bad_option = click.option(
-    "--skip-bad",
-    is_flag=True,
-    help="Import the good rows and write the bad ones to a reject file, instead of stopping "
-    "at the first bad row with nothing imported.",
-)
-reject_file_option = click.option(
-    "--reject-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Where --skip-bad writes bad rows (JSON Lines: line, problem, row). "
-    "Default: PATH.rejects.jsonl.",
-)
-# Not click.Path(exists=..., dir_okay=False): the importers check the path themselves, so that
-# a directory, a FIFO or a device gets the same one-line error as any other bad input.
-input_path = click.argument("path", type=click.Path(path_type=Path), metavar="PATH")
-
-
-@contextmanager
-def one_line_errors(path: Path) -> Iterator[None]:
-    """The last guard of an import: input that exhausts the stack or memory in a library (a
-    parser, openpyxl) is one line naming the file, like every other bad input. The import's
-    transaction has rolled back by the time this sees the error."""
-    from polyjudge.store import InputError
-
-    try:
-        yield
-    except RecursionError:
-        raise InputError(str(path), None, "nested too deeply to read") from None
-    except MemoryError:
-        raise InputError(str(path), None, "too large to read into memory") from None
-
-
-def _pairs(maps: tuple[str, ...]) -> list[str]:
-    return [pair for item in maps for pair in item.split(",") if pair.strip()]
-
-
-class _RowsColumn:
-    """`12,345 rows · 81,000 rows/s` for a rich progress bar (built lazily)."""
-
-    @staticmethod
-    def make() -> Any:
-        from rich.progress import ProgressColumn
-        from rich.text import Text
-
-        class RowsColumn(ProgressColumn):
-            def render(self, task: Any) -> Text:
-                rows = task.fields.get("rows", 0)
-                elapsed = task.elapsed or 0
-                rate = f" · {rows / elapsed:,.0f} rows/s" if elapsed > 0.5 else ""
-                return Text(f"{rows:,} rows{rate}")
-
-        return RowsColumn()
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int, int], None] | None]:
-    """A rich progress bar on stderr (by bytes read, so the ETA is real) when stderr is a
-    terminal; otherwise no callback at all."""
-    if not err_console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f}%"),
-        _RowsColumn.make(),
-        TimeRemainingColumn(),
-        console=err_console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task(terminal_text(label), total=None, rows=0)
-
-        def update(done: int, total: int, rows: int) -> None:
-            progress.update(task, completed=done, total=max(total, 1), rows=rows)
-
-        yield update
-
-
-def plural(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
-def _summary(report: ImportReport, noun: str, where: str = "") -> str:
-    parts = [f"{report.inserted:,} new", f"{report.existing:,} already present"]
-    if report.bad:
-        parts.append(f"{plural(report.bad, 'bad row')} written to {report.rejects}")
-    if report.blank:
-        parts.append(f"{plural(report.blank, 'blank row')} skipped")
-    return f"{report.file}: {plural(report.rows, noun)}{where} ({', '.join(parts)})"
 
 
 @click.group("import")
@@ -144,7 +52,7 @@ def import_multijail_cmd(project: Project, path: Path) -> None:
         report = import_multijail(project, path)
     languages = report.extra.get("languages", [])
     where = f" in {len(languages)} languages ({' '.join(languages)})"
-    echo(_summary(report, "prompt", where))
+    echo(summary(report, "prompt", where))
 
 
 @import_group.command("xsafety")
@@ -196,7 +104,7 @@ def _print_xsafety(report: ImportReport) -> None:
     console.print(table)
     for note in notes:
         console.print(Text(note))
-    echo(_summary(report, "prompt"))
+    echo(summary(report, "prompt"))
     for problem in report.extra["mismatches"]:
         err_console.print(Text(f"Warning: rows may not line up: {problem}", style="yellow"))
 
@@ -230,7 +138,7 @@ def import_responses_cmd(
     from polyjudge.importers.common import parse_map
     from polyjudge.importers.responses import FIELDS, import_responses
 
-    mapping = parse_map(_pairs(maps), FIELDS)
+    mapping = parse_map(pairs(maps), FIELDS)
     with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
         report = import_responses(
             project,
@@ -241,7 +149,7 @@ def import_responses_cmd(
             reject_file=reject_file,
             progress=progress,
         )
-    echo(_summary(report, "response"))
+    echo(summary(report, "response"))
     created = report.extra.get("prompts_created")
     if created:
         echo(f"{plural(created, 'new prompt')} in dataset `user` (prompt text with no match)")
@@ -285,7 +193,7 @@ def import_labels_cmd(
     from polyjudge.importers.common import parse_map
     from polyjudge.importers.labels import FIELDS, import_labels
 
-    mapping = parse_map(_pairs(maps), FIELDS)
+    mapping = parse_map(pairs(maps), FIELDS)
     source = _label_source(project, path, fmt)
     if fmt in ("label-studio", "prodigy") and mapping:
         raise click.UsageError(f"--map does not apply to --format {fmt}")
@@ -299,7 +207,7 @@ def import_labels_cmd(
             progress=progress,
             source=source,
         )
-    echo(_summary(report, "label"))
+    echo(summary(report, "label"))
     created = report.extra.get("items_created")
     if created:
         echo(f"{plural(created, 'new response')} created from the file's text")

@@ -1,4 +1,4 @@
-"""`polyjudge judge` and `polyjudge translate`: LLM judges and back-translation."""
+"""`polyjudge judge`: LLM judges (online, through the Batch API, or the offline baseline)."""
 
 from __future__ import annotations
 
@@ -7,65 +7,12 @@ from typing import Any
 
 import click
 
-from polyjudge.console import echo, echo_json
 from polyjudge.options import with_project
 
+from .judge_summary import print_summary, raise_for_batches
+from .llm_options import endpoint_options, raise_for_errors
+
 BASELINE = "refusal-baseline"
-
-
-def endpoint_options(func: Any) -> Any:
-    """Options shared by `judge` and `translate`: where to send requests and how."""
-    for option in reversed(
-        (
-            click.option(
-                "--base-url",
-                default=None,
-                metavar="URL",
-                help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
-                "(default: $OPENAI_BASE_URL, else OpenAI).",
-            ),
-            click.option(
-                "--api-key-env",
-                default=None,
-                metavar="NAME",
-                help="Read the API key from this environment variable "
-                "(default: OPENAI_API_KEY). The key is never stored or printed.",
-            ),
-            click.option(
-                "--concurrency",
-                type=click.IntRange(1, 1024),
-                default=8,
-                show_default=True,
-                help="Requests in flight at once.",
-            ),
-            click.option(
-                "--timeout",
-                type=float,
-                default=60.0,
-                show_default=True,
-                help="Seconds per request attempt.",
-            ),
-            click.option(
-                "--max-retries",
-                type=click.IntRange(0, 50),
-                default=4,
-                show_default=True,
-                help="Retries (exponential backoff with jitter) on 429, 5xx, "
-                "connection errors and timeouts.",
-            ),
-            click.option(
-                "--language",
-                "languages",
-                multiple=True,
-                metavar="L",
-                help="Only responses in this language (repeatable).",
-            ),
-            click.option("--quiet", is_flag=True, help="No progress bar."),
-            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
-        )
-    ):
-        func = option(func)
-    return func
 
 
 @click.command()
@@ -190,7 +137,7 @@ def judge(
             )
         summary = run_baseline(project, languages, limit, quiet)
         project.log_event("judge", **summary)
-        return _print_summary(summary, as_json)
+        return print_summary(summary, as_json)
 
     from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.judging import JudgeSettings
@@ -224,16 +171,16 @@ def judge(
             data["labels"] = project.judging.verdict_counts(
                 project.batches.get(batch_ids[0]).run_id
             )
-        _print_summary(data, as_json)
-        return _raise_for_batches(data.get("collected", []))
+        print_summary(data, as_json)
+        return raise_for_batches(data.get("collected", []))
 
     from polyjudge.judge.judging import run_judge
 
     result = asyncio.run(run_judge(project, endpoint, settings))
     data = result.as_dict()
     project.log_event("judge", **data)
-    _print_summary(data, as_json)
-    _raise_for_errors(data)
+    print_summary(data, as_json)
+    raise_for_errors(data)
 
 
 def _batch_status(
@@ -269,135 +216,10 @@ def _batch_status(
     )
     data = {"run": run.name, "collected": reports, "labels": project.judging.verdict_counts(run.id)}
     project.log_event("judge-batch-status", **data)
-    _print_summary(data, as_json)
-    _raise_for_batches(reports)
-
-
-def _raise_for_batches(reports: list[dict[str, Any]]) -> None:
-    """A batch that ended without answering everything is an error, like failed requests."""
-    from polyjudge.store import PolyjudgeError
-
-    for report in reports:
-        missing = report["errors"] + report["unanswered"]
-        if report["status"] != "completed" or missing:
-            reason = f" ({report['failure']})" if report.get("failure") else ""
-            raise PolyjudgeError(
-                f"batch {report['batch']} ended {report['status']}{reason}: {missing} "
-                "response(s) have no verdict; run the same judge command again to send them"
-            )
-
-
-def _print_summary(data: dict[str, Any], as_json: bool) -> None:
-    _print_adaptations(data)  # on stderr, also beside --json
-    if as_json:
-        echo_json(data)
-        return
-    labels = ", ".join(f"{k} {v}" for k, v in data.get("labels", {}).items()) or "none"
-    if "selected" in data:
-        baseline = " (baseline: refusal-string matching)" if data.get("baseline") else ""
-        echo(
-            f"{data['run']}{baseline}: {data['selected']} selected, {data['already']} already "
-            f"judged, {data['cached']} from the cache, {data['requested']} requests, "
-            f"{data['errors']} failed, {data['in_batch']} in open batches"
-        )
-    for batch_id in data.get("batches", []):
-        echo(
-            f"batch {batch_id} submitted (collect with: polyjudge judge --batch-status {batch_id})"
-        )
-    for report in data.get("collected", []):
-        echo(
-            f"batch {report['batch']} {report['status']}: {report['verdicts']} verdicts, "
-            f"{report['errors']} failed, {report['unanswered']} unanswered"
-        )
-    if "run" in data:
-        echo(f"verdicts of {data['run']}: {labels}")
-
-
-def _print_adaptations(data: dict[str, Any]) -> None:
-    """Parameters the model refused and the run sent differently (see judge.engine)."""
-    for note in data.get("adapted", []):
-        echo(f"note: {note}", err=True)
-    if data.get("probe_error"):
-        echo(
-            f"note: the online first request failed ({data['probe_error']}); it went "
-            "into the batch with the rest",
-            err=True,
-        )
-
-
-def _raise_for_errors(data: dict[str, Any]) -> None:
-    from polyjudge.store import PolyjudgeError
-
-    if data.get("stop_error"):
-        raise PolyjudgeError(f"stopped after repeated failures: {data['stop_error']}")
-    if data.get("errors"):
-        raise PolyjudgeError(
-            f"{data['errors']} request(s) failed after retries (last: {data['last_error']}); "
-            "they have no verdict: run the same command again to retry them"
-        )
-
-
-@click.command()
-@click.option("--model", required=True, metavar="M", help="The translation model.")
-@click.option(
-    "--overwrite", is_flag=True, help="Replace existing back-translations (imported ones too)."
-)
-@click.option("--temperature", type=float, default=0.0, show_default=True)
-@click.option(
-    "--max-tokens",
-    type=click.IntRange(1),
-    default=None,
-    help="Cap on each translation's length (default: the server's).",
-)
-@endpoint_options
-@with_project
-def translate(
-    project: Any,
-    model: str,
-    overwrite: bool,
-    temperature: float,
-    max_tokens: int | None,
-    base_url: str | None,
-    api_key_env: str | None,
-    concurrency: int,
-    timeout: float,
-    max_retries: int,
-    languages: tuple[str, ...],
-    quiet: bool,
-    as_json: bool,
-) -> None:
-    """Back-translate responses (and prompts with no English source) into English.
-
-    Existing back-translations are kept unless --overwrite; each records its engine (the
-    model). Cached and resumable like `judge`."""
-    from polyjudge.judge.client import resolve_endpoint
-    from polyjudge.judge.translation import TranslateSettings, run_translate
-
-    endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
-    settings = TranslateSettings(
-        model=model,
-        languages=languages,
-        overwrite=overwrite,
-        concurrency=concurrency,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        quiet=quiet,
-    )
-    data = asyncio.run(run_translate(project, endpoint, settings)).as_dict()
-    project.log_event("translate", **data)
-    _print_adaptations(data)  # on stderr, also beside --json
-    if as_json:
-        echo_json(data)
-    else:
-        echo(
-            f"{data['run']}: {data['responses']} responses and {data['prompts']} prompts "
-            f"translated ({data['cached']} from the cache, {data['requested']} requests, "
-            f"{data['errors']} failed)"
-        )
-    _raise_for_errors(data)
+    print_summary(data, as_json)
+    raise_for_batches(reports)
 
 
 def register(cli: click.Group) -> None:
     """Attach this module's commands to the `polyjudge` group."""
     cli.add_command(judge)
-    cli.add_command(translate)

@@ -148,7 +148,8 @@ def serve(
     server = None
     if to_serve:
         try:
-            from polyjudge.serve_app import TeamServer, check_can_listen, is_loopback
+            from polyjudge.serve_addresses import check_can_listen, is_loopback
+            from polyjudge.serve_app import TeamServer
         except ImportError:
             raise PolyjudgeError(
                 "serve needs textual-serve: pip install 'polyjudge[serve]'"

@@ -65,7 +65,8 @@ def test_differences_widths_and_counts() -> None:
         "tui/dashboard_tables.py",
         "tui/dashboard_screen.py",
         "tui/adjudicate_detail.py",
-        "polyjudge/commands/reconciling.py",
+        "polyjudge/commands/reporting.py",
+        "polyjudge/commands/sampling.py",
     ],
 )
 def test_outputs_format_numbers_only_through_the_formatter(path: str) -> None:

@@ -27,7 +27,8 @@ ANNOTATORS = 4
 def annotate(path: str, name: str, overlap: int, go: Any, pressed: Any, results: Any) -> None:
     """One annotator: label every item the session offers, as fast as it can; say when every
     key is pressed, then wait for the queued labels to be written."""
-    from polyjudge.tui.annotate_session import AnnotationSession, Options
+    from polyjudge.tui.annotate_options import Options
+    from polyjudge.tui.annotate_session import AnnotationSession
 
     with Project.open(path) as project:
         session = AnnotationSession(
@@ -116,7 +117,8 @@ def test_sessions_that_cannot_claim_are_offered_different_items(tmp_path: Path) 
     # still offered another item than the first (screen marks beside the project), and once
     # the first has labelled its item (queued behind the lock) and moved on, the second is not
     # offered that one either. With every other item taken, the last is still offered.
-    from polyjudge.tui.annotate_session import AnnotationSession, Options
+    from polyjudge.tui.annotate_options import Options
+    from polyjudge.tui.annotate_session import AnnotationSession
 
     path = tmp_path / "marks.db"
     with Project.create(path) as project:

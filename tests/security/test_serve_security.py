@@ -40,7 +40,7 @@ from tests.exports.test_serve import (
 pytest.importorskip("textual_serve")
 aiohttp = pytest.importorskip("aiohttp")
 
-from polyjudge.serve_app import Addresses  # noqa: E402 (needs the serve extra)
+from polyjudge.serve_addresses import Addresses  # noqa: E402
 
 SERVED = ("alice", "bob", "dave", "erin")
 

@@ -158,7 +158,8 @@ async def test_quit_waits_for_queued_labels_then_quits(multilingual_db: Path) ->
 KILLED_SESSION = """
 import sys
 from polyjudge.store import Project
-from polyjudge.tui.annotate_session import QUEUED, AnnotationSession, Options
+from polyjudge.tui.annotate_options import Options
+from polyjudge.tui.annotate_session import QUEUED, AnnotationSession
 
 with Project.open(sys.argv[1]) as project:
     session = AnnotationSession(project, Options(annotator="amina", no_sample=True))
@@ -177,7 +178,8 @@ def test_a_killed_session_s_queued_labels_are_replayed_once(multilingual_db: Pat
     import subprocess
     import sys
 
-    from polyjudge.tui.annotate_session import AnnotationSession, Options
+    from polyjudge.tui.annotate_options import Options
+    from polyjudge.tui.annotate_session import AnnotationSession
 
     with Project.open(multilingual_db) as project:
         project.annotators.ensure("amina")

@@ -128,7 +128,8 @@ async def test_a_count_read_before_a_label_does_not_undo_it_in_the_header(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, AnnotateScreen)
-        before = screen._generation  # a count in flight, read before the label below
+        # a count in flight, read before the label below
+        before = screen.progress_counter.generation
         await pilot.press("s")
         screen.post_message(AnnotateScreen.ProgressCounted(before, Progress(0, 3, 3), Pace(0, 0)))
         await pilot.pause()

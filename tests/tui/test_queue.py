@@ -177,7 +177,8 @@ def test_two_sessions_at_once_with_overlap_one_never_label_the_same_item(tmp_pat
     """Two annotators open the same file at the same moment (two connections, as two
     processes would) and label in turn: they are offered different items and, between
     them, label every item once."""
-    from polyjudge.tui.annotate_session import AnnotationSession, Options
+    from polyjudge.tui.annotate_options import Options
+    from polyjudge.tui.annotate_session import AnnotationSession
 
     path = tmp_path / "pair.db"
     with Project.create(path) as project:

@@ -1,0 +1,89 @@
+"""What `polyjudge judge` and `polyjudge translate` share: where requests go (the endpoint
+options), the notes on parameters a model refused, and failed requests as an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from polyjudge.console import echo
+
+
+def endpoint_options(func: Any) -> Any:
+    """Options shared by `judge` and `translate`: where to send requests and how."""
+    for option in reversed(
+        (
+            click.option(
+                "--base-url",
+                default=None,
+                metavar="URL",
+                help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
+                "(default: $OPENAI_BASE_URL, else OpenAI).",
+            ),
+            click.option(
+                "--api-key-env",
+                default=None,
+                metavar="NAME",
+                help="Read the API key from this environment variable "
+                "(default: OPENAI_API_KEY). The key is never stored or printed.",
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(1, 1024),
+                default=8,
+                show_default=True,
+                help="Requests in flight at once.",
+            ),
+            click.option(
+                "--timeout",
+                type=float,
+                default=60.0,
+                show_default=True,
+                help="Seconds per request attempt.",
+            ),
+            click.option(
+                "--max-retries",
+                type=click.IntRange(0, 50),
+                default=4,
+                show_default=True,
+                help="Retries (exponential backoff with jitter) on 429, 5xx, "
+                "connection errors and timeouts.",
+            ),
+            click.option(
+                "--language",
+                "languages",
+                multiple=True,
+                metavar="L",
+                help="Only responses in this language (repeatable).",
+            ),
+            click.option("--quiet", is_flag=True, help="No progress bar."),
+            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+        )
+    ):
+        func = option(func)
+    return func
+
+
+def print_adaptations(data: dict[str, Any]) -> None:
+    """Parameters the model refused and the run sent differently (see judge.engine)."""
+    for note in data.get("adapted", []):
+        echo(f"note: {note}", err=True)
+    if data.get("probe_error"):
+        echo(
+            f"note: the online first request failed ({data['probe_error']}); it went "
+            "into the batch with the rest",
+            err=True,
+        )
+
+
+def raise_for_errors(data: dict[str, Any]) -> None:
+    from polyjudge.store import PolyjudgeError
+
+    if data.get("stop_error"):
+        raise PolyjudgeError(f"stopped after repeated failures: {data['stop_error']}")
+    if data.get("errors"):
+        raise PolyjudgeError(
+            f"{data['errors']} request(s) failed after retries (last: {data['last_error']}); "
+            "they have no verdict: run the same command again to retry them"
+        )

@@ -1,0 +1,40 @@
+"""What `polyjudge annotate` was asked for, read from the options the app was started with."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from polyjudge.store import QueueFilter
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What `polyjudge annotate` was asked for."""
+
+    annotator: str
+    filter: QueueFilter = QueueFilter()
+    overlap: int | None = None
+    guidelines: str | None = None
+    sample: str | None = None  # `--sample BATCH`; None: the latest batch for the filter
+    no_sample: bool = False  # `--no-sample`: every item, whatever was sampled
+
+
+def options_from(options: Mapping[str, Any]) -> Options:
+    """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
+    category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text)."""
+    flt = QueueFilter(
+        languages=tuple(options.get("languages") or ()),
+        model=options.get("model"),
+        category=options.get("category"),
+        text=options.get("text"),
+    )
+    return Options(
+        annotator=options["annotator"],
+        filter=flt,
+        overlap=options.get("overlap"),
+        guidelines=options.get("guidelines"),
+        sample=options.get("sample"),
+        no_sample=bool(options.get("no_sample")),
+    )
