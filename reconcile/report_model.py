@@ -60,7 +60,8 @@ class Report:
         )
 
     def as_json(self) -> JsonDict:
-        """The `report --json` dict (DESIGN.md's shape): same keys, nesting, nulls and order."""
+        """The `report --json` dict (docs/architecture.md, "The report"): same keys, nesting, nulls
+        and order."""
         out: JsonDict = {
             "project": self.project.as_json(),
             "labels": list(self.labels),
