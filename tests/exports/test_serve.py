@@ -218,12 +218,26 @@ class Page:
         )
 
 
+def _wait_for_group_exit(pgid: int, timeout: float = 10) -> None:
+    """Until no process of the group is left (killed processes take a moment to go)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+
+
 @contextlib.asynccontextmanager
 async def browser(url: str) -> AsyncIterator[Page]:
     """Headless Chromium showing `url` (its own profile, killed afterwards)."""
     import aiohttp
 
     assert CHROMIUM is not None
+    # Chromium's helper processes (renderer, crashpad) outlive a kill of the browser process
+    # alone and keep writing into the profile while it is removed ("Directory not empty"): it
+    # runs in its own process group, and the whole group is killed before the profile goes.
     with tempfile.TemporaryDirectory() as profile:
         process = subprocess.Popen(
             [
@@ -240,6 +254,7 @@ async def browser(url: str) -> AsyncIterator[Page]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,
         )
         try:
             assert process.stderr is not None
@@ -264,8 +279,9 @@ async def browser(url: str) -> AsyncIterator[Page]:
                 ) as ws:
                     yield Page(ws)
         finally:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait(timeout=10)
+            _wait_for_group_exit(process.pid)
 
 
 def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path: Path):
