@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,27 @@ def open_project(db: Path):  # -> Project (import kept lazy for start-up time)
     from polyjudge.store import Project
 
     return Project.open(db)
+
+
+@contextlib.contextmanager
+def registers_nobody_on_failure(db: Path, names: Iterable[str]) -> Iterator[None]:
+    """A command that registers `names` (annotators, adjudicators) and then fails leaves none
+    of them behind: those not registered on entry are removed again when the block raises,
+    unless they have left work (a label or an adjudication; see `Annotators.forget_unused`).
+    A normal end (or a clean exit) keeps them."""
+    wanted = [n.strip() for n in names if n.strip()]
+    new: list[str] = []
+    if wanted and db.exists():
+        with open_project(db) as project:
+            new = [n for n in wanted if project.annotators.get(n) is None]
+    try:
+        yield
+    except BaseException as exc:
+        if new and not (isinstance(exc, SystemExit) and exc.code in (None, 0)):
+            # The command's own error is the one to report, not a failure to clean up.
+            with contextlib.suppress(Exception), open_project(db) as project:
+                project.annotators.forget_unused(new)
+        raise
 
 
 def with_project(func: Callable[..., Any]) -> Callable[..., Any]:

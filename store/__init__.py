@@ -14,6 +14,7 @@ needs is imported from here, never from a module of the package.
 from __future__ import annotations
 
 from ._sqlite_utils import Database
+from .adjudications import SelfAdjudication
 from .assignments import Assignment
 from .batches import BatchItem, JudgeBatch
 from .claims import CLAIM_TTL_S, CLAIM_WAIT_MS
@@ -104,6 +105,7 @@ __all__ = [
     "QueueFilter",
     "Response",
     "ResponseColumns",
+    "SelfAdjudication",
     "ServeLink",
     "TokenOwner",
     "TranslationItem",

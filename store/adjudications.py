@@ -6,11 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from .clock import now
-from .current import latest_adjudication
+from .current import current_label, latest_adjudication
 from .errors import PolyjudgeError
 from .item_detail import ItemDetail, read_item_detail
 from .records import Adjudication
 from .subject import Subject
+
+
+class SelfAdjudication(PolyjudgeError):
+    """With `strict`, an adjudicator may not decide an item they labelled themselves: nothing
+    was written."""
+
+    def __init__(self, response_id: int, own_label: str) -> None:
+        super().__init__(
+            f"you labelled item {response_id} yourself ({own_label}): a self-adjudication is "
+            "refused with --strict; nothing was written"
+        )
+        self.response_id = response_id
+        self.own_label = own_label
 
 
 class Adjudications(Subject):
@@ -23,9 +36,17 @@ class Adjudications(Subject):
         safe_reply: str | None = None,
         *,
         uid: str | None = None,
+        strict: bool = False,
+        decision: bool = True,
     ) -> Adjudication:
         """Append an adjudication (the final label of a response); it supersedes the previous
-        one. A None label withdraws the standing adjudication. Written at once."""
+        one. A None label withdraws the standing adjudication. Written at once.
+
+        A decision (a label) by an adjudicator who has a current label of their own on the
+        item is a self-adjudication: it is logged as a `self_adjudication` event in the same
+        transaction, or refused with `SelfAdjudication` (nothing written) when `strict`. The
+        rule lives here so that every path that adjudicates obeys it. `decision=False`: the
+        row only carries an earlier decision forward (a safe reply, an undo), not checked."""
         label_set = self._project.label_set
         if label is not None and label not in label_set:
             raise PolyjudgeError(
@@ -52,8 +73,15 @@ class Adjudications(Subject):
                 is None
             ):
                 raise PolyjudgeError(f"no annotator with id {adjudicator_id}")
+            own = (
+                self.own_label(response_id, adjudicator_id)
+                if decision and label is not None
+                else None
+            )
+            if own is not None and strict:
+                raise SelfAdjudication(response_id, own)
             previous = self._latest(response_id)
-            return self._append(
+            row = self._append(
                 response_id,
                 adjudicator_id,
                 label,
@@ -62,6 +90,25 @@ class Adjudications(Subject):
                 previous["id"] if previous else None,
                 uid,
             )
+            if own is not None:
+                self._project.log_event(
+                    "self_adjudication",
+                    response_id=response_id,
+                    adjudication_id=row.id,
+                    adjudicator_id=adjudicator_id,
+                    own_label=own,
+                    label=label,
+                )
+            return row
+
+    def own_label(self, response_id: int, adjudicator_id: int) -> str | None:
+        """The adjudicator's own current label of the item (None: they have none)."""
+        row = self._conn.execute(
+            "SELECT l.label FROM labels l WHERE l.response_id = ? AND l.annotator_id = ?"
+            f" AND {current_label('l')}",
+            (response_id, adjudicator_id),
+        ).fetchone()
+        return row[0] if row else None
 
     def set_safe_reply(
         self, response_id: int, adjudicator_id: int, safe_reply: str

@@ -39,6 +39,31 @@ class Annotators(Subject):
         assert found is not None
         return found
 
+    def forget_unused(self, names: Iterable[str]) -> list[str]:
+        """Remove the named annotators who have left nothing behind (no label, no
+        adjudication), with their links, claims and drafts: the undo of registering them for a
+        command that then failed ("a failed command registers nobody"). Returns who was
+        removed; anyone with a label or an adjudication stays."""
+        removed: list[str] = []
+        with self._project.transaction():
+            for name in dict.fromkeys(n.strip() for n in names):
+                found = self.id_of(name)
+                if found is None or self._has_work(found):
+                    continue
+                for table in ("serve_tokens", "claims", "annotation_drafts"):
+                    self._conn.execute(f"DELETE FROM {table} WHERE annotator_id = ?", (found,))
+                self._conn.execute("DELETE FROM annotators WHERE id = ?", (found,))
+                removed.append(name)
+        return removed
+
+    def _has_work(self, annotator_id: int) -> bool:
+        row = self._conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM labels WHERE annotator_id = :id)"
+            " OR EXISTS (SELECT 1 FROM adjudications WHERE adjudicator_id = :id)",
+            {"id": annotator_id},
+        ).fetchone()
+        return bool(row[0])
+
     def get(self, name: str) -> Annotator | None:
         row = self._conn.execute("SELECT * FROM annotators WHERE name = ?", (name,)).fetchone()
         return Annotator.from_row(row) if row else None

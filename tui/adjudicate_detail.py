@@ -70,6 +70,13 @@ def sections(review: Review, names: Names, show_invisible: bool = False) -> Sect
     header.append_text(label_text(review.final_label))
     if review.final_label is not None:
         header.append(" (the humans' label, kept until adjudicated)", style="dim")
+    mine = [h.label.label for h in detail.labels if names.me and h.annotator.id == names.me.id]
+    if mine and mine[0] is not None:
+        header.append(
+            f"\nYou labelled this item yourself ({one_line(mine[0], 16)}): deciding it is "
+            "a self-adjudication (logged; refused with --strict)",
+            style="bold red",
+        )
 
     prompt_text = Text()
     if prompt is None:

@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.widgets import OptionList, Static
 
 from polyjudge.safe_text import one_line
-from polyjudge.store import Project, ProjectBusy
+from polyjudge.store import Project, ProjectBusy, SelfAdjudication
 
 from . import adjudicate_messages as messages
 from .adjudicate_keys import RESERVED_KEYS, SCREEN_BINDINGS
@@ -52,7 +52,7 @@ def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
         languages=tuple(options.get("languages") or ()),
         items=tuple(options.get("items") or ()),
     )
-    session = AdjudicationSession(project, adjudicator, flt)
+    session = AdjudicationSession(project, adjudicator, flt, strict=bool(options.get("strict")))
     return AdjudicateScreen(session, anonymous=bool(options.get("anonymous")))
 
 
@@ -202,6 +202,10 @@ class AdjudicateScreen(Screen[None]):
                 self.app.bell()
                 self.refresh_all(BUSY_STATUS)
                 self.app.push_screen(RationaleModal(label, uid, rationale), done)
+                return
+            except SelfAdjudication as exc:  # --strict: nothing saved
+                self.app.bell()
+                self.refresh_all(Text(str(exc)))
                 return
             left = len(self.session.entries)
             status = Text(

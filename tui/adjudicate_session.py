@@ -95,9 +95,17 @@ class Written:
 
 
 class AdjudicationSession:
-    def __init__(self, project: Project, adjudicator: Annotator, flt: AdjudicationFilter) -> None:
+    def __init__(
+        self,
+        project: Project,
+        adjudicator: Annotator,
+        flt: AdjudicationFilter,
+        *,
+        strict: bool = False,
+    ) -> None:
         self.project = project
         self.adjudicator = adjudicator
+        self.strict = strict  # refuse deciding an item the adjudicator labelled (`--strict`)
         self.filter = flt
         self.entries: list[QueueEntry] = []
         self.index: int | None = None
@@ -176,7 +184,8 @@ class AdjudicationSession:
 
     def adjudicate(self, label: str, rationale: str | None) -> Adjudication:
         """Set the final label of the selected item; it leaves the queue and the selection
-        moves to the item that followed it."""
+        moves to the item that followed it. On an item the adjudicator labelled themselves the
+        store logs a self-adjudication, or refuses it (`SelfAdjudication`) when `strict`."""
         entry = self.selected
         if entry is None:
             raise PolyjudgeError("no item selected")
@@ -187,6 +196,7 @@ class AdjudicationSession:
             label,
             rationale or None,
             before.safe_reply if before else None,
+            strict=self.strict,
         )
         self.history.append(Written(entry, row, before, "label"))
         self._remove(entry)
@@ -204,6 +214,7 @@ class AdjudicationSession:
             before.label if before else None,
             before.rationale if before else None,
             text.strip() or None,
+            decision=False,
         )
         self.history.append(Written(entry, row, before, "reply"))
         return row
@@ -220,6 +231,7 @@ class AdjudicationSession:
             before.label if before else None,
             before.rationale if before else None,
             before.safe_reply if before else None,
+            decision=False,
         )
         if written.kind == "label" and self.filter.matches(written.entry):
             self._insert(written.entry)

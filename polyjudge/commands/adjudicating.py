@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from polyjudge.options import db_option, open_project
+from polyjudge.options import db_option, open_project, registers_nobody_on_failure
 
 KIND_CHOICES = ("disagreement", "tie", "unsure", "judge_conflict")
 
@@ -67,6 +67,12 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--anonymous", is_flag=True, help="Hide annotator names (shown as annotator 1, 2, …)."
     )
+    @click.option(
+        "--strict",
+        is_flag=True,
+        help="Refuse to decide an item you labelled yourself (without it, such a decision "
+        "is allowed, shown and logged as a self-adjudication).",
+    )
     @db_option
     def adjudicate(
         db: Path,
@@ -75,6 +81,7 @@ def register(cli: click.Group) -> None:
         languages: tuple[str, ...],
         items: tuple[str, ...],
         anonymous: bool,
+        strict: bool,
     ) -> None:
         """Set final labels for queued items: disagreements, ties, unsure labels, and judges
         that contradict the humans.
@@ -95,24 +102,26 @@ def register(cli: click.Group) -> None:
         if not adjudicator.strip():
             raise PolyjudgeError("--adjudicator: a name is required")
         _check_project(db)
-        with open_project(db) as project:
-            project.annotators.ensure(adjudicator, role="adjudicator")
-            chosen = []
-            for uid in dict.fromkeys(items):
-                response_id = project.content.response_id_by_uid(uid)
-                if response_id is None:
-                    raise PolyjudgeError(f"--item: no response {uid!r} in {db}")
-                chosen.append(response_id)
-        options: dict[str, Any] = {
-            "adjudicator": adjudicator.strip(),
-            "kinds": kind_list,
-            "languages": _split(languages),
-            "items": chosen,
-            "anonymous": anonymous,
-        }
-        from polyjudge.tui.app import PolyjudgeApp
+        with registers_nobody_on_failure(db, [adjudicator]):
+            with open_project(db) as project:
+                project.annotators.ensure(adjudicator, role="adjudicator")
+                chosen = []
+                for uid in dict.fromkeys(items):
+                    response_id = project.content.response_id_by_uid(uid)
+                    if response_id is None:
+                        raise PolyjudgeError(f"--item: no response {uid!r} in {db}")
+                    chosen.append(response_id)
+            options: dict[str, Any] = {
+                "adjudicator": adjudicator.strip(),
+                "kinds": kind_list,
+                "languages": _split(languages),
+                "items": chosen,
+                "anonymous": anonymous,
+                "strict": strict,
+            }
+            from polyjudge.tui.app import PolyjudgeApp
 
-        PolyjudgeApp(db, "adjudicate", options).run()
+            PolyjudgeApp(db, "adjudicate", options).run()
 
     @cli.command()
     @click.option("--anonymous", is_flag=True, help="Hide annotator names.")

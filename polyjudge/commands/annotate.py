@@ -9,7 +9,13 @@ from typing import Any
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import check_sample, db_option, open_project, sample_options
+from polyjudge.options import (
+    check_sample,
+    db_option,
+    open_project,
+    registers_nobody_on_failure,
+    sample_options,
+)
 
 
 def _language_list(values: tuple[str, ...]) -> list[str]:
@@ -46,17 +52,19 @@ def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) 
     from polyjudge.store import PolyjudgeError, check_before_annotating
 
     check_before_annotating(db, options["annotator"])  # before anything writes into the file
-    with open_project(db) as project:
-        project.annotators.ensure(options["annotator"])
-        if not project.content.has_responses():
-            raise PolyjudgeError(
-                f"{db}: no responses to annotate yet (add some with `polyjudge import responses`)"
-            )
-        check_sample(project, options.get("sample"), bool(options.get("no_sample")))
-        keymap = parse_keymap(keys, project.label_set)
-    from polyjudge.tui.app import PolyjudgeApp
+    with registers_nobody_on_failure(db, [options["annotator"]]):
+        with open_project(db) as project:
+            project.annotators.ensure(options["annotator"])
+            if not project.content.has_responses():
+                raise PolyjudgeError(
+                    f"{db}: no responses to annotate yet (add some with "
+                    "`polyjudge import responses`)"
+                )
+            check_sample(project, options.get("sample"), bool(options.get("no_sample")))
+            keymap = parse_keymap(keys, project.label_set)
+        from polyjudge.tui.app import PolyjudgeApp
 
-    PolyjudgeApp(db, "annotate", options, keymap=keymap or None).run()
+        PolyjudgeApp(db, "annotate", options, keymap=keymap or None).run()
 
 
 def register(cli: click.Group) -> None:

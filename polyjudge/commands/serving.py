@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import check_sample, db_option, sample_options
+from polyjudge.options import check_sample, db_option, registers_nobody_on_failure, sample_options
 from polyjudge.store import PolyjudgeError, Project
 
 
@@ -172,7 +172,12 @@ def serve(
             )
         check_can_listen(host, port)
 
-    with Project.open(db) as project:  # a clear error now rather than in every browser tab
+    # Links issued before a failure here are removed with whoever they registered; once the
+    # server runs, the links printed stay live (an annotator may not have labelled yet).
+    with (
+        registers_nobody_on_failure(db, to_serve),
+        Project.open(db) as project,  # a clear error now rather than in every browser tab
+    ):
         check_sample(project, sample, no_sample)
         for name in to_revoke:
             revoked = project.serving.revoke_tokens(name)

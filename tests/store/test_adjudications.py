@@ -92,3 +92,43 @@ def test_columns(filled: Filled) -> None:
     assert verdicts.labels == ["safe", "unsafe", "odd"]
     assert verdicts.rows == [(filled.r1, 0), (filled.r3, 2)]
     assert cols.p_unsafe(run) == [(filled.r1, 0.1)]
+
+
+def test_self_adjudication_is_logged_and_refused_when_strict(filled: Filled) -> None:
+    """An adjudicator deciding an item they labelled: logged as `self_adjudication`; with
+    `strict`, refused in the store itself (nothing written), so every path obeys it."""
+    from polyjudge.store import SelfAdjudication
+
+    project, a = filled.project, filled.project.adjudications
+    project.labels.add(filled.r1, filled.jo, "unsafe")
+    with pytest.raises(SelfAdjudication, match="yourself"):
+        a.add(filled.r1, filled.jo, "safe", "mine", strict=True)
+    assert a.history(filled.r1) == []
+    assert project.events("self_adjudication") == []
+    row = a.add(filled.r1, filled.jo, "safe", "mine")
+    events = project.events("self_adjudication")
+    assert len(events) == 1
+    assert events[0]["detail"]["adjudication_id"] == row.id
+    assert events[0]["detail"]["own_label"] == "unsafe"
+    # Someone else's item, a withdrawal, and an undone own label are no self-adjudication.
+    a.add(filled.r2, filled.jo, "safe", strict=True)
+    a.add(filled.r1, filled.jo, None, strict=True)
+    project.labels.undo(filled.r1, filled.jo)
+    a.add(filled.r1, filled.jo, "safe", strict=True)
+    assert len(project.events("self_adjudication")) == 1
+
+
+def test_forget_unused_keeps_anyone_with_work(filled: Filled) -> None:
+    project = filled.project
+    project.annotators.ensure("fresh")
+    project.serving.issue_token("fresh")
+    project.labels.add(filled.r1, filled.ana, "safe")
+    ana = project.annotators.by_id(filled.ana)
+    jo = project.annotators.by_id(filled.jo)
+    assert ana is not None and jo is not None
+    project.adjudications.add(filled.r2, filled.jo, "safe")
+    removed = project.annotators.forget_unused(["fresh", ana.name, jo.name, "nobody"])
+    assert removed == ["fresh"]
+    assert project.annotators.get("fresh") is None
+    assert project.annotators.get(ana.name) is not None
+    assert project.annotators.get(jo.name) is not None
