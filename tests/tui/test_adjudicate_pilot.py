@@ -489,3 +489,49 @@ def test_adjudicate_item_names_an_unknown_id_in_one_line(adjudication_db: Path) 
     assert result.code == 1 and result.err.strip() == (
         f"Error: --item: no response 'nope' in {adjudication_db}"
     )
+
+
+async def test_self_adjudication_is_shown_and_logged(adjudication_db: Path) -> None:
+    """kofi labelled t-ar (safe) and now adjudicates it: one line says so on the screen, the
+    decision is written and logged as a self-adjudication."""
+    app = make_adjudicate_app(adjudication_db, adjudicator="kofi")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert selected_uid(app) == "t-ar"
+        assert "You labelled this item yourself (safe)" in screen_text(app)
+        await pilot.press("u", *"mine", "enter")
+        await settle(pilot)
+        assert history(adjudication_db, "t-ar") == [("unsafe", "mine", None, "kofi")]
+        assert selected_uid(app) == "t-bn"  # kofi labelled t-bn too (unsafe)
+        assert "You labelled this item yourself (unsafe)" in screen_text(app)
+    with Project.open(adjudication_db) as project:
+        events = project.events("self_adjudication")
+        response = project.content.response_by_uid("t-ar")
+        assert response is not None
+        assert [e["detail"]["response_id"] for e in events] == [response.id]
+        assert events[0]["detail"]["own_label"] == "safe"
+
+
+async def test_self_adjudication_is_refused_with_strict(adjudication_db: Path) -> None:
+    app = make_adjudicate_app(adjudication_db, adjudicator="kofi", strict=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert selected_uid(app) == "t-ar"
+        await pilot.press("u", *"mine", "enter")
+        await settle(pilot)
+        assert "refused with --strict" in screen_text(app)
+        assert selected_uid(app) == "t-ar"  # still queued
+    assert history(adjudication_db, "t-ar") == []
+    # Someone who did not label it decides it as usual, under --strict too.
+    app = make_adjudicate_app(adjudication_db, adjudicator="boss", strict=True)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert "yourself" not in screen_text(app)
+        await pilot.press("u", *"steps", "enter")
+        await settle(pilot)
+    assert history(adjudication_db, "t-ar") == [("unsafe", "steps", None, "boss")]
+
+
+def test_adjudicate_cli_has_strict() -> None:
+    result = run_cli("adjudicate", "--help")
+    assert "--strict" in result.out
