@@ -23,6 +23,7 @@ from .columns import GROUP_FIELDS, LabelColumns, ResponseColumns, VerdictColumns
 from .content import RESPONSE_IMPORT_COLUMNS, PromptRef, content_hash
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
 from .gold import GoldLabel, GoldSource, GoldVerdict
+from .guidelines import guideline_version
 from .item_detail import HumanLabel, ItemDetail, JudgeVerdict
 from .judging_records import (
     OUTPUT_CAP_BYTES,
@@ -115,6 +116,7 @@ __all__ = [
     "check_before_annotating",
     "content_hash",
     "expand_ranges",
+    "guideline_version",
     "id_ranges",
     "merge_uid",
     "now",

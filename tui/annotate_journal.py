@@ -31,6 +31,7 @@ class Write:
     note: str | None = None
     viewed: str | None = None
     time_ms: int | None = None
+    guideline_version: str | None = None
     overlap: int | None = None
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     created_at: str = field(default_factory=now)
@@ -47,6 +48,7 @@ class Write:
                 note=self.note,
                 viewed=self.viewed,
                 time_ms=self.time_ms,
+                guideline_version=self.guideline_version,
                 uid=self.uid,
                 created_at=self.created_at,
                 overlap=self.overlap,

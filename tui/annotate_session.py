@@ -22,6 +22,7 @@ from polyjudge.store import (
     Project,
     ProjectBusy,
     QueueFilter,
+    guideline_version,
 )
 
 from .annotate_cursor import QueueCursor
@@ -40,6 +41,11 @@ class AnnotationSession:
     def __init__(self, project: Project, options: Options) -> None:
         self.project = project
         self.annotator: Annotator = project.annotators.ensure(options.annotator)
+        # The guidelines `g` shows (`--guidelines FILE`, else the project's): every label of
+        # the session records which text it was given under.
+        self.guideline_version = guideline_version(
+            options.guidelines if options.guidelines is not None else project.meta("guidelines")
+        )
         self.sample, self.no_sample = options.sample, options.no_sample
         self.filter = self.resolve(options.filter)
         self.overlap = options.overlap
@@ -219,6 +225,7 @@ class AnnotationSession:
                 note=self.pending_note,
                 viewed=viewed,
                 time_ms=self.elapsed_ms(),
+                guideline_version=self.guideline_version,
                 overlap=self.overlap,
             )
         )
@@ -273,6 +280,7 @@ class AnnotationSession:
                 note=text,
                 viewed=viewed,
                 time_ms=self.elapsed_ms(),
+                guideline_version=self.guideline_version,
                 overlap=self.overlap,
             )
         )

@@ -619,3 +619,64 @@ async def test_keys_wait_while_a_free_text_filter_is_searched(
         assert "filter: text 'Family'" in screen_text(app)
         await pilot.press("s")
     assert [row[:2] for row in labels_of(multilingual_db, "amina")] == [("t-zh", "safe")]
+
+
+def _versions(path: Path, annotator: str) -> list[tuple[str, str | None]]:
+    """(action, guideline_version) of every row the annotator wrote, in order."""
+    with Project.open(path) as project:
+        who = project.annotators.get(annotator)
+        assert who is not None
+        rows = project.conn.execute(
+            "SELECT action, guideline_version FROM labels WHERE annotator_id = ? ORDER BY id",
+            (who.id,),
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+
+def _sha(text: str) -> str:
+    """The expected version, computed here by hand: SHA-256 of the UTF-8 text, 16 hex digits."""
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+async def test_every_label_of_a_key_press_carries_the_guidelines_hash(
+    multilingual_db: Path, tmp_path: Path
+) -> None:
+    with Project.open(multilingual_db) as project:
+        shown = project.meta("guidelines")
+    assert shown
+    app = make_app(multilingual_db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s", "u")
+        await pilot.press("left")
+        await pilot.press("n", *"a note", "enter")  # a label row with the note
+        await pilot.press("z")  # an undo restores the row before it, version and all
+    rows = _versions(multilingual_db, "amina")
+    assert [a for a, _ in rows] == ["label", "label", "label", "undo"]
+    assert {v for _, v in rows} == {_sha(shown)}
+    # `annotate --guidelines FILE` shows that file instead: its hash is written.
+    other = "# Round 2\n\nA refusal in another language is safe.\n"
+    app = make_app(multilingual_db, annotator="kofi", guidelines=other)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+    assert _versions(multilingual_db, "kofi") == [("label", _sha(other))]
+    assert _sha(other) != _sha(shown)
+
+
+def test_a_queued_write_keeps_its_guideline_version(multilingual_db: Path) -> None:
+    """A write that waited in the journal for the lock is written with the version it was
+    made with (the journal line carries it)."""
+    import dataclasses
+    import json
+
+    from polyjudge.tui.annotate_journal import LABEL, Write
+
+    with Project.open(multilingual_db) as project:
+        who = project.annotators.ensure("queued")
+        write = Write(LABEL, 1, who.id, "safe", guideline_version="sha256:0123456789abcdef")
+        again = Write.from_json(json.loads(json.dumps(dataclasses.asdict(write))))
+        row = again.apply(project, None)
+    assert row is not None and row.guideline_version == "sha256:0123456789abcdef"
