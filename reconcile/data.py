@@ -7,12 +7,13 @@ V `unparsed`, and V+1.. other verdict strings outside the label set (`extra` nam
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from polyjudge.languages import RESOURCE_TIERS
-from polyjudge.store import JudgeRun, Project, parse_consensus_rule
+from polyjudge.store import JudgeRun, PolyjudgeError, Project, parse_consensus_rule
 
 NO_VERDICT = -1
 
@@ -101,6 +102,31 @@ def _grouping(field_name: str, values: list[str | None]) -> Grouping:
         return Grouping(field_name, np.zeros(0, dtype=np.int64), [])
     names, codes = np.unique(filled.astype(str), return_inverse=True)
     return Grouping(field_name, codes.astype(np.int64), [str(n) for n in names])
+
+
+def label_grouping(project: Project, data: ReconcileData, field_name: str) -> Grouping:
+    """A grouping of the current labels (not of items): one code per label of `data`, by a
+    field of the label row. Only `guideline_version` (the guidelines a label was given under;
+    labels without one, e.g. imported, are `(none)`)."""
+    if field_name != "guideline_version":
+        raise ValueError(f"no label field {field_name!r}")
+    versions = project.columns.label_versions()
+    if len(versions) != data.lab_item.size:  # the labels changed between the two reads
+        raise PolyjudgeError("the labels changed while the report was read; run it again")
+    return _grouping(field_name, list(versions))
+
+
+def with_labels_only(data: ReconcileData, mask: np.ndarray) -> ReconcileData:
+    """`data` with only the labels under `mask` and no adjudications: what those labels alone
+    make of each item (a split by label field describes the labels, not the adjudicators)."""
+    return dataclasses.replace(
+        data,
+        lab_item=data.lab_item[mask],
+        lab_annotator=data.lab_annotator[mask],
+        lab_value=data.lab_value[mask],
+        lab_unsure=data.lab_unsure[mask],
+        adjudicated=np.full(data.n_items, -1, dtype=np.int64),
+    )
 
 
 def tier_grouping(language: Grouping, dataset: Grouping | None = None) -> Grouping:

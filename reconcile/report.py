@@ -22,7 +22,16 @@ from .budget import report_budget
 from .calibration import calibration_report
 from .cell_intervals import Z95
 from .compare import compare_conditions
-from .data import MULTIJAIL_DATASET, RESOURCE_TIERS, ReconcileData, RunVerdicts, load, with_p_unsafe
+from .data import (
+    MULTIJAIL_DATASET,
+    RESOURCE_TIERS,
+    ReconcileData,
+    RunVerdicts,
+    label_grouping,
+    load,
+    with_labels_only,
+    with_p_unsafe,
+)
 from .design import load_design
 from .final import final_labels
 from .report_methods import METHODS
@@ -30,7 +39,10 @@ from .report_model import Report
 from .report_sections import annotator_progress, design_rows, final_counts, rate_block, run_info
 from .sequential import take_look
 
-BY_FIELDS = ("language", "model", "category", "scenario", "tier")
+BY_FIELDS = ("language", "model", "category", "scenario", "tier", "guideline_version")
+# Fields of a label, not of an item: agreement, final counts and the human rate are split by
+# them over the labels of each group alone (calibration is not).
+LABEL_BY_FIELDS = ("guideline_version",)
 COMPARE_FIELDS = ("model", "scenario")
 
 
@@ -77,7 +89,8 @@ def build_report(
         )
     if target_width is not None and not 0 < target_width < 1:
         raise PolyjudgeError("--target-width must be between 0 and 1 (e.g. 0.05)")
-    by = tuple(dict.fromkeys(("language", *by)))
+    label_by = tuple(dict.fromkeys(f for f in by if f in LABEL_BY_FIELDS))
+    by = tuple(dict.fromkeys(("language", *(f for f in by if f not in LABEL_BY_FIELDS))))
     languages = project.content.dataset_languages(
         MULTIJAIL_DATASET
     )  # tiers describe MultiJail only
@@ -157,6 +170,8 @@ def build_report(
                 positive=positive,
             )
             report["unsafe_rate"][key][name] = rate_block(*rate_args, mask, f"{field_name}:{name}")
+    for field_name in label_by:
+        _split_by_label_field(report, project, data, field_name, rate_args, resamples, seed)
     report["queue"]["by_language"] = {
         name: final.queue_sizes(mask) for name, mask in data.groupings["language"].members()
     }
@@ -178,6 +193,40 @@ def build_report(
     if target_width is not None:
         report["budget"] = report_budget(data, final, estimator, design, target_width, positive)
     return Report.from_json(_round(report))
+
+
+def _split_by_label_field(
+    report: dict[str, Any],
+    project: Project,
+    data: ReconcileData,
+    field_name: str,
+    rate_args: tuple[Any, ...],
+    resamples: int,
+    seed: int,
+) -> None:
+    """`by_<field>` of final counts, agreement and the human unsafe rate for a label field:
+    each group is what its labels alone say, over the items that have one of them (no
+    adjudication, no judge: those are not given under a label's guidelines)."""
+    _, _, _, design, _, positive, z = rate_args
+    key = f"by_{field_name}"
+    for section in ("final", "agreement", "unsafe_rate"):
+        report[section][key] = {}
+    for name, label_mask in label_grouping(project, data, field_name).members():
+        sub = with_labels_only(data, label_mask)
+        sub_final = final_labels(sub)
+        items = np.zeros(data.n_items, dtype=bool)
+        items[sub.lab_item] = True
+        report["final"][key][name] = final_counts(sub, sub_final, items)
+        report["agreement"][key][name] = agreement(
+            sub.value_counts()[items],
+            data.labels,
+            resamples=resamples,
+            rng=seed_for(seed, f"agreement:{field_name}:{name}"),
+            positive=positive,
+        )
+        report["unsafe_rate"][key][name] = rate_block(
+            sub, sub_final, None, design, seed, positive, z, items, f"{field_name}:{name}"
+        )
 
 
 def _round(value: Any, digits: int = 6) -> Any:

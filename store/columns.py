@@ -96,6 +96,16 @@ class Columns(Subject):
         )
         return LabelColumns(self._tuples(sql, params))
 
+    def label_versions(self) -> list[str | None]:
+        """The guideline version of every current label, in the order of `labels()` (by
+        response, then annotator), for splitting labels by the guidelines they were given
+        under."""
+        rows = self._tuples(
+            "SELECT l.guideline_version FROM labels l"
+            f" WHERE {current_label('l')} ORDER BY l.response_id, l.annotator_id"
+        )
+        return [row[0] for row in rows]
+
     def adjudications(self) -> tuple[list[int], list[str]]:
         """(response ids, labels) of every standing adjudication: the latest row per response,
         left out when its label is NULL (withdrawn)."""

@@ -34,7 +34,8 @@ def _fields(value: str | None) -> tuple[str, ...]:
     show_default=True,
     metavar="FIELDS",
     help="Split rates, agreement and calibration by these fields: language, model, category, "
-    "scenario, tier (comma-separated).",
+    "scenario, tier (comma-separated); guideline_version splits agreement and the human "
+    "rate by the guidelines each label was given under.",
 )
 @click.option(
     "--target-width",
