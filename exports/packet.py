@@ -164,7 +164,9 @@ def create_packet(
     return copied
 
 
-def read_packet(project: Project, path: Path, *, legacy: bool = False) -> PacketContents:
+def read_packet(
+    project: Project, path: Path, *, legacy: bool = False, as_name: str | None = None
+) -> PacketContents:
     """Open and check a packet for `project` (read-only; see `store.packet_file`). Raises
     PolyjudgeError (one line) for a file that is no packet of this project. `legacy`: accept a
     packet exported before export records, for an annotator this project exported one to."""
@@ -179,6 +181,7 @@ def read_packet(project: Project, path: Path, *, legacy: bool = False) -> Packet
         project.packets.record,
         project.content.response_id_by_uid,
         project.packets.exported_unrecorded if legacy else None,
+        as_name,
     )
 
 
@@ -189,20 +192,29 @@ def merge_packet(
     release: bool = False,
     skip_bad: bool = False,
     legacy: bool = False,
+    as_name: str | None = None,
 ) -> MergeResult:
     """Append the packet's labels to the project: only its own annotator's, on its own items
     (as this project recorded them at export), each checked as a label typed on screen is.
     Any other row refuses the whole packet (one line saying what and how many; nothing merged)
     unless `skip_bad`, which merges the valid rows and counts the rest (still an error when no
     row is valid). With `release`, the packet is done: what it still held (items left
-    unlabelled, see `create_packet`'s overlap) is offered to others again at once."""
-    packet = read_packet(project, path, legacy=legacy)
+    unlabelled, see `create_packet`'s overlap) is offered to others again at once.
+
+    Labels typed under another name than the packet was exported for are refused unless
+    `as_name` (`merge --as NAME`): the lead says whose labels they are, and they are merged as
+    NAME (the event records who the packet was for and the name they were typed under)."""
+    if as_name is not None:
+        as_name = as_name.strip()
+        if not as_name:
+            raise PolyjudgeError("--as: an annotator needs a name")
+    packet = read_packet(project, path, legacy=legacy, as_name=as_name)
     if packet.rejected and not (skip_bad and packet.labels):
         hint = " (--skip-bad merges the valid ones)" if packet.labels and not skip_bad else ""
         raise PolyjudgeError(f"{path}: {packet.rejected_summary()}; nothing merged{hint}")
     result = project.packets.merge_labels(packet)
     if release:
-        holder = project.annotators.get(packet.annotator)
+        holder = project.annotators.get(packet.exported_for or packet.annotator)
         released = (
             project.claims.release_packet_holds(holder.id, sorted(packet.response_ids))
             if holder
@@ -218,5 +230,8 @@ def merge_packet(
         annotators=list(result.annotators),
         released=result.released,
         rejected=dict(packet.rejected),
+        exported_for=packet.exported_for,
+        typed_as=packet.typed_as,
+        merged_as=packet.annotator if as_name is not None else None,
     )
     return result

@@ -88,6 +88,10 @@ class PacketContents:
     labels: tuple[PacketLabel, ...]
     # what was wrong -> how many label rows
     rejected: Counter[str] = field(default_factory=Counter)
+    # `annotator` is who the labels are merged as: the one the packet was exported for, or
+    # the lead's `merge --as NAME`; `typed_as` is the name they were typed under in the file.
+    exported_for: str = ""
+    typed_as: str = ""
 
     def rejected_summary(self) -> str:
         return ", ".join(
@@ -170,6 +174,7 @@ def read_packet(
     record_of: Callable[[str], PacketRecord | None],
     response_id_of: Callable[[str], int | None],
     legacy_for: Callable[[str], bool] | None = None,
+    as_name: str | None = None,
 ) -> PacketContents:
     """Read and check a packet for the project `parent_id`. File-level problems (not an SQLite
     file, an unexpected schema, another project's packet, no record of the export) raise
@@ -178,10 +183,17 @@ def read_packet(
     `legacy_for(annotator)`: given (`merge --legacy-packet`), a packet this project has no
     record of is accepted when the project did export a packet, unrecorded (before export
     records), for the annotator the packet names; its items are then the packet's own items
-    that this project has. Everything else is checked as for any packet."""
+    that this project has. Everything else is checked as for any packet.
+
+    `as_name` (`merge --as NAME`): the packet's labels, typed under whichever one name (the
+    exported-for annotator's or another), are taken and merged as NAME, the lead's explicit
+    choice; labels typed under several names are then refused (one packet, one person).
+    Without it only rows typed under the exported-for name count."""
     try:
         with closing(open_read_only(path)) as conn:
-            return _read(conn, path, parent_id, label_set, record_of, response_id_of, legacy_for)
+            return _read(
+                conn, path, parent_id, label_set, record_of, response_id_of, legacy_for, as_name
+            )
     except sqlite3.DatabaseError as exc:
         raise PolyjudgeError(f"{path}: cannot read the packet ({exc}); nothing merged") from exc
 
@@ -194,6 +206,7 @@ def _read(
     record_of: Callable[[str], PacketRecord | None],
     response_id_of: Callable[[str], int | None],
     legacy_for: Callable[[str], bool] | None = None,
+    as_name: str | None = None,
 ) -> PacketContents:
     problems = schema_problems(conn)
     if problems:
@@ -239,6 +252,25 @@ def _read(
             f"{path}: the packet names annotator {meta.get('packet_annotator')!r} but was "
             f"exported for {record.annotator!r}; nothing merged"
         )
+    typed = record.annotator
+    if as_name is not None:
+        names = sorted(
+            {
+                name
+                for (name,) in conn.execute(
+                    "SELECT DISTINCT a.name FROM labels l"
+                    " LEFT JOIN annotators a ON a.id = l.annotator_id"
+                )
+                if _is_text(name)
+            }
+        )
+        if len(names) > 1:
+            raise PolyjudgeError(
+                f"{path}: labels typed under {len(names)} annotator names "
+                f"({', '.join(repr(n) for n in names[:5])}): --as merges the labels of one "
+                "person; nothing merged"
+            )
+        typed = names[0] if names else typed
     uids: dict[Any, int | None] = {}
 
     def response_of(uid: Any) -> int | None:
@@ -258,7 +290,7 @@ def _read(
     )
     for values in cur:
         row = dict(zip((*LABEL_COLUMNS, "annotator_name", "response_uid"), values, strict=True))
-        problem = check_row(row, label_set, valid, response_of, record.annotator)
+        problem = check_row(row, label_set, valid, response_of, typed)
         if problem is not None:
             rejected[problem] += 1
             continue
@@ -282,8 +314,10 @@ def _read(
     return PacketContents(
         str(path),
         record.packet_id,
-        record.annotator,
+        as_name if as_name is not None else record.annotator,
         record.response_ids,
         tuple(valid.values()),
         rejected,
+        exported_for=record.annotator,
+        typed_as=typed,
     )

@@ -110,16 +110,32 @@ def export_packet(
     "items, if this project exported one to the annotator it names (its labels on "
     "its items are checked as usual; vouch for where the file has been).",
 )
+@click.option(
+    "--as",
+    "as_name",
+    default=None,
+    metavar="NAME",
+    help="Merge the packet's labels as NAME: for a packet whose labels were typed under "
+    "another name than the one it was exported for (refused without --as), or to give "
+    "them to someone else. The lead vouches for who labelled.",
+)
 @with_project
 def merge(
-    project: Project, packet: Path, release: bool, skip_bad: bool, legacy_packet: bool
+    project: Project,
+    packet: Path,
+    release: bool,
+    skip_bad: bool,
+    legacy_packet: bool,
+    as_name: str | None,
 ) -> None:
     """Bring a packet's labels back into the project (merging twice adds nothing). Only the
     packet's own annotator's labels on its own items are taken, each checked as a label typed
     on screen; a packet with anything else is refused with one line and nothing is merged."""
     from polyjudge.exports.packet import merge_packet
 
-    result = merge_packet(project, packet, release=release, skip_bad=skip_bad, legacy=legacy_packet)
+    result = merge_packet(
+        project, packet, release=release, skip_bad=skip_bad, legacy=legacy_packet, as_name=as_name
+    )
     who = ", ".join(result.annotators) or "nobody"
     echo(
         f"Merged {result.added:,} label rows from {packet} ({who}); "

@@ -343,3 +343,70 @@ def test_the_sample_is_the_packets_queue(fresh: Path, tmp_path: Path):
     with Project.open(fresh) as project:
         logged = [e["detail"]["sample"] for e in project.events("packet")]
     assert logged == [["late"], ["early"], None, ["late"], ["late"], ["early"]]
+
+
+def _typed_as(out: Path, *names: str) -> int:
+    """Labels typed in the packet under `names` (one item each, in order); returns how many."""
+    with Project.open(out) as packet:
+        items = [s.response.id for chunk in packet.content.gold_sources() for s in chunk]
+        for name, rid in zip(names, items, strict=False):
+            packet.labels.add(rid, packet.annotators.ensure(name).id, "unsafe")
+    return len(names)
+
+
+def test_a_packet_typed_under_another_name_is_refused_unless_merged_as(built, tmp_path):
+    """Exported for bilal, labelled in the file as "farah": refused (nothing merged, nobody
+    registered); `merge --as bilal` merges them as bilal, and says so in the event."""
+    out = _packet(built, tmp_path)
+    _typed_as(out, "farah", "farah")
+    with Project.open(built.path) as parent:
+        before = parent.content.count("labels")
+    refused = run_cli("merge", "--db", str(built.path), str(out))
+    assert refused.code == 1 and "annotators other than bilal" in refused.err
+    with Project.open(built.path) as parent:
+        assert parent.content.count("labels") == before
+        assert parent.annotators.get("farah") is None
+    merged = run_cli("merge", "--db", str(built.path), str(out), "--as", "bilal")
+    assert merged.code == 0, merged.err
+    assert "Merged 2 label rows" in merged.out and "(bilal)" in merged.out
+    with Project.open(built.path) as parent:
+        assert parent.content.count("labels") == before + 2
+        assert parent.annotators.get("farah") is None
+        event = parent.events("merge")[-1]["detail"]
+        assert (event["exported_for"], event["typed_as"], event["merged_as"]) == (
+            "bilal",
+            "farah",
+            "bilal",
+        )
+    again = run_cli("merge", "--db", str(built.path), str(out), "--as", "bilal")
+    assert again.code == 0 and "Merged 0 label rows" in again.out
+
+
+def test_merge_as_someone_else_is_the_leads_explicit_choice(built, tmp_path):
+    out = _packet(built, tmp_path)
+    _typed_as(out, "bilal")
+    result = run_cli("merge", "--db", str(built.path), str(out), "--as", "esra")
+    assert result.code == 0, result.err
+    with Project.open(built.path) as parent:
+        esra = parent.annotators.get("esra")
+        assert esra is not None and esra.role == "annotator"
+        rows = parent.conn.execute(
+            "SELECT count(*) FROM labels WHERE annotator_id = ?", (esra.id,)
+        ).fetchone()
+        assert rows[0] == 1
+
+
+def test_merge_as_refuses_labels_typed_under_several_names(built, tmp_path):
+    out = _packet(built, tmp_path)
+    _typed_as(out, "bilal", "farah")
+    with Project.open(built.path) as parent:
+        before = parent.content.count("labels")
+        names = [a.name for a in parent.annotators.all()]
+    result = run_cli("merge", "--db", str(built.path), str(out), "--as", "bilal")
+    assert result.code == 1 and "2 annotator names" in result.err
+    assert result.err.count("\n") == 1
+    blank = run_cli("merge", "--db", str(built.path), str(out), "--as", " ")
+    assert blank.code == 1 and "--as" in blank.err
+    with Project.open(built.path) as parent:
+        assert parent.content.count("labels") == before
+        assert [a.name for a in parent.annotators.all()] == names
