@@ -73,3 +73,30 @@ def test_import_labels_with_a_bad_row_registers_nobody(project_db: Path, tmp_pat
     result = run_cli("import", "labels", str(source), "--db", str(project_db))
     assert result.code == 1
     assert _names(project_db) == ["known"]
+
+
+def test_the_guard_undoes_only_who_it_registered(project_db: Path) -> None:
+    """What `serve` (and annotate, adjudicate) run under: names new on entry are removed when
+    the block fails, with the links issued for them; a clean exit keeps them."""
+    from polyjudge.options import registers_nobody_on_failure
+
+    with (
+        pytest.raises(RuntimeError),
+        registers_nobody_on_failure(project_db, ["remote", "known"]),
+        Project.open(project_db) as project,
+    ):
+        project.serving.issue_token("remote")
+        project.serving.issue_token("known")
+        raise RuntimeError("the port was taken meanwhile")
+    assert _names(project_db) == ["known"]
+    with Project.open(project_db) as project:
+        assert project.serving.live_link("remote") is None
+        assert project.serving.live_link("known") is not None
+    with (
+        pytest.raises(SystemExit),
+        registers_nobody_on_failure(project_db, ["stays"]),
+        Project.open(project_db) as project,
+    ):
+        project.annotators.ensure("stays")
+        raise SystemExit(0)
+    assert _names(project_db) == ["known", "stays"]
