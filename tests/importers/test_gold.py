@@ -54,6 +54,8 @@ def test_csv_with_map_and_the_rate(tmp_path: Path, gold_db: Path) -> None:
     }
     with Project.open(gold_db) as project:
         assert project.gold_items.rate() == 0.1
+    status = run_cli("status", "--db", str(gold_db))
+    assert "gold items 2" in status.out
 
 
 def test_jsonl_and_a_corrected_label(tmp_path: Path, gold_db: Path) -> None:

@@ -25,6 +25,7 @@ def test_add_is_idempotent_and_a_changed_row_corrects_the_item(filled: Filled) -
         "gold2.csv",
     )
     assert gold.count() == 1 and gold.is_gold(filled.r1) and not gold.is_gold(filled.r2)
+    assert filled.project.status()["gold_items"] == 1
     assert gold.get(filled.r2) is None
 
 
