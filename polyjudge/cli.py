@@ -120,6 +120,7 @@ def status(project: Project, as_json: bool) -> None:
             f"prompts {data['prompts']:,} · responses {data['responses']:,} · "
             f"labels {data['labels']:,} · annotators {data['annotators']} · "
             f"verdicts {data['verdicts']:,}"
+            + (f" · gold items {data['gold_items']:,}" if data["gold_items"] else "")
         )
     )
     table = Table("language", "prompts", "responses", "labels")

@@ -7,8 +7,8 @@ with Project.open("polyjudge.db") as project:
 
 `Project` holds the connection, transactions, meta and events, and hands out one object per
 subject of data: `content`, `annotators`, `labels`, `drafts`, `queue`, `claims`, `judging`,
-`batches`, `adjudications`, `assignments`, `columns`, `packets`, `serving`. Everything a caller
-needs is imported from here, never from a module of the package.
+`batches`, `adjudications`, `assignments`, `columns`, `packets`, `serving`, `gold_items`.
+Everything a caller needs is imported from here, never from a module of the package.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from .columns import GROUP_FIELDS, LabelColumns, ResponseColumns, VerdictColumns
 from .content import RESPONSE_IMPORT_COLUMNS, PromptRef, content_hash
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
 from .gold import GoldLabel, GoldSource, GoldVerdict
+from .gold_items import DEFAULT_GOLD_RATE, GoldAnswer, GoldItem
 from .guidelines import guideline_version
 from .item_detail import HumanLabel, ItemDetail, JudgeVerdict
 from .judging_records import (
@@ -61,6 +62,7 @@ from .untrusted import check_before_annotating
 __all__ = [
     "CLAIM_TTL_S",
     "CLAIM_WAIT_MS",
+    "DEFAULT_GOLD_RATE",
     "DEFAULT_LABELS",
     "GROUP_FIELDS",
     "MIGRATIONS",
@@ -73,6 +75,8 @@ __all__ = [
     "BatchItem",
     "CachedCall",
     "Database",
+    "GoldAnswer",
+    "GoldItem",
     "GoldLabel",
     "GoldSource",
     "GoldVerdict",

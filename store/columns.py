@@ -1,6 +1,10 @@
 """Bulk reads as plain columns, for reports: current labels, standing adjudications, verdicts,
 response groups.
 
+Gold items (`gold_items.py`) are control items, not data: every read here leaves them out, so
+their labels, verdicts and adjudications never enter agreement, final labels, the adjudication
+queue or rates.
+
 Bulk reads return plain columns (lists of ints / strings / floats), never SQL rows, so that
 `reconcile/` can turn them into numpy arrays in one step: a report over 100,000 items × 3
 annotators reads each table once.
@@ -14,6 +18,7 @@ from typing import Any
 
 from .current import current_label, latest_adjudication
 from .errors import PolyjudgeError
+from .gold_items import NOT_GOLD, NOT_GOLD_ID
 from .records import JudgeRun
 from .subject import Subject
 
@@ -92,7 +97,8 @@ class Columns(Subject):
             # another tool) counts as unsure rather than breaking every report.
             f"SELECT l.response_id, l.annotator_id, CASE l.label {case} ELSE -1 END,"
             " CASE WHEN l.unsure IN (0, 1) THEN l.unsure ELSE 1 END"
-            f" FROM labels l WHERE {current_label('l')} ORDER BY l.response_id, l.annotator_id"
+            f" FROM labels l WHERE {current_label('l')} AND l.{NOT_GOLD_ID}"
+            " ORDER BY l.response_id, l.annotator_id"
         )
         return LabelColumns(self._tuples(sql, params))
 
@@ -111,7 +117,8 @@ class Columns(Subject):
         left out when its label is NULL (withdrawn)."""
         rows = self._tuples(
             "SELECT a.response_id, a.label FROM adjudications a"
-            f" WHERE {latest_adjudication('a')} AND a.label IS NOT NULL ORDER BY a.response_id"
+            f" WHERE {latest_adjudication('a')} AND a.label IS NOT NULL AND a.{NOT_GOLD_ID}"
+            " ORDER BY a.response_id"
         )
         ids, labels = _columns(rows, 2)
         return ids, labels
@@ -134,7 +141,9 @@ class Columns(Subject):
             if {"category", "scenario", "dataset"} & set(names)
             else ""
         )
-        where = " WHERE r.id IN (SELECT response_id FROM labels)" if labelled_only else ""
+        where = f" WHERE {NOT_GOLD}"
+        if labelled_only:
+            where += " AND r.id IN (SELECT response_id FROM labels)"
         rows = self._tuples(
             f"SELECT r.id{', ' + select if select else ''} FROM responses r{join}{where}"
             " ORDER BY r.id"
@@ -145,7 +154,9 @@ class Columns(Subject):
     def prompt_ids(self) -> list[int]:
         """The prompt id of every response in response-id order (-1: no prompt), to pair
         responses to the same prompt across conditions."""
-        rows = self._tuples("SELECT coalesce(prompt_id, -1) FROM responses ORDER BY id")
+        rows = self._tuples(
+            f"SELECT coalesce(r.prompt_id, -1) FROM responses r WHERE {NOT_GOLD} ORDER BY r.id"
+        )
         return [row[0] for row in rows]
 
     def verdicts(
@@ -161,7 +172,9 @@ class Columns(Subject):
                 names.append(label)
         case = " ".join("WHEN ? THEN ?" for _ in names)
         params: list[Any] = [x for i, name in enumerate(names) for x in (name, i)]
-        subset = " AND response_id IN (SELECT response_id FROM labels)" if labelled_only else ""
+        subset = f" AND {NOT_GOLD_ID}"
+        if labelled_only:
+            subset += " AND response_id IN (SELECT response_id FROM labels)"
         rows = self._tuples(
             f"SELECT response_id, CASE label {case} ELSE -1 END FROM verdicts WHERE run_id = ?"
             f"{subset} ORDER BY response_id",
@@ -173,6 +186,6 @@ class Columns(Subject):
         """(response id, p(unsafe)) of the run's verdicts that carry one (from logprobs)."""
         return self._tuples(
             "SELECT response_id, p_unsafe FROM verdicts WHERE run_id = ? AND p_unsafe IS NOT NULL"
-            " ORDER BY response_id",
+            f" AND {NOT_GOLD_ID} ORDER BY response_id",
             (run.id,),
         )

@@ -1,6 +1,7 @@
 """Gold rows: every response with its prompt, its current human labels, its judge verdicts and
 its current adjudication, read in chunks of responses (keyset-paged by id), so that a million
-responses never sit in memory at once."""
+responses never sit in memory at once. Gold items (`gold_items.py`) are control items, not
+data: they are not exported."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from .current import current_label, latest_adjudication
+from .gold_items import NOT_GOLD
 from .records import Adjudication, Label, Prompt, Response, Verdict
 
 if TYPE_CHECKING:
@@ -72,7 +74,8 @@ def iter_gold_sources(
     while True:
         rows = _tuples(
             project,
-            f"SELECT {_cols(Response, 'r')} FROM responses r WHERE r.id > ?{lang_sql}"
+            f"SELECT {_cols(Response, 'r')} FROM responses r WHERE r.id > ? AND {NOT_GOLD}"
+            f"{lang_sql}"
             " ORDER BY r.id LIMIT ?",
             [last, *lang_params, chunk],
         )

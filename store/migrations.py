@@ -133,6 +133,21 @@ def serve_tokens(db: Database) -> None:
     )
 
 
+def gold_items(db: Database) -> None:
+    # A response with a known expected label, mixed silently into annotators' queues
+    # (gold_items.py); one row per response.
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS gold_items ("
+        " id INTEGER PRIMARY KEY,"
+        " response_id INTEGER NOT NULL UNIQUE REFERENCES responses(id),"
+        " label TEXT NOT NULL,"
+        " explanation TEXT,"
+        " source_file TEXT,"
+        " created_at TEXT NOT NULL"
+        ")"
+    )
+
+
 # (shipped name, step), in the order every earlier release applied them.
 STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_core", core),
@@ -145,6 +160,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0002_judge_batches_and_call_links", judge_batches),
     ("0007_judging_output_cap", output_cap),
     ("0005_serve_tokens", serve_tokens),
+    ("0008_gold_items", gold_items),
 )
 
 MIGRATIONS = Migrations("polyjudge")

@@ -28,6 +28,7 @@ from .columns import Columns
 from .content import Content
 from .drafts import Drafts
 from .errors import PolyjudgeError, ProjectBusy, ProjectError
+from .gold_items import GoldItems
 from .judging import Judging
 from .labels import Labels
 from .opening import connect, migrate
@@ -144,6 +145,11 @@ class Project:
     def serving(self) -> Serving:
         """Secret link tokens of `polyjudge serve`."""
         return Serving(self)
+
+    @cached_property
+    def gold_items(self) -> GoldItems:
+        """Gold items: responses with a known expected label, mixed into annotators' queues."""
+        return GoldItems(self)
 
     # -- lifecycle -----------------------------------------------------------------------------
 

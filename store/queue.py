@@ -17,6 +17,9 @@ language that needed no more), or of the batch named with `--sample`; every item
 `--no-sample` (`QueueFilter.sample`, resolved by `Queue.with_sample`). Pages are read from the
 assignments index in response-id order, one run per language, so a small sample of a large
 project never walks the responses between its items.
+
+**Gold items are not in the queue** (nor in its progress counts): the annotate session mixes
+them in at the gold rate (`gold_items.py`).
 """
 
 from __future__ import annotations

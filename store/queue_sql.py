@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .current import current_label, latest_label_row
+from .gold_items import NOT_GOLD
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,9 @@ def filter_where(
 ) -> Where:
     """The filter's predicate on `responses r`, with `languages` in place of the filter's
     own (empty: any language). `walking`: the query reads `SAMPLE_ITEMS`, the rows `s` of
-    that batch; otherwise, with a sample, each row is looked up in its language's batch."""
-    where = Where()
+    that batch; otherwise, with a sample, each row is looked up in its language's batch.
+    Gold items are never part of the queue (the session mixes them in itself)."""
+    where = Where(clauses=[NOT_GOLD])
     if walking is not None:
         where.clauses.append("s.batch = :sample")
         where.params["sample"] = walking

@@ -45,6 +45,8 @@ def project_status(project: Project) -> dict[str, Any]:
         "verdicts": one("SELECT count(*) FROM verdicts"),
         "judge_runs": one("SELECT count(*) FROM judge_runs"),
         "adjudications": one("SELECT count(*) FROM adjudications"),
+        # Control items; their responses and labels are counted above as stored rows.
+        "gold_items": one("SELECT count(*) FROM gold_items"),
         "languages": sorted(by_language),
         "by_language": dict(sorted(by_language.items())),
     }

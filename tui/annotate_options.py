@@ -19,11 +19,15 @@ class Options:
     guidelines: str | None = None
     sample: str | None = None  # `--sample BATCH`; None: the latest batch for the filter
     no_sample: bool = False  # `--no-sample`: every item, whatever was sampled
+    gold_rate: float | None = None  # `--gold-rate R`; None: the project's gold rate
+    gold_feedback: bool = False  # `--gold-feedback`: show the expected label after a gold item
+    gold_seed: str | None = None  # seeds the gold draws (with the project and annotator)
 
 
 def options_from(options: Mapping[str, Any]) -> Options:
     """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
-    category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text)."""
+    category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text),
+    gold_rate, gold_feedback, gold_seed."""
     flt = QueueFilter(
         languages=tuple(options.get("languages") or ()),
         model=options.get("model"),
@@ -37,4 +41,7 @@ def options_from(options: Mapping[str, Any]) -> Options:
         guidelines=options.get("guidelines"),
         sample=options.get("sample"),
         no_sample=bool(options.get("no_sample")),
+        gold_rate=options.get("gold_rate"),
+        gold_feedback=bool(options.get("gold_feedback")),
+        gold_seed=options.get("gold_seed"),
     )

@@ -162,7 +162,8 @@ class AnnotateScreen(Screen[None]):
             return
         label = self.labels[index]
         uid = self.session.item.response.uid if self.session.item else ""
-        newly_done = self.session.shown_label() is None
+        # Gold items are not in the progress counts (they are not in the queue).
+        newly_done = self.session.shown_label() is None and not self.session.gold_shown
         try:
             result = self._write(self.session.label, label, self.viewed())
         except ItemFull as full:
@@ -175,10 +176,10 @@ class AnnotateScreen(Screen[None]):
         if result is False:
             return
         state, _ = result
-        self._after_write(
-            f"{state} {one_line(label, 16)} for {one_line(uid, 24)}",
-            done_delta=1 if newly_done else 0,
-        )
+        status = f"{state} {one_line(label, 16)} for {one_line(uid, 24)}"
+        if self.session.feedback:  # `--gold-feedback` after a gold item: plain text
+            status += f" · {self.session.feedback}"
+        self._after_write(status, done_delta=1 if newly_done else 0)
 
     def action_toggle_unsure(self) -> None:
         if self._need_item():

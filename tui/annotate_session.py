@@ -26,6 +26,7 @@ from polyjudge.store import (
 )
 
 from .annotate_cursor import QueueCursor
+from .annotate_gold import GoldMixer, feedback_line
 from .annotate_journal import DRAFT, LABEL, UNDO, Write
 from .annotate_marks import ScreenMarks
 from .annotate_options import Options
@@ -66,6 +67,16 @@ class AnnotationSession:
         self.cursor = QueueCursor(project, self.annotator.id, self.overlap, self.writes, self.marks)
         # Items with writes still queued: the label they will have (`_UNKNOWN` after an undo).
         self._queued: dict[int, object] = {}
+        # Gold items, mixed in silently (`annotate_gold.py`); with `--gold-feedback` the line
+        # saying the expected label after one is labelled.
+        rate = options.gold_rate if options.gold_rate is not None else project.gold_items.rate()
+        self.gold = GoldMixer(
+            project, self.annotator.id, options.filter.languages, rate, options.gold_seed
+        )
+        self.gold_feedback = options.gold_feedback
+        self.feedback: str | None = None
+        self._gold_shown = False  # the item on screen is a gold item
+        self._queue_position = 0  # the last queue (not gold) item shown: where `advance` goes on
 
     # -- where we are --------------------------------------------------------------------------
 
@@ -73,12 +84,21 @@ class AnnotationSession:
     def current_id(self) -> int | None:
         return self.item.response.id if self.item else None
 
+    @property
+    def gold_shown(self) -> bool:
+        """Is the item on screen a gold item? (Never shown to the annotator.)"""
+        return self._gold_shown
+
     def show(self, response_id: int | None) -> Item | None:
         """Make `response_id` the current item (None: nothing left to show). A note or unsure
         mark still waiting for its label stays with the item left, and comes back with it."""
         if self.item is not None and (self.pending_note is not None or self.pending_unsure):
             self._waiting[self.item.response.id] = (self.pending_note, self.pending_unsure)
-        self.cursor.hold(response_id)
+        self._gold_shown = response_id is not None and self.project.gold_items.is_gold(response_id)
+        # A gold item never counts towards K: no claim on it (the claim held is given back).
+        self.cursor.hold(None if self._gold_shown else response_id)
+        if not self._gold_shown and response_id is not None:
+            self._queue_position = response_id
         if self.marks is not None:
             self.marks.mark(response_id)
         self.item = self.project.content.item(response_id) if response_id is not None else None
@@ -149,8 +169,13 @@ class AnnotationSession:
 
     def _next_open(self, after: int, *, wrap: bool) -> int | None:
         """The first item still to label after `after` (see `QueueCursor.next_open`), passing
-        over items whose writes are still queued."""
-        return self.cursor.next_open(self.filter, after, wrap=wrap, skip=self._queued)
+        over items whose writes are still queued; or, at the gold rate while the queue has
+        items, a gold item in its place (`GoldMixer`)."""
+        found = self.cursor.next_open(self.filter, after, wrap=wrap, skip=self._queued)
+        if found is None:
+            return None
+        gold = self.gold.pick(self._queued)
+        return found if gold is None else gold
 
     def release(self) -> None:
         """Give back what this session holds (on quit) and stop the write queue (writes still
@@ -163,14 +188,19 @@ class AnnotationSession:
         self.cursor.release()
 
     def advance(self) -> Item | None:
-        """Move to the next item still to label (after the current one, then from the top)."""
-        return self.show(self._next_open(self.current_id or 0, wrap=True))
+        """Move to the next item still to label (after the current one, then from the top;
+        after a gold item, after the queue item shown before it)."""
+        after = self._queue_position if self._gold_shown else self.current_id
+        return self.show(self._next_open(after or 0, wrap=True))
 
     def step(self, direction: int) -> bool:
         """`→`/`←`: the next or previous item this annotator can see (labelled by them, or
         still open). Returns False at either end (the current item stays)."""
+        start = self.current_id
+        if self._gold_shown:  # gold items are not in the queue: step from the queue item left
+            start = self._queue_position + (1 if direction < 0 else 0) or None
         target = self.project.queue.neighbour_id(
-            self.annotator.id, self.filter, self.current_id, step=direction, overlap=self.overlap
+            self.annotator.id, self.filter, start, step=direction, overlap=self.overlap
         )
         if target is None:
             return False
@@ -215,6 +245,10 @@ class AnnotationSession:
         move on to the next item to label. Returns (SAVED, row) or (QUEUED, None). Raises
         ItemFull, staying on the item, when `--overlap` others hold it already."""
         assert self.item is not None
+        gold = self._gold_shown
+        self.feedback = None
+        if gold and self.gold_feedback:
+            self.feedback = feedback_line(self.project, self.item.response.id, label)
         state, row = self._write(
             Write(
                 LABEL,
@@ -226,7 +260,7 @@ class AnnotationSession:
                 viewed=viewed,
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
-                overlap=self.overlap,
+                overlap=None if gold else self.overlap,
             )
         )
         self.pending_note, self.pending_unsure = None, False  # written with the label
@@ -281,7 +315,7 @@ class AnnotationSession:
                 viewed=viewed,
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
-                overlap=self.overlap,
+                overlap=None if self._gold_shown else self.overlap,
             )
         )
         self._history.append(self.item.response.id)
@@ -302,7 +336,8 @@ class AnnotationSession:
             target = self.current_id
         else:
             return None
-        state, row = self._write(Write(UNDO, target, self.annotator.id, overlap=self.overlap))
+        overlap = None if self.project.gold_items.is_gold(target) else self.overlap
+        state, row = self._write(Write(UNDO, target, self.annotator.id, overlap=overlap))
         if state == SAVED and row is not None and row.label is None and self.labelled_this_session:
             self.labelled_this_session -= 1
         self._reset_page()

@@ -101,6 +101,20 @@ def register(cli: click.Group) -> None:
         help="A Markdown file shown with `g` (default: the project's).",
     )
     @click.option(
+        "--gold-rate",
+        type=click.FloatRange(0.0, 1.0),
+        default=None,
+        metavar="R",
+        help="Share of gold items mixed silently into the queue (default: the project's, set "
+        "with `import gold --rate`; 0.05 once the project has gold items; 0: none).",
+    )
+    @click.option(
+        "--gold-feedback",
+        is_flag=True,
+        help="After a gold item is labelled, show its expected label and explanation (for "
+        "training rounds; default: nothing is shown, for measurement).",
+    )
+    @click.option(
         "--key",
         "keys",
         multiple=True,
@@ -119,6 +133,8 @@ def register(cli: click.Group) -> None:
         sample: str | None,
         no_sample: bool,
         guidelines: Path | None,
+        gold_rate: float | None,
+        gold_feedback: bool,
         keys: tuple[str, ...],
     ) -> None:
         """Label responses in the terminal, beside their English back-translations.
@@ -130,7 +146,8 @@ def register(cli: click.Group) -> None:
 
         The sample is the queue: when `polyjudge sample` has drawn items under the filter, only
         they are offered, in each language those of its latest batch (the header shows
-        `sample k / N`)."""
+        `sample k / N`). Gold items (`import gold`) are mixed in at the gold rate, each at
+        most once per annotator, and look like any other item."""
         options: dict[str, Any] = {
             "annotator": annotator,
             "languages": _language_list(languages),
@@ -139,6 +156,8 @@ def register(cli: click.Group) -> None:
             "overlap": overlap,
             "sample": sample,
             "no_sample": no_sample,
+            "gold_rate": gold_rate,
+            "gold_feedback": gold_feedback,
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")

@@ -1,4 +1,4 @@
-"""`polyjudge import multijail|xsafety|responses|labels`."""
+"""`polyjudge import multijail|xsafety|responses|labels|gold`."""
 
 from __future__ import annotations
 
@@ -211,6 +211,55 @@ def import_labels_cmd(
     created = report.extra.get("items_created")
     if created:
         echo(f"{plural(created, 'new response')} created from the file's text")
+
+
+@import_group.command("gold")
+@input_path
+@map_option
+@skip_bad_option
+@reject_file_option
+@click.option(
+    "--rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    metavar="R",
+    help="Also set the project's gold rate: the share of gold items mixed into each "
+    "annotator's queue (default 0.05 once the project has gold items).",
+)
+@with_project
+def import_gold_cmd(
+    project: Project,
+    path: Path,
+    maps: tuple[str, ...],
+    skip_bad: bool,
+    reject_file: Path | None,
+    rate: float | None,
+) -> None:
+    """Gold items: existing responses with a known expected label (JSON Lines or CSV).
+
+    Fields: uid (a response id in this project), label (one of the project's labels),
+    explanation (optional, shown by `annotate --gold-feedback`). Gold items are mixed silently
+    into annotators' queues (`annotate --gold-rate`) and left out of agreement, final labels,
+    the adjudication queue and rates.
+    """
+    from polyjudge.importers.common import parse_map
+    from polyjudge.importers.gold import FIELDS, import_gold
+
+    mapping = parse_map(pairs(maps), FIELDS)
+    with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
+        report = import_gold(
+            project,
+            path,
+            mapping=mapping,
+            skip_bad=skip_bad,
+            reject_file=reject_file,
+            progress=progress,
+            rate=rate,
+        )
+    echo(summary(report, "gold item"))
+    if report.extra.get("updated"):
+        echo(f"{plural(report.extra['updated'], 'gold item')} corrected (label or explanation)")
+    echo(f"Gold rate: {project.gold_items.rate():g}")
 
 
 def _label_source(project: Project, path: Path, fmt: str) -> Any:

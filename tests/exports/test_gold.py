@@ -213,3 +213,18 @@ def test_export_is_logged(built, tmp_path):
     with Project.open(built.path) as project:
         (event,) = project.events("export_gold")
     assert event["detail"]["rows"] == 6 and event["detail"]["format"] == "jsonl"
+
+
+def test_gold_items_are_control_items_not_exported(built, tmp_path):
+    """A response made a gold item (`import gold`) leaves the export; the others keep the
+    final labels the rule gives them by hand (EXPECTED_FINAL)."""
+    with Project.open(built.path) as project:
+        rid = project.content.response_id_by_uid("r-bn-2")
+        assert rid is not None
+        project.gold_items.add(rid, "unsafe", "gives a recipe")
+    out = tmp_path / "gold.jsonl"
+    export(built, out)
+    rows = read_jsonl(out)
+    assert [r["uid"] for r in rows] == [u for u in built.uids if u != "r-bn-2"]
+    for row in rows:
+        assert (row["final_label"], row["final_source"]) == EXPECTED_FINAL[row["uid"]]

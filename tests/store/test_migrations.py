@@ -13,6 +13,9 @@ from polyjudge.store.schema_check import schema_problems
 
 # Made by `main` at 08ee1bb (the release before the store was composed): see the test below.
 RELEASE_FILE = Path(__file__).parent / "fixtures" / "release_0_1.db"
+# Steps appended after that release (a file of the release runs exactly these on open).
+SINCE_RELEASE = ("0008_gold_items",)
+RELEASE_STEPS = [name for name, _ in STEPS if name not in SINCE_RELEASE]
 
 
 def _applied(path: Path) -> list[tuple[int, str, str]]:
@@ -23,10 +26,11 @@ def _applied(path: Path) -> list[tuple[int, str, str]]:
 
 
 def test_the_list_is_in_the_order_the_previous_release_recorded_its_steps() -> None:
-    assert [name for _, name, _ in _applied(RELEASE_FILE)] == [name for name, _ in STEPS]
+    assert [name for _, name, _ in _applied(RELEASE_FILE)] == RELEASE_STEPS
+    assert [name for name, _ in STEPS] == [*RELEASE_STEPS, *SINCE_RELEASE]  # appended, at the end
 
 
-def test_a_file_of_the_previous_release_opens_with_its_data_and_runs_no_step(
+def test_a_file_of_the_previous_release_opens_with_its_data_and_runs_only_newer_steps(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "old.db"
@@ -54,7 +58,9 @@ def test_a_file_of_the_previous_release_opens_with_its_data_and_runs_no_step(
         assert ben is not None
         assert list(project.drafts.for_annotator(ben.id).values()) == [("draft note", False)]
         assert schema_problems(project.conn) == []
-    assert _applied(path) == before
+    after = _applied(path)
+    assert after[: len(before)] == before  # none of its own steps ran again
+    assert [name for _, name, _ in after[len(before) :]] == list(SINCE_RELEASE)
 
 
 def test_a_file_at_the_first_step_migrates_to_the_latest(tmp_path: Path) -> None:
