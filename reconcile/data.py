@@ -61,6 +61,8 @@ class ReconcileData:
     lab_unsure: np.ndarray  # (L,) bool
     adjudicated: np.ndarray  # (R,) label index of the standing adjudication, −1 none
     runs: list[RunVerdicts]
+    # (L,) time spent on each current label in ms (−1: none recorded); read only on request
+    lab_time_ms: np.ndarray | None = None
 
     @property
     def n_items(self) -> int:
@@ -126,12 +128,20 @@ def tier_grouping(language: Grouping, dataset: Grouping | None = None) -> Groupi
 
 
 def load(
-    project: Project, fields: tuple[str, ...] = ("language",), *, labelled_only: bool = False
+    project: Project,
+    fields: tuple[str, ...] = ("language",),
+    *,
+    labelled_only: bool = False,
+    times: bool = False,
+    exclude_annotators: frozenset[int] = frozenset(),
 ) -> ReconcileData:
     """Read labels, adjudications, verdicts and grouping fields in a handful of bulk queries.
     With `labelled_only`, only the items with human label rows: enough for the adjudication
     queue (an item nobody labelled is never queued), and fast on a large, mostly unlabelled
-    project; rates and judge statistics need every item."""
+    project; rates and judge statistics need every item. With `times`, also each label's
+    `time_ms` (annotator quality). The labels of `exclude_annotators` (ids) are left out, so
+    that everything computed on the data is as if they had never labelled
+    (`report --exclude-annotator`)."""
     labels = tuple(project.label_set)
     tier = ["dataset"] if "tier" in fields else []  # tiers need each item's prompt dataset
     store_fields = tuple(dict.fromkeys(["language", *[f for f in fields if f != "tier"], *tier]))
@@ -141,7 +151,14 @@ def load(
     if "tier" in fields:
         groupings["tier"] = tier_grouping(groupings["language"], groupings["dataset"])
 
-    table = np.array(project.columns.labels(labels).rows, dtype=np.int64).reshape(-1, 4)
+    with project.read_snapshot():  # the two reads must see the same labels, row for row
+        rows = project.columns.labels(labels).rows
+        time_ms = np.asarray(project.columns.label_times(), dtype=np.int64) if times else None
+    table = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    if exclude_annotators:
+        kept = ~np.isin(table[:, 1], np.fromiter(exclude_annotators, dtype=np.int64))
+        table = table[kept]
+        time_ms = time_ms[kept] if time_ms is not None else None
     lab_item = np.searchsorted(response_id, table[:, 0])
     adj_ids, adj_labels = project.columns.adjudications()
     adjudicated = np.full(response_id.size, -1, dtype=np.int64)
@@ -165,6 +182,7 @@ def load(
         lab_unsure=table[:, 3].astype(bool),
         adjudicated=adjudicated,
         runs=runs,
+        lab_time_ms=time_ms,
     )
 
 

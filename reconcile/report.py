@@ -5,7 +5,8 @@ the `report --json` shape (docs/architecture.md, "The report").
     report = build_report(project, by=("language", "model"), target_width=0.05)
 
 Top-level keys: `project`, `labels`, `final`, `agreement`, `unsafe_rate`, `judges`,
-`comparisons`, `budget`, `queue`, `methods`. Undefined statistics are null, with the reason
+`comparisons`, `budget`, `queue`, `progress`, `annotators`, `methods`. Undefined statistics are
+null, with the reason
 under the block's `reasons` (or an entry's `reason`).
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 from polyjudge.store import PolyjudgeError, Project
 
 from .agreement import agreement, pairwise_kappa, seed_for
+from .annotator_quality import accuracy_threshold, annotator_quality
 from .budget import report_budget
 from .calibration import calibration_report
 from .cell_intervals import Z95
@@ -69,6 +71,7 @@ def build_report(
     compare: tuple[str, ...] | None = None,
     positive: str = "unsafe",
     sequential: bool = False,
+    exclude_annotators: tuple[str, ...] = (),
 ) -> Report:
     unknown = [f for f in by if f not in BY_FIELDS]
     if unknown:
@@ -84,13 +87,20 @@ def build_report(
     if "tier" not in by and any(lang in RESOURCE_TIERS for lang in languages):
         by = (*by, "tier")
     compare_fields = COMPARE_FIELDS if compare is None else compare
-    data = load(project, tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))))
+    threshold = accuracy_threshold(project)
+    names = {a.id: a.name for a in project.annotators.all()}
+    excluded = _annotator_ids(names, exclude_annotators)
+    data = load(
+        project,
+        tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))),
+        times=True,
+        exclude_annotators=excluded,
+    )
     estimator = choose_estimator_run(project, data, judge)
     if estimator is not None:
         with_p_unsafe(project, estimator, data.response_id)
     final = final_labels(data, estimator_run=str(estimator.run.id) if estimator else None)
     everything = np.ones(data.n_items, dtype=bool)
-    names = {a.id: a.name for a in project.annotators.all()}
     design = load_design(project, data.groupings["language"].codes, data.response_id)
 
     counts = data.value_counts()
@@ -139,6 +149,13 @@ def build_report(
         "comparisons": [],
         "queue": {**final.queue_sizes(everything)},
         "progress": annotator_progress(data, names),
+        "annotators": annotator_quality(
+            data,
+            names,
+            threshold=threshold,
+            seed=seed,
+            excluded=[names[i] for i in sorted(excluded)],
+        ),
         "methods": METHODS,
     }
     for field_name in by:
@@ -178,6 +195,14 @@ def build_report(
     if target_width is not None:
         report["budget"] = report_budget(data, final, estimator, design, target_width, positive)
     return Report.from_json(_round(report))
+
+
+def _annotator_ids(names: dict[int, str], exclude: tuple[str, ...]) -> frozenset[int]:
+    ids = {name: i for i, name in names.items()}
+    unknown = [n for n in exclude if n not in ids]
+    if unknown:
+        raise PolyjudgeError(f"--exclude-annotator: no annotator named {unknown[0]!r}")
+    return frozenset(ids[n] for n in exclude)
 
 
 def _round(value: Any, digits: int = 6) -> Any:

@@ -96,6 +96,15 @@ class Columns(Subject):
         )
         return LabelColumns(self._tuples(sql, params))
 
+    def label_times(self) -> list[int]:
+        """The time spent (`time_ms`, −1 where none was recorded) of every current label, in
+        the order of `labels()` (one row per current (response, annotator), same ordering)."""
+        rows = self._tuples(
+            "SELECT coalesce(l.time_ms, -1) FROM labels l"
+            f" WHERE {current_label('l')} ORDER BY l.response_id, l.annotator_id"
+        )
+        return [row[0] for row in rows]
+
     def adjudications(self) -> tuple[list[int], list[str]]:
         """(response ids, labels) of every standing adjudication: the latest row per response,
         left out when its label is NULL (withdrawn)."""
