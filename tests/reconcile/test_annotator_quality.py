@@ -139,3 +139,27 @@ def test_exclude_an_unknown_annotator_is_one_clear_error(tmp_path: Path) -> None
     assert result.err.strip().splitlines() == [
         "Error: --exclude-annotator: no annotator named 'nobody'"
     ]
+
+
+def test_the_table_is_in_every_rendering(tmp_path: Path) -> None:
+    db = _simulated_team(tmp_path)
+    with Project.open(db) as project:  # an annotator name that is markup in every format
+        project.annotators.ensure("<b>[x](y)|</b>")
+        hostile = project.annotators.ensure("<b>[x](y)|</b>").id
+        project.labels.add(1, hostile, "safe", time_ms=1200)
+    result = run_cli("report", "--db", str(db), "--bootstrap", "0", env={"COLUMNS": "250"})
+    assert result.code == 0, result.err
+    assert "Annotator quality" in result.out and "Annotator competence" in result.out
+    rows = [
+        line for line in result.out.splitlines() if line.startswith("│ sw ") and " rnd " in line
+    ]
+    assert len(rows) == 2 and all("FLAGGED (Dawid–Skene)" in row for row in rows)
+    assert "0.8 s" in rows[0]
+    markdown = cli_ok("report", "--markdown", "--db", str(db), "--bootstrap", "0")
+    assert "## Annotator quality" in markdown
+    assert "&lt;b&gt;\\[x\\](y)\\|&lt;/b&gt;" in markdown
+    html_path = tmp_path / "r.html"
+    cli_ok("report", "--html", str(html_path), "--db", str(db), "--bootstrap", "0")
+    html = html_path.read_text(encoding="utf-8")
+    assert "<h2>Annotator quality</h2>" in html
+    assert "&lt;b&gt;[x](y)|&lt;/b&gt;" in html and "<b>[x]" not in html
