@@ -12,8 +12,8 @@ EM starts from the vote shares per item (as Dawid & Skene do), which also anchor
 to their names (no label switching when annotators are better than chance). A pseudo-count of
 SMOOTHING per confusion cell keeps log θ finite for a label an annotator never gave.
 
-Written here rather than taken from `crowd-kit` (Toloka's implementation), which pulls in
-pandas, scikit-learn and more for one EM loop of a few lines.
+Written here rather than taken from `crowd-kit` (Toloka's implementation): crowd-kit 1.4.2
+requires pandas, pyarrow, scikit-learn, nltk and transformers, for one EM loop of a few lines.
 """
 
 from __future__ import annotations
@@ -90,7 +90,10 @@ def _m_step(
     prior = posterior.mean(axis=0)
     counts = np.full((n_j, k, k), SMOOTHING)
     # counts[j, true, given] += T[i, true] for every label row (i, j, given)
-    np.add.at(counts, (j_idx, slice(None), value), posterior[i_idx])
+    cell = j_idx * k + value
+    for true in range(k):
+        weights = posterior[i_idx, true]
+        counts[:, true, :] += np.bincount(cell, weights=weights, minlength=n_j * k).reshape(n_j, k)
     confusion = counts / counts.sum(axis=2, keepdims=True)
     return prior, confusion
 
