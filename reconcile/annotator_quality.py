@@ -177,10 +177,15 @@ def _annotator(
     judged = final >= 0
     n_adj = int(judged.sum())
     correct = int(np.count_nonzero(value[mine][judged] == final[judged]))
-    adjudicated: dict[str, Any] = {"n": n_adj, "correct": correct, "accuracy": None, "ci95": None}
+    adjudicated: dict[str, Any] = {
+        "n": n_adj,
+        "correct": correct,
+        "accuracy": None,
+        "accuracy_ci95": None,
+    }
     if n_adj:
         ci = wilson(correct, n_adj)
-        adjudicated.update(accuracy=correct / n_adj, ci95=list(ci) if ci else None)
+        adjudicated.update(accuracy=correct / n_adj, accuracy_ci95=list(ci) if ci else None)
     else:
         reasons["adjudicated"] = "none of their items has a standing adjudication"
 
@@ -192,22 +197,22 @@ def _annotator(
         "median_ms": float(np.median(timed)) if timed.size else None,
         "fast": fast,
         "fast_share": None,
-        "fast_ci95": None,
+        "fast_share_ci95": None,
     }
     if timed.size:
         fast_share = share(fast, int(timed.size))
-        time_block.update(fast_share=fast_share["share"], fast_ci95=fast_share["ci95"])
+        time_block.update(fast_share=fast_share["share"], fast_share_ci95=fast_share["ci95"])
     else:
         reasons["time"] = "no label of theirs recorded the time spent"
 
-    ds: dict[str, Any] = {"accuracy": None, "ci95": None, "confusion": None}
+    ds: dict[str, Any] = {"accuracy": None, "accuracy_ci95": None, "confusion": None}
     if model is not None:
         j = int(np.searchsorted(model.annotators, annotator_id))
         right = expected_correct(model, item[mine], remap[value[mine]])
         ci = wilson(min(max(right, 0.0), n), n)
         ds.update(
             accuracy=right / n,
-            ci95=list(ci) if ci else None,
+            accuracy_ci95=list(ci) if ci else None,
             confusion={
                 "true": used_names,
                 "given": used_names,
@@ -256,7 +261,7 @@ def _agreement_with_others(
         "observed_agreement": float(np.trace(table) / n) if n else None,
         "kappa": None,
         "kappa_median": None,
-        "ci95": None,
+        "kappa_ci95": None,
     }
     if n < MIN_PAIR_ITEMS:
         out["reason"] = f"fewer than {MIN_PAIR_ITEMS} shared items with a majority of the others"
@@ -269,7 +274,7 @@ def _agreement_with_others(
     posterior = kappa_posterior(table, rng)
     if posterior is not None:
         out["kappa_median"], ci = posterior
-        out["ci95"] = list(ci)
+        out["kappa_ci95"] = list(ci)
     return out
 
 
@@ -278,7 +283,8 @@ def _flag(entry: dict[str, Any], threshold: float) -> None:
     for key in ("adjudicated", "dawid_skene"):
         block = entry[key]
         n = block["n"] if key == "adjudicated" else entry["labels"]
-        if block["ci95"] is not None and n >= MIN_FLAG_LABELS and block["ci95"][1] < threshold:
+        ci = block["accuracy_ci95"]
+        if ci is not None and n >= MIN_FLAG_LABELS and ci[1] < threshold:
             by.append(key)
     entry["flagged"] = bool(by)
     entry["flagged_by"] = by

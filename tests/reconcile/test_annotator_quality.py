@@ -47,7 +47,7 @@ def test_hand_computed_accuracy_time_and_unsure(tmp_path: Path) -> None:
     adjudicated = entry["adjudicated"]
     assert (adjudicated["n"], adjudicated["correct"]) == (3, 2)
     assert abs(adjudicated["accuracy"] - 2 / 3) < 1e-6
-    assert np.allclose(adjudicated["ci95"], [0.207660, 0.938508], atol=1e-5)
+    assert np.allclose(adjudicated["accuracy_ci95"], [0.207660, 0.938508], atol=1e-5)
     assert entry["time"]["timed"] == 3
     assert entry["time"]["median_ms"] == 2500
     assert entry["time"]["fast"] == 1
@@ -88,7 +88,7 @@ def test_an_annotator_who_labels_at_random_is_flagged(tmp_path: Path) -> None:
     assert block["threshold"] == 0.7  # the default: no project setting
     team = block["by_language"]["sw"]["annotators"]
     assert team["rnd"]["flagged"] and team["rnd"]["flagged_by"] == ["dawid_skene"]
-    assert team["rnd"]["dawid_skene"]["ci95"][1] < 0.7
+    assert team["rnd"]["dawid_skene"]["accuracy_ci95"][1] < 0.7
     assert [n for n, e in team.items() if e["flagged"]] == ["rnd"]
     # The coin agrees with the others' majority no better than chance; so do its fast clicks.
     assert abs(team["rnd"]["agreement"]["kappa"]) < 0.25
