@@ -109,8 +109,11 @@ def _e_step(
     k = prior.size
     with np.errstate(divide="ignore"):
         log_prior = np.log(prior)
-    log_like = np.tile(log_prior, (n_i, 1))
-    np.add.at(log_like, i_idx, np.log(confusion[j_idx, :, value]))
+    log_theta = np.log(confusion)
+    log_like = np.empty((n_i, k))
+    for true in range(k):  # Σ over each item's labels of log θ_j[true, l_ij]
+        weights = log_theta[j_idx, true, value]
+        log_like[:, true] = log_prior[true] + np.bincount(i_idx, weights=weights, minlength=n_i)
     log_like -= log_like.max(axis=1, keepdims=True)
     out = np.exp(log_like)
     out /= out.sum(axis=1, keepdims=True)
