@@ -28,7 +28,7 @@ from polyjudge.store import PolyjudgeError, Project
 
 from .agreement import MIN_PAIR_ITEMS, seed_for
 from .data import ReconcileData
-from .dawid_skene import expected_correct, fit
+from .dawid_skene import DawidSkeneFit, expected_correct, fit
 from .intervals import wilson
 from .kappa import cohen_kappa, kappa_posterior
 
@@ -62,7 +62,7 @@ def accuracy_threshold(project: Project) -> float:
 
 
 def share(x: float, n: int) -> dict[str, Any]:
-    """A share with its Wilson interval; null (and a reason) for n = 0."""
+    """A share with its Wilson interval; nulls for n = 0."""
     if n == 0:
         return {"n": 0, "share": None, "ci95": None}
     ci = wilson(x, n)
@@ -139,6 +139,10 @@ def _language(
         ds_block["class_prior"] = {
             n: float(p) for n, p in zip(used_names, model.prior, strict=True)
         }
+        if np.unique(annot).size == 2:
+            # With two annotators a disagreement says that one of them is wrong, not which:
+            # the model settles it by each one's overall consistency.
+            ds_block["caveat"] = "two annotators: who is wrong on a disagreement is not identified"
 
     counts = np.zeros((data.n_items, n_values), dtype=np.int64)
     np.add.at(counts, (item, value), 1)
@@ -146,9 +150,7 @@ def _language(
     for a in np.unique(annot):
         mine = annot == a
         name = names.get(int(a), str(a))
-        entry = _annotator(
-            data, mine, item, value, unsure, times, counts, model, remap, int(a), used_names
-        )
+        entry = _annotator(data, mine, item, value, unsure, times, model, remap, int(a), used_names)
         entry["agreement"] = _agreement_with_others(
             data, item[mine], value[mine], counts, seed_for(seed, f"annotator:{lang_name}:{name}")
         )
@@ -165,8 +167,7 @@ def _annotator(
     value: np.ndarray,
     unsure: np.ndarray,
     times: np.ndarray,
-    counts: np.ndarray,
-    model: Any,
+    model: DawidSkeneFit | None,
     remap: np.ndarray,
     annotator_id: int,
     used_names: list[str],
