@@ -98,9 +98,12 @@ class Columns(Subject):
 
     def label_times(self) -> list[int]:
         """The time spent (`time_ms`, −1 where none was recorded) of every current label, in
-        the order of `labels()` (one row per current (response, annotator), same ordering)."""
+        the order of `labels()` (one row per current (response, annotator), same ordering).
+        A value that is not a whole number of ms (stored by another tool or an old merge)
+        counts as none, as `Label.time_ms` reads it."""
         rows = self._tuples(
-            "SELECT coalesce(l.time_ms, -1) FROM labels l"
+            "SELECT CASE WHEN typeof(l.time_ms) = 'integer' AND l.time_ms >= 0"
+            " THEN l.time_ms ELSE -1 END FROM labels l"
             f" WHERE {current_label('l')} ORDER BY l.response_id, l.annotator_id"
         )
         return [row[0] for row in rows]

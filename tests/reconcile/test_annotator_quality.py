@@ -163,3 +163,23 @@ def test_the_table_is_in_every_rendering(tmp_path: Path) -> None:
     html = html_path.read_text(encoding="utf-8")
     assert "<h2>Annotator quality</h2>" in html
     assert "&lt;b&gt;[x](y)|&lt;/b&gt;" in html and "<b>[x]" not in html
+
+
+def test_accuracy_against_adjudications_flags_too(tmp_path: Path) -> None:
+    """Forty items ruled against rnd's label: rnd's accuracy against adjudications is 0/40,
+    Wilson (x = 0, n = 40): [0, z² / (n + z²)] = [0, 3.841459 / 43.841459] = [0, 0.087622],
+    below 0.7, so the flag names both accuracies."""
+    db = _simulated_team(tmp_path)
+    with Project.open(db) as project:
+        lead = project.annotators.ensure("lead", "adjudicator").id
+        rnd = project.annotators.id_of("rnd")
+        assert rnd is not None
+        for rid in range(1, 41):
+            current = project.labels.current(rid, rnd)
+            assert current is not None
+            given = current.label
+            project.adjudications.add(rid, lead, "safe" if given == "unsafe" else "unsafe", "r")
+    entry = _report(db)["annotators"]["by_language"]["sw"]["annotators"]["rnd"]
+    assert (entry["adjudicated"]["n"], entry["adjudicated"]["correct"]) == (40, 0)
+    assert np.allclose(entry["adjudicated"]["accuracy_ci95"], [0.0, 0.087622], atol=1e-5)
+    assert entry["flagged_by"] == ["adjudicated", "dawid_skene"]
