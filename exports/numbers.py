@@ -62,3 +62,8 @@ def fmt_difference(value: float | None, interval: IntervalLike) -> str:
 def fmt_count(n: int) -> str:
     """A count with thousands separators: `12,345`."""
     return f"{n:,}"
+
+
+def fmt_seconds(ms: float | None) -> str:
+    """A duration given in milliseconds, in seconds with one decimal: 2500 → `2.5 s`."""
+    return MISSING if ms is None else f"{ms / 1000:,.1f} s"

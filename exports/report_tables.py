@@ -12,6 +12,7 @@ from polyjudge.reconcile.report_model import Report
 from .numbers import (
     fmt_count,
 )
+from .report_annotator_tables import annotator_tables
 from .report_format import plain
 from .report_judge_tables import agreement_tables, comparison_table, judge_tables
 from .report_rate_tables import budget_table, rate_tables
@@ -121,6 +122,7 @@ def all_tables(report: Report) -> list[ReportTable]:
     progress = progress_table(report)
     if progress is not None:
         tables.append(progress)
+    tables += annotator_tables(report)
     tables += judge_tables(report)
     for extra in (comparison_table(report), budget_table(report)):
         if extra is not None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from polyjudge.languages import RESOURCE_TIERS
-from polyjudge.store import JudgeRun, PolyjudgeError, Project, parse_consensus_rule
+from polyjudge.store import JudgeRun, Project, parse_consensus_rule
 
 NO_VERDICT = -1
 
@@ -62,6 +62,10 @@ class ReconcileData:
     lab_unsure: np.ndarray  # (L,) bool
     adjudicated: np.ndarray  # (R,) label index of the standing adjudication, −1 none
     runs: list[RunVerdicts]
+    # (L,) time spent on each current label in ms (−1: none recorded); read only on request
+    lab_time_ms: np.ndarray | None = None
+    # (L,) the guideline version of each current label (object; None: none); read on request
+    lab_version: np.ndarray | None = None
 
     @property
     def n_items(self) -> int:
@@ -104,16 +108,16 @@ def _grouping(field_name: str, values: list[str | None]) -> Grouping:
     return Grouping(field_name, codes.astype(np.int64), [str(n) for n in names])
 
 
-def label_grouping(project: Project, data: ReconcileData, field_name: str) -> Grouping:
+def label_grouping(data: ReconcileData, field_name: str) -> Grouping:
     """A grouping of the current labels (not of items): one code per label of `data`, by a
     field of the label row. Only `guideline_version` (the guidelines a label was given under;
-    labels without one, e.g. imported, are `(none)`)."""
+    labels without one, e.g. imported, are `(none)`); `data` must be loaded with
+    `versions=True`."""
     if field_name != "guideline_version":
         raise ValueError(f"no label field {field_name!r}")
-    versions = project.columns.label_versions()
-    if len(versions) != data.lab_item.size:  # the labels changed between the two reads
-        raise PolyjudgeError("the labels changed while the report was read; run it again")
-    return _grouping(field_name, list(versions))
+    if data.lab_version is None:
+        raise ValueError("label versions were not loaded (load(..., versions=True))")
+    return _grouping(field_name, list(data.lab_version))
 
 
 def with_labels_only(data: ReconcileData, mask: np.ndarray) -> ReconcileData:
@@ -125,6 +129,8 @@ def with_labels_only(data: ReconcileData, mask: np.ndarray) -> ReconcileData:
         lab_annotator=data.lab_annotator[mask],
         lab_value=data.lab_value[mask],
         lab_unsure=data.lab_unsure[mask],
+        lab_time_ms=None if data.lab_time_ms is None else data.lab_time_ms[mask],
+        lab_version=None if data.lab_version is None else data.lab_version[mask],
         adjudicated=np.full(data.n_items, -1, dtype=np.int64),
     )
 
@@ -152,12 +158,22 @@ def tier_grouping(language: Grouping, dataset: Grouping | None = None) -> Groupi
 
 
 def load(
-    project: Project, fields: tuple[str, ...] = ("language",), *, labelled_only: bool = False
+    project: Project,
+    fields: tuple[str, ...] = ("language",),
+    *,
+    labelled_only: bool = False,
+    times: bool = False,
+    versions: bool = False,
+    exclude_annotators: frozenset[int] = frozenset(),
 ) -> ReconcileData:
     """Read labels, adjudications, verdicts and grouping fields in a handful of bulk queries.
     With `labelled_only`, only the items with human label rows: enough for the adjudication
     queue (an item nobody labelled is never queued), and fast on a large, mostly unlabelled
-    project; rates and judge statistics need every item."""
+    project; rates and judge statistics need every item. With `times`, also each label's
+    `time_ms` (annotator quality); with `versions`, each label's guideline version (`report
+    --by guideline_version`). The labels of `exclude_annotators` (ids) are left out, so that
+    everything computed on the data is as if they had never labelled
+    (`report --exclude-annotator`)."""
     labels = tuple(project.label_set)
     tier = ["dataset"] if "tier" in fields else []  # tiers need each item's prompt dataset
     store_fields = tuple(dict.fromkeys(["language", *[f for f in fields if f != "tier"], *tier]))
@@ -167,7 +183,16 @@ def load(
     if "tier" in fields:
         groupings["tier"] = tier_grouping(groupings["language"], groupings["dataset"])
 
-    table = np.array(project.columns.labels(labels).rows, dtype=np.int64).reshape(-1, 4)
+    with project.read_snapshot():  # the two reads must see the same labels, row for row
+        rows = project.columns.labels(labels).rows
+        time_ms = np.asarray(project.columns.label_times(), dtype=np.int64) if times else None
+        version = np.asarray(project.columns.label_versions(), dtype=object) if versions else None
+    table = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    if exclude_annotators:
+        kept = ~np.isin(table[:, 1], np.fromiter(exclude_annotators, dtype=np.int64))
+        table = table[kept]
+        time_ms = time_ms[kept] if time_ms is not None else None
+        version = version[kept] if version is not None else None
     lab_item = np.searchsorted(response_id, table[:, 0])
     adj_ids, adj_labels = project.columns.adjudications()
     adjudicated = np.full(response_id.size, -1, dtype=np.int64)
@@ -191,6 +216,8 @@ def load(
         lab_unsure=table[:, 3].astype(bool),
         adjudicated=adjudicated,
         runs=runs,
+        lab_time_ms=time_ms,
+        lab_version=version,
     )
 
 

@@ -5,7 +5,8 @@ the `report --json` shape (docs/architecture.md, "The report").
     report = build_report(project, by=("language", "model"), target_width=0.05)
 
 Top-level keys: `project`, `labels`, `final`, `agreement`, `unsafe_rate`, `judges`,
-`comparisons`, `budget`, `queue`, `methods`. Undefined statistics are null, with the reason
+`comparisons`, `budget`, `queue`, `progress`, `annotators`, `methods`. Undefined statistics are
+null, with the reason
 under the block's `reasons` (or an entry's `reason`).
 """
 
@@ -18,6 +19,7 @@ import numpy as np
 from polyjudge.store import PolyjudgeError, Project
 
 from .agreement import agreement, pairwise_kappa, seed_for
+from .annotator_quality import accuracy_threshold, annotator_quality
 from .budget import report_budget
 from .calibration import calibration_report
 from .cell_intervals import Z95
@@ -81,6 +83,7 @@ def build_report(
     compare: tuple[str, ...] | None = None,
     positive: str = "unsafe",
     sequential: bool = False,
+    exclude_annotators: tuple[str, ...] = (),
 ) -> Report:
     unknown = [f for f in by if f not in BY_FIELDS]
     if unknown:
@@ -97,13 +100,21 @@ def build_report(
     if "tier" not in by and any(lang in RESOURCE_TIERS for lang in languages):
         by = (*by, "tier")
     compare_fields = COMPARE_FIELDS if compare is None else compare
-    data = load(project, tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))))
+    threshold = accuracy_threshold(project)
+    names = {a.id: a.name for a in project.annotators.all()}
+    excluded = _annotator_ids(names, exclude_annotators)
+    data = load(
+        project,
+        tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))),
+        times=True,
+        versions=bool(label_by),
+        exclude_annotators=excluded,
+    )
     estimator = choose_estimator_run(project, data, judge)
     if estimator is not None:
         with_p_unsafe(project, estimator, data.response_id)
     final = final_labels(data, estimator_run=str(estimator.run.id) if estimator else None)
     everything = np.ones(data.n_items, dtype=bool)
-    names = {a.id: a.name for a in project.annotators.all()}
     design = load_design(project, data.groupings["language"].codes, data.response_id)
 
     counts = data.value_counts()
@@ -152,6 +163,13 @@ def build_report(
         "comparisons": [],
         "queue": {**final.queue_sizes(everything)},
         "progress": annotator_progress(data, names),
+        "annotators": annotator_quality(
+            data,
+            names,
+            threshold=threshold,
+            seed=seed,
+            excluded=[names[i] for i in sorted(excluded)],
+        ),
         "methods": METHODS,
     }
     for field_name in by:
@@ -211,7 +229,7 @@ def _split_by_label_field(
     key = f"by_{field_name}"
     for section in ("final", "agreement", "unsafe_rate"):
         report[section][key] = {}
-    for name, label_mask in label_grouping(project, data, field_name).members():
+    for name, label_mask in label_grouping(data, field_name).members():
         sub = with_labels_only(data, label_mask)
         sub_final = final_labels(sub)
         items = np.zeros(data.n_items, dtype=bool)
@@ -227,6 +245,14 @@ def _split_by_label_field(
         report["unsafe_rate"][key][name] = rate_block(
             sub, sub_final, None, design, seed, positive, z, items, f"{field_name}:{name}"
         )
+
+
+def _annotator_ids(names: dict[int, str], exclude: tuple[str, ...]) -> frozenset[int]:
+    ids = {name: i for i, name in names.items()}
+    unknown = [n for n in exclude if n not in ids]
+    if unknown:
+        raise PolyjudgeError(f"--exclude-annotator: no annotator named {unknown[0]!r}")
+    return frozenset(ids[n] for n in exclude)
 
 
 def _round(value: Any, digits: int = 6) -> Any:

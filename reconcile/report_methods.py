@@ -47,4 +47,15 @@ METHODS = {
     "`paired`: the prompts answered once under each condition, Newcombe (1998, Stat Med "
     "17:2635) paired score interval (method 10).",
     "budget": BUDGET_METHOD,
+    "annotators": "per language and annotator, on their current labels: accuracy against "
+    "standing adjudications (share equal to the final label, Wilson 95% interval); Cohen's "
+    "kappa against the majority label of the other annotators on shared items (items where the "
+    "others tie left out; 10+ items), posterior median and Dirichlet(cells + 1/2) interval; "
+    "median time per label and share of decisions under 2 s (Wilson); unsure rate. "
+    "Competence: Dawid & Skene (1979, Applied Statistics 28:20-28) model fitted per language by "
+    "EM (numpy, from vote shares, pseudo-count 0.01 per cell), each annotator's confusion "
+    "matrix (true x given) and accuracy = expected share of their labels equal to the latent "
+    "class, Wilson interval at their label count (ignores the model's own uncertainty). "
+    "Flagged: an accuracy interval (adjudicated and/or Dawid-Skene, 10+ labels) wholly below "
+    "the project's annotator_accuracy_threshold. Accuracy against gold items: not yet measured.",
 }

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .report_annotators import AnnotatorsSection
 from .report_base import JsonDict
 from .report_counts import FinalSection, Progress, ProjectInfo, Queue, final_from_json, final_json
 from .report_estimates import Budget, UnsafeRateSection
@@ -41,10 +42,12 @@ class Report:
     progress: Progress
     methods: Mapping[str, str]
     budget: Budget | None = None
+    annotators: AnnotatorsSection | None = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Report:
         budget = d.get("budget")
+        annotators = d.get("annotators")
         return cls(
             project=ProjectInfo.from_json(d["project"]),
             labels=tuple(d["labels"]),
@@ -57,6 +60,7 @@ class Report:
             progress=Progress.from_json(d["progress"]),
             methods=dict(d["methods"]),
             budget=Budget.from_json(budget) if budget else None,
+            annotators=AnnotatorsSection.from_json(annotators) if annotators else None,
         )
 
     def as_json(self) -> JsonDict:
@@ -72,6 +76,7 @@ class Report:
             "comparisons": [c.as_json() for c in self.comparisons],
             "queue": self.queue.as_json(),
             "progress": self.progress.as_json(),
+            **({"annotators": self.annotators.as_json()} if self.annotators else {}),
             "methods": dict(self.methods),
         }
         if self.budget is not None:

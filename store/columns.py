@@ -108,7 +108,21 @@ class Columns(Subject):
         under."""
         rows = self._tuples(
             "SELECT l.guideline_version FROM labels l"
-            f" WHERE {current_label('l')} ORDER BY l.response_id, l.annotator_id"
+            f" WHERE {current_label('l')} AND l.{NOT_GOLD_ID}"
+            " ORDER BY l.response_id, l.annotator_id"
+        )
+        return [row[0] for row in rows]
+
+    def label_times(self) -> list[int]:
+        """The time spent (`time_ms`, −1 where none was recorded) of every current label, in
+        the order of `labels()` (one row per current (response, annotator), same ordering).
+        A value that is not a whole number of ms (stored by another tool or an old merge)
+        counts as none, as `Label.time_ms` reads it."""
+        rows = self._tuples(
+            "SELECT CASE WHEN typeof(l.time_ms) = 'integer' AND l.time_ms >= 0"
+            " THEN l.time_ms ELSE -1 END FROM labels l"
+            f" WHERE {current_label('l')} AND l.{NOT_GOLD_ID}"
+            " ORDER BY l.response_id, l.annotator_id"
         )
         return [row[0] for row in rows]
 

@@ -1,5 +1,6 @@
 """The dashboard: unsafe-rate and agreement bars per language with 95% intervals, the
-adjudication queue per kind, and labels done per annotator and language.
+adjudication queue per kind, labels done per annotator and language, and annotator quality
+(accuracy against adjudications, κ against the others, fast decisions, flags).
 
 The numbers are the report's (`reconcile.report.build_report`, as `polyjudge report --json`),
 computed in a thread worker that posts the finished report; `r` computes it again. Opened with
@@ -26,7 +27,13 @@ from polyjudge.safe_text import one_line
 from polyjudge.store import Annotator, Project
 
 from .adjudicate_names import Names
-from .dashboard_tables import final_line, language_table, progress_table, queue_table
+from .dashboard_tables import (
+    annotator_table,
+    final_line,
+    language_table,
+    progress_table,
+    queue_table,
+)
 from .help_screen import HelpScreen
 
 if TYPE_CHECKING:
@@ -45,6 +52,15 @@ DASHBOARD_BINDINGS = [
         "Recompute",
         id="dashboard.recompute",
         tooltip="Compute the numbers again",
+    ),
+    # Not in the footer (it would crowd narrow terminals); listed in help and the palette.
+    Binding(
+        "a",
+        "toggle_annotators",
+        "Annotator quality",
+        id="dashboard.annotators",
+        tooltip="Show or hide annotator quality (accuracy, κ, time, flags)",
+        show=False,
     ),
     Binding("h,f1", "help", "Help", id="dashboard.help", tooltip="Show every key"),
     Binding("escape,q", "close", "Back", id="dashboard.close", tooltip="Close the dashboard"),
@@ -99,6 +115,9 @@ class DashboardScreen(Screen[None]):
             with Grid(id="dash-panels"):
                 yield Static(Text(""), id="dash-queue", classes="panel", markup=False)
                 yield Static(Text(""), id="dash-progress", classes="panel", markup=False)
+            annotators = Static(Text(""), id="dash-annotators", classes="panel", markup=False)
+            annotators.display = False  # `a` shows it
+            yield annotators
         yield Static(Text(""), id="dash-status", markup=False)
         yield Footer(compact=True)
 
@@ -158,6 +177,9 @@ class DashboardScreen(Screen[None]):
         self._draw_languages()
         self.query_one("#dash-queue", Static).update(queue_table(report))
         self.query_one("#dash-progress", Static).update(progress_table(report, self._display_name))
+        self.query_one("#dash-annotators", Static).update(
+            annotator_table(report, self._display_name)
+        )
         estimator = report.project.estimator_run
         note = "r recomputes · the numbers of `polyjudge report`"
         if estimator:
@@ -184,6 +206,12 @@ class DashboardScreen(Screen[None]):
                 ),
             )
         )
+
+    def action_toggle_annotators(self) -> None:
+        panel = self.query_one("#dash-annotators", Static)
+        panel.display = not panel.display
+        if panel.display:
+            panel.scroll_visible()
 
     def action_close(self) -> None:
         if self.is_first_screen:

@@ -9,7 +9,14 @@ from collections.abc import Callable, Sequence
 from rich.table import Table
 from rich.text import Text
 
-from polyjudge.exports.numbers import fmt_count, fmt_interval, fmt_num, fmt_rate
+from polyjudge.exports.numbers import (
+    fmt_count,
+    fmt_estimate,
+    fmt_interval,
+    fmt_num,
+    fmt_rate,
+    fmt_seconds,
+)
 from polyjudge.reconcile.report_counts import QueueCounts
 from polyjudge.reconcile.report_estimates import Headline
 from polyjudge.reconcile.report_model import Report
@@ -182,6 +189,39 @@ def progress_table(report: Report, name_of: Callable[[str], str]) -> Table:
         Text(fmt_count(sum(items.values())), style="bold"),
         *(Text(fmt_count(annotators[name].labels), style="bold") for name, _ in shown),
     )
+    return table
+
+
+def annotator_table(report: Report, name_of: Callable[[str], str]) -> Table:
+    """Per language and annotator: accuracy against adjudications, κ against the others,
+    median time, share of fast decisions, Dawid–Skene accuracy and the flag."""
+    section = report.annotators
+    fast = fmt_seconds(section.fast_decision_ms) if section else ""
+    table = _table(
+        "Annotator quality (flag: accuracy interval below "
+        f"{fmt_rate(section.threshold) if section else '—'})",
+        "lang",
+        "annotator",
+        "labels",
+        "vs adjudicated",
+        "κ vs others",
+        "median",
+        f"<{fast}",
+        "Dawid–Skene",
+        "",
+    )
+    for language, name, e in section.rows() if section else []:
+        table.add_row(
+            Text(one_line(language, 8)),
+            Text(one_line(name_of(name), 12)),
+            Text(fmt_count(e.labels)),
+            Text(fmt_estimate(e.accuracy, e.accuracy_ci95)),
+            Text(fmt_num(e.kappa)),
+            Text(fmt_seconds(e.median_ms)),
+            Text(fmt_rate(e.fast_share)),
+            Text(fmt_rate(e.ds_accuracy)),
+            Text("FLAGGED", style="bold red") if e.flagged else Text(""),
+        )
     return table
 
 

@@ -130,7 +130,7 @@ def register(cli: click.Group) -> None:
         """Progress per annotator and language, the adjudication queue, agreement and
         unsafe rates per language with 95% intervals (the numbers of `polyjudge report`).
 
-        Keys: r recompute, h help, q quit."""
+        Keys: r recompute, a annotator quality, h help, q quit."""
         _check_project(db)
         from polyjudge.tui.app import PolyjudgeApp
 

@@ -82,6 +82,13 @@ def _fields(value: str | None) -> tuple[str, ...]:
     help="Count this reading as a look and give unsafe-rate intervals that hold over every "
     "look (alpha spending), for labelling until the interval is narrow enough.",
 )
+@click.option(
+    "--exclude-annotator",
+    "exclude_annotators",
+    multiple=True,
+    metavar="NAME",
+    help="Recompute everything without this annotator's labels (repeatable).",
+)
 @with_project
 def report(
     project: Project,
@@ -95,6 +102,7 @@ def report(
     resamples: int,
     seed: int,
     sequential: bool,
+    exclude_annotators: tuple[str, ...],
 ) -> None:
     """Agreement, final labels, judge calibration and unsafe rates with 95% intervals."""
     from polyjudge.reconcile.report import build_report
@@ -113,6 +121,7 @@ def report(
         seed=seed,
         compare=compare_fields,
         sequential=sequential,
+        exclude_annotators=exclude_annotators,
     )
     if html_path is not None:
         from polyjudge.exports.report_html import render_html

@@ -93,3 +93,35 @@ def test_the_split_is_rendered(split_db: Path, fmt: list[str]) -> None:
     )
     assert result.code == 0, result.err
     assert "by guideline" in result.out and "v2" in result.out
+
+
+def test_the_split_by_version_follows_excluded_annotators(split_db: Path) -> None:
+    """With `--exclude-annotator b`, each of a's labels keeps its own version (the versions are
+    read with the labels and filtered with them, so they cannot shift onto other labels)."""
+    result = run_cli(
+        "report", "--db", str(split_db), "--json", "--by", "guideline_version",
+        "--exclude-annotator", "b", "--bootstrap", "50",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    rate = json.loads(result.out)["unsafe_rate"]["by_guideline_version"]
+    # a alone: v1 r1 unsafe, r2 safe; v2 r3 unsafe, r4 unsafe; (none) r5 safe.
+    assert (rate["v1"]["unsafe"], rate["v1"]["n"]) == (1, 2)
+    assert (rate["v2"]["unsafe"], rate["v2"]["n"]) == (2, 2)
+    assert (rate["(none)"]["unsafe"], rate["(none)"]["n"]) == (0, 1)
+
+
+def test_gold_items_labels_do_not_shift_the_versions(split_db: Path, tmp_path: Path) -> None:
+    """A label on a gold item is left out of every statistic; the versions of the other labels
+    stay theirs."""
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"uid": "r1", "label": "unsafe"}\n')
+    assert run_cli("import", "gold", "--db", str(split_db), str(gold)).code == 0
+    result = run_cli(
+        "report", "--db", str(split_db), "--json", "--by", "guideline_version", "--bootstrap", "50"
+    )
+    assert result.code == 0, result.err
+    rate = json.loads(result.out)["unsafe_rate"]["by_guideline_version"]
+    # r1 (v1) is gold now: v1 keeps r2 (safe) only; v2 and (none) are as before.
+    assert (rate["v1"]["unsafe"], rate["v1"]["n"]) == (0, 1)
+    assert (rate["v2"]["unsafe"], rate["v2"]["n"], rate["v2"]["pending"]) == (1, 1, 1)
+    assert (rate["(none)"]["unsafe"], rate["(none)"]["n"]) == (0, 1)

@@ -106,3 +106,30 @@ def test_dashboard_snapshot_narrow_anonymous(snap_compare, adjudication_db: Path
 def test_dashboard_cli_help() -> None:
     result = run_cli("dashboard", "--help")
     assert result.code == 0 and "--anonymous" in result.out and "r recompute" in result.out
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anonymous", [False, True])
+async def test_a_shows_annotator_quality(adjudication_db: Path, anonymous: bool) -> None:
+    report = json.loads(run_cli("report", "--db", str(adjudication_db), "--json").out)
+    entries = [
+        (language, name, entry)
+        for language, block in report["annotators"]["by_language"].items()
+        for name, entry in block["annotators"].items()
+    ]
+    app = make_dashboard_app(adjudication_db, anonymous=anonymous)
+    async with app.run_test(size=(120, 80)) as pilot:
+        await settle(pilot)
+        assert "Annotator quality" not in screen_text(app)
+        await pilot.press("a")
+        await settle(pilot)
+        text = screen_text(app)
+    table = text[text.index("Annotator quality") :]
+    assert len(entries) >= 3
+    for language, name, entry in entries:
+        rows = [r.split() for r in lines_starting(table, language)]
+        if anonymous:
+            assert name not in table
+            assert any(r[1:4:2] == ["annotator", str(entry["labels"])] for r in rows), rows
+        else:
+            assert [language, name, str(entry["labels"])] in [r[:3] for r in rows]
