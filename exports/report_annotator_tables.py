@@ -11,7 +11,7 @@ from .numbers import MISSING, fmt_count, fmt_estimate, fmt_rate, fmt_seconds
 from .report_format import plain
 from .report_table import ReportTable
 
-FLAG_BASIS = {"adjudicated": "vs adjudications", "dawid_skene": "Dawid–Skene"}
+FLAG_BASIS = {"adjudicated": "vs adjudications", "gold": "vs gold", "dawid_skene": "Dawid–Skene"}
 
 
 def annotator_tables(report: Report) -> list[ReportTable]:
@@ -32,15 +32,16 @@ def annotator_tables(report: Report) -> list[ReportTable]:
             "labels",
             "unsure",
             "accuracy vs adjudications [95% CI]",
+            "accuracy vs gold [95% CI]",
             "κ vs the others [95% CI]",
             "median time",
             f"under {fast}",
             "flag",
         ],
         note="κ: posterior median against the majority label of the other annotators. "
-        f"Flagged: an accuracy interval (against adjudications or Dawid–Skene) wholly below "
-        f"{fmt_rate(section.threshold)} (project setting annotator_accuracy_threshold). "
-        "Accuracy against gold items is not measured yet." + excluded,
+        "Flagged: an accuracy interval (against adjudications, gold items or Dawid–Skene) wholly "
+        f"below {fmt_rate(section.threshold)} (project setting annotator_accuracy_threshold)."
+        + excluded,
     )
     competence = ReportTable(
         "Annotator competence (Dawid–Skene)",
@@ -53,6 +54,9 @@ def annotator_tables(report: Report) -> list[ReportTable]:
         accuracy = fmt_estimate(e.accuracy, e.accuracy_ci95)
         if e.accuracy is not None:
             accuracy += f" (n={fmt_count(e.n_adjudicated)})"
+        gold = fmt_estimate(e.gold_accuracy, e.gold_accuracy_ci95)
+        if e.gold_accuracy is not None:
+            gold += f" (n={fmt_count(e.n_gold)})"
         flag = ""
         if e.flagged:
             flag = "FLAGGED (" + ", ".join(FLAG_BASIS.get(b, b) for b in e.flagged_by) + ")"
@@ -63,6 +67,7 @@ def annotator_tables(report: Report) -> list[ReportTable]:
                 fmt_count(e.labels),
                 fmt_rate(e.unsure_rate),
                 accuracy,
+                gold,
                 fmt_estimate(e.kappa, e.kappa_ci95, percent=False),
                 fmt_seconds(e.median_ms),
                 fmt_rate(e.fast_share),

@@ -5,7 +5,8 @@ For each annotator with current labels in a language:
 - `labels`, `unsure`, `unsure_rate` (their current labels; unsure ones count as chosen);
 - `adjudicated`: accuracy against the standing adjudications, i.e. the share of their labels
   on adjudicated items that equal the final label, with a Wilson 95% interval;
-- `gold`: accuracy against gold items (null until the project has gold items);
+- `gold`: accuracy against the gold items of the language they labelled (`polyjudge import
+  gold`), with a Wilson 95% interval; null when they labelled none;
 - `agreement`: Cohen's kappa of the annotator against the majority of the *other* annotators
   on the items they share (items where the others tie are left out), with the posterior
   median and 95% interval of reconcile/kappa.py;
@@ -15,16 +16,17 @@ For each annotator with current labels in a language:
   Dawid–Skene model fitted per language (reconcile/dawid_skene.py);
 - `flagged`: whether an accuracy interval lies wholly below the project's threshold (meta key
   `annotator_accuracy_threshold`, default DEFAULT_ACCURACY_THRESHOLD); `flagged_by` names
-  which accuracies did it (`adjudicated`, `dawid_skene`).
+  which accuracies did it (`adjudicated`, `gold`, `dawid_skene`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from polyjudge.store import PolyjudgeError, Project
+from polyjudge.store import GoldAnswer, PolyjudgeError, Project
 
 from .agreement import MIN_PAIR_ITEMS, seed_for
 from .data import ReconcileData
@@ -43,6 +45,7 @@ THRESHOLD_KEY = "annotator_accuracy_threshold"
 # handful of labels is wide and would flag nobody anyway, but a tiny n makes the flag noise.
 MIN_FLAG_LABELS = 10
 NO_GOLD = "no gold items"
+NO_GOLD_LABELLED = "they labelled none of the gold items of this language"
 
 
 def accuracy_threshold(project: Project) -> float:
@@ -76,8 +79,17 @@ def annotator_quality(
     threshold: float,
     seed: int = 0,
     excluded: list[str] | None = None,
+    gold: Sequence[GoldAnswer] = (),
 ) -> dict[str, Any]:
+    """The block. `gold`: every annotator's current label of every gold item (gold items are
+    left out of `data`, so their labels are only ever read here)."""
     language = data.groupings["language"]
+    # (language, annotator id) -> (gold items labelled, labelled as expected)
+    gold_counts: dict[tuple[str, int], list[int]] = {}
+    for answer in gold:
+        cell = gold_counts.setdefault((answer.language, answer.annotator_id), [0, 0])
+        cell[0] += 1
+        cell[1] += answer.label == answer.expected
     valid = data.lab_value >= 0
     item, annot, value = data.lab_item[valid], data.lab_annotator[valid], data.lab_value[valid]
     unsure = data.lab_unsure[valid]
@@ -98,6 +110,8 @@ def annotator_quality(
             threshold,
             seed,
             lang_name,
+            {a: c for (lang, a), c in gold_counts.items() if lang == lang_name},
+            bool(gold),
         )
     return {
         "threshold": threshold,
@@ -118,6 +132,8 @@ def _language(
     threshold: float,
     seed: int,
     lang_name: str,
+    gold_counts: dict[int, list[int]],
+    project_has_gold: bool,
 ) -> dict[str, Any]:
     n_values = len(data.labels)
     # Dawid–Skene over the labels used in this language (an unused class would get a
@@ -151,6 +167,18 @@ def _language(
         mine = annot == a
         name = names.get(int(a), str(a))
         entry = _annotator(data, mine, item, value, unsure, times, model, remap, int(a), used_names)
+        n_gold, right = gold_counts.get(int(a), (0, 0))
+        if n_gold:
+            ci = wilson(right, n_gold)
+            entry["gold"] = {
+                "n": n_gold,
+                "correct": right,
+                "accuracy": right / n_gold,
+                "accuracy_ci95": list(ci) if ci else None,
+            }
+            del entry["reasons"]["gold"]
+        elif project_has_gold:
+            entry["reasons"]["gold"] = NO_GOLD_LABELLED
         entry["agreement"] = _agreement_with_others(
             data, item[mine], value[mine], counts, seed_for(seed, f"annotator:{lang_name}:{name}")
         )
@@ -281,9 +309,11 @@ def _agreement_with_others(
 
 def _flag(entry: dict[str, Any], threshold: float) -> None:
     by = []
-    for key in ("adjudicated", "dawid_skene"):
+    for key in ("adjudicated", "gold", "dawid_skene"):
         block = entry[key]
-        n = block["n"] if key == "adjudicated" else entry["labels"]
+        if block is None:
+            continue
+        n = entry["labels"] if key == "dawid_skene" else block["n"]
         ci = block["accuracy_ci95"]
         if ci is not None and n >= MIN_FLAG_LABELS and ci[1] < threshold:
             by.append(key)

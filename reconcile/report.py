@@ -169,6 +169,7 @@ def build_report(
             threshold=threshold,
             seed=seed,
             excluded=[names[i] for i in sorted(excluded)],
+            gold=[a for a in project.gold_items.answers() if a.annotator_id not in excluded],
         ),
         "methods": METHODS,
     }

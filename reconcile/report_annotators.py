@@ -19,7 +19,9 @@ class AnnotatorQuality(Block):
     n_adjudicated: int
     accuracy: float | None  # against standing adjudications
     accuracy_ci95: Interval | None
-    gold_accuracy: float | None
+    n_gold: int
+    gold_accuracy: float | None  # against gold items
+    gold_accuracy_ci95: Interval | None
     kappa: float | None  # vs the majority of the others: posterior median
     kappa_ci95: Interval | None
     median_ms: float | None
@@ -43,7 +45,11 @@ class AnnotatorQuality(Block):
             n_adjudicated=adj["n"],
             accuracy=opt_float(adj["accuracy"]),
             accuracy_ci95=parse_interval(adj["accuracy_ci95"]),
+            n_gold=gold["n"] if isinstance(gold, Mapping) else 0,
             gold_accuracy=opt_float(gold.get("accuracy")) if isinstance(gold, Mapping) else None,
+            gold_accuracy_ci95=(
+                parse_interval(gold.get("accuracy_ci95")) if isinstance(gold, Mapping) else None
+            ),
             kappa=opt_float(agree.get("kappa_median")),
             kappa_ci95=parse_interval(agree.get("kappa_ci95")),
             median_ms=opt_float(time["median_ms"]),

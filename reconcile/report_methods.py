@@ -48,7 +48,8 @@ METHODS = {
     "17:2635) paired score interval (method 10).",
     "budget": BUDGET_METHOD,
     "annotators": "per language and annotator, on their current labels: accuracy against "
-    "standing adjudications (share equal to the final label, Wilson 95% interval); Cohen's "
+    "standing adjudications (share equal to the final label, Wilson 95% interval) and against "
+    "the gold items of the language they labelled (polyjudge import gold; Wilson); Cohen's "
     "kappa against the majority label of the other annotators on shared items (items where the "
     "others tie left out; 10+ items), posterior median and Dirichlet(cells + 1/2) interval; "
     "median time per label and share of decisions under 2 s (Wilson); unsure rate. "
@@ -56,6 +57,6 @@ METHODS = {
     "EM (numpy, from vote shares, pseudo-count 0.01 per cell), each annotator's confusion "
     "matrix (true x given) and accuracy = expected share of their labels equal to the latent "
     "class, Wilson interval at their label count (ignores the model's own uncertainty). "
-    "Flagged: an accuracy interval (adjudicated and/or Dawid-Skene, 10+ labels) wholly below "
-    "the project's annotator_accuracy_threshold. Accuracy against gold items: not yet measured.",
+    "Flagged: an accuracy interval (adjudicated, gold and/or Dawid-Skene, 10+ labels or gold "
+    "items) wholly below the project's annotator_accuracy_threshold.",
 }

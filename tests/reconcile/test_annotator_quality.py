@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from polyjudge.store import Project
 
@@ -183,3 +184,40 @@ def test_accuracy_against_adjudications_flags_too(tmp_path: Path) -> None:
     assert (entry["adjudicated"]["n"], entry["adjudicated"]["correct"]) == (40, 0)
     assert np.allclose(entry["adjudicated"]["accuracy_ci95"], [0.0, 0.087622], atol=1e-5)
     assert entry["flagged_by"] == ["adjudicated", "dawid_skene"]
+
+
+def test_accuracy_against_gold_items_by_hand_and_flagged(tmp_path: Path) -> None:
+    """Twelve items in one language; ten are gold (expected unsafe). ana labels every gold item
+    as expected, bo gets 2 of 10. Both label the two ordinary items the same, so nothing else
+    tells them apart.
+
+    bo: 2/10; Wilson (z² = 3.841459, 4x(n−x)/n = 6.4): (4 + 3.841459 ± 1.959964·√10.241459)
+      / (2·13.841459) = (7.841459 ± 6.272332) / 27.682918 = [0.056682, 0.509838]: wholly
+    below 0.7, so bo is flagged on gold. ana: 10/10: (23.841459 ± 3.841459) / 27.682918 =
+    [0.722467, 1]: not flagged. Gold labels stay out of every other count: both have 2
+    labels."""
+    db = tmp_path / "p.db"
+    with Project.create(db) as project:
+        project.content.insert_responses(
+            {"uid": f"item{i}", "language": "sw", "text": f"jibu {i}"} for i in range(12)
+        )
+        ana = project.annotators.ensure("ana").id
+        bo = project.annotators.ensure("bo").id
+        for i in range(12):
+            rid = project.content.response_id_by_uid(f"item{i}")
+            assert rid is not None
+            project.labels.add(rid, ana, "unsafe" if i < 10 else "safe")
+            project.labels.add(rid, bo, "unsafe" if i < 2 or i >= 10 else "safe")
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(f'{{"uid": "item{i}", "label": "unsafe"}}\n' for i in range(10)))
+    cli_ok("import", "gold", "--db", str(db), str(gold))
+    people = _report(db)["annotators"]["by_language"]["sw"]["annotators"]
+    assert people["bo"]["gold"]["n"] == 10 and people["bo"]["gold"]["correct"] == 2
+    assert people["bo"]["gold"]["accuracy_ci95"] == pytest.approx([0.056682, 0.509838], abs=1e-5)
+    assert people["bo"]["flagged"] and "gold" in people["bo"]["flagged_by"]
+    assert people["ana"]["gold"]["accuracy"] == 1.0 and not people["ana"]["flagged"]
+    assert people["ana"]["gold"]["accuracy_ci95"] == pytest.approx([0.722467, 1.0], abs=1e-5)
+    assert people["ana"]["labels"] == people["bo"]["labels"] == 2
+    # Recomputed without bo, the block has no entry for bo.
+    without = _report(db, "--exclude-annotator", "bo")["annotators"]["by_language"]["sw"]
+    assert set(without["annotators"]) == {"ana"}
