@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from polyjudge.safe_text import one_line
+
 from .clock import now
 from .current import current_label, latest_adjudication
 from .errors import PolyjudgeError
@@ -19,7 +21,9 @@ class SelfAdjudication(PolyjudgeError):
 
     def __init__(self, response_id: int, own_label: str) -> None:
         super().__init__(
-            f"you labelled item {response_id} yourself ({own_label}): a self-adjudication is "
+            # The label comes from a stored row (a merge or import may have written any text).
+            f"you labelled item {response_id} yourself ({one_line(own_label, 16)}): a "
+            "self-adjudication is "
             "refused with --strict; nothing was written"
         )
         self.response_id = response_id

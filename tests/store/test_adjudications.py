@@ -132,3 +132,22 @@ def test_forget_unused_keeps_anyone_with_work(filled: Filled) -> None:
     assert project.annotators.get("fresh") is None
     assert project.annotators.get(ana.name) is not None
     assert project.annotators.get(jo.name) is not None
+
+
+def test_the_refusal_shows_a_stored_label_as_plain_text(filled: Filled) -> None:
+    """A label row written by an old merge or another tool may hold any text: the refusal's
+    message, shown on the adjudicate screen, carries it without control characters."""
+    from polyjudge.store import SelfAdjudication
+
+    project = filled.project
+    with project.transaction() as conn:
+        conn.execute(
+            "INSERT INTO labels (response_id, annotator_id, label, action, created_at)"
+            " VALUES (?, ?, ?, 'label', '2026-01-01T00:00:00.000Z')",
+            (filled.r1, filled.jo, "\x1b[2J\x1b]0;owned\x07unsafe"),
+        )
+    with pytest.raises(SelfAdjudication) as refused:
+        project.adjudications.add(filled.r1, filled.jo, "safe", "mine", strict=True)
+    message = str(refused.value)
+    assert "\x1b" not in message and "\x07" not in message
+    assert "yourself" in message
