@@ -20,6 +20,8 @@ import os
 from pathlib import Path
 
 from polyjudge.store import (
+    READING_VIEW_KEY,
+    VIEW_CHOICES,
     MergeResult,
     PacketContents,
     PolyjudgeError,
@@ -81,12 +83,15 @@ def create_packet(
     force: bool = False,
     sample: str | None = None,
     no_sample: bool = False,
+    view: str | None = None,
 ) -> int:
     """Write the packet file; returns how many items it holds. Refuses to overwrite `out`
     unless `force`, and never writes over the project's own file. With `overlap`, the items
     are held for the annotator in the project (for `hold_days`, or until labelled), so that
     other packets and annotate sessions with an overlap are offered other items. The items are
-    those of the latest sample batch under `languages` when one exists (see `offered_ids`)."""
+    those of the latest sample batch under `languages` when one exists (see `offered_ids`).
+    `view` (one of `VIEW_CHOICES`): the reading condition the packet's annotate sessions
+    assign (meta `reading_view`), recorded on its labels as `view_assigned`."""
     annotator = annotator.strip()
     if not annotator:
         raise PolyjudgeError("--annotator: an annotator needs a name")
@@ -117,6 +122,10 @@ def create_packet(
         ) as packet:
             for key, value in packet_meta(project.project_id, annotator, languages or []).items():
                 packet.set_meta(key, value)
+            if view is not None:
+                if view not in VIEW_CHOICES:
+                    raise PolyjudgeError(f"--view: unknown reading condition {view!r}")
+                packet.set_meta(READING_VIEW_KEY, view)
             parent_annotator = project.annotators.get(annotator)
             languages_of = (
                 json.loads(parent_annotator.languages)

@@ -88,6 +88,24 @@ def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+VIEW_CHOICES = ("original", "back_translation", "both", "random")  # store.VIEW_CHOICES
+
+
+def view_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--view original|back_translation|both|random` (passed as `view`): the reading condition
+    a lead assigns in `annotate`, `serve` and `export packet`."""
+    return click.option(
+        "--view",
+        "view",
+        type=click.Choice(VIEW_CHOICES),
+        default=None,
+        help="Assign what the annotator reads: only the original, only the back-translation, "
+        "both, or one of the three per item (random, reproducible per annotator and item). "
+        "Panes cannot be switched; an item with no back-translation shows its original, "
+        "recorded as such. Default: the annotator chooses with `b`.",
+    )(func)
+
+
 def check_sample(project: Any, sample: str | None, no_sample: bool) -> None:
     """Refuse `--sample` with `--no-sample`, and a batch the project does not have (one line)."""
     if sample is not None and no_sample:

@@ -37,7 +37,7 @@ from .judging_records import (
     TranslationItem,
     cap_output,
 )
-from .labels import VIEWED, ItemFull
+from .labels import READING_VIEW_KEY, VIEW_CHOICES, VIEWED, ItemFull
 from .migrations import MIGRATIONS
 from .packet_file import PacketContents, PacketLabel, PacketRecord, read_packet
 from .packets import MergeResult, expand_ranges, id_ranges, merge_uid, packet_meta
@@ -69,6 +69,8 @@ __all__ = [
     "OUTPUT_CAP_BYTES",
     "RESPONSE_IMPORT_COLUMNS",
     "VIEWED",
+    "VIEW_CHOICES",
+    "READING_VIEW_KEY",
     "Adjudication",
     "Annotator",
     "Assignment",

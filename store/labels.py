@@ -13,6 +13,10 @@ from .records import Label
 from .subject import Subject
 
 VIEWED = ("original", "back_translation", "both")
+# `annotate --view`: the three, or one of them per item from a hash (tui/annotate_reading.py).
+VIEW_CHOICES = (*VIEWED, "random")
+# The meta key of a packet made with `export packet --view`: its annotate sessions assign it.
+READING_VIEW_KEY = "reading_view"
 
 
 class ItemFull(PolyjudgeError):
@@ -47,6 +51,7 @@ class Labels(Subject):
         unsure: bool = False,
         note: str | None = None,
         viewed: str | None = None,
+        view_assigned: str | None = None,
         time_ms: int | None = None,
         guideline_version: str | None = None,
         source: str = "tui",
@@ -66,6 +71,10 @@ class Labels(Subject):
         self.check(label)
         if viewed is not None and viewed not in VIEWED:
             raise PolyjudgeError(f"unknown view {viewed!r} (expected one of {', '.join(VIEWED)})")
+        if view_assigned is not None and view_assigned not in VIEWED:
+            raise PolyjudgeError(
+                f"unknown reading condition {view_assigned!r} (expected one of {', '.join(VIEWED)})"
+            )
         with self._project.transaction(wait_ms=wait_ms):
             if uid is not None:
                 row = self._conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
@@ -80,8 +89,8 @@ class Labels(Subject):
             )
             cur = self._conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
-                " supersedes, viewed, guideline_version, time_ms, source, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " supersedes, viewed, view_assigned, guideline_version, time_ms, source,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     uid,
                     response_id,
@@ -92,6 +101,7 @@ class Labels(Subject):
                     action,
                     previous.id if previous else None,
                     viewed,
+                    view_assigned,
                     guideline_version,
                     time_ms,
                     source,
@@ -148,8 +158,8 @@ class Labels(Subject):
                 self._check_room(response_id, annotator_id, overlap)
             cur = self._conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
-                " supersedes, restores, viewed, guideline_version, time_ms, source, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, NULL, ?, ?)",
+                " supersedes, restores, viewed, view_assigned, guideline_version, time_ms, source,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, ?, NULL, ?, ?)",
                 (
                     uid,
                     response_id,
@@ -160,6 +170,7 @@ class Labels(Subject):
                     latest.id if latest else None,
                     restored.id if restored else None,
                     restored.viewed if restored else None,
+                    restored.view_assigned if restored else None,
                     restored.guideline_version if restored else None,
                     state.source,
                     now(),

@@ -148,6 +148,13 @@ def gold_items(db: Database) -> None:
     )
 
 
+def reading_condition(db: Database) -> None:
+    # The reading condition a lead assigned (`annotate --view`): `original`, `back_translation`
+    # or `both`; NULL when the annotator chose what to read. `viewed` keeps what was shown
+    # (they differ when an assigned back-translation did not exist: the original was shown).
+    db.execute("ALTER TABLE labels ADD COLUMN view_assigned TEXT")
+
+
 # (shipped name, step), in the order every earlier release applied them.
 STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_core", core),
@@ -161,6 +168,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0007_judging_output_cap", output_cap),
     ("0005_serve_tokens", serve_tokens),
     ("0008_gold_items", gold_items),
+    ("0010_reading_condition", reading_condition),
 )
 
 MIGRATIONS = Migrations("polyjudge")

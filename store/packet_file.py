@@ -43,6 +43,8 @@ LABEL_COLUMNS = (
     "source",
     "created_at",
 )
+# Read when the packet has it (a packet made before `0010_reading_condition` has not: NULL).
+OPTIONAL_LABEL_COLUMNS = ("view_assigned",)
 READ_TABLES = {
     "meta": ("key", "value"),
     "annotators": ("id", "name"),
@@ -77,6 +79,7 @@ class PacketLabel:
     time_ms: int | None
     source: str
     created_at: str
+    view_assigned: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,8 @@ def check_row(
         return "with a bad time_ms (expected a whole number of milliseconds, or none)"
     if row["viewed"] is not None and row["viewed"] not in VIEWED:
         return f"with a bad viewed (expected {', '.join(VIEWED)}, or none)"
+    if row["view_assigned"] is not None and row["view_assigned"] not in VIEWED:
+        return f"with a bad view_assigned (expected {', '.join(VIEWED)}, or none)"
     for column in ("note", "guideline_version"):
         if row[column] is not None and not _is_text(row[column]):
             return f"with a bad {column} (expected text)"
@@ -283,13 +288,17 @@ def _read(
 
     valid: dict[int, PacketLabel] = {}
     rejected: Counter[str] = Counter()
+    optional = ", ".join(
+        f"l.{c}" if has_table(conn, "labels", (c,)) else "NULL" for c in OPTIONAL_LABEL_COLUMNS
+    )
     cur = conn.execute(
-        f"SELECT {', '.join('l.' + c for c in LABEL_COLUMNS)}, a.name, r.uid FROM labels l"
-        " LEFT JOIN annotators a ON a.id = l.annotator_id"
+        f"SELECT {', '.join('l.' + c for c in LABEL_COLUMNS)}, {optional}, a.name, r.uid"
+        " FROM labels l LEFT JOIN annotators a ON a.id = l.annotator_id"
         " LEFT JOIN responses r ON r.id = l.response_id ORDER BY l.id"
     )
+    names = (*LABEL_COLUMNS, *OPTIONAL_LABEL_COLUMNS, "annotator_name", "response_uid")
     for values in cur:
-        row = dict(zip((*LABEL_COLUMNS, "annotator_name", "response_uid"), values, strict=True))
+        row = dict(zip(names, values, strict=True))
         problem = check_row(row, label_set, valid, response_of, typed)
         if problem is not None:
             rejected[problem] += 1
@@ -310,6 +319,7 @@ def _read(
             time_ms=row["time_ms"],
             source=row["source"],
             created_at=row["created_at"],
+            view_assigned=row["view_assigned"],
         )
     return PacketContents(
         str(path),

@@ -31,6 +31,7 @@ LABEL_COPY_COLUMNS = (
     "note",
     "action",
     "viewed",
+    "view_assigned",
     "guideline_version",
     "time_ms",
     "source",

@@ -83,6 +83,7 @@ class Label(Record):
     guideline_version: str | None = None
     time_ms: int | None = None
     source: str = "tui"
+    view_assigned: str | None = None  # the reading condition assigned; None: chosen
     created_at: str | None = None
     uid: str | None = None
 

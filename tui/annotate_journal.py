@@ -30,6 +30,7 @@ class Write:
     unsure: bool = False
     note: str | None = None
     viewed: str | None = None
+    view_assigned: str | None = None
     time_ms: int | None = None
     guideline_version: str | None = None
     overlap: int | None = None
@@ -47,6 +48,7 @@ class Write:
                 unsure=self.unsure,
                 note=self.note,
                 viewed=self.viewed,
+                view_assigned=self.view_assigned,
                 time_ms=self.time_ms,
                 guideline_version=self.guideline_version,
                 uid=self.uid,

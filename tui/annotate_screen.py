@@ -122,6 +122,9 @@ class AnnotateScreen(Screen[None]):
 
     def refresh_item(self, status: str = "") -> None:
         item = self.session.item
+        assigned = self.session.reading.assigned(item)
+        if assigned is not None:  # an assigned reading condition decides the panes
+            self.panes = assigned
         fill_header(self.header_state, self.session, status, self.show_invisible)
         draw_item(self, item, self.show_invisible)
         self._apply_layout()
@@ -290,6 +293,10 @@ class AnnotateScreen(Screen[None]):
         self._apply_layout()
 
     def action_cycle_panes(self) -> None:
+        if self.session.reading.fixed:
+            self.app.bell()
+            self.refresh_item("the reading condition is assigned (--view): panes stay as they are")
+            return
         self.panes = next_panes(self.panes)
         self._apply_layout()
         self.refresh_item(f"showing {self.viewed().replace('_', '-')}")

@@ -14,7 +14,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from polyjudge.store import READING_VIEW_KEY as META_KEY
 from polyjudge.store import (
+    VIEW_CHOICES,
     Annotator,
     Item,
     Label,
@@ -31,6 +33,7 @@ from .annotate_journal import DRAFT, LABEL, UNDO, Write
 from .annotate_marks import ScreenMarks
 from .annotate_options import Options
 from .annotate_queue import INTERACTIVE_WAIT_MS, WriteQueue
+from .annotate_reading import ReadingCondition
 
 # What became of a write: in the project file, or queued (durable in the journal) for the lock.
 SAVED, QUEUED = "saved", "saving…"
@@ -77,6 +80,12 @@ class AnnotationSession:
         self.feedback: str | None = None
         self._gold_shown = False  # the item on screen is a gold item
         self._queue_position = 0  # the last queue (not gold) item shown: where `advance` goes on
+        # The reading condition assigned (`--view`, else a packet's `reading_view`), or none.
+        packet_view = project.meta(META_KEY)
+        self.reading = ReadingCondition(
+            options.view or (packet_view if packet_view in VIEW_CHOICES else None),
+            self.annotator.name,
+        )
 
     # -- where we are --------------------------------------------------------------------------
 
@@ -258,6 +267,7 @@ class AnnotationSession:
                 unsure=self.pending_unsure,
                 note=self.pending_note,
                 viewed=viewed,
+                view_assigned=self.reading.assigned(self.item),
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
                 overlap=None if gold else self.overlap,
@@ -313,6 +323,7 @@ class AnnotationSession:
                 unsure=unsure,
                 note=text,
                 viewed=viewed,
+                view_assigned=self.reading.assigned(self.item),
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
                 overlap=None if self._gold_shown else self.overlap,

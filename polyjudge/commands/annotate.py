@@ -15,6 +15,7 @@ from polyjudge.options import (
     open_project,
     registers_nobody_on_failure,
     sample_options,
+    view_option,
 )
 
 
@@ -114,6 +115,7 @@ def register(cli: click.Group) -> None:
         help="After a gold item is labelled, show its expected label and explanation (for "
         "training rounds; default: nothing is shown, for measurement).",
     )
+    @view_option
     @click.option(
         "--key",
         "keys",
@@ -135,6 +137,7 @@ def register(cli: click.Group) -> None:
         guidelines: Path | None,
         gold_rate: float | None,
         gold_feedback: bool,
+        view: str | None,
         keys: tuple[str, ...],
     ) -> None:
         """Label responses in the terminal, beside their English back-translations.
@@ -158,6 +161,7 @@ def register(cli: click.Group) -> None:
             "no_sample": no_sample,
             "gold_rate": gold_rate,
             "gold_feedback": gold_feedback,
+            "view": view,
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")

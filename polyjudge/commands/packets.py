@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import check_sample, sample_options, with_project
+from polyjudge.options import check_sample, sample_options, view_option, with_project
 from polyjudge.store import Project
 
 from .exporting import export_group, language_option, languages_of
@@ -37,6 +37,7 @@ from .exporting import export_group, language_option, languages_of
     help="With --overlap: how long the packet's items stay held if it does not come back.",
 )
 @sample_options
+@view_option
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -54,13 +55,15 @@ def export_packet(
     hold_days: float,
     sample: str | None,
     no_sample: bool,
+    view: str | None,
     out: Path,
     force: bool,
 ) -> None:
     """A small project file with the items ANNOTATOR would be offered (blind: no other labels,
     no verdicts): the sample is the queue, as in `annotate`. They run
     `polyjudge annotate --db FILE --annotator NAME` anywhere; bring the labels back with
-    `polyjudge merge FILE`."""
+    `polyjudge merge FILE`. With `--view` the packet assigns that reading condition to its
+    annotate sessions, and the merged labels record it."""
     from polyjudge.exports.packet import create_packet
 
     check_sample(project, sample, no_sample)
@@ -75,6 +78,7 @@ def export_packet(
         force=force,
         sample=sample,
         no_sample=no_sample,
+        view=view,
     )
     echo(f"Wrote a packet of {n:,} items for {annotator} to {out}")
     if overlap is not None:

@@ -10,7 +10,13 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import check_sample, db_option, registers_nobody_on_failure, sample_options
+from polyjudge.options import (
+    check_sample,
+    db_option,
+    registers_nobody_on_failure,
+    sample_options,
+    view_option,
+)
 from polyjudge.store import PolyjudgeError, Project
 
 
@@ -39,6 +45,7 @@ def serve_command(
     overlap: int | None = None,
     sample: str | None = None,
     no_sample: bool = False,
+    view: str | None = None,
 ) -> str:
     """The shell command each browser session runs: the annotate screen on this project."""
     parts = [
@@ -59,6 +66,8 @@ def serve_command(
         parts += ["--sample", sample]
     if no_sample:
         parts += ["--no-sample"]
+    if view is not None:
+        parts += ["--view", view]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -109,6 +118,7 @@ def serve_command(
     "labelled it (or have it on screen).",
 )
 @sample_options
+@view_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option(
     "--public-url",
@@ -128,6 +138,7 @@ def serve(
     overlap: int | None,
     sample: str | None,
     no_sample: bool,
+    view: str | None,
     host: str,
     port: int,
     public_url: str | None,
@@ -157,7 +168,7 @@ def serve(
         language_list = _languages(languages)
 
         def command_for(annotator: str) -> str:
-            return serve_command(db, annotator, language_list, overlap, sample, no_sample)
+            return serve_command(db, annotator, language_list, overlap, sample, no_sample, view)
 
         # The addresses, --public-url and the port are checked before the project is touched.
         server = TeamServer(
