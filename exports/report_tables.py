@@ -16,6 +16,7 @@ from .report_annotator_tables import annotator_tables
 from .report_format import plain
 from .report_judge_tables import agreement_tables, comparison_table, judge_tables
 from .report_rate_tables import budget_table, rate_tables
+from .report_reading_tables import reading_tables
 from .report_table import ReportTable
 
 
@@ -123,6 +124,7 @@ def all_tables(report: Report) -> list[ReportTable]:
     if progress is not None:
         tables.append(progress)
     tables += annotator_tables(report)
+    tables += reading_tables(report)
     tables += judge_tables(report)
     for extra in (comparison_table(report), budget_table(report)):
         if extra is not None:

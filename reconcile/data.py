@@ -66,6 +66,10 @@ class ReconcileData:
     lab_time_ms: np.ndarray | None = None
     # (L,) the guideline version of each current label (object; None: none); read on request
     lab_version: np.ndarray | None = None
+    # (L,) what was on screen (`viewed`) and the reading condition assigned (None: chosen) of
+    # each current label (object); read on request
+    lab_viewed: np.ndarray | None = None
+    lab_assigned: np.ndarray | None = None
 
     @property
     def n_items(self) -> int:
@@ -131,6 +135,8 @@ def with_labels_only(data: ReconcileData, mask: np.ndarray) -> ReconcileData:
         lab_unsure=data.lab_unsure[mask],
         lab_time_ms=None if data.lab_time_ms is None else data.lab_time_ms[mask],
         lab_version=None if data.lab_version is None else data.lab_version[mask],
+        lab_viewed=None if data.lab_viewed is None else data.lab_viewed[mask],
+        lab_assigned=None if data.lab_assigned is None else data.lab_assigned[mask],
         adjudicated=np.full(data.n_items, -1, dtype=np.int64),
     )
 
@@ -164,6 +170,7 @@ def load(
     labelled_only: bool = False,
     times: bool = False,
     versions: bool = False,
+    readings: bool = False,
     exclude_annotators: frozenset[int] = frozenset(),
 ) -> ReconcileData:
     """Read labels, adjudications, verdicts and grouping fields in a handful of bulk queries.
@@ -171,7 +178,8 @@ def load(
     queue (an item nobody labelled is never queued), and fast on a large, mostly unlabelled
     project; rates and judge statistics need every item. With `times`, also each label's
     `time_ms` (annotator quality); with `versions`, each label's guideline version (`report
-    --by guideline_version`). The labels of `exclude_annotators` (ids) are left out, so that
+    --by guideline_version`); with `readings`, each label's `viewed` and `view_assigned` (the
+    report's `reading` block). The labels of `exclude_annotators` (ids) are left out, so that
     everything computed on the data is as if they had never labelled
     (`report --exclude-annotator`)."""
     labels = tuple(project.label_set)
@@ -187,12 +195,18 @@ def load(
         rows = project.columns.labels(labels).rows
         time_ms = np.asarray(project.columns.label_times(), dtype=np.int64) if times else None
         version = np.asarray(project.columns.label_versions(), dtype=object) if versions else None
+        reading = (
+            np.asarray(project.columns.label_readings(), dtype=object).reshape(-1, 2)
+            if readings
+            else None
+        )
     table = np.array(rows, dtype=np.int64).reshape(-1, 4)
     if exclude_annotators:
         kept = ~np.isin(table[:, 1], np.fromiter(exclude_annotators, dtype=np.int64))
         table = table[kept]
         time_ms = time_ms[kept] if time_ms is not None else None
         version = version[kept] if version is not None else None
+        reading = reading[kept] if reading is not None else None
     lab_item = np.searchsorted(response_id, table[:, 0])
     adj_ids, adj_labels = project.columns.adjudications()
     adjudicated = np.full(response_id.size, -1, dtype=np.int64)
@@ -218,6 +232,8 @@ def load(
         runs=runs,
         lab_time_ms=time_ms,
         lab_version=version,
+        lab_viewed=None if reading is None else reading[:, 0].copy(),
+        lab_assigned=None if reading is None else reading[:, 1].copy(),
     )
 
 

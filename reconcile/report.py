@@ -5,8 +5,9 @@ the `report --json` shape (docs/architecture.md, "The report").
     report = build_report(project, by=("language", "model"), target_width=0.05)
 
 Top-level keys: `project`, `labels`, `final`, `agreement`, `unsafe_rate`, `judges`,
-`comparisons`, `budget`, `queue`, `progress`, `annotators`, `methods`. Undefined statistics are
-null, with the reason
+`comparisons`, `budget`, `queue`, `progress`, `annotators`, `reading`, `methods`. Undefined
+statistics are
+statistics are null, with the reason
 under the block's `reasons` (or an entry's `reason`).
 """
 
@@ -36,6 +37,7 @@ from .data import (
 )
 from .design import load_design
 from .final import final_labels
+from .reading import reading_report
 from .report_methods import METHODS
 from .report_model import Report
 from .report_sections import annotator_progress, design_rows, final_counts, rate_block, run_info
@@ -108,6 +110,7 @@ def build_report(
         tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))),
         times=True,
         versions=bool(label_by),
+        readings=True,
         exclude_annotators=excluded,
     )
     estimator = choose_estimator_run(project, data, judge)
@@ -171,6 +174,7 @@ def build_report(
             excluded=[names[i] for i in sorted(excluded)],
             gold=[a for a in project.gold_items.answers() if a.annotator_id not in excluded],
         ),
+        "reading": reading_report(data, estimator, positive, seed),
         "methods": METHODS,
     }
     for field_name in by:

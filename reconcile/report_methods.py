@@ -59,4 +59,15 @@ METHODS = {
     "class, Wilson interval at their label count (ignores the model's own uncertainty). "
     "Flagged: an accuracy interval (adjudicated, gold and/or Dawid-Skene, 10+ labels or gold "
     "items) wholly below the project's annotator_accuracy_threshold.",
+    "reading": "per language, current blind labels by what the annotator read (viewed: "
+    "original, back_translation, both). Experiment: where any label was read under an assigned "
+    "condition (annotate --view), only those count; else observational (chosen, a "
+    "correlation). A label whose assigned back-translation did not exist (original shown) "
+    "counts in neither. Unsafe share and agreement (Wilson) with the final label from other "
+    "evidence (the standing adjudication, else the label all other annotators agree on; never "
+    "the label itself) and with the estimator run's verdict. Original vs back-translation "
+    "readers on shared items (the lowest annotator id's label on each side): percent "
+    "agreement (Wilson), Cohen's kappa (posterior median, Dirichlet(cells + 1/2) interval); "
+    "difference of unsafe shares (back-translation minus original) over their labels, "
+    "Newcombe (1998) hybrid score interval (method 10), labels treated as independent.",
 }

@@ -26,6 +26,7 @@ from .report_annotators import AnnotatorsSection
 from .report_base import JsonDict
 from .report_counts import FinalSection, Progress, ProjectInfo, Queue, final_from_json, final_json
 from .report_estimates import Budget, UnsafeRateSection
+from .report_reading import ReadingSection
 from .report_stats import AgreementSection, Comparison, JudgeEntry
 
 
@@ -43,11 +44,13 @@ class Report:
     methods: Mapping[str, str]
     budget: Budget | None = None
     annotators: AnnotatorsSection | None = None
+    reading: ReadingSection | None = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Report:
         budget = d.get("budget")
         annotators = d.get("annotators")
+        reading = d.get("reading")
         return cls(
             project=ProjectInfo.from_json(d["project"]),
             labels=tuple(d["labels"]),
@@ -61,6 +64,7 @@ class Report:
             methods=dict(d["methods"]),
             budget=Budget.from_json(budget) if budget else None,
             annotators=AnnotatorsSection.from_json(annotators) if annotators else None,
+            reading=ReadingSection.from_json(reading) if reading else None,
         )
 
     def as_json(self) -> JsonDict:
@@ -77,6 +81,7 @@ class Report:
             "queue": self.queue.as_json(),
             "progress": self.progress.as_json(),
             **({"annotators": self.annotators.as_json()} if self.annotators else {}),
+            **({"reading": self.reading.as_json()} if self.reading else {}),
             "methods": dict(self.methods),
         }
         if self.budget is not None:

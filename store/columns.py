@@ -113,6 +113,15 @@ class Columns(Subject):
         )
         return [row[0] for row in rows]
 
+    def label_readings(self) -> list[tuple[str | None, str | None]]:
+        """(viewed, view_assigned) of every current label, in the order of `labels()`: what
+        was on screen, and the reading condition assigned (None: the annotator chose)."""
+        return self._tuples(
+            "SELECT l.viewed, l.view_assigned FROM labels l"
+            f" WHERE {current_label('l')} AND l.{NOT_GOLD_ID}"
+            " ORDER BY l.response_id, l.annotator_id"
+        )
+
     def label_times(self) -> list[int]:
         """The time spent (`time_ms`, −1 where none was recorded) of every current label, in
         the order of `labels()` (one row per current (response, annotator), same ordering).
