@@ -6,9 +6,7 @@ the `report --json` shape (docs/architecture.md, "The report").
 
 Top-level keys: `project`, `labels`, `final`, `agreement`, `unsafe_rate`, `judges`,
 `comparisons`, `budget`, `queue`, `progress`, `annotators`, `reading`, `methods`. Undefined
-statistics are
-statistics are null, with the reason
-under the block's `reasons` (or an entry's `reason`).
+statistics are null, with the reason under the block's `reasons` (or an entry's `reason`).
 """
 
 from __future__ import annotations

@@ -189,6 +189,7 @@ def test_own_labels_on_items_not_given_to_the_packet_are_refused(copies):
         ({"time_ms": -5}, "with a bad time_ms"),
         ({"time_ms": 1.5}, "with a bad time_ms"),
         ({"viewed": "sideways"}, "with a bad viewed (expected original, back_translation, both"),
+        ({"view_assigned": "random"}, "with a bad view_assigned (expected original, back_trans"),
         ({"created_at": "yesterday"}, "with a bad created_at"),
         ({"created_at": 1764583200}, "with a bad created_at"),
         ({"note": b"\x00bytes"}, "with a bad note (expected text)"),
