@@ -99,8 +99,9 @@ def view_option(func: Callable[..., Any]) -> Callable[..., Any]:
         "view",
         type=click.Choice(VIEW_CHOICES),
         default=None,
-        help="Assign what the annotator reads: only the original, only the back-translation, "
-        "both, or one of the three per item (random, reproducible per annotator and item). "
+        metavar="VIEW",
+        help="Assign what the annotator reads: original, back_translation, both, or random "
+        "(one of the three per item, reproducible per annotator and item). "
         "Panes cannot be switched; an item with no back-translation shows its original, "
         "recorded as such. Default: the annotator chooses with `b`.",
     )(func)
