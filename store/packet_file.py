@@ -296,9 +296,9 @@ def _read(
         " FROM labels l LEFT JOIN annotators a ON a.id = l.annotator_id"
         " LEFT JOIN responses r ON r.id = l.response_id ORDER BY l.id"
     )
-    names = (*LABEL_COLUMNS, *OPTIONAL_LABEL_COLUMNS, "annotator_name", "response_uid")
+    row_keys = (*LABEL_COLUMNS, *OPTIONAL_LABEL_COLUMNS, "annotator_name", "response_uid")
     for values in cur:
-        row = dict(zip(names, values, strict=True))
+        row = dict(zip(row_keys, values, strict=True))
         problem = check_row(row, label_set, valid, response_of, typed)
         if problem is not None:
             rejected[problem] += 1

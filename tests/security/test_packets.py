@@ -590,3 +590,23 @@ def test_malformed_rows_already_in_a_project_do_not_break_it(copies, tmp_path: P
         bad = project.conn.execute("SELECT * FROM labels WHERE uid = 'bad-row'").fetchone()
         label = Label.from_row(bad)
     assert label.unsure == 1 and label.time_ms is None
+
+
+def test_a_packet_from_before_reading_conditions_merges_with_none_assigned(copies):
+    """A packet whose schema stops before `0010_reading_condition` (made by the release before
+    it: no `view_assigned` column) is still ours: its labels merge, none of them assigned."""
+    main, packet, _ = copies
+    conn = sqlite3.connect(packet, isolation_level=None)
+    try:
+        conn.execute("ALTER TABLE labels DROP COLUMN view_assigned")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = '0010_reading_condition'")
+    finally:
+        conn.close()
+    merged = run_cli("merge", "--db", str(main), str(packet))
+    assert merged.code == 0, merged.err
+    with sqlite3.connect(main) as db:
+        rows = db.execute(
+            "SELECT viewed, view_assigned FROM labels WHERE uid LIKE 'packet:%' ORDER BY id"
+        ).fetchall()
+    assert [r[0] for r in rows] == ["original", "both", "back_translation", None]
+    assert {r[1] for r in rows} == {None}
