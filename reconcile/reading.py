@@ -61,20 +61,12 @@ def other_evidence(data: ReconcileData) -> np.ndarray:
     """(L,) for each label, the reference label index from other evidence (−1: none): the
     item's standing adjudication, else the label every other annotator's current label of the
     item agrees on (at least one)."""
-    counts = data.value_counts()  # (R, V) current labels per item and value
-    ref = np.full(data.lab_item.size, -1, dtype=np.int64)
-    for k in range(data.lab_item.size):
-        item = data.lab_item[k]
-        if data.adjudicated[item] >= 0:
-            ref[k] = data.adjudicated[item]
-            continue
-        others = counts[item].copy()
-        if data.lab_value[k] >= 0:
-            others[data.lab_value[k]] -= 1  # leave this label out
-        present = np.flatnonzero(others)
-        if present.size == 1:
-            ref[k] = present[0]
-    return ref
+    others = data.value_counts()[data.lab_item].copy()  # (L, V) labels of the label's item
+    own = np.flatnonzero(data.lab_value >= 0)
+    others[own, data.lab_value[own]] -= 1  # leave this label out
+    agreed = np.where((others > 0).sum(axis=1) == 1, others.argmax(axis=1), -1)
+    adjudicated = data.adjudicated[data.lab_item]
+    return np.where(adjudicated >= 0, adjudicated, agreed).astype(np.int64)
 
 
 def _condition(
@@ -110,10 +102,9 @@ def _condition(
 
 def _first_by_item(data: ReconcileData, mask: np.ndarray) -> dict[int, int]:
     """Item → the label of its lowest annotator id under `mask` (labels are in that order)."""
-    first: dict[int, int] = {}
-    for k in np.flatnonzero(mask):
-        first.setdefault(int(data.lab_item[k]), int(data.lab_value[k]))
-    return first
+    at = np.flatnonzero(mask)
+    items, first = np.unique(data.lab_item[at], return_index=True)
+    return dict(zip(items.tolist(), data.lab_value[at[first]].tolist(), strict=True))
 
 
 def _comparison(
