@@ -133,3 +133,14 @@ async def test_a_packet_made_with_view_assigns_it_and_the_merge_keeps_it(
     assert len(labelled) == 2
     for uid, (_, viewed, assigned) in labelled.items():
         assert assigned == random_condition("amina", uid) and viewed == assigned
+
+
+def test_serve_and_the_cli_pass_and_check_the_condition(multilingual_db: Path) -> None:
+    from polyjudge.commands.serving import serve_command
+
+    assert serve_command(multilingual_db, "amina", [], view="random").endswith("--view random")
+    assert "--view" not in serve_command(multilingual_db, "amina", [])
+    bad = run_cli("annotate", "--db", str(multilingual_db), "--annotator", "x", "--view", "side")
+    assert bad.code != 0 and "--view" in bad.err
+    with Project.open(multilingual_db) as project:
+        assert project.annotators.get("x") is None  # a refused command registers nobody
