@@ -3,6 +3,8 @@ Cells are `rich.text.Text` (never markup), so names from the project print as th
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -12,6 +14,7 @@ from polyjudge.safe_console import SafeConsole
 
 from .numbers import fmt_rate
 from .report_format import plain
+from .report_summary import summary_lines, summary_table
 from .report_svg import language_chart_rows
 from .report_table import ReportTable
 from .report_tables import all_tables, header_lines
@@ -60,9 +63,15 @@ def rate_bars(report: Report) -> Group | None:
     return Group(*lines)
 
 
-def print_report(report: Report, console: Console | None = None) -> None:
+def print_report(
+    report: Report, console: Console | None = None, today: dt.date | None = None
+) -> None:
     console = console or SafeConsole()
     console.print(Text("polyjudge report", style="bold underline"))
+    for line in summary_lines(report, today):
+        console.print(Text(line))
+    console.print(_table(summary_table(report)))
+    console.print()
     for line in header_lines(report):
         console.print(Text(line))
     bars = rate_bars(report)
