@@ -69,10 +69,12 @@ def estimator_forest(report: Report) -> Forest | None:
             points[(name, RAW)] = (b.judge_raw.rate, b.judge_raw.ci95)
         if b.judge_corrected:
             points[(name, CORRECTED)] = (b.judge_corrected.rate, b.judge_corrected.ci95)
+    series = [s for s in (HUMAN, RAW, CORRECTED) if any(k[1] == s for k in points)]
+    names = ", ".join(series[:-1]) + (" and " if len(series) > 1 else "") + series[-1]
     return Forest(
         "forest-estimators",
-        "Human-final, judge raw and judge-corrected unsafe rate per language (95% CI)",
+        f"{names[0].upper()}{names[1:]} unsafe rate per language (95% CI)",
         rows,
-        [HUMAN, RAW, CORRECTED],
+        series,
         points,
     )

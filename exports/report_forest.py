@@ -76,6 +76,11 @@ def forest_svg(forest: Forest, width: int = 760) -> str:
         f"<title>{escape(forest.title)}</title>",
         f'<text x="8" y="20" class="chart-title">{escape(forest.title)}</text>',
     ]
+    for r in range(1, len(forest.rows), 2):  # every other row shaded, under everything else
+        parts.append(
+            f'<rect x="0" y="{TOP + r * per_row}" width="{width}" height="{per_row}" '
+            'fill="#f6f6f6" class="band"/>'
+        )
     for i in range(5):  # grid and ticks
         v = lo + (hi - lo) * i / 4
         gx = x(v)
@@ -98,11 +103,6 @@ def forest_svg(forest: Forest, width: int = 760) -> str:
         )
     for r, row in enumerate(forest.rows):
         y0 = TOP + r * per_row
-        if r % 2:
-            parts.append(
-                f'<rect x="0" y="{y0}" width="{width}" height="{per_row}" fill="#f6f6f6" '
-                'class="band"/>'
-            )
         parts.append(
             f'<text x="{LEFT - 8}" y="{y0 + per_row / 2 + 4:.1f}" text-anchor="end" '
             f'class="label">{escape(plain(row, 24))}</text>'

@@ -45,7 +45,9 @@ def _cell(text: str, shade: float | None) -> str:
     if shade is None:
         return f"<td>{escape(text)}</td>"
     # A heatmap cell: the darker, the larger the row's share (text stays readable).
-    return f'<td class="heat" style="background: rgba(44, 127, 184, {0.08 + 0.6 * shade:.2f})">{escape(text)}</td>'
+    alpha = 0.08 + 0.6 * shade
+    style = f"background: rgba(44, 127, 184, {alpha:.2f})"
+    return f'<td class="heat" style="{style}">{escape(text)}</td>'
 
 
 def _table(t: ReportTable) -> str:

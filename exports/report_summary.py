@@ -55,7 +55,7 @@ def summary_table(report: Report) -> ReportTable:
         SUMMARY_TITLE,
         ["group", "items", "human-final", "unsafe rate [95% CI]", "estimate"],
         note="estimate: human = human-final labels (design-weighted under a sample); "
-        "judge-corrected = every item's judge verdict corrected by the human-labelled sample.",
+        "corrected = judge-corrected, every item's judge verdict corrected by the human-labelled sample.",
     )
     section = report.unsafe_rate
     rows = [("all", section.overall)]
@@ -69,7 +69,7 @@ def summary_table(report: Report) -> ReportTable:
                 fmt_count(b.items),
                 fmt_count(b.n),
                 fmt_estimate(h.rate, h.ci95),
-                "judge-corrected" if h.corrected else "human",
+                "corrected" if h.corrected else "human",
             ]
         )
     return t

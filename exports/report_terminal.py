@@ -22,7 +22,8 @@ from .report_tables import all_tables, header_lines
 BAR_WIDTH = 40
 
 
-def _table(t: ReportTable) -> Table:
+def _table(t: ReportTable, whole_estimates: bool = False) -> Table:
+    """`whole_estimates`: an estimate with its interval stays on one line (other columns wrap)."""
     table = Table(
         title=Text(t.title, style="bold"),
         title_justify="left",
@@ -31,7 +32,8 @@ def _table(t: ReportTable) -> Table:
         show_lines=False,
     )
     for h in t.headers:
-        table.add_column(Text(h), overflow="fold")
+        whole = whole_estimates and "CI]" in h
+        table.add_column(Text(h), overflow="fold", no_wrap=whole, min_width=20 if whole else None)
     for row in t.rows:
         table.add_row(*[Text(c) for c in row])
     return table
@@ -70,7 +72,7 @@ def print_report(
     console.print(Text("polyjudge report", style="bold underline"))
     for line in summary_lines(report, today):
         console.print(Text(line))
-    console.print(_table(summary_table(report)))
+    console.print(_table(summary_table(report), whole_estimates=True))
     console.print()
     for line in header_lines(report):
         console.print(Text(line))
