@@ -55,7 +55,8 @@ def summary_table(report: Report) -> ReportTable:
         SUMMARY_TITLE,
         ["group", "items", "human-final", "unsafe rate [95% CI]", "estimate"],
         note="estimate: human = human-final labels (design-weighted under a sample); "
-        "corrected = judge-corrected, every item's judge verdict corrected by the human-labelled sample.",
+        "corrected = judge-corrected, every item's judge verdict corrected by the "
+        "human-labelled sample.",
     )
     section = report.unsafe_rate
     rows = [("all", section.overall)]
