@@ -4,6 +4,7 @@ network. Everything from the project is HTML-escaped."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from html import escape
 
 from polyjudge.reconcile.report_model import Report
@@ -64,7 +65,7 @@ def _table(t: ReportTable) -> str:
     )
 
 
-def _legend(rows: list[tuple[str, float | None, object, bool]]) -> str:
+def _legend(rows: Sequence[tuple[str, float | None, object, bool]]) -> str:
     """The bar chart's legend: an entry only for a kind of bar that is drawn."""
     drawn = [r for r in rows if r[1] is not None]
     entries = []

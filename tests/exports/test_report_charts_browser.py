@@ -63,7 +63,7 @@ def test_chromium_draws_every_chart(tmp_path: Path) -> None:
     ids = [c[0] for c in found]
     assert ids == ["bars", "forest-model", "forest-model-differences", "forest-estimators"]
     top, blocks = 0, []
-    for chart_id, width, height, svg in found:
+    for _, _, height, svg in found:
         blocks.append(f'<div style="position:absolute;left:0;top:{top}px">{svg}</div>')
         top += height + 20
     page = tmp_path / "charts.html"
