@@ -32,7 +32,9 @@ def headline(block: dict[str, Any]) -> tuple[float | None, list[float] | None]:
     return block["rate"], block["ci95"]
 
 
-def pooled_difference(a: str, b: str, block_a: dict[str, Any], block_b: dict[str, Any]) -> dict:
+def pooled_difference(
+    a: str, b: str, block_a: dict[str, Any], block_b: dict[str, Any]
+) -> dict[str, Any]:
     (p_a, ci_a), (p_b, ci_b) = headline(block_a), headline(block_b)
     entry: dict[str, Any] = {"a": a, "b": b, "rate_a": p_a, "rate_b": p_b}
     if p_a is None or p_b is None or not ci_a or not ci_b:

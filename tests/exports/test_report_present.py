@@ -83,6 +83,18 @@ def test_per_model_rates_are_in_the_default_report(tmp_path: Path) -> None:
     assert conditions["by_language"]["bn"][HOSTILE_MODEL]["rate"] == pytest.approx(2 / 12, abs=1e-6)
     (difference,) = conditions["differences"]
     assert difference["a"] == HOSTILE_MODEL and difference["b"] == "m-a"  # sorted names
+    # The pooled difference: MOVER (Zou & Donner 2008) from the two pooled intervals, by hand.
+    (p1, (l1, u1)), (p2, (l2, u2)) = (
+        headline(conditions["pooled"][HOSTILE_MODEL]),
+        headline(conditions["pooled"]["m-a"]),
+    )
+    # Pooled: languages weigh by their 12 items each; in ar only items 0-8 are labelled.
+    assert p1 == pytest.approx((2 / 12 + 2 / 12 + 2 / 9) / 3, abs=1e-6)
+    assert p2 == pytest.approx((4 / 12 + 4 / 12 + 3 / 9) / 3, abs=1e-6)
+    assert difference["difference"] == pytest.approx(p1 - p2, abs=1e-5)
+    lower = p1 - p2 - ((p1 - l1) ** 2 + (u2 - p2) ** 2) ** 0.5
+    upper = p1 - p2 + ((u1 - p1) ** 2 + (p2 - l2) ** 2) ** 0.5
+    assert difference["ci95"] == pytest.approx([lower, upper], abs=1e-5)
     # An explicit --by is what the user asked for; one model: no model breakdown.
     assert "by_model" not in report_json(db, "--by", "language")["unsafe_rate"]
     (tmp_path / "one").mkdir()
