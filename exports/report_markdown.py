@@ -3,10 +3,12 @@ cannot start a link, an image, raw HTML or break a table."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from polyjudge.reconcile.report_model import Report
 
+from .report_summary import summary_lines, summary_table
 from .report_table import ReportTable
 from .report_tables import all_tables, header_lines
 
@@ -31,8 +33,10 @@ def _table(t: ReportTable) -> str:
     return "\n".join(lines)
 
 
-def render_markdown(report: Report) -> str:
-    parts = ["# polyjudge report", "", *[md_escape(x) + "  " for x in header_lines(report)]]
+def render_markdown(report: Report, today: dt.date | None = None) -> str:
+    parts = ["# polyjudge report", "", *[md_escape(x) + "  " for x in summary_lines(report, today)]]
+    parts += ["", _table(summary_table(report)), "", "## Details", ""]
+    parts += [md_escape(x) + "  " for x in header_lines(report)]
     for t in all_tables(report):
         parts += ["", _table(t)]
     parts += ["", "## Methods", ""]

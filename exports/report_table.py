@@ -13,3 +13,5 @@ class ReportTable:
     rows: list[list[str]] = field(default_factory=list)
     note: str = ""
     level: int = 2
+    # Per cell, a share in [0, 1] that HTML draws as the cell's shade (a heatmap); None: none.
+    shades: list[list[float | None]] | None = None

@@ -13,11 +13,13 @@ from .numbers import (
     fmt_count,
 )
 from .report_annotator_tables import annotator_tables
+from .report_condition_tables import condition_tables
 from .report_format import plain
 from .report_judge_tables import agreement_tables, comparison_table, judge_tables
 from .report_rate_tables import budget_table, rate_tables
 from .report_reading_tables import reading_tables
 from .report_table import ReportTable
+from .report_trust_tables import confusion_tables, idle_run_lines, side_by_side_table
 
 
 def header_lines(report: Report) -> list[str]:
@@ -29,14 +31,7 @@ def header_lines(report: Report) -> list[str]:
         f"{plain(p.consensus_rule)} · items: {fmt_count(p.items)} · human labels: "
         f"{fmt_count(p.human_labels)}",
     ]
-    idle = [
-        f"{plain(name)} ({plain(r.model)})" for name, r in report.judges.items() if r.no_verdicts
-    ]
-    if idle:
-        lines.append(
-            f"Judge run{'s' if len(idle) > 1 else ''} with no verdicts (left out of "
-            f"the judge tables): {', '.join(idle)}."
-        )
+    lines += [line + "." for line in idle_run_lines(report)]
     if run:
         kind = "BASELINE judge" if run.baseline else "judge"
         lines.append(
@@ -115,6 +110,8 @@ def progress_table(report: Report) -> ReportTable | None:
 
 def all_tables(report: Report) -> list[ReportTable]:
     tables = [
+        *condition_tables(report),
+        side_by_side_table(report),
         *rate_tables(report),
         *agreement_tables(report),
         final_table(report),
@@ -126,6 +123,7 @@ def all_tables(report: Report) -> list[ReportTable]:
     tables += annotator_tables(report)
     tables += reading_tables(report)
     tables += judge_tables(report)
+    tables += confusion_tables(report)
     for extra in (comparison_table(report), budget_table(report)):
         if extra is not None:
             tables.append(extra)

@@ -3,6 +3,8 @@ Cells are `rich.text.Text` (never markup), so names from the project print as th
 
 from __future__ import annotations
 
+import datetime as dt
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -12,6 +14,7 @@ from polyjudge.safe_console import SafeConsole
 
 from .numbers import fmt_rate
 from .report_format import plain
+from .report_summary import summary_lines, summary_table
 from .report_svg import language_chart_rows
 from .report_table import ReportTable
 from .report_tables import all_tables, header_lines
@@ -19,7 +22,8 @@ from .report_tables import all_tables, header_lines
 BAR_WIDTH = 40
 
 
-def _table(t: ReportTable) -> Table:
+def _table(t: ReportTable, whole_estimates: bool = False) -> Table:
+    """`whole_estimates`: an estimate with its interval stays on one line (other columns wrap)."""
     table = Table(
         title=Text(t.title, style="bold"),
         title_justify="left",
@@ -28,7 +32,8 @@ def _table(t: ReportTable) -> Table:
         show_lines=False,
     )
     for h in t.headers:
-        table.add_column(Text(h), overflow="fold")
+        whole = whole_estimates and "CI]" in h
+        table.add_column(Text(h), overflow="fold", no_wrap=whole, min_width=20 if whole else None)
     for row in t.rows:
         table.add_row(*[Text(c) for c in row])
     return table
@@ -60,9 +65,15 @@ def rate_bars(report: Report) -> Group | None:
     return Group(*lines)
 
 
-def print_report(report: Report, console: Console | None = None) -> None:
+def print_report(
+    report: Report, console: Console | None = None, today: dt.date | None = None
+) -> None:
     console = console or SafeConsole()
     console.print(Text("polyjudge report", style="bold underline"))
+    for line in summary_lines(report, today):
+        console.print(Text(line))
+    console.print(_table(summary_table(report), whole_estimates=True))
+    console.print()
     for line in header_lines(report):
         console.print(Text(line))
     bars = rate_bars(report)

@@ -93,18 +93,34 @@ def init(db: Path, labels: str | None, guidelines: Path | None, consensus: str |
         echo(f"{verb} {db} (labels: {', '.join(p.label_set)}; rule: {p.consensus_rule})")
 
 
+def _db_argument(path: Path) -> str | None:
+    """The project path for a suggested command: None when `--db` may be left out (the
+    default file, or the one POLYJUDGE_DB names)."""
+    default = Path(os.environ.get("POLYJUDGE_DB") or "polyjudge.db")
+    return None if default.resolve() == path.resolve() else str(path)
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @with_project
 def status(project: Project, as_json: bool) -> None:
-    """Counts of prompts, responses, labels and verdicts, per language."""
+    """Per language: how many responses are back-translated, judged, sampled, labelled, final
+    and queued, and the next command (the one for the biggest gap)."""
+    from polyjudge.reconcile.next_step import next_step, stage_rows
     from polyjudge.reconcile.queue import queue_sizes
 
+    queue = queue_sizes(project)
+    finals = queue.pop("final_by_language")
+    counts = project.status()
+    stages = stage_rows(counts.pop("stages"), {**queue, "final_by_language": finals})
+    step = next_step(stages, counts.pop("latest_models"), _db_argument(project.path))
     data = {
-        **project.status(),
+        **counts,
         "by_annotator": project.annotators.progress(),
-        "queue": queue_sizes(project),
+        "queue": queue,
         "held": project.claims.holds(),
+        "stages": stages,
+        "next": step.as_json() if step else None,
     }
     if as_json:
         echo_json(data, indent=2)
@@ -123,15 +139,23 @@ def status(project: Project, as_json: bool) -> None:
             + (f" · gold items {data['gold_items']:,}" if data["gold_items"] else "")
         )
     )
-    table = Table("language", "prompts", "responses", "labels")
-    for language, counts in data["by_language"].items():
-        cells = (
-            one_line(language, 20),
-            *(f"{counts[k]:,}" for k in ("prompts", "responses", "labels")),
-        )
+    columns = ("responses", "back_translated", "judged", "sampled", "labelled", "final", "queued")
+    headers = ("responses", "translated", "judged", "sampled", "labelled", "final", "queued")
+    table = Table("lang", *headers, show_edge=False)
+    for language, row in stages.items():
+        cells = (one_line(language, 20), *(f"{row[k]:,}" for k in columns))
         table.add_row(*(Text(c) for c in cells))
-    if data["by_language"]:
+    if stages:
         console.print(table)
+    if step is not None:
+        console.print(Text(f"next: {one_line(step.command, 300)}", style="bold"), soft_wrap=True)
+        console.print(
+            Text(
+                f"  ({step.gap:,} item(s) to {step.stage} in {one_line(step.language, 20)}: "
+                "the biggest gap)",
+                style="dim",
+            )
+        )
     if data["by_annotator"]:
         people = Table("annotator", "role", "labels", "last label")
         for who in data["by_annotator"]:

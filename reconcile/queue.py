@@ -108,6 +108,11 @@ def queue_sizes(project: Project) -> dict[str, object]:
     return {
         **final.queue_sizes(),
         "by_language": {k: v for k, v in by_language.items() if v["total"]},
+        # Items with a human-final label (adjudicated or by the consensus rule), per language.
+        "final_by_language": {
+            name: int(np.count_nonzero(mask & final.human_final))
+            for name, mask in data.groupings["language"].members()
+        },
     }
 
 

@@ -36,6 +36,7 @@ from .data import (
 from .design import load_design
 from .final import final_labels
 from .reading import reading_report
+from .report_conditions import condition_rates
 from .report_methods import METHODS
 from .report_model import Report
 from .report_sections import annotator_progress, design_rows, final_counts, rate_block, run_info
@@ -75,7 +76,7 @@ def choose_estimator_run(
 def build_report(
     project: Project,
     *,
-    by: tuple[str, ...] = ("language",),
+    by: tuple[str, ...] | None = None,
     target_width: float | None = None,
     judge: str | None = None,
     resamples: int = 1000,
@@ -85,6 +86,9 @@ def build_report(
     sequential: bool = False,
     exclude_annotators: tuple[str, ...] = (),
 ) -> Report:
+    # No --by: per language, and per model too when the project has more than one model.
+    by_default = by is None
+    by = ("language",) if by is None else by
     unknown = [f for f in by if f not in BY_FIELDS]
     if unknown:
         raise PolyjudgeError(
@@ -103,14 +107,17 @@ def build_report(
     threshold = accuracy_threshold(project)
     names = {a.id: a.name for a in project.annotators.all()}
     excluded = _annotator_ids(names, exclude_annotators)
+    condition_fields = tuple(dict.fromkeys(c.split(":")[0] for c in compare_fields))
     data = load(
         project,
-        tuple(dict.fromkeys((*by, *[c.split(":")[0] for c in compare_fields]))),
+        tuple(dict.fromkeys((*by, *condition_fields, *(("model",) if by_default else ())))),
         times=True,
         versions=bool(label_by),
         readings=True,
         exclude_annotators=excluded,
     )
+    if by_default and "model" not in by and len(data.groupings["model"].names) > 1:
+        by = (*by[:1], "model", *by[1:])
     estimator = choose_estimator_run(project, data, judge)
     if estimator is not None:
         with_p_unsafe(project, estimator, data.response_id)
@@ -191,6 +198,9 @@ def build_report(
                 positive=positive,
             )
             report["unsafe_rate"][key][name] = rate_block(*rate_args, mask, f"{field_name}:{name}")
+    report["unsafe_rate"]["conditions"] = condition_rates(
+        data, condition_fields, lambda mask, key: rate_block(*rate_args, mask, key)
+    )
     for field_name in label_by:
         _split_by_label_field(report, project, data, field_name, rate_args, resamples, seed)
     report["queue"]["by_language"] = {

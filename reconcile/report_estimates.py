@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .report_base import Block, Grouped, Interval, JsonDict, opt_float, parse_interval
+from .report_condition_model import ConditionRates
 
 CORRECTED = "judge_corrected_stratified"
 
@@ -142,6 +143,8 @@ class SequentialLook:
 class UnsafeRateSection(Grouped[RateBlock]):
     design: Mapping[str, DesignRow] = field(default_factory=dict)
     sequential: SequentialLook | None = None
+    # field (model, scenario) -> each value's rate per language and pooled
+    conditions: Mapping[str, ConditionRates[RateBlock]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> UnsafeRateSection:
@@ -151,6 +154,10 @@ class UnsafeRateSection(Grouped[RateBlock]):
             by=Grouped.parse_by(d, RateBlock.from_json),
             design={k: DesignRow.from_json(v) for k, v in d["design"].items()},
             sequential=SequentialLook.from_json(look) if look is not None else None,
+            conditions={
+                k: ConditionRates.parse(v, RateBlock.from_json)
+                for k, v in d.get("conditions", {}).items()
+            },
         )
 
     def as_json(self) -> JsonDict:
@@ -159,6 +166,7 @@ class UnsafeRateSection(Grouped[RateBlock]):
             "design": {k: v.as_json() for k, v in self.design.items()},
             "sequential": self.sequential.as_json() if self.sequential else None,
             **self.by_json(RateBlock.as_json),
+            "conditions": {k: v.dump(RateBlock.as_json) for k, v in self.conditions.items()},
         }
 
 

@@ -12,6 +12,55 @@ if TYPE_CHECKING:
 # Current labels (see current.py), as a table.
 CURRENT_LABELS_SQL = f"SELECT l.* FROM labels l WHERE {current_label('l')}"
 
+# Per language, one grouped query per stage of the workflow (`status`): how many responses
+# are back-translated, judged (a parsed verdict of a non-baseline judge run), sampled, labelled
+# (a current label), and how many sampled ones are labelled.
+STAGE_SQL = {
+    "back_translated": "SELECT language, count(*) FROM responses"
+    " WHERE back_translation IS NOT NULL AND back_translation != '' GROUP BY language",
+    "judged": "SELECT r.language, count(DISTINCT v.response_id) FROM verdicts v"
+    " JOIN judge_runs j ON j.id = v.run_id JOIN responses r ON r.id = v.response_id"
+    " WHERE j.kind = 'judge' AND j.is_baseline = 0 AND v.label != 'unparsed'"
+    " GROUP BY r.language",
+    "sampled": "SELECT r.language, count(DISTINCT a.response_id) FROM assignments a"
+    " JOIN responses r ON r.id = a.response_id GROUP BY r.language",
+    "labelled": f"SELECT r.language, count(DISTINCT cl.response_id) FROM ({CURRENT_LABELS_SQL})"
+    " cl JOIN responses r ON r.id = cl.response_id GROUP BY r.language",
+    "sampled_labelled": "SELECT r.language, count(DISTINCT a.response_id) FROM assignments a"
+    " JOIN responses r ON r.id = a.response_id"
+    f" WHERE a.response_id IN (SELECT response_id FROM ({CURRENT_LABELS_SQL}))"
+    " GROUP BY r.language",
+}
+LATEST_MODEL_SQL = (
+    "SELECT model FROM judge_runs WHERE kind = ? AND is_baseline = 0 ORDER BY id DESC LIMIT 1"
+)
+
+
+def stage_counts(project: Project) -> dict[str, dict[str, int]]:
+    """language -> {responses, back_translated, judged, sampled, labelled, sampled_labelled},
+    for the languages with responses only."""
+    c = project.conn
+    out = {
+        language: dict.fromkeys(("responses", *STAGE_SQL), 0) | {"responses": n}
+        for language, n in c.execute(
+            "SELECT language, count(*) FROM responses GROUP BY language ORDER BY language"
+        )
+    }
+    for stage, sql in STAGE_SQL.items():
+        for language, n in c.execute(sql):
+            if language in out:
+                out[language][stage] = n
+    return out
+
+
+def latest_models(project: Project) -> dict[str, str | None]:
+    """The model of the latest judge and translation run (for the `next:` command)."""
+    out: dict[str, str | None] = {}
+    for kind in ("judge", "translate"):
+        row = project.conn.execute(LATEST_MODEL_SQL, (kind,)).fetchone()
+        out[kind] = row[0] if row else None
+    return out
+
 
 def project_status(project: Project) -> dict[str, Any]:
     c = project.conn
@@ -47,6 +96,8 @@ def project_status(project: Project) -> dict[str, Any]:
         "adjudications": one("SELECT count(*) FROM adjudications"),
         # Control items; their responses and labels are counted above as stored rows.
         "gold_items": one("SELECT count(*) FROM gold_items"),
+        "stages": stage_counts(project),
+        "latest_models": latest_models(project),
         "languages": sorted(by_language),
         "by_language": dict(sorted(by_language.items())),
     }

@@ -1,6 +1,8 @@
 """The dashboard: unsafe-rate and agreement bars per language with 95% intervals, the
-adjudication queue per kind, labels done per annotator and language, and annotator quality
-(accuracy against adjudications, κ against the others, fast decisions, flags).
+human-final, judge-raw and judge-corrected rates side by side, the model view (each model's
+rate per language and the pooled differences; `m`), the adjudication queue per kind, labels
+done per annotator and language, and annotator quality (accuracy against adjudications, κ
+against the others, fast decisions, flags).
 
 The numbers are the report's (`reconcile.report.build_report`, as `polyjudge report --json`),
 computed in a thread worker that posts the finished report; `r` computes it again. Opened with
@@ -27,6 +29,7 @@ from polyjudge.safe_text import one_line
 from polyjudge.store import Annotator, Project
 
 from .adjudicate_names import Names
+from .dashboard_models import judge_view, model_view
 from .dashboard_tables import (
     annotator_table,
     final_line,
@@ -52,6 +55,13 @@ DASHBOARD_BINDINGS = [
         "Recompute",
         id="dashboard.recompute",
         tooltip="Compute the numbers again",
+    ),
+    Binding(
+        "m",
+        "toggle_models",
+        "Models",
+        id="dashboard.models",
+        tooltip="Show or hide the model view (each model's rate per language, differences)",
     ),
     # Not in the footer (it would crowd narrow terminals); listed in help and the palette.
     Binding(
@@ -112,6 +122,10 @@ class DashboardScreen(Screen[None]):
         yield Static(Text("dashboard", style="bold"), id="dash-header", markup=False)
         with VerticalScroll(id="dash-body"):
             yield Static(Text(""), id="dash-languages", classes="panel", markup=False)
+            yield Static(Text(""), id="dash-judge", classes="panel", markup=False)
+            models = Static(Text(""), id="dash-models", classes="panel", markup=False)
+            models.display = False  # shown when the project has more than one model; `m`
+            yield models
             with Grid(id="dash-panels"):
                 yield Static(Text(""), id="dash-queue", classes="panel", markup=False)
                 yield Static(Text(""), id="dash-progress", classes="panel", markup=False)
@@ -175,6 +189,11 @@ class DashboardScreen(Screen[None]):
         header.append_text(final_line(report))
         self.query_one("#dash-header", Static).update(header)
         self._draw_languages()
+        self.query_one("#dash-judge", Static).update(judge_view(report))
+        models = self.query_one("#dash-models", Static)
+        models.update(model_view(report))
+        if message.generation == 1:  # first drawing: the model view when there are models
+            models.display = "model" in report.unsafe_rate.conditions
         self.query_one("#dash-queue", Static).update(queue_table(report))
         self.query_one("#dash-progress", Static).update(progress_table(report, self._display_name))
         self.query_one("#dash-annotators", Static).update(
@@ -206,6 +225,12 @@ class DashboardScreen(Screen[None]):
                 ),
             )
         )
+
+    def action_toggle_models(self) -> None:
+        panel = self.query_one("#dash-models", Static)
+        panel.display = not panel.display
+        if panel.display:
+            panel.scroll_visible()
 
     def action_toggle_annotators(self) -> None:
         panel = self.query_one("#dash-annotators", Static)

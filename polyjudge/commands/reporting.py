@@ -30,12 +30,12 @@ def _fields(value: str | None) -> tuple[str, ...]:
 @click.option(
     "--by",
     "by",
-    default="language",
-    show_default=True,
+    default=None,
     metavar="FIELDS",
     help="Split rates, agreement and calibration by these fields: language, model, category, "
     "scenario, tier (comma-separated); guideline_version splits agreement and the human "
-    "rate by the guidelines each label was given under.",
+    "rate by the guidelines each label was given under. Default: language, and model when "
+    "the project has more than one.",
 )
 @click.option(
     "--target-width",
@@ -95,7 +95,7 @@ def report(
     as_json: bool,
     as_markdown: bool,
     html_path: Path | None,
-    by: str,
+    by: str | None,
     target_width: float | None,
     judge: str | None,
     compare: tuple[str, ...],
@@ -114,7 +114,7 @@ def report(
         compare_fields = tuple(c for c in compare if c != "none")
     report = build_report(
         project,
-        by=_fields(by),
+        by=_fields(by) if by is not None else None,
         target_width=target_width,
         judge=judge,
         resamples=resamples,

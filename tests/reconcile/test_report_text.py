@@ -126,7 +126,7 @@ def test_judge_runs_and_groups_without_verdicts_are_left_out(tmp_path: Path) -> 
     assert judges["j"]["no_verdicts_in"] == {"language": ["th"]}
     text = render_markdown(built)
     assert text.count("model-idle") == 1  # named once, with no table
-    assert "no verdicts (left out of the judge tables): idle (model-idle)" in text
+    assert "judge run idle (model-idle): no verdicts." in text
     assert "No verdicts (left out): th." in text
     judge_section = text[text.index("### Judge j") :]
     assert "| ar |" in judge_section and "| th |" not in judge_section

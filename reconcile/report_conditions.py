@@ -1,0 +1,78 @@
+"""Each condition's unsafe rate per language, and the pooled differences between conditions:
+what the report's forest plots draw (`unsafe_rate.conditions` in `report --json`).
+
+For a field such as `model` or `scenario` with 2–6 values, per language and pooled over all
+languages, each value's rate block is the same `rate_block` as every other group's (design-
+weighted, judge-corrected where the group has judge-only items), so a plotted point and its
+interval are the report's headline estimate of that cell. The pooled difference of two
+conditions is the MOVER interval (Zou & Donner 2008; `intervals.mover_difference`) of their
+pooled headline estimates: the conditions' items are disjoint, so the estimates are
+independent. Per-language differences are the report's `comparisons`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from .compare import MAX_CONDITIONS
+from .data import ReconcileData
+from .intervals import mover_difference
+
+RateOf = Callable[[np.ndarray, str], dict[str, Any]]
+
+
+def headline(block: dict[str, Any]) -> tuple[float | None, list[float] | None]:
+    """A rate block's headline estimate and interval (as `RateBlock.headline_estimate`)."""
+    if block["headline"] == "judge_corrected_stratified" and block.get("judge_corrected"):
+        return block["judge_corrected"]["rate"], block["judge_corrected"]["ci95"]
+    return block["rate"], block["ci95"]
+
+
+def pooled_difference(
+    a: str, b: str, block_a: dict[str, Any], block_b: dict[str, Any]
+) -> dict[str, Any]:
+    (p_a, ci_a), (p_b, ci_b) = headline(block_a), headline(block_b)
+    entry: dict[str, Any] = {"a": a, "b": b, "rate_a": p_a, "rate_b": p_b}
+    if p_a is None or p_b is None or not ci_a or not ci_b:
+        return {**entry, "difference": None, "ci95": None, "method": "mover_design"}
+    ci = mover_difference(p_a, ci_a, p_b, ci_b)
+    return {**entry, "difference": p_a - p_b, "ci95": list(ci), "method": "mover_design"}
+
+
+def condition_rates(
+    data: ReconcileData, fields: tuple[str, ...], rate_of: RateOf
+) -> dict[str, Any]:
+    """field -> {"pooled": {value: block}, "by_language": {language: {value: block}},
+    "differences": [pooled A − B]}, for the fields with 2–6 values."""
+    out: dict[str, Any] = {}
+    language = data.groupings["language"]
+    for field_name in fields:
+        grouping = data.groupings.get(field_name)
+        if grouping is None or field_name == "language":
+            continue
+        names = sorted(grouping.names)
+        if not 2 <= len(names) <= MAX_CONDITIONS:
+            continue
+        masks = {n: grouping.codes == grouping.names.index(n) for n in names}
+        pooled = {n: rate_of(m, f"condition:{field_name}:{n}") for n, m in masks.items()}
+        by_language: dict[str, dict[str, Any]] = {}
+        for lang, in_language in language.members():
+            cells = {
+                n: rate_of(in_language & m, f"condition:{field_name}:{n}:language:{lang}")
+                for n, m in masks.items()
+                if np.any(in_language & m)
+            }
+            if cells:
+                by_language[lang] = cells
+        out[field_name] = {
+            "pooled": pooled,
+            "by_language": by_language,
+            "differences": [
+                pooled_difference(a, b, pooled[a], pooled[b]) for a, b in combinations(names, 2)
+            ],
+        }
+    return out
