@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .report_anchoring import AnchoringSection
 from .report_annotators import AnnotatorsSection
 from .report_base import JsonDict
 from .report_counts import FinalSection, Progress, ProjectInfo, Queue, final_from_json, final_json
@@ -43,11 +44,13 @@ class Report:
     methods: Mapping[str, str]
     budget: Budget | None = None
     annotators: AnnotatorsSection | None = None
+    anchoring: AnchoringSection | None = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Report:
         budget = d.get("budget")
         annotators = d.get("annotators")
+        anchoring = d.get("anchoring")
         return cls(
             project=ProjectInfo.from_json(d["project"]),
             labels=tuple(d["labels"]),
@@ -61,6 +64,7 @@ class Report:
             methods=dict(d["methods"]),
             budget=Budget.from_json(budget) if budget else None,
             annotators=AnnotatorsSection.from_json(annotators) if annotators else None,
+            anchoring=AnchoringSection.from_json(anchoring) if anchoring else None,
         )
 
     def as_json(self) -> JsonDict:
@@ -77,6 +81,7 @@ class Report:
             "queue": self.queue.as_json(),
             "progress": self.progress.as_json(),
             **({"annotators": self.annotators.as_json()} if self.annotators else {}),
+            **({"anchoring": self.anchoring.as_json()} if self.anchoring else {}),
             "methods": dict(self.methods),
         }
         if self.budget is not None:
