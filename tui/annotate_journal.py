@@ -33,6 +33,7 @@ class Write:
     time_ms: int | None = None
     guideline_version: str | None = None
     overlap: int | None = None
+    after_reveal: bool = False  # the answer to a reveal (`annotate_reveal.py`)
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     created_at: str = field(default_factory=now)
 
@@ -53,6 +54,8 @@ class Write:
                 created_at=self.created_at,
                 overlap=self.overlap,
                 wait_ms=wait_ms,
+                after_reveal=self.after_reveal,
+                judge_seen=self.after_reveal,
             )
         if self.kind == UNDO:
             return project.labels.undo(

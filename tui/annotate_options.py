@@ -22,12 +22,13 @@ class Options:
     gold_rate: float | None = None  # `--gold-rate R`; None: the project's gold rate
     gold_feedback: bool = False  # `--gold-feedback`: show the expected label after a gold item
     gold_seed: str | None = None  # seeds the gold draws (with the project and annotator)
+    reveal_share: float | None = None  # `--reveal-judge [SHARE]`; None: the project's setting
 
 
 def options_from(options: Mapping[str, Any]) -> Options:
     """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
     category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text),
-    gold_rate, gold_feedback, gold_seed."""
+    gold_rate, gold_feedback, gold_seed, reveal_share."""
     flt = QueueFilter(
         languages=tuple(options.get("languages") or ()),
         model=options.get("model"),
@@ -44,4 +45,5 @@ def options_from(options: Mapping[str, Any]) -> Options:
         gold_rate=options.get("gold_rate"),
         gold_feedback=bool(options.get("gold_feedback")),
         gold_seed=options.get("gold_seed"),
+        reveal_share=options.get("reveal_share"),
     )

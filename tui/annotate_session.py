@@ -31,6 +31,7 @@ from .annotate_journal import DRAFT, LABEL, UNDO, Write
 from .annotate_marks import ScreenMarks
 from .annotate_options import Options
 from .annotate_queue import INTERACTIVE_WAIT_MS, WriteQueue
+from .annotate_reveal import Revealer, reveal_share
 
 # What became of a write: in the project file, or queued (durable in the journal) for the lock.
 SAVED, QUEUED = "saved", "saving…"
@@ -77,6 +78,10 @@ class AnnotationSession:
         self.feedback: str | None = None
         self._gold_shown = False  # the item on screen is a gold item
         self._queue_position = 0  # the last queue (not gold) item shown: where `advance` goes on
+        # `--reveal-judge`: the judge's verdict after the blind label (`annotate_reveal.py`).
+        self.revealer = Revealer(
+            project, self.annotator.name, reveal_share(project, options.reveal_share)
+        )
 
     # -- where we are --------------------------------------------------------------------------
 
@@ -94,6 +99,7 @@ class AnnotationSession:
         mark still waiting for its label stays with the item left, and comes back with it."""
         if self.item is not None and (self.pending_note is not None or self.pending_unsure):
             self._waiting[self.item.response.id] = (self.pending_note, self.pending_unsure)
+        self.revealer.pending = None  # a reveal left unanswered writes nothing more
         self._gold_shown = response_id is not None and self.project.gold_items.is_gold(response_id)
         # A gold item never counts towards K: no claim on it (the claim held is given back).
         self.cursor.hold(None if self._gold_shown else response_id)
@@ -223,7 +229,7 @@ class AnnotationSession:
         return QUEUED, None
 
     def _note_queued(self, write: Write) -> None:
-        if write.kind == LABEL:
+        if write.kind == LABEL and not write.after_reveal:
             self._queued[write.response_id] = write.label
         elif write.kind == UNDO:
             self._queued[write.response_id] = _UNKNOWN
@@ -243,8 +249,12 @@ class AnnotationSession:
     def label(self, label: str, viewed: str) -> tuple[str, Label | None]:
         """Write the label for the current item (with the pending unsure flag and note), then
         move on to the next item to label. Returns (SAVED, row) or (QUEUED, None). Raises
-        ItemFull, staying on the item, when `--overlap` others hold it already."""
+        ItemFull, staying on the item, when `--overlap` others hold it already.
+        On an item chosen for a reveal the session stays on it with the verdict pending
+        (`revealer.pending`); the next label is the answer to the reveal (`answer_reveal`)."""
         assert self.item is not None
+        if self.revealer.pending is not None:
+            return self.answer_reveal(label, viewed)
         gold = self._gold_shown
         self.feedback = None
         if gold and self.gold_feedback:
@@ -266,6 +276,31 @@ class AnnotationSession:
         self.pending_note, self.pending_unsure = None, False  # written with the label
         self._history.append(self.item.response.id)
         self.labelled_this_session += 1
+        response = self.item.response
+        if self.revealer.after_blind(response.id, response.uid, label, gold=gold):
+            self._shown_at = time.monotonic()  # the answer's time is the time on the verdict
+            return state, row
+        self.advance()
+        return state, row
+
+    def answer_reveal(self, label: str, viewed: str | None) -> tuple[str, Label | None]:
+        """Keep (the blind label again) or change the label once the verdict is shown: an
+        `after_reveal` row either way, then the next item."""
+        pending = self.revealer.pending
+        assert pending is not None
+        self.revealer.pending = None
+        state, row = self._write(
+            Write(
+                LABEL,
+                pending.response_id,
+                self.annotator.id,
+                label,
+                viewed=viewed,
+                time_ms=self.elapsed_ms(),
+                guideline_version=self.guideline_version,
+                after_reveal=True,
+            )
+        )
         self.advance()
         return state, row
 

@@ -1,0 +1,86 @@
+"""Measured anchoring: blind, then reveal (`annotate --reveal-judge [SHARE]`). No Textual here.
+
+On a share of the items (chosen per annotator and item by a hash, so a resumed session reveals
+the same items), the blind key press is written as always; then the judge's verdict is shown
+(the latest non-baseline judge run with a verdict on the item, `Reveals.shown_verdict`, named
+in the line) and the item stays on screen. The annotator keeps their label (Enter or k) or
+changes it (a label key); either answer is written as its own row, `after_reveal = 1,
+judge_seen = 1`, with the label they ended on (the same label when kept), so the analysis knows
+the reveal happened. Such rows are never the annotator's current label (`store/current.py`):
+statistics read the blind label. Items without a verdict, and gold items, are never revealed.
+Leaving the item without answering (an arrow, an undo, a filter) writes nothing more; an undo
+undoes the blind label (after-reveal rows are not part of the undo chain).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from polyjudge.safe_text import one_line
+from polyjudge.store import PolyjudgeError, Project, ShownVerdict
+
+META_KEY = "reveal_share"  # the project's default share of revealed items (0: off)
+
+
+def reveal_share(project: Project, asked: float | None) -> float:
+    """`--reveal-judge SHARE`, else the project's `reveal_share` meta key, else 0."""
+    if asked is None:
+        stored = project.meta(META_KEY)
+        try:
+            asked = float(stored) if stored else 0.0
+        except ValueError:
+            raise PolyjudgeError(
+                f"project setting {META_KEY} = {one_line(stored or '', 20)!r}: expected a "
+                "share between 0 and 1"
+            ) from None
+    if not 0 <= asked <= 1:
+        raise PolyjudgeError(f"--reveal-judge: a share between 0 and 1, not {asked}")
+    return asked
+
+
+def chosen(annotator: str, uid: str, share: float) -> bool:
+    """Is the item revealed to this annotator? A hash of annotator and uid against the share:
+    the same answer in every session."""
+    if share <= 0:
+        return False
+    digest = hashlib.sha256(f"reveal:{annotator}:{uid}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+@dataclass(frozen=True, slots=True)
+class PendingReveal:
+    """A verdict shown after a blind label, waiting for keep or change."""
+
+    response_id: int
+    blind: str
+    verdict: ShownVerdict
+
+    def line(self) -> str:
+        """The status line: the verdict, its run, the blind label, the keys. Plain text."""
+        return (
+            f"judge (run {one_line(self.verdict.run_name, 30)}): "
+            f"{one_line(self.verdict.label, 16)} · you: {one_line(self.blind, 16)} · "
+            "Enter/k keeps yours, a label key changes it"
+        )
+
+
+class Revealer:
+    """Decides which items reveal the judge and holds the reveal waiting for its answer."""
+
+    def __init__(self, project: Project, annotator: str, share: float) -> None:
+        self.project = project
+        self.annotator = annotator
+        self.share = share
+        self.pending: PendingReveal | None = None
+
+    def after_blind(self, response_id: int, uid: str, blind: str, *, gold: bool) -> bool:
+        """After a blind label: start a reveal when the item is chosen and has a verdict."""
+        self.pending = None
+        if gold or not chosen(self.annotator, uid, self.share):
+            return False
+        verdict = self.project.reveals.shown_verdict(response_id)
+        if verdict is None:
+            return False
+        self.pending = PendingReveal(response_id, blind, verdict)
+        return True
