@@ -1,0 +1,100 @@
+"""annotate --reveal-judge driven by Textual's pilot: the blind key press is written, the
+judge's verdict is shown (with its run) on the same item, and the answer (a changed label, or
+Enter keeping the blind one) is written as an after-reveal row; items without a verdict are
+never revealed. Checked in the project file with a fresh `Project`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from polyjudge.store import Project
+from polyjudge.tui.annotate_reveal import chosen
+from polyjudge.tui.annotate_screen import AnnotateScreen
+
+from tests.tui.conftest import add_items, make_app, plain_items, screen_text, settle
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def reveal_db(tmp_path: Path) -> Path:
+    path = tmp_path / "reveal.db"
+    with Project.create(path) as project:
+        ids = add_items(project, plain_items(4))
+        project.judging.add_verdict_rows("old-judge", "m0", [(ids[0], "safe")])
+        project.judging.add_verdict_rows("gpt-judge", "m1", [(ids[0], "unsafe"), (ids[1], "safe")])
+    return path
+
+
+def rows(path: Path) -> list[tuple[str, str, int, int]]:
+    with Project.open(path) as project:
+        return [
+            tuple(r)  # type: ignore[misc]
+            for r in project.conn.execute(
+                "SELECT r.uid, l.label, l.after_reveal, l.judge_seen FROM labels l"
+                " JOIN responses r ON r.id = l.response_id ORDER BY l.id"
+            )
+        ]
+
+
+def shown_uid(app) -> str | None:
+    screen = app.screen
+    assert isinstance(screen, AnnotateScreen)
+    return screen.session.item.response.uid if screen.session.item else None
+
+
+async def test_blind_then_reveal_then_change_or_keep(reveal_db: Path) -> None:
+    app = make_app(reveal_db, "ana", reveal_share=1.0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        assert shown_uid(app) == "p-000"
+        assert "judge (run" not in screen_text(app)  # nothing of the judge before the label
+        await pilot.press("s")
+        await pilot.pause()
+        assert shown_uid(app) == "p-000"  # stays, with the verdict of the latest run
+        assert "judge (run gpt-judge): unsafe · you: safe" in screen_text(app)
+        assert rows(reveal_db) == [("p-000", "safe", 0, 0)]
+        await pilot.press("u")  # changes it
+        await pilot.pause()
+        assert shown_uid(app) == "p-001"
+        await pilot.press("s")
+        await pilot.pause()
+        assert "judge (run gpt-judge): safe" in screen_text(app)
+        await pilot.press("enter")  # keeps it
+        await pilot.pause()
+        assert shown_uid(app) == "p-002"
+        await pilot.press("u")  # no verdict: never revealed
+        await pilot.pause()
+        assert shown_uid(app) == "p-003"
+    assert rows(reveal_db) == [
+        ("p-000", "safe", 0, 0),
+        ("p-000", "unsafe", 1, 1),
+        ("p-001", "safe", 0, 0),
+        ("p-001", "safe", 1, 1),
+        ("p-002", "unsafe", 0, 0),
+    ]
+    with Project.open(reveal_db) as project:  # the blind labels stay the current ones
+        ana = project.annotators.id_of("ana")
+        assert project.labels.current_value(ana, 1) == "safe"  # type: ignore[arg-type]
+
+
+async def test_without_the_flag_nothing_is_revealed(reveal_db: Path) -> None:
+    app = make_app(reveal_db, "ana")
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s")
+        await pilot.pause()
+        assert shown_uid(app) == "p-001"
+        assert "judge (run" not in screen_text(app)
+    assert rows(reveal_db) == [("p-000", "safe", 0, 0)]
+
+
+def test_the_items_revealed_are_the_same_in_every_session() -> None:
+    uids = [f"p-{i:03d}" for i in range(2000)]
+    first = [chosen("ana", uid, 0.1) for uid in uids]
+    assert first == [chosen("ana", uid, 0.1) for uid in uids]
+    assert first != [chosen("ben", uid, 0.1) for uid in uids]
+    # 2000 draws at 0.1: 200 expected, sd 13.4; a hash within 4 sd of it.
+    assert 146 <= sum(first) <= 254
