@@ -13,8 +13,11 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from .current import latest_adjudication, standing_reveal
+from .errors import PolyjudgeError
 from .gold_items import NOT_GOLD_ID
 from .subject import Subject
+
+SHARE_KEY = "reveal_share"  # the project's default share of items revealed (0 or none: off)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,21 @@ class JudgeSeenFinals:
 
 
 class Reveals(Subject):
+    def share(self, asked: float | None = None) -> float:
+        """The share of items whose verdict `annotate` reveals: `asked` (`--reveal-judge`),
+        else the project setting `reveal_share`, else 0 (off). Out of 0..1: PolyjudgeError."""
+        if asked is None:
+            stored = self._project.meta(SHARE_KEY)
+            try:
+                asked = float(stored) if stored else 0.0
+            except ValueError:
+                raise PolyjudgeError(
+                    f"project setting {SHARE_KEY}: expected a share between 0 and 1"
+                ) from None
+        if not 0 <= asked <= 1:
+            raise PolyjudgeError(f"reveal share {asked}: expected a share between 0 and 1")
+        return asked
+
     def shown_verdict(self, response_id: int) -> ShownVerdict | None:
         """The verdict a reveal shows: the latest non-baseline judge run with a verdict in the
         project's labels on the item (an unparsed one is no verdict); None: nothing to show."""

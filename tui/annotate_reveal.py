@@ -18,25 +18,7 @@ import hashlib
 from dataclasses import dataclass
 
 from polyjudge.safe_text import one_line
-from polyjudge.store import PolyjudgeError, Project, ShownVerdict
-
-META_KEY = "reveal_share"  # the project's default share of revealed items (0: off)
-
-
-def reveal_share(project: Project, asked: float | None) -> float:
-    """`--reveal-judge SHARE`, else the project's `reveal_share` meta key, else 0."""
-    if asked is None:
-        stored = project.meta(META_KEY)
-        try:
-            asked = float(stored) if stored else 0.0
-        except ValueError:
-            raise PolyjudgeError(
-                f"project setting {META_KEY} = {one_line(stored or '', 20)!r}: expected a "
-                "share between 0 and 1"
-            ) from None
-    if not 0 <= asked <= 1:
-        raise PolyjudgeError(f"--reveal-judge: a share between 0 and 1, not {asked}")
-    return asked
+from polyjudge.store import Project, ShownVerdict
 
 
 def chosen(annotator: str, uid: str, share: float) -> bool:

@@ -31,7 +31,7 @@ from .annotate_journal import DRAFT, LABEL, UNDO, Write
 from .annotate_marks import ScreenMarks
 from .annotate_options import Options
 from .annotate_queue import INTERACTIVE_WAIT_MS, WriteQueue
-from .annotate_reveal import Revealer, reveal_share
+from .annotate_reveal import Revealer
 
 # What became of a write: in the project file, or queued (durable in the journal) for the lock.
 SAVED, QUEUED = "saved", "saving…"
@@ -80,7 +80,7 @@ class AnnotationSession:
         self._queue_position = 0  # the last queue (not gold) item shown: where `advance` goes on
         # `--reveal-judge`: the judge's verdict after the blind label (`annotate_reveal.py`).
         self.revealer = Revealer(
-            project, self.annotator.name, reveal_share(project, options.reveal_share)
+            project, self.annotator.name, project.reveals.share(options.reveal_share)
         )
 
     # -- where we are --------------------------------------------------------------------------

@@ -55,6 +55,7 @@ def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) 
     with registers_nobody_on_failure(db, [options["annotator"]]):
         with open_project(db) as project:
             project.annotators.ensure(options["annotator"])
+            project.reveals.share(options.get("reveal_share"))  # a bad project setting: here
             if not project.content.has_responses():
                 raise PolyjudgeError(
                     f"{db}: no responses to annotate yet (add some with "

@@ -98,3 +98,28 @@ def test_the_items_revealed_are_the_same_in_every_session() -> None:
     assert first != [chosen("ben", uid, 0.1) for uid in uids]
     # 2000 draws at 0.1: 200 expected, sd 13.4; a hash within 4 sd of it.
     assert 146 <= sum(first) <= 254
+
+
+def test_the_share_comes_from_the_flag_else_the_project_setting(reveal_db: Path) -> None:
+    from polyjudge.tui.annotate_options import Options
+    from polyjudge.tui.annotate_session import AnnotationSession
+
+    with Project.open(reveal_db) as project:
+        assert AnnotationSession(project, Options("ana")).revealer.share == 0
+        project.set_meta("reveal_share", "0.25")
+        assert AnnotationSession(project, Options("ana")).revealer.share == 0.25
+        session = AnnotationSession(project, Options("ana", reveal_share=1.0))
+        assert session.revealer.share == 1.0
+        session.release()
+
+
+def test_a_bad_project_setting_is_one_line_and_registers_nobody(reveal_db: Path) -> None:
+    from tests.conftest import run_cli
+
+    with Project.open(reveal_db) as project:
+        project.set_meta("reveal_share", "lots")
+    result = run_cli("annotate", "--annotator", "zed", "--db", str(reveal_db))
+    assert result.code == 1 and result.err.count("\n") == 1
+    assert "reveal_share: expected a share between 0 and 1" in result.err
+    with Project.open(reveal_db) as project:
+        assert project.annotators.get("zed") is None
