@@ -42,7 +42,7 @@ class Adjudications(Subject):
         uid: str | None = None,
         strict: bool = False,
         decision: bool = True,
-        judge_seen: bool | None = None,
+        judge_seen: bool | int | None = None,
     ) -> Adjudication:
         """Append an adjudication (the final label of a response); it supersedes the previous
         one. A None label withdraws the standing adjudication. Written at once.

@@ -309,9 +309,9 @@ def _read(
         " LEFT JOIN annotators a ON a.id = l.annotator_id"
         " LEFT JOIN responses r ON r.id = l.response_id ORDER BY l.id"
     )
+    columns = (*LABEL_COLUMNS, *REVEAL_COLUMNS, "annotator_name", "response_uid")
     for values in cur:
-        names = (*LABEL_COLUMNS, *REVEAL_COLUMNS, "annotator_name", "response_uid")
-        row = dict(zip(names, values, strict=True))
+        row = dict(zip(columns, values, strict=True))
         problem = check_row(row, label_set, valid, response_of, typed)
         if problem is not None:
             rejected[problem] += 1
