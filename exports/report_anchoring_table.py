@@ -41,7 +41,13 @@ def finals_sentence(report: Report) -> str:
             f"; {fmt_count(section.judge_seen_unknown)} adjudications have no record of "
             "whether it was"
         )
-    return text + "."
+    text += "."
+    if section.labels_judge_seen:
+        text += (
+            f" {fmt_count(section.labels_judge_seen)} current labels are not blind (given again "
+            "after an undo, once the judge had been shown) and count as ordinary labels."
+        )
+    return text
 
 
 def anchoring_table(report: Report) -> ReportTable | None:

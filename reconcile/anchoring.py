@@ -69,16 +69,21 @@ def language_block(revealed: list[RevealedLabel]) -> dict[str, Any]:
 
 
 def anchoring(
-    revealed: Iterable[RevealedLabel], finals: JudgeSeenFinals, final_labels: int
+    revealed: Iterable[RevealedLabel],
+    finals: JudgeSeenFinals,
+    final_labels: int,
+    labels_judge_seen: int = 0,
 ) -> dict[str, Any]:
     """The `anchoring` block: per language (sorted), and the finals decided with the judge
-    visible (`final_labels`: items with a human final label). Numbers only: the renderers
-    (`exports/report_anchoring_table.py`) say them in a sentence."""
+    visible (`final_labels`: items with a human final label); `labels_judge_seen`: current
+    labels that are not blind (given again after an undo, once the judge had been shown).
+    Numbers only: the renderers (`exports/report_anchoring_table.py`) say them in a sentence."""
     by_language: dict[str, list[RevealedLabel]] = {}
     for item in revealed:
         by_language.setdefault(item.language, []).append(item)
     return {
         "by_language": {lang: language_block(items) for lang, items in sorted(by_language.items())},
+        "labels_judge_seen": labels_judge_seen,
         "finals": {
             "final_labels": final_labels,
             "judge_seen": finals.seen,

@@ -175,6 +175,7 @@ def build_report(
             revealed_labels(project, excluded),
             project.reveals.finals_judge_seen(),
             int(np.count_nonzero(final.human_final)),
+            project.reveals.current_seen(excluded),
         ),
         "methods": METHODS,
     }

@@ -52,6 +52,7 @@ class LanguageAnchoring(Block):
 @dataclass(frozen=True, slots=True)
 class AnchoringSection:
     by_language: Mapping[str, LanguageAnchoring]
+    labels_judge_seen: int  # current labels that are not blind (relabelled after an undo)
     final_labels: int
     judge_seen: int
     judge_not_seen: int
@@ -62,6 +63,7 @@ class AnchoringSection:
         finals = d["finals"]
         return cls(
             by_language={k: LanguageAnchoring.from_json(v) for k, v in d["by_language"].items()},
+            labels_judge_seen=d["labels_judge_seen"],
             final_labels=finals["final_labels"],
             judge_seen=finals["judge_seen"],
             judge_not_seen=finals["judge_not_seen"],
@@ -71,6 +73,7 @@ class AnchoringSection:
     def as_json(self) -> JsonDict:
         return {
             "by_language": {k: v.as_json() for k, v in self.by_language.items()},
+            "labels_judge_seen": self.labels_judge_seen,
             "finals": {
                 "final_labels": self.final_labels,
                 "judge_seen": self.judge_seen,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from .current import latest_adjudication, standing_reveal
+from .current import current_label, latest_adjudication, standing_reveal
 from .errors import PolyjudgeError
 from .gold_items import NOT_GOLD_ID
 from .subject import Subject
@@ -65,6 +65,15 @@ class Reveals(Subject):
             raise PolyjudgeError(f"reveal share {asked}: expected a share between 0 and 1")
         return asked
 
+    def seen(self, response_id: int, annotator_id: int) -> bool:
+        """Has the annotator been shown judge output on the item (a row of theirs says so)?"""
+        row = self._conn.execute(
+            "SELECT 1 FROM labels WHERE response_id = ? AND annotator_id = ? AND judge_seen = 1"
+            " LIMIT 1",
+            (response_id, annotator_id),
+        ).fetchone()
+        return row is not None
+
     def shown_verdict(self, response_id: int) -> ShownVerdict | None:
         """The verdict a reveal shows: the latest non-baseline judge run with a verdict in the
         project's labels on the item (an unparsed one is no verdict); None: nothing to show."""
@@ -106,6 +115,15 @@ class Reveals(Subject):
             for rid, aid, lang, blind, after in rows
             if aid not in exclude_annotators
         ]
+
+    def current_seen(self, exclude_annotators: Collection[int] = ()) -> int:
+        """Current labels given after judge output had been shown on the item (a label again
+        after the blind one was undone): not blind, counted apart by the report."""
+        rows = self._tuples(
+            "SELECT l.annotator_id FROM labels l"
+            f" WHERE l.judge_seen = 1 AND {current_label('l')} AND l.{NOT_GOLD_ID}"
+        )
+        return sum(1 for (aid,) in rows if aid not in exclude_annotators)
 
     def finals_judge_seen(self) -> JudgeSeenFinals:
         """How the standing adjudications (with a label, gold items left out) were decided."""

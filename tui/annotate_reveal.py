@@ -10,6 +10,11 @@ the reveal happened. Such rows are never the annotator's current label (`store/c
 statistics read the blind label. Items without a verdict, and gold items, are never revealed.
 Leaving the item without answering (an arrow, an undo, a filter) writes nothing more; an undo
 undoes the blind label (after-reveal rows are not part of the undo chain).
+
+Once the judge was shown on an item, the annotator's blind label of it is fixed: a label key
+pressed on it later (coming back with ←) writes another after-reveal answer, and the item is not
+revealed again. Only after an undo took the blind label away is a new label a row of the blind
+chain, and then it says `judge_seen = 1` (the report counts those current labels apart).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import hashlib
 from dataclasses import dataclass
 
 from polyjudge.safe_text import one_line
-from polyjudge.store import Project, ShownVerdict
+from polyjudge.store import Annotator, Project, ShownVerdict
 
 
 def chosen(annotator: str, uid: str, share: float) -> bool:
@@ -50,19 +55,27 @@ class PendingReveal:
 class Revealer:
     """Decides which items reveal the judge and holds the reveal waiting for its answer."""
 
-    def __init__(self, project: Project, annotator: str, share: float) -> None:
+    def __init__(self, project: Project, annotator: Annotator, share: float) -> None:
         self.project = project
         self.annotator = annotator
         self.share = share
         self.pending: PendingReveal | None = None
+        self._seen: set[int] = set()  # revealed this session (its writes may still be queued)
+
+    def seen(self, response_id: int) -> bool:
+        """Has this annotator been shown the judge on the item (this session or before)?"""
+        return response_id in self._seen or self.project.reveals.seen(
+            response_id, self.annotator.id
+        )
 
     def after_blind(self, response_id: int, uid: str, blind: str, *, gold: bool) -> bool:
         """After a blind label: start a reveal when the item is chosen and has a verdict."""
         self.pending = None
-        if gold or not chosen(self.annotator, uid, self.share):
+        if gold or not chosen(self.annotator.name, uid, self.share):
             return False
         verdict = self.project.reveals.shown_verdict(response_id)
         if verdict is None:
             return False
         self.pending = PendingReveal(response_id, blind, verdict)
+        self._seen.add(response_id)
         return True

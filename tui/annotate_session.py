@@ -80,7 +80,7 @@ class AnnotationSession:
         self._queue_position = 0  # the last queue (not gold) item shown: where `advance` goes on
         # `--reveal-judge`: the judge's verdict after the blind label (`annotate_reveal.py`).
         self.revealer = Revealer(
-            project, self.annotator.name, project.reveals.share(options.reveal_share)
+            project, self.annotator, project.reveals.share(options.reveal_share)
         )
 
     # -- where we are --------------------------------------------------------------------------
@@ -256,6 +256,10 @@ class AnnotationSession:
         if self.revealer.pending is not None:
             return self.answer_reveal(label, viewed)
         gold = self._gold_shown
+        seen = not gold and self.revealer.seen(self.item.response.id)
+        if seen and self.shown_label() is not None:
+            # The judge was shown on this item: the blind label stays, this is another answer.
+            return self._answer(self.item.response.id, label, viewed)
         self.feedback = None
         if gold and self.gold_feedback:
             self.feedback = feedback_line(self.project, self.item.response.id, label)
@@ -271,13 +275,14 @@ class AnnotationSession:
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
                 overlap=None if gold else self.overlap,
+                judge_seen=seen,  # (a label again after its blind one was undone)
             )
         )
         self.pending_note, self.pending_unsure = None, False  # written with the label
         self._history.append(self.item.response.id)
         self.labelled_this_session += 1
         response = self.item.response
-        if self.revealer.after_blind(response.id, response.uid, label, gold=gold):
+        if not seen and self.revealer.after_blind(response.id, response.uid, label, gold=gold):
             self._shown_at = time.monotonic()  # the answer's time is the time on the verdict
             return state, row
         self.advance()
@@ -289,10 +294,14 @@ class AnnotationSession:
         pending = self.revealer.pending
         assert pending is not None
         self.revealer.pending = None
+        return self._answer(pending.response_id, label, viewed)
+
+    def _answer(self, response_id: int, label: str, viewed: str | None) -> tuple[str, Label | None]:
+        """Write an after-reveal row for the item, then go to the next item."""
         state, row = self._write(
             Write(
                 LABEL,
-                pending.response_id,
+                response_id,
                 self.annotator.id,
                 label,
                 viewed=viewed,
@@ -348,6 +357,7 @@ class AnnotationSession:
                 unsure=unsure,
                 note=text,
                 viewed=viewed,
+                judge_seen=not self._gold_shown and self.revealer.seen(self.item.response.id),
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
                 overlap=None if self._gold_shown else self.overlap,

@@ -123,3 +123,47 @@ def test_a_bad_project_setting_is_one_line_and_registers_nobody(reveal_db: Path)
     assert "reveal_share: expected a share between 0 and 1" in result.err
     with Project.open(reveal_db) as project:
         assert project.annotators.get("zed") is None
+
+
+async def test_once_seen_the_blind_label_stays_fixed(reveal_db: Path) -> None:
+    """Back on a revealed item (←), a label key writes another answer, never a new blind
+    label, and the verdict is not revealed again."""
+    app = make_app(reveal_db, "ana", reveal_share=1.0)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await settle(pilot)
+        await pilot.press("s", "u")  # blind safe, changed to unsafe after the reveal
+        await pilot.pause()
+        assert shown_uid(app) == "p-001"
+        await pilot.press("left")
+        await pilot.pause()
+        assert shown_uid(app) == "p-000"
+        await pilot.press("i")
+        await pilot.pause()
+        assert shown_uid(app) != "p-000"
+        assert "judge (run" not in screen_text(app)
+    assert rows(reveal_db) == [
+        ("p-000", "safe", 0, 0),
+        ("p-000", "unsafe", 1, 1),
+        ("p-000", "invalid", 1, 1),
+    ]
+
+
+def test_a_label_again_after_an_undo_says_the_judge_was_seen(reveal_db: Path) -> None:
+    from polyjudge.reconcile.report import build_report
+    from polyjudge.tui.annotate_options import Options
+    from polyjudge.tui.annotate_session import AnnotationSession
+
+    with Project.open(reveal_db) as project:
+        session = AnnotationSession(project, Options("ana", reveal_share=1.0))
+        session.start()
+        session.label("safe", "both")  # blind; the verdict is shown
+        session.label("unsafe", "both")  # the answer; next item
+        session.undo()  # undoes the last change of the session: the blind label of p-000
+        assert session.current_id == 1 and session.shown_label() is None
+        session.label("unsafe", "both")  # a label again, with the judge seen: not revealed
+        assert session.revealer.pending is None
+        session.release()
+        assert project.labels.current(1, session.annotator.id).judge_seen == 1  # type: ignore[union-attr]
+        anchoring = build_report(project, resamples=10).anchoring
+        assert anchoring is not None and anchoring.labels_judge_seen == 1
+        assert anchoring.by_language == {}  # the answer stands on a blind label undone
