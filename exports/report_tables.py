@@ -12,6 +12,7 @@ from polyjudge.reconcile.report_model import Report
 from .numbers import (
     fmt_count,
 )
+from .report_anchoring_table import anchoring_table
 from .report_annotator_tables import annotator_tables
 from .report_condition_tables import condition_tables
 from .report_format import plain
@@ -124,7 +125,7 @@ def all_tables(report: Report) -> list[ReportTable]:
     tables += reading_tables(report)
     tables += judge_tables(report)
     tables += confusion_tables(report)
-    for extra in (comparison_table(report), budget_table(report)):
+    for extra in (anchoring_table(report), comparison_table(report), budget_table(report)):
         if extra is not None:
             tables.append(extra)
     return tables

@@ -5,8 +5,9 @@ the `report --json` shape (docs/architecture.md, "The report").
     report = build_report(project, by=("language", "model"), target_width=0.05)
 
 Top-level keys: `project`, `labels`, `final`, `agreement`, `unsafe_rate`, `judges`,
-`comparisons`, `budget`, `queue`, `progress`, `annotators`, `reading`, `methods`. Undefined
-statistics are null, with the reason under the block's `reasons` (or an entry's `reason`).
+`comparisons`, `budget`, `queue`, `progress`, `annotators`, `anchoring`, `reading`,
+`methods`. Undefined statistics are null, with the reason under the block's `reasons` (or an
+entry's `reason`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from polyjudge.store import PolyjudgeError, Project
 
 from .agreement import agreement, pairwise_kappa, seed_for
+from .anchoring import anchoring, revealed_labels
 from .annotator_quality import accuracy_threshold, annotator_quality
 from .budget import report_budget
 from .calibration import calibration_report
@@ -178,6 +180,12 @@ def build_report(
             seed=seed,
             excluded=[names[i] for i in sorted(excluded)],
             gold=[a for a in project.gold_items.answers() if a.annotator_id not in excluded],
+        ),
+        "anchoring": anchoring(
+            revealed_labels(project, excluded),
+            project.reveals.finals_judge_seen(),
+            int(np.count_nonzero(final.human_final)),
+            project.reveals.current_seen(excluded),
         ),
         "reading": reading_report(data, estimator, positive, seed),
         "methods": METHODS,

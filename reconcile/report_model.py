@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .report_anchoring import AnchoringSection
 from .report_annotators import AnnotatorsSection
 from .report_base import JsonDict
 from .report_counts import FinalSection, Progress, ProjectInfo, Queue, final_from_json, final_json
@@ -44,12 +45,14 @@ class Report:
     methods: Mapping[str, str]
     budget: Budget | None = None
     annotators: AnnotatorsSection | None = None
+    anchoring: AnchoringSection | None = None
     reading: ReadingSection | None = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Report:
         budget = d.get("budget")
         annotators = d.get("annotators")
+        anchoring = d.get("anchoring")
         reading = d.get("reading")
         return cls(
             project=ProjectInfo.from_json(d["project"]),
@@ -64,6 +67,7 @@ class Report:
             methods=dict(d["methods"]),
             budget=Budget.from_json(budget) if budget else None,
             annotators=AnnotatorsSection.from_json(annotators) if annotators else None,
+            anchoring=AnchoringSection.from_json(anchoring) if anchoring else None,
             reading=ReadingSection.from_json(reading) if reading else None,
         )
 
@@ -81,6 +85,7 @@ class Report:
             "queue": self.queue.as_json(),
             "progress": self.progress.as_json(),
             **({"annotators": self.annotators.as_json()} if self.annotators else {}),
+            **({"anchoring": self.anchoring.as_json()} if self.anchoring else {}),
             **({"reading": self.reading.as_json()} if self.reading else {}),
             "methods": dict(self.methods),
         }

@@ -56,6 +56,7 @@ from .records import (
     Response,
     Verdict,
 )
+from .reveals import JudgeSeenFinals, RevealPair, ShownVerdict
 from .serving import ServeLink, TokenOwner
 from .untrusted import check_before_annotating
 
@@ -85,6 +86,7 @@ __all__ = [
     "HumanLabel",
     "InputError",
     "Item",
+    "JudgeSeenFinals",
     "ItemDetail",
     "ItemFull",
     "JudgeBatch",
@@ -111,9 +113,11 @@ __all__ = [
     "PromptRef",
     "QueueFilter",
     "Response",
+    "RevealPair",
     "ResponseColumns",
     "SelfAdjudication",
     "ServeLink",
+    "ShownVerdict",
     "TokenOwner",
     "TranslationItem",
     "Verdict",

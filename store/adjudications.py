@@ -42,6 +42,7 @@ class Adjudications(Subject):
         uid: str | None = None,
         strict: bool = False,
         decision: bool = True,
+        judge_seen: bool | int | None = None,
     ) -> Adjudication:
         """Append an adjudication (the final label of a response); it supersedes the previous
         one. A None label withdraws the standing adjudication. Written at once.
@@ -50,7 +51,9 @@ class Adjudications(Subject):
         item is a self-adjudication: it is logged as a `self_adjudication` event in the same
         transaction, or refused with `SelfAdjudication` (nothing written) when `strict`. The
         rule lives here so that every path that adjudicates obeys it. `decision=False`: the
-        row only carries an earlier decision forward (a safe reply, an undo), not checked."""
+        row only carries an earlier decision forward (a safe reply, an undo), not checked.
+        `judge_seen`: the decision was made with judge verdicts on screen (the adjudicate
+        screen always shows them: True); None when the path cannot tell (stored as NULL)."""
         label_set = self._project.label_set
         if label is not None and label not in label_set:
             raise PolyjudgeError(
@@ -93,6 +96,7 @@ class Adjudications(Subject):
                 safe_reply,
                 previous["id"] if previous else None,
                 uid,
+                judge_seen,
             )
             if own is not None:
                 self._project.log_event(
@@ -117,6 +121,7 @@ class Adjudications(Subject):
     def set_safe_reply(
         self, response_id: int, adjudicator_id: int, safe_reply: str
     ) -> Adjudication:
+        # The decision carried forward keeps what was known of how it was made.
         """Record a safe reply for a response by appending an adjudication row that keeps the
         current final label and rationale (adjudications are append-only)."""
         text = safe_reply.strip()
@@ -132,6 +137,7 @@ class Adjudications(Subject):
                 text,
                 current["id"] if current else None,
                 None,
+                current["judge_seen"] if current else None,
             )
 
     def history(self, response_id: int) -> list[Adjudication]:
@@ -159,11 +165,22 @@ class Adjudications(Subject):
         safe_reply: str | None,
         supersedes: int | None,
         uid: str | None,
+        judge_seen: bool | int | None,
     ) -> Adjudication:
         cur = self._conn.execute(
             "INSERT INTO adjudications (uid, response_id, adjudicator_id, label, rationale,"
-            " safe_reply, supersedes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (uid, response_id, adjudicator_id, label, rationale, safe_reply, supersedes, now()),
+            " safe_reply, supersedes, created_at, judge_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                uid,
+                response_id,
+                adjudicator_id,
+                label,
+                rationale,
+                safe_reply,
+                supersedes,
+                now(),
+                None if judge_seen is None else int(judge_seen),
+            ),
         )
         row = self._conn.execute(
             "SELECT * FROM adjudications WHERE id = ?", (cur.lastrowid,)

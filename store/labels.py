@@ -60,8 +60,15 @@ class Labels(Subject):
         created_at: str | None = None,
         overlap: int | None = None,
         wait_ms: int | None = None,
+        after_reveal: bool = False,
+        judge_seen: bool = False,
     ) -> Label:
         """Append a label row; it supersedes the annotator's previous label of the response.
+        `judge_seen`: judge output had been shown on the item when it was given.
+        `after_reveal`: the annotator's answer once the judge's verdict was revealed after
+        their blind label (kept, or changed): it is never their current label (`current.py`),
+        it names the blind row it answers in `supersedes`, implies `judge_seen`, and needs a
+        current blind label; no overlap check (the item is theirs already), the draft stays.
         With a `uid` already present, nothing is written and the existing row is returned.
         With an `overlap` K, the item's annotators are counted inside the same write
         transaction: when K others hold it (a label or a live claim) and this annotator has
@@ -81,16 +88,24 @@ class Labels(Subject):
                 if row is not None:
                     return Label.from_row(row)
             previous = self.current(response_id, annotator_id)
-            if label is not None and (previous is None or previous.label is None):
-                self._check_room(response_id, annotator_id, overlap)
-            self._conn.execute(
-                "DELETE FROM annotation_drafts WHERE response_id = ? AND annotator_id = ?",
-                (response_id, annotator_id),
-            )
+            if after_reveal:
+                if label is None or action != "label" or previous is None or not previous.label:
+                    raise PolyjudgeError(
+                        f"item {response_id}: an answer to a reveal needs a label and a blind "
+                        "label before it; nothing was written"
+                    )
+            else:
+                if label is not None and (previous is None or previous.label is None):
+                    self._check_room(response_id, annotator_id, overlap)
+                self._conn.execute(
+                    "DELETE FROM annotation_drafts WHERE response_id = ? AND annotator_id = ?",
+                    (response_id, annotator_id),
+                )
             cur = self._conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
-                " supersedes, viewed, view_assigned, guideline_version, time_ms, source,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " supersedes, viewed, view_assigned, guideline_version, time_ms, source, created_at,"
+                " after_reveal, judge_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     uid,
                     response_id,
@@ -106,6 +121,8 @@ class Labels(Subject):
                     time_ms,
                     source,
                     created_at or now(),
+                    int(after_reveal),
+                    int(after_reveal or judge_seen),
                 ),
             )
             row = self._conn.execute(
@@ -138,7 +155,12 @@ class Labels(Subject):
         the state before it (an earlier label, or none). Repeated undos walk further back.
         Returns the new row, or None when there is nothing left to undo. With a `uid` already
         present, nothing is written (a replayed undo); with an `overlap`, an undo that would
-        bring back a label on an item K others hold since raises `ItemFull`."""
+        bring back a label on an item K others hold since raises `ItemFull`.
+
+        Undo walks the blind labels only: after-reveal rows are not part of the chain, so an
+        undo after a reveal undoes the blind label (the reveal's answer stays stored, standing
+        on nothing, and leaves the anchoring analysis). The restored state keeps its own
+        `judge_seen`."""
         with self._project.transaction(wait_ms=wait_ms):
             if uid is not None:
                 row = self._conn.execute("SELECT * FROM labels WHERE uid = ?", (uid,)).fetchone()
@@ -159,7 +181,8 @@ class Labels(Subject):
             cur = self._conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
                 " supersedes, restores, viewed, view_assigned, guideline_version, time_ms, source,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, ?, NULL, ?, ?)",
+                " created_at, judge_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'undo', ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
                 (
                     uid,
                     response_id,
@@ -174,6 +197,7 @@ class Labels(Subject):
                     restored.guideline_version if restored else None,
                     state.source,
                     now(),
+                    restored.judge_seen if restored else 0,
                 ),
             )
             row = self._conn.execute(
@@ -194,7 +218,8 @@ class Labels(Subject):
         return self._label_row(row.restores)
 
     def current(self, response_id: int, annotator_id: int) -> Label | None:
-        """The annotator's latest row for the response (its `label` may be None: undone)."""
+        """The annotator's latest blind row for the response (its `label` may be None:
+        undone); after-reveal rows are never current (`current.py`)."""
         row = self._conn.execute(
             "SELECT * FROM labels l WHERE l.response_id = ? AND l.annotator_id = ?"
             f" AND {latest_label_row('l')}",
@@ -203,6 +228,7 @@ class Labels(Subject):
         return Label.from_row(row) if row else None
 
     def history(self, response_id: int, annotator_id: int | None = None) -> list[Label]:
+        """Every row of the response (of one annotator), after-reveal rows included."""
         sql = "SELECT * FROM labels WHERE response_id = ?"
         params: list[Any] = [response_id]
         if annotator_id is not None:

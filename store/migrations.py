@@ -148,6 +148,30 @@ def gold_items(db: Database) -> None:
     )
 
 
+def reveal(db: Database) -> None:
+    for statement in (
+        # `annotate --reveal-judge`: a row written after the judge's verdict was shown on the
+        # item (never a current label, see current.py), and whether any judge output had been
+        # shown when a label was given. Rows before this step were all given blind.
+        "ALTER TABLE labels ADD COLUMN after_reveal INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE labels ADD COLUMN judge_seen INTEGER NOT NULL DEFAULT 0",
+        # 1: decided on a screen that showed judge verdicts (the adjudicate screen); 0: not;
+        # NULL: unknown (rows before this step, and paths that cannot tell).
+        "ALTER TABLE adjudications ADD COLUMN judge_seen INTEGER",
+        # The current-label rule seeks (response, annotator, blind rows after id); the old
+        # covering indexes lack `after_reveal`, these replace them.
+        "DROP INDEX IF EXISTS labels_current",
+        "DROP INDEX IF EXISTS labels_annotator_current",
+        "CREATE INDEX labels_current_blind"
+        " ON labels (response_id, annotator_id, after_reveal, id, label)",
+        "CREATE INDEX labels_annotator_current_blind"
+        " ON labels (annotator_id, response_id, after_reveal, id, label)",
+        # The reveals answering one blind row (`standing_reveal`).
+        "CREATE INDEX labels_reveals ON labels (supersedes, id) WHERE after_reveal = 1",
+    ):
+        db.execute(statement)
+
+
 def reading_condition(db: Database) -> None:
     # The reading condition a lead assigned (`annotate --view`): `original`, `back_translation`
     # or `both`; NULL when the annotator chose what to read. `viewed` keeps what was shown
@@ -168,6 +192,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0007_judging_output_cap", output_cap),
     ("0005_serve_tokens", serve_tokens),
     ("0008_gold_items", gold_items),
+    ("0009_reveal", reveal),
     ("0010_reading_condition", reading_condition),
 )
 

@@ -45,6 +45,8 @@ LABEL_COLUMNS = (
 )
 # Read when the packet has it (a packet made before `0010_reading_condition` has not: NULL).
 OPTIONAL_LABEL_COLUMNS = ("view_assigned",)
+# Since `0009_reveal` (a packet exported before has none: read as 0, given blind).
+REVEAL_COLUMNS = ("after_reveal", "judge_seen")
 READ_TABLES = {
     "meta": ("key", "value"),
     "annotators": ("id", "name"),
@@ -80,6 +82,8 @@ class PacketLabel:
     source: str
     created_at: str
     view_assigned: str | None = None
+    after_reveal: int = 0
+    judge_seen: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +145,19 @@ def check_row(
         return f"with a label outside this project's labels ({', '.join(label_set)})"
     if row["action"] == "label" and row["restores"] is not None:
         return "with a label that claims to restore another row"
+    for column in REVEAL_COLUMNS:
+        if row[column] not in (0, 1) or not _is_int(row[column]):
+            return f"with a bad {column} (expected 0 or 1)"
+    if row["after_reveal"] and (
+        row["action"] != "label" or not row["judge_seen"] or row["supersedes"] is None
+    ):
+        return "with an after-reveal row that is not a label seen with the judge after another"
     if row["action"] == "undo":
         restored = valid.get(row["restores"]) if row["restores"] is not None else None
         if row["restores"] is not None and (
-            restored is None or restored.response_id != response_of(row["response_uid"])
+            restored is None
+            or restored.response_id != response_of(row["response_uid"])
+            or restored.after_reveal
         ):
             return "undoing to a row that is not theirs, or was refused"
         if label != (restored.label if restored else None):
@@ -166,7 +179,9 @@ def check_row(
         return "with a bad created_at (expected an ISO 8601 time stamp)"
     superseded = valid.get(row["supersedes"]) if row["supersedes"] is not None else None
     if row["supersedes"] is not None and (
-        superseded is None or superseded.response_id != response_of(row["response_uid"])
+        superseded is None
+        or superseded.response_id != response_of(row["response_uid"])
+        or superseded.after_reveal  # an answer to a reveal is never in the chain
     ):
         return "replacing a row that is not theirs, or was refused"
     return None
@@ -291,14 +306,26 @@ def _read(
     optional = ", ".join(
         f"l.{c}" if has_table(conn, "labels", (c,)) else "NULL" for c in OPTIONAL_LABEL_COLUMNS
     )
+    reveal = (
+        ", ".join("l." + c for c in REVEAL_COLUMNS)
+        if has_table(conn, "labels", REVEAL_COLUMNS)
+        else ", ".join(f"0 AS {c}" for c in REVEAL_COLUMNS)
+    )
     cur = conn.execute(
-        f"SELECT {', '.join('l.' + c for c in LABEL_COLUMNS)}, {optional}, a.name, r.uid"
-        " FROM labels l LEFT JOIN annotators a ON a.id = l.annotator_id"
+        f"SELECT {', '.join('l.' + c for c in LABEL_COLUMNS)}, {optional}, {reveal}, a.name, r.uid"
+        " FROM labels l"
+        " LEFT JOIN annotators a ON a.id = l.annotator_id"
         " LEFT JOIN responses r ON r.id = l.response_id ORDER BY l.id"
     )
-    row_keys = (*LABEL_COLUMNS, *OPTIONAL_LABEL_COLUMNS, "annotator_name", "response_uid")
+    columns = (
+        *LABEL_COLUMNS,
+        *OPTIONAL_LABEL_COLUMNS,
+        *REVEAL_COLUMNS,
+        "annotator_name",
+        "response_uid",
+    )
     for values in cur:
-        row = dict(zip(row_keys, values, strict=True))
+        row = dict(zip(columns, values, strict=True))
         problem = check_row(row, label_set, valid, response_of, typed)
         if problem is not None:
             rejected[problem] += 1
@@ -320,6 +347,8 @@ def _read(
             source=row["source"],
             created_at=row["created_at"],
             view_assigned=row["view_assigned"],
+            after_reveal=row["after_reveal"],
+            judge_seen=row["judge_seen"],
         )
     return PacketContents(
         str(path),

@@ -36,6 +36,8 @@ LABEL_COPY_COLUMNS = (
     "time_ms",
     "source",
     "created_at",
+    "after_reveal",
+    "judge_seen",
 )
 
 

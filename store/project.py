@@ -35,6 +35,7 @@ from .opening import connect, migrate
 from .packets import Packets
 from .queue import Queue
 from .records import DEFAULT_LABELS
+from .reveals import Reveals
 from .serving import Serving
 from .status import project_status
 
@@ -125,6 +126,11 @@ class Project:
     @cached_property
     def adjudications(self) -> Adjudications:
         return Adjudications(self)
+
+    @cached_property
+    def reveals(self) -> Reveals:
+        """The verdict a reveal shows; blind labels paired with their answers (anchoring)."""
+        return Reveals(self)
 
     @cached_property
     def assignments(self) -> Assignments:

@@ -246,6 +246,7 @@ class Queue(Subject):
         row = self._conn.execute(
             "SELECT count(*), coalesce(sum(min(time_ms, :cap)), 0) FROM (SELECT time_ms"
             " FROM labels WHERE annotator_id = :me AND action = 'label' AND label IS NOT NULL"
+            " AND after_reveal = 0"
             " AND time_ms IS NOT NULL ORDER BY id DESC LIMIT :last)",
             {"me": annotator_id, "cap": PACE_CAP_MS, "last": last},
         ).fetchone()

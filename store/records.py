@@ -86,6 +86,8 @@ class Label(Record):
     view_assigned: str | None = None  # the reading condition assigned; None: chosen
     created_at: str | None = None
     uid: str | None = None
+    after_reveal: int = 0  # written after the judge's verdict was shown: never current
+    judge_seen: int = 0  # any judge output had been shown on the item
 
     def __post_init__(self) -> None:
         # Rows are append-only, so a malformed one (written by a merge before packets were
@@ -108,6 +110,7 @@ class Adjudication(Record):
     supersedes: int | None = None
     created_at: str | None = None
     uid: str | None = None
+    judge_seen: int | None = None  # decided with judge verdicts on screen (None: unknown)
 
 
 @dataclass(frozen=True, slots=True)

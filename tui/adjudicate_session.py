@@ -197,6 +197,7 @@ class AdjudicationSession:
             rationale or None,
             before.safe_reply if before else None,
             strict=self.strict,
+            judge_seen=True,  # this screen shows the judges' verdicts
         )
         self.history.append(Written(entry, row, before, "label"))
         self._remove(entry)
@@ -215,6 +216,7 @@ class AdjudicationSession:
             before.rationale if before else None,
             text.strip() or None,
             decision=False,
+            judge_seen=True,
         )
         self.history.append(Written(entry, row, before, "reply"))
         return row
@@ -232,6 +234,8 @@ class AdjudicationSession:
             before.rationale if before else None,
             before.safe_reply if before else None,
             decision=False,
+            # the decision restored is carried forward as it was made
+            judge_seen=before.judge_seen if before else None,
         )
         if written.kind == "label" and self.filter.matches(written.entry):
             self._insert(written.entry)

@@ -34,6 +34,8 @@ class Write:
     time_ms: int | None = None
     guideline_version: str | None = None
     overlap: int | None = None
+    after_reveal: bool = False  # the answer to a reveal (`annotate_reveal.py`)
+    judge_seen: bool = False  # the judge had been shown on the item
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
     created_at: str = field(default_factory=now)
 
@@ -55,6 +57,8 @@ class Write:
                 created_at=self.created_at,
                 overlap=self.overlap,
                 wait_ms=wait_ms,
+                after_reveal=self.after_reveal,
+                judge_seen=self.judge_seen or self.after_reveal,
             )
         if self.kind == UNDO:
             return project.labels.undo(

@@ -23,12 +23,13 @@ class Options:
     gold_feedback: bool = False  # `--gold-feedback`: show the expected label after a gold item
     gold_seed: str | None = None  # seeds the gold draws (with the project and annotator)
     view: str | None = None  # `--view`: the reading condition assigned (annotate_reading.py)
+    reveal_share: float | None = None  # `--reveal-judge [SHARE]`; None: the project's setting
 
 
 def options_from(options: Mapping[str, Any]) -> Options:
     """`PolyjudgeApp(path, "annotate", options)`: annotator (required), languages, model,
     category, text, overlap, sample (a batch name), no_sample, guidelines (Markdown text),
-    gold_rate, gold_feedback, gold_seed, view."""
+    gold_rate, gold_feedback, gold_seed, view, reveal_share."""
     flt = QueueFilter(
         languages=tuple(options.get("languages") or ()),
         model=options.get("model"),
@@ -46,4 +47,5 @@ def options_from(options: Mapping[str, Any]) -> Options:
         gold_feedback=bool(options.get("gold_feedback")),
         gold_seed=options.get("gold_seed"),
         view=options.get("view"),
+        reveal_share=options.get("reveal_share"),
     )

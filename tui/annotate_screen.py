@@ -165,6 +165,7 @@ class AnnotateScreen(Screen[None]):
             return
         label = self.labels[index]
         uid = self.session.item.response.uid if self.session.item else ""
+        answering = self.session.revealer.pending is not None
         # Gold items are not in the progress counts (they are not in the queue).
         newly_done = self.session.shown_label() is None and not self.session.gold_shown
         try:
@@ -180,9 +181,21 @@ class AnnotateScreen(Screen[None]):
             return
         state, _ = result
         status = f"{state} {one_line(label, 16)} for {one_line(uid, 24)}"
-        if self.session.feedback:  # `--gold-feedback` after a gold item: plain text
+        reveal = self.session.revealer.pending
+        if reveal is not None or answering:  # `--reveal-judge` (annotate_reveal.py)
+            status = reveal.line() if reveal else status + " after the reveal"
+        elif self.session.feedback:  # `--gold-feedback` after a gold item: plain text
             status += f" · {self.session.feedback}"
         self._after_write(status, done_delta=1 if newly_done else 0)
+
+    def action_keep_label(self) -> None:
+        """After a reveal: keep the blind label (written as the answer), go on."""
+        pending = self.session.revealer.pending
+        if pending is None:
+            self.app.bell()
+            return
+        if self._write(self.session.answer_reveal, pending.blind, self.viewed()) is not False:
+            self._after_write(f"kept {one_line(pending.blind, 16)} after the reveal")
 
     def action_toggle_unsure(self) -> None:
         if self._need_item():

@@ -34,6 +34,7 @@ from .annotate_marks import ScreenMarks
 from .annotate_options import Options
 from .annotate_queue import INTERACTIVE_WAIT_MS, WriteQueue
 from .annotate_reading import ReadingCondition
+from .annotate_reveal import Revealer
 
 # What became of a write: in the project file, or queued (durable in the journal) for the lock.
 SAVED, QUEUED = "saved", "saving…"
@@ -86,6 +87,10 @@ class AnnotationSession:
             options.view or (packet_view if packet_view in VIEW_CHOICES else None),
             self.annotator.name,
         )
+        # `--reveal-judge`: the judge's verdict after the blind label (`annotate_reveal.py`).
+        self.revealer = Revealer(
+            project, self.annotator, project.reveals.share(options.reveal_share)
+        )
 
     # -- where we are --------------------------------------------------------------------------
 
@@ -103,6 +108,7 @@ class AnnotationSession:
         mark still waiting for its label stays with the item left, and comes back with it."""
         if self.item is not None and (self.pending_note is not None or self.pending_unsure):
             self._waiting[self.item.response.id] = (self.pending_note, self.pending_unsure)
+        self.revealer.pending = None  # a reveal left unanswered writes nothing more
         self._gold_shown = response_id is not None and self.project.gold_items.is_gold(response_id)
         # A gold item never counts towards K: no claim on it (the claim held is given back).
         self.cursor.hold(None if self._gold_shown else response_id)
@@ -232,7 +238,7 @@ class AnnotationSession:
         return QUEUED, None
 
     def _note_queued(self, write: Write) -> None:
-        if write.kind == LABEL:
+        if write.kind == LABEL and not write.after_reveal:
             self._queued[write.response_id] = write.label
         elif write.kind == UNDO:
             self._queued[write.response_id] = _UNKNOWN
@@ -252,9 +258,17 @@ class AnnotationSession:
     def label(self, label: str, viewed: str) -> tuple[str, Label | None]:
         """Write the label for the current item (with the pending unsure flag and note), then
         move on to the next item to label. Returns (SAVED, row) or (QUEUED, None). Raises
-        ItemFull, staying on the item, when `--overlap` others hold it already."""
+        ItemFull, staying on the item, when `--overlap` others hold it already.
+        On an item chosen for a reveal the session stays on it with the verdict pending
+        (`revealer.pending`); the next label is the answer to the reveal (`answer_reveal`)."""
         assert self.item is not None
+        if self.revealer.pending is not None:
+            return self.answer_reveal(label, viewed)
         gold = self._gold_shown
+        seen = not gold and self.revealer.seen(self.item.response.id)
+        if seen and self.shown_label() is not None:
+            # The judge was shown on this item: the blind label stays, this is another answer.
+            return self._answer(self.item.response.id, label, viewed)
         self.feedback = None
         if gold and self.gold_feedback:
             self.feedback = feedback_line(self.project, self.item.response.id, label)
@@ -271,11 +285,41 @@ class AnnotationSession:
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
                 overlap=None if gold else self.overlap,
+                judge_seen=seen,  # (a label again after its blind one was undone)
             )
         )
         self.pending_note, self.pending_unsure = None, False  # written with the label
         self._history.append(self.item.response.id)
         self.labelled_this_session += 1
+        response = self.item.response
+        if not seen and self.revealer.after_blind(response.id, response.uid, label, gold=gold):
+            self._shown_at = time.monotonic()  # the answer's time is the time on the verdict
+            return state, row
+        self.advance()
+        return state, row
+
+    def answer_reveal(self, label: str, viewed: str | None) -> tuple[str, Label | None]:
+        """Keep (the blind label again) or change the label once the verdict is shown: an
+        `after_reveal` row either way, then the next item."""
+        pending = self.revealer.pending
+        assert pending is not None
+        self.revealer.pending = None
+        return self._answer(pending.response_id, label, viewed)
+
+    def _answer(self, response_id: int, label: str, viewed: str | None) -> tuple[str, Label | None]:
+        """Write an after-reveal row for the item, then go to the next item."""
+        state, row = self._write(
+            Write(
+                LABEL,
+                response_id,
+                self.annotator.id,
+                label,
+                viewed=viewed,
+                time_ms=self.elapsed_ms(),
+                guideline_version=self.guideline_version,
+                after_reveal=True,
+            )
+        )
         self.advance()
         return state, row
 
@@ -324,6 +368,7 @@ class AnnotationSession:
                 note=text,
                 viewed=viewed,
                 view_assigned=self.reading.assigned(self.item),
+                judge_seen=not self._gold_shown and self.revealer.seen(self.item.response.id),
                 time_ms=self.elapsed_ms(),
                 guideline_version=self.guideline_version,
                 overlap=None if self._gold_shown else self.overlap,

@@ -56,6 +56,7 @@ def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) 
     with registers_nobody_on_failure(db, [options["annotator"]]):
         with open_project(db) as project:
             project.annotators.ensure(options["annotator"])
+            project.reveals.share(options.get("reveal_share"))  # a bad project setting: here
             if not project.content.has_responses():
                 raise PolyjudgeError(
                     f"{db}: no responses to annotate yet (add some with "
@@ -66,6 +67,10 @@ def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) 
         from polyjudge.tui.app import PolyjudgeApp
 
         PolyjudgeApp(db, "annotate", options, keymap=keymap or None).run()
+
+
+# `--reveal-judge` without a share (the issue's example: 10 % of the items).
+DEFAULT_REVEAL_SHARE = 0.1
 
 
 def register(cli: click.Group) -> None:
@@ -117,6 +122,20 @@ def register(cli: click.Group) -> None:
     )
     @view_option
     @click.option(
+        "--reveal-judge",
+        "reveal_judge",
+        type=click.FloatRange(0.0, 1.0),
+        is_flag=False,
+        flag_value=DEFAULT_REVEAL_SHARE,
+        default=None,
+        metavar="[SHARE]",
+        help="Measured anchoring: on this share of the items (chosen per annotator and item, "
+        "the same in every session) show the judge's verdict after your blind label; keep it "
+        "(Enter/k) or change it (a label key), stored as its own after-reveal row that no "
+        f"statistic but the report's anchoring block reads. Alone: {DEFAULT_REVEAL_SHARE}. "
+        "Default: the project setting reveal_share (0: off).",
+    )
+    @click.option(
         "--key",
         "keys",
         multiple=True,
@@ -138,13 +157,15 @@ def register(cli: click.Group) -> None:
         gold_rate: float | None,
         gold_feedback: bool,
         view: str | None,
+        reveal_judge: float | None,
         keys: tuple[str, ...],
     ) -> None:
         """Label responses in the terminal, beside their English back-translations.
 
         Keys: s/1 safe, u/2 unsafe, i/3 invalid (or the project's own labels, numbered),
         ? unsure, n note, z undo, ←/→ previous/next, / filter, g guidelines, t layout,
-        b panes, v invisible characters, o open as HTML, h help, q quit. A label is saved
+        b panes, v invisible characters, o open as HTML, h help, q quit; Enter/k keeps your
+        label after a reveal (--reveal-judge). A label is saved
         the moment its key is pressed.
 
         The sample is the queue: when `polyjudge sample` has drawn items under the filter, only
@@ -162,6 +183,7 @@ def register(cli: click.Group) -> None:
             "gold_rate": gold_rate,
             "gold_feedback": gold_feedback,
             "view": view,
+            "reveal_share": reveal_judge,
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")

@@ -203,7 +203,12 @@ async def test_final_label_with_rationale_is_written_at_once_and_the_queue_shrin
 
         queued = [project.content.response(e.response_id).uid for e in adjudication_queue(project)]
         assert queued == QUEUED[1:]
+        # The adjudicate screen shows the verdicts: the decision says the judge was seen.
+        t_ar = project.content.response_by_uid("t-ar")
+        assert t_ar is not None
+        assert [a.judge_seen for a in project.adjudications.history(t_ar.id)] == [1]
     after = report(adjudication_db)
+    assert after["anchoring"]["finals"]["judge_seen"] == 1
     assert after["queue"]["total"] == len(QUEUED) - 1
     assert after["final"]["overall"]["adjudicated"] == 1
     assert after["final"]["by_language"]["ar"]["adjudicated"] == 1

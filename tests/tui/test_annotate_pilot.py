@@ -442,6 +442,7 @@ async def test_help_lists_every_key_and_the_palette_offers_every_action(
         actions = {a.binding.action for a in screen.active_bindings.values() if a.node is screen}
         expected = {
             "toggle_unsure",
+            "keep_label",
             "note",
             "undo",
             "previous",
