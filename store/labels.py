@@ -103,8 +103,8 @@ class Labels(Subject):
                 )
             cur = self._conn.execute(
                 "INSERT INTO labels (uid, response_id, annotator_id, label, unsure, note, action,"
-                " supersedes, viewed, view_assigned, guideline_version, time_ms, source, created_at,"
-                " after_reveal, judge_seen)"
+                " supersedes, viewed, view_assigned, guideline_version, time_ms, source,"
+                " created_at, after_reveal, judge_seen)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     uid,

@@ -327,7 +327,8 @@ CRAFTS: dict[str, tuple[Callable[[Path], None], str]] = {
             p,
             "ALTER TABLE labels RENAME TO labels_real",
             "CREATE VIEW labels AS SELECT * FROM labels_real UNION ALL SELECT 999, NULL, 1, 1,"
-            " 'safe', 0, NULL, 'label', NULL, NULL, NULL, NULL, NULL, 'tui', '2026-01-01', 0, 0, NULL",
+            " 'safe', 0, NULL, 'label', NULL, NULL, NULL, NULL, NULL, 'tui', '2026-01-01',"
+            " 0, 0, NULL",
         ),
         "view labels in place of a table",
     ),
