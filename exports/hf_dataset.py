@@ -57,7 +57,9 @@ def read_manifest(folder: Path) -> list[str]:
         raise PolyjudgeError(
             f"{folder / MANIFEST}: unreadable (remove it to export here)"
         ) from None
-    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        data = {}
+    files = data.get("files")
     if data.get("written_by") != WRITTEN_BY or not isinstance(files, list):
         raise PolyjudgeError(f"{folder / MANIFEST}: not a polyjudge export manifest")
     return [f for f in files if isinstance(f, str) and _inside(f)]

@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from polyjudge.importers.inspect_log import parse_inspect_uid
 from polyjudge.store import PolyjudgeError, Project
 
 from .formats import atomic_text, refuse_overwrite
 from .gold import iter_gold_rows
-
-UID_PREFIX = "inspect:"
 
 
 @dataclass
@@ -38,20 +37,6 @@ class InspectScores:
     written: int = 0
     without_final: int = 0
     labels: Counter[str] = field(default_factory=Counter)
-
-
-def _sample_key(uid: str) -> tuple[str, int, Any] | None:
-    """(eval id, epoch, sample id) of a response imported from an Inspect log (its uid is
-    `inspect:` and the JSON list [eval id, epoch, sample id]), else None."""
-    if not uid.startswith(UID_PREFIX):
-        return None
-    try:
-        eval_id, epoch, sample_id = json.loads(uid[len(UID_PREFIX) :])
-    except (ValueError, TypeError):
-        return None
-    if isinstance(eval_id, str) and type(epoch) is int and type(sample_id) in (int, str):
-        return eval_id, epoch, sample_id
-    return None
 
 
 def explanation(row: dict[str, Any]) -> str:
@@ -79,7 +64,7 @@ def export_inspect_scores(
     by_eval: dict[str, list[tuple[int, Any, dict[str, Any]]]] = {}
     with project.read_snapshot():
         for row in iter_gold_rows(project):
-            key = _sample_key(row["uid"])
+            key = parse_inspect_uid(row["uid"])
             if key is not None:
                 by_eval.setdefault(key[0], []).append((key[1], key[2], row))
     if not by_eval:

@@ -123,13 +123,14 @@ class _Writer:
     def _verdict(self, score: Any, response_id: int, values: tuple[Any, ...]) -> NewVerdict:
         run = self._run(score.scorer)
         self.verdicts[run.name] += 1
-        if score.label == "unparsed":
+        label = score.label if score.label in self.project.label_set else "unparsed"
+        if label == "unparsed":
             first_line = score.raw.split("\n", 1)[0]
             self.unmapped.setdefault(run.name, Counter())[first_line[:80]] += 1
         return NewVerdict(
             run_id=run.id,
             response_id=response_id,
-            label=score.label,
+            label=label,
             p_unsafe=score.p_unsafe,
             raw=score.raw,
             template_name=run.template_name,
