@@ -179,3 +179,18 @@ def test_load_dataset_after_a_reexport_serves_the_current_rows(
     assert {r["uid"]: r["final_label"] for r in _load(folder, cache, "bn")}[target] == "invalid"
     with pytest.raises(ValueError, match="ar"):
         _load(folder, cache, "ar")  # its config is gone with its file
+
+
+def test_a_manifest_naming_files_outside_the_folder_removes_none_of_them(
+    built: Built, tmp_path: Path
+):
+    folder = tmp_path / "hf"
+    _export(built, folder)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    manifest = folder / ".polyjudge-export.json"
+    data = json.loads(manifest.read_text())
+    data["files"] += ["../victim.txt", str(victim)]
+    manifest.write_text(json.dumps(data))
+    _export(built, folder)
+    assert victim.read_text() == "keep me"
