@@ -74,7 +74,7 @@ class _RunSettings:
         if isinstance(kind, str) and kind:
             self.model = f"{kind}/{name}" if isinstance(name, str) and name else kind
         threshold = entry.get("run.eval_threshold")
-        if type(threshold) in (int, float):
+        if isinstance(threshold, int | float) and not isinstance(threshold, bool):
             self.threshold = float(threshold)
         providers = entry.get("run.langproviders")
         if isinstance(providers, list):

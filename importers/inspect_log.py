@@ -170,7 +170,11 @@ def _records(
             raise bad(f"sample {index}: not a JSON object")
         sample_id, epoch = sample.get("id"), sample.get("epoch", 1)
         where = f"sample {sample_id!r} epoch {epoch}"
-        if type(sample_id) not in (int, str) or type(epoch) is not int:
+        if (
+            not isinstance(sample_id, int | str)
+            or isinstance(sample_id, bool)
+            or type(epoch) is not int
+        ):
             raise bad(f"sample {index}: `id` must be a number or text and `epoch` a number")
         text = _completion(sample.get("output"))
         if text is None or not text.strip():
