@@ -14,11 +14,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from .card_header import yaml_header
+from .card_header import Config, yaml_header
 from .card_sections import csv_section, fields_section, how_made, md_cell, provenance
 from .export_summary import NO_FINAL, ExportSummary
 
 CARD_MARKER = "<!-- polyjudge dataset card: written by `polyjudge export gold` -->"
+# `export hf` writes the same marker: a card either export wrote may be replaced by either.
 
 
 def _num(value: Any, digits: int = 3) -> str:
@@ -45,11 +46,13 @@ def render_card(
     data_file: str | None,
     fmt: str,
     pretty_name: str = "polyjudge safety labels",
+    configs: list[Config] | None = None,
 ) -> str:
-    """The card's Markdown. `report` is the dict `polyjudge report --json` prints."""
+    """The card's Markdown. `report` is the dict `polyjudge report --json` prints; `configs`
+    (name, data files) are the Hugging Face configs of a dataset folder (`export hf`)."""
     languages = summary.languages
     out = [
-        yaml_header(summary, data_file, pretty_name),
+        yaml_header(summary, data_file, pretty_name, configs),
         "",
         CARD_MARKER,
         "",

@@ -1,13 +1,17 @@
-"""The dataset card's YAML header (Hugging Face metadata): languages, license, size bucket,
-task and tags, and the data file as the default config."""
+"""The dataset card's YAML header (Hugging Face metadata, https://huggingface.co/docs/hub/
+datasets-cards): languages, licenses, who made the annotations, multilinguality, the size
+bucket, task and tags; the data files as configs (one per language for `export hf`, the file as
+the default config for `export gold`), and the features of JSON Lines data."""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 
 from .export_summary import ExportSummary
 
-# https://huggingface.co/docs/hub/datasets-cards: `size_categories` buckets.
+# The Hub's `size_categories` values (its dataset card metadata schema), upper bounds exclusive.
 SIZE_BUCKETS = (
     (1_000, "n<1K"),
     (10_000, "1K<n<10K"),
@@ -15,26 +19,84 @@ SIZE_BUCKETS = (
     (1_000_000, "100K<n<1M"),
     (10_000_000, "1M<n<10M"),
     (100_000_000, "10M<n<100M"),
+    (1_000_000_000, "100M<n<1B"),
+    (10_000_000_000, "1B<n<10B"),
+    (100_000_000_000, "10B<n<100B"),
+    (1_000_000_000_000, "100B<n<1T"),
 )
+LICENSE_ID = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
+
+# The gold row's columns as `datasets` feature types (`dataset_info.features`).
+STRING_COLUMNS = (
+    "uid",
+    "language",
+    "model",
+    "category",
+    "scenario",
+    "prompt_dataset",
+    "prompt_key",
+    "prompt",
+    "prompt_en",
+    "response",
+    "back_translation",
+    "bt_engine",
+    "final_label",
+    "final_source",
+)
+HUMAN_LABEL_TYPES = (
+    ("annotator", "string"),
+    ("role", "string"),
+    ("label", "string"),
+    ("unsure", "bool"),
+    ("note", "string"),
+    ("viewed", "string"),
+    ("time_ms", "int64"),
+    ("created_at", "string"),
+)
+VERDICT_TYPES = (
+    ("run", "string"),
+    ("model", "string"),
+    ("label", "string"),
+    ("p_unsafe", "float64"),
+    ("template_name", "string"),
+    ("template_hash", "string"),
+)
+TAIL_COLUMNS = (
+    "adjudicator",
+    "adjudication_label",
+    "adjudication_rationale",
+    "safe_reply",
+    "source",
+    "license",
+    "source_file",
+)
+
+Config = tuple[str, Sequence[str]]  # (config name, its data files)
 
 
 def size_category(n: int) -> str:
     for bound, name in SIZE_BUCKETS:
         if n < bound:
             return name
-    return "n>100M"
+    return "n>1T"
 
 
-def hf_license(summary: ExportSummary) -> str:
-    licenses = {
-        lic.strip().lower()
-        for pairs in summary.datasets.values()
-        for _, lic in pairs
-        if lic.strip()
-    }
-    if len(licenses) == 1:
-        return licenses.pop()
-    return "other" if licenses else "unknown"
+def hf_licenses(summary: ExportSummary) -> tuple[list[str], str | None]:
+    """The Hub license ids of the source datasets (lower case), and the details of those that
+    are not an id (listed as `other`); `unknown` when no prompt carries a license."""
+    ids: set[str] = set()
+    details = []
+    for dataset, pairs in sorted(summary.datasets.items()):
+        for _, lic in sorted(pairs):
+            name = lic.strip().lower()
+            if not name:
+                continue
+            if LICENSE_ID.match(name):
+                ids.add(name)
+            else:
+                ids.add("other")
+                details.append(f"{dataset}: {lic.strip()}")
+    return (sorted(ids) or ["unknown"]), ("; ".join(details) or None)
 
 
 def _q(value: str) -> str:
@@ -42,23 +104,49 @@ def _q(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def yaml_header(summary: ExportSummary, data_file: str | None, pretty_name: str) -> str:
+def features_yaml(indent: str) -> list[str]:
+    """`features:` of a gold row, in the card's `dataset_info` form."""
+    lines = [f"{indent}features:"]
+    for name in STRING_COLUMNS:
+        lines += [f"{indent}- name: {name}", f"{indent}  dtype: string"]
+    for name, fields in (("human_labels", HUMAN_LABEL_TYPES), ("verdicts", VERDICT_TYPES)):
+        lines += [f"{indent}- name: {name}", f"{indent}  list:"]
+        for field_name, dtype in fields:
+            lines += [f"{indent}  - name: {field_name}", f"{indent}    dtype: {dtype}"]
+    for name in TAIL_COLUMNS:
+        lines += [f"{indent}- name: {name}", f"{indent}  dtype: string"]
+    return lines
+
+
+def yaml_header(
+    summary: ExportSummary,
+    data_file: str | None,
+    pretty_name: str,
+    configs: Sequence[Config] | None = None,
+) -> str:
+    """The header. `configs` (name, files) are written as the card's configs, the first as the
+    default, with the gold row's features; else `data_file` is the default config."""
+    languages = summary.languages
     lines = ["---", "language:"]
-    lines += [f"- {_q(language)}" for language in summary.languages]
-    license_id = hf_license(summary)
-    lines.append(f"license: {_q(license_id)}")
-    if license_id == "other":
-        details = "; ".join(
-            f"{ds}: {lic}"
-            for ds, pairs in sorted(summary.datasets.items())
-            for _, lic in sorted(pairs)
-            if lic
-        )
+    lines += [f"- {_q(language)}" for language in languages]
+    licenses, details = hf_licenses(summary)
+    lines.append("license:")
+    lines += [f"- {_q(lic)}" for lic in licenses]
+    if details:
         lines.append(f"license_details: {_q(details)}")
+    creators = ["expert-generated"] + (["machine-generated"] if summary.judges else [])
     lines += [
         f"pretty_name: {_q(pretty_name)}",
+        "annotations_creators:",
+        *(f"- {c}" for c in creators),
+        "language_creators:",
+        "- machine-generated",
+        "multilinguality:",
+        f"- {'multilingual' if len(languages) > 1 else 'monolingual'}",
         "size_categories:",
         f"- {_q(size_category(summary.rows))}",
+        "source_datasets:",
+        "- original",
         "task_categories:",
         "- text-classification",
         "tags:",
@@ -67,7 +155,19 @@ def yaml_header(summary: ExportSummary, data_file: str | None, pretty_name: str)
         "- llm-evaluation",
         "- red-teaming",
     ]
-    if data_file:
+    if configs:
+        lines.append("configs:")
+        for i, (name, files) in enumerate(configs):
+            lines.append(f"- config_name: {_q(name)}")
+            if i == 0:
+                lines.append("  default: true")
+            lines += ["  data_files:", "  - split: train", "    path:"]
+            lines += [f"    - {_q(f)}" for f in files]
+        lines.append("dataset_info:")
+        for name, _ in configs:
+            lines.append(f"- config_name: {_q(name)}")
+            lines += features_yaml("  ")
+    elif data_file:
         lines += [
             "configs:",
             "- config_name: default",

@@ -195,4 +195,7 @@ def export_finetune(
 
 def register(cli: click.Group) -> None:
     """Attach this module's commands to the `polyjudge` group."""
+    from .exporting_harness import register as add_harness_exports
+
+    add_harness_exports(export_group)
     cli.add_command(export_group)

@@ -286,4 +286,7 @@ def _label_source(project: Project, path: Path, fmt: str) -> Any:
 
 def register(cli: click.Group) -> None:
     """Attach this module's commands to the `polyjudge` group."""
+    from .importing_harness import register as add_harness_importers
+
+    add_harness_importers(import_group)
     cli.add_command(import_group)

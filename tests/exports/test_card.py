@@ -56,7 +56,9 @@ def test_card_header_is_hugging_face_metadata(built: Built, tmp_path: Path):
     card, _ = _export_and_report(built, tmp_path)
     meta = header(card)
     assert meta["language"] == ["ar", "bn", "sw", "th", "zh"]
-    assert meta["license"] == "mit"
+    assert meta["license"] == ["mit"]  # a list of Hub license ids
+    assert meta["annotations_creators"] == ["expert-generated", "machine-generated"]
+    assert meta["multilinguality"] == ["multilingual"]
     assert meta["size_categories"] == ["n<1K"]
     assert meta["task_categories"] == ["text-classification"]
     assert "gold.jsonl" in card.split("---\n")[1]
