@@ -148,6 +148,17 @@ def gold_items(db: Database) -> None:
     )
 
 
+def generated_responses(db: Database) -> None:
+    # `polyjudge generate`: the condition a response was generated under (`none`,
+    # `safe_prompt`, `xling_prompt`; NULL for imported responses), and the model call its text
+    # came from (judge/generation.py).
+    for statement in (
+        "ALTER TABLE responses ADD COLUMN condition TEXT",
+        "ALTER TABLE responses ADD COLUMN call_id INTEGER REFERENCES llm_calls (id)",
+    ):
+        db.execute(statement)
+
+
 # (shipped name, step), in the order every earlier release applied them.
 STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_core", core),
@@ -161,6 +172,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0007_judging_output_cap", output_cap),
     ("0005_serve_tokens", serve_tokens),
     ("0008_gold_items", gold_items),
+    ("0011_generated_responses", generated_responses),
 )
 
 MIGRATIONS = Migrations("polyjudge")
