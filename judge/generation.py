@@ -19,13 +19,15 @@ A failed request writes no response; the next run asks again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from polyjudge.languages import language_name
 from polyjudge.store import (
     CachedCall,
+    JudgeRun,
     NewCall,
     NewResponse,
     Project,
@@ -103,16 +105,19 @@ class GenerateSummary:
     cached: int = 0
     requested: int = 0
     errors: int = 0
+    in_batch: int = 0  # --batch: items in a batch (submitted now or earlier, not collected)
     stop_error: str | None = None
     last_error: str | None = None
     adapted: list[str] = field(default_factory=list)
-    # "language/scenario/condition" -> {"selected", "already", "generated", "cached", "failed"}
+    # "language/scenario/condition" -> counts: selected, already (there), generated, cached,
+    # in_batch (in an open batch), failed (asked for and not written)
     cells: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def count(self, item: GenItem, what: str, n: int = 1) -> None:
         name = f"{item.prompt.language}/{item.arm.scenario}/{item.arm.condition}"
         cell = self.cells.setdefault(
-            name, {"selected": 0, "already": 0, "generated": 0, "cached": 0, "failed": 0}
+            name,
+            {"selected": 0, "already": 0, "generated": 0, "cached": 0, "in_batch": 0, "failed": 0},
         )
         cell[what] += n
 
@@ -132,14 +137,15 @@ def _prompts(project: Project, settings: GenerateSettings) -> Iterator[Prompt]:
         yield from page
 
 
-def _items(
+def arm_items(
     project: Project,
     settings: GenerateSettings,
     arm: Arm,
     summary: GenerateSummary,
-    progress: RunProgress,
+    on_skip: Callable[[int], None],
 ) -> Iterator[GenItem]:
-    """The items of one arm not generated yet, page by page (existing uids skipped)."""
+    """The items of one arm not generated yet, page by page (existing uids counted and
+    skipped)."""
     params = json.dumps(settings.output_params, sort_keys=True)
 
     def item(prompt: Prompt, sample: int) -> GenItem:
@@ -165,7 +171,7 @@ def _items(
             if i.uid in existing:
                 summary.already += 1
                 summary.count(i, "already")
-                progress.advance()
+                on_skip(1)
             else:
                 yield i
         page.clear()
@@ -177,8 +183,110 @@ def _items(
     yield from flush()
 
 
-def response_text(outcome: Outcome | CachedCall) -> str | None:
-    return outcome.output
+def response_row(
+    item: GenItem,
+    text: str,
+    model: str,
+    source: str,
+    call_id: int | None = None,
+    call: NewCall | None = None,
+) -> NewResponse:
+    """The response an answer to `item` becomes (its call: `call_id`, or `call` written with
+    it)."""
+    p = item.prompt
+    return NewResponse(
+        uid=item.uid,
+        prompt_id=p.id,
+        language=p.language,
+        model=model,
+        category=p.category,
+        scenario=item.arm.scenario,
+        condition=item.arm.condition,
+        text=text,
+        source_file=source,
+        call_id=call_id,
+        call=call,
+    )
+
+
+def source_of(endpoint: Endpoint) -> str:
+    """Where a generated response's text came from (its `source_file`)."""
+    return f"generate:{endpoint.public_url}"
+
+
+def start_run(project: Project, endpoint: Endpoint | None, settings: GenerateSettings) -> JudgeRun:
+    return project.judging.find_or_create_run(
+        name=settings.run_name,
+        kind="generate",
+        model=settings.model,
+        base_url=endpoint.public_url if endpoint else None,
+        template_name="generate",
+        template_hash=content_hash(*(a.hash for a in settings.arms)),
+        params=settings.run_params(),
+    )
+
+
+def arm_loop(
+    project: Project,
+    endpoint: Endpoint,
+    run: JudgeRun,
+    settings: GenerateSettings,
+    arm: Arm,
+    summary: GenerateSummary,
+    progress: RunProgress | None = None,
+) -> RequestLoop[GenItem]:
+    """The request loop of one arm: each answer (cached or fresh) becomes a response."""
+    source = source_of(endpoint)
+
+    def cached(item: GenItem, call: CachedCall) -> Results:
+        summary.count(item, "cached")
+        return Results(responses=[response_row(item, call.output, settings.model, source, call.id)])
+
+    def answered(items: list[GenItem], outcome: Outcome, call: NewCall) -> Results:
+        # (items share an answer only when they share the key: the same prompt text)
+        for item in items:
+            summary.count(item, "generated")
+        text = outcome.output or ""
+        return Results(
+            responses=[response_row(i, text, settings.model, source, None, call) for i in items]
+        )
+
+    def build(item: GenItem) -> list[dict[str, str]]:
+        language = item.prompt.language
+        return item.arm.messages(item.prompt.text, language_name(language) or language)
+
+    return RequestLoop(
+        project,
+        endpoint,
+        CallLog("generate", settings.model, arm.name, arm.hash, run.id),
+        settings.output_params,
+        settings.concurrency,
+        key=attrgetter("key"),
+        build=build,
+        cached=cached,
+        answered=answered,
+        refs=lambda item: (None, item.prompt.id),
+        check=rejected,
+        progress=progress,
+    )
+
+
+def finish(project: Project, run: JudgeRun, summary: GenerateSummary, in_batch: int = 0) -> None:
+    """Count what each cell is missing (asked for, not written) and set the run's status."""
+    summary.generated = sum(c["generated"] for c in summary.cells.values())
+    for cell in summary.cells.values():
+        cell["failed"] = (
+            cell["selected"]
+            - cell["already"]
+            - cell["generated"]
+            - cell["cached"]
+            - cell.get("in_batch", 0)
+        )
+    complete = not summary.errors and not summary.stop_error and not in_batch
+    status = (
+        "batch" if in_batch and not summary.errors else "finished" if complete else "incomplete"
+    )
+    project.judging.set_run_status(run.id, status)
 
 
 def rejected(outcome: Outcome) -> str | None:
@@ -189,79 +297,17 @@ def rejected(outcome: Outcome) -> str | None:
 async def run_generate(
     project: Project, endpoint: Endpoint, settings: GenerateSettings
 ) -> GenerateSummary:
-    """Generate every missing response of the selection, arm by arm."""
-    run = project.judging.find_or_create_run(
-        name=settings.run_name,
-        kind="generate",
-        model=settings.model,
-        base_url=endpoint.public_url,
-        template_name="generate",
-        template_hash=content_hash(*(a.hash for a in settings.arms)),
-        params=settings.run_params(),
-    )
+    """Generate every missing response of the selection online, arm by arm."""
+    run = start_run(project, endpoint, settings)
     summary = GenerateSummary(run=run.name)
     prompts = project.generated.count_prompts(settings.languages)
     if settings.limit is not None:
         prompts = min(prompts, settings.limit)
     total = prompts * len(settings.arms) * settings.samples
-    source = f"generate:{endpoint.public_url}"
-
-    def new_response(
-        item: GenItem, text: str, call_id: int | None, call: NewCall | None
-    ) -> Results:
-        p = item.prompt
-        return Results(
-            responses=[
-                NewResponse(
-                    uid=item.uid,
-                    prompt_id=p.id,
-                    language=p.language,
-                    model=settings.model,
-                    category=p.category,
-                    scenario=item.arm.scenario,
-                    condition=item.arm.condition,
-                    text=text,
-                    source_file=source,
-                    call_id=call_id,
-                    call=call,
-                )
-            ]
-        )
-
-    def cached(item: GenItem, call: CachedCall) -> Results:
-        summary.count(item, "cached")
-        return new_response(item, call.output, call.id, None)
-
-    def answered(items: list[GenItem], outcome: Outcome, call: NewCall) -> Results:
-        # (one item per key: the key holds the prompt text, the arm is the loop's)
-        results = Results()
-        for item in items:
-            summary.count(item, "generated")
-            results.responses.extend(new_response(item, outcome.output or "", None, call).responses)
-        return results
-
-    def refs(item: GenItem) -> tuple[int | None, int | None]:
-        return None, item.prompt.id
-
     with RunProgress(f"generate {run.name}", total, quiet=settings.quiet) as progress:
         for arm in settings.arms:
-            loop = RequestLoop(
-                project,
-                endpoint,
-                CallLog("generate", settings.model, arm.name, arm.hash, run.id),
-                settings.output_params,
-                settings.concurrency,
-                key=lambda item: item.key,
-                build=lambda item: item.arm.messages(
-                    item.prompt.text, language_name(item.prompt.language) or item.prompt.language
-                ),
-                cached=cached,
-                answered=answered,
-                refs=refs,
-                check=rejected,
-                progress=progress,
-            )
-            await loop.run(_items(project, settings, arm, summary, progress))
+            loop = arm_loop(project, endpoint, run, settings, arm, summary, progress)
+            await loop.run(arm_items(project, settings, arm, summary, progress.advance))
             summary.cached += loop.hits
             summary.requested += loop.requested
             summary.errors += loop.errors
@@ -270,9 +316,5 @@ async def run_generate(
             if loop.stop_error:
                 summary.stop_error = loop.stop_error
                 break
-    summary.generated = sum(c["generated"] for c in summary.cells.values())
-    for cell in summary.cells.values():  # asked for and not written: failed (or not sent)
-        cell["failed"] = cell["selected"] - cell["already"] - cell["generated"] - cell["cached"]
-    complete = not summary.errors and not summary.stop_error
-    project.judging.set_run_status(run.id, "finished" if complete else "incomplete")
+    finish(project, run, summary)
     return summary

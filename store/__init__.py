@@ -23,7 +23,7 @@ from .clock import now
 from .columns import GROUP_FIELDS, LabelColumns, ResponseColumns, VerdictColumns
 from .content import RESPONSE_IMPORT_COLUMNS, PromptRef, content_hash
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
-from .generated import NewResponse, generated_uid
+from .generated import GenerateBatchItem, NewResponse, generated_uid
 from .gold import GoldLabel, GoldSource, GoldVerdict
 from .gold_items import DEFAULT_GOLD_RATE, GoldAnswer, GoldItem
 from .guidelines import guideline_version
@@ -62,6 +62,7 @@ from .serving import ServeLink, TokenOwner
 from .untrusted import check_before_annotating
 
 __all__ = [
+    "GenerateBatchItem",
     "NewResponse",
     "generated_uid",
     "CLAIM_TTL_S",

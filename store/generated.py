@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
+from .batches import JudgeBatch
 from .content import content_hash
-from .records import Prompt
+from .records import Prompt, Record
 from .subject import Subject
 
 
@@ -123,6 +124,55 @@ class Generated(Subject):
             part = list(uids[start : start + 500])
             rows = self._tuples(
                 f"SELECT uid FROM responses WHERE uid IN ({', '.join('?' * len(part))})", part
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateBatchItem(Record):
+    """A request in a generate run's batch: the response (uid = custom_id) its answer makes."""
+
+    custom_id: str
+    prompt_id: int
+    scenario: str
+    condition: str
+    template_name: str
+    template_hash: str
+    input_hash: str
+
+
+class GenerateBatches(Subject):
+    """The requests of generate runs' batches (the batches themselves: `Batches`)."""
+
+    def add(self, batch: JudgeBatch, items: Sequence[GenerateBatchItem]) -> None:
+        with self._project.transaction():
+            self._project.batches.add(batch, [])
+            self._conn.executemany(
+                "INSERT INTO generate_batch_items (batch_id, custom_id, prompt_id, scenario,"
+                " condition, template_name, template_hash, input_hash)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(batch.id, *astuple(i)) for i in items],
+            )
+
+    def items(self, batch_id: str) -> list[GenerateBatchItem]:
+        rows = self._conn.execute(
+            "SELECT custom_id, prompt_id, scenario, condition, template_name, template_hash,"
+            " input_hash FROM generate_batch_items WHERE batch_id = ? ORDER BY custom_id",
+            (batch_id,),
+        )
+        return [GenerateBatchItem.from_row(r) for r in rows]
+
+    def pending(self, uids: Sequence[str]) -> set[str]:
+        """The uids among `uids` that a batch not yet collected will answer."""
+        found: set[str] = set()
+        for start in range(0, len(uids), 500):
+            part = list(uids[start : start + 500])
+            rows = self._tuples(
+                "SELECT gi.custom_id FROM generate_batch_items gi JOIN judge_batches b"
+                f" ON b.id = gi.batch_id WHERE b.done = 0 AND gi.custom_id IN"
+                f" ({', '.join('?' * len(part))})",
+                part,
             )
             found.update(row[0] for row in rows)
         return found

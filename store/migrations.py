@@ -155,6 +155,14 @@ def generated_responses(db: Database) -> None:
     for statement in (
         "ALTER TABLE responses ADD COLUMN condition TEXT",
         "ALTER TABLE responses ADD COLUMN call_id INTEGER REFERENCES llm_calls (id)",
+        # One row per request of a generate run's batch (`judge_batches` holds the batch):
+        # what the answer becomes. custom_id is the response's uid.
+        "CREATE TABLE generate_batch_items (batch_id TEXT NOT NULL REFERENCES judge_batches"
+        " (id), custom_id TEXT NOT NULL, prompt_id INTEGER NOT NULL REFERENCES prompts (id),"
+        " scenario TEXT NOT NULL, condition TEXT NOT NULL, template_name TEXT NOT NULL,"
+        " template_hash TEXT NOT NULL, input_hash TEXT NOT NULL,"
+        " PRIMARY KEY (batch_id, custom_id))",
+        "CREATE INDEX generate_batch_items_uid ON generate_batch_items (custom_id)",
     ):
         db.execute(statement)
 

@@ -20,7 +20,12 @@ FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.command()
-@click.option("--model", required=True, metavar="M", help="The model under test.")
+@click.option(
+    "--model",
+    default=None,
+    metavar="M",
+    help="The model under test (required but with --batch-status).",
+)
 @click.option(
     "--scenario",
     "scenarios",
@@ -77,11 +82,34 @@ FILE = click.Path(dir_okay=False, path_type=Path)
     default=None,
     help="Cap on each response's length (default: the server's).",
 )
+@click.option("--batch", is_flag=True, help="Use the OpenAI Batch API (upload, poll, download).")
+@click.option(
+    "--no-wait",
+    is_flag=True,
+    help="With --batch: submit and exit; collect later with --batch-status.",
+)
+@click.option(
+    "--batch-status",
+    "batch_status",
+    is_flag=False,
+    flag_value="*",
+    default=None,
+    metavar="[BATCH_ID]",
+    help="Resume polling a generate batch started earlier (all open ones without an id) "
+    "and store its responses.",
+)
+@click.option(
+    "--poll-interval",
+    type=float,
+    default=30.0,
+    show_default=True,
+    help="Seconds between Batch API status checks.",
+)
 @endpoint_options
 @with_project
 def generate(
     project: Any,
-    model: str,
+    model: str | None,
     scenarios: tuple[str, ...],
     conditions: tuple[str, ...],
     template: Path | None,
@@ -91,6 +119,10 @@ def generate(
     samples: int,
     temperature: float,
     max_tokens: int | None,
+    batch: bool,
+    no_wait: bool,
+    batch_status: str | None,
+    poll_interval: float,
     base_url: str | None,
     api_key_env: str | None,
     concurrency: int,
@@ -108,6 +140,14 @@ def generate(
     from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.generation import GenerateSettings, run_generate
     from polyjudge.judge.generation_prompts import arms, load_jailbreak, load_system_prompt
+
+    if batch_status is not None:
+        endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
+        return _collect(project, endpoint, batch_status, poll_interval, quiet, as_json)
+    if not model:
+        from polyjudge.store import PolyjudgeError
+
+        raise PolyjudgeError("generate: --model is required (or --batch-status)")
 
     jailbreak = load_jailbreak(template) if template is not None else None
     systems = {
@@ -128,6 +168,17 @@ def generate(
         max_tokens=max_tokens,
         quiet=quiet,
     )
+    if batch:
+        from polyjudge.judge import batch_collect, generation_batch
+
+        submitted, batch_ids = asyncio.run(generation_batch.submit(project, endpoint, settings))
+        data = {**submitted.as_dict(), "batches": batch_ids}
+        project.log_event("generate-batch", **data)
+        if batch_ids and not no_wait:
+            data["collected"] = asyncio.run(
+                batch_collect.collect(project, endpoint, batch_ids, poll_interval, quiet)
+            )
+        return _print_batch(data, as_json)
     data = asyncio.run(run_generate(project, endpoint, settings)).as_dict()
     project.log_event("generate", **data)
     print_adaptations(data)
@@ -139,10 +190,11 @@ def generate(
 
 
 def _print(data: dict[str, Any]) -> None:
+    in_batch = f", {data['in_batch']} in batches" if data.get("in_batch") else ""
     echo(
         f"{data['run']}: {data['generated']} generated, {data['cached']} from the cache, "
         f"{data['already']} already there, {data['requested']} requests, "
-        f"{data['errors']} failed"
+        f"{data['errors']} failed{in_batch}"
     )
     for name, cell in sorted(data["cells"].items()):
         language, scenario, condition = name.split("/", 2)
@@ -150,6 +202,62 @@ def _print(data: dict[str, Any]) -> None:
             f"  {language} {scenario} {condition}: {cell['generated']} generated, "
             f"{cell['cached']} cached, {cell['already']} already, {cell['failed']} failed"
         )
+
+
+def _collect(
+    project: Any, endpoint: Any, batch_id: str, poll_interval: float, quiet: bool, as_json: bool
+) -> None:
+    from polyjudge.judge import batch_collect
+    from polyjudge.store import PolyjudgeError
+
+    if batch_id == "*":
+        batches = project.batches.open("generate")
+        if not batches:
+            raise PolyjudgeError("--batch-status: no open generate batch in this project")
+    else:
+        found = project.batches.get(batch_id)
+        run = project.judging.run(found.run_id) if found is not None else None
+        if run is None or run.kind != "generate":
+            raise PolyjudgeError(
+                f"--batch-status: batch {batch_id!r} is no generate batch of this project"
+            )
+        batches = [found]
+    reports = asyncio.run(
+        batch_collect.collect(project, endpoint, [b.id for b in batches], poll_interval, quiet)
+    )
+    data = {"collected": reports}
+    project.log_event("generate-batch-status", **data)
+    _print_batch(data, as_json)
+
+
+def _print_batch(data: dict[str, Any], as_json: bool) -> None:
+    """What a batch submission or collection did; a batch that ended short is an error."""
+    from polyjudge.store import PolyjudgeError
+
+    print_adaptations(data)
+    if as_json:
+        echo_json(data)
+    else:
+        if "run" in data:
+            _print(data)
+        for batch_id in data.get("batches", []):
+            echo(
+                f"batch {batch_id} submitted (collect with: polyjudge generate "
+                f"--batch-status {batch_id})"
+            )
+        for report in data.get("collected", []):
+            echo(
+                f"batch {report['batch']} {report['status']}: {report['verdicts']} responses, "
+                f"{report['errors']} failed, {report['unanswered']} unanswered"
+            )
+    for report in data.get("collected", []):
+        missing = report["errors"] + report["unanswered"]
+        if report["status"] != "completed" or missing:
+            reason = f" ({report['failure']})" if report.get("failure") else ""
+            raise PolyjudgeError(
+                f"batch {report['batch']} ended {report['status']}{reason}: {missing} "
+                "request(s) have no response; run the same generate command again to send them"
+            )
 
 
 def register(cli: click.Group) -> None:
