@@ -48,6 +48,7 @@ class GenerateSettings:
     model: str
     arms: tuple[Arm, ...]
     languages: tuple[str, ...] = ()
+    datasets: tuple[str, ...] = ()
     limit: int | None = None
     samples: int = 1
     concurrency: int = 8
@@ -80,6 +81,7 @@ class GenerateSettings:
                 for a in self.arms
             ],
             "languages": list(self.languages),
+            "datasets": list(self.datasets),
             "limit": self.limit,
             "samples": self.samples,
         }
@@ -126,15 +128,24 @@ class GenerateSummary:
 
 
 def _prompts(project: Project, settings: GenerateSettings) -> Iterator[Prompt]:
-    after, remaining = 0, settings.limit
-    while remaining is None or remaining > 0:
-        page = project.generated.prompts(settings.languages, after, 500)
-        if not page:
-            return
+    """The selected prompts by id: in `languages` and `datasets`, the first `limit` of each
+    language."""
+    after, taken = 0, dict[str, int]()
+    selection = (settings.languages, settings.datasets)
+    while page := project.generated.prompts(*selection, after, 500):
         after = page[-1].id
-        if remaining is not None:
-            page, remaining = page[:remaining], remaining - len(page[:remaining])
-        yield from page
+        for prompt in page:
+            n = taken.get(prompt.language, 0)
+            if settings.limit is None or n < settings.limit:
+                taken[prompt.language] = n + 1
+                yield prompt
+
+
+def count_selected(project: Project, settings: GenerateSettings) -> int:
+    """How many responses the selection asks for (prompts × arms × samples)."""
+    counts = project.generated.count_prompts(settings.languages, settings.datasets).values()
+    prompts = sum(n if settings.limit is None else min(n, settings.limit) for n in counts)
+    return prompts * len(settings.arms) * settings.samples
 
 
 def arm_items(
@@ -300,10 +311,7 @@ async def run_generate(
     """Generate every missing response of the selection online, arm by arm."""
     run = start_run(project, endpoint, settings)
     summary = GenerateSummary(run=run.name)
-    prompts = project.generated.count_prompts(settings.languages)
-    if settings.limit is not None:
-        prompts = min(prompts, settings.limit)
-    total = prompts * len(settings.arms) * settings.samples
+    total = count_selected(project, settings)
     with RunProgress(f"generate {run.name}", total, quiet=settings.quiet) as progress:
         for arm in settings.arms:
             loop = arm_loop(project, endpoint, run, settings, arm, summary, progress)

@@ -93,29 +93,42 @@ def write_responses(
     conn.executemany(RESPONSE_SQL, rows)
 
 
+def _selection(languages: Sequence[str], datasets: Sequence[str]) -> tuple[str, list[Any]]:
+    """` AND ...` conditions on prompts' language and dataset (none when empty), and params."""
+    where, params = "", list[Any]()
+    for column, values in (("language", languages), ("dataset", datasets)):
+        if values:
+            where += f" AND {column} IN ({', '.join('?' * len(values))})"
+            params.extend(values)
+    return where, params
+
+
 class Generated(Subject):
     """Prompts to ask the model under test, and the generated responses that exist."""
 
     def prompts(
-        self, languages: Sequence[str] = (), after_id: int = 0, page: int = 500
+        self,
+        languages: Sequence[str] = (),
+        datasets: Sequence[str] = (),
+        after_id: int = 0,
+        page: int = 500,
     ) -> list[Prompt]:
-        """One page of prompts by id, after `after_id`, in `languages` (all when empty)."""
-        where, params = "id > ?", [after_id]
-        params_any: list[Any] = list(params)
-        if languages:
-            where += f" AND language IN ({', '.join('?' * len(languages))})"
-            params_any.extend(languages)
+        """One page of prompts by id, after `after_id`, in `languages` and `datasets` (all
+        when empty)."""
+        where, params = _selection(languages, datasets)
         rows = self._conn.execute(
-            f"SELECT * FROM prompts WHERE {where} ORDER BY id LIMIT ?", [*params_any, page]
+            f"SELECT * FROM prompts WHERE id > ?{where} ORDER BY id LIMIT ?",
+            [after_id, *params, page],
         )
         return [Prompt.from_row(r) for r in rows]
 
-    def count_prompts(self, languages: Sequence[str] = ()) -> int:
-        sql, params = "SELECT count(*) FROM prompts", list[Any]()
-        if languages:
-            sql += f" WHERE language IN ({', '.join('?' * len(languages))})"
-            params.extend(languages)
-        return int(self._conn.execute(sql, params).fetchone()[0])
+    def count_prompts(
+        self, languages: Sequence[str] = (), datasets: Sequence[str] = ()
+    ) -> dict[str, int]:
+        """How many prompts each language has in the selection."""
+        where, params = _selection(languages, datasets)
+        sql = f"SELECT language, count(*) FROM prompts WHERE 1{where} GROUP BY language"
+        return dict(self._tuples(sql, params))
 
     def existing(self, uids: Sequence[str]) -> set[str]:
         """The uids among `uids` that are responses already."""

@@ -65,7 +65,17 @@ FILE = click.Path(dir_okay=False, path_type=Path)
     help="The system prompt of the xling_prompt condition ({language} allowed).",
 )
 @click.option(
-    "--limit", type=click.IntRange(1), default=None, help="Only the first N prompts (by id)."
+    "--dataset",
+    "datasets",
+    multiple=True,
+    metavar="NAME",
+    help="Only prompts of this dataset (`multijail`, `xsafety`, ...; repeatable).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=None,
+    help="Only the first N prompts (by id) of each language.",
 )
 @click.option(
     "--n",
@@ -115,6 +125,7 @@ def generate(
     template: Path | None,
     safe_prompt: Path | None,
     xling_prompt: Path | None,
+    datasets: tuple[str, ...],
     limit: int | None,
     samples: int,
     temperature: float,
@@ -161,6 +172,7 @@ def generate(
         model=model,
         arms=tuple(chosen),
         languages=languages,
+        datasets=datasets,
         limit=limit,
         samples=samples,
         concurrency=concurrency,
@@ -198,9 +210,11 @@ def _print(data: dict[str, Any]) -> None:
     )
     for name, cell in sorted(data["cells"].items()):
         language, scenario, condition = name.split("/", 2)
+        in_batch = f", {cell['in_batch']} in batches" if cell.get("in_batch") else ""
         echo(
             f"  {language} {scenario} {condition}: {cell['generated']} generated, "
             f"{cell['cached']} cached, {cell['already']} already, {cell['failed']} failed"
+            f"{in_batch}"
         )
 
 

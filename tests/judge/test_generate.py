@@ -117,6 +117,20 @@ def test_samples_language_and_limit_select_what_is_asked(tmp_path: Path, fake: F
     assert sorted(str(r["prompt_key"]) for r in rows) == ["0", "0", "1", "1"]
     assert len({r["uid"] for r in rows}) == 4
     assert len(fake.chat_requests()) == 4
+    # --limit counts in each language: the same prompts in every language
+    result = run_cli(*generate_args(db, fake, "--limit", "1"), env=ENV)
+    assert result.code == 0, result.err
+    first = sorted((r["language"], r["prompt_key"]) for r in generated(db) if r["id"] > 4)
+    assert first == [("bn", "0")]  # (zh's first prompt was generated above)
+    # --dataset keeps one benchmark's prompts
+    with Project.open(db) as project:
+        project.content.insert_prompts(
+            [{"dataset": "xsafety", "prompt_key": "x1", "language": "bn", "text": "item-9 x"}]
+        )
+    result = run_cli(*generate_args(db, fake, "--dataset", "xsafety", "--json"), env=ENV)
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["generated"] == 1
+    assert generated(db)[-1]["prompt_key"] == "x1"
 
 
 def test_failed_requests_write_no_response_and_are_asked_again(tmp_path: Path) -> None:
