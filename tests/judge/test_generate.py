@@ -76,6 +76,11 @@ def test_scenarios_and_conditions_send_their_messages_and_store_them(tmp_path: P
         calls = project.judging.llm_calls(run.id)
     assert len(calls) == len(rows) and {c.purpose for c in calls} == {"generate"}
     assert event["detail"]["generated"] == len(rows)
+    # the condition is a field of the report, like the scenario
+    report = run_cli("report", "--db", str(db), "--json", "--by", "condition", "--bootstrap", "0")
+    assert report.code == 0, report.err
+    by_condition = json.loads(report.out)["unsafe_rate"]["by_condition"]
+    assert {k: v["items"] for k, v in by_condition.items()} == {"none": 12, "safe_prompt": 12}
 
 
 def test_a_second_run_sends_nothing_and_a_lost_response_comes_from_the_cache(
