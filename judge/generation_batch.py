@@ -29,9 +29,6 @@ from .batch import MAX_BYTES, MAX_REQUESTS, upload_batch
 from .client import Endpoint
 from .engine import Outcome
 from .generation import (
-    GenerateSettings,
-    GenerateSummary,
-    GenItem,
     arm_items,
     arm_loop,
     finish,
@@ -41,6 +38,7 @@ from .generation import (
     start_run,
 )
 from .generation_prompts import Arm
+from .generation_settings import GenerateSettings, GenerateSummary, GenItem
 from .writer import ResultWriter
 
 

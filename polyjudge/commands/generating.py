@@ -149,8 +149,9 @@ def generate(
     and `--compare scenario`), its model, the endpoint and the call it came from. Cached and
     resumable like `judge`: a response already generated is not asked for again."""
     from polyjudge.judge.client import resolve_endpoint
-    from polyjudge.judge.generation import GenerateSettings, run_generate
+    from polyjudge.judge.generation import run_generate
     from polyjudge.judge.generation_prompts import arms, load_jailbreak, load_system_prompt
+    from polyjudge.judge.generation_settings import GenerateSettings
 
     if batch_status is not None:
         endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
