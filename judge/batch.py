@@ -167,7 +167,26 @@ async def submit(
 async def _create(
     project: Project, client: Any, endpoint: Endpoint, run_id: int, chunk: _Chunk
 ) -> str:
-    data = ("\n".join(chunk.lines) + "\n").encode("utf-8")
+    batch, input_file_id = await upload_batch(client, endpoint, run_id, chunk.lines)
+    project.batches.add(
+        JudgeBatch(
+            id=batch.id,
+            run_id=run_id,
+            status=batch.status,
+            requests=len(chunk.lines),
+            input_file_id=input_file_id,
+        ),
+        chunk.items,
+    )
+    return batch.id
+
+
+async def upload_batch(
+    client: Any, endpoint: Endpoint, run_id: int, lines: list[str]
+) -> tuple[Any, str]:
+    """Upload the JSONL request lines and create a batch on them (24 h window). Returns the
+    batch object and the input file id; the caller records them before anything else."""
+    data = ("\n".join(lines) + "\n").encode("utf-8")
     try:
         uploaded = await client.files.create(
             file=("polyjudge-batch.jsonl", data, "application/jsonl"), purpose="batch"
@@ -182,14 +201,4 @@ async def _create(
         from .client import describe_error
 
         raise PolyjudgeError(f"could not create a batch: {describe_error(exc, endpoint)}") from None
-    project.batches.add(
-        JudgeBatch(
-            id=batch.id,
-            run_id=run_id,
-            status=batch.status,
-            requests=len(chunk.lines),
-            input_file_id=uploaded.id,
-        ),
-        chunk.items,
-    )
-    return batch.id
+    return batch, uploaded.id

@@ -11,6 +11,7 @@ from typing import Any
 
 from polyjudge.store import BatchItem, JudgeBatch, NewCall, PolyjudgeError, Project
 
+from . import generation_batch
 from .client import Endpoint
 from .engine import Outcome
 from .judging import (
@@ -104,13 +105,15 @@ async def _collect_one(
                 break
             await asyncio.sleep(poll_interval)
     stored = errors = 0
+    run = project.judging.run(record.run_id)
+    store = generation_batch.store_lines if run and run.kind == "generate" else store_lines
     for file_id in (batch.output_file_id, batch.error_file_id):
         if file_id:
             try:
                 content = await client.files.content(file_id)
             except Exception as exc:
                 raise PolyjudgeError(f"batch {batch_id}: {describe_error(exc, endpoint)}") from None
-            ok, bad = store_lines(project, endpoint, record, content.content.decode("utf-8"))
+            ok, bad = store(project, endpoint, record, content.content.decode("utf-8"))
             stored, errors = stored + ok, errors + bad
     project.batches.update(
         batch_id,

@@ -1,8 +1,9 @@
-"""The one request loop of every LLM use: judging, back-translation, safe-reply generation.
+"""The one request loop of every LLM use: judging, back-translation, response generation.
 
 A use gives its work items and what is particular to it: the cache key of an item, the
 messages of its request, what a cached answer gives, and what a fresh answer gives (verdicts,
-back-translations, or nothing to store). The loop does the rest, the same way for all:
+back-translations, generated responses, or nothing to store). The loop does the rest, the same
+way for all:
 
 - the cache: items are read in pages; what `llm_calls` already answers (same model, template
   hash and key; a whole answer with no error) is used with no request;
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Generic, TypeVar
 
-from polyjudge.store import CachedCall, NewCall, NewTranslation, NewVerdict, Project
+from polyjudge.store import CachedCall, NewCall, NewResponse, NewTranslation, NewVerdict, Project
 
 from .client import Endpoint
 from .engine import Engine, Job, Outcome
@@ -53,6 +54,7 @@ class Results:
 
     verdicts: list[NewVerdict] = field(default_factory=list)
     translations: list[NewTranslation] = field(default_factory=list)
+    responses: list[NewResponse] = field(default_factory=list)
 
 
 def no_refs(item: Any) -> tuple[int | None, int | None]:
@@ -124,9 +126,14 @@ class RequestLoop(Generic[T]):
                     continue
                 found.verdicts.extend(results.verdicts)
                 found.translations.extend(results.translations)
+                found.responses.extend(results.responses)
                 self.hits += 1
-            if found.verdicts or found.translations:
-                self.writer.add(verdicts=found.verdicts, translations=found.translations)
+            if found.verdicts or found.translations or found.responses:
+                self.writer.add(
+                    verdicts=found.verdicts,
+                    translations=found.translations,
+                    responses=found.responses,
+                )
             if self.progress is not None and len(missing) < len(page):
                 self.progress.advance(len(page) - len(missing))
             yield from missing
@@ -197,6 +204,6 @@ class RequestLoop(Generic[T]):
             self.writer.add(call)
             return
         results = self.answered(items, outcome, call)
-        self.writer.add(call, results.verdicts, results.translations)
+        self.writer.add(call, results.verdicts, results.translations, results.responses)
         if self.progress is not None:
             self.progress.advance(len(items))

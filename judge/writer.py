@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from polyjudge.store import NewCall, NewTranslation, NewVerdict, Project
+from polyjudge.store import NewCall, NewResponse, NewTranslation, NewVerdict, Project
 
 
 class ResultWriter:
@@ -22,6 +22,7 @@ class ResultWriter:
         self.calls: list[NewCall] = []
         self.verdicts: list[NewVerdict] = []
         self.translations: list[NewTranslation] = []
+        self.responses: list[NewResponse] = []
         self._last = 0.0
         self._timer: asyncio.TimerHandle | None = None
         self.written = 0
@@ -32,11 +33,13 @@ class ResultWriter:
         call: NewCall | None = None,
         verdicts: list[NewVerdict] | tuple[NewVerdict, ...] = (),
         translations: list[NewTranslation] | tuple[NewTranslation, ...] = (),
+        responses: list[NewResponse] | tuple[NewResponse, ...] = (),
     ) -> None:
         if call is not None:
             self.calls.append(call)
         self.verdicts.extend(verdicts)
         self.translations.extend(translations)
+        self.responses.extend(responses)
         if self.failure is not None:
             raise self.failure
         elapsed = time.monotonic() - self._last
@@ -64,9 +67,10 @@ class ResultWriter:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self.calls or self.verdicts or self.translations:
+        if self.calls or self.verdicts or self.translations or self.responses:
             calls, verdicts, translations = self.calls, self.verdicts, self.translations
-            self.calls, self.verdicts, self.translations = [], [], []
-            self.project.judging.record_results(calls, verdicts, translations)
-            self.written += len(verdicts) + len(translations)
+            responses = self.responses
+            self.calls, self.verdicts, self.translations, self.responses = [], [], [], []
+            self.project.judging.record_results(calls, verdicts, translations, responses)
+            self.written += len(verdicts) + len(translations) + len(responses)
         self._last = time.monotonic()

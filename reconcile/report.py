@@ -44,11 +44,19 @@ from .report_model import Report
 from .report_sections import annotator_progress, design_rows, final_counts, rate_block, run_info
 from .sequential import take_look
 
-BY_FIELDS = ("language", "model", "category", "scenario", "tier", "guideline_version")
+BY_FIELDS = (
+    "language",
+    "model",
+    "category",
+    "scenario",
+    "condition",
+    "tier",
+    "guideline_version",
+)
 # Fields of a label, not of an item: agreement, final counts and the human rate are split by
 # them over the labels of each group alone (calibration is not).
 LABEL_BY_FIELDS = ("guideline_version",)
-COMPARE_FIELDS = ("model", "scenario")
+COMPARE_FIELDS = ("model", "scenario", "condition")
 
 
 def choose_estimator_run(

@@ -7,7 +7,8 @@ with Project.open("polyjudge.db") as project:
 
 `Project` holds the connection, transactions, meta and events, and hands out one object per
 subject of data: `content`, `annotators`, `labels`, `drafts`, `queue`, `claims`, `judging`,
-`batches`, `adjudications`, `assignments`, `columns`, `packets`, `serving`, `gold_items`.
+`generated`, `batches`, `adjudications`, `assignments`, `columns`, `packets`, `serving`,
+`gold_items`.
 Everything a caller needs is imported from here, never from a module of the package.
 """
 
@@ -22,6 +23,7 @@ from .clock import now
 from .columns import GROUP_FIELDS, LabelColumns, ResponseColumns, VerdictColumns
 from .content import RESPONSE_IMPORT_COLUMNS, PromptRef, content_hash
 from .errors import InputError, PolyjudgeError, ProjectBusy, ProjectError
+from .generated import GenerateBatchItem, NewResponse, generated_uid
 from .gold import GoldLabel, GoldSource, GoldVerdict
 from .gold_items import DEFAULT_GOLD_RATE, GoldAnswer, GoldItem
 from .guidelines import guideline_version
@@ -61,6 +63,9 @@ from .serving import ServeLink, TokenOwner
 from .untrusted import check_before_annotating
 
 __all__ = [
+    "GenerateBatchItem",
+    "NewResponse",
+    "generated_uid",
     "CLAIM_TTL_S",
     "CLAIM_WAIT_MS",
     "DEFAULT_GOLD_RATE",

@@ -65,8 +65,14 @@ class Batches(Subject):
         row = self._conn.execute("SELECT * FROM judge_batches WHERE id = ?", (batch_id,)).fetchone()
         return JudgeBatch.from_row(row) if row else None
 
-    def open(self) -> list[JudgeBatch]:
-        rows = self._conn.execute("SELECT * FROM judge_batches WHERE done = 0 ORDER BY created_at")
+    def open(self, kind: str | None = None) -> list[JudgeBatch]:
+        """Batches not collected yet; with `kind`, only those of runs of that kind (`judge`,
+        `generate`)."""
+        sql, params = "SELECT b.* FROM judge_batches b", list[str]()
+        if kind is not None:
+            sql += " JOIN judge_runs r ON r.id = b.run_id AND r.kind = ?"
+            params.append(kind)
+        rows = self._conn.execute(sql + " WHERE b.done = 0 ORDER BY b.created_at", params)
         return [JudgeBatch.from_row(r) for r in rows]
 
     def items(self, batch_id: str) -> list[BatchItem]:

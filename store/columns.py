@@ -29,6 +29,7 @@ GROUP_FIELDS: dict[str, str] = {
     "model": "r.model",
     "category": "COALESCE(r.category, p.category)",
     "scenario": "COALESCE(r.scenario, p.scenario)",
+    "condition": "r.condition",  # generated responses: none, safe_prompt, xling_prompt
     "dataset": "p.dataset",  # the benchmark the prompt was imported from (None: no prompt)
 }
 

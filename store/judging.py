@@ -10,6 +10,7 @@ from typing import Any
 
 from .clock import now
 from .errors import PolyjudgeError
+from .generated import NewResponse
 from .judging_records import (
     CachedCall,
     JudgeItem,
@@ -228,12 +229,14 @@ class Judging(Subject):
         calls: Sequence[NewCall] = (),
         verdicts: Sequence[NewVerdict] = (),
         translations: Sequence[NewTranslation] = (),
+        responses: Sequence[NewResponse] = (),
     ) -> None:
-        """Write finished requests, their verdicts and back-translations in one transaction.
-        Outputs are capped (`cap_output`); a verdict linked to a call does not store its raw."""
+        """Write finished requests, their verdicts, back-translations and generated responses
+        in one transaction. Outputs are capped (`cap_output`); a verdict linked to a call does
+        not store its raw."""
         created = now()
         with self._project.transaction():
-            write_results(self._conn, created, calls, verdicts, translations)
+            write_results(self._conn, created, calls, verdicts, translations, responses)
 
     def llm_calls(self, run_id: int | None = None, limit: int | None = None) -> list[LlmCall]:
         sql, params = "SELECT * FROM llm_calls", []

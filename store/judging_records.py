@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
+from .generated import NewResponse, write_responses
 from .records import Record, Verdict
 
 OUTPUT_CAP_BYTES = 64 * 1024
@@ -241,6 +242,7 @@ def write_results(
     calls: Sequence[NewCall],
     verdicts: Sequence[NewVerdict],
     translations: Sequence[NewTranslation],
+    responses: Sequence[NewResponse] = (),
 ) -> None:
     """The writes of `Judging.record_results`, inside its transaction (`created`: the time
     stamp of every row, taken before the transaction as it always was)."""
@@ -261,3 +263,5 @@ def write_results(
                 f"UPDATE {table} SET back_translation = ?, bt_engine = ?, bt_at = ? WHERE id = ?",
                 rows,
             )
+    if responses:
+        write_responses(conn, created, responses, call_ids, cap_output)

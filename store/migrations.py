@@ -179,6 +179,25 @@ def reading_condition(db: Database) -> None:
     db.execute("ALTER TABLE labels ADD COLUMN view_assigned TEXT")
 
 
+def generated_responses(db: Database) -> None:
+    # `polyjudge generate`: the condition a response was generated under (`none`,
+    # `safe_prompt`, `xling_prompt`; NULL for imported responses), and the model call its text
+    # came from (judge/generation.py).
+    for statement in (
+        "ALTER TABLE responses ADD COLUMN condition TEXT",
+        "ALTER TABLE responses ADD COLUMN call_id INTEGER REFERENCES llm_calls (id)",
+        # One row per request of a generate run's batch (`judge_batches` holds the batch):
+        # what the answer becomes. custom_id is the response's uid.
+        "CREATE TABLE generate_batch_items (batch_id TEXT NOT NULL REFERENCES judge_batches"
+        " (id), custom_id TEXT NOT NULL, prompt_id INTEGER NOT NULL REFERENCES prompts (id),"
+        " scenario TEXT NOT NULL, condition TEXT NOT NULL, template_name TEXT NOT NULL,"
+        " template_hash TEXT NOT NULL, input_hash TEXT NOT NULL,"
+        " PRIMARY KEY (batch_id, custom_id))",
+        "CREATE INDEX generate_batch_items_uid ON generate_batch_items (custom_id)",
+    ):
+        db.execute(statement)
+
+
 # (shipped name, step), in the order every earlier release applied them.
 STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_core", core),
@@ -194,6 +213,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0008_gold_items", gold_items),
     ("0009_reveal", reveal),
     ("0010_reading_condition", reading_condition),
+    ("0011_generated_responses", generated_responses),
 )
 
 MIGRATIONS = Migrations("polyjudge")

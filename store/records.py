@@ -50,6 +50,7 @@ class Response(Record):
     bt_at: str | None = None
     source_file: str | None = None
     created_at: str | None = None
+    condition: str | None = None  # generated responses: none, safe_prompt, xling_prompt
 
 
 @dataclass(frozen=True, slots=True)

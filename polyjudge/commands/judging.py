@@ -199,7 +199,7 @@ def _batch_status(
     from polyjudge.store import PolyjudgeError
 
     if batch_id == "*":
-        batches = project.batches.open()
+        batches = project.batches.open("judge")
         if not batches:
             raise PolyjudgeError("--batch-status: no open batch in this project")
     else:

@@ -33,7 +33,7 @@ def _fields(value: str | None) -> tuple[str, ...]:
     default=None,
     metavar="FIELDS",
     help="Split rates, agreement and calibration by these fields: language, model, category, "
-    "scenario, tier (comma-separated); guideline_version splits agreement and the human "
+    "scenario, condition, tier (comma-separated); guideline_version splits agreement and the human "
     "rate by the guidelines each label was given under. Default: language, and model when "
     "the project has more than one.",
 )
@@ -57,8 +57,8 @@ def _fields(value: str | None) -> tuple[str, ...]:
     "compare",
     multiple=True,
     metavar="FIELD[:A,B]",
-    help="Compare unsafe rates between conditions per language: `model`, `scenario`, or "
-    "`model:A,B`; repeatable (default: model and scenario when they have 2-6 values; "
+    help="Compare unsafe rates between conditions per language: `model`, `scenario`, "
+    "`condition`, or `model:A,B`; repeatable (default: each of them that has 2-6 values; "
     "`none` to skip).",
 )
 @click.option(

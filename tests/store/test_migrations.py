@@ -14,7 +14,12 @@ from polyjudge.store.schema_check import schema_problems
 # Made by `main` at 08ee1bb (the release before the store was composed): see the test below.
 RELEASE_FILE = Path(__file__).parent / "fixtures" / "release_0_1.db"
 # Steps appended after that release (a file of the release runs exactly these on open).
-SINCE_RELEASE = ("0008_gold_items", "0009_reveal", "0010_reading_condition")
+SINCE_RELEASE = (
+    "0008_gold_items",
+    "0009_reveal",
+    "0010_reading_condition",
+    "0011_generated_responses",
+)
 RELEASE_STEPS = [name for name, _ in STEPS if name not in SINCE_RELEASE]
 
 
