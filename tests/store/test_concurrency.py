@@ -80,16 +80,18 @@ def test_import_and_labelling_at_once_lose_nothing(tmp_path: Path) -> None:
             )
     done = tmp_path / "import-done"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    labeller = subprocess.Popen(
-        [sys.executable, "-c", LABELLER, str(db), str(done)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    errors = tmp_path / "labeller.err"
+    with errors.open("w") as stderr:
+        labeller = subprocess.Popen(
+            [sys.executable, "-c", LABELLER, str(db), str(done)],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        )
     assert labeller.stdout is not None
     first = labeller.stdout.readline()  # the labeller is writing before the import starts
-    assert first.startswith("loop-"), labeller.stderr.read() if labeller.stderr else ""
+    assert first.startswith("loop-"), errors.read_text()
     importer = subprocess.run(
         [sys.executable, "-m", "polyjudge", "import", "responses", str(big), "--db", str(db)],
         capture_output=True,
@@ -98,7 +100,11 @@ def test_import_and_labelling_at_once_lose_nothing(tmp_path: Path) -> None:
         timeout=300,
     )
     done.touch()
-    out, err = labeller.communicate(timeout=300)
+    # Read the rest through the same text stream as `first`: `communicate()` reads the pipe's
+    # descriptor and would lose lines `readline()` had already buffered (seen under load).
+    out = labeller.stdout.read()
+    labeller.wait(timeout=300)
+    err = errors.read_text()
     assert importer.returncode == 0, importer.stderr
     assert labeller.returncode == 0, err
     assert "locked" not in importer.stderr + err
