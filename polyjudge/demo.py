@@ -11,6 +11,8 @@ from polyjudge.demo_labels import add_demo_labels
 
 DEMO_RESPONSES = "demo_responses.jsonl"
 MULTIJAIL = "MultiJail.csv"
+# The MultiJail paper's definitions of the three labels, quoted with their source.
+DEMO_GUIDELINES = "demo_guidelines.md"
 
 
 def data_file(name: str) -> Path:
@@ -24,16 +26,23 @@ def intended_labels() -> dict[str, str]:
     return {row["id"]: row["intended"] for row in map(json.loads, lines)}
 
 
-def build_demo(path: Path, with_labels: bool = False) -> None:
-    """Create (or top up) a demo project at `path`: the 3,150 MultiJail prompts and the bundled
-    responses; `with_labels` adds sample annotators' labels, an adjudication, the refusal
-    baseline and a simulated judge (`polyjudge/demo_labels.py`). Running it again on the same
-    file adds nothing."""
+def demo_guidelines() -> str:
+    """The demo's guidelines (Markdown): the MultiJail paper's definitions, quoted and cited."""
+    return data_file(DEMO_GUIDELINES).read_text("utf-8")
+
+
+def build_demo(path: Path, with_labels: bool = False, guidelines: str | None = None) -> None:
+    """Create (or top up) a demo project at `path`: the 3,150 MultiJail prompts, the bundled
+    responses and guidelines (`guidelines`, else the bundled `demo_guidelines.md`);
+    `with_labels` adds sample annotators' labels, an adjudication, the refusal baseline and a
+    simulated judge (`polyjudge/demo_labels.py`). Running it again on the same file adds
+    nothing."""
     from polyjudge.importers.multijail import import_multijail
     from polyjudge.importers.responses import import_responses
     from polyjudge.store import Project
 
-    with Project.create(path) as project:
+    text = guidelines if guidelines is not None else demo_guidelines()
+    with Project.create(path, guidelines=text) as project:
         import_multijail(project, data_file(MULTIJAIL))
         import_responses(project, data_file(DEMO_RESPONSES))
         if with_labels:

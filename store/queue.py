@@ -74,6 +74,9 @@ class Pace:
 
 # Time on one item counted towards the pace at most (a coffee break is not labelling time).
 PACE_CAP_MS = 300_000
+# The pace reads this many times `last` of the newest label rows (notes, undos, reveal answers
+# and undone labels among them) to find the `last` labels that count.
+PACE_WINDOW_FACTOR = 4
 
 
 class Queue(Subject):
@@ -242,15 +245,28 @@ class Queue(Subject):
         )
 
     def pace(self, annotator_id: int, last: int = 50) -> Pace:
-        """Labels per hour over the annotator's last `last` labels (time on each capped)."""
-        row = self._conn.execute(
-            "SELECT count(*), coalesce(sum(min(time_ms, :cap)), 0) FROM (SELECT time_ms"
-            " FROM labels WHERE annotator_id = :me AND action = 'label' AND label IS NOT NULL"
-            " AND after_reveal = 0"
-            " AND time_ms IS NOT NULL ORDER BY id DESC LIMIT :last)",
-            {"me": annotator_id, "cap": PACE_CAP_MS, "last": last},
-        ).fetchone()
-        return Pace(labels=row[0], total_ms=row[1])
+        """Labels per hour over the annotator's last `last` labels (time on each capped).
+
+        A label that was undone is not counted: its time was spent, but the label is gone, and
+        counting it would make the pace (and the ETA drawn from it) promise more than was done.
+        An undo row always comes after the row it undoes, so reading the newest rows (labels and
+        undos together) finds every undo of the labels among them."""
+        rows = self._conn.execute(
+            "SELECT action, label, time_ms, supersedes, after_reveal, id FROM labels"
+            " WHERE annotator_id = :me ORDER BY id DESC LIMIT :window",
+            {"me": annotator_id, "window": PACE_WINDOW_FACTOR * last},
+        ).fetchall()
+        undone = {row[3] for row in rows if row[0] == "undo" and row[3] is not None}
+        times = [
+            min(row[2], PACE_CAP_MS)
+            for row in rows
+            if row[0] == "label"
+            and row[1] is not None
+            and not row[4]
+            and row[2] is not None
+            and row[5] not in undone
+        ][:last]
+        return Pace(labels=len(times), total_ms=sum(times))
 
     def query_plans(self, annotator_id: int, flt: QueueFilter, overlap: int | None) -> list[str]:
         """EXPLAIN QUERY PLAN of the page query (for the benchmark and tests)."""

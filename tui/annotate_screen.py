@@ -126,7 +126,7 @@ class AnnotateScreen(Screen[None]):
         if assigned is not None:  # an assigned reading condition decides the panes
             self.panes = assigned
         fill_header(self.header_state, self.session, status, self.show_invisible)
-        draw_item(self, item, self.show_invisible)
+        draw_item(self, self.session, self.show_invisible)
         self._apply_layout()
         self.query_one(ItemHeader).show(self.header_state)
         self.displayed_id = item.response.id if item else None

@@ -140,6 +140,20 @@ class AnnotationSession:
             return queued if isinstance(queued, str) else None
         return self.my_label.label if self.my_label else None
 
+    def session_labels(self) -> list[str]:
+        """The label each item changed this session has now (queued ones included; items
+        whose label was undone away are left out): the counts the done screen shows."""
+        labels = []
+        for response_id in dict.fromkeys(self._history):
+            queued = self._queued.get(response_id)
+            if response_id in self._queued:
+                label = queued if isinstance(queued, str) else None
+            else:
+                label = self.project.labels.current_value(self.annotator.id, response_id)
+            if label is not None:
+                labels.append(label)
+        return labels
+
     def elapsed_ms(self) -> int:
         return int((time.monotonic() - self._shown_at) * 1000)
 

@@ -8,24 +8,28 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Container
 from textual.dom import DOMNode
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from polyjudge.store import Item
 
+from .annotate_done import done_text
 from .annotate_session import AnnotationSession
+from .footer import KeepingFooter
 from .item_header import HeaderState, ItemHeader
 from .item_view import (
-    NOTHING_LEFT,
     back_translation_view,
     invisible_count,
     prompt_text,
     response_view,
 )
+from .pane_sync import PaneSync
 from .text_pane import ScrollPane, TextPane
 
 # Wider than this (in cells), the response and its back-translation sit side by side.
 SIDE_BY_SIDE_MIN_WIDTH = 100
 PANES = ("both", "original", "back_translation")
+# What `QueueFilter.describe()` says of a filter that restricts nothing.
+ALL_ITEMS = "all items"
 
 
 def side_by_side(layout_mode: str | None, width: int) -> bool:
@@ -58,10 +62,12 @@ def compose_widgets() -> ComposeResult:
     yield ItemHeader(id="header")
     with ScrollPane(id="prompt-pane"):
         yield Static(Text(""), id="prompt", markup=False)
+    original, back = TextPane(id="original"), TextPane(id="back")
+    PaneSync(original, back)  # scrolling one scrolls the other (kept alive by the panes)
     with Container(id="panes"):
-        yield TextPane(id="original")
-        yield TextPane(id="back")
-    yield Footer(compact=True)
+        yield original
+        yield back
+    yield KeepingFooter(compact=True)
 
 
 def apply_layout(screen: DOMNode, side: bool, panes: str, has_back: bool) -> None:
@@ -90,19 +96,27 @@ def fill_header(
     if backlog:
         status = f"saving… {backlog} queued" + (f" · {status}" if status else "")
     state.status = status
+    described = session.filter.describe()
+    state.filter = "" if described == ALL_ITEMS else described
     state.show_invisible = show_invisible
     state.invisible_count = invisible_count(item) if item else 0
 
 
-def draw_item(screen: DOMNode, item: Item | None, show_invisible: bool) -> None:
-    """The prompt, the response and its back-translation (plain `Text`, sanitised)."""
+def draw_item(screen: DOMNode, session: AnnotationSession, show_invisible: bool) -> None:
+    """The prompt, the response and its back-translation (plain `Text`, sanitised); with
+    nothing left, the session's counts and what to run next."""
+    item = session.item
     original = screen.query_one("#original", TextPane)
     back = screen.query_one("#back", TextPane)
     screen.query_one("#prompt", Static).update(
         prompt_text(item, show_invisible=show_invisible) if item else Text("")
     )
     if item is None:
-        original.show(Text("Nothing to label"), NOTHING_LEFT)
+        labels = session.session_labels()
+        original.show(
+            Text("Nothing to label"),
+            done_text(labels, session.project.label_set, session.project.path),
+        )
         back.show(Text(""), Text(""))
     else:
         original.show(*response_view(item, show_invisible=show_invisible))

@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from polyjudge.store import Project
 
+from .palette import SCREENSHOT_TITLE, replaced_titles, screenshot_command, unique_titles
 from .terminal_widths import match_terminal_widths
 
 
@@ -68,10 +69,21 @@ class PolyjudgeApp(App[None]):
         gc.freeze()
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """Textual's commands, then the screen's (`system_commands()`), each title once.
+
+        Textual's Quit and Keys are left out where the screen has a quit and a help of its own
+        (its quit waits for queued labels; Textual's would not), and Textual's Screenshot, which
+        saves into a Downloads folder that may not exist, is replaced by one that saves beside
+        the project file (`palette.py`)."""
         commands = getattr(screen, "system_commands", None)
-        if commands is not None:
-            yield from commands()
+        own = list(commands()) if commands is not None else []
+        skip = replaced_titles(screen) | {command.title for command in own}
+        for command in super().get_system_commands(screen):
+            if command.title == SCREENSHOT_TITLE:
+                yield screenshot_command(self, self.project_path.parent)
+            elif command.title not in skip:
+                yield command
+        yield from unique_titles(own)
 
     def on_unmount(self) -> None:
         self.project.close()

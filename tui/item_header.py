@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from polyjudge.languages import is_rtl, language_name
+from polyjudge.safe_text import one_line
 from polyjudge.store import Item, Pace, Progress
 
 from .rich_text import plain
@@ -50,6 +51,8 @@ class HeaderState:
     progress: Progress | None = None
     pace: Pace | None = None
     status: str = ""
+    # The active filter, said on screen while it restricts the queue ("" for all items).
+    filter: str = ""
     invisible_count: int = 0
     show_invisible: bool = False
 
@@ -84,6 +87,9 @@ def header_text(state: HeaderState) -> Text:
     second = progress_text(state.progress, state.pace)
     second.no_wrap = True
     second.overflow = "ellipsis"
+    if state.filter:
+        second.append("  filter: ", style="dim")
+        second.append_text(plain(one_line(state.filter, 48), style="bold cyan"))
     if item is not None:
         if state.my_label:
             second.append("  your label: ", style="dim")

@@ -10,11 +10,6 @@ from polyjudge.store import Item
 
 from .rich_text import safe_rich_text
 
-NOTHING_LEFT = Text(
-    "Nothing left to label with these filters.\n\n"
-    "← goes back to your labelled items · / changes the filters · q quits."
-)
-
 
 def invisible_count(item: Item) -> int:
     """Invisible characters (bidi controls, zero-width ...) in everything shown of the item."""

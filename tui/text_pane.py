@@ -1,12 +1,26 @@
-"""A bordered, scrolling pane of wrapped untrusted text (a response, a back-translation)."""
+"""A bordered, scrolling pane of wrapped untrusted text (a response, a back-translation).
+
+The bottom border says how much is still below ("▼ 12 more lines"), so a long response is never
+mistaken for a short one; `on_scrolled` lets the screen keep two panes in step (`pane_sync.py`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.events import Resize
 from textual.widgets import Static
+
+
+def more_lines_marker(below: int) -> str:
+    """The bottom border's note of the lines below the view ("" when there are none)."""
+    if below <= 0:
+        return ""
+    return f"▼ {below:,} more line{'' if below == 1 else 's'}"
 
 
 class ScrollPane(VerticalScroll, inherit_bindings=False):
@@ -29,8 +43,37 @@ class TextPane(ScrollPane):
     TextPane > Static { width: 1fr; height: auto; padding: 0 1; }
     """
 
+    # Called after every scroll of the pane (by key, wheel, or the other pane following).
+    on_scrolled: Callable[[TextPane], None] | None = None
+    _marker = ""  # the bottom border's note as last set
+
     def compose(self) -> ComposeResult:
         yield Static(Text(""), classes="body", markup=False)
+
+    @property
+    def lines_below(self) -> int:
+        """Lines of the text below the visible part."""
+        return max(self.max_scroll_y - round(self.scroll_y), 0)
+
+    def _mark_more(self) -> None:
+        marker = more_lines_marker(self.lines_below)
+        if marker != self._marker:
+            self._marker = marker
+            self.border_subtitle = marker or None
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._mark_more()
+        if self.on_scrolled is not None and old_value != new_value:
+            self.on_scrolled(self)
+
+    def on_resize(self, event: Resize) -> None:
+        """The pane changed size: what is below changed too."""
+        self._mark_more()
+
+    def watch_virtual_size(self) -> None:
+        """The text changed length (another item): what is below changed too."""
+        self._mark_more()
 
     @property
     def body(self) -> Static:

@@ -205,15 +205,26 @@ def register(cli: click.Group) -> None:
         metavar="NAME",
         help="Annotator name to label as.",
     )
+    @click.option(
+        "--guidelines",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        default=None,
+        help="A Markdown file of guidelines (default: the bundled ones, which quote the MultiJail "
+        "paper's definitions of safe, unsafe and invalid).",
+    )
     @click.pass_context
-    def demo(ctx: click.Context, db: Path | None, no_tui: bool, annotator: str) -> None:
+    def demo(
+        ctx: click.Context, db: Path | None, no_tui: bool, annotator: str, guidelines: Path | None
+    ) -> None:
         """Build the bundled demo project (MultiJail prompts and sample multilingual responses
-        with back-translations) and open it in the annotation screen."""
+        with back-translations) and open it in the annotation screen; `g` shows its
+        guidelines."""
         from polyjudge.demo import build_demo
 
         if db is None:
             db = Path(tempfile.mkdtemp(prefix="polyjudge-demo-")) / "demo.db"
-        build_demo(db, with_labels=True)
+        text = guidelines.read_text(encoding="utf-8") if guidelines is not None else None
+        build_demo(db, with_labels=True, guidelines=text)
         if no_tui:
             echo(f"Demo project built at {db}")
             status = cli.get_command(ctx, "status")

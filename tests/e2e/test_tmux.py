@@ -40,7 +40,9 @@ class Tmux:
             raise RuntimeError(f"tmux {args[0]}: {result.stderr.strip()}")
         return result.stdout
 
-    def start(self, command: list[str], session: str = "t") -> None:
+    def start(
+        self, command: list[str], session: str = "t", cols: int = COLS, rows: int = ROWS
+    ) -> None:
         # The shell prints the exit status when the program ends and then stays alive, so the
         # pane never dies: when a pane died, tmux sometimes marked it dead before drawing the
         # program's last output (1 run in 15 lost the status line; #{pane_dead_status} was not
@@ -54,9 +56,9 @@ class Tmux:
             "-s",
             session,
             "-x",
-            str(COLS),
+            str(cols),
             "-y",
-            str(ROWS),
+            str(rows),
             shlex.join(wrapped),
         )
         self.run("set-option", "-t", session, "remain-on-exit", "on")  # readable if sh dies
@@ -244,6 +246,26 @@ def test_annotate_in_a_real_terminal(tmux: Tmux, tmux_db: Path) -> None:
         "e-th": [("invalid", "both")],
         "e-ar": [],
     }
+
+
+def test_at_80_columns_the_footer_keeps_help_and_quit(tmux: Tmux, tmux_db: Path) -> None:
+    tmux.start(_annotate(tmux_db, "nia", "--language", "bn,th"), cols=80, rows=24)
+    tmux.wait_for_text("e-bn")
+    screen = tmux.wait_for_text("q Quit")
+    assert (
+        tmux.run("display-message", "-p", "-t", "t", "#{pane_width}x#{pane_height}").strip()
+        == "80x24"
+    )
+    footer = screen.rstrip("\n").splitlines()[-1]
+    assert "h Help" in footer and "q Quit" in footer and "s safe" in footer, screen
+    assert "filter: language bn,th" in screen  # the active filter is on screen
+    tmux.keys("h")  # Help opens
+    tmux.wait_for_text("Every key is also in the command palette")
+    tmux.keys("Escape")
+    tmux.wait(lambda: "Every key" not in tmux.screen(), "the help to close")
+    tmux.keys("q")
+    tmux.wait(tmux.exited, "polyjudge to exit")
+    assert tmux.exit_status() == "0"
 
 
 def test_demo_opens_on_the_annotate_screen(tmux: Tmux, tmp_path: Path) -> None:
