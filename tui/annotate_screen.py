@@ -111,8 +111,7 @@ class AnnotateScreen(Screen[None]):
         return side_by_side(self.layout_mode, self.app.size.width)
 
     def _apply_layout(self) -> None:
-        has_back = bool(self.session.item and self.session.item.response.back_translation)
-        apply_layout(self, self._side_by_side(), self.panes, has_back)
+        apply_layout(self, self._side_by_side(), self.panes, self.session.item)
 
     def viewed(self) -> str:
         """What was on screen: `both`, `original` or `back_translation`."""

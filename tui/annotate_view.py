@@ -70,13 +70,16 @@ def compose_widgets() -> ComposeResult:
     yield KeepingFooter(compact=True)
 
 
-def apply_layout(screen: DOMNode, side: bool, panes: str, has_back: bool) -> None:
-    """Side by side or stacked, and which panes show (only what changed is touched)."""
+def apply_layout(screen: DOMNode, side: bool, panes: str, item: Item | None) -> None:
+    """Side by side or stacked, and which panes show (only what changed is touched); with no
+    item (the done screen) the response pane alone, which says what the session did."""
     container = screen.query_one("#panes")
     if container.has_class("side") != side or not container.classes:
         container.set_class(side, "side")
         container.set_class(not side, "stacked")
+    has_back = bool(item and item.response.back_translation)
     show_original, show_back = shown_panes(panes, has_back)
+    show_back = show_back and item is not None
     for pane_id, shown in (("#original", show_original), ("#back", show_back)):
         pane = screen.query_one(pane_id)
         if pane.display != shown:

@@ -32,12 +32,17 @@ def long_item() -> tuple[str, str, str, str, str, str]:
     return ("long-1", "sw", "Swali refu", "A long question", response, back)
 
 
-@pytest.fixture
-def long_db(tmp_path: Path) -> Path:
-    path = tmp_path / "long.db"
+def long_db_at(directory: Path) -> Path:
+    """A project whose first item is `long_item()`, then two short ones."""
+    path = directory / "long.db"
     with Project.create(path) as project:
         add_items(project, [long_item(), *plain_items(2)])
     return path
+
+
+@pytest.fixture
+def long_db(tmp_path: Path) -> Path:
+    return long_db_at(tmp_path)
 
 
 def panes(app) -> tuple[TextPane, TextPane]:

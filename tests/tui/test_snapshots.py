@@ -81,3 +81,52 @@ def test_a_sample_drives_the_queue(snap_compare, multilingual_db: Path) -> None:
         project.assignments.add("pilot", [(rid, "language", 4.0) for rid in ids])
     app = make_app(multilingual_db)
     assert snap_compare(app, terminal_size=WIDE, run_before=_ready)
+
+
+def test_long_panes_scrolled_in_step_narrow(snap_compare, tmp_path: Path) -> None:
+    """80×24, stacked: after Page Down in the response, the back-translation has followed to
+    the same share of its length; both bottom borders say how many lines are still below."""
+    from tests.tui.test_annotate_screen_parts import long_db_at
+
+    app = make_app(long_db_at(tmp_path))
+
+    async def page_down(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("pagedown")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=page_down)
+
+
+def test_long_panes_scrolled_in_step_wide(snap_compare, tmp_path: Path) -> None:
+    """120×40, side by side, with a language filter in the header."""
+    from tests.tui.test_annotate_screen_parts import long_db_at
+
+    app = make_app(long_db_at(tmp_path), languages=["sw"])
+
+    async def page_down_twice(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("pagedown", "pagedown")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=page_down_twice)
+
+
+def test_done_screen_narrow(snap_compare, tmp_path: Path, monkeypatch) -> None:
+    """80×24: the session's counts and the next commands once nothing is left (the project
+    opened by a relative name, so the commands shown do not depend on the test's directory)."""
+    from polyjudge.store import Project
+
+    from tests.tui.conftest import add_items, plain_items
+
+    monkeypatch.chdir(tmp_path)
+    with Project.create("done.db") as project:
+        add_items(project, plain_items(3))
+    app = make_app(Path("done.db"))
+
+    async def label_all(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("s", "u", "i")
+        await settle(pilot)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=label_all)
