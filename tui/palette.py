@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -39,7 +40,7 @@ def unique_titles(commands: Iterable[SystemCommand]) -> Iterator[SystemCommand]:
             yield command
 
 
-def screenshot_command(app: App[object], directory: Path) -> SystemCommand:
+def screenshot_command(app: App[Any], directory: Path) -> SystemCommand:
     """Save an SVG of the screen in `directory` (the project file's), saying where."""
     return SystemCommand(
         SCREENSHOT_TITLE,
