@@ -96,9 +96,11 @@ async def test_a_hidden_pane_does_not_follow(long_db: Path) -> None:
         await pilot.press("b")  # only the original
         await pilot.pause()
         assert not back.display
+        assert f"▼ {original.max_scroll_y} more lines" in screen_text(app)
         await pilot.press("end")
         await until(pilot, lambda: original.scroll_y == original.max_scroll_y)
         assert back.scroll_y == 0
+        assert more_lines(original) == 0 and "more line" not in screen_text(app)
 
 
 async def test_the_next_item_starts_both_panes_at_the_top(long_db: Path) -> None:
@@ -131,16 +133,14 @@ async def test_the_active_filter_stays_on_screen(
         await settle(pilot)
         text = screen_text(app)
         assert "filter: language ar" in text and "th,ko" not in text
-
-
-async def test_no_filter_line_without_a_filter(multilingual_db: Path) -> None:
-    app = make_app(multilingual_db)
-    async with app.run_test(size=WIDE) as pilot:
+        await pilot.press("slash", "ctrl+u", "enter")  # no filter: nothing said
         await settle(pilot)
-        assert "filter:" not in screen_text(app)
+        await pilot.press("right")
+        await settle(pilot)
+        assert "filter" not in screen_text(app)
 
 
-@pytest.mark.parametrize("size", [NARROW, WIDE], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("size", [NARROW, (100, 30)], ids=["80x24", "100x30"])
 async def test_the_footer_keeps_help_and_quit(multilingual_db: Path, size: tuple[int, int]) -> None:
     app = make_app(multilingual_db)
     async with app.run_test(size=size) as pilot:
@@ -264,3 +264,20 @@ async def test_the_palette_lists_each_command_once_and_the_screenshot_works(
         (svg,) = set(multilingual_db.parent.glob("*.svg")) - before
         await until(pilot, lambda: svg.read_text("utf-8").rstrip().endswith("</svg>"))
         assert "t-ar" in svg.read_text("utf-8")
+
+
+def test_demo_takes_its_guidelines_from_a_file_when_given(tmp_path: Path) -> None:
+    from polyjudge.demo import demo_guidelines
+
+    from tests.conftest import run_cli
+
+    own = tmp_path / "own.md"
+    own.write_text("# Our own guidelines\n", encoding="utf-8")
+    with_own, bundled = tmp_path / "own.db", tmp_path / "bundled.db"
+    result = run_cli("demo", "--no-tui", "--db", str(with_own), "--guidelines", str(own))
+    assert result.code == 0, result.err
+    assert run_cli("demo", "--no-tui", "--db", str(bundled)).code == 0
+    with Project.open(with_own) as project:
+        assert project.meta("guidelines") == "# Our own guidelines\n"
+    with Project.open(bundled) as project:
+        assert project.meta("guidelines") == demo_guidelines()
