@@ -17,6 +17,8 @@ from polyjudge.options import (
     sample_options,
 )
 
+from .reader_options import reader_options, reader_running
+
 
 def _language_list(values: tuple[str, ...]) -> list[str]:
     """`--language bn --language ar,th` -> ["bn", "ar", "th"]."""
@@ -47,7 +49,12 @@ def parse_keymap(values: tuple[str, ...], labels: tuple[str, ...]) -> dict[str, 
     return keymap
 
 
-def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) -> None:
+def run_annotate(
+    db: Path,
+    options: dict[str, Any],
+    keys: tuple[str, ...] = (),
+    reader: tuple[bool, bool] = (False, False),
+) -> None:
     """Check the project and the annotator, then run the app on the annotate screen."""
     from polyjudge.store import PolyjudgeError, check_before_annotating
 
@@ -64,7 +71,8 @@ def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) 
             keymap = parse_keymap(keys, project.label_set)
         from polyjudge.tui.app import PolyjudgeApp
 
-        PolyjudgeApp(db, "annotate", options, keymap=keymap or None).run()
+        with reader_running(*reader) as server:
+            PolyjudgeApp(db, "annotate", options, keymap=keymap or None, reader=server).run()
 
 
 def register(cli: click.Group) -> None:
@@ -122,6 +130,7 @@ def register(cli: click.Group) -> None:
         help="Remap a key by its binding id, e.g. annotate.undo=backspace or "
         "annotate.label.safe=a,1 (repeat; ids are listed in the help screen).",
     )
+    @reader_options
     @db_option
     def annotate(
         db: Path,
@@ -136,6 +145,8 @@ def register(cli: click.Group) -> None:
         gold_rate: float | None,
         gold_feedback: bool,
         keys: tuple[str, ...],
+        reader: bool,
+        reader_open: bool,
     ) -> None:
         """Label responses in the terminal, beside their English back-translations.
 
@@ -147,7 +158,11 @@ def register(cli: click.Group) -> None:
         The sample is the queue: when `polyjudge sample` has drawn items under the filter, only
         they are offered, in each language those of its latest batch (the header shows
         `sample k / N`). Gold items (`import gold`) are mixed in at the gold rate, each at
-        most once per annotator, and look like any other item."""
+        most once per annotator, and look like any other item.
+
+        With --reader, a local web page shows the item on screen as the browser draws it
+        (right-to-left text in order, Indic and Thai scripts shaped) and follows every move;
+        the header offers it for such items."""
         options: dict[str, Any] = {
             "annotator": annotator,
             "languages": _language_list(languages),
@@ -161,7 +176,7 @@ def register(cli: click.Group) -> None:
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")
-        run_annotate(db, options, keys)
+        run_annotate(db, options, keys, (reader, reader_open))
 
     @cli.command()
     @click.option(
