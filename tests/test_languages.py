@@ -48,7 +48,14 @@ def test_complex_scripts_by_the_text_itself() -> None:
     # Sinhala, Tibetan, an Arabic presentation form), among Latin text.
     for letter in "שاकবกកကකཀﻻ":
         assert has_complex_script(f"Sure: {letter}."), letter
-    for text in ("plain English", "Kiswahili sanifu", "中文 😀", "한국어", "Tiếng Việt", "Ελληνικά"):
+    for text in (
+        "plain English",
+        "Kiswahili sanifu",
+        "中文 😀",
+        "한국어",
+        "Tiếng Việt",
+        "Ελληνικά",
+    ):
         assert not has_complex_script(text), text
     # A Bengali response filed under `en` still gets the reader; a Swahili one under `ar` too.
     assert reader_helps("en", "Sure.", "আমি সাহায্য করতে পারি না")

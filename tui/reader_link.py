@@ -44,4 +44,4 @@ def reader_hint(item: Item, reader_on: bool) -> str | None:
     kind = "right-to-left" if is_rtl(response.language) else "complex script"
     if reader_on:
         return f"{kind}: shaped in the reader"
-    return f"{kind}: --reader shows it shaped, o opens it as HTML"
+    return f"{kind}: shaped with --reader, o: HTML"

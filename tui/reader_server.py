@@ -71,19 +71,28 @@ ASSETS = {
 _NO_MARKUP = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """Silent about a request that failed (a browser tab closed mid-answer): the terminal
+    belongs to the screen, and a traceback there would draw over it."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass
+
+
 class ReaderServer:
     """One reader for one terminal session. `with ReaderServer() as reader:` starts it;
     `reader.url` is the secret link; `reader.publish(ReaderItem(...))` updates the page."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.token = secrets.token_urlsafe(24)
+        self.token = secrets.token_urlsafe(16)  # 128 bits; short enough for a status line
         self._changed = threading.Condition()
         self._published = ReaderItem(None)
         self._version = 0
         self._json: tuple[int, bytes] | None = None
         self._closed = False
-        self._http = ThreadingHTTPServer((host, port), _handler(self))
-        self._http.daemon_threads = True
+        self._http = _QuietServer((host, port), _handler(self))
         self.host, self.port = host, self._http.server_address[1]
         self.hosts = {f"{host}:{self.port}", f"localhost:{self.port}"}
         self._thread = threading.Thread(

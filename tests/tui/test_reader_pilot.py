@@ -68,7 +68,7 @@ async def test_without_a_reader_the_header_offers_it(tmp_path: Path) -> None:
         await settle(pilot)
         assert "--reader" not in screen_text(app)  # Swahili: a terminal draws it well
         await pilot.press("right")
-        assert "complex script: --reader shows it shaped" in screen_text(app)
+        assert "complex script: shaped with --reader, o: HTML" in screen_text(app)
 
 
 async def test_adjudicate_publishes_the_selected_item(tmp_path: Path, reader: ReaderServer) -> None:
