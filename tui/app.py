@@ -23,6 +23,7 @@ from textual.screen import Screen
 
 from polyjudge.store import Project
 
+from .reader_file import ReaderFile
 from .reader_server import ReaderServer
 from .terminal_widths import match_terminal_widths
 
@@ -38,7 +39,7 @@ class PolyjudgeApp(App[None]):
         options: Mapping[str, Any] | None = None,
         *,
         keymap: Keymap | None = None,
-        reader: ReaderServer | None = None,
+        reader: ReaderServer | ReaderFile | None = None,
     ) -> None:
         match_terminal_widths()
         super().__init__()

@@ -9,6 +9,7 @@ never as HTML, with the direction and language tag given here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -70,3 +71,12 @@ def reader_payload(published: ReaderItem, version: int) -> dict[str, Any]:
         "where": safe_text(published.where),
         "item": item_record(item) if item is not None else None,
     }
+
+
+_NO_MARKUP = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def payload_json(published: ReaderItem, version: int) -> bytes:
+    """`reader_payload` as ASCII JSON: every non-ASCII character escaped, and no markup
+    character even inside strings, should anything ever read it as HTML."""
+    return json.dumps(reader_payload(published, version)).translate(_NO_MARKUP).encode("ascii")

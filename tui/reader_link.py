@@ -13,14 +13,15 @@ from typing import Any
 from polyjudge.languages import is_rtl, reader_helps
 from polyjudge.store import Item
 
+from .reader_file import ReaderFile
 from .reader_item import ReaderItem
 from .reader_server import ReaderServer
 
 
-def reader_of(app: Any) -> ReaderServer | None:
-    """The app's reader, if it was started with one."""
+def reader_of(app: Any) -> ReaderServer | ReaderFile | None:
+    """The app's reader (its own server, or the file `serve` reads), if it has one."""
     reader = getattr(app, "reader", None)
-    return reader if isinstance(reader, ReaderServer) else None
+    return reader if isinstance(reader, ReaderServer | ReaderFile) else None
 
 
 def publish(app: Any, item: Item | None, where: str) -> None:
@@ -33,7 +34,7 @@ def publish(app: Any, item: Item | None, where: str) -> None:
 def reader_status(app: Any) -> str:
     """The status line that gives the reader's link, or ""."""
     reader = reader_of(app)
-    return f"reader: {reader.url}" if reader is not None else ""
+    return f"reader: {reader.url}" if reader is not None and reader.url else ""
 
 
 def reader_hint(item: Item, reader_on: bool) -> str | None:

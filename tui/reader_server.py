@@ -15,7 +15,6 @@ Content-Security-Policy (no inline script or style, nothing from elsewhere).
 
 from __future__ import annotations
 
-import json
 import secrets
 import threading
 from http import HTTPStatus
@@ -24,7 +23,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .reader_item import ReaderItem, reader_payload
+from .reader_item import ReaderItem, payload_json
 
 POLL_S = 20.0  # the longest a poll waits before answering with the same version
 
@@ -66,9 +65,6 @@ ASSETS = {
     "reader.js": ("text/javascript; charset=utf-8", asset("reader.js")),
     "reader.css": ("text/css; charset=utf-8", asset("reader.css")),
 }
-
-
-_NO_MARKUP = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -155,9 +151,7 @@ class ReaderServer:
             cached = self._json
         if cached is not None and cached[0] == version:
             return cached[1]
-        text = json.dumps(reader_payload(published, version))  # ASCII: every other char escaped
-        # No markup character even inside strings, should anything ever read it as HTML.
-        body = text.translate(_NO_MARKUP).encode("ascii")
+        body = payload_json(published, version)
         self._json = (version, body)
         return body
 

@@ -87,6 +87,7 @@ def register(cli: click.Group) -> None:
         strict: bool,
         reader: bool,
         reader_open: bool,
+        reader_file: Path | None,
     ) -> None:
         """Set final labels for queued items: disagreements, ties, unsure labels, and judges
         that contradict the humans.
@@ -127,7 +128,7 @@ def register(cli: click.Group) -> None:
             }
             from polyjudge.tui.app import PolyjudgeApp
 
-            with reader_running(reader, reader_open) as server:
+            with reader_running(reader, reader_open, reader_file) as server:
                 PolyjudgeApp(db, "adjudicate", options, reader=server).run()
 
     @cli.command()

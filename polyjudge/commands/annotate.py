@@ -53,7 +53,7 @@ def run_annotate(
     db: Path,
     options: dict[str, Any],
     keys: tuple[str, ...] = (),
-    reader: tuple[bool, bool] = (False, False),
+    reader: tuple[bool, bool, Path | None] = (False, False, None),
 ) -> None:
     """Check the project and the annotator, then run the app on the annotate screen."""
     from polyjudge.store import PolyjudgeError, check_before_annotating
@@ -147,6 +147,7 @@ def register(cli: click.Group) -> None:
         keys: tuple[str, ...],
         reader: bool,
         reader_open: bool,
+        reader_file: Path | None,
     ) -> None:
         """Label responses in the terminal, beside their English back-translations.
 
@@ -176,7 +177,7 @@ def register(cli: click.Group) -> None:
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")
-        run_annotate(db, options, keys, (reader, reader_open))
+        run_annotate(db, options, keys, (reader, reader_open, reader_file))
 
     @cli.command()
     @click.option(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import webbrowser
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import click
@@ -14,12 +15,19 @@ from polyjudge.console import echo
 
 
 def reader_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The two options, passed as `reader` and `reader_open`."""
+    """The options, passed as `reader`, `reader_open` and (hidden, for `serve`) `reader_file`."""
     func = click.option(
         "--reader-open",
         "reader_open",
         is_flag=True,
         help="Start the reader (as --reader) and open it with the system's web browser.",
+    )(func)
+    func = click.option(
+        "--reader-file",
+        "reader_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        hidden=True,  # set by `serve` for the annotate session of a browser tab
     )(func)
     return click.option(
         "--reader",
@@ -32,8 +40,16 @@ def reader_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @contextlib.contextmanager
-def reader_running(reader: bool, reader_open: bool) -> Iterator[Any]:
-    """A started `ReaderServer` (its link printed, and opened on request), or None."""
+def reader_running(
+    reader: bool, reader_open: bool, reader_file: Path | None = None
+) -> Iterator[Any]:
+    """A started `ReaderServer` (its link printed, and opened on request), the file that
+    `serve`'s reader page reads (`--reader-file`, set by `serve`), or None."""
+    if reader_file is not None:
+        from polyjudge.tui.reader_file import ReaderFile
+
+        yield ReaderFile(reader_file)
+        return
     if not (reader or reader_open):
         yield None
         return

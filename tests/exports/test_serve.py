@@ -285,3 +285,42 @@ def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
     assert len(result.err.strip().splitlines()) == 1
     with Project.open(built.path) as project:
         assert project.serving.live_link("amina") is None  # nothing was issued
+
+
+def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_path: Path):
+    """The reader beside the browser's terminal: the annotate session a link starts publishes
+    the item on its screen, and the link's reader page serves it (strict policy, JSON only)."""
+    pytest.importorskip("textual_serve")
+    import json
+
+    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
+        link = served.links["zoe"]
+        printed = served.out.read_text(encoding="utf-8")
+        assert f"reader, beside the terminal: {link}/reader/" in printed
+        request = urllib.request.Request(f"{link}/reader/")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            policy = response.headers["Content-Security-Policy"]
+            assert "script-src 'self'" in policy and "default-src 'none'" in policy
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert 'src="reader.js"' in response.read().decode()
+        before = json.loads(fetch(f"{link}/reader/item.json", time.monotonic() + 30))
+        assert before["item"] is None  # no session yet
+        with pytest.raises(urllib.error.HTTPError) as unknown:
+            fetch(link.replace(link.rsplit("/", 1)[1], "x" * 32) + "/reader/item.json", 0)
+        assert unknown.value.code == 404
+        origin = {"Origin": served.origin}
+        asyncio.run(drive_screen(ws_url(link), origin, built.path, "zoe"))
+        with Project.open(built.path) as project:
+            zoe = project.annotators.get("zoe")
+            assert zoe is not None
+            labelled = {
+                project.content.response(r).uid  # type: ignore[union-attr]
+                for r in range(1, project.content.count("responses") + 1)
+                if project.labels.history(r, zoe.id)
+            }
+        after = json.loads(fetch(f"{link}/reader/item.json?after=0", time.monotonic() + 30))
+        # The screen moved on after the label: the reader shows the item it moved to.
+        assert after["item"] is not None and after["item"]["uid"] in built.uids
+        assert after["item"]["uid"] not in labelled and after["where"] == "serve · zoe"
+        other = json.loads(fetch(f"{served.links['yusuf']}/reader/item.json", time.monotonic() + 5))
+        assert other["item"] is None  # yusuf's page shows only yusuf's screen
