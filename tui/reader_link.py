@@ -44,5 +44,5 @@ def reader_hint(item: Item, reader_on: bool) -> str | None:
         return None
     kind = "right-to-left" if is_rtl(response.language) else "complex script"
     if reader_on:
-        return f"{kind}: shaped in the reader"
-    return f"{kind}: shaped with --reader, o: HTML"
+        return f"{kind}: see the reader"
+    return f"{kind}: try --reader or o"

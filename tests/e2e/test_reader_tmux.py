@@ -37,7 +37,7 @@ def test_the_reader_follows_key_presses_in_a_real_terminal(tmux: Tmux, tmux_db: 
     bengali = current(url)
     assert bengali["version"] > first["version"]
     assert bengali["item"]["lang"] == "bn" and bengali["item"]["complex"] is True
-    tmux.wait_for_text("complex script: shaped in the reader")
+    tmux.wait_for_text("complex script: see the reader")
     tmux.keys("Right")
     tmux.wait(lambda: current(url)["item"]["uid"] == "e-th", "the reader to follow →")
     tmux.keys("q")

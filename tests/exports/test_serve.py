@@ -324,3 +324,29 @@ def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_p
         assert after["item"]["uid"] not in labelled and after["where"] == "serve · zoe"
         other = json.loads(fetch(f"{served.links['yusuf']}/reader/item.json", time.monotonic() + 5))
         assert other["item"] is None  # yusuf's page shows only yusuf's screen
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_a_real_browser_reads_the_served_screen_in_the_reader(built: Built, tmp_path: Path):
+    """Beside the browser's terminal, the link's reader page in Chromium shows the item that
+    the served annotate screen moved to, with its language tag."""
+    pytest.importorskip("textual_serve")
+
+    async def read(link: str) -> tuple[str, str]:
+        async with browser(f"{link}/reader/") as page:
+            await page.wait_for("document.body.dataset.uid === ''")  # no session yet
+            await drive_screen(
+                ws_url(link), {"Origin": link.split("/annotate/")[0]}, built.path, "zoe"
+            )
+            await page.wait_for("!!document.body.dataset.uid")
+            uid = await page.evaluate("document.body.dataset.uid")
+            lang = await page.evaluate("document.querySelector('section.response .text').lang")
+            await page.screenshot(tmp_path / "serve-reader.png")
+            print(f"reader screenshot: {tmp_path / 'serve-reader.png'}")
+            return str(uid), str(lang)
+
+    with serving(built.path, tmp_path, "--annotator", "zoe") as served:
+        uid, lang = asyncio.run(read(served.links["zoe"]))
+    with Project.open(built.path) as project:
+        response = project.content.response_by_uid(uid)
+    assert response is not None and lang == response.language.split("-")[0].lower()

@@ -39,11 +39,11 @@ async def test_annotate_publishes_the_item_on_screen(
         assert reader.published.where == "annotate · amina"
         text = screen_text(app)
         assert f"reader: {reader.url}" in text  # the link, on screen at start
-        assert "right-to-left: shaped in the reader" in text
+        assert "right-to-left: see the reader" in text
         version = reader.version
         await pilot.press("right")
         assert published_uid(reader) == "t-bn" and reader.version == version + 1
-        assert "complex script: shaped in the reader" in screen_text(app)
+        assert "complex script: see the reader" in screen_text(app)
         await pilot.press("s")  # labelled: the next item follows
         assert published_uid(reader) == "t-th"
         await pilot.press("left")
@@ -68,7 +68,7 @@ async def test_without_a_reader_the_header_offers_it(tmp_path: Path) -> None:
         await settle(pilot)
         assert "--reader" not in screen_text(app)  # Swahili: a terminal draws it well
         await pilot.press("right")
-        assert "complex script: shaped with --reader, o: HTML" in screen_text(app)
+        assert "complex script: try --reader or o" in screen_text(app)
 
 
 async def test_adjudicate_publishes_the_selected_item(tmp_path: Path, reader: ReaderServer) -> None:
@@ -78,7 +78,7 @@ async def test_adjudicate_publishes_the_selected_item(tmp_path: Path, reader: Re
         await settle(pilot)
         assert selected_uid(app) == "t-ar" and published_uid(reader) == "t-ar"
         assert reader.published.where == "adjudicate · boss"
-        assert "right-to-left: shaped in the reader" in screen_text(app)
+        assert "right-to-left: see the reader" in screen_text(app)
         await pilot.press("down")
         await pilot.pause()
         assert selected_uid(app) == "t-bn" and published_uid(reader) == "t-bn"
