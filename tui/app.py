@@ -23,6 +23,8 @@ from textual.screen import Screen
 
 from polyjudge.store import Project
 
+from .reader_file import ReaderFile
+from .reader_server import ReaderServer
 from .terminal_widths import match_terminal_widths
 
 
@@ -37,6 +39,7 @@ class PolyjudgeApp(App[None]):
         options: Mapping[str, Any] | None = None,
         *,
         keymap: Keymap | None = None,
+        reader: ReaderServer | ReaderFile | None = None,
     ) -> None:
         match_terminal_widths()
         super().__init__()
@@ -45,6 +48,7 @@ class PolyjudgeApp(App[None]):
         self.options: dict[str, Any] = dict(options or {})
         self.project = Project.open(self.project_path)
         self.sub_title = self.project_path.name
+        self.reader = reader  # the browser reader (`--reader`): screens publish their item
         if keymap:
             self.set_keymap(keymap)
 
