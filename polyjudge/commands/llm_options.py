@@ -69,6 +69,13 @@ def print_adaptations(data: dict[str, Any]) -> None:
     """Parameters the model refused and the run sent differently (see judge.engine)."""
     for note in data.get("adapted", []):
         echo(f"note: {note}", err=True)
+    missing = data.get("missing_logprobs")
+    if missing and not data.get("logprobs_refused"):  # a refusal has its own note above
+        echo(
+            f"warning: logprobs were asked for but {missing} answer(s) came without them: "
+            "those verdicts have no p(unsafe) (the server ignored `logprobs`?)",
+            err=True,
+        )
     if data.get("probe_error"):
         echo(
             f"note: the online first request failed ({data['probe_error']}); it went "
