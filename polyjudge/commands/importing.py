@@ -115,6 +115,12 @@ def _print_xsafety(report: ImportReport) -> None:
 @map_option
 @skip_bad_option
 @reject_file_option
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Fill the empty back_translation, category and scenario of responses already in the "
+    "project from this file (values already there, texts and labels are never changed).",
+)
 @with_project
 def import_responses_cmd(
     project: Project,
@@ -123,6 +129,7 @@ def import_responses_cmd(
     maps: tuple[str, ...],
     skip_bad: bool,
     reject_file: Path | None,
+    update: bool,
 ) -> None:
     """Model responses from a JSON Lines or CSV file (by extension, else sniffed).
 
@@ -133,7 +140,9 @@ def import_responses_cmd(
     xsafety:Insult:17, or plain 12 when only one dataset has that key. prompt (its text)
     links to the prompt with exactly that text, else creates one in dataset `user`.
     Without an id, a response's id is a hash of model, prompt, response and language;
-    category and scenario default to the prompt's.
+    category and scenario default to the prompt's. Re-importing adds nothing; with --update
+    it fills the empty fields of the responses already present (e.g. a back-translation
+    mapped only now), otherwise it says how many such fields it ignored.
     """
     from polyjudge.importers.common import parse_map
     from polyjudge.importers.responses import FIELDS, import_responses
@@ -148,8 +157,10 @@ def import_responses_cmd(
             skip_bad=skip_bad,
             reject_file=reject_file,
             progress=progress,
+            update=update,
         )
     echo(summary(report, "response"))
+    _print_fields(report)
     created = report.extra.get("prompts_created")
     if created:
         echo(f"{plural(created, 'new prompt')} in dataset `user` (prompt text with no match)")
@@ -260,6 +271,21 @@ def import_gold_cmd(
     if report.extra.get("updated"):
         echo(f"{plural(report.extra['updated'], 'gold item')} corrected (label or explanation)")
     echo(f"Gold rate: {project.gold_items.rate():g}")
+
+
+def _print_fields(report: ImportReport) -> None:
+    """The empty fields of responses already present that this file filled (--update) or
+    could have filled."""
+    for key, done in (("filled", "filled"), ("ignored", "ignored")):
+        counts = report.extra.get(key) or {}
+        if not counts:
+            continue
+        total = sum(counts.values())
+        each = ", ".join(f"{field} {n:,}" for field, n in counts.items())
+        line = f"{plural(total, 'empty field')} of responses already present {done} ({each})"
+        if key == "ignored":
+            line += "; use --update to fill them"
+        echo(line)
 
 
 def _label_source(project: Project, path: Path, fmt: str) -> Any:
