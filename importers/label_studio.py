@@ -25,13 +25,17 @@ missing from the project can be created from the file when the importer allows i
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from polyjudge.store import InputError
+
 from .json_array import iter_json_array
 from .label_formats import match_label
+from .label_studio_users import EmailDirectory, annotator_email
 from .line_reader import RowError
 
 ITEM_KEYS = ("uid", "item", "response_id", "id")
@@ -39,22 +43,75 @@ TEXT_KEYS = ("response", "text")
 Row = tuple[int, dict[str, Any] | RowError]
 
 
-def annotator_name(completed_by: Any, names: dict[str, str]) -> str:
-    if isinstance(completed_by, bool) or completed_by is None:
-        return "label-studio"
-    if isinstance(completed_by, int):
-        return names.get(str(completed_by)) or f"label-studio-user-{completed_by}"
-    if isinstance(completed_by, dict):
-        email = completed_by.get("email")
-        if email:
-            return str(email)
-        full = " ".join(
-            str(completed_by[k]) for k in ("first_name", "last_name") if completed_by.get(k)
-        )
-        if full:
-            return full
-        return annotator_name(completed_by.get("id"), names)
-    return str(completed_by).strip() or "label-studio"
+NO_IDS = (
+    "polyjudge never maps Label Studio's numeric user ids to annotators (they are one server's "
+    "own): export with the users' emails (an export snapshot with "
+    '`"annotations__completed_by": {"only_id": false}`) or pass --label-studio-users USERS.json '
+    "(the JSON of Label Studio's GET /api/users/)"
+)
+
+
+class Annotators:
+    """The polyjudge annotator of a Label Studio annotation, by email (or username), never by
+    Label Studio's numeric user id alone: an id is looked up in the server's own user list
+    (`users`, id -> email) when one is given, else the row is bad."""
+
+    def __init__(self, names: Iterable[str] = (), users: dict[int, str] | None = None) -> None:
+        self.names = tuple(names)
+        self.users = users or {}
+
+    def directory(self, meta: Any) -> EmailDirectory:
+        """The project's annotators plus the names our export wrote into a task's
+        `meta.annotators` ({email: name}), each kept only if that name has that email."""
+        directory = EmailDirectory(self.names)
+        mapping = meta.get("annotators") if isinstance(meta, dict) else None
+        if isinstance(mapping, dict):
+            for email, name in mapping.items():
+                if isinstance(name, str) and annotator_email(name) == email:
+                    directory.by_email.setdefault(email.casefold(), name)
+        return directory
+
+    def name(self, completed_by: Any, directory: EmailDirectory) -> str | None:
+        """The annotator's name, or None when only a numeric id names them."""
+        if completed_by is None or isinstance(completed_by, bool):
+            return "label-studio"
+        if isinstance(completed_by, dict):
+            for key in ("email", "username"):
+                value = completed_by.get(key)
+                if isinstance(value, str) and value.strip():
+                    return directory.annotator(value)
+            completed_by = completed_by.get("id")
+        if isinstance(completed_by, str) and completed_by.strip().isdigit():
+            completed_by = int(completed_by.strip())
+        if isinstance(completed_by, int) and not isinstance(completed_by, bool):
+            email = self.users.get(completed_by)
+            return directory.annotator(email) if email else None
+        if isinstance(completed_by, str) and completed_by.strip():
+            return directory.annotator(completed_by)
+        return None if completed_by is not None else "label-studio"
+
+
+def read_users(path: Path) -> dict[int, str]:
+    """{id: email} from Label Studio's user list (GET /api/users/: a JSON list of users, or an
+    object whose `results` is one)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError) as exc:
+        raise InputError(str(path), None, f"cannot read the Label Studio users ({exc})") from None
+    if isinstance(data, dict):
+        data = data.get("results")
+    if not isinstance(data, list):
+        raise InputError(str(path), None, "expected a JSON list of Label Studio users")
+    users: dict[int, str] = {}
+    for user in data:
+        if (
+            isinstance(user, dict)
+            and isinstance(user.get("id"), int)
+            and isinstance(user.get("email"), str)
+            and user["email"].strip()
+        ):
+            users[user["id"]] = user["email"].strip()
+    return users
 
 
 class LabelStudioSource:
@@ -70,12 +127,15 @@ class LabelStudioSource:
         *,
         item_field: str | None = None,
         label_from: str = "label",
+        annotators: Iterable[str] = (),
+        users: dict[int, str] | None = None,
     ) -> None:
         self.path = path
+        self.annotators = Annotators(annotators, users)
         self.labels = labels
         self.item_field = item_field
         self.label_from = label_from
-        self.skipped = 0  # cancelled annotations and annotations without a choice
+        self.skipped = 0  # cancelled annotations, annotations without a choice, unlabelled tasks
         self.size = path.stat().st_size if path.exists() else 0
         self.bytes_read = 0
         self.columns = ("item", "annotator", "label", "note", "time_ms", "created_at", "uid")
@@ -89,7 +149,9 @@ class LabelStudioSource:
             if "annotations" in task or "data" in task:
                 yield from self._task_rows(line, task)
             else:
-                yield self._min_row(line, task)
+                row = self._min_row(line, task)
+                if row is not None:
+                    yield line, row
         self.bytes_read = self.size
 
     def _item(self, data: dict[str, Any], line: int) -> str | RowError:
@@ -110,10 +172,7 @@ class LabelStudioSource:
         if isinstance(item, RowError):
             yield line, item
             return
-        meta = task.get("meta")
-        meta = meta if isinstance(meta, dict) else {}
-        names = meta.get("annotators")
-        names = names if isinstance(names, dict) else {}
+        directory = self.annotators.directory(task.get("meta"))
         extra = _text_fields(data)
         annotations = task.get("annotations") or []
         if not isinstance(annotations, list):
@@ -134,11 +193,15 @@ class LabelStudioSource:
             if label is None:
                 self.skipped += 1
                 continue
+            annotator = self.annotators.name(annotation.get("completed_by"), directory)
+            if annotator is None:
+                yield line, RowError(line, f"annotation {k} {_by(annotation)}: {NO_IDS}")
+                continue
             yield (
                 line,
                 {
                     "item": item,
-                    "annotator": annotator_name(annotation.get("completed_by"), names),
+                    "annotator": annotator,
                     "label": label,
                     "note": note,
                     "time_ms": _milliseconds(annotation.get("lead_time")),
@@ -177,21 +240,26 @@ class LabelStudioSource:
         note = "\n".join(n for n in notes if n) or None
         return label, note
 
-    def _min_row(self, line: int, task: dict[str, Any]) -> Row:
+    def _min_row(self, line: int, task: dict[str, Any]) -> dict[str, Any] | RowError | None:
+        """A JSON-MIN object as a label row; None for a task nobody labelled."""
         item = self._item(task, line)
         if isinstance(item, RowError):
-            return line, item
+            return item
         value = task.get(self.label_from)
+        if value is None and task.get("annotation_id") is None:
+            self.skipped += 1  # a task nobody labelled (exported with download_all_tasks)
+            return None
         if isinstance(value, dict):  # JSON-MIN with several choices: {"choices": [...]}
             value = (_as_list(value.get("choices")) or [None])[0]
         label = match_label(value, self.labels)
         if label is None:
-            return line, RowError(
-                line, f"unknown or missing label {value!r} in {self.label_from!r}"
-            )
-        return line, {
+            return RowError(line, f"unknown or missing label {value!r} in {self.label_from!r}")
+        annotator = self.annotators.name(task.get("annotator"), self.annotators.directory(None))
+        if annotator is None:
+            return RowError(line, f"annotation {_by(task, 'annotator')}: {NO_IDS}")
+        return {
             "item": item,
-            "annotator": annotator_name(task.get("annotator"), {}),
+            "annotator": annotator,
             "label": label,
             "note": task.get("note") or None,
             "time_ms": _milliseconds(task.get("lead_time")),
@@ -199,6 +267,13 @@ class LabelStudioSource:
             "uid": f"label-studio:{task.get('id', line)}:{task.get('annotation_id', line)}",
             **_text_fields(task),
         }
+
+
+def _by(annotation: dict[str, Any], key: str = "completed_by") -> str:
+    who = annotation.get(key)
+    if isinstance(who, dict):
+        who = who.get("id")
+    return f"by Label Studio user id {who!r}"
 
 
 def _value(result: dict[str, Any]) -> dict[str, Any]:

@@ -181,6 +181,15 @@ def import_responses_cmd(
     "export, or a Prodigy JSONL export (auto: an export is recognised by its content, else "
     "CSV / JSON Lines by extension).",
 )
+@click.option(
+    "--label-studio-users",
+    "users_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="USERS.json",
+    help="Label Studio's user list (the JSON of GET /api/users/), for an export that names "
+    "annotators only by that server's numeric user id: each id is matched to its email.",
+)
 @with_project
 def import_labels_cmd(
     project: Project,
@@ -189,6 +198,7 @@ def import_labels_cmd(
     skip_bad: bool,
     reject_file: Path | None,
     fmt: str,
+    users_path: Path | None,
 ) -> None:
     """Existing human labels (an earlier round, another tool's output).
 
@@ -200,12 +210,20 @@ def import_labels_cmd(
     (--map text=COLUMN --map language=COLUMN; model, prompt_id, prompt, back_translation,
     category and scenario are used too). Without a uid, a label's id is a hash of item,
     annotator, label, note, unsure and created_at.
+
+    Label Studio (JSON or JSON-MIN export): each annotation's user is matched by email (or
+    username) to this project's annotators (an annotator named NAME is NAME@polyjudge.invalid
+    there, unless the name is an email); another email becomes an annotator of that name.
+    Numeric user ids are never taken as annotators: export with emails, or give
+    --label-studio-users. Tasks nobody labelled and skipped annotations are left out.
     """
     from polyjudge.importers.common import parse_map
     from polyjudge.importers.labels import FIELDS, import_labels
 
     mapping = parse_map(pairs(maps), FIELDS)
-    source = _label_source(project, path, fmt)
+    source = _label_source(project, path, fmt, users_path)
+    if users_path is not None and getattr(source, "kind", None) != "label-studio":
+        raise click.UsageError("--label-studio-users applies to a Label Studio export only")
     if fmt in ("label-studio", "prodigy") and mapping:
         raise click.UsageError(f"--map does not apply to --format {fmt}")
     with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
@@ -288,7 +306,7 @@ def _print_fields(report: ImportReport) -> None:
         echo(line)
 
 
-def _label_source(project: Project, path: Path, fmt: str) -> Any:
+def _label_source(project: Project, path: Path, fmt: str, users_path: Path | None = None) -> Any:
     from polyjudge.importers.reading import open_rows
     from polyjudge.importers.regular_file import check_file
 
@@ -300,9 +318,14 @@ def _label_source(project: Project, path: Path, fmt: str) -> Any:
     if fmt in ("csv", "jsonl"):
         return open_rows(path, fmt)
     if fmt == "label-studio":
-        from polyjudge.importers.label_studio import LabelStudioSource
+        from polyjudge.importers.label_studio import LabelStudioSource, read_users
 
-        return LabelStudioSource(path, project.label_set)
+        users = None
+        if users_path is not None:
+            with one_line_errors(users_path):
+                users = read_users(users_path)
+        names = [a.name for a in project.annotators.all()]
+        return LabelStudioSource(path, project.label_set, annotators=names, users=users)
     if fmt == "prodigy":
         from polyjudge.importers.prodigy import ProdigySource
 

@@ -131,11 +131,20 @@ def test_label_studio_export_from_label_studio_itself(tmp_path: Path):
     ]
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(tasks, indent=2), encoding="utf-8")
+    # user 5 is named only by that server's numeric id: never taken as an annotator
     source = LabelStudioSource(path, LABELS)
+    first, second = (row for _, row in source.rows())
+    assert isinstance(first, dict) and first["annotator"] == "ann@example.org"
+    assert isinstance(second, RowError)
+    assert "annotation 3 by Label Studio user id 5: polyjudge never maps" in second.problem
+    assert "--label-studio-users" in second.problem
+    # with the server's user list, the id is matched by its email to the project's annotator
+    users = {5: "bilal@polyjudge.invalid", 3: "someone-else@example.org"}
+    source = LabelStudioSource(path, LABELS, annotators=["amina", "bilal"], users=users)
     rows = [row for _, row in source.rows()]
     assert [(r["item"], r["annotator"], r["label"], r["note"]) for r in rows] == [
-        ("a1", "ann@example.org", "unsafe", None),
-        ("a1", "label-studio-user-5", "safe", "refuses"),
+        ("a1", "ann@example.org", "unsafe", None),  # the email wins over the id
+        ("a1", "bilal", "safe", "refuses"),
     ]
     assert rows[0]["time_ms"] == 2250 and rows[0]["text"] == "response one"
     assert source.skipped == 1
