@@ -9,15 +9,17 @@ never read. The mapping:
   config has a single `Choices` control, its name does not matter). Matched to the project's
   labels case-insensitively; several choices in one result is an error.
 - **note**: a `textarea` result's text (lines joined with a newline).
-- **annotator**: `completed_by` — a number is looked up in the task's `meta.annotators`
-  (written by our export) and is otherwise `label-studio-user-N`; a user object gives its
-  `email`, else first and last name; a string is used as it is.
+- **annotator**: by email, never by Label Studio's numeric user id alone (`Annotators`,
+  `label_studio_users.py`): a user object's `email` (else `username`) or an email string is
+  matched to the project's annotators; a bare id only through that server's user list
+  (`users`, from `--label-studio-users`), else the row is bad.
 - **time_ms**: `lead_time` (seconds) × 1000; **created_at**: the annotation's `created_at`.
 - **uid**: `label-studio:<task id>:<annotation id>`, so importing the same export twice adds
   nothing.
 
 The "JSON-MIN" export (flat objects, one per annotation, the control's name as a key) is read
-too: `annotator`, `lead_time`, `created_at` and `annotation_id` keys are used when present.
+too: `annotator`, `lead_time`, `created_at` and `annotation_id` keys are used when present; a
+task nobody labelled (no label and no `annotation_id`) is skipped.
 
 A task's text fields (`response`/`text`, `language`, `model`, `prompt`) are passed on, so items
 missing from the project can be created from the file when the importer allows it.
@@ -25,93 +27,19 @@ missing from the project can be created from the file when the importer allows i
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from polyjudge.store import InputError
-
 from .json_array import iter_json_array
 from .label_formats import match_label
-from .label_studio_users import EmailDirectory, annotator_email
+from .label_studio_users import NO_IDS, Annotators
 from .line_reader import RowError
 
 ITEM_KEYS = ("uid", "item", "response_id", "id")
 TEXT_KEYS = ("response", "text")
 Row = tuple[int, dict[str, Any] | RowError]
-
-
-NO_IDS = (
-    "polyjudge never maps Label Studio's numeric user ids to annotators (they are one server's "
-    "own): export with the users' emails (an export snapshot with "
-    '`"annotations__completed_by": {"only_id": false}`) or pass --label-studio-users USERS.json '
-    "(the JSON of Label Studio's GET /api/users/)"
-)
-
-
-class Annotators:
-    """The polyjudge annotator of a Label Studio annotation, by email (or username), never by
-    Label Studio's numeric user id alone: an id is looked up in the server's own user list
-    (`users`, id -> email) when one is given, else the row is bad."""
-
-    def __init__(self, names: Iterable[str] = (), users: dict[int, str] | None = None) -> None:
-        self.names = tuple(names)
-        self.users = users or {}
-
-    def directory(self, meta: Any) -> EmailDirectory:
-        """The project's annotators plus the names our export wrote into a task's
-        `meta.annotators` ({email: name}), each kept only if that name has that email."""
-        directory = EmailDirectory(self.names)
-        mapping = meta.get("annotators") if isinstance(meta, dict) else None
-        if isinstance(mapping, dict):
-            for email, name in mapping.items():
-                if isinstance(name, str) and annotator_email(name) == email:
-                    directory.by_email.setdefault(email.casefold(), name)
-        return directory
-
-    def name(self, completed_by: Any, directory: EmailDirectory) -> str | None:
-        """The annotator's name, or None when only a numeric id names them."""
-        if completed_by is None or isinstance(completed_by, bool):
-            return "label-studio"
-        if isinstance(completed_by, dict):
-            for key in ("email", "username"):
-                value = completed_by.get(key)
-                if isinstance(value, str) and value.strip():
-                    return directory.annotator(value)
-            completed_by = completed_by.get("id")
-        if isinstance(completed_by, str) and completed_by.strip().isdigit():
-            completed_by = int(completed_by.strip())
-        if isinstance(completed_by, int) and not isinstance(completed_by, bool):
-            email = self.users.get(completed_by)
-            return directory.annotator(email) if email else None
-        if isinstance(completed_by, str) and completed_by.strip():
-            return directory.annotator(completed_by)
-        return None if completed_by is not None else "label-studio"
-
-
-def read_users(path: Path) -> dict[int, str]:
-    """{id: email} from Label Studio's user list (GET /api/users/: a JSON list of users, or an
-    object whose `results` is one)."""
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError, RecursionError) as exc:
-        raise InputError(str(path), None, f"cannot read the Label Studio users ({exc})") from None
-    if isinstance(data, dict):
-        data = data.get("results")
-    if not isinstance(data, list):
-        raise InputError(str(path), None, "expected a JSON list of Label Studio users")
-    users: dict[int, str] = {}
-    for user in data:
-        if (
-            isinstance(user, dict)
-            and isinstance(user.get("id"), int)
-            and isinstance(user.get("email"), str)
-            and user["email"].strip()
-        ):
-            users[user["id"]] = user["email"].strip()
-    return users
 
 
 class LabelStudioSource:

@@ -318,7 +318,8 @@ def _label_source(project: Project, path: Path, fmt: str, users_path: Path | Non
     if fmt in ("csv", "jsonl"):
         return open_rows(path, fmt)
     if fmt == "label-studio":
-        from polyjudge.importers.label_studio import LabelStudioSource, read_users
+        from polyjudge.importers.label_studio import LabelStudioSource
+        from polyjudge.importers.label_studio_users import read_users
 
         users = None
         if users_path is not None:
