@@ -70,7 +70,10 @@ def print_adaptations(data: dict[str, Any]) -> None:
     for note in data.get("adapted", []):
         echo(f"note: {note}", err=True)
     missing = data.get("missing_logprobs")
-    if missing and not data.get("logprobs_refused"):  # a refusal has its own note above
+    # A refusal has its own note above; a run that failed says only its one error line (the
+    # run that retries it says how many answers lack logprobs).
+    failed = data.get("errors") or data.get("stop_error")
+    if missing and not data.get("logprobs_refused") and not failed:
         echo(
             f"warning: logprobs were asked for but {missing} answer(s) came without them: "
             "those verdicts have no p(unsafe) (the server ignored `logprobs`?)",
