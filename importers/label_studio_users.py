@@ -29,6 +29,8 @@ from typing import Any
 
 from polyjudge.store import InputError
 
+from .regular_file import check_file
+
 DOMAIN = "polyjudge.invalid"
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 WORD_RE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$")
@@ -113,7 +115,8 @@ class Annotators:
 
 def read_users(path: Path) -> dict[int, str]:
     """{id: email} from Label Studio's user list (GET /api/users/: a JSON list of users, or an
-    object whose `results` is one)."""
+    object whose `results` is one). A regular file only (a FIFO would block the import)."""
+    check_file(path)
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError) as exc:

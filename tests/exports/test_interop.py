@@ -388,3 +388,20 @@ def test_cli_round_trips_recognise_the_formats_by_content(built: Built, tmp_path
     assert {
         uid: {a: lab for a, (lab, _) in labels.items()} for uid, labels in got.items()
     } == expected
+
+
+def test_label_studio_users_file_must_be_a_users_list(built: Built, tmp_path: Path):
+    export = tmp_path / "ls.json"
+    export.write_text(
+        json.dumps(
+            [{"data": {"uid": "r-bn-1"}, "annotations": [{"completed_by": 2, "result": []}]}]
+        )
+    )
+    users = tmp_path / "users.json"
+    users.write_text('{"detail": "Authentication credentials were not provided."}')
+    args = ("import", "labels", str(export), "--db", str(built.path))
+    result = run_cli(*args, "--label-studio-users", str(users))
+    assert result.code == 1
+    assert result.err == f"Error: {users}: expected a JSON list of Label Studio users\n"
+    result = run_cli(*args, "--label-studio-users", str(tmp_path / "missing.json"))
+    assert result.code == 1 and "missing.json: no such file" in result.err
