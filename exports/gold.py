@@ -17,7 +17,10 @@ of dicts (JSONL and Parquet keep them nested; CSV writes them as JSON text in th
 - `adjudicator`, `adjudication_label`, `adjudication_rationale`, `safe_reply`: the current
   adjudication;
 - `source`, `license`, `source_file`: provenance — where the prompt came from, under which
-  license, and the responses file it was imported from.
+  license, and the responses file it was imported from;
+- `id`: the same as `uid`, under the name `import responses`, Hugging Face datasets and most
+  tools look for (so the export imports back with its ids); last, so that earlier columns keep
+  their places.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ GOLD_COLUMNS: tuple[str, ...] = (
     "source",
     "license",
     "source_file",
+    "id",
 )
 NESTED_COLUMNS: tuple[str, ...] = ("human_labels", "verdicts")
 HUMAN_LABEL_FIELDS: tuple[str, ...] = (
@@ -124,6 +128,7 @@ def gold_row(source: GoldSource, final_label: str | None, final_source: str) -> 
         "source": prompt.source if prompt else None,
         "license": prompt.license if prompt else None,
         "source_file": response.source_file,
+        "id": response.uid,
     }
 
 

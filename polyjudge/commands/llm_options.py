@@ -69,6 +69,16 @@ def print_adaptations(data: dict[str, Any]) -> None:
     """Parameters the model refused and the run sent differently (see judge.engine)."""
     for note in data.get("adapted", []):
         echo(f"note: {note}", err=True)
+    missing = data.get("missing_logprobs")
+    # A refusal has its own note above; a run that failed says only its one error line (the
+    # run that retries it says how many answers lack logprobs).
+    failed = data.get("errors") or data.get("stop_error")
+    if missing and not data.get("logprobs_refused") and not failed:
+        echo(
+            f"warning: logprobs were asked for but {missing} answer(s) came without them: "
+            "those verdicts have no p(unsafe) (the server ignored `logprobs`?)",
+            err=True,
+        )
     if data.get("probe_error"):
         echo(
             f"note: the online first request failed ({data['probe_error']}); it went "
