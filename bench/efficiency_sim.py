@@ -285,11 +285,35 @@ def labels_for_width(p, judge, design, method, reps, seed) -> int:
     return int(grid[lo])
 
 
+def restrict(settings: tuple, only: list[str]) -> tuple:
+    """The settings grid with `--only key=value` filters applied (values as the grid spells
+    them: prevalence=0.01, judge=0.85,0.9, budget=500, design=active)."""
+    keys = ("prevalence", "judge", "budget", "design")
+    out = list(settings)
+    for item in only:
+        key, _, value = item.partition("=")
+        if key not in keys:
+            raise SystemExit(f"--only {item}: key must be one of {', '.join(keys)}")
+        i = keys.index(key)
+        out[i] = tuple(v for v in out[i] if str(v).replace(" ", "").strip("()") == value)
+        if not out[i]:
+            raise SystemExit(f"--only {item}: no such value in the grid")
+    return tuple(out)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100, help="simulated projects per setting")
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--quick", action="store_true", help="smoke run: few settings, n=8")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="keep settings with prevalence=P, judge=SENS,SPEC, budget=N or design=D (repeatable)",
+    )
+    parser.add_argument("--no-search", action="store_true", help="skip the label search")
     args = parser.parse_args()
     start = time.perf_counter()
     settings = (PREVALENCE, JUDGES, BUDGETS, DESIGNS)
@@ -297,6 +321,9 @@ def main() -> None:
     if args.quick:
         settings = ((0.03, 0.3), ((0.85, 0.9),), (100, 500), DESIGNS)
         n, search_reps, search = min(args.n, 8), 4, LABEL_SEARCH[:1]
+    settings = restrict(settings, args.only)
+    if args.no_search:
+        search = ()
     stats = run_grid(settings, n, args.seed)
 
     def coverage(cell) -> float | None:
@@ -354,6 +381,20 @@ def main() -> None:
         v = by_method[method]
         if v:
             print(f"{method:14} {np.mean(v):7.3f} {np.min(v):7.3f} {np.max(v):7.3f}")
+    breakdown: dict = defaultdict(list)
+    for key, targets in stats.items():
+        for target, by in targets.items():
+            for method in OURS:
+                if coverage(by[method]) is not None:
+                    breakdown[(method, "target", target)].append(coverage(by[method]))
+                    breakdown[(method, "design", key[3])].append(coverage(by[method]))
+                    breakdown[(method, "prevalence", key[0])].append(coverage(by[method]))
+    print("mean coverage by method and target / design / prevalence:")
+    for method in OURS:
+        print(
+            f"  {method:14} "
+            + ", ".join(f"{k[2]} {np.mean(v):.3f}" for k, v in breakdown.items() if k[0] == method)
+        )
     pooled_bias = defaultdict(float)
     for targets in stats.values():
         for method in METHODS:
@@ -404,7 +445,9 @@ def main() -> None:
                 if ratios
                 else None,
                 "width_ratio_vs_ppipp_max": round(float(np.max(ratios)), 4) if ratios else None,
-                "labels_saved_active_vs_uniform": round(float(np.mean(saved)), 4),
+                "labels_saved_active_vs_uniform": round(float(np.mean(saved)), 4)
+                if saved
+                else None,
                 "pooled_bias_max": round(float(np.max(biases)), 5),
                 "settings_under_093": len(low),
                 "under_093_by_method_target": dict(sorted(under.items())),

@@ -40,9 +40,16 @@ def _cell_stats(
 ) -> dict[int, CellStats]:
     """Per cell code with items inside: its statistics (None estimate when not sampled).
 
-    With predictions f for every item of a cell, λ is the power-tuned coefficient of PPI++
-    (Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered inference"):
-    the weighted regression slope of y on f in the sample, clipped to [0, 1]."""
+    With predictions f for every item of a cell, the cell's estimate is the difference
+    estimator λ·mean_U(f) + Σ_S w(y − λf)/Σ_S w with ONE power-tuned λ for all the cells of
+    the group (PPI++, Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered
+    inference", §2: the λ that minimises the estimate's variance). For the post-stratified sum
+    Σ_c W_c p̂_c that λ is Σ_c a_c·cov_c(y, f) / Σ_c a_c·var_c(f), a_c = W_c² (without the
+    finite-population correction, so that a census cell's pairs count too), with the
+    linearised (Hájek) covariances Σ_S w²(y − ȳ)(f − f̄)/(Σ_S w)², clipped to [0, 1].
+    One λ, not one per cell: a judge-safe stratum with no positive in its sample cannot estimate
+    its own slope (it would get λ = 0 and throw p(unsafe) away, the 3-13x width of issue 9),
+    while the group's labelled positives, mostly judge-unsafe, can."""
     c_all = cells[inside]
     k = int(c_all.max()) + 1 if c_all.size else 0
     population = np.bincount(c_all, minlength=k)
@@ -56,56 +63,77 @@ def _cell_stats(
     census = n >= population
     ws = np.where(census[c], 1.0, ws)
     if prediction is None:
-        usable = np.zeros(k, bool)
+        usable = predicted = np.zeros(k, bool)
         fs = np.zeros(ys.size)
         pop_f: np.ndarray = np.zeros(k)
     else:
         missing = np.bincount(c_all, weights=np.isnan(prediction[inside]), minlength=k)
-        usable = (missing == 0) & ~census
-        fs = np.nan_to_num(prediction[s])
+        predicted = missing == 0
+        usable = predicted & ~census & (n > 0)
+        fs = np.clip(np.nan_to_num(prediction[s]), 0.0, 1.0)
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
-    W, Wy, Wf, Wff, Wyf, W2, W2y, W2f, W2yf, W2ff = _sums(
+    W, Wy, Wf, W2, W2y, W2f, W2yf, W2ff, W2v = _sums(
         [
             ws,
             ws * ys,
             ws * fs,
-            ws * fs * fs,
-            ws * ys * fs,
             ws * ws,
             ws * ws * ys,
             ws * ws * fs,
             ws * ws * ys * fs,
             ws * ws * fs * fs,
+            ws * ws * fs * (1 - fs),
         ],
         c,
         k,
+    )
+    lam = _power_tuned_lambda(
+        predicted & (n > 0), population, (W, Wy, Wf, W2, W2y, W2f, W2yf, W2ff)
     )
     out: dict[int, CellStats] = {}
     for code in np.flatnonzero(population).tolist():
         if n[code] == 0:
             continue
-        lam = 0.0
-        if usable[code]:
-            var_f = Wff[code] - Wf[code] ** 2 / W[code]
-            if var_f > 1e-12 * W[code]:
-                cov = Wyf[code] - Wy[code] * Wf[code] / W[code]
-                lam = float(min(max(cov / var_f, 0.0), 1.0))
-        mean_f = pop_f[code] / population[code] if lam else 0.0
-        we = Wy[code] - lam * Wf[code]
+        lam_c = lam if usable[code] else 0.0
+        mean_f = pop_f[code] / population[code] if lam_c else 0.0
+        we = Wy[code] - lam_c * Wf[code]
         out[int(code)] = CellStats(
             population=int(population[code]),
             sampled=int(n[code]),
-            estimate=float(lam * mean_f + we / W[code]),
-            lam=lam,
+            estimate=float(lam_c * mean_f + we / W[code]),
+            lam=lam_c,
             mean_prediction=float(mean_f),
             w=float(W[code]),
             we=float(we),
             w2=float(W2[code]),
-            w2e=float(W2y[code] - lam * W2f[code]),
-            w2ee=float(W2y[code] - 2 * lam * W2yf[code] + lam * lam * W2ff[code]),
+            w2e=float(W2y[code] - lam_c * W2f[code]),
+            w2ee=float(W2y[code] - 2 * lam_c * W2yf[code] + lam_c * lam_c * W2ff[code]),
             wf=float(Wf[code]),
+            w2v=float(W2v[code]),
         )
     return out
+
+
+def _power_tuned_lambda(
+    predicted: np.ndarray, population: np.ndarray, sums: tuple[np.ndarray, ...]
+) -> float:
+    """The λ in [0, 1] minimising Σ_c W_c²·Var̂(Hájek mean of y − λf in c) over the labelled
+    cells whose items all have a prediction (see `_cell_stats`), census cells included: they
+    need no λ themselves, but their labelled pairs (y, f) tell the slope as well as any
+    (an active sample can take a small judge-unsafe stratum whole, and with it every labelled
+    positive). 0 when f does not vary in the sample."""
+    if not np.any(predicted):
+        return 0.0
+    W, Wy, Wf, W2, W2y, W2f, W2yf, W2ff = (v[predicted] for v in sums)
+    share = population[predicted] / population.sum()
+    a = share**2 / (W * W)
+    ybar, fbar = Wy / W, Wf / W
+    cov = W2yf - fbar * W2y - ybar * W2f + ybar * fbar * W2
+    var = W2ff - 2 * fbar * W2f + fbar * fbar * W2
+    denominator = float(np.sum(a * var))
+    if denominator <= 1e-12 * float(np.sum(a * W2)):
+        return 0.0
+    return float(min(max(float(np.sum(a * cov)) / denominator, 0.0), 1.0))
 
 
 def poststratified_rate(
