@@ -43,10 +43,8 @@ def _cell_stats(
     With predictions f for every item of a cell, the cell's estimate is the difference
     estimator λ·mean_U(f) + Σ_S w(y − λf)/Σ_S w with ONE power-tuned λ for all the cells of
     the group (PPI++, Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered
-    inference", §2: the λ that minimises the estimate's variance). For the post-stratified sum
-    Σ_c W_c p̂_c that λ is Σ_c a_c·cov_c(y, f) / Σ_c a_c·var_c(f), a_c = W_c² (without the
-    finite-population correction, so that a census cell's pairs count too), with the
-    linearised (Hájek) covariances Σ_S w²(y − ȳ)(f − f̄)/(Σ_S w)², clipped to [0, 1].
+    inference", §2: λ = Cov(y, f)/Var(f), the variance-minimising weight on the predictions;
+    `_power_tuned_lambda`).
     One λ, not one per cell: a judge-safe stratum with no positive in its sample cannot estimate
     its own slope (it would get λ = 0 and throw p(unsafe) away, the 3-13x width of issue 9),
     while the group's labelled positives, mostly judge-unsafe, can."""
@@ -72,11 +70,13 @@ def _cell_stats(
         usable = predicted & ~census & (n > 0)
         fs = np.clip(np.nan_to_num(prediction[s]), 0.0, 1.0)
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
-    W, Wy, Wf, W2, W2y, W2f, W2yf, W2ff, W2v = _sums(
+    W, Wy, Wf, Wyf, Wff, W2, W2y, W2f, W2yf, W2ff, W2v = _sums(
         [
             ws,
             ws * ys,
             ws * fs,
+            ws * ys * fs,
+            ws * fs * fs,
             ws * ws,
             ws * ws * ys,
             ws * ws * fs,
@@ -87,9 +87,7 @@ def _cell_stats(
         c,
         k,
     )
-    lam = _power_tuned_lambda(
-        predicted & (n > 0), population, (W, Wy, Wf, W2, W2y, W2f, W2yf, W2ff)
-    )
+    lam = _power_tuned_lambda(predicted & (n > 0), population, (W, Wy, Wf, Wyf, Wff))
     out: dict[int, CellStats] = {}
     for code in np.flatnonzero(population).tolist():
         if n[code] == 0:
@@ -117,23 +115,24 @@ def _cell_stats(
 def _power_tuned_lambda(
     predicted: np.ndarray, population: np.ndarray, sums: tuple[np.ndarray, ...]
 ) -> float:
-    """The λ in [0, 1] minimising Σ_c W_c²·Var̂(Hájek mean of y − λf in c) over the labelled
-    cells whose items all have a prediction (see `_cell_stats`), census cells included: they
-    need no λ themselves, but their labelled pairs (y, f) tell the slope as well as any
-    (an active sample can take a small judge-unsafe stratum whole, and with it every labelled
-    positive). 0 when f does not vary in the sample."""
+    """PPI++'s λ = Cov(y, f)/Var(f), clipped to [0, 1], estimated on the labelled items of the
+    cells whose items all have a prediction, each weighted by (N_c/N)·w_i/Σ_{S_c} w (its share
+    of the group's population); census cells included: they need no λ themselves, but their
+    labelled pairs (y, f) tell the slope as well as any (an active sample can take a small
+    judge-unsafe stratum whole, and with it every labelled positive). Over the group, not
+    within each cell: where the verdict separates the sample perfectly (every labelled
+    judge-unsafe item unsafe, every judge-safe one safe) the within-cell covariances are 0
+    though f plainly predicts y. 0 when f does not vary in the sample."""
     if not np.any(predicted):
         return 0.0
-    W, Wy, Wf, W2, W2y, W2f, W2yf, W2ff = (v[predicted] for v in sums)
+    W, Wy, Wf, Wyf, Wff = (v[predicted] for v in sums)
     share = population[predicted] / population.sum()
-    a = share**2 / (W * W)
-    ybar, fbar = Wy / W, Wf / W
-    cov = W2yf - fbar * W2y - ybar * W2f + ybar * fbar * W2
-    var = W2ff - 2 * fbar * W2f + fbar * fbar * W2
-    denominator = float(np.sum(a * var))
-    if denominator <= 1e-12 * float(np.sum(a * W2)):
+    v, vy, vf = share.sum(), np.sum(share * Wy / W), np.sum(share * Wf / W)
+    cov = np.sum(share * Wyf / W) - vy * vf / v
+    var = np.sum(share * Wff / W) - vf * vf / v
+    if var <= 1e-12 * v:
         return 0.0
-    return float(min(max(float(np.sum(a * cov)) / denominator, 0.0), 1.0))
+    return float(min(max(float(cov / var), 0.0), 1.0))
 
 
 def poststratified_rate(

@@ -23,8 +23,9 @@ def _language(rng: np.random.Generator, size: int, p: float, sens: float, spec: 
 
 
 def test_one_lambda_for_the_strata_by_hand() -> None:
-    # Two strata of 400 and 1,600 items, 40 and 80 sampled with equal weights; λ minimises
-    # Σ_c W_c²·Var̂(ȳ_c − λ f̄_c), i.e. Σ a_c cov_c / Σ a_c var_c with a_c = W_c².
+    # Two strata of 400 and 1,600 items, 40 and 80 sampled with equal weights; λ is PPI++'s
+    # Cov(y, f)/Var(f) over the labelled items, each weighted by its stratum's share N_c/N
+    # over its n_c labels (the population's proportions, not the sample's).
     rng = np.random.default_rng(5)
     cells = np.repeat([0, 1], [400, 1600])
     f = np.where(cells == 0, rng.uniform(0.3, 0.9, 2000), rng.uniform(0.0, 0.05, 2000))
@@ -32,15 +33,14 @@ def test_one_lambda_for_the_strata_by_hand() -> None:
     sample = np.zeros(2000, bool)
     sample[:40] = sample[400:480] = True
     est = poststratified_rate(y, np.ones(2000), sample, np.ones(2000, bool), cells, prediction=f)
-    a, cov, var, parts = [], [], [], []
-    for c, (N, n) in enumerate(((400, 40), (1600, 80))):
-        ys, fs = y[sample & (cells == c)].astype(float), f[sample & (cells == c)]
-        a.append((N / 2000) ** 2)
-        # Hájek linearised (co)variances with w = 1: Σ(y − ȳ)(f − f̄)/n².
-        cov.append(np.sum((ys - ys.mean()) * (fs - fs.mean())) / n**2)
-        var.append(np.sum((fs - fs.mean()) ** 2) / n**2)
-        parts.append((ys, fs, N, n))
-    lam = min(max(np.dot(a, cov) / np.dot(a, var), 0.0), 1.0)
+    v = np.where(cells == 0, 0.2 / 40, 0.8 / 80)[sample]
+    ys, fs = y[sample].astype(float), f[sample]
+    y_bar, f_bar = np.average(ys, weights=v), np.average(fs, weights=v)
+    lam = np.sum(v * (ys - y_bar) * (fs - f_bar)) / np.sum(v * (fs - f_bar) ** 2)
+    parts = [
+        (y[sample & (cells == c)].astype(float), f[sample & (cells == c)], N, n)
+        for c, (N, n) in enumerate(((400, 40), (1600, 80)))
+    ]
     assert 0 < lam < 1
     rate = half2 = 0.0
     for c, (ys, fs, N, n) in enumerate(parts):
