@@ -69,6 +69,7 @@ TAIL_COLUMNS = (
     "source",
     "license",
     "source_file",
+    "id",
 )
 
 Config = tuple[str, Sequence[str]]  # (config name, its data files)

@@ -90,7 +90,7 @@ async def submit(
     async def send() -> None:
         nonlocal chunk
         batch, input_file_id = await upload_batch(client, endpoint, run.id, chunk.lines)
-        project.generate_batches.add(
+        project.generated.add_batch_items(
             JudgeBatch(
                 id=batch.id,
                 run_id=run.id,
@@ -130,7 +130,7 @@ def _not_in_batch(project: Project, items: Any, summary: GenerateSummary) -> Any
     page: list[GenItem] = []
 
     def flush() -> Any:
-        pending = project.generate_batches.pending([i.uid for i in page])
+        pending = project.generated.pending_in_batches([i.uid for i in page])
         for item in page:
             summary.in_batch += 1
             summary.count(item, "in_batch")
@@ -155,7 +155,7 @@ def store_lines(
 
     run = project.judging.run(record.run_id)
     assert run is not None
-    items = {i.custom_id: i for i in project.generate_batches.items(record.id)}
+    items = {i.custom_id: i for i in project.generated.batch_items(record.id)}
     writer = ResultWriter(project, interval=0)
     source = source_of(endpoint)
     stored = failed = 0
