@@ -24,12 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from .compare import MAX_CONDITIONS
 from polyjudge.languages import TIER_ORDER
 
+from .compare import MAX_CONDITIONS
 from .data import ReconcileData
 from .intervals import mover_difference
-
 
 RateOf = Callable[[np.ndarray, str], dict[str, Any]]
 
