@@ -154,9 +154,7 @@ def test_markdown_table_groups_languages_under_tiers_in_the_papers_order(db: Pat
     assert "<b>x</b>" not in text  # the untrusted language name, escaped
 
 
-def test_html_and_terminal_show_the_tier_table_with_names_escaped(
-    db: Path, tmp_path: Path
-) -> None:
+def test_html_and_terminal_show_the_tier_table_with_names_escaped(db: Path, tmp_path: Path) -> None:
     _report(db, "--html", str(tmp_path / "r.html"))
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Unsafe rate per scenario, language and resource tier" in html
