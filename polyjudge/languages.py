@@ -78,6 +78,8 @@ RESOURCE_TIERS: dict[str, str] = {
     "sw": "low",
     "jv": "low",
 }
+# The tiers in the order of the paper's tables (Deng et al. 2024, Table 1).
+TIER_ORDER: tuple[str, ...] = ("high", "medium", "low")
 
 # Scripts written right to left (by the language's usual script).
 RTL = frozenset({"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"})

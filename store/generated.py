@@ -27,12 +27,18 @@ def generated_uid(
     scenario: str,
     condition: str,
     sample: int = 0,
+    texts: str = "",
 ) -> str:
     """The uid of a generated response: the prompt (dataset, key, language), the model, the
-    scenario and condition, and the sample index when several are drawn (0 adds nothing)."""
+    scenario and condition, the sample index when several are drawn (0 adds nothing), and
+    `texts`, the hash of the user's jailbreak template / system prompt when the arm uses one
+    ("" adds nothing: the uids of unintentional/none responses do not depend on any file), so
+    that another template under the same model is a new response, not one "already there"."""
     parts = [dataset, prompt_key, language, model, scenario, condition]
     if sample:
         parts.append(str(sample))
+    if texts:
+        parts.append(f"texts:{texts}")
     return "gen-" + content_hash(*parts)[:32]
 
 

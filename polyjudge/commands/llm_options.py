@@ -12,6 +12,15 @@ from polyjudge.console import echo
 
 def endpoint_options(func: Any) -> Any:
     """Options shared by `judge` and `translate`: where to send requests and how."""
+    return _endpoint_options(func, "Only responses in this language (repeatable).")
+
+
+def generate_endpoint_options(func: Any) -> Any:
+    """`endpoint_options` for `generate`, whose --language selects prompts, not responses."""
+    return _endpoint_options(func, "Only prompts in this language (repeatable).")
+
+
+def _endpoint_options(func: Any, language_help: str) -> Any:
     for option in reversed(
         (
             click.option(
@@ -55,7 +64,7 @@ def endpoint_options(func: Any) -> Any:
                 "languages",
                 multiple=True,
                 metavar="L",
-                help="Only responses in this language (repeatable).",
+                help=language_help,
             ),
             click.option("--quiet", is_flag=True, help="No progress bar."),
             click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
