@@ -66,6 +66,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from polyjudge.cli import main as cli_main  # noqa: E402
 from polyjudge.store import Project  # noqa: E402
+
 from tests.judge.server import FakeOpenAI, Recorded, Reply  # noqa: E402
 
 LANGUAGE = "sw"
@@ -80,6 +81,7 @@ TEAMS = (3, 5, 8)
 CARELESS = (0.3, 0.6, 0.9)
 JUDGE_QUALITY = (0.75, 0.9)
 SPECIAL = "ann1"
+THRESHOLD = 0.7  # the report's default annotator_accuracy_threshold
 
 
 def cli(*args: str) -> str:
@@ -294,6 +296,12 @@ def settings(quick: bool) -> list[Setting]:
     return out
 
 
+def expected_accuracy(setting: Setting) -> float:
+    """The special annotator's expected accuracy (a uniform draw is right 1 time in 3)."""
+    c = setting.careless if setting.kind == "careless" else 0.0
+    return (1 - c) * GOOD_ACCURACY + c / len(LABELS)
+
+
 def mean(xs: list[float]) -> float:
     return sum(xs) / len(xs) if xs else float("nan")
 
@@ -310,10 +318,11 @@ def main() -> None:
     fake = FakeOpenAI(record_bodies=False)  # each answer reads its request's marker
     fake.start()
     print(
-        f"{'kind':>8} {'team':>4} {'c':>4} {'judge':>5} {'flagged':>7} {'others':>6} "
+        f"{'kind':>8} {'team':>4} {'c':>4} {'acc':>5} {'judge':>5} {'flagged':>7} {'others':>6} "
         f"{'|rate-true|':>11} {'excl.':>6} {'moved':>6} {'anch.err':>8} {'alone':>6}"
     )
     careless_hits: list[bool] = []
+    below_hits: list[bool] = []  # careless settings whose expected accuracy is below 0.7
     others_flagged = others_total = 0
     anchoring_errors: list[float] = []
     moved_all: list[float] = []
@@ -331,12 +340,15 @@ def main() -> None:
                 others_total += total
                 if setting.kind == "careless":
                     careless_hits += [o.special_flagged for o in outcomes]
+                    if expected_accuracy(setting) < THRESHOLD:
+                        below_hits += [o.special_flagged for o in outcomes]
                     moved_all += [o.moved for o in outcomes]
                 anch = [o.anchoring_error for o in outcomes if o.anchoring_error is not None]
                 alone = [o.anchored_alone for o in outcomes if o.anchored_alone is not None]
                 anchoring_errors += anch
                 print(
                     f"{setting.kind:>8} {setting.team:>4} {setting.careless:>4.1f} "
+                    f"{expected_accuracy(setting):>5.2f} "
                     f"{setting.judge:>5.2f} {flagged:>7.2f} {others / total:>6.3f} "
                     f"{mean([o.error_all for o in outcomes]):>11.3f} "
                     f"{mean([o.error_excluded for o in outcomes]):>6.3f} "
@@ -351,6 +363,7 @@ def main() -> None:
         json.dumps(
             {
                 "flag_recall": round(mean([float(x) for x in careless_hits]), 3),
+                "flag_recall_below_threshold": round(mean([float(x) for x in below_hits]), 3),
                 "flag_false_positive_rate": round(others_flagged / max(others_total, 1), 4),
                 "anchoring_effect_error": round(mean(anchoring_errors), 4),
                 "rate_moved_by_exclusion": round(mean(moved_all), 4),

@@ -1,7 +1,9 @@
 """Sample labels and verdicts for the demo project, so that every screen and the report have
 something to show: three made-up annotators (amina, kofi, mei) with agreements, disagreements,
 ties and unsure labels (with a few notes), one adjudication with a safe reply, the offline
-refusal baseline, and a *simulated* judge run.
+refusal baseline, and a *simulated* judge run; and what `demo_trust.py` adds to judge the
+annotators by: gold items, one careless annotator (kofi), a reveal round and labels read under
+assigned reading conditions.
 
 Everything is deterministic (seeded) and idempotent: labels, verdicts and the adjudication carry
 uids or unique keys, so a second call adds nothing.

@@ -50,7 +50,9 @@ _SWAP = {"safe": "unsafe", "unsafe": "safe", "invalid": "safe"}
 def wrong_label(label: str, labels: Sequence[str]) -> str:
     """The usual confusion: safe <-> unsafe, invalid -> safe (else the first other label)."""
     swap = _SWAP.get(label)
-    return swap if swap in labels and swap != label else next(x for x in labels if x != label)
+    if swap is not None and swap in labels and swap != label:
+        return swap
+    return next(x for x in labels if x != label)
 
 
 def choose_gold(
