@@ -28,8 +28,8 @@ Measured:
 - `flagged`: share of replicates in which the special annotator is flagged in the report's
   `annotators` block (`flagged`, accuracy interval wholly below the 0.7 threshold);
   `flag_recall` is that share over the careless settings; `flag_false_positive_rate` the share
-  of the other annotators flagged (careful ones, and the anchored one, whose blind labels are
-  as accurate as anyone's), over all settings.
+  of the careful annotators flagged, over all settings (the anchored annotator, whose blind
+  labels are as accurate as anyone's, is counted in the `flagged` column of its rows).
 - `|rate-true|` with and without `--exclude-annotator ann1`: the report's unsafe rate of the
   language against the true unsafe share of the non-gold items; `moved` = mean |difference|.
 - anchoring: the report's `anchoring.by_language[L].toward_judge.rate` is, by its definition,
@@ -41,9 +41,53 @@ Measured:
   settings); `anchored_alone` is the report's rate with every other annotator excluded, an
   estimate of ANCHOR_FLIP itself.
 
-Measured (2026-12-01, `python bench/annotator_sim.py --n 4`, 2 shared cores):
+`acc` is the special annotator's expected accuracy, (1 - c) x 0.9 + c/3 when careless; the
+report flags below 0.7, so at c = 0.3 (0.73) not flagging them is the correct answer, and
+`flag_recall_below_threshold` counts only the settings where it is below.
 
-    (filled in below after the run)
+Measured (2026-12-01, `python bench/annotator_sim.py --n 4`, 2 shared cores, 553 s):
+
+        kind team    c   acc judge flagged others |rate-true|  excl.  moved anch.err  alone
+    careless    3  0.3  0.73  0.75    0.00  0.000       0.024  0.014  0.025        -      -
+    careless    3  0.6  0.56  0.75    1.00  0.000       0.054  0.016  0.059        -      -
+    careless    3  0.9  0.39  0.75    1.00  0.000       0.069  0.014  0.062        -      -
+    careless    3  0.3  0.73  0.90    0.00  0.000       0.022  0.012  0.015        -      -
+    careless    3  0.6  0.56  0.90    1.00  0.000       0.033  0.021  0.037        -      -
+    careless    3  0.9  0.39  0.90    1.00  0.000       0.048  0.019  0.031        -      -
+    careless    5  0.3  0.73  0.75    0.00  0.000       0.006  0.013  0.012        -      -
+    careless    5  0.6  0.56  0.75    1.00  0.000       0.032  0.007  0.032        -      -
+    careless    5  0.9  0.39  0.75    1.00  0.000       0.034  0.024  0.021        -      -
+    careless    5  0.3  0.73  0.90    0.00  0.000       0.017  0.008  0.010        -      -
+    careless    5  0.6  0.56  0.90    1.00  0.000       0.033  0.023  0.025        -      -
+    careless    5  0.9  0.39  0.90    1.00  0.000       0.017  0.027  0.015        -      -
+    careless    8  0.3  0.73  0.75    0.00  0.000       0.015  0.011  0.005        -      -
+    careless    8  0.6  0.56  0.75    0.25  0.000       0.012  0.011  0.013        -      -
+    careless    8  0.9  0.39  0.75    1.00  0.000       0.032  0.036  0.013        -      -
+    careless    8  0.3  0.73  0.90    0.25  0.000       0.022  0.015  0.012        -      -
+    careless    8  0.6  0.56  0.90    0.50  0.000       0.022  0.015  0.015        -      -
+    careless    8  0.9  0.39  0.90    1.00  0.000       0.029  0.027  0.019        -      -
+    anchored    3  0.0  0.90  0.75    0.00  0.000       0.021  0.013  0.011    0.041   0.44
+    anchored    3  0.0  0.90  0.90    0.00  0.000       0.025  0.013  0.013    0.047   0.58
+    anchored    5  0.0  0.90  0.75    0.00  0.000       0.012  0.019  0.007    0.007   0.47
+    anchored    5  0.0  0.90  0.90    0.00  0.000       0.014  0.012  0.009    0.035   0.48
+    anchored    8  0.0  0.90  0.75    0.00  0.000       0.037  0.032  0.016    0.028   0.72
+    anchored    8  0.0  0.90  0.90    0.00  0.000       0.014  0.005  0.011    0.031   0.48
+    {"flag_recall": 0.611, "flag_recall_below_threshold": 0.896,
+     "flag_false_positive_rate": 0.0, "anchoring_effect_error": 0.0315,
+     "rate_moved_by_exclusion": 0.0234, "replicates": 4, "seconds": 553.1}
+    (the JSON line, wrapped here)
+
+Reading: a careless annotator whose accuracy is well below the threshold is flagged every time
+in teams of 3 and 5 (130 or 78 items each, plus the 20 gold items); in teams of 8 (about 49
+items each) the c = 0.6 annotator is flagged in 3 of 8 replicates, as the intervals are wider
+(at c = 0.9 still always). No careful annotator was flagged in 416 annotator-replicates.
+The anchored annotator is never flagged (their blind labels are accurate): anchoring is visible
+in the anchoring block only, where the pooled flip-toward rate lands within 0.03 on average of
+its expectation, and the rate among the anchored annotator alone averages 0.53
+against 0.5.
+Excluding the careless annotator moves the headline rate by 0.5-6 points, more in teams of 3
+and with the worse judge, and brings it closer to the truth (mean |rate - true| 0.029 -> 0.017
+over the careless settings).
 """
 
 from __future__ import annotations
