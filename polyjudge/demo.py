@@ -27,8 +27,9 @@ def intended_labels() -> dict[str, str]:
 def build_demo(path: Path, with_labels: bool = False) -> None:
     """Create (or top up) a demo project at `path`: the 3,150 MultiJail prompts and the bundled
     responses; `with_labels` adds sample annotators' labels, an adjudication, the refusal
-    baseline and a simulated judge (`polyjudge/demo_labels.py`). Running it again on the same
-    file adds nothing."""
+    baseline, a simulated judge, gold items, a careless annotator, a reveal round and assigned
+    reading conditions (`polyjudge/demo_labels.py`, `polyjudge/demo_trust.py`). Running it again
+    on the same file adds nothing."""
     from polyjudge.importers.multijail import import_multijail
     from polyjudge.importers.responses import import_responses
     from polyjudge.store import Project
