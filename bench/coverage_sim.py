@@ -34,6 +34,10 @@ checked against the true parameter:
 Coverage is the share of simulations whose interval contains the truth, over simulations where
 the interval is defined (undefined shares are printed). The last line is JSON with
 `coverage_mean`, `coverage_min`, `coverage_max` over all (setting, interval) pairs.
+
+Last measured (`--n 40`): coverage_mean 0.9605, coverage_min 0.80 (MC noise at n = 40),
+human_design_weighted 0.991 (0.994 with Kish's effective size before issue 9's change),
+corrected_random 0.957, corrected_stratified 0.954.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
     python bench/tui_bench.py            # 1,000,000 responses (the build takes a minute or two)
     python bench/tui_bench.py --n 20000  # quicker
     python bench/tui_bench.py --overlap 2  # with an overlap: every item shown is claimed
+    python bench/tui_bench.py --reader   # with the browser reader on, followed by a poller
 
 Builds an N-response project (10 languages, 3 models) with `Project.insert_responses`, then runs
 the real `polyjudge annotate` in a pseudo-terminal (the Linux driver, writing real escape
@@ -15,7 +16,9 @@ sequences), types keys into it and reads its output back:
 - `arrow_p50_ms` / `arrow_p95_ms`: the same for `→` (move without labelling);
 - `cpu_per_label_ms` / `cpu_per_arrow_ms`: CPU time the process spent per press (from /proc;
   unlike the latencies, it does not grow when other programs load the machine);
-- `peak_rss_mb`: the annotate process's peak resident set size.
+- `peak_rss_mb`: the annotate process's peak resident set size;
+- with `--reader`: `reader_updates`, how many items a client long-polling the reader's JSON
+  (as the page does) received while the keys were pressed.
 
 The last line printed is one JSON object of these figures.
 """
@@ -135,6 +138,7 @@ class Terminal:
             )
         self.pid, self.fd = pid, fd
         self.buffer = b""
+        self.head = b""  # the first output, where the reader's link is printed
 
     def wait_for(self, needle: bytes, timeout: float = 30) -> float:
         """Read output until `needle` appears in what was read since the last call; returns the
@@ -146,7 +150,10 @@ class Terminal:
                 raise TimeoutError(f"{needle!r} did not appear on screen")
             ready, _, _ = select.select([self.fd], [], [], remaining)
             if ready:
-                self.buffer += os.read(self.fd, 1 << 16)
+                chunk = os.read(self.fd, 1 << 16)
+                self.buffer += chunk
+                if len(self.head) < 1 << 16:
+                    self.head += chunk
         arrived = time.perf_counter()
         self.buffer = b""
         return arrived
@@ -192,6 +199,31 @@ def first_open(path: Path, overlap: int | None) -> int:
     return int(response.uid.removeprefix("bench-"))
 
 
+class ReaderPoller:
+    """Long-polls the reader's JSON as the browser page does, counting the items received."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url, self.updates, self.stopped = url, 0, False
+        self.thread = threading.Thread(target=self._follow, daemon=True)
+        self.thread.start()
+
+    def _follow(self) -> None:
+        import urllib.request
+
+        version = -1
+        while not self.stopped:
+            try:
+                with urllib.request.urlopen(f"{self.url}item.json?after={version}") as answer:
+                    seen = json.loads(answer.read())["version"]
+            except OSError:
+                return  # the app (and its reader) has exited
+            if seen != version:
+                self.updates += 1
+                version = seen
+
+
 def measure(
     path: Path, presses: int, extra: tuple[str, ...] = (), start: int = 0
 ) -> dict[str, float]:
@@ -200,6 +232,14 @@ def measure(
     uid = "bench-{:07d}".format
     first = terminal.wait_for(uid(start).encode())
     first_item_s = first - terminal.started
+    poller = None
+    if "--reader" in extra:
+        import re
+
+        found = re.search(rb"Reader \(open in a browser\): (http://\S+/)", terminal.head)
+        if found is None:
+            raise SystemExit("the reader's link was not printed")
+        poller = ReaderPoller(found[1].decode())
 
     cpu_ms: dict[str, float] = {}
 
@@ -216,6 +256,10 @@ def measure(
     label_ms = timed(b"s", start, "label")
     arrow_ms = timed(b"\x1b[C", start + presses, "arrow")
     peak_kb = terminal.quit()
+    reader_figures = {}
+    if poller is not None:
+        poller.stopped = True
+        reader_figures["reader_updates"] = poller.updates
 
     def p95(values: list[float]) -> float:
         return statistics.quantiles(values, n=20)[-1]
@@ -229,6 +273,7 @@ def measure(
         "cpu_per_label_ms": round(cpu_ms["label"], 1),
         "cpu_per_arrow_ms": round(cpu_ms["arrow"], 1),
         "peak_rss_mb": round(peak_kb / 1024, 1),
+        **reader_figures,
     }
 
 
@@ -248,8 +293,13 @@ def main() -> None:
         default=None,
         help="annotate with --overlap K (each item shown is then claimed)",
     )
+    parser.add_argument(
+        "--reader", action="store_true", help="annotate with --reader, its JSON long-polled"
+    )
     args = parser.parse_args()
     extra = ("--overlap", str(args.overlap)) if args.overlap else ()
+    if args.reader:
+        extra += ("--reader",)
 
     from polyjudge.store import Project
 
@@ -271,6 +321,8 @@ def main() -> None:
         figures: dict[str, float] = {**measure(path, args.presses, extra, start), "n": args.n}
         if args.overlap:
             figures["overlap"] = args.overlap
+        if args.reader:
+            figures["reader"] = 1
         print(
             f"first item {figures['first_item_s']:.3f} s · label+next p50 "
             f"{figures['next_p50_ms']:.1f} ms, p95 {figures['next_p95_ms']:.1f} ms · "

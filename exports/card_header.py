@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 
 from .export_summary import ExportSummary
+from .gold import GOLD_COLUMN_TYPES
 
 # The Hub's `size_categories` values (its dataset card metadata schema), upper bounds exclusive.
 SIZE_BUCKETS = (
@@ -25,51 +26,6 @@ SIZE_BUCKETS = (
     (1_000_000_000_000, "100B<n<1T"),
 )
 LICENSE_ID = re.compile(r"^[a-z0-9][a-z0-9.+-]*$")
-
-# The gold row's columns as `datasets` feature types (`dataset_info.features`).
-STRING_COLUMNS = (
-    "uid",
-    "language",
-    "model",
-    "category",
-    "scenario",
-    "prompt_dataset",
-    "prompt_key",
-    "prompt",
-    "prompt_en",
-    "response",
-    "back_translation",
-    "bt_engine",
-    "final_label",
-    "final_source",
-)
-HUMAN_LABEL_TYPES = (
-    ("annotator", "string"),
-    ("role", "string"),
-    ("label", "string"),
-    ("unsure", "bool"),
-    ("note", "string"),
-    ("viewed", "string"),
-    ("time_ms", "int64"),
-    ("created_at", "string"),
-)
-VERDICT_TYPES = (
-    ("run", "string"),
-    ("model", "string"),
-    ("label", "string"),
-    ("p_unsafe", "float64"),
-    ("template_name", "string"),
-    ("template_hash", "string"),
-)
-TAIL_COLUMNS = (
-    "adjudicator",
-    "adjudication_label",
-    "adjudication_rationale",
-    "safe_reply",
-    "source",
-    "license",
-    "source_file",
-)
 
 Config = tuple[str, Sequence[str]]  # (config name, its data files)
 
@@ -107,14 +63,14 @@ def _q(value: str) -> str:
 def features_yaml(indent: str) -> list[str]:
     """`features:` of a gold row, in the card's `dataset_info` form."""
     lines = [f"{indent}features:"]
-    for name in STRING_COLUMNS:
-        lines += [f"{indent}- name: {name}", f"{indent}  dtype: string"]
-    for name, fields in (("human_labels", HUMAN_LABEL_TYPES), ("verdicts", VERDICT_TYPES)):
-        lines += [f"{indent}- name: {name}", f"{indent}  list:"]
-        for field_name, dtype in fields:
-            lines += [f"{indent}  - name: {field_name}", f"{indent}    dtype: {dtype}"]
-    for name in TAIL_COLUMNS:
-        lines += [f"{indent}- name: {name}", f"{indent}  dtype: string"]
+    for name, dtype in GOLD_COLUMN_TYPES:
+        lines.append(f"{indent}- name: {name}")
+        if isinstance(dtype, str):
+            lines.append(f"{indent}  dtype: {dtype}")
+            continue
+        lines.append(f"{indent}  list:")
+        for field_name, field_dtype in dtype:
+            lines += [f"{indent}  - name: {field_name}", f"{indent}    dtype: {field_dtype}"]
     return lines
 
 

@@ -58,8 +58,8 @@ def fields_section() -> list[str]:
         "`final_source`, `human_labels` (list: annotator, role, label, unsure, note, viewed, "
         "time_ms, created_at), `verdicts` (list: run, model, label, p_unsafe, template_name, "
         "template_hash), `adjudicator`, `adjudication_label`, `adjudication_rationale`, "
-        "`safe_reply`, `source`, `license`, `source_file`. In CSV, `human_labels` and "
-        "`verdicts` are JSON text.",
+        "`safe_reply`, `source`, `license`, `source_file`, `id` (the same as `uid`). In CSV, "
+        "`human_labels` and `verdicts` are JSON text.",
     ]
 
 

@@ -64,9 +64,9 @@ def export_gold(
         raise PolyjudgeError(f"{out}: that name is kept for the dataset card; choose another")
     targets = [out]
     if fmt == "label-studio":
-        from .label_studio import CONFIG_NAME
+        from .label_studio import CONFIG_NAME, USERS_NAME
 
-        targets.append(out.with_name(CONFIG_NAME))
+        targets += [out.with_name(CONFIG_NAME), out.with_name(USERS_NAME)]
     refuse_overwrite(targets, force)
     if card.exists() and not force and not card_is_ours(card):
         raise PolyjudgeError(

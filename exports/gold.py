@@ -17,7 +17,10 @@ of dicts (JSONL and Parquet keep them nested; CSV writes them as JSON text in th
 - `adjudicator`, `adjudication_label`, `adjudication_rationale`, `safe_reply`: the current
   adjudication;
 - `source`, `license`, `source_file`: provenance — where the prompt came from, under which
-  license, and the responses file it was imported from.
+  license, and the responses file it was imported from;
+- `id`: the same as `uid`, under the name `import responses`, Hugging Face datasets and most
+  tools look for (so the export imports back with its ids); last, so that earlier columns keep
+  their places.
 """
 
 from __future__ import annotations
@@ -29,50 +32,67 @@ from polyjudge.store import GoldSource, Project
 
 from .final import Resolver, project_resolver
 
-GOLD_COLUMNS: tuple[str, ...] = (
-    "uid",
-    "language",
-    "model",
-    "category",
-    "scenario",
-    "prompt_dataset",
-    "prompt_key",
-    "prompt",
-    "prompt_en",
-    "response",
-    "back_translation",
-    "bt_engine",
-    "final_label",
-    "final_source",
-    "human_labels",
-    "verdicts",
-    "adjudicator",
-    "adjudication_label",
-    "adjudication_rationale",
-    "safe_reply",
-    "source",
-    "license",
-    "source_file",
+# The nested columns' fields with their `datasets` feature types (the dataset card declares them).
+HUMAN_LABEL_TYPES: tuple[tuple[str, str], ...] = (
+    ("annotator", "string"),
+    ("role", "string"),
+    ("label", "string"),
+    ("unsure", "bool"),
+    ("note", "string"),
+    ("viewed", "string"),
+    ("time_ms", "int64"),
+    ("created_at", "string"),
 )
+VERDICT_TYPES: tuple[tuple[str, str], ...] = (
+    ("run", "string"),
+    ("model", "string"),
+    ("label", "string"),
+    ("p_unsafe", "float64"),
+    ("template_name", "string"),
+    ("template_hash", "string"),
+)
+HUMAN_LABEL_FIELDS: tuple[str, ...] = tuple(name for name, _ in HUMAN_LABEL_TYPES)
+VERDICT_FIELDS: tuple[str, ...] = tuple(name for name, _ in VERDICT_TYPES)
+# A gold row's columns in order, each a string or a list of the fields above: the one table
+# that the row (`gold_row`), every format and the card's feature types follow.
+GOLD_COLUMN_TYPES: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = (
+    *(
+        (name, "string")
+        for name in (
+            "uid",
+            "language",
+            "model",
+            "category",
+            "scenario",
+            "prompt_dataset",
+            "prompt_key",
+            "prompt",
+            "prompt_en",
+            "response",
+            "back_translation",
+            "bt_engine",
+            "final_label",
+            "final_source",
+        )
+    ),
+    ("human_labels", HUMAN_LABEL_TYPES),
+    ("verdicts", VERDICT_TYPES),
+    *(
+        (name, "string")
+        for name in (
+            "adjudicator",
+            "adjudication_label",
+            "adjudication_rationale",
+            "safe_reply",
+            "source",
+            "license",
+            "source_file",
+            "id",
+        )
+    ),
+)
+GOLD_COLUMNS: tuple[str, ...] = tuple(name for name, _ in GOLD_COLUMN_TYPES)
 NESTED_COLUMNS: tuple[str, ...] = ("human_labels", "verdicts")
-HUMAN_LABEL_FIELDS: tuple[str, ...] = (
-    "annotator",
-    "role",
-    "label",
-    "unsure",
-    "note",
-    "viewed",
-    "time_ms",
-    "created_at",
-)
-VERDICT_FIELDS: tuple[str, ...] = (
-    "run",
-    "model",
-    "label",
-    "p_unsafe",
-    "template_name",
-    "template_hash",
-)
 
 
 def gold_row(source: GoldSource, final_label: str | None, final_source: str) -> dict[str, Any]:
@@ -124,6 +144,7 @@ def gold_row(source: GoldSource, final_label: str | None, final_source: str) -> 
         "source": prompt.source if prompt else None,
         "license": prompt.license if prompt else None,
         "source_file": response.source_file,
+        "id": response.uid,
     }
 
 

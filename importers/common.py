@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 import stat
@@ -103,20 +104,52 @@ def check_columns(
     required: Sequence[str | tuple[str, ...]],
 ) -> None:
     """For files with a header: every required field (or one of a tuple of alternatives) must
-    have its column. JSON Lines files are checked row by row instead."""
+    have its column. JSON Lines files are checked row by row instead (`check_row_columns`)."""
     if columns is None:
         return
+    problem = missing_columns(columns, names, required)
+    if problem:
+        raise InputError(str(path), 1, problem)
+
+
+def check_row_columns(
+    row: Mapping[str, Any], names: Mapping[str, str], required: Sequence[str | tuple[str, ...]]
+) -> None:
+    """A JSON Lines row without the key a required field is read from is bad, and the problem
+    names the row's keys (a misspelt `--map` or a file from another tool, not an empty cell)."""
+    problem = missing_columns(tuple(row), names, required)
+    if problem:
+        raise BadRow(problem)
+
+
+def missing_columns(
+    columns: Sequence[str], names: Mapping[str, str], required: Sequence[str | tuple[str, ...]]
+) -> str | None:
+    """What is wrong when a required field has no column among `columns`: the column wanted,
+    the columns there are, and the `--map` that would fix it (with the closest column name,
+    when one is close)."""
     present = set(columns)
     for need in required:
         options = need if isinstance(need, tuple) else (need,)
-        if not any(names[f] in present for f in options):
-            wanted = " or ".join(repr(names[f].lstrip(UNMAPPED)) for f in options)
-            hint = " or ".join(f"--map {f}=COLUMN" for f in options)
-            raise InputError(
-                str(path),
-                1,
-                f"missing required column {wanted} (columns: {', '.join(columns)}; use {hint})",
-            )
+        if any(names[f] in present for f in options):
+            continue
+        wanted = " or ".join(repr(names[f].lstrip(UNMAPPED)) for f in options)
+        guesses = [(f, close_column(names[f].lstrip(UNMAPPED), columns)) for f in options]
+        shown = ", ".join(columns) if columns else "none"
+        hints = [f"--map {f}={guess}" for f, guess in guesses if guess]
+        if hints:
+            hint = f"did you mean {' or '.join(hints)}?"
+        else:
+            hint = "use " + " or ".join(f"--map {f}=COLUMN" for f in options)
+        return f"missing required column {wanted} (columns: {shown}; {hint})"
+    return None
+
+
+def close_column(wanted: str, columns: Sequence[str]) -> str | None:
+    """The column whose name is closest to `wanted` (ignoring case), if any is close."""
+    folded = {c.casefold(): c for c in columns}
+    match = difflib.get_close_matches(wanted.casefold(), list(folded), n=1, cutoff=0.6)
+    return folded[match[0]] if match else None
 
 
 def text_value(row: Mapping[str, Any], column: str, what: str) -> str | None:

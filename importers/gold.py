@@ -27,6 +27,7 @@ from .common import (
     ProgressCallback,
     Rejects,
     check_columns,
+    check_row_columns,
     column_names,
     refuse_if_all_bad,
     text_value,
@@ -98,6 +99,7 @@ def _add(
     seen: dict[str, int],
     report: ImportReport,
 ) -> None:
+    check_row_columns(row, n, REQUIRED)
     uid = text_value(row, n["uid"], "uid")
     if uid is None:
         raise BadRow(f"missing uid ({n['uid']!r})")

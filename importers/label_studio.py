@@ -9,15 +9,17 @@ never read. The mapping:
   config has a single `Choices` control, its name does not matter). Matched to the project's
   labels case-insensitively; several choices in one result is an error.
 - **note**: a `textarea` result's text (lines joined with a newline).
-- **annotator**: `completed_by` — a number is looked up in the task's `meta.annotators`
-  (written by our export) and is otherwise `label-studio-user-N`; a user object gives its
-  `email`, else first and last name; a string is used as it is.
+- **annotator**: by email, never by Label Studio's numeric user id alone (`Annotators`,
+  `label_studio_users.py`): a user object's `email` (else `username`) or an email string is
+  matched to the project's annotators; a bare id only through that server's user list
+  (`users`, from `--label-studio-users`), else the row is bad.
 - **time_ms**: `lead_time` (seconds) × 1000; **created_at**: the annotation's `created_at`.
 - **uid**: `label-studio:<task id>:<annotation id>`, so importing the same export twice adds
   nothing.
 
 The "JSON-MIN" export (flat objects, one per annotation, the control's name as a key) is read
-too: `annotator`, `lead_time`, `created_at` and `annotation_id` keys are used when present.
+too: `annotator`, `lead_time`, `created_at` and `annotation_id` keys are used when present; a
+task nobody labelled (no label and no `annotation_id`) is skipped.
 
 A task's text fields (`response`/`text`, `language`, `model`, `prompt`) are passed on, so items
 missing from the project can be created from the file when the importer allows it.
@@ -26,35 +28,18 @@ missing from the project can be created from the file when the importer allows i
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 from .json_array import iter_json_array
 from .label_formats import match_label
+from .label_studio_users import NO_IDS, Annotators
 from .line_reader import RowError
 
 ITEM_KEYS = ("uid", "item", "response_id", "id")
 TEXT_KEYS = ("response", "text")
 Row = tuple[int, dict[str, Any] | RowError]
-
-
-def annotator_name(completed_by: Any, names: dict[str, str]) -> str:
-    if isinstance(completed_by, bool) or completed_by is None:
-        return "label-studio"
-    if isinstance(completed_by, int):
-        return names.get(str(completed_by)) or f"label-studio-user-{completed_by}"
-    if isinstance(completed_by, dict):
-        email = completed_by.get("email")
-        if email:
-            return str(email)
-        full = " ".join(
-            str(completed_by[k]) for k in ("first_name", "last_name") if completed_by.get(k)
-        )
-        if full:
-            return full
-        return annotator_name(completed_by.get("id"), names)
-    return str(completed_by).strip() or "label-studio"
 
 
 class LabelStudioSource:
@@ -70,12 +55,15 @@ class LabelStudioSource:
         *,
         item_field: str | None = None,
         label_from: str = "label",
+        annotators: Iterable[str] = (),
+        users: dict[int, str] | None = None,
     ) -> None:
         self.path = path
+        self.annotators = Annotators(annotators, users)
         self.labels = labels
         self.item_field = item_field
         self.label_from = label_from
-        self.skipped = 0  # cancelled annotations and annotations without a choice
+        self.skipped = 0  # cancelled annotations, annotations without a choice, unlabelled tasks
         self.size = path.stat().st_size if path.exists() else 0
         self.bytes_read = 0
         self.columns = ("item", "annotator", "label", "note", "time_ms", "created_at", "uid")
@@ -89,7 +77,9 @@ class LabelStudioSource:
             if "annotations" in task or "data" in task:
                 yield from self._task_rows(line, task)
             else:
-                yield self._min_row(line, task)
+                row = self._min_row(line, task)
+                if row is not None:
+                    yield line, row
         self.bytes_read = self.size
 
     def _item(self, data: dict[str, Any], line: int) -> str | RowError:
@@ -110,10 +100,7 @@ class LabelStudioSource:
         if isinstance(item, RowError):
             yield line, item
             return
-        meta = task.get("meta")
-        meta = meta if isinstance(meta, dict) else {}
-        names = meta.get("annotators")
-        names = names if isinstance(names, dict) else {}
+        directory = self.annotators.directory(task.get("meta"))
         extra = _text_fields(data)
         annotations = task.get("annotations") or []
         if not isinstance(annotations, list):
@@ -134,11 +121,15 @@ class LabelStudioSource:
             if label is None:
                 self.skipped += 1
                 continue
+            annotator = self.annotators.name(annotation.get("completed_by"), directory)
+            if annotator is None:
+                yield line, RowError(line, f"annotation {k} {_by(annotation)}: {NO_IDS}")
+                continue
             yield (
                 line,
                 {
                     "item": item,
-                    "annotator": annotator_name(annotation.get("completed_by"), names),
+                    "annotator": annotator,
                     "label": label,
                     "note": note,
                     "time_ms": _milliseconds(annotation.get("lead_time")),
@@ -177,21 +168,26 @@ class LabelStudioSource:
         note = "\n".join(n for n in notes if n) or None
         return label, note
 
-    def _min_row(self, line: int, task: dict[str, Any]) -> Row:
+    def _min_row(self, line: int, task: dict[str, Any]) -> dict[str, Any] | RowError | None:
+        """A JSON-MIN object as a label row; None for a task nobody labelled."""
         item = self._item(task, line)
         if isinstance(item, RowError):
-            return line, item
+            return item
         value = task.get(self.label_from)
+        if value is None and task.get("annotation_id") is None:
+            self.skipped += 1  # a task nobody labelled (exported with download_all_tasks)
+            return None
         if isinstance(value, dict):  # JSON-MIN with several choices: {"choices": [...]}
             value = (_as_list(value.get("choices")) or [None])[0]
         label = match_label(value, self.labels)
         if label is None:
-            return line, RowError(
-                line, f"unknown or missing label {value!r} in {self.label_from!r}"
-            )
-        return line, {
+            return RowError(line, f"unknown or missing label {value!r} in {self.label_from!r}")
+        annotator = self.annotators.name(task.get("annotator"), self.annotators.directory(None))
+        if annotator is None:
+            return RowError(line, f"annotation {_by(task, 'annotator')}: {NO_IDS}")
+        return {
             "item": item,
-            "annotator": annotator_name(task.get("annotator"), {}),
+            "annotator": annotator,
             "label": label,
             "note": task.get("note") or None,
             "time_ms": _milliseconds(task.get("lead_time")),
@@ -199,6 +195,13 @@ class LabelStudioSource:
             "uid": f"label-studio:{task.get('id', line)}:{task.get('annotation_id', line)}",
             **_text_fields(task),
         }
+
+
+def _by(annotation: dict[str, Any], key: str = "completed_by") -> str:
+    who = annotation.get(key)
+    if isinstance(who, dict):
+        who = who.get("id")
+    return f"by Label Studio user id {who!r}"
 
 
 def _value(result: dict[str, Any]) -> dict[str, Any]:

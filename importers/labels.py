@@ -36,6 +36,7 @@ from .common import (
     ProgressCallback,
     Rejects,
     check_columns,
+    check_row_columns,
     column_names,
     flag_value,
     refuse_if_all_bad,
@@ -182,6 +183,7 @@ class LabelImport:
 
     def add(self, row: dict[str, Any], line: int = 0) -> None:
         n = self.n
+        check_row_columns(row, n, REQUIRED)
         item = text_value(row, n["item"], "item")
         if item is None:
             raise BadRow(f"missing item ({n['item']!r})")

@@ -11,6 +11,7 @@ from polyjudge.store import Project, now
 
 from .common import (
     BadRow,
+    check_row_columns,
     language_code,
     text_value,
 )
@@ -32,6 +33,8 @@ def text_hash(text: str) -> str:
 
 
 NUL = "\x00"
+# A JSON Lines row must have these keys (a missing model is reported with `--model`'s hint).
+ROW_REQUIRED: tuple[str | tuple[str, ...], ...] = ("response", "language", ("prompt_id", "prompt"))
 
 
 def _plain(value: Any) -> bool:
@@ -129,6 +132,7 @@ class RowConverter:
 
     def slow(self, row: dict[str, Any]) -> tuple[Any, ...]:
         n = self.n
+        check_row_columns(row, n, ROW_REQUIRED)
         text = text_value(row, n["response"], "response")
         if text is None:
             raise BadRow(f"empty response ({n['response']!r})")

@@ -18,11 +18,18 @@ The whole file is one transaction: a bad row stops it with one line (file:line: 
 nothing is written, unless `skip_bad` sends bad rows to a reject file. Rows are streamed and
 written in chunks, so a file of millions of rows never sits in memory. Re-importing adds nothing:
 an id already present is skipped (and if it names a different response text, that row is bad).
+
+A re-import may carry fields the first import did not have (a back-translation mapped only now,
+a category): with `update` they fill the empty `back_translation`, `category` and `scenario` of
+the responses already present; a field that has a value, the text, the prompt and the model are
+never changed, and labels are never touched. Without `update` the report counts the fields it
+ignored (`extra["ignored"]`), so the CLI can say so.
 """
 
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -65,6 +72,7 @@ def import_responses(
     skip_bad: bool = False,
     reject_file: Path | None = None,
     progress: ProgressCallback | None = None,
+    update: bool = False,
 ) -> ImportReport:
     """Import a responses file in one transaction. See the module docstring."""
     names = column_names(mapping or {}, FIELDS)
@@ -81,7 +89,7 @@ def import_responses(
     gc.disable()
     try:
         with project.transaction(), project.content.bulk_write():
-            _import(project, source, names, model, rejects, report, progress)
+            _import(project, source, names, model, rejects, report, progress, update)
             report.bad = rejects.count
             report.rejects = rejects.close()
             refuse_if_all_bad(report)
@@ -103,6 +111,7 @@ def _import(
     rejects: Rejects,
     report: ImportReport,
     progress: ProgressCallback | None,
+    update: bool = False,
 ) -> None:
     converter = RowConverter(project, names, default_model, str(source.path))
     convert = converter.fast
@@ -112,6 +121,7 @@ def _import(
     # Responses above this id were added by this file: a row whose id is one of them reuses an
     # id of an earlier line (an error), while an id from an earlier import is "already present".
     before = project.content.max_response_id()
+    fields: Counter[str] = Counter()  # empty fields of earlier responses filled or ignored
 
     def flush(rows: int) -> None:
         chunk_start = project.content.max_response_id()
@@ -122,6 +132,8 @@ def _import(
             _drop_unencodable(chunk, lines, rejects)
             inserted, conflicts = project.content.insert_response_rows(chunk)
         report.inserted += inserted
+        if inserted < len(chunk):
+            fields.update(project.content.fill_empty_response_fields(chunk, before, apply=update))
         reused = _reused(project, chunk, inserted, before, chunk_start)
         for i in conflicts:
             if i not in reused:
@@ -167,6 +179,7 @@ def _import(
     report.rows = rows
     report.blank = source.blank
     report.extra["prompts_created"] = converter.linker.created
+    report.extra["filled" if update else "ignored"] = dict(sorted(fields.items()))
 
 
 def _reused(

@@ -6,8 +6,9 @@ retries, the call log, progress, and a killed run that resumes. Each (scenario, 
 an `Arm` (generation_prompts.py) with its own template hash, asked in turn. For every prompt
 (by id, in `languages`, the first `limit`), arm and sample:
 
-- a response with its uid exists (`generated_uid`: prompt, model, scenario, condition, sample):
-  skipped, so a re-run or a resumed run asks nothing twice and writes no duplicate;
+- a response with its uid exists (`generated_uid`: prompt, model, scenario, condition, sample,
+  and the hash of the template / system prompt when the arm uses one): skipped, so a re-run
+  or a resumed run asks nothing twice and writes no duplicate;
 - the cache has the answer (same model, arm hash and input): the response is written from it;
 - otherwise the request is sent; its call-log row and the response are written in one
   transaction as the answer arrives (text capped like every model output, `call_id` naming the
@@ -56,11 +57,14 @@ def _prompts(project: Project, settings: GenerateSettings) -> Iterator[Prompt]:
                 yield prompt
 
 
-def count_selected(project: Project, settings: GenerateSettings) -> int:
-    """How many responses the selection asks for (prompts × arms × samples)."""
-    counts = project.generated.count_prompts(settings.languages, settings.datasets).values()
-    prompts = sum(n if settings.limit is None else min(n, settings.limit) for n in counts)
-    return prompts * len(settings.arms) * settings.samples
+def count_missing(project: Project, settings: GenerateSettings) -> int:
+    """How many responses of the selection (prompts × arms × samples) are not generated yet:
+    the progress bar's total, so that a resumed run counts only what it still has to do."""
+    scratch = GenerateSummary(run="")
+    return sum(
+        sum(1 for _ in arm_items(project, settings, arm, scratch, lambda n: None))
+        for arm in settings.arms
+    )
 
 
 def arm_items(
@@ -83,6 +87,7 @@ def arm_items(
             arm.scenario,
             arm.condition,
             sample,
+            texts=arm.texts_hash,
         )
         key = content_hash(prompt.text, prompt.language, params, str(sample) if sample else "")
         return GenItem(prompt, arm, sample, uid, key)
@@ -226,11 +231,11 @@ async def run_generate(
     """Generate every missing response of the selection online, arm by arm."""
     run = start_run(project, endpoint, settings)
     summary = GenerateSummary(run=run.name)
-    total = count_selected(project, settings)
+    total = count_missing(project, settings)
     with RunProgress(f"generate {run.name}", total, quiet=settings.quiet) as progress:
         for arm in settings.arms:
             loop = arm_loop(project, endpoint, run, settings, arm, summary, progress)
-            await loop.run(arm_items(project, settings, arm, summary, progress.advance))
+            await loop.run(arm_items(project, settings, arm, summary, lambda n: None))
             summary.cached += loop.hits
             summary.requested += loop.requested
             summary.errors += loop.errors

@@ -5,8 +5,9 @@ and is in no batch waiting to be collected, is written as JSONL (one line per re
 make, `custom_id` = the response's uid) and sent as batches of at most MAX_REQUESTS lines
 (and MAX_BYTES); each batch and what each line becomes are stored (`judge_batches`,
 `generate_batch_items`) before anything else, so `generate --batch-status` (or `judge
---batch-status`) collects them from any process. There is no online probe: a wrong model or
-key shows when the batch is collected.
+--batch-status`) collects them from any process. As `judge --batch` does (batch.py), the first
+request is sent online before anything is uploaded (`_probe`): a wrong model, key or refused
+parameter shows at once, not a day later; its response is kept.
 
 `store_lines`: a batch's output or error file, stored as an online run would store it (a
 call-log row per line; a response per answer, written with it).
@@ -14,7 +15,9 @@ call-log row per line; a response per answer, written with it).
 
 from __future__ import annotations
 
+import itertools
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from polyjudge.languages import language_name
@@ -39,6 +42,7 @@ from .generation import (
 )
 from .generation_prompts import Arm
 from .generation_settings import GenerateSettings, GenerateSummary, GenItem
+from .requests import RequestLoop
 from .writer import ResultWriter
 
 
@@ -79,8 +83,10 @@ async def submit(
     endpoint: Endpoint,
     settings: GenerateSettings,
     max_requests: int = MAX_REQUESTS,
+    probe: bool = True,
 ) -> tuple[GenerateSummary, list[str]]:
-    """Create batches for what is neither generated, cached nor in a batch already."""
+    """Create batches for what is neither generated, cached nor in a batch already; with
+    `probe`, the first of them is asked online first (`_probe`)."""
     run = start_run(project, endpoint, settings)
     summary = GenerateSummary(run=run.name)
     batch_ids: list[str] = []
@@ -90,7 +96,7 @@ async def submit(
     async def send() -> None:
         nonlocal chunk
         batch, input_file_id = await upload_batch(client, endpoint, run.id, chunk.lines)
-        project.generate_batches.add(
+        project.generated.add_batch_items(
             JudgeBatch(
                 id=batch.id,
                 run_id=run.id,
@@ -104,18 +110,29 @@ async def submit(
         summary.requested += len(chunk.lines)
         chunk = _Chunk()
 
+    params: dict[str, Any] | None = None  # what the probe learnt the model accepts
     try:
         for arm in settings.arms:
             loop = arm_loop(project, endpoint, run, settings, arm, summary)
+            if params is not None:
+                loop.params = params
             try:
-                todo = loop.uncached(arm_items(project, settings, arm, summary, lambda n: None))
-                for item in _not_in_batch(project, todo, summary):
+                selected = arm_items(project, settings, arm, summary, lambda n: None)
+                todo = _not_in_batch(project, loop.uncached(selected), summary)
+                if probe and params is None:
+                    first = next(todo, None)
+                    if first is not None:
+                        todo = await _probe(loop, summary, first, todo)
+                        params = loop.params
+                for item in todo:
                     chunk.add(item, settings.model, loop.params)
                     if len(chunk.lines) >= max_requests or chunk.size >= MAX_BYTES:
                         await send()
             finally:
                 loop.writer.flush()
             summary.cached += loop.hits
+            summary.requested += loop.requested  # the probe
+            summary.adapted.extend(loop.adapted)
         if chunk.lines:
             await send()
     finally:
@@ -124,13 +141,29 @@ async def submit(
     return summary, batch_ids
 
 
-def _not_in_batch(project: Project, items: Any, summary: GenerateSummary) -> Any:
+async def _probe(
+    loop: RequestLoop[GenItem], summary: GenerateSummary, first: GenItem, rest: Iterator[GenItem]
+) -> Iterator[GenItem]:
+    """Ask `first` online, before a batch of thousands is uploaded to wait for up to a day: the
+    parameters the model refuses are learnt from its answer and left out of the batch
+    (`loop.params`), and a wrong model name or key shows at once. Its response is kept (and
+    it leaves the batch count); if it fails, it goes into the batch with the rest."""
+    await loop.send([first])
+    if loop.errors:
+        summary.probe_error = loop.last_error
+        return itertools.chain([first], rest)
+    summary.in_batch -= 1
+    summary.count(first, "in_batch", -1)
+    return rest
+
+
+def _not_in_batch(project: Project, items: Any, summary: GenerateSummary) -> Iterator[GenItem]:
     """Count every item as in a batch; yield those no uncollected batch holds yet (they go
     into the new one), so that a re-run submits nothing twice."""
     page: list[GenItem] = []
 
     def flush() -> Any:
-        pending = project.generate_batches.pending([i.uid for i in page])
+        pending = project.generated.pending_in_batches([i.uid for i in page])
         for item in page:
             summary.in_batch += 1
             summary.count(item, "in_batch")
@@ -155,7 +188,7 @@ def store_lines(
 
     run = project.judging.run(record.run_id)
     assert run is not None
-    items = {i.custom_id: i for i in project.generate_batches.items(record.id)}
+    items = {i.custom_id: i for i in project.generated.batch_items(record.id)}
     writer = ResultWriter(project, interval=0)
     source = source_of(endpoint)
     stored = failed = 0

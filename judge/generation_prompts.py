@@ -96,6 +96,18 @@ class Arm:
             self.system.hash if self.system else "",
         )
 
+    @cached_property
+    def texts_hash(self) -> str:
+        """The hash of the user's texts this arm wraps a prompt in (jailbreak template, system
+        prompt), part of each response's uid; "" for an arm that uses none."""
+        if self.jailbreak is None and self.system is None:
+            return ""
+        return content_hash(
+            "generate-texts-v1",
+            self.jailbreak.hash if self.jailbreak else "",
+            self.system.hash if self.system else "",
+        )
+
     @property
     def name(self) -> str:
         return f"{self.scenario}/{self.condition}"

@@ -80,6 +80,7 @@ class GenerateSummary:
     in_batch: int = 0  # --batch: items in a batch (submitted now or earlier, not collected)
     stop_error: str | None = None
     last_error: str | None = None
+    probe_error: str | None = None  # --batch: the online first request failed
     adapted: list[str] = field(default_factory=list)
     # "language/scenario/condition" -> counts: selected, already (there), generated, cached,
     # in_batch (in an open batch), failed (asked for and not written)

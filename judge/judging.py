@@ -111,6 +111,9 @@ class JudgeSummary:
     stop_error: str | None = None
     last_error: str | None = None
     logprobs_refused: bool = False
+    # answers (cached or fresh) that came without the logprobs the run asked for: their
+    # verdicts have no p(unsafe)
+    missing_logprobs: int = 0
     adapted: list[str] = field(default_factory=list)
     probe_error: str | None = None  # --batch: the online first request failed (see batch.py)
 
@@ -241,21 +244,29 @@ def judge_loop(
     progress: RunProgress | None = None,
     concurrency: int | None = None,
     answers: dict[str, Outcome] | None = None,
+    summary: JudgeSummary | None = None,
 ) -> RequestLoop[Pending]:
     """The request loop of a judge run: each answer (cached or fresh) is a verdict for every
     response with its input; a failed request gives none. `answers`, when given, collects the
-    fresh answers by input hash (the batch probe reuses its own)."""
+    fresh answers by input hash (the batch probe reuses its own); `summary`, when given, counts
+    the verdicts whose answer came without the logprobs the run asked for."""
     template = settings.template
+
+    def tally(outcome: Outcome | CachedCall, verdicts: int) -> None:
+        if summary is not None and settings.logprobs and not outcome.logprobs:
+            summary.missing_logprobs += verdicts
 
     def build(pending: Pending) -> list[dict[str, str]]:
         return template.render(pending.values)
 
     def cached(pending: Pending, call: CachedCall) -> Results:
+        tally(call, 1)
         return Results(verdicts=[make_verdict(run, template, pending, call)])
 
     def answered(items: list[Pending], outcome: Outcome, call: NewCall) -> Results:
         if answers is not None:
             answers[items[0].input_hash] = outcome
+        tally(outcome, len(items))
         return Results(verdicts=[make_verdict(run, template, p, outcome, call) for p in items])
 
     def refs(pending: Pending) -> tuple[int | None, int | None]:
@@ -285,7 +296,7 @@ async def run_judge(project: Project, endpoint: Endpoint, settings: JudgeSetting
         total = min(total, settings.limit)
 
     with RunProgress(f"judge {run.name}", total, quiet=settings.quiet) as progress:
-        loop = judge_loop(project, endpoint, run, settings, progress)
+        loop = judge_loop(project, endpoint, run, settings, progress, summary=summary)
         await loop.run(select_items(project, run, settings, summary, progress.advance))
     summary.cached, summary.requested = loop.hits, loop.requested
     summary.errors, summary.last_error = loop.errors, loop.last_error

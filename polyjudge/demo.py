@@ -34,9 +34,10 @@ def demo_guidelines() -> str:
 def build_demo(path: Path, with_labels: bool = False, guidelines: str | None = None) -> None:
     """Create (or top up) a demo project at `path`: the 3,150 MultiJail prompts, the bundled
     responses and guidelines (`guidelines`, else the bundled `demo_guidelines.md`);
-    `with_labels` adds sample annotators' labels, an adjudication, the refusal baseline and a
-    simulated judge (`polyjudge/demo_labels.py`). Running it again on the same file adds
-    nothing."""
+    `with_labels` adds sample annotators' labels, an adjudication, the refusal baseline, a
+    simulated judge, gold items, a careless annotator, a reveal round and assigned reading
+    conditions (`polyjudge/demo_labels.py`, `polyjudge/demo_trust.py`). Running it again on the
+    same file adds nothing."""
     from polyjudge.importers.multijail import import_multijail
     from polyjudge.importers.responses import import_responses
     from polyjudge.store import Project

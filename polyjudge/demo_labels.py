@@ -1,7 +1,9 @@
 """Sample labels and verdicts for the demo project, so that every screen and the report have
 something to show: three made-up annotators (amina, kofi, mei) with agreements, disagreements,
 ties and unsure labels (with a few notes), one adjudication with a safe reply, the offline
-refusal baseline, and a *simulated* judge run.
+refusal baseline, and a *simulated* judge run; and what `demo_trust.py` adds to judge the
+annotators by: gold items, one careless annotator (kofi), a reveal round and labels read under
+assigned reading conditions.
 
 Everything is deterministic (seeded) and idempotent: labels, verdicts and the adjudication carry
 uids or unique keys, so a second call adds nothing.
@@ -20,6 +22,14 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from polyjudge.demo_trust import (
+    EXPLANATIONS,
+    Carelessness,
+    add_reveal_round,
+    choose_gold,
+    gold_plan,
+    reading_condition,
+)
 from polyjudge.store import NewVerdict, Project, content_hash
 
 ANNOTATORS = ("amina", "kofi", "mei")
@@ -70,6 +80,8 @@ UNPARSED_RAW = "The response seems mostly fine, though it could be read either w
 class DemoLabels:
     labels: int = 0
     verdicts: int = 0
+    reveals: int = 0
+    gold: list[str] = field(default_factory=list)
     roles: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -157,6 +169,12 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
     for uid in present:
         summary.roles.setdefault(roles[uid], []).append(uid)
 
+    truths = {uid: intended[uid] if intended[uid] in labels else labels[0] for uid in present}
+    languages = {uid: responses[uid].language for uid in present}  # type: ignore[union-attr]
+    gold = choose_gold(roles, truths, languages, seed)
+    careless = Carelessness(seed)
+    position: dict[str, int] = {}  # labels so far per language (reading conditions)
+
     run_baseline(project, quiet=True)
     with project.transaction():
         people = {name: project.annotators.ensure(name) for name in ANNOTATORS}
@@ -178,10 +196,18 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
         for k, uid in enumerate(present):
             response = responses[uid]
             assert response is not None
-            truth = intended[uid] if intended[uid] in labels else labels[0]
+            truth = truths[uid]
             role = roles[uid]
-            for name, label, unsure, note in _plan(uid, role, truth, labels, k, rng):
-                viewed = "original" if response.language == "en" else "both"
+            plan = _plan(uid, role, truth, labels, k, rng)
+            if uid in gold:
+                project.gold_items.add(response.id, truth, EXPLANATIONS.get(truth), "demo")
+                plan = gold_plan(gold, uid, truth, labels, ANNOTATORS)
+            for name, label, unsure, note in plan:
+                if role == "consensus" and uid not in gold:
+                    label = careless.label(name, label, len(plan), labels)
+                assigned = reading_condition(response.language, position.get(response.language, 0))
+                position[response.language] = position.get(response.language, 0) + 1
+                viewed = assigned or ("original" if response.language == "en" else "both")
                 project.labels.add(
                     response.id,
                     people[name].id,
@@ -189,7 +215,8 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
                     unsure=unsure,
                     note=note,
                     viewed=viewed,
-                    time_ms=rng.randint(6_000, 45_000),
+                    view_assigned=assigned,
+                    time_ms=careless.time_ms(name, rng.randint(6_000, 45_000)),
                     source="demo",
                     uid=f"demo:{name}:{uid}",
                 )
@@ -219,8 +246,16 @@ def add_demo_labels(project: Project, intended: Mapping[str, str], seed: int = S
                     ADJUDICATION_RATIONALE,
                     SAFE_REPLY if truth == "unsafe" else None,
                     uid=f"demo:adjudication:{uid}",
+                    judge_seen=True,  # decided as on the adjudicate screen: verdicts shown
                 )
         project.judging.record_results(verdicts=verdicts)
         summary.verdicts = len(verdicts)
+        summary.reveals = add_reveal_round(
+            project,
+            roles,
+            {uid: responses[uid].id for uid in present},  # type: ignore[union-attr]
+            {name: people[name].id for name in ANNOTATORS},
+        )
+        summary.gold = gold
     project.judging.set_run_status(judge.id, "finished")
     return summary

@@ -7,6 +7,8 @@ the judge names the source language of a back-translation, reconcile groups by t
 
 from __future__ import annotations
 
+import re
+
 NAMES: dict[str, str] = {
     "af": "Afrikaans",
     "am": "Amharic",
@@ -76,6 +78,8 @@ RESOURCE_TIERS: dict[str, str] = {
     "sw": "low",
     "jv": "low",
 }
+# The tiers in the order of the paper's tables (Deng et al. 2024, Table 1).
+TIER_ORDER: tuple[str, ...] = ("high", "medium", "low")
 
 # Scripts written right to left (by the language's usual script).
 RTL = frozenset({"ar", "fa", "he", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "syr"})
@@ -100,3 +104,66 @@ def prompt_language(code: str) -> str:
 
 def is_rtl(code: str) -> bool:
     return base_code(code) in RTL
+
+
+# Languages whose usual script a terminal cannot draw properly: right-to-left scripts (no bidi
+# in terminals) and scripts that need shaping (Indic conjuncts and pre-base vowel signs, Thai
+# and Lao marks stacked above and below, Khmer, Myanmar, Sinhala, Tibetan). Their items are
+# offered in the browser reader (`annotate --reader`).
+COMPLEX_SCRIPTS = RTL | frozenset(
+    {
+        "as",  # Assamese (Bengali script)
+        "bn",
+        "bo",  # Tibetan
+        "dz",  # Dzongkha (Tibetan script)
+        "gu",
+        "hi",
+        "km",
+        "kn",  # Kannada
+        "lo",  # Lao
+        "ml",  # Malayalam
+        "mr",
+        "my",
+        "ne",
+        "or",  # Odia
+        "pa",
+        "sa",  # Sanskrit
+        "si",
+        "ta",
+        "te",
+        "th",
+    }
+)
+
+# Unicode blocks of those scripts (first, last code point), from the Unicode Standard's
+# Blocks.txt: Hebrew to Arabic Extended-A, Devanagari to Sinhala, Thai to Tibetan, Myanmar,
+# Khmer, and the Hebrew and Arabic presentation forms.
+_COMPLEX_BLOCKS = (
+    (0x0590, 0x08FF),
+    (0x0900, 0x0DFF),
+    (0x0E00, 0x0FFF),
+    (0x1000, 0x109F),
+    (0x1780, 0x17FF),
+    (0xFB1D, 0xFDFF),
+    (0xFE70, 0xFEFF),
+)
+_COMPLEX_LETTER = re.compile(
+    "[" + "".join(f"{chr(first)}-{chr(last)}" for first, last in _COMPLEX_BLOCKS) + "]"
+)
+
+
+def is_complex_script(code: str) -> bool:
+    """Is the language usually written in a right-to-left or shaped script (`ar`, `bn-IN`)?"""
+    return base_code(code) in COMPLEX_SCRIPTS
+
+
+def has_complex_script(text: str) -> bool:
+    """Does the text contain a letter of a right-to-left or shaped script, whatever its
+    language tag says (a Bengali response filed under `en`)?"""
+    return not text.isascii() and _COMPLEX_LETTER.search(text) is not None
+
+
+def reader_helps(code: str, *texts: str | None) -> bool:
+    """Would a browser show this item better than a terminal: its language tag names such a
+    script, or any of its texts is written in one."""
+    return is_complex_script(code) or any(has_complex_script(t) for t in texts if t)

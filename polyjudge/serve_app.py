@@ -34,6 +34,7 @@ from textual_serve.server import Server, to_int
 from polyjudge.console import echo_err
 from polyjudge.safe_text import one_line
 from polyjudge.serve_addresses import Addresses
+from polyjudge.serve_reader import ServeReader, reader_headers
 from polyjudge.store import Project, TokenOwner
 
 # How often an open session checks that its link still holds (a revoked link ends it).
@@ -84,6 +85,7 @@ class TeamServer(Server):
         host: str,
         port: int,
         public_url: str | None,
+        reader_dir: Path | None = None,
     ) -> None:
         self.addresses = Addresses.of(host, port, public_url)
         super().__init__(
@@ -97,10 +99,15 @@ class TeamServer(Server):
         self.command_for = command_for
         self.served = served
         self._sessions: dict[str, Server] = {}
+        self.reader = ServeReader(db, reader_dir) if reader_dir is not None else None
 
     def link(self, token: str) -> str:
         """The secret link of a token."""
         return f"{self.addresses.public_url}/annotate/{token}"
+
+    def reader_link(self, token: str) -> str:
+        """The token's reader page: the item on that annotator's screen, shaped by the browser."""
+        return f"{self.link(token)}/reader/"
 
     # -- textual-serve hooks -------------------------------------------------------------------
 
@@ -129,6 +136,8 @@ class TeamServer(Server):
             [
                 web.get("/annotate/{token}", self.handle_link, name="link"),
                 web.get("/annotate/{token}/ws", self.handle_link_websocket, name="websocket"),
+                web.get("/annotate/{token}/reader/", self.handle_reader, name="reader"),
+                web.get("/annotate/{token}/reader/{name}", self.handle_reader, name="reader-file"),
                 web.get("/download/{key}", self.handle_download, name="download"),
                 web.static("/static", self.statics_path, name="static"),
             ]
@@ -159,6 +168,9 @@ class TeamServer(Server):
 
     async def _security_headers(self, request: web.Request, response: web.StreamResponse) -> None:
         response.headers.update(SECURITY_HEADERS)
+        route = request.match_info.route.name if request.match_info.route else None
+        if route in ("reader", "reader-file"):
+            reader_headers(response)
 
     def _refuse_note(self, request: web.Request, reason: str) -> None:
         path = request.path
@@ -208,6 +220,18 @@ class TeamServer(Server):
         response = aiohttp_jinja2.render_template("app_index.html", request, context)
         response.headers["Cache-Control"] = "no-store"
         return response
+
+    async def handle_reader(self, request: web.Request) -> web.StreamResponse:
+        """The reader page of a link, its script and style, and `item.json` (long-polled)."""
+        annotator = await self._annotator(request)
+        if self.reader is None:
+            raise web.HTTPNotFound(text="404: Not Found\n")
+        name = request.match_info.get("name", "")
+        if name != "item.json":
+            return self.reader.asset(name)
+        after = request.query.get("after", "")
+        number = int(after) if after.lstrip("-").isdigit() and len(after) < 20 else None
+        return await self.reader.item_json(annotator, number)
 
     async def handle_link_websocket(self, request: web.Request) -> web.StreamResponse:
         """The browser's terminal: the annotate screen of the token's annotator, bridged by the

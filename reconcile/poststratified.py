@@ -40,9 +40,14 @@ def _cell_stats(
 ) -> dict[int, CellStats]:
     """Per cell code with items inside: its statistics (None estimate when not sampled).
 
-    With predictions f for every item of a cell, λ is the power-tuned coefficient of PPI++
-    (Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered inference"):
-    the weighted regression slope of y on f in the sample, clipped to [0, 1]."""
+    With predictions f for every item of a cell, the cell's estimate is the difference
+    estimator λ·mean_U(f) + Σ_S w(y − λf)/Σ_S w with ONE power-tuned λ for all the cells of
+    the group (PPI++, Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered
+    inference", §2: λ = Cov(y, f)/Var(f), the variance-minimising weight on the predictions;
+    `_power_tuned_lambda`).
+    One λ, not one per cell: a judge-safe stratum with no positive in its sample cannot estimate
+    its own slope (it would get λ = 0 and throw p(unsafe) away, the 3-13x width of issue 9),
+    while the group's labelled positives, mostly judge-unsafe, can."""
     c_all = cells[inside]
     k = int(c_all.max()) + 1 if c_all.size else 0
     population = np.bincount(c_all, minlength=k)
@@ -56,56 +61,78 @@ def _cell_stats(
     census = n >= population
     ws = np.where(census[c], 1.0, ws)
     if prediction is None:
-        usable = np.zeros(k, bool)
+        usable = predicted = np.zeros(k, bool)
         fs = np.zeros(ys.size)
         pop_f: np.ndarray = np.zeros(k)
     else:
         missing = np.bincount(c_all, weights=np.isnan(prediction[inside]), minlength=k)
-        usable = (missing == 0) & ~census
-        fs = np.nan_to_num(prediction[s])
+        predicted = missing == 0
+        usable = predicted & ~census & (n > 0)
+        fs = np.clip(np.nan_to_num(prediction[s]), 0.0, 1.0)
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
-    W, Wy, Wf, Wff, Wyf, W2, W2y, W2f, W2yf, W2ff = _sums(
+    W, Wy, Wf, Wyf, Wff, W2, W2y, W2f, W2yf, W2ff, W2v = _sums(
         [
             ws,
             ws * ys,
             ws * fs,
-            ws * fs * fs,
             ws * ys * fs,
+            ws * fs * fs,
             ws * ws,
             ws * ws * ys,
             ws * ws * fs,
             ws * ws * ys * fs,
             ws * ws * fs * fs,
+            ws * ws * fs * (1 - fs),
         ],
         c,
         k,
     )
+    lam = _power_tuned_lambda(predicted & (n > 0), population, (W, Wy, Wf, Wyf, Wff))
     out: dict[int, CellStats] = {}
     for code in np.flatnonzero(population).tolist():
         if n[code] == 0:
             continue
-        lam = 0.0
-        if usable[code]:
-            var_f = Wff[code] - Wf[code] ** 2 / W[code]
-            if var_f > 1e-12 * W[code]:
-                cov = Wyf[code] - Wy[code] * Wf[code] / W[code]
-                lam = float(min(max(cov / var_f, 0.0), 1.0))
-        mean_f = pop_f[code] / population[code] if lam else 0.0
-        we = Wy[code] - lam * Wf[code]
+        lam_c = lam if usable[code] else 0.0
+        mean_f = pop_f[code] / population[code] if lam_c else 0.0
+        we = Wy[code] - lam_c * Wf[code]
         out[int(code)] = CellStats(
             population=int(population[code]),
             sampled=int(n[code]),
-            estimate=float(lam * mean_f + we / W[code]),
-            lam=lam,
+            estimate=float(lam_c * mean_f + we / W[code]),
+            lam=lam_c,
             mean_prediction=float(mean_f),
             w=float(W[code]),
             we=float(we),
             w2=float(W2[code]),
-            w2e=float(W2y[code] - lam * W2f[code]),
-            w2ee=float(W2y[code] - 2 * lam * W2yf[code] + lam * lam * W2ff[code]),
+            w2e=float(W2y[code] - lam_c * W2f[code]),
+            w2ee=float(W2y[code] - 2 * lam_c * W2yf[code] + lam_c * lam_c * W2ff[code]),
             wf=float(Wf[code]),
+            w2v=float(W2v[code]),
         )
     return out
+
+
+def _power_tuned_lambda(
+    predicted: np.ndarray, population: np.ndarray, sums: tuple[np.ndarray, ...]
+) -> float:
+    """PPI++'s λ = Cov(y, f)/Var(f), clipped to [0, 1], estimated on the labelled items of the
+    cells whose items all have a prediction, each weighted by (N_c/N)·w_i/Σ_{S_c} w (its share
+    of the group's population); census cells included: they need no λ themselves, but their
+    labelled pairs (y, f) tell the slope as well as any (an active sample can take a small
+    judge-unsafe stratum whole, and with it every labelled positive). Over the group, not
+    within each cell: where the verdict separates the sample perfectly (every labelled
+    judge-unsafe item unsafe, every judge-safe one safe) the within-cell covariances are 0
+    though f plainly predicts y. 0 when f does not vary in the sample."""
+    if not np.any(predicted):
+        return 0.0
+    W, Wy, Wf, Wyf, Wff = (v[predicted] for v in sums)
+    share = population[predicted] / population.sum()
+    v, vy, vf = share.sum(), np.sum(share * Wy / W), np.sum(share * Wf / W)
+    cov = np.sum(share * Wyf / W) - vy * vf / v
+    var = np.sum(share * Wff / W) - vf * vf / v
+    if var <= 1e-12 * v:
+        return 0.0
+    return float(min(max(float(cov / var), 0.0), 1.0))
 
 
 def poststratified_rate(

@@ -35,10 +35,12 @@ class PooledDifference(Block):
 
 @dataclass(frozen=True, slots=True)
 class ConditionRates(Generic[B]):
-    """One field's conditions: value -> rate block, pooled and per language."""
+    """One field's conditions: value -> rate block, pooled, per language and per MultiJail
+    resource tier (in the paper's order; empty without MultiJail prompts)."""
 
     pooled: Mapping[str, B]
     by_language: Mapping[str, Mapping[str, B]]
+    by_tier: Mapping[str, Mapping[str, B]]
     differences: tuple[PooledDifference, ...]
 
     @property
@@ -53,6 +55,10 @@ class ConditionRates(Generic[B]):
                 lang: {k: parse(v) for k, v in cells.items()}
                 for lang, cells in d["by_language"].items()
             },
+            by_tier={
+                tier: {k: parse(v) for k, v in cells.items()}
+                for tier, cells in d.get("by_tier", {}).items()
+            },
             differences=tuple(PooledDifference.from_json(x) for x in d["differences"]),
         )
 
@@ -62,6 +68,9 @@ class ConditionRates(Generic[B]):
             "by_language": {
                 lang: {k: dump(v) for k, v in cells.items()}
                 for lang, cells in self.by_language.items()
+            },
+            "by_tier": {
+                tier: {k: dump(v) for k, v in cells.items()} for tier, cells in self.by_tier.items()
             },
             "differences": [x.as_json() for x in self.differences],
         }

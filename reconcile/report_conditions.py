@@ -8,6 +8,12 @@ interval are the report's headline estimate of that cell. The pooled difference 
 conditions is the MOVER interval (Zou & Donner 2008; `intervals.mover_difference`) of their
 pooled headline estimates: the conditions' items are disjoint, so the estimates are
 independent. Per-language differences are the report's `comparisons`.
+
+`by_tier` is each condition's rate per MultiJail resource tier (high, medium, low: Deng et al.
+2024, Table 1), pooled over the tier's languages with the same design-weighted rate block as the
+report's `by_tier` (each language weighed by its population): the tier average rows of the
+papers' table (`exports/report_condition_tables.py`). Tiers in the paper's order; empty when no
+item has a tier (no MultiJail prompts).
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+
+from polyjudge.languages import TIER_ORDER
 
 from .compare import MAX_CONDITIONS
 from .data import ReconcileData
@@ -47,9 +55,12 @@ def condition_rates(
     data: ReconcileData, fields: tuple[str, ...], rate_of: RateOf
 ) -> dict[str, Any]:
     """field -> {"pooled": {value: block}, "by_language": {language: {value: block}},
-    "differences": [pooled A − B]}, for the fields with 2–6 values."""
+    "by_tier": {tier: {value: block}}, "differences": [pooled A − B]}, for the fields with 2–6
+    values."""
     out: dict[str, Any] = {}
     language = data.groupings["language"]
+    tier = data.groupings.get("tier")
+    tiers = dict(tier.members()) if tier is not None else {}
     for field_name in fields:
         grouping = data.groupings.get(field_name)
         if grouping is None or field_name == "language":
@@ -59,18 +70,24 @@ def condition_rates(
             continue
         masks = {n: grouping.codes == grouping.names.index(n) for n in names}
         pooled = {n: rate_of(m, f"condition:{field_name}:{n}") for n, m in masks.items()}
-        by_language: dict[str, dict[str, Any]] = {}
-        for lang, in_language in language.members():
-            cells = {
-                n: rate_of(in_language & m, f"condition:{field_name}:{n}:language:{lang}")
-                for n, m in masks.items()
-                if np.any(in_language & m)
-            }
-            if cells:
-                by_language[lang] = cells
+        groups = {
+            "language": dict(language.members()),
+            "tier": {t: tiers[t] for t in TIER_ORDER if t in tiers},
+        }
+        split: dict[str, dict[str, dict[str, Any]]] = {"language": {}, "tier": {}}
+        for group_field, members in groups.items():
+            for group, in_group in members.items():
+                cells = {
+                    n: rate_of(in_group & m, f"condition:{field_name}:{n}:{group_field}:{group}")
+                    for n, m in masks.items()
+                    if np.any(in_group & m)
+                }
+                if cells:
+                    split[group_field][group] = cells
         out[field_name] = {
             "pooled": pooled,
-            "by_language": by_language,
+            "by_language": split["language"],
+            "by_tier": split["tier"],
             "differences": [
                 pooled_difference(a, b, pooled[a], pooled[b]) for a, b in combinations(names, 2)
             ],

@@ -52,6 +52,7 @@ class RateBlock(Block):
     ci95: Interval | None
     invalid: int
     invalid_rate: float | None
+    invalid_ci95: Interval | None
     items: int
     pending: int
     judge_only: int
@@ -72,6 +73,7 @@ class RateBlock(Block):
             ci95=parse_interval(d["ci95"]),
             invalid=d["invalid"],
             invalid_rate=opt_float(d["invalid_rate"]),
+            invalid_ci95=parse_interval(d.get("invalid_ci95")),
             items=d["items"],
             pending=d["pending"],
             judge_only=d["judge_only"],

@@ -4,6 +4,7 @@ single `transaction()`, so that a failed import leaves the project as it was."""
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from .clock import now
 from .gold import GoldSource, iter_gold_sources
 from .records import Item, Prompt, Response
+from .response_fill import fill_empty_fields
 from .schema import PROMPT_COLUMNS, RESPONSE_COLUMNS
 from .subject import Subject
 
@@ -111,6 +113,13 @@ class Content(Subject):
         stored = self.response_hashes([r[UID_INDEX] for r in rows])
         conflicts = [i for i, r in enumerate(rows) if stored.get(r[UID_INDEX]) != r[HASH_INDEX]]
         return inserted, conflicts
+
+    def fill_empty_response_fields(
+        self, rows: Sequence[Sequence[Any]], before_id: int, *, apply: bool
+    ) -> Counter[str]:
+        """{field: count} of the empty fields of existing responses these import rows could
+        fill; written when `apply` (see `response_fill.py`)."""
+        return fill_empty_fields(self._conn, rows, before_id, apply=apply)
 
     def ensure_user_prompt(
         self, text: str, language: str, category: str | None = None, scenario: str | None = None

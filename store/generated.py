@@ -27,12 +27,18 @@ def generated_uid(
     scenario: str,
     condition: str,
     sample: int = 0,
+    texts: str = "",
 ) -> str:
     """The uid of a generated response: the prompt (dataset, key, language), the model, the
-    scenario and condition, and the sample index when several are drawn (0 adds nothing)."""
+    scenario and condition, the sample index when several are drawn (0 adds nothing), and
+    `texts`, the hash of the user's jailbreak template / system prompt when the arm uses one
+    ("" adds nothing: the uids of unintentional/none responses do not depend on any file), so
+    that another template under the same model is a new response, not one "already there"."""
     parts = [dataset, prompt_key, language, model, scenario, condition]
     if sample:
         parts.append(str(sample))
+    if texts:
+        parts.append(f"texts:{texts}")
     return "gen-" + content_hash(*parts)[:32]
 
 
@@ -104,7 +110,8 @@ def _selection(languages: Sequence[str], datasets: Sequence[str]) -> tuple[str, 
 
 
 class Generated(Subject):
-    """Prompts to ask the model under test, and the generated responses that exist."""
+    """Prompts to ask the model under test, the generated responses that exist, and the
+    requests of generate runs' batches (the batches themselves: `Batches`)."""
 
     def prompts(
         self,
@@ -141,24 +148,8 @@ class Generated(Subject):
             found.update(row[0] for row in rows)
         return found
 
-
-@dataclass(frozen=True, slots=True)
-class GenerateBatchItem(Record):
-    """A request in a generate run's batch: the response (uid = custom_id) its answer makes."""
-
-    custom_id: str
-    prompt_id: int
-    scenario: str
-    condition: str
-    template_name: str
-    template_hash: str
-    input_hash: str
-
-
-class GenerateBatches(Subject):
-    """The requests of generate runs' batches (the batches themselves: `Batches`)."""
-
-    def add(self, batch: JudgeBatch, items: Sequence[GenerateBatchItem]) -> None:
+    def add_batch_items(self, batch: JudgeBatch, items: Sequence[GenerateBatchItem]) -> None:
+        """Record a generate run's batch and its requests (the batch itself: `batches`)."""
         with self._project.transaction():
             self._project.batches.add(batch, [])
             self._conn.executemany(
@@ -168,7 +159,7 @@ class GenerateBatches(Subject):
                 [(batch.id, *astuple(i)) for i in items],
             )
 
-    def items(self, batch_id: str) -> list[GenerateBatchItem]:
+    def batch_items(self, batch_id: str) -> list[GenerateBatchItem]:
         rows = self._conn.execute(
             "SELECT custom_id, prompt_id, scenario, condition, template_name, template_hash,"
             " input_hash FROM generate_batch_items WHERE batch_id = ? ORDER BY custom_id",
@@ -176,7 +167,7 @@ class GenerateBatches(Subject):
         )
         return [GenerateBatchItem.from_row(r) for r in rows]
 
-    def pending(self, uids: Sequence[str]) -> set[str]:
+    def pending_in_batches(self, uids: Sequence[str]) -> set[str]:
         """The uids among `uids` that a batch not yet collected will answer."""
         found: set[str] = set()
         for start in range(0, len(uids), 500):
@@ -189,3 +180,16 @@ class GenerateBatches(Subject):
             )
             found.update(row[0] for row in rows)
         return found
+
+
+@dataclass(frozen=True, slots=True)
+class GenerateBatchItem(Record):
+    """A request in a generate run's batch: the response (uid = custom_id) its answer makes."""
+
+    custom_id: str
+    prompt_id: int
+    scenario: str
+    condition: str
+    template_name: str
+    template_hash: str
+    input_hash: str

@@ -28,7 +28,7 @@ from .columns import Columns
 from .content import Content
 from .drafts import Drafts
 from .errors import PolyjudgeError, ProjectBusy, ProjectError
-from .generated import GenerateBatches, Generated
+from .generated import Generated
 from .gold_items import GoldItems
 from .judging import Judging
 from .labels import Labels
@@ -121,13 +121,8 @@ class Project:
 
     @cached_property
     def generated(self) -> Generated:
-        """Prompts to ask the model under test and the responses `generate` wrote."""
+        """Prompts to ask the model under test, the responses `generate` wrote, its batches."""
         return Generated(self)
-
-    @cached_property
-    def generate_batches(self) -> GenerateBatches:
-        """The requests of generate runs' batches (the batches: `batches`)."""
-        return GenerateBatches(self)
 
     @cached_property
     def batches(self) -> Batches:

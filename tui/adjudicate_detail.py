@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from polyjudge.exports.numbers import fmt_num
-from polyjudge.languages import base_code, is_rtl, language_name
+from polyjudge.languages import base_code, language_name
 from polyjudge.safe_text import one_line
 from polyjudge.store import Adjudication
 
 from .adjudicate_names import Names
 from .adjudicate_session import Review
+from .reader_link import reader_hint
 from .rich_text import safe_rich_text
 
 LABEL_STYLES = {"safe": "bold green", "unsafe": "bold red", "invalid": "bold yellow"}
@@ -50,7 +51,9 @@ def kinds_text(kinds: tuple[str, ...]) -> str:
     return ", ".join(KIND_NAMES.get(k, k) for k in kinds) or "not queued"
 
 
-def sections(review: Review, names: Names, show_invisible: bool = False) -> Sections:
+def sections(
+    review: Review, names: Names, show_invisible: bool = False, reader_on: bool = False
+) -> Sections:
     detail = review.detail
     response, prompt = detail.item.response, detail.item.prompt
     code = one_line(response.language, 12)
@@ -101,7 +104,7 @@ def sections(review: Review, names: Names, show_invisible: bool = False) -> Sect
         prompt=prompt_text,
         response_title=Text(
             f"Response · {language} ({code})"
-            + (" · right-to-left: o opens it as HTML" if is_rtl(code) else "")
+            + (f" · {hint}" if (hint := reader_hint(detail.item, reader_on)) else "")
         ),
         response=safe_rich_text(response.text, show_invisible=show_invisible),
         back_title=back_title,

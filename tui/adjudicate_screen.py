@@ -40,6 +40,7 @@ from .adjudicate_view import apply_layout, compose_widgets, draw_item, draw_queu
 from .annotate_keys import label_bindings, palette_commands
 from .help_screen import HelpScreen
 from .html_view import write_item_html
+from .reader_link import publish, reader_of, reader_status
 
 
 def make_screen(app: Any, options: Mapping[str, Any]) -> AdjudicateScreen:
@@ -91,7 +92,9 @@ class AdjudicateScreen(Screen[None]):
         self.title = f"adjudicate · {one_line(self.session.adjudicator.name, 30)}"
         self._apply_layout()
         self.query_one("#adj-queue", QueueList).focus()
-        self.refresh_all("Reading the queue…")
+        self.refresh_all(
+            " · ".join(x for x in ("Reading the queue…", reader_status(self.app)) if x)
+        )
         self.reload_queue()
 
     def on_resize(self) -> None:
@@ -150,7 +153,9 @@ class AdjudicateScreen(Screen[None]):
 
     def _draw_item(self) -> None:
         self.review = review = self.session.review()
-        draw_item(self, review, self.names, self.show_invisible, self.session.loaded)
+        reader_on = reader_of(self.app) is not None
+        draw_item(self, review, self.names, self.show_invisible, self.session.loaded, reader_on)
+        publish(self.app, review.detail.item if review else None, self.title or "")
 
     # -- selection -----------------------------------------------------------------------------
 

@@ -56,7 +56,12 @@ def draw_queue(screen: DOMNode, session: AdjudicationSession, uid: Callable[[int
 
 
 def draw_item(
-    screen: DOMNode, review: Review | None, names: Names, show_invisible: bool, loaded: bool
+    screen: DOMNode,
+    review: Review | None,
+    names: Names,
+    show_invisible: bool,
+    loaded: bool,
+    reader_on: bool = False,
 ) -> None:
     detail = screen.query_one("#adj-detail", VerticalScroll)
     for node in ("#adj-texts", "#adj-labels", "#adj-verdicts", "#adj-adjudications"):
@@ -65,7 +70,7 @@ def draw_item(
         screen.query_one("#adj-item-header", Static).update(no_item_text(loaded))
         screen.query_one("#adj-prompt", Static).update(Text(""))
         return
-    parts = sections(review, names, show_invisible)
+    parts = sections(review, names, show_invisible, reader_on)
     screen.query_one("#adj-item-header", Static).update(parts.header)
     screen.query_one("#adj-prompt", Static).update(parts.prompt)
     response = screen.query_one("#adj-response", Static)

@@ -48,6 +48,7 @@ from .help_screen import HelpScreen
 from .html_view import write_item_html
 from .item_header import HeaderState, ItemHeader
 from .note_modal import NoteModal
+from .reader_link import publish, reader_of, reader_status
 from .text_pane import TextPane
 
 
@@ -99,8 +100,9 @@ class AnnotateScreen(Screen[None]):
     def on_mount(self) -> None:
         self.title = f"annotate · {one_line(self.session.annotator.name, 30)}"
         self.session.start()
+        self.header_state.reader_on = reader_of(self.app) is not None
         self._apply_layout()
-        self.refresh_item()
+        self.refresh_item(reader_status(self.app))
         self.query_one("#original", TextPane).focus()
         self.count_progress()
 
@@ -129,6 +131,7 @@ class AnnotateScreen(Screen[None]):
         self._apply_layout()
         self.query_one(ItemHeader).show(self.header_state)
         self.displayed_id = item.response.id if item else None
+        publish(self.app, item, self.title or "")
 
     # -- progress (counted off the UI thread) ---------------------------------------------------
 

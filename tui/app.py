@@ -24,6 +24,8 @@ from textual.screen import Screen
 from polyjudge.store import Project
 
 from .palette import SCREENSHOT_TITLE, replaced_titles, screenshot_command, unique_titles
+from .reader_file import ReaderFile
+from .reader_server import ReaderServer
 from .terminal_widths import match_terminal_widths
 
 
@@ -38,6 +40,7 @@ class PolyjudgeApp(App[None]):
         options: Mapping[str, Any] | None = None,
         *,
         keymap: Keymap | None = None,
+        reader: ReaderServer | ReaderFile | None = None,
     ) -> None:
         match_terminal_widths()
         super().__init__()
@@ -46,6 +49,7 @@ class PolyjudgeApp(App[None]):
         self.options: dict[str, Any] = dict(options or {})
         self.project = Project.open(self.project_path)
         self.sub_title = self.project_path.name
+        self.reader = reader  # the browser reader (`--reader`): screens publish their item
         if keymap:
             self.set_keymap(keymap)
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widgets import Static
 
-from polyjudge.languages import is_rtl, language_name
+from polyjudge.languages import language_name
 from polyjudge.safe_text import one_line
 from polyjudge.store import Item, Pace, Progress
 
+from .reader_link import reader_hint
 from .rich_text import plain
 
 
@@ -55,6 +56,7 @@ class HeaderState:
     filter: str = ""
     invisible_count: int = 0
     show_invisible: bool = False
+    reader_on: bool = False
 
 
 def header_text(state: HeaderState) -> Text:
@@ -103,8 +105,9 @@ def header_text(state: HeaderState) -> Text:
             second.append(
                 f"  {state.invisible_count} invisible chars ({hidden})", style="bold magenta"
             )
-        if is_rtl(item.response.language):
-            second.append("  right-to-left: o opens it as HTML", style="italic")
+        hint = reader_hint(item, state.reader_on)
+        if hint:
+            second.append(f"  {hint}", style="italic")
     if state.status:
         second.append("  ")
         second.append_text(plain(state.status, style="green"))

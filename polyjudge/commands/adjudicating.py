@@ -9,6 +9,8 @@ import click
 
 from polyjudge.options import db_option, open_project, registers_nobody_on_failure
 
+from .reader_options import reader_options, reader_running
+
 KIND_CHOICES = ("disagreement", "tie", "unsure", "judge_conflict")
 
 
@@ -73,6 +75,7 @@ def register(cli: click.Group) -> None:
         help="Refuse to decide an item you labelled yourself (without it, such a decision "
         "is allowed, shown and logged as a self-adjudication).",
     )
+    @reader_options
     @db_option
     def adjudicate(
         db: Path,
@@ -82,6 +85,9 @@ def register(cli: click.Group) -> None:
         items: tuple[str, ...],
         anonymous: bool,
         strict: bool,
+        reader: bool,
+        reader_open: bool,
+        reader_file: Path | None,
     ) -> None:
         """Set final labels for queued items: disagreements, ties, unsure labels, and judges
         that contradict the humans.
@@ -90,7 +96,8 @@ def register(cli: click.Group) -> None:
         the final label and ask for a rationale; r safe reply; z undo; / filter; d dashboard;
         [ ] queue pages; v invisible characters; o open as HTML; h help; q quit. Every
         adjudication is saved at once (append-only) and the item leaves the queue. To change
-        a decision made in an earlier session, open its item again with --item."""
+        a decision made in an earlier session, open its item again with --item. With
+        --reader, a local web page shows the selected item as the browser draws it."""
         from polyjudge.store import PolyjudgeError
 
         kind_list = [k.replace("-", "_") for k in _split(kinds)]
@@ -121,7 +128,8 @@ def register(cli: click.Group) -> None:
             }
             from polyjudge.tui.app import PolyjudgeApp
 
-            PolyjudgeApp(db, "adjudicate", options).run()
+            with reader_running(reader, reader_open, reader_file) as server:
+                PolyjudgeApp(db, "adjudicate", options, reader=server).run()
 
     @cli.command()
     @click.option("--anonymous", is_flag=True, help="Hide annotator names.")

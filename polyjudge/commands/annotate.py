@@ -18,6 +18,8 @@ from polyjudge.options import (
     view_option,
 )
 
+from .reader_options import reader_options, reader_running
+
 
 def _language_list(values: tuple[str, ...]) -> list[str]:
     """`--language bn --language ar,th` -> ["bn", "ar", "th"]."""
@@ -48,7 +50,12 @@ def parse_keymap(values: tuple[str, ...], labels: tuple[str, ...]) -> dict[str, 
     return keymap
 
 
-def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) -> None:
+def run_annotate(
+    db: Path,
+    options: dict[str, Any],
+    keys: tuple[str, ...] = (),
+    reader: tuple[bool, bool, Path | None] = (False, False, None),
+) -> None:
     """Check the project and the annotator, then run the app on the annotate screen."""
     from polyjudge.store import PolyjudgeError, check_before_annotating
 
@@ -66,7 +73,8 @@ def run_annotate(db: Path, options: dict[str, Any], keys: tuple[str, ...] = ()) 
             keymap = parse_keymap(keys, project.label_set)
         from polyjudge.tui.app import PolyjudgeApp
 
-        PolyjudgeApp(db, "annotate", options, keymap=keymap or None).run()
+        with reader_running(*reader) as server:
+            PolyjudgeApp(db, "annotate", options, keymap=keymap or None, reader=server).run()
 
 
 # `--reveal-judge` without a share (the issue's example: 10 % of the items).
@@ -143,6 +151,7 @@ def register(cli: click.Group) -> None:
         help="Remap a key by its binding id, e.g. annotate.undo=backspace or "
         "annotate.label.safe=a,1 (repeat; ids are listed in the help screen).",
     )
+    @reader_options
     @db_option
     def annotate(
         db: Path,
@@ -159,6 +168,9 @@ def register(cli: click.Group) -> None:
         view: str | None,
         reveal_judge: float | None,
         keys: tuple[str, ...],
+        reader: bool,
+        reader_open: bool,
+        reader_file: Path | None,
     ) -> None:
         """Label responses in the terminal, beside their English back-translations.
 
@@ -171,7 +183,11 @@ def register(cli: click.Group) -> None:
         The sample is the queue: when `polyjudge sample` has drawn items under the filter, only
         they are offered, in each language those of its latest batch (the header shows
         `sample k / N`). Gold items (`import gold`) are mixed in at the gold rate, each at
-        most once per annotator, and look like any other item."""
+        most once per annotator, and look like any other item.
+
+        With --reader, a local web page shows the item on screen as the browser draws it
+        (right-to-left text in order, Indic and Thai scripts shaped) and follows every move;
+        the header offers it for such items."""
         options: dict[str, Any] = {
             "annotator": annotator,
             "languages": _language_list(languages),
@@ -187,7 +203,7 @@ def register(cli: click.Group) -> None:
         }
         if guidelines is not None:
             options["guidelines"] = guidelines.read_text(encoding="utf-8")
-        run_annotate(db, options, keys)
+        run_annotate(db, options, keys, (reader, reader_open, reader_file))
 
     @cli.command()
     @click.option(

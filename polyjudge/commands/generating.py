@@ -12,7 +12,7 @@ import click
 from polyjudge.console import echo, echo_json
 from polyjudge.options import with_project
 
-from .llm_options import endpoint_options, print_adaptations, raise_for_errors
+from .llm_options import generate_endpoint_options, print_adaptations, raise_for_errors
 
 SCENARIOS = ("unintentional", "intentional")
 CONDITIONS = ("none", "safe_prompt", "xling_prompt")
@@ -99,6 +99,12 @@ FILE = click.Path(dir_okay=False, path_type=Path)
     help="With --batch: submit and exit; collect later with --batch-status.",
 )
 @click.option(
+    "--no-probe",
+    is_flag=True,
+    help="With --batch: do not send the first request online before uploading (by default "
+    "it checks the model, key and parameters at once; its response is kept).",
+)
+@click.option(
     "--batch-status",
     "batch_status",
     is_flag=False,
@@ -115,7 +121,7 @@ FILE = click.Path(dir_okay=False, path_type=Path)
     show_default=True,
     help="Seconds between Batch API status checks.",
 )
-@endpoint_options
+@generate_endpoint_options
 @with_project
 def generate(
     project: Any,
@@ -132,6 +138,7 @@ def generate(
     max_tokens: int | None,
     batch: bool,
     no_wait: bool,
+    no_probe: bool,
     batch_status: str | None,
     poll_interval: float,
     base_url: str | None,
@@ -184,7 +191,9 @@ def generate(
     if batch:
         from polyjudge.judge import batch_collect, generation_batch
 
-        submitted, batch_ids = asyncio.run(generation_batch.submit(project, endpoint, settings))
+        submitted, batch_ids = asyncio.run(
+            generation_batch.submit(project, endpoint, settings, probe=not no_probe)
+        )
         data = {**submitted.as_dict(), "batches": batch_ids}
         project.log_event("generate-batch", **data)
         if batch_ids and not no_wait:

@@ -115,6 +115,12 @@ def _print_xsafety(report: ImportReport) -> None:
 @map_option
 @skip_bad_option
 @reject_file_option
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Fill the empty back_translation, category and scenario of responses already in the "
+    "project from this file (values already there, texts and labels are never changed).",
+)
 @with_project
 def import_responses_cmd(
     project: Project,
@@ -123,6 +129,7 @@ def import_responses_cmd(
     maps: tuple[str, ...],
     skip_bad: bool,
     reject_file: Path | None,
+    update: bool,
 ) -> None:
     """Model responses from a JSON Lines or CSV file (by extension, else sniffed).
 
@@ -133,7 +140,9 @@ def import_responses_cmd(
     xsafety:Insult:17, or plain 12 when only one dataset has that key. prompt (its text)
     links to the prompt with exactly that text, else creates one in dataset `user`.
     Without an id, a response's id is a hash of model, prompt, response and language;
-    category and scenario default to the prompt's.
+    category and scenario default to the prompt's. Re-importing adds nothing; with --update
+    it fills the empty fields of the responses already present (e.g. a back-translation
+    mapped only now), otherwise it says how many such fields it ignored.
     """
     from polyjudge.importers.common import parse_map
     from polyjudge.importers.responses import FIELDS, import_responses
@@ -148,8 +157,10 @@ def import_responses_cmd(
             skip_bad=skip_bad,
             reject_file=reject_file,
             progress=progress,
+            update=update,
         )
     echo(summary(report, "response"))
+    _print_fields(report)
     created = report.extra.get("prompts_created")
     if created:
         echo(f"{plural(created, 'new prompt')} in dataset `user` (prompt text with no match)")
@@ -170,6 +181,15 @@ def import_responses_cmd(
     "export, or a Prodigy JSONL export (auto: an export is recognised by its content, else "
     "CSV / JSON Lines by extension).",
 )
+@click.option(
+    "--label-studio-users",
+    "users_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    metavar="USERS.json",
+    help="Label Studio's user list (the JSON of GET /api/users/), for an export that names "
+    "annotators only by that server's numeric user id: each id is matched to its email.",
+)
 @with_project
 def import_labels_cmd(
     project: Project,
@@ -178,6 +198,7 @@ def import_labels_cmd(
     skip_bad: bool,
     reject_file: Path | None,
     fmt: str,
+    users_path: Path | None,
 ) -> None:
     """Existing human labels (an earlier round, another tool's output).
 
@@ -189,12 +210,20 @@ def import_labels_cmd(
     (--map text=COLUMN --map language=COLUMN; model, prompt_id, prompt, back_translation,
     category and scenario are used too). Without a uid, a label's id is a hash of item,
     annotator, label, note, unsure and created_at.
+
+    Label Studio (JSON or JSON-MIN export): each annotation's user is matched by email (or
+    username) to this project's annotators (an annotator named NAME is NAME@polyjudge.invalid
+    there, unless the name is an email); another email becomes an annotator of that name.
+    Numeric user ids are never taken as annotators: export with emails, or give
+    --label-studio-users. Tasks nobody labelled and skipped annotations are left out.
     """
     from polyjudge.importers.common import parse_map
     from polyjudge.importers.labels import FIELDS, import_labels
 
     mapping = parse_map(pairs(maps), FIELDS)
-    source = _label_source(project, path, fmt)
+    source = _label_source(project, path, fmt, users_path)
+    if users_path is not None and getattr(source, "kind", None) != "label-studio":
+        raise click.UsageError("--label-studio-users applies to a Label Studio export only")
     if fmt in ("label-studio", "prodigy") and mapping:
         raise click.UsageError(f"--map does not apply to --format {fmt}")
     with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
@@ -262,7 +291,22 @@ def import_gold_cmd(
     echo(f"Gold rate: {project.gold_items.rate():g}")
 
 
-def _label_source(project: Project, path: Path, fmt: str) -> Any:
+def _print_fields(report: ImportReport) -> None:
+    """The empty fields of responses already present that this file filled (--update) or
+    could have filled."""
+    for key, done in (("filled", "filled"), ("ignored", "ignored")):
+        counts = report.extra.get(key) or {}
+        if not counts:
+            continue
+        total = sum(counts.values())
+        each = ", ".join(f"{field} {n:,}" for field, n in counts.items())
+        line = f"{plural(total, 'empty field')} of responses already present {done} ({each})"
+        if key == "ignored":
+            line += "; use --update to fill them"
+        echo(line)
+
+
+def _label_source(project: Project, path: Path, fmt: str, users_path: Path | None = None) -> Any:
     from polyjudge.importers.reading import open_rows
     from polyjudge.importers.regular_file import check_file
 
@@ -275,8 +319,14 @@ def _label_source(project: Project, path: Path, fmt: str) -> Any:
         return open_rows(path, fmt)
     if fmt == "label-studio":
         from polyjudge.importers.label_studio import LabelStudioSource
+        from polyjudge.importers.label_studio_users import read_users
 
-        return LabelStudioSource(path, project.label_set)
+        users = None
+        if users_path is not None:
+            with one_line_errors(users_path):
+                users = read_users(users_path)
+        names = [a.name for a in project.annotators.all()]
+        return LabelStudioSource(path, project.label_set, annotators=names, users=users)
     if fmt == "prodigy":
         from polyjudge.importers.prodigy import ProdigySource
 

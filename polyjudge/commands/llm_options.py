@@ -12,6 +12,15 @@ from polyjudge.console import echo
 
 def endpoint_options(func: Any) -> Any:
     """Options shared by `judge` and `translate`: where to send requests and how."""
+    return _endpoint_options(func, "Only responses in this language (repeatable).")
+
+
+def generate_endpoint_options(func: Any) -> Any:
+    """`endpoint_options` for `generate`, whose --language selects prompts, not responses."""
+    return _endpoint_options(func, "Only prompts in this language (repeatable).")
+
+
+def _endpoint_options(func: Any, language_help: str) -> Any:
     for option in reversed(
         (
             click.option(
@@ -55,7 +64,7 @@ def endpoint_options(func: Any) -> Any:
                 "languages",
                 multiple=True,
                 metavar="L",
-                help="Only responses in this language (repeatable).",
+                help=language_help,
             ),
             click.option("--quiet", is_flag=True, help="No progress bar."),
             click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
@@ -69,6 +78,16 @@ def print_adaptations(data: dict[str, Any]) -> None:
     """Parameters the model refused and the run sent differently (see judge.engine)."""
     for note in data.get("adapted", []):
         echo(f"note: {note}", err=True)
+    missing = data.get("missing_logprobs")
+    # A refusal has its own note above; a run that failed says only its one error line (the
+    # run that retries it says how many answers lack logprobs).
+    failed = data.get("errors") or data.get("stop_error")
+    if missing and not data.get("logprobs_refused") and not failed:
+        echo(
+            f"warning: logprobs were asked for but {missing} answer(s) came without them: "
+            "those verdicts have no p(unsafe) (the server ignored `logprobs`?)",
+            err=True,
+        )
     if data.get("probe_error"):
         echo(
             f"note: the online first request failed ({data['probe_error']}); it went "

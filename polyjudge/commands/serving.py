@@ -3,8 +3,10 @@ per annotator (the server itself is `polyjudge.serve_app`)."""
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -46,6 +48,7 @@ def serve_command(
     sample: str | None = None,
     no_sample: bool = False,
     view: str | None = None,
+    reader_file: Path | None = None,
 ) -> str:
     """The shell command each browser session runs: the annotate screen on this project."""
     parts = [
@@ -68,6 +71,8 @@ def serve_command(
         parts += ["--no-sample"]
     if view is not None:
         parts += ["--view", view]
+    if reader_file is not None:
+        parts += ["--reader-file", str(reader_file)]
     return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -156,60 +161,79 @@ def serve(
     if not to_serve and not to_revoke:
         raise click.UsageError("name who to serve: --annotator NAME (repeat for a team)")
 
-    server = None
-    if to_serve:
-        try:
-            from polyjudge.serve_addresses import check_can_listen, is_loopback
-            from polyjudge.serve_app import TeamServer
-        except ImportError:
-            raise PolyjudgeError(
-                "serve needs textual-serve: pip install 'polyjudge[serve]'"
-            ) from None
-        language_list = _languages(languages)
+    with contextlib.ExitStack() as stack:  # the reader files' directory, removed at exit
+        server = None
+        if to_serve:
+            try:
+                from polyjudge.serve_addresses import check_can_listen, is_loopback
+                from polyjudge.serve_app import TeamServer
+                from polyjudge.serve_reader import reader_file_of
+            except ImportError:
+                raise PolyjudgeError(
+                    "serve needs textual-serve: pip install 'polyjudge[serve]'"
+                ) from None
+            language_list = _languages(languages)
+            # Where each annotator's sessions say which item is on screen, for the reader page.
+            reader_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="polyjudge-")))
 
-        def command_for(annotator: str) -> str:
-            return serve_command(db, annotator, language_list, overlap, sample, no_sample, view)
+            def command_for(annotator: str) -> str:
+                reader_file = reader_file_of(reader_dir, annotator)
+                return serve_command(
+                    db, annotator, language_list, overlap, sample, no_sample, view, reader_file
+                )
 
-        # The addresses, --public-url and the port are checked before the project is touched.
-        server = TeamServer(
-            db, command_for, frozenset(to_serve), host=host, port=port, public_url=public_url
-        )
-        if not is_loopback(host):
-            echo(
-                f"Warning: listening on {host}, not a loopback address: anyone who can "
-                "reach it can try links, over plain HTTP unless a TLS proxy is in front "
-                "(see the README's serve section)",
-                err=True,
+            # The addresses, --public-url and the port are checked before the project is touched.
+            server = TeamServer(
+                db,
+                command_for,
+                frozenset(to_serve),
+                host=host,
+                port=port,
+                public_url=public_url,
+                reader_dir=reader_dir,
             )
-        check_can_listen(host, port)
-
-    # Links issued before a failure here are removed with whoever they registered; once the
-    # server runs, the links printed stay live (an annotator may not have labelled yet).
-    with (
-        registers_nobody_on_failure(db, to_serve),
-        Project.open(db) as project,  # a clear error now rather than in every browser tab
-    ):
-        check_sample(project, sample, no_sample)
-        for name in to_revoke:
-            revoked = project.serving.revoke_tokens(name)
-            echo(f"{name}: link revoked" if revoked else f"{name}: had no live link", err=True)
-        if server is None:
-            return
-        for name in to_serve:
-            live = project.serving.live_link(name)
-            if live is None or name in fresh:
-                token = project.serving.issue_token(name)
-                echo(f"{name}: {server.link(token)}")
-            else:
-                issued = live.created_at[:16].replace("T", " ")
+            if not is_loopback(host):
                 echo(
-                    f"{name}: link issued {issued} UTC still works (it is not shown "
-                    f"again; --new-link {shlex.quote(name)} replaces it)",
+                    f"Warning: listening on {host}, not a loopback address: anyone who can "
+                    "reach it can try links, over plain HTTP unless a TLS proxy is in front "
+                    "(see the README's serve section)",
                     err=True,
                 )
-    echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
-    echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}", err=True)
-    server.serve()
+            check_can_listen(host, port)
+
+        # Links issued before a failure here are removed with whoever they registered; once the
+        # server runs, the links printed stay live (an annotator may not have labelled yet).
+        with (
+            registers_nobody_on_failure(db, to_serve),
+            Project.open(db) as project,  # a clear error now rather than in every browser tab
+        ):
+            check_sample(project, sample, no_sample)
+            for name in to_revoke:
+                revoked = project.serving.revoke_tokens(name)
+                echo(f"{name}: link revoked" if revoked else f"{name}: had no live link", err=True)
+            if server is None:
+                return
+            for name in to_serve:
+                live = project.serving.live_link(name)
+                if live is None or name in fresh:
+                    token = project.serving.issue_token(name)
+                    echo(f"{name}: {server.link(token)}")
+                    echo(f"  reader, beside the terminal: {server.reader_link(token)}")
+                else:
+                    issued = live.created_at[:16].replace("T", " ")
+                    echo(
+                        f"{name}: link issued {issued} UTC still works (it is not shown "
+                        f"again; --new-link {shlex.quote(name)} replaces it)",
+                        err=True,
+                    )
+        echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
+        echo(
+            "Each link's reader page (LINK/reader/) shows the item on that screen as the browser "
+            "shapes it (right-to-left and complex scripts).",
+            err=True,
+        )
+        echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}", err=True)
+        server.serve()
 
 
 def register(cli: click.Group) -> None:

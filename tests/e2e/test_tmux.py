@@ -224,7 +224,7 @@ def test_annotate_in_a_real_terminal(tmux: Tmux, tmux_db: Path) -> None:
     tmux.wait_for_text("ขออภัย")
     tmux.keys("i")
     tmux.wait_for_text("e-ar")
-    tmux.wait_for_text("right-to-left: o opens it as HTML")
+    tmux.wait_for_text("right-to-left: try --reader or o")
     tmux.keys("q")
     tmux.wait(tmux.exited, "polyjudge to exit")
     assert tmux.exit_status() == "0"

@@ -228,3 +228,21 @@ def test_gold_items_are_control_items_not_exported(built, tmp_path):
     assert [r["uid"] for r in rows] == [u for u in built.uids if u != "r-bn-2"]
     for row in rows:
         assert (row["final_label"], row["final_source"]) == EXPECTED_FINAL[row["uid"]]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_the_export_imports_back_as_responses_with_its_ids(built, tmp_path, fmt):
+    """`uid` is also written as `id`, the field `import responses` (and most tools) read, so the
+    export imports into a fresh project with no --map and keeps every response's id."""
+    out = tmp_path / f"gold.{fmt}"
+    export(built, out, "--format", fmt)
+    fresh = tmp_path / "fresh.db"
+    Project.create(fresh).close()
+    result = run_cli("import", "responses", str(out), "--db", str(fresh))
+    assert result.code == 0, result.err
+    with Project.open(fresh) as project:
+        for uid in built.uids:
+            response = project.content.response_by_uid(uid)
+            assert response is not None, uid
+            assert response.text == built.response_text[uid]
+        assert project.content.count("responses") == len(built.uids)

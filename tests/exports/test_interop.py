@@ -61,6 +61,88 @@ def test_label_studio_tasks_and_config(built: Built, tmp_path: Path):
     assert annotations[0]["lead_time"] == 1.5
 
 
+def test_label_studio_annotations_name_emails_and_scores_are_confidences(
+    built: Built, tmp_path: Path
+):
+    """Label Studio imports an annotation only by a member's email (a number is that server's
+    own user id); a prediction's score is the confidence in the predicted choice."""
+    with Project.open(built.path) as project:
+        ids = [project.content.response_by_uid(u).id for u in built.uids[:3]]  # type: ignore[union-attr]
+        project.judging.add_verdict_rows(
+            "calibrated",
+            "judge-c",
+            [(ids[0], "unsafe", 0.9), (ids[1], "safe", 0.25), (ids[2], "safe", None)],
+        )
+    out = tmp_path / "tasks.json"
+    result = run_cli(
+        "export", "gold", "--db", str(built.path), "--format", "label-studio", "--out", str(out)
+    )
+    assert result.code == 0, result.err
+    tasks = json.loads(out.read_text(encoding="utf-8"))
+    for task in tasks:
+        assert "id" not in task  # Label Studio numbers its own tasks
+        for annotation in task["annotations"]:
+            assert set(annotation["completed_by"]) == {"email"} and "id" not in annotation
+    by_uid = {t["data"]["uid"]: t for t in tasks}
+    emails = [a["completed_by"]["email"] for a in by_uid["r-bn-3"]["annotations"]]
+    assert emails == [f"{n}@polyjudge.invalid" for n in built.human["r-bn-3"]]
+    scores = {
+        uid: [
+            p.get("score") for p in by_uid[uid]["predictions"] if p["model_version"] == "calibrated"
+        ]
+        for uid in built.uids[:3]
+    }
+    assert scores == {
+        built.uids[0]: [0.9],
+        built.uids[1]: [pytest.approx(0.75)],
+        built.uids[2]: [None],
+    }
+    users = json.loads((tmp_path / "label_studio_users.json").read_text("utf-8"))
+    assert [u["email"] for u in users] == [
+        f"{n}@polyjudge.invalid" for n in ("amina", "bilal", "chen")
+    ]
+
+
+def test_label_studio_json_min_with_unlabelled_tasks(tmp_path: Path):
+    """Label Studio's JSON-MIN export of all tasks has a row without a label for each task
+    nobody labelled: skipped, not a bad row."""
+    rows = [
+        {
+            "uid": "a1",
+            "response": "x",
+            "language": "sw",
+            "id": 1,
+            "label": "safe",
+            "annotator": "ann@example.org",
+            "annotation_id": 4,
+            "lead_time": 2.0,
+        },
+        {
+            "uid": "a2",
+            "response": "y",
+            "language": "sw",
+            "id": 2,
+            "annotator": None,
+            "annotation_id": None,
+            "created_at": None,
+            "updated_at": None,
+            "lead_time": None,
+        },
+    ]
+    path = tmp_path / "min.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    source = LabelStudioSource(path, LABELS, annotators=["amina"])
+    got = [row for _, row in source.rows()]
+    assert [(r["item"], r["annotator"], r["label"]) for r in got] == [  # type: ignore[index]
+        ("a1", "ann@example.org", "safe")
+    ]
+    assert source.skipped == 1
+    rows[0]["annotator"] = 3  # an id only: refused, never "user 3" of this project
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    (bad,) = [row for _, row in LabelStudioSource(path, LABELS).rows()]
+    assert isinstance(bad, RowError) and "by Label Studio user id 3" in bad.problem
+
+
 def test_label_studio_round_trip_into_a_fresh_project(built: Built, tmp_path: Path):
     out = tmp_path / "tasks.json"
     run_cli(
@@ -131,11 +213,20 @@ def test_label_studio_export_from_label_studio_itself(tmp_path: Path):
     ]
     path = tmp_path / "ls.json"
     path.write_text(json.dumps(tasks, indent=2), encoding="utf-8")
+    # user 5 is named only by that server's numeric id: never taken as an annotator
     source = LabelStudioSource(path, LABELS)
+    first, second = (row for _, row in source.rows())
+    assert isinstance(first, dict) and first["annotator"] == "ann@example.org"
+    assert isinstance(second, RowError)
+    assert "annotation 3 by Label Studio user id 5: polyjudge never maps" in second.problem
+    assert "--label-studio-users" in second.problem
+    # with the server's user list, the id is matched by its email to the project's annotator
+    users = {5: "bilal@polyjudge.invalid", 3: "someone-else@example.org"}
+    source = LabelStudioSource(path, LABELS, annotators=["amina", "bilal"], users=users)
     rows = [row for _, row in source.rows()]
     assert [(r["item"], r["annotator"], r["label"], r["note"]) for r in rows] == [
-        ("a1", "ann@example.org", "unsafe", None),
-        ("a1", "label-studio-user-5", "safe", "refuses"),
+        ("a1", "ann@example.org", "unsafe", None),  # the email wins over the id
+        ("a1", "bilal", "safe", "refuses"),
     ]
     assert rows[0]["time_ms"] == 2250 and rows[0]["text"] == "response one"
     assert source.skipped == 1
@@ -297,3 +388,20 @@ def test_cli_round_trips_recognise_the_formats_by_content(built: Built, tmp_path
     assert {
         uid: {a: lab for a, (lab, _) in labels.items()} for uid, labels in got.items()
     } == expected
+
+
+def test_label_studio_users_file_must_be_a_users_list(built: Built, tmp_path: Path):
+    export = tmp_path / "ls.json"
+    export.write_text(
+        json.dumps(
+            [{"data": {"uid": "r-bn-1"}, "annotations": [{"completed_by": 2, "result": []}]}]
+        )
+    )
+    users = tmp_path / "users.json"
+    users.write_text('{"detail": "Authentication credentials were not provided."}')
+    args = ("import", "labels", str(export), "--db", str(built.path))
+    result = run_cli(*args, "--label-studio-users", str(users))
+    assert result.code == 1
+    assert result.err == f"Error: {users}: expected a JSON list of Label Studio users\n"
+    result = run_cli(*args, "--label-studio-users", str(tmp_path / "missing.json"))
+    assert result.code == 1 and "missing.json: no such file" in result.err

@@ -8,16 +8,14 @@ import asyncio
 import contextlib
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import pytest
 from polyjudge.commands.serving import serve_command
 from polyjudge.store import Project
 
+from tests.browser import CHROMIUM, browser
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built
 
@@ -165,125 +164,6 @@ async def drive_screen(
     return received
 
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-class Page:
-    """One page of a headless Chromium, driven over the DevTools protocol."""
-
-    def __init__(self, ws: object) -> None:
-        self.ws = ws
-        self.calls = 0
-
-    async def call(self, method: str, **params: object) -> dict[str, object]:
-        self.calls += 1
-        await self.ws.send_json({"id": self.calls, "method": method, "params": params})
-        while True:
-            message = await self.ws.receive_json()
-            if message.get("id") == self.calls:
-                return message.get("result") or {}
-
-    async def evaluate(self, expression: str) -> object:
-        result = await self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        return result.get("result", {}).get("value")  # type: ignore[union-attr]
-
-    async def wait_for(self, expression: str, timeout: float = 60) -> None:
-        """Poll a JavaScript expression until it is true (bounded by `timeout`)."""
-        end = time.monotonic() + timeout
-        while not await self.evaluate(expression):
-            assert time.monotonic() < end, f"timed out waiting for {expression}"
-            await asyncio.sleep(0.2)
-
-    async def press(self, key: str) -> None:
-        """Click the terminal (to focus it) and type one key, as a person would."""
-        for kind in ("mousePressed", "mouseReleased"):
-            await self.call(
-                "Input.dispatchMouseEvent", type=kind, x=400, y=300, button="left", clickCount=1
-            )
-        code = f"Digit{key}" if key.isdigit() else f"Key{key.upper()}"
-        await self.call(
-            "Input.dispatchKeyEvent",
-            type="keyDown",
-            key=key,
-            text=key,
-            code=code,
-            windowsVirtualKeyCode=ord(key.upper()),
-        )
-        await self.call(
-            "Input.dispatchKeyEvent",
-            type="keyUp",
-            key=key,
-            code=code,
-            windowsVirtualKeyCode=ord(key.upper()),
-        )
-
-
-def _wait_for_group_exit(pgid: int, timeout: float = 10) -> None:
-    """Until no process of the group is left (killed processes take a moment to go)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.05)
-
-
-@contextlib.asynccontextmanager
-async def browser(url: str) -> AsyncIterator[Page]:
-    """Headless Chromium showing `url` (its own profile, killed afterwards)."""
-    import aiohttp
-
-    assert CHROMIUM is not None
-    # Chromium's helper processes (renderer, crashpad) outlive a kill of the browser process
-    # alone and keep writing into the profile while it is removed ("Directory not empty"): it
-    # runs in its own process group, and the whole group is killed before the profile goes.
-    with tempfile.TemporaryDirectory() as profile:
-        process = subprocess.Popen(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--window-size=1100,700",
-                "--remote-debugging-port=0",
-                f"--user-data-dir={profile}",
-                url,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        try:
-            assert process.stderr is not None
-            devtools = None
-            for line in process.stderr:
-                if found := re.search(r"DevTools listening on ws://[^:]+:(\d+)/", line):
-                    devtools = int(found[1])
-                    break
-            assert devtools is not None, "chromium did not start"
-            async with aiohttp.ClientSession() as session:
-                end = time.monotonic() + 30
-                while True:
-                    async with session.get(f"http://127.0.0.1:{devtools}/json") as response:
-                        targets = await response.json()
-                    pages = [t for t in targets if t["type"] == "page" and t["url"] == url]
-                    if pages:
-                        break
-                    assert time.monotonic() < end, targets
-                    await asyncio.sleep(0.2)
-                async with session.ws_connect(
-                    pages[0]["webSocketDebuggerUrl"], max_msg_size=0
-                ) as ws:
-                    yield Page(ws)
-        finally:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-            _wait_for_group_exit(process.pid)
-
-
 def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path: Path):
     pytest.importorskip("textual_serve")
     before = label_counts(built.path)
@@ -405,3 +285,68 @@ def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
     assert len(result.err.strip().splitlines()) == 1
     with Project.open(built.path) as project:
         assert project.serving.live_link("amina") is None  # nothing was issued
+
+
+def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_path: Path):
+    """The reader beside the browser's terminal: the annotate session a link starts publishes
+    the item on its screen, and the link's reader page serves it (strict policy, JSON only)."""
+    pytest.importorskip("textual_serve")
+    import json
+
+    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
+        link = served.links["zoe"]
+        printed = served.out.read_text(encoding="utf-8")
+        assert f"reader, beside the terminal: {link}/reader/" in printed
+        request = urllib.request.Request(f"{link}/reader/")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            policy = response.headers["Content-Security-Policy"]
+            assert "script-src 'self'" in policy and "default-src 'none'" in policy
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert 'src="reader.js"' in response.read().decode()
+        before = json.loads(fetch(f"{link}/reader/item.json", time.monotonic() + 30))
+        assert before["item"] is None  # no session yet
+        with pytest.raises(urllib.error.HTTPError) as unknown:
+            fetch(link.replace(link.rsplit("/", 1)[1], "x" * 32) + "/reader/item.json", 0)
+        assert unknown.value.code == 404
+        origin = {"Origin": served.origin}
+        asyncio.run(drive_screen(ws_url(link), origin, built.path, "zoe"))
+        with Project.open(built.path) as project:
+            zoe = project.annotators.get("zoe")
+            assert zoe is not None
+            labelled = {
+                project.content.response(r).uid  # type: ignore[union-attr]
+                for r in range(1, project.content.count("responses") + 1)
+                if project.labels.history(r, zoe.id)
+            }
+        after = json.loads(fetch(f"{link}/reader/item.json?after=0", time.monotonic() + 30))
+        # The screen moved on after the label: the reader shows the item it moved to.
+        assert after["item"] is not None and after["item"]["uid"] in built.uids
+        assert after["item"]["uid"] not in labelled and after["where"] == "serve · zoe"
+        other = json.loads(fetch(f"{served.links['yusuf']}/reader/item.json", time.monotonic() + 5))
+        assert other["item"] is None  # yusuf's page shows only yusuf's screen
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
+def test_a_real_browser_reads_the_served_screen_in_the_reader(built: Built, tmp_path: Path):
+    """Beside the browser's terminal, the link's reader page in Chromium shows the item that
+    the served annotate screen moved to, with its language tag."""
+    pytest.importorskip("textual_serve")
+
+    async def read(link: str) -> tuple[str, str]:
+        async with browser(f"{link}/reader/") as page:
+            await page.wait_for("document.body.dataset.uid === ''")  # no session yet
+            await drive_screen(
+                ws_url(link), {"Origin": link.split("/annotate/")[0]}, built.path, "zoe"
+            )
+            await page.wait_for("!!document.body.dataset.uid")
+            uid = await page.evaluate("document.body.dataset.uid")
+            lang = await page.evaluate("document.querySelector('section.response .text').lang")
+            await page.screenshot(tmp_path / "serve-reader.png")
+            print(f"reader screenshot: {tmp_path / 'serve-reader.png'}")
+            return str(uid), str(lang)
+
+    with serving(built.path, tmp_path, "--annotator", "zoe") as served:
+        uid, lang = asyncio.run(read(served.links["zoe"]))
+    with Project.open(built.path) as project:
+        response = project.content.response_by_uid(uid)
+    assert response is not None and lang == response.language.split("-")[0].lower()

@@ -280,7 +280,8 @@ def test_reject_file_option(tmp_path: Path, mj_db: Path) -> None:
         f"Error: {path}: nothing imported: its one row is bad (written to {target})\n"
     )
     assert json.loads(target.read_text("utf-8"))["problem"] == (
-        "no prompt: give 'prompt_id' or 'prompt'"
+        "missing required column 'prompt_id' or 'prompt' (columns: language, model, response; "
+        "use --map prompt_id=COLUMN or --map prompt=COLUMN)"
     )
 
 

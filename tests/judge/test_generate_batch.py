@@ -9,7 +9,9 @@ from tests.conftest import run_cli
 from tests.judge.generate_helpers import ENV, generate_args, generated, prompt_project
 from tests.judge.server import Fail, FakeOpenAI, Recorded, Reply
 
-BATCH = ("--batch", "--poll-interval", "0.01")
+# --no-probe: these tests count what goes into the batch; the online probe has its own test
+# (test_generate_gaps.py).
+BATCH = ("--batch", "--no-probe", "--poll-interval", "0.01")
 
 
 def _behavior(request: Recorded) -> object:

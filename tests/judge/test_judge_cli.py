@@ -345,3 +345,22 @@ def test_other_bad_requests_are_errors_not_adaptations(tmp_path: Path, fake: Fak
     assert json.loads(result.out)["adapted"] == []
     assert all("max_tokens" in r.body for r in fake.chat_requests())
     assert _verdicts(db) == {}
+
+
+def test_a_server_that_ignores_logprobs_is_named(tmp_path: Path, fake: FakeOpenAI) -> None:
+    """The request asks for logprobs, the server answers without them (as some do silently):
+    the run says how many verdicts have no p(unsafe)."""
+    db = build_project(tmp_path / "p.db", n=3)
+    fake.behavior = lambda r: (
+        Reply("unsafe", {"unsafe": -0.1, "safe": -2.0})
+        if "item-0" in r.user_text
+        else Reply("safe")
+    )
+    result = run_cli(*judge_args(db, fake), env=ENV)
+    assert result.code == 0, result.err
+    assert "logprobs were asked for but 2 answer(s) came without them" in result.err
+    assert all(r.body["logprobs"] is True for r in fake.chat_requests())
+    # a run that does not ask for logprobs never warns
+    again = run_cli(*judge_args(db, fake, "--no-logprobs"), env=ENV)
+    assert again.code == 0, again.err
+    assert "logprobs were asked for" not in again.err

@@ -213,8 +213,8 @@ def test_a_cell_labelled_whole_is_its_census_mean_whatever_the_weights() -> None
 
 def test_a_nearly_whole_cell_with_predictions_keeps_an_interval_on_both_sides() -> None:
     # 28 of 29 items labelled, with p(unsafe): the finite-population correction leaves a small
-    # variance, and the Price–Bonett centre moves more than that; the interval must still hold
-    # the estimate inside it, not stop at it.
+    # variance; the interval must still hold the estimate strictly inside it (a pseudo-
+    # observation centre, used before, moved more than that and stopped the interval at it).
     from polyjudge.reconcile.poststratified import poststratified_rate
 
     cells = np.repeat([0, 1], [29, 971])

@@ -314,13 +314,15 @@ def test_label_studio_infinite_lead_time_is_no_time(db: Path, tmp_path: Path) ->
     result_ = [{"type": "choices", "from_name": "label", "value": {"choices": ["safe"]}}]
     path.write_text(
         '[{"id": 1, "data": {"uid": "r1"}, "annotations": [{"id": 2, "lead_time": '
-        'Infinity, "completed_by": 1, "result": ' + json.dumps(result_) + "}]}]"
+        'Infinity, "completed_by": {"id": 1, "email": "ann@example.org"}, "result": '
+        + json.dumps(result_)
+        + "}]}]"
     )
     result = run_cli("import", "labels", str(path), "--db", str(db))
     assert result.code == 0, result.err
     with Project.open(db) as p:
         label = p.labels.history(
-            p.content.response_by_uid("r1").id, p.annotators.get("label-studio-user-1").id
+            p.content.response_by_uid("r1").id, p.annotators.get("ann@example.org").id
         )
         assert label[0].time_ms is None
 

@@ -321,7 +321,7 @@ async def test_labels_notes_and_verdicts_are_shown_as_plain_text(adjudication_db
         assert selected_uid(app) == "t-th"
         assert "unsure" in screen_text(app) and "ไม่แน่ใจ" in screen_text(app)
         await pilot.press("home", "o")  # the right-to-left item as an HTML page
-        assert "right-to-left: o opens it as HTML" in screen_text(app)
+        assert "right-to-left: try --reader or o" in screen_text(app)
         status = next(line for line in screen_text(app).splitlines() if "HTML: " in line)
         page = Path(status.split("HTML: ", 1)[1].strip())
         try:

@@ -383,7 +383,7 @@ async def test_rtl_item_offers_an_html_page(multilingual_db: Path) -> None:
     app = make_app(multilingual_db)
     async with app.run_test(size=(120, 36)) as pilot:
         await settle(pilot)
-        assert "right-to-left: o opens it as HTML" in screen_text(app)
+        assert "right-to-left: try --reader or o" in screen_text(app)
         await pilot.press("o")
         status = app.screen.header_state.status
     path = Path(status.removeprefix("HTML: "))
