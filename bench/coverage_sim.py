@@ -28,6 +28,11 @@ checked against the true parameter:
 - `difference_paired`: Newcombe's paired score interval for p − p₂ when the second condition
   answers the same sampled prompts, positively correlated (P(unsafe under 2 | unsafe under 1)
   = 0.7, the other conditional set so that the margin is p₂);
+- `corrected_pred_random` / `corrected_pred_stratified`: the same with p(unsafe) (the
+  difference estimator with one power-tuned λ, what `report` computes when the judge run has
+  p(unsafe)); the score is N(0, 1) for safe and N(2, 1) for unsafe items, turned into
+  P(unsafe | verdict, score) by Bayes' rule, then, with `--calibration overconfident2|3`,
+  made overconfident (logit × 2 or × 3, − 1);
 - `alpha`: Krippendorff's alpha interval (Bayesian bootstrap, 1,000 draws) vs the population
   alpha.
 
@@ -37,7 +42,8 @@ the interval is defined (undefined shares are printed). The last line is JSON wi
 
 Last measured (`--n 40`): coverage_mean 0.9605, coverage_min 0.80 (MC noise at n = 40),
 human_design_weighted 0.991 (0.994 with Kish's effective size before issue 9's change),
-corrected_random 0.957, corrected_stratified 0.954.
+corrected_random 0.957, corrected_stratified 0.954. (Measured before the corrected_pred_*
+intervals were added; their score draws shift the random stream of the later intervals.)
 """
 
 from __future__ import annotations

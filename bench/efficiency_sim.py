@@ -65,6 +65,23 @@ Price-Bonett pseudo-observations), labels saved by active vs uniform 0.34 (was 0
 pooled_bias_max 0.0062 (ppi_py's 0.0062 on the same data). At the label search's small
 budgets (64-133 labels) ours_pred still needs more labels than ppi_py (uniform, 3 %: 133 vs
 64): the calibrated variance floor and the Wilson strata cost most there.
+
+Miscalibrated p(unsafe) (`--calibration overconfident2|overconfident3`: the reported score's
+logit is 2× or 3× the calibrated one, minus 1, so the judge-safe stratum is scored far under
+its true unsafe share; the label search still uses calibrated scores). Before the
+pseudo-positive variance floor (`cell_intervals.PSEUDO_POSITIVES`, issue 9), a judge-safe
+stratum whose sample saw no positive got an interval of width ≈ 0:
+
+    python bench/efficiency_sim.py --n 60 --no-search --only prevalence=0.03 \
+        --only judge=0.85,0.9 --calibration overconfident3
+
+ours_pred coverage mean 0.877, min 0.717 (active, 100 labels; ours_verdict 0.958 and ppi_py
+0.897 on the same data). With the floor (0.4 pseudo-positive): mean 0.959, min 0.833; the
+lowest setting (uniform, 100 labels, pooled) at `--n 300 --only budget=100 --only
+design=uniform`: 0.923 (Monte Carlo s.e. 0.015; 0.890 with 0.25 pseudo-positive, so 0.4).
+`--calibration overconfident2`, same slice: mean 0.962. Calibrated, same slice: width ratio vs
+ppi_py median 0.815 (unchanged), max 1.15 (1.10 before); ours_pred coverage 0.980. At n = 60
+a coverage of 0.95 has s.e. 0.028.
 """
 
 from __future__ import annotations
