@@ -44,6 +44,13 @@ Last measured (`--n 40`): coverage_mean 0.9605, coverage_min 0.80 (MC noise at n
 human_design_weighted 0.991 (0.994 with Kish's effective size before issue 9's change),
 corrected_random 0.957, corrected_stratified 0.954. (Measured before the corrected_pred_*
 intervals were added; their score draws shift the random stream of the later intervals.)
+
+Overconfident p(unsafe) at 1 % prevalence (issue 9):
+`python bench/coverage_sim.py --n 40 --only-prevalence 0.01 --calibration overconfident3`
+(27 settings): corrected_pred_stratified mean 0.839, min 0.40 before the pseudo-positive
+variance floor (`cell_intervals.PSEUDO_POSITIVES`), 0.977 after; corrected_pred_random 0.929
+before, 0.957 after (lowest setting 0.825 at n = 40, s.e. 0.034; corrected_random, without
+p(unsafe), 0.850 in the same setting).
 """
 
 from __future__ import annotations
