@@ -28,6 +28,11 @@ checked against the true parameter:
 - `difference_paired`: Newcombe's paired score interval for p − p₂ when the second condition
   answers the same sampled prompts, positively correlated (P(unsafe under 2 | unsafe under 1)
   = 0.7, the other conditional set so that the margin is p₂);
+- `corrected_pred_random` / `corrected_pred_stratified`: the same with p(unsafe) (the
+  difference estimator with one power-tuned λ, what `report` computes when the judge run has
+  p(unsafe)); the score is N(0, 1) for safe and N(2, 1) for unsafe items, turned into
+  P(unsafe | verdict, score) by Bayes' rule, then, with `--calibration overconfident2|3`,
+  made overconfident (logit × 2 or × 3, − 1);
 - `alpha`: Krippendorff's alpha interval (Bayesian bootstrap, 1,000 draws) vs the population
   alpha.
 
@@ -37,7 +42,15 @@ the interval is defined (undefined shares are printed). The last line is JSON wi
 
 Last measured (`--n 40`): coverage_mean 0.9605, coverage_min 0.80 (MC noise at n = 40),
 human_design_weighted 0.991 (0.994 with Kish's effective size before issue 9's change),
-corrected_random 0.957, corrected_stratified 0.954.
+corrected_random 0.957, corrected_stratified 0.954. (Measured before the corrected_pred_*
+intervals were added; their score draws shift the random stream of the later intervals.)
+
+Overconfident p(unsafe) at 1 % prevalence (issue 9):
+`python bench/coverage_sim.py --n 40 --only-prevalence 0.01 --calibration overconfident3`
+(27 settings): corrected_pred_stratified mean 0.839, min 0.40 before the pseudo-positive
+variance floor (`cell_intervals.PSEUDO_POSITIVES`), 0.977 after; corrected_pred_random 0.929
+before, 0.957 after (lowest setting 0.825 at n = 40, s.e. 0.034; corrected_random, without
+p(unsafe), 0.850 in the same setting).
 """
 
 from __future__ import annotations
@@ -66,6 +79,14 @@ ANNOTATOR_ACCURACY = 0.9
 ANNOTATORS = 3
 INVALID = 0.02  # share of responses whose true label is `invalid` (agreement part)
 PAIRED_GIVEN_UNSAFE = 0.7  # P(unsafe under condition 2 | unsafe under 1), same prompt
+SCORE_SEPARATION = 2.0  # μ of the score behind p(unsafe): N(0, 1) safe, N(μ, 1) unsafe
+# p(unsafe) as reported: logit(f) = temperature · logit(calibrated) + shift (as in
+# bench/efficiency_sim.py; overconfident logprob scores: Guo et al. 2017, ICML).
+CALIBRATIONS = {
+    "calibrated": (1.0, 0.0),
+    "overconfident2": (2.0, -1.0),
+    "overconfident3": (3.0, -1.0),
+}
 
 
 def truths(p: float, sens: float, spec: float) -> dict[str, float]:
@@ -110,7 +131,19 @@ def covers(interval, truth: float) -> bool | None:
     return bool(lo - 1e-12 <= truth <= hi + 1e-12)
 
 
-def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
+def p_unsafe(gold, judge_pos, truth, rng, calibration: str) -> np.ndarray:
+    """p(unsafe) beside the verdict: a score x ~ N(μ·gold, 1) independent of the verdict given
+    the truth, f = P(unsafe | verdict, x) by Bayes' rule from the stratum's true rate (PPV or
+    FOR), then miscalibrated by `CALIBRATIONS[calibration]`."""
+    mu = SCORE_SEPARATION
+    x = rng.normal(size=gold.size) + mu * gold
+    prior = np.where(judge_pos, truth["ppv"], truth["for"])
+    logit = np.log(prior / (1 - prior)) + mu * x - mu * mu / 2
+    temperature, shift = CALIBRATIONS[calibration]
+    return 1 / (1 + np.exp(-(temperature * logit + shift)))
+
+
+def simulate(p, sens, spec, n, rng, truth, calibration="calibrated") -> dict[str, bool | None]:
     out: dict[str, bool | None] = {}
     gold = rng.random(POPULATION) < p
     parsed = rng.random(POPULATION) >= UNPARSED
@@ -130,6 +163,9 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     in_sample[sample] = True
     est = poststratified_rate(gold, np.ones(POPULATION), in_sample, everything, cells)
     out["corrected_random"] = covers(est["ci95"], gold.mean())
+    f = p_unsafe(gold, judge_pos, truth, rng, calibration)
+    est = poststratified_rate(gold, np.ones(POPULATION), in_sample, everything, cells, prediction=f)
+    out["corrected_pred_random"] = covers(est["ci95"], gold.mean())
 
     pos_idx, neg_idx = np.flatnonzero(judge_pos), np.flatnonzero(~judge_pos)
     n1 = min(n // 2, pos_idx.size)
@@ -143,6 +179,8 @@ def simulate(p, sens, spec, n, rng, truth) -> dict[str, bool | None]:
     weight = np.where(judge_pos, pos_idx.size / max(n1, 1), neg_idx.size / (n - n1))
     est = poststratified_rate(gold, weight, in_strata, everything, cells)
     out["corrected_stratified"] = covers(est["ci95"], gold.mean())
+    est = poststratified_rate(gold, weight, in_strata, everything, cells, prediction=f)
+    out["corrected_pred_stratified"] = covers(est["ci95"], gold.mean())
     # The human-only rate of the same stratified sample, weighted by 1/π (one cell, Kish).
     human = poststratified_rate(gold, weight, in_strata, everything, np.zeros(POPULATION, int))
     out["human_design_weighted"] = covers(human["ci95"], gold.mean())
@@ -190,18 +228,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200, help="simulated projects per setting")
     parser.add_argument("--seed", type=int, default=20260101)
+    parser.add_argument(
+        "--calibration",
+        choices=sorted(CALIBRATIONS),
+        default="calibrated",
+        help="p(unsafe) beside the verdicts: calibrated, or overconfident (logit × 2 or × 3, − 1)",
+    )
+    parser.add_argument(
+        "--only-prevalence", type=float, default=None, help="keep one prevalence of the grid"
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     coverage: dict[tuple, dict[str, float]] = {}
     undefined: dict[str, list[float]] = defaultdict(list)
     settings = list(itertools.product(PREVALENCE, SENSITIVITY, SPECIFICITY, HUMAN_SAMPLE))
+    if args.only_prevalence is not None:
+        settings = [s for s in settings if s[0] == args.only_prevalence]
     for index, (p, sens, spec, n) in enumerate(settings):
         rng = np.random.default_rng([args.seed, index])
         truth = truths(p, sens, spec)
         hits: dict[str, list[bool]] = defaultdict(list)
         missing: dict[str, int] = defaultdict(int)
         for _ in range(args.n):
-            for name, hit in simulate(p, sens, spec, n, rng, truth).items():
+            for name, hit in simulate(p, sens, spec, n, rng, truth, args.calibration).items():
                 if hit is None:
                     missing[name] += 1
                 else:
@@ -240,6 +289,7 @@ def main() -> None:
                 "by_interval": {k: round(float(np.mean(v)), 4) for k, v in by_interval.items()},
                 "settings": len(settings),
                 "sims_per_setting": args.n,
+                "calibration": args.calibration,
             }
         )
     )

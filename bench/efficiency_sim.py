@@ -65,6 +65,23 @@ Price-Bonett pseudo-observations), labels saved by active vs uniform 0.34 (was 0
 pooled_bias_max 0.0062 (ppi_py's 0.0062 on the same data). At the label search's small
 budgets (64-133 labels) ours_pred still needs more labels than ppi_py (uniform, 3 %: 133 vs
 64): the calibrated variance floor and the Wilson strata cost most there.
+
+Miscalibrated p(unsafe) (`--calibration overconfident2|overconfident3`: the reported score's
+logit is 2× or 3× the calibrated one, minus 1, so the judge-safe stratum is scored far under
+its true unsafe share; the label search still uses calibrated scores). Before the
+pseudo-positive variance floor (`cell_intervals.PSEUDO_POSITIVES`, issue 9), a judge-safe
+stratum whose sample saw no positive got an interval of width ≈ 0:
+
+    python bench/efficiency_sim.py --n 60 --no-search --only prevalence=0.03 \
+        --only judge=0.85,0.9 --calibration overconfident3
+
+ours_pred coverage mean 0.877, min 0.717 (active, 100 labels; ours_verdict 0.958 and ppi_py
+0.897 on the same data). With the floor (0.4 pseudo-positive): mean 0.959, min 0.833; the
+lowest setting (uniform, 100 labels, pooled) at `--n 300 --only budget=100 --only
+design=uniform`: 0.923 (Monte Carlo s.e. 0.015; 0.890 with 0.25 pseudo-positive, so 0.4).
+`--calibration overconfident2`, same slice: mean 0.962. Calibrated, same slice: width ratio vs
+ppi_py median 0.815 (unchanged), max 1.15 (1.10 before); ours_pred coverage 0.980. At n = 60
+a coverage of 0.95 has s.e. 0.028.
 """
 
 from __future__ import annotations
@@ -102,6 +119,24 @@ OURS = ("ours_pred", "ours_verdict", "human")
 METHODS = (*OURS, "ppipp", "wilson")
 LABELS = ("safe", "unsafe")
 UNSAFE = 1
+# p(unsafe) as the judge reports it: logit(score) = temperature · logit(calibrated) + shift.
+# Real LLM judges' logprob scores are often overconfident (Guo et al. 2017, "On calibration of
+# modern neural networks", ICML: temperature scaling), and a shift below 0 puts the judge-safe
+# stratum's scores under its true unsafe share (0.001 said where 0.02 is true).
+CALIBRATIONS = {
+    "calibrated": (1.0, 0.0),
+    "overconfident2": (2.0, -1.0),
+    "overconfident3": (3.0, -1.0),
+}
+
+
+def miscalibrate(score: np.ndarray, temperature: float, shift: float) -> np.ndarray:
+    """The score whose logit is temperature · logit(score) + shift (the identity at (1, 0))."""
+    if temperature == 1.0 and shift == 0.0:
+        return score
+    clipped = np.clip(score, 1e-12, 1 - 1e-12)
+    logit = temperature * np.log(clipped / (1 - clipped)) + shift
+    return 1 / (1 + np.exp(-logit))
 
 
 class Project:
@@ -114,6 +149,7 @@ class Project:
         spec: float,
         rng: np.random.Generator,
         sizes: tuple[int, ...] = SIZES,
+        calibration: str = "calibrated",
     ):
         t = norm.ppf(spec)
         mu = t + norm.ppf(sens)
@@ -125,7 +161,7 @@ class Project:
         self.verdict = (x > t).astype(np.int64)  # 1 unsafe, 0 safe
         # Calibrated: P(unsafe | x) at the language's prevalence.
         odds = prevalence / (1 - prevalence) * np.exp(mu * x - mu * mu / 2)
-        self.score = odds / (1 + odds)
+        self.score = miscalibrate(odds / (1 + odds), *CALIBRATIONS[calibration])
         self.n_items = self.language.size
         self.names = [f"{lang}, {c}" for lang in LANGUAGES[: len(sizes)] for c in VERDICT_CELLS]
         verdict_cell = np.where(self.verdict == UNSAFE, 0, 1)
@@ -244,13 +280,13 @@ def truths(project: Project) -> dict[str, float]:
     return out
 
 
-def run_grid(settings, n: int, seed: int):
+def run_grid(settings, n: int, seed: int, calibration: str = "calibrated"):
     """stats[(p, judge, budget, design)][target][method] = lists of hit, width, error."""
     stats: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(list))))
     for index, (p, judge) in enumerate(itertools.product(*settings[:2])):
         rng = np.random.default_rng([seed, index])
         for _ in range(n):
-            project = Project(p, *judge, rng)
+            project = Project(p, *judge, rng, calibration=calibration)
             truth = truths(project)
             for budget, design in itertools.product(*settings[2:]):
                 sample, weight = draw(project, design, budget, int(rng.integers(2**31)))
@@ -327,6 +363,12 @@ def main() -> None:
         help="keep settings with prevalence=P, judge=SENS,SPEC, budget=N or design=D (repeatable)",
     )
     parser.add_argument("--no-search", action="store_true", help="skip the label search")
+    parser.add_argument(
+        "--calibration",
+        choices=sorted(CALIBRATIONS),
+        default="calibrated",
+        help="p(unsafe) as reported: calibrated, or overconfident (logit × 2 or × 3, − 1)",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     settings = (PREVALENCE, JUDGES, BUDGETS, DESIGNS)
@@ -337,7 +379,7 @@ def main() -> None:
     settings = restrict(settings, args.only)
     if args.no_search:
         search = ()
-    stats = run_grid(settings, n, args.seed)
+    stats = run_grid(settings, n, args.seed, args.calibration)
 
     def coverage(cell) -> float | None:
         return float(np.mean(cell["hit"])) if cell["hit"] else None
@@ -470,6 +512,7 @@ def main() -> None:
                 "labels_for_width_005": labels_table,
                 "settings": len(stats),
                 "sims_per_setting": n,
+                "calibration": args.calibration,
                 "seconds": round(time.perf_counter() - start),
             }
         )

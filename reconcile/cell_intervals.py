@@ -15,8 +15,10 @@ interval under-covers. A cell with a power-tuned prediction (λ > 0, `poststrati
 contributes the symmetric interval of its difference estimate, its variance floored at what
 it would be were p(unsafe) calibrated (`CellStats.variance`): with the group's λ such a cell
 needs no positive of its own, and the floor keeps its interval from collapsing onto λ·f's
-spread. One cell with equal weights gets the modified Wilson interval
-(`intervals.wilson_modified`), without the correction, as before.
+spread. Because p(unsafe) may be overconfident (it often is: logprob scores), the variance is
+also never below that of 0.4 pseudo-positive among the cell's effective labels. One cell with
+equal weights gets the modified Wilson interval (`intervals.wilson_modified`), without the
+correction, as before.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ import numpy as np
 from .intervals import containing, wilson, wilson_modified
 
 Z95 = 1.959963984540054
+# Pseudo-positives the variance of a predicted cell assumes at least (`CellStats.variance`):
+# 0.4 keeps ours_pred's coverage at 0.92-0.93 with an overconfident score (0.25: 0.89, n = 300)
+# and its width where the score is calibrated (0.5 widened the 50-label strata of
+# tests/reconcile/test_power_tuned.py past 0.7x the verdict-only interval).
+PSEUDO_POSITIVES = 0.4
 
 
 @dataclass
@@ -81,10 +88,27 @@ class CellStats:
         calibrated (E[(y − f)² | f] = f(1 − f)). The floor is fixed by the design and the
         predictions before any label is seen; it matters where the cell's sample holds few or
         no positives (a judge-safe stratum: the plug-in variance of a sample without a false
-        negative is that of λf alone, and its interval would exclude the few the stratum has)."""
+        negative is that of λf alone, and its interval would exclude the few the stratum has).
+
+        A second floor, p0(1 − p0)/n_eff with p0 = PSEUDO_POSITIVES/n_eff (0.4 of a positive
+        among the cell's labels), holds when p(unsafe) is overconfident (issue 9: logprob scores
+        saying 0.001 where 0.02 is true): the calibrated floor then collapses with f, and a
+        judge-safe stratum whose sample saw no positive got an interval of width ≈ 0 (coverage
+        0.72-0.88 in bench/efficiency_sim.py --calibration overconfident3). It binds only
+        where the labelled items' Σf is under 0.4 expected positive, so a calibrated score
+        mostly keeps its width (ratio vs PPI++ unchanged in median). The labels cannot tell an
+        overconfident score from a calibrated one in such a stratum (no positive is expected
+        under either), so the floor is unconditional, not a test."""
         e_bar = self.we / self.w
         plug_in = max(self.w2ee - 2 * e_bar * self.w2e + e_bar * e_bar * self.w2, 0.0)
         variance = max(plug_in, self.w2v) / (self.w * self.w)
+        n_eff = self.n_eff
+        if n_eff > 0:
+            # Robust to an overconfident p(unsafe): never below the variance of a proportion
+            # with PSEUDO_POSITIVES positives among n_eff labels (a pseudo-count, as the
+            # Jeffreys prior's half positive: Brown, Cai & DasGupta 2001, Stat. Sci. 16:101).
+            p0 = min(PSEUDO_POSITIVES / n_eff, 0.5)
+            variance = max(variance, p0 * (1 - p0) / n_eff)
         fpc = 1.0  # a borrowed cell carries its parent's sampling error whole
         if not self.borrowed:
             fpc = 0.0 if self.sampled >= self.population else 1 - self.sampled / self.population

@@ -34,7 +34,8 @@ METHODS = {
     "effective size (from the weighted variance, Korn & Graubard 1998) with finite-population "
     "correction; a stratum with p(unsafe) contributes its normal interval, its variance never "
     "below the calibrated-p(unsafe) value sum w^2 f(1-f)/(sum w)^2, so that a stratum with no "
-    "sampled positive keeps an interval. "
+    "sampled positive keeps an interval, nor below that of 0.4 pseudo-positive among its "
+    "effective labels, so that it stays valid when p(unsafe) is overconfident. "
     "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
     "calibration": "gold = human-final labels; kappa on parsed verdicts: posterior median "
