@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import struct
 import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
 
+from tests.exports.png import decode_png
 from tests.reconcile.helpers import build_project, cli_ok
 
 HOSTILE_LANGUAGE = '<img src=x onerror="alert(1)">'
@@ -58,45 +57,9 @@ def test_html_is_self_contained_and_escaped(tmp_path: Path) -> None:
 
 
 def _png_size_and_colours(path: Path) -> tuple[int, int, int]:
-    """Width, height and number of distinct colours of a PNG (8-bit RGB/RGBA, no palette),
-    decoded with zlib so the test needs no imaging library."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width = 8, b"", 0
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        body = data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour_type = struct.unpack(">IIBB", body[:10])
-            assert depth == 8 and colour_type in (2, 6)
-            channels = 3 if colour_type == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    colours: set[bytes] = set()
-    previous = bytearray(stride)
-    for row in range(height):
-        start = row * (stride + 1)
-        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
-        for i in range(stride):  # undo the PNG row filter
-            a = line[i - channels] if i >= channels else 0
-            b = previous[i]
-            c = previous[i - channels] if i >= channels else 0
-            if kind == 1:
-                line[i] = (line[i] + a) & 255
-            elif kind == 2:
-                line[i] = (line[i] + b) & 255
-            elif kind == 3:
-                line[i] = (line[i] + (a + b) // 2) & 255
-            elif kind == 4:
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
-        if row % 4 == 0:
-            colours.update(bytes(line[i : i + 3]) for i in range(0, stride, channels * 2))
-        previous = line
+    """Width, height and number of distinct colours of a PNG (every 4th row, every 2nd pixel)."""
+    width, height, rows = decode_png(path)
+    colours = {row[i : i + 3] for row in rows[::4] for i in range(0, len(row), 6)}
     return width, height, len(colours)
 
 
