@@ -202,3 +202,23 @@ async def upload_batch(
 
         raise PolyjudgeError(f"could not create a batch: {describe_error(exc, endpoint)}") from None
     return batch, uploaded.id
+
+
+def batch_line_outcome(entry: dict[str, Any], endpoint: Endpoint, batch_id: str) -> Outcome:
+    """What one line of a Batch API output file answered: the completion, or the error (the
+    line's own, or a status other than 200), with the key redacted from its message."""
+    from openai.types.chat import ChatCompletion
+
+    from .engine import outcome_of
+
+    response = entry.get("response") or {}
+    error = entry.get("error")
+    if error or response.get("status_code") != 200:
+        body = response.get("body") or {}
+        message = (error or body.get("error") or {}).get("message", "failed")
+        return Outcome(
+            error=endpoint.redact(
+                f"HTTP {response.get('status_code', '?')} in batch {batch_id}: {message}"
+            )
+        )
+    return outcome_of(ChatCompletion.model_validate(response["body"]))

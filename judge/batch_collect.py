@@ -12,8 +12,8 @@ from typing import Any
 from polyjudge.store import BatchItem, JudgeBatch, NewCall, PolyjudgeError, Project
 
 from . import generation_batch
+from .batch import batch_line_outcome
 from .client import Endpoint
-from .engine import Outcome
 from .judging import (
     Pending,
     make_verdict,
@@ -143,10 +143,6 @@ def store_lines(
     project: Project, endpoint: Endpoint, record: JudgeBatch, text: str
 ) -> tuple[int, int]:
     """Store the answers of an output or error file. Returns (verdicts, failed requests)."""
-    from openai.types.chat import ChatCompletion
-
-    from .engine import outcome_of
-
     run = project.judging.run(record.run_id)
     assert run is not None
     template, model = template_of_run(project, record.run_id)
@@ -162,18 +158,7 @@ def store_lines(
         items = by_custom.get(entry.get("custom_id", ""), [])
         if not items:
             continue
-        response = entry.get("response") or {}
-        error = entry.get("error")
-        if error or response.get("status_code") != 200:
-            body = response.get("body") or {}
-            message = (error or body.get("error") or {}).get("message", "failed")
-            outcome = Outcome(
-                error=endpoint.redact(
-                    f"HTTP {response.get('status_code', '?')} in batch {record.id}: {message}"
-                )
-            )
-        else:
-            outcome = outcome_of(ChatCompletion.model_validate(response["body"]))
+        outcome = batch_line_outcome(entry, endpoint, record.id)
         call = NewCall(
             purpose="judge",
             model=model,

@@ -28,9 +28,8 @@ from polyjudge.store import (
     Project,
 )
 
-from .batch import MAX_BYTES, MAX_REQUESTS, upload_batch
+from .batch import MAX_BYTES, MAX_REQUESTS, batch_line_outcome, upload_batch
 from .client import Endpoint
-from .engine import Outcome
 from .generation import (
     arm_items,
     arm_loop,
@@ -182,10 +181,6 @@ def store_lines(
     project: Project, endpoint: Endpoint, record: JudgeBatch, text: str
 ) -> tuple[int, int]:
     """Store the answers of an output or error file. Returns (responses, failed requests)."""
-    from openai.types.chat import ChatCompletion
-
-    from .engine import outcome_of
-
     run = project.judging.run(record.run_id)
     assert run is not None
     items = {i.custom_id: i for i in project.generated.batch_items(record.id)}
@@ -199,18 +194,8 @@ def store_lines(
         item = items.get(entry.get("custom_id", ""))
         if item is None:
             continue
-        response = entry.get("response") or {}
-        error = entry.get("error")
-        if error or response.get("status_code") != 200:
-            body = response.get("body") or {}
-            message = (error or body.get("error") or {}).get("message", "failed")
-            outcome = Outcome(
-                error=endpoint.redact(
-                    f"HTTP {response.get('status_code', '?')} in batch {record.id}: {message}"
-                )
-            )
-        else:
-            outcome = outcome_of(ChatCompletion.model_validate(response["body"]))
+        outcome = batch_line_outcome(entry, endpoint, record.id)
+        if not outcome.error:
             outcome.error = rejected(outcome)
         call = NewCall(
             purpose="generate",
