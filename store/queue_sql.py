@@ -87,13 +87,18 @@ def like_pattern(text: str) -> str:
 
 
 def filter_where(
-    flt: QueueFilter, languages: tuple[str, ...], *, walking: str | None = None
+    flt: QueueFilter,
+    languages: tuple[str, ...],
+    *,
+    walking: str | None = None,
+    with_gold: bool = False,
 ) -> Where:
     """The filter's predicate on `responses r`, with `languages` in place of the filter's
     own (empty: any language). `walking`: the query reads `SAMPLE_ITEMS`, the rows `s` of
     that batch; otherwise, with a sample, each row is looked up in its language's batch.
-    Gold items are never part of the queue (the session mixes them in itself)."""
-    where = Where(clauses=[NOT_GOLD])
+    Gold items are never part of the queue (the session mixes them in itself); `with_gold`
+    leaves them in, for a count that subtracts them afterwards (`Queue.progress`)."""
+    where = Where(clauses=[] if with_gold else [NOT_GOLD])
     if walking is not None:
         where.clauses.append("s.batch = :sample")
         where.params["sample"] = walking

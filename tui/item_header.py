@@ -115,7 +115,9 @@ def header_text(state: HeaderState) -> Text:
 
 
 class ItemHeader(Static):
-    """Shows a `HeaderState`; everything in it is plain text."""
+    """Shows a `HeaderState`; everything in it is plain text. Its height is fixed (two lines,
+    `annotate.tcss`), so a new item or count repaints the header alone, without a layout pass
+    over the whole screen."""
 
     def show(self, state: HeaderState) -> None:
-        self.update(header_text(state))
+        self.update(header_text(state), layout=False)

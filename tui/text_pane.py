@@ -46,6 +46,7 @@ class TextPane(ScrollPane):
     # Called after every scroll of the pane (by key, wheel, or the other pane following).
     on_scrolled: Callable[[TextPane], None] | None = None
     _marker = ""  # the bottom border's note as last set
+    _title: Text | None = None  # the top border's title as last set
 
     def compose(self) -> ComposeResult:
         yield Static(Text(""), classes="body", markup=False)
@@ -80,7 +81,9 @@ class TextPane(ScrollPane):
         return self.query_one(".body", Static)
 
     def show(self, title: Text, text: Text) -> None:
-        self.border_title = title
+        if title != self._title:  # the same title again: the border is not redrawn
+            self._title = title
+            self.border_title = title
         self.body.update(text)
         if self.scroll_offset.y:
             self.scroll_home(animate=False)

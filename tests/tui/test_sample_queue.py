@@ -159,3 +159,22 @@ def test_a_sample_page_walks_the_assignments_index(sampled) -> None:
         assert "SEARCH r USING" in plan and "id=?" in plan, plan  # each item by its id
         assert "SCAN" not in plan, plan
         assert "USE TEMP B-TREE" not in plan, plan
+
+
+def test_progress_leaves_out_gold_items_in_and_out_of_a_sample(sampled) -> None:
+    """Progress counts every matching row and subtracts the gold items among them (a faster
+    count than probing gold_items per row); the totals must equal the queue's own items."""
+    project, sw, _, first, _, people = sampled
+    ana = people["ana"]
+    project.gold_items.add(first[0], "unsafe")  # a sampled item made gold after the sample
+    project.gold_items.add(sw[1], "safe")  # and one outside it
+    flt = batch(project, "first")
+    progress = project.queue.progress(ana, flt)
+    assert progress.sample_items == len(first) - 1
+    assert progress.assigned == len(project.queue.open_ids(ana, flt, limit=1000))
+    free = project.queue.progress(ana, QueueFilter())
+    assert free.assigned == 30 - 2 == len(project.queue.open_ids(ana, QueueFilter(), limit=1000))
+    sw_only = project.queue.progress(ana, QueueFilter(languages=("sw",)))
+    assert sw_only.assigned == len(
+        project.queue.open_ids(ana, QueueFilter(languages=("sw",)), limit=1000)
+    )
