@@ -43,7 +43,6 @@ from .annotate_view import (
 )
 from .annotate_workers import FilterSearch, ProgressCounter
 from .filter_modal import FilterModal
-from .guidelines_screen import GuidelinesScreen
 from .help_screen import HelpScreen
 from .html_view import write_item_html
 from .item_header import HeaderState, ItemHeader
@@ -301,6 +300,10 @@ class AnnotateScreen(Screen[None]):
             if self.guidelines is not None
             else (self.session.project.meta("guidelines"))
         )
+        # Imported when first asked for: Textual's Markdown widget (markdown-it) adds ~80 ms to
+        # every start otherwise (python -X importtime).
+        from .guidelines_screen import GuidelinesScreen
+
         self.app.push_screen(GuidelinesScreen(text))
 
     def action_toggle_layout(self) -> None:
