@@ -70,6 +70,8 @@ class ReconcileData:
     # each current label (object); read on request
     lab_viewed: np.ndarray | None = None
     lab_assigned: np.ndarray | None = None
+    # (R,) the annotator id who made the standing adjudication (−1: none); read with readings
+    adjudicated_by: np.ndarray | None = None
 
     @property
     def n_items(self) -> int:
@@ -138,6 +140,7 @@ def with_labels_only(data: ReconcileData, mask: np.ndarray) -> ReconcileData:
         lab_viewed=None if data.lab_viewed is None else data.lab_viewed[mask],
         lab_assigned=None if data.lab_assigned is None else data.lab_assigned[mask],
         adjudicated=np.full(data.n_items, -1, dtype=np.int64),
+        adjudicated_by=None,
     )
 
 
@@ -210,10 +213,14 @@ def load(
     lab_item = np.searchsorted(response_id, table[:, 0])
     adj_ids, adj_labels = project.columns.adjudications()
     adjudicated = np.full(response_id.size, -1, dtype=np.int64)
+    adjudicated_by = np.full(response_id.size, -1, dtype=np.int64) if readings else None
     if adj_ids:
         index = {name: i for i, name in enumerate(labels)}
         at, known = _positions(response_id, np.asarray(adj_ids, dtype=np.int64))
         adjudicated[at[known]] = np.asarray([index.get(x, -1) for x in adj_labels])[known]
+        if adjudicated_by is not None:
+            by = np.asarray(project.columns.adjudicators(), dtype=np.int64)
+            adjudicated_by[at[known]] = by[known]
 
     runs = []
     for run in project.judging.judge_runs():
@@ -233,6 +240,7 @@ def load(
         lab_time_ms=time_ms,
         lab_version=version,
         lab_viewed=None if reading is None else reading[:, 0].copy(),
+        adjudicated_by=adjudicated_by,
         lab_assigned=None if reading is None else reading[:, 1].copy(),
     )
 

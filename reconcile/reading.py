@@ -17,10 +17,11 @@ Per language, the labels are split by what the annotator read (`viewed`: `origin
 For each condition: the number of labels, the share labelled `positive` (Wilson interval), and
 agreement (Wilson) with two references, each only where it exists:
 
-- **final (other evidence)**: the item's standing adjudication; without one, the label all the
-  *other* annotators' current labels of the item agree on (at least one other label, all equal,
-  any condition). The label itself never makes its own reference, so an item labelled by one
-  annotator and not adjudicated has none;
+- **final (other evidence)**: the item's standing adjudication, unless the label's own
+  annotator made it; otherwise the label all the *other* annotators' current labels of the item
+  agree on (at least one other label, all equal, any condition). The label itself never makes
+  its own reference, nor does its annotator's ruling, so an item labelled by one annotator and
+  not adjudicated by someone else has none;
 - **judge**: the parsed verdict of the report's estimator run (unparsed and missing: none).
 
 Between original-only and back-translation-only readers: the items with at least one label of
@@ -59,13 +60,17 @@ def _rate(hits: int, n: int) -> dict[str, Any]:
 
 def other_evidence(data: ReconcileData) -> np.ndarray:
     """(L,) for each label, the reference label index from other evidence (−1: none): the
-    item's standing adjudication, else the label every other annotator's current label of the
-    item agrees on (at least one)."""
+    item's standing adjudication when someone other than the label's annotator made it, else
+    the label every other annotator's current label of the item agrees on (at least one)."""
     others = data.value_counts()[data.lab_item].copy()  # (L, V) labels of the label's item
     own = np.flatnonzero(data.lab_value >= 0)
     others[own, data.lab_value[own]] -= 1  # leave this label out
     agreed = np.where((others > 0).sum(axis=1) == 1, others.argmax(axis=1), -1)
     adjudicated = data.adjudicated[data.lab_item]
+    if data.adjudicated_by is not None:  # an annotator's own ruling is not other evidence
+        adjudicated = np.where(
+            data.adjudicated_by[data.lab_item] == data.lab_annotator, -1, adjudicated
+        )
     return np.where(adjudicated >= 0, adjudicated, agreed).astype(np.int64)
 
 

@@ -136,6 +136,17 @@ class Columns(Subject):
         )
         return [row[0] for row in rows]
 
+    def adjudicators(self) -> list[int]:
+        """The adjudicator (annotator id) of every standing adjudication, in the order of
+        `adjudications()`: who decided, so that a label is never checked against its own
+        annotator's ruling (the report's `reading` block)."""
+        rows = self._tuples(
+            "SELECT a.adjudicator_id FROM adjudications a"
+            f" WHERE {latest_adjudication('a')} AND a.label IS NOT NULL AND a.{NOT_GOLD_ID}"
+            " ORDER BY a.response_id"
+        )
+        return [row[0] for row in rows]
+
     def adjudications(self) -> tuple[list[int], list[str]]:
         """(response ids, labels) of every standing adjudication: the latest row per response,
         left out when its label is NULL (withdrawn)."""

@@ -124,3 +124,35 @@ def test_an_undo_keeps_the_reading_condition_of_the_label_it_restores(tmp_path: 
         project.labels.add(1, who, S, viewed="both")
         row = project.labels.undo(1, who)
         assert row is not None and (row.label, row.view_assigned) == (U, "original")
+
+
+def test_an_annotators_own_ruling_is_not_other_evidence_for_their_label(tmp_path: Path) -> None:
+    """ori labels item 1 unsafe and then adjudicates it unsafe; bak said safe. Checked against
+    its own ruling, ori's label would agree with "other evidence"; the reference must instead
+    come from the others (bak: safe), so ori disagrees. For bak the ruling is someone else's
+    (ori's), and bak's safe disagrees with it. Item 2: adjudicated by a third person, who is
+    other evidence for both."""
+    with Project.create(tmp_path / "p.db") as project:
+        project.content.insert_responses(
+            [
+                {"uid": f"ar{i}", "language": "ar", "text": f"نص {i}", "back_translation": "t"}
+                for i in (1, 2)
+            ]
+        )
+        ori = project.annotators.ensure("ori").id
+        bak = project.annotators.ensure("bak").id
+        third = project.annotators.ensure("third", "adjudicator").id
+        for rid in (1, 2):
+            project.labels.add(rid, ori, U, viewed="original", view_assigned="original")
+            project.labels.add(
+                rid, bak, S, viewed="back_translation", view_assigned="back_translation"
+            )
+        project.adjudications.add(1, ori, U, "my own call")
+        project.adjudications.add(2, third, U, "ruled")
+        report = build_report(project, resamples=20)
+    conditions = report.as_json()["reading"]["by_language"]["ar"]["conditions"]
+    original, back = conditions["original"]["final"], conditions["back_translation"]["final"]
+    # ori: item 1 reference = bak's S (own ruling skipped) ✗; item 2 = third's U ✓ → 1 of 2.
+    assert (original["agree"], original["n"]) == (1, 2)
+    # bak: item 1 reference = ori's ruling U ✗; item 2 = third's U ✗ → 0 of 2.
+    assert (back["agree"], back["n"]) == (0, 2)
