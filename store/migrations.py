@@ -198,6 +198,17 @@ def generated_responses(db: Database) -> None:
         db.execute(statement)
 
 
+def back_translated_index(db: Database) -> None:
+    # `status` counts the back-translated responses per language; without this partial index
+    # that count read every response's text (7 s on a million responses), with it only the
+    # index entries of the back-translated ones. The WHERE must stay the one STAGE_SQL uses
+    # (status.py), or SQLite will not use the index.
+    db.execute(
+        "CREATE INDEX responses_back_translated ON responses (language)"
+        " WHERE back_translation IS NOT NULL AND back_translation != ''"
+    )
+
+
 # (shipped name, step), in the order every earlier release applied them.
 STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_core", core),
@@ -214,6 +225,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0009_reveal", reveal),
     ("0010_reading_condition", reading_condition),
     ("0011_generated_responses", generated_responses),
+    ("0012_back_translated_index", back_translated_index),
 )
 
 MIGRATIONS = Migrations("polyjudge")

@@ -14,7 +14,8 @@ CURRENT_LABELS_SQL = f"SELECT l.* FROM labels l WHERE {current_label('l')}"
 
 # Per language, one grouped query per stage of the workflow (`status`): how many responses
 # are back-translated, judged (a parsed verdict of a non-baseline judge run), sampled, labelled
-# (a current label), and how many sampled ones are labelled.
+# (a current label), and how many sampled ones are labelled. The back-translated count reads
+# the partial index `responses_back_translated` (migrations.py), whose WHERE it repeats.
 STAGE_SQL = {
     "back_translated": "SELECT language, count(*) FROM responses"
     " WHERE back_translation IS NOT NULL AND back_translation != '' GROUP BY language",
@@ -36,15 +37,23 @@ LATEST_MODEL_SQL = (
 )
 
 
-def stage_counts(project: Project) -> dict[str, dict[str, int]]:
+RESPONSES_BY_LANGUAGE_SQL = (
+    "SELECT language, count(*) FROM responses GROUP BY language ORDER BY language"
+)
+
+
+def stage_counts(
+    project: Project, responses_by_language: list[tuple[str, int]] | None = None
+) -> dict[str, dict[str, int]]:
     """language -> {responses, back_translated, judged, sampled, labelled, sampled_labelled},
-    for the languages with responses only."""
+    for the languages with responses only (`responses_by_language`: those counts, when the
+    caller has read them already)."""
     c = project.conn
+    if responses_by_language is None:
+        responses_by_language = c.execute(RESPONSES_BY_LANGUAGE_SQL).fetchall()
     out = {
         language: dict.fromkeys(("responses", *STAGE_SQL), 0) | {"responses": n}
-        for language, n in c.execute(
-            "SELECT language, count(*) FROM responses GROUP BY language ORDER BY language"
-        )
+        for language, n in responses_by_language
     }
     for stage, sql in STAGE_SQL.items():
         for language, n in c.execute(sql):
@@ -72,7 +81,9 @@ def project_status(project: Project) -> dict[str, Any]:
             by_language[language][field] = n
 
     bump(c.execute("SELECT language, count(*) FROM prompts GROUP BY language"), "prompts")
-    bump(c.execute("SELECT language, count(*) FROM responses GROUP BY language"), "responses")
+    # Read once (a scan of the language index): the per-language, total and stage counts.
+    responses_by_language = [tuple(row) for row in c.execute(RESPONSES_BY_LANGUAGE_SQL)]
+    bump(responses_by_language, "responses")
     bump(
         c.execute(
             f"SELECT r.language, count(*) FROM ({CURRENT_LABELS_SQL}) cl"
@@ -86,7 +97,7 @@ def project_status(project: Project) -> dict[str, Any]:
         "project_id": project.project_id,
         "label_set": list(project.label_set),
         "prompts": one("SELECT count(*) FROM prompts"),
-        "responses": one("SELECT count(*) FROM responses"),
+        "responses": sum(n for _, n in responses_by_language),
         "labels": one(f"SELECT count(*) FROM ({CURRENT_LABELS_SQL})"),
         "label_rows": one("SELECT count(*) FROM labels"),
         "annotators": one("SELECT count(*) FROM annotators WHERE role = 'annotator'"),
@@ -96,7 +107,7 @@ def project_status(project: Project) -> dict[str, Any]:
         "adjudications": one("SELECT count(*) FROM adjudications"),
         # Control items; their responses and labels are counted above as stored rows.
         "gold_items": one("SELECT count(*) FROM gold_items"),
-        "stages": stage_counts(project),
+        "stages": stage_counts(project, responses_by_language),
         "latest_models": latest_models(project),
         "languages": sorted(by_language),
         "by_language": dict(sorted(by_language.items())),

@@ -19,6 +19,7 @@ SINCE_RELEASE = (
     "0009_reveal",
     "0010_reading_condition",
     "0011_generated_responses",
+    "0012_back_translated_index",
 )
 RELEASE_STEPS = [name for name, _ in STEPS if name not in SINCE_RELEASE]
 
