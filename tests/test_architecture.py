@@ -28,6 +28,19 @@ def test_core_packages_never_import_textual() -> None:
     assert result.stdout.strip() == "[]"
 
 
+def test_the_annotate_screen_starts_without_numpy_or_pandas() -> None:
+    """`annotate` needs neither: sqlite-utils would import both at module level when installed
+    (store/_sqlite_utils.py keeps them out), costing every start ~0.1-0.5 s."""
+    code = (
+        "import sys\n"
+        "import polyjudge.cli, polyjudge.store, polyjudge.tui.annotate_screen\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas'}))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 SQL = re.compile(r"\b(SELECT\s+.+\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.I)
 
 
