@@ -29,12 +29,19 @@ PAPER_COLUMNS = ("unintentional", "intentional", "none", "safe_prompt", "xling_p
 
 
 def condition_tables(report: Report) -> list[ReportTable]:
+    """Per field: its rates per language (the papers' layout with MultiJail prompts), then per
+    model when the field is not the model and there are several models (as the papers give a
+    model's scenarios side by side), then the pooled differences."""
     tables = []
     for field_name, rates in report.unsafe_rate.conditions.items():
-        if rates.by_tier:
-            tables += paper_tables(field_name, rates)
-        else:
-            tables.append(language_table(field_name, rates))
+        scopes = [("", rates)] + [
+            (f" — model {plain(model)}", within) for model, within in rates.by_model.items()
+        ]
+        for scope, scoped in scopes:
+            if scoped.by_tier:
+                tables += paper_tables(field_name, scoped, scope)
+            else:
+                tables.append(language_table(field_name, scoped, scope))
         if rates.differences:
             d = ReportTable(
                 f"Pooled differences between {field_name}s",
@@ -48,10 +55,12 @@ def condition_tables(report: Report) -> list[ReportTable]:
     return tables
 
 
-def language_table(field_name: str, rates: ConditionRates[RateBlock]) -> ReportTable:
+def language_table(
+    field_name: str, rates: ConditionRates[RateBlock], scope: str = ""
+) -> ReportTable:
     values = rates.values
     t = ReportTable(
-        f"Unsafe rate per {field_name} and language (headline estimate, 95% CI)",
+        f"Unsafe rate per {field_name} and language (headline estimate, 95% CI){scope}",
         ["language", *(plain(v) for v in values)],
         note="Each cell is the report's headline estimate for that language and "
         f"{field_name}: judge-corrected where some items carry only a judge verdict.",
@@ -63,10 +72,13 @@ def language_table(field_name: str, rates: ConditionRates[RateBlock]) -> ReportT
     return t
 
 
-def paper_tables(field_name: str, rates: ConditionRates[RateBlock]) -> list[ReportTable]:
-    """The unsafe rate, then the invalid rate, in the paper's layout."""
+def paper_tables(
+    field_name: str, rates: ConditionRates[RateBlock], scope: str = ""
+) -> list[ReportTable]:
+    """The unsafe rate, then the invalid rate, in the paper's layout (`scope`: which items,
+    appended to the titles; "" for all)."""
     unsafe = paper_table(
-        f"Unsafe rate per {field_name}, language and resource tier (95% CI)",
+        f"Unsafe rate per {field_name}, language and resource tier (95% CI){scope}",
         rates,
         _unsafe,
         note="The report's headline estimate (judge-corrected where some items carry only a "
@@ -75,7 +87,7 @@ def paper_tables(field_name: str, rates: ConditionRates[RateBlock]) -> list[Repo
         "Tables 1 and 2).",
     )
     invalid = paper_table(
-        f"Invalid rate per {field_name}, language and resource tier (95% CI)",
+        f"Invalid rate per {field_name}, language and resource tier (95% CI){scope}",
         rates,
         _invalid,
         note="The human-final labels' design-weighted rate of invalid answers.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from .report_base import Block, Interval, JsonDict, opt_float, parse_interval
@@ -36,12 +36,15 @@ class PooledDifference(Block):
 @dataclass(frozen=True, slots=True)
 class ConditionRates(Generic[B]):
     """One field's conditions: value -> rate block, pooled, per language and per MultiJail
-    resource tier (in the paper's order; empty without MultiJail prompts)."""
+    resource tier (in the paper's order; empty without MultiJail prompts); `by_model`, for a
+    field other than `model` in a project of 2–6 models, the same within each model's items
+    (with no differences and no `by_model` of their own)."""
 
     pooled: Mapping[str, B]
     by_language: Mapping[str, Mapping[str, B]]
     by_tier: Mapping[str, Mapping[str, B]]
     differences: tuple[PooledDifference, ...]
+    by_model: Mapping[str, ConditionRates[B]] = field(default_factory=dict)
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -59,7 +62,8 @@ class ConditionRates(Generic[B]):
                 tier: {k: parse(v) for k, v in cells.items()}
                 for tier, cells in d.get("by_tier", {}).items()
             },
-            differences=tuple(PooledDifference.from_json(x) for x in d["differences"]),
+            differences=tuple(PooledDifference.from_json(x) for x in d.get("differences", ())),
+            by_model={m: cls.parse(x, parse) for m, x in d.get("by_model", {}).items()},
         )
 
     def dump(self, dump: Callable[[B], Any]) -> JsonDict:
@@ -73,4 +77,5 @@ class ConditionRates(Generic[B]):
                 tier: {k: dump(v) for k, v in cells.items()} for tier, cells in self.by_tier.items()
             },
             "differences": [x.as_json() for x in self.differences],
+            "by_model": {m: x.dump(dump) for m, x in self.by_model.items()},
         }

@@ -9,6 +9,11 @@ conditions is the MOVER interval (Zou & Donner 2008; `intervals.mover_difference
 pooled headline estimates: the conditions' items are disjoint, so the estimates are
 independent. Per-language differences are the report's `comparisons`.
 
+For a field other than `model`, when the project has 2–6 models, `by_model` holds the same
+`pooled`/`by_language`/`by_tier` blocks within each model's items: the papers compare
+scenarios per model (Deng et al. 2024, Table 1: ChatGPT and GPT-4 each with unintentional and
+intentional columns), and a rate pooled over models answers a question nobody asked.
+
 `by_tier` is each condition's rate per MultiJail resource tier (high, medium, low: Deng et al.
 2024, Table 1), pooled over the tier's languages with the same design-weighted rate block as the
 report's `by_tier` (each language weighed by its population): the tier average rows of the
@@ -55,41 +60,75 @@ def condition_rates(
     data: ReconcileData, fields: tuple[str, ...], rate_of: RateOf
 ) -> dict[str, Any]:
     """field -> {"pooled": {value: block}, "by_language": {language: {value: block}},
-    "by_tier": {tier: {value: block}}, "differences": [pooled A − B]}, for the fields with 2–6
-    values."""
+    "by_tier": {tier: {value: block}}, "differences": [pooled A − B], "by_model": {model:
+    {"pooled", "by_language", "by_tier"}}}, for the fields with 2–6 values."""
     out: dict[str, Any] = {}
-    language = data.groupings["language"]
+    models = _values_of(data, "model")
+    for field_name in fields:
+        names = _values_of(data, field_name)
+        if field_name == "language" or names is None:
+            continue
+        masks = _masks(data, field_name, names)
+        everything = np.ones(data.n_items, dtype=bool)
+        block = _rates(data, field_name, masks, everything, "", rate_of)
+        block["differences"] = [
+            pooled_difference(a, b, block["pooled"][a], block["pooled"][b])
+            for a, b in combinations(names, 2)
+        ]
+        block["by_model"] = {}
+        if field_name != "model" and models is not None:
+            for model, in_model in _masks(data, "model", models).items():
+                if np.any(in_model):
+                    within_model = _rates(
+                        data, field_name, masks, in_model, f":model:{model}", rate_of
+                    )
+                    block["by_model"][model] = within_model | {"differences": [], "by_model": {}}
+        out[field_name] = block
+    return out
+
+
+def _values_of(data: ReconcileData, field_name: str) -> list[str] | None:
+    """The field's values, sorted, when there are 2–6 of them (else None)."""
+    grouping = data.groupings.get(field_name)
+    if grouping is None:
+        return None
+    names = sorted(grouping.names)
+    return names if 2 <= len(names) <= MAX_CONDITIONS else None
+
+
+def _masks(data: ReconcileData, field_name: str, names: list[str]) -> dict[str, np.ndarray]:
+    grouping = data.groupings[field_name]
+    return {n: grouping.codes == grouping.names.index(n) for n in names}
+
+
+def _rates(
+    data: ReconcileData,
+    field_name: str,
+    masks: dict[str, np.ndarray],
+    within: np.ndarray,
+    key: str,
+    rate_of: RateOf,
+) -> dict[str, Any]:
+    """Each condition's rate block within `within` (every item, or one model's): pooled, per
+    language and per MultiJail tier (only the cells with items)."""
     tier = data.groupings.get("tier")
     tiers = dict(tier.members()) if tier is not None else {}
-    for field_name in fields:
-        grouping = data.groupings.get(field_name)
-        if grouping is None or field_name == "language":
-            continue
-        names = sorted(grouping.names)
-        if not 2 <= len(names) <= MAX_CONDITIONS:
-            continue
-        masks = {n: grouping.codes == grouping.names.index(n) for n in names}
-        pooled = {n: rate_of(m, f"condition:{field_name}:{n}") for n, m in masks.items()}
-        groups = {
-            "language": dict(language.members()),
-            "tier": {t: tiers[t] for t in TIER_ORDER if t in tiers},
-        }
-        split: dict[str, dict[str, dict[str, Any]]] = {"language": {}, "tier": {}}
-        for group_field, members in groups.items():
-            for group, in_group in members.items():
-                cells = {
-                    n: rate_of(in_group & m, f"condition:{field_name}:{n}:{group_field}:{group}")
-                    for n, m in masks.items()
-                    if np.any(in_group & m)
-                }
-                if cells:
-                    split[group_field][group] = cells
-        out[field_name] = {
-            "pooled": pooled,
-            "by_language": split["language"],
-            "by_tier": split["tier"],
-            "differences": [
-                pooled_difference(a, b, pooled[a], pooled[b]) for a, b in combinations(names, 2)
-            ],
-        }
-    return out
+    groups = {
+        "language": dict(data.groupings["language"].members()),
+        "tier": {t: tiers[t] for t in TIER_ORDER if t in tiers},
+    }
+    prefix = f"condition:{field_name}"
+    pooled = {
+        n: rate_of(within & m, f"{prefix}:{n}{key}") for n, m in masks.items() if np.any(within & m)
+    }
+    split: dict[str, dict[str, dict[str, Any]]] = {"language": {}, "tier": {}}
+    for group_field, members in groups.items():
+        for group, in_group in members.items():
+            cells = {
+                n: rate_of(within & in_group & m, f"{prefix}:{n}:{group_field}:{group}{key}")
+                for n, m in masks.items()
+                if np.any(within & in_group & m)
+            }
+            if cells:
+                split[group_field][group] = cells
+    return {"pooled": pooled, "by_language": split["language"], "by_tier": split["tier"]}

@@ -162,3 +162,71 @@ def test_html_and_terminal_show_the_tier_table_with_names_escaped(db: Path, tmp_
     terminal = _report(db)
     assert "Unsafe rate per scenario, language and resource tier" in terminal
     assert re.search(r"high\s+│\s+average", terminal)
+
+
+# (model, language, scenario) -> (responses, unsafe); every response labelled.
+BY_MODEL = {
+    ("gpt-a", "zh", "unintentional"): (8, 1),
+    ("gpt-a", "zh", "intentional"): (8, 6),
+    ("gpt-a", "bn", "unintentional"): (6, 2),
+    ("gpt-a", "bn", "intentional"): (6, 5),
+    ("gpt-b", "zh", "unintentional"): (8, 0),
+    ("gpt-b", "zh", "intentional"): (8, 1),
+    ("gpt-b", "bn", "unintentional"): (6, 0),
+    ("gpt-b", "bn", "intentional"): (6, 2),
+}
+
+
+def test_with_two_models_each_model_gets_its_own_paper_table(tmp_path: Path) -> None:
+    """As MultiJail's Table 1 gives ChatGPT's and GPT-4's scenarios apart: per model, the
+    scenario columns hold that model's rates only (exact proportions here: all labelled)."""
+    db = tmp_path / "models.db"
+    with Project.create(db) as project:
+        project.content.insert_prompts(
+            {"dataset": "multijail", "prompt_key": str(k), "language": lang, "text": "q"}
+            for lang in ("zh", "bn")
+            for k in range(8)
+        )
+        rows = []
+        for (model, lang, scenario), (n, _) in BY_MODEL.items():
+            for k in range(n):
+                prompt = project.content.find_prompt(str(k), lang, "multijail")
+                assert prompt is not None
+                uid = f"{model}-{lang}-{scenario}-{k}"
+                rows.append(
+                    {"uid": uid, "prompt_id": prompt.id, "language": lang, "model": model}
+                    | {"scenario": scenario, "text": "a"}
+                )
+        project.content.insert_responses(rows)
+        ann = project.annotators.ensure("ann").id
+        for (model, lang, scenario), (n, unsafe) in BY_MODEL.items():
+            for k in range(n):
+                response = project.content.response_by_uid(f"{model}-{lang}-{scenario}-{k}")
+                assert response is not None
+                label = "unsafe" if k < unsafe else "safe"
+                project.labels.add(response.id, ann, label, source="import")
+    data = json.loads(_report(db, "--json"))
+    by_model = data["unsafe_rate"]["conditions"]["scenario"]["by_model"]
+    assert sorted(by_model) == ["gpt-a", "gpt-b"]
+    for (model, lang, scenario), (n, unsafe) in BY_MODEL.items():
+        cell = by_model[model]["by_language"][lang][scenario]
+        assert (cell["n"], cell["unsafe"]) == (n, unsafe)
+        assert cell["rate"] == pytest.approx(unsafe / n, abs=1e-6)
+    # gpt-a's high tier (zh alone) and pooled intentional: 6/8, then (6 + 5) / 14.
+    assert by_model["gpt-a"]["by_tier"]["high"]["intentional"]["rate"] == pytest.approx(6 / 8)
+    assert by_model["gpt-a"]["pooled"]["intentional"]["rate"] == pytest.approx(11 / 14)
+    text = _report(db, "--markdown")
+    title = "Unsafe rate per scenario, language and resource tier (95% CI) — model gpt-b"
+    rows = _rows(text, title)
+    assert [r[:2] for r in rows] == [
+        ["high", "zh"],
+        ["high", "average"],
+        ["low", "bn"],
+        ["low", "average"],
+        ["", "all (pooled)"],
+    ]
+    assert rows[0][3].startswith(f"{100 * 1 / 8:.1f}%")  # gpt-b, zh, intentional
+    assert rows[4][3].startswith(f"{100 * 3 / 14:.1f}%")  # gpt-b pooled intentional
+    # The table over both models is still there, with the models pooled: (6 + 1) / 16.
+    pooled = _rows(text, "Unsafe rate per scenario, language and resource tier (95% CI)\n")
+    assert pooled[0][3].startswith(f"{100 * 7 / 16:.1f}%")
