@@ -1,6 +1,7 @@
 """`polyjudge serve`: one real server on 127.0.0.1 (a subprocess) for several annotators, each
 reaching the annotate screen through their own secret link, driven by a real websocket client
-as the browser page drives it. The adversarial requests are in tests/security."""
+as the browser page drives it. The adversarial requests are in tests/security; the page in a
+real browser is tests/exports/test_serve_browser.py."""
 
 from __future__ import annotations
 
@@ -24,7 +25,6 @@ import pytest
 from polyjudge.commands.serving import serve_command
 from polyjudge.store import Project
 
-from tests.browser import CHROMIUM, browser
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built
 
@@ -186,32 +186,6 @@ def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path
     }
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
-def test_a_real_browser_opens_a_link_and_labels_as_its_annotator(built: Built, tmp_path: Path):
-    pytest.importorskip("textual_serve")
-    before = label_counts(built.path)
-
-    async def label_in_browser(link: str) -> None:
-        async with browser(link) as page:
-            await page.wait_for("document.body?.innerText.includes('polyjudge — zoe')")
-            # textual-serve's page marks the body once the app's first bytes arrive.
-            await page.wait_for("document.body.classList.contains('-first-byte')")
-            end = time.monotonic() + 60
-            while label_counts(built.path).get("zoe", 0) == 0:
-                assert time.monotonic() < end, "no label arrived"
-                await page.press("1")
-                await asyncio.sleep(2)
-
-    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
-        asyncio.run(label_in_browser(served.links["zoe"]))
-        assert "refused" not in served.stderr()
-    after = label_counts(built.path)
-    assert after["zoe"] >= 1 and after.get("yusuf", 0) == 0
-    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == {
-        k: v for k, v in before.items() if k not in ("zoe", "yusuf")
-    }
-
-
 def test_behind_a_tls_proxy_links_and_the_forwarded_host_and_origin_work(
     built: Built, tmp_path: Path
 ):
@@ -324,29 +298,3 @@ def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_p
         assert after["item"]["uid"] not in labelled and after["where"] == "serve · zoe"
         other = json.loads(fetch(f"{served.links['yusuf']}/reader/item.json", time.monotonic() + 5))
         assert other["item"] is None  # yusuf's page shows only yusuf's screen
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
-def test_a_real_browser_reads_the_served_screen_in_the_reader(built: Built, tmp_path: Path):
-    """Beside the browser's terminal, the link's reader page in Chromium shows the item that
-    the served annotate screen moved to, with its language tag."""
-    pytest.importorskip("textual_serve")
-
-    async def read(link: str) -> tuple[str, str]:
-        async with browser(f"{link}/reader/") as page:
-            await page.wait_for("document.body.dataset.uid === ''")  # no session yet
-            await drive_screen(
-                ws_url(link), {"Origin": link.split("/annotate/")[0]}, built.path, "zoe"
-            )
-            await page.wait_for("!!document.body.dataset.uid")
-            uid = await page.evaluate("document.body.dataset.uid")
-            lang = await page.evaluate("document.querySelector('section.response .text').lang")
-            await page.screenshot(tmp_path / "serve-reader.png")
-            print(f"reader screenshot: {tmp_path / 'serve-reader.png'}")
-            return str(uid), str(lang)
-
-    with serving(built.path, tmp_path, "--annotator", "zoe") as served:
-        uid, lang = asyncio.run(read(served.links["zoe"]))
-    with Project.open(built.path) as project:
-        response = project.content.response_by_uid(uid)
-    assert response is not None and lang == response.language.split("-")[0].lower()
