@@ -151,8 +151,9 @@ def serve(
     """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`): one
     server for many annotators, each with a secret link that names them (the token in it is
     stored hashed; who labels comes from the token only). Every browser tab runs its own
-    `polyjudge annotate` session on the same project file. Requests whose Host or Origin is
-    not this server's are refused."""
+    `polyjudge annotate` session on the same project file; beside its terminal, the page shows
+    the item on screen as the browser shapes it (right-to-left and complex scripts; a button
+    hides it). Requests whose Host or Origin is not this server's are refused."""
     fresh = _names("--new-link", new_links)
     to_serve = _names("--annotator", annotators) + [n for n in fresh if n not in annotators]
     to_revoke = _names("--revoke", revokes)
@@ -218,7 +219,7 @@ def serve(
                 if live is None or name in fresh:
                     token = project.serving.issue_token(name)
                     echo(f"{name}: {server.link(token)}")
-                    echo(f"  reader, beside the terminal: {server.reader_link(token)}")
+                    echo(f"  its reader alone, for a second screen: {server.reader_link(token)}")
                 else:
                     issued = live.created_at[:16].replace("T", " ")
                     echo(
@@ -228,8 +229,8 @@ def serve(
                     )
         echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
         echo(
-            "Each link's reader page (LINK/reader/) shows the item on that screen as the browser "
-            "shapes it (right-to-left and complex scripts).",
+            "Each link's page shows, beside the terminal, the item on that screen as the browser "
+            "shapes it (right-to-left and complex scripts); LINK/reader/ shows it alone.",
             err=True,
         )
         echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}", err=True)

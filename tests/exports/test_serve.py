@@ -270,7 +270,7 @@ def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_p
     with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
         link = served.links["zoe"]
         printed = served.out.read_text(encoding="utf-8")
-        assert f"reader, beside the terminal: {link}/reader/" in printed
+        assert f"its reader alone, for a second screen: {link}/reader/" in printed
         request = urllib.request.Request(f"{link}/reader/")
         with urllib.request.urlopen(request, timeout=30) as response:
             policy = response.headers["Content-Security-Policy"]
