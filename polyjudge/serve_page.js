@@ -41,6 +41,12 @@
   document.getElementById("restart").addEventListener("click", function () {
     window.location.reload();
   });
+  document.getElementById("start").addEventListener("click", function () {
+    // textual.js waits for this click when the link has `?delay`: start without it.
+    const url = new URL(window.location.href);
+    url.searchParams.delete("delay");
+    window.location.assign(url.pathname + url.search);
+  });
   if (!hide || !show) return; // a server without the reader
   hide.addEventListener("click", function () {
     showReader(false);

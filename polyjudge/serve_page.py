@@ -8,8 +8,9 @@ click handlers and fetches a font from Google, so it cannot live under a policy 
 `'unsafe-inline'` scripts. What textual.js needs of a page is only an element of class
 `textual-terminal` with `data-session-websocket-url` and `data-font-size` (it starts every such
 element on `window.onload`, marks `body` `-first-byte` once the app draws and `-closed` when
-the websocket closes) and `css/xterm.css`; the rest (intro, "session ended", restart, the
-reader's hide switch) is `serve_page.css` and `serve_page.js`.
+the websocket closes; with `?delay`, it waits for a click on `#start`) and `css/xterm.css`;
+the rest (intro, "session ended", restart, the reader's hide switch) is `serve_page.css` and
+`serve_page.js`.
 
 Every URL in the page is relative to the link (`<token>/reader/…`, `<token>/page/…`,
 `../static/…`), so the page works the same through an SSH tunnel and under a `--public-url`
@@ -80,7 +81,8 @@ type="font/ttf" crossorigin>
 <script src="{STATIC}js/textual.js"></script>
 <script src="{token}/page/serve_page.js" defer></script>
 </head><body class="serve{" with-reader" if reader else ""}">
-<div id="intro" class="notice"><p>{name}</p><p>starting the annotate screen…</p></div>
+<div id="intro" class="notice"><p>{name}</p><p>starting the annotate screen…</p>
+<button type="button" id="start">Start</button></div>
 <div id="closed" class="notice"><p>Session ended.</p>
 <button type="button" id="restart">Restart</button></div>
 <div id="terminal" class="textual-terminal" data-session-websocket-url="{escape(websocket_url)}"
