@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from polyjudge.commands.serve_queues import Queue, queues
 from polyjudge.commands.serving import serve_command
 from polyjudge.store import Project
 
@@ -249,6 +250,43 @@ def test_serve_command_quotes_untrusted_names(tmp_path: Path):
     assert serve_command(tmp_path / "p.db", "amina", [], 2).endswith("--overlap 2")
 
 
+def test_each_annotator_can_have_their_own_languages_and_overlap():
+    resolved = queues(
+        ["amina", "bilal", "a=b"],
+        ("bn, th",),
+        2,
+        language_of=("bilal=ar", "bilal = fa,ar", "a=b=sw"),
+        overlap_of=("amina=3",),
+    )
+    assert resolved == {
+        "amina": Queue(("bn", "th"), 3),
+        "bilal": Queue(("ar", "fa"), 2),
+        "a=b": Queue(("sw",), 2),
+    }
+    assert serve_command(Path("p.db"), "bilal", resolved["bilal"].languages, 2).endswith(
+        "--language ar --language fa --overlap 2"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--language-of", "carol=bn"), "--language-of 'carol=bn': carol is not served here"),
+        (("--language-of", "zoe"), "--language-of 'zoe': expected NAME=VALUE"),
+        (("--language-of", "zoe= "), "--language-of 'zoe= ': expected NAME=VALUE"),
+        (("--overlap-of", "zoe=0"), "--overlap-of 'zoe=0': K is a whole number ≥ 1"),
+        (("--overlap-of", "zoe=²"), "--overlap-of 'zoe=²': K is a whole number ≥ 1"),
+    ],
+)
+def test_a_bad_per_annotator_queue_is_one_usage_line_and_issues_nothing(
+    built: Built, args: tuple[str, ...], message: str
+):
+    result = run_cli("serve", "--db", str(built.path), "--annotator", "zoe", *args)
+    assert result.code == 2 and message in result.err
+    with Project.open(built.path) as project:
+        assert project.serving.live_link("zoe") is None
+
+
 def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
     monkeypatch.setitem(sys.modules, "textual_serve", None)
     monkeypatch.setitem(sys.modules, "textual_serve.server", None)
@@ -261,13 +299,31 @@ def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
         assert project.serving.live_link("amina") is None  # nothing was issued
 
 
+def labelled_by(db: Path, name: str) -> dict[str, tuple[str, int]]:
+    """uid -> (language, how many annotators now label it) of the items `name` labels."""
+    with Project.open(db) as project:
+        annotator = project.annotators.get(name)
+        assert annotator is not None
+        found = {}
+        for r in range(1, project.content.count("responses") + 1):
+            if project.labels.current(r, annotator.id) is not None:
+                response = project.content.response(r)
+                assert response is not None
+                found[response.uid] = (response.language, len(project.labels.current_for(r)))
+    return found
+
+
 def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_path: Path):
     """The reader beside the browser's terminal: the annotate session a link starts publishes
-    the item on its screen, and the link's reader page serves it (strict policy, JSON only)."""
+    the item on its screen, and the link's reader page serves it (strict policy, JSON only).
+    Each link's screen has its annotator's own queue: yusuf his languages and his overlap."""
     pytest.importorskip("textual_serve")
     import json
 
-    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
+    queues = ("--overlap", "2", "--language-of", "yusuf=ar,th", "--overlap-of", "yusuf=3")
+    with serving(
+        built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf", *queues
+    ) as served:
         link = served.links["zoe"]
         printed = served.out.read_text(encoding="utf-8")
         assert f"its reader alone, for a second screen: {link}/reader/" in printed
@@ -298,3 +354,11 @@ def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_p
         assert after["item"]["uid"] not in labelled and after["where"] == "serve · zoe"
         other = json.loads(fetch(f"{served.links['yusuf']}/reader/item.json", time.monotonic() + 5))
         assert other["item"] is None  # yusuf's page shows only yusuf's screen
+        asyncio.run(drive_screen(ws_url(served.links["yusuf"]), origin, built.path, "yusuf"))
+    # zoe: every language, no item that two others had labelled (the server's --overlap 2);
+    # yusuf: Arabic and Thai only, items two others had labelled too (his --overlap-of 3).
+    zoes, yusufs = labelled_by(built.path, "zoe"), labelled_by(built.path, "yusuf")
+    assert zoes and all(count <= 2 for _, count in zoes.values())
+    assert {language for language, _ in zoes.values()} - {"ar", "th"}
+    assert yusufs and all(language in ("ar", "th") for language, _ in yusufs.values())
+    assert any(count == 3 for _, count in yusufs.values())
