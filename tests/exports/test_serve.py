@@ -287,6 +287,21 @@ def test_a_bad_per_annotator_queue_is_one_usage_line_and_issues_nothing(
         assert project.serving.live_link("zoe") is None
 
 
+def test_the_terminal_page_holds_an_annotators_name_as_text():
+    from polyjudge.serve_page import terminal_page
+
+    name = '</title><script>alert(1)</script><img src=x onerror="alert(2)">'
+    page = terminal_page(name, "T" * 32, 'ws://127.0.0.1:8000/annotate/x"y/ws', 16, True)
+    assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img" in page
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT/reader/reader.js" defer>',
+        '<script src="../static/js/textual.js">',
+        '<script src="TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT/page/serve_page.js" defer>',
+    ]
+    assert 'data-session-websocket-url="ws://127.0.0.1:8000/annotate/x&quot;y/ws"' in page
+    assert "<img" not in page and not re.search(r"<[^>]*\son[a-z]+\s*=", page)
+
+
 def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
     monkeypatch.setitem(sys.modules, "textual_serve", None)
     monkeypatch.setitem(sys.modules, "textual_serve.server", None)
