@@ -5,7 +5,8 @@ only the aiohttp application it makes. textual-serve serves one fixed shell comm
 `/ws`; here each link `/annotate/<token>` and its websocket `/annotate/<token>/ws` run the
 annotate screen of the annotator the token belongs to, through a textual-serve `Server` per
 annotator (whose own `handle_websocket` and `AppService` bridge the browser and the process).
-No textual-serve code is copied: the page is its own template, rendered with our context.
+No textual-serve code is copied: the page is ours (`serve_page.py`: the terminal and, beside
+it, the reader), loading textual-serve's client script and style.
 
 Who labels comes from the token alone (looked up in the project on every request, so a revoked
 link stops working while the server runs); nothing in the URL's query or the headers can name
@@ -26,14 +27,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 from textual_serve.server import Server, to_int
 
 from polyjudge.console import echo_err
 from polyjudge.safe_text import one_line
 from polyjudge.serve_addresses import Addresses
+from polyjudge.serve_page import ASSETS as PAGE_ASSETS
+from polyjudge.serve_page import page_response, terminal_page
 from polyjudge.serve_reader import ServeReader, reader_headers
 from polyjudge.store import Project, TokenOwner
 
@@ -99,6 +100,7 @@ class TeamServer(Server):
         self.command_for = command_for
         self.served = served
         self._sessions: dict[str, Server] = {}
+        self._stopping: asyncio.Event | None = None  # set when the server begins to stop
         self.reader = ServeReader(db, reader_dir) if reader_dir is not None else None
 
     def link(self, token: str) -> str:
@@ -124,18 +126,27 @@ class TeamServer(Server):
         logging.getLogger("aiohttp.access").disabled = True
 
     async def on_startup(self, app: web.Application) -> None:
+        self._stopping = asyncio.Event()
         note(f"listening on {self.host}:{self.port} (Ctrl+C stops)")
+
+    async def on_shutdown(self, app: web.Application) -> None:
+        """Ctrl+C or SIGTERM: end the open sessions and the readers' waiting polls now, rather
+        than after aiohttp's grace period (a minute) for requests still running."""
+        if self._stopping is not None:
+            self._stopping.set()
+        if self.reader is not None:
+            self.reader.stopping = True
 
     async def _make_app(self) -> web.Application:
         """Our own routes in place of textual-serve's `/` and `/ws` (one fixed command for
-        everybody); its template, static files, download handler and websocket bridge are
-        reused as they are."""
+        everybody) and our own page in place of its template; its static files, download
+        handler and websocket bridge are reused as they are."""
         app = web.Application(middlewares=[self._guard])
-        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
         app.add_routes(
             [
                 web.get("/annotate/{token}", self.handle_link, name="link"),
                 web.get("/annotate/{token}/ws", self.handle_link_websocket, name="websocket"),
+                web.get("/annotate/{token}/page/{name}", self.handle_page_file, name="page-file"),
                 web.get("/annotate/{token}/reader/", self.handle_reader, name="reader"),
                 web.get("/annotate/{token}/reader/{name}", self.handle_reader, name="reader-file"),
                 web.get("/download/{key}", self.handle_download, name="download"),
@@ -143,6 +154,7 @@ class TeamServer(Server):
             ]
         )
         app.on_startup.append(self.on_startup)
+        app.on_shutdown.append(self.on_shutdown)
         app.on_response_prepare.append(self._security_headers)
         return app
 
@@ -167,8 +179,12 @@ class TeamServer(Server):
         return await handler(request)
 
     async def _security_headers(self, request: web.Request, response: web.StreamResponse) -> None:
-        response.headers.update(SECURITY_HEADERS)
         route = request.match_info.route.name if request.match_info.route else None
+        # The terminal page's own policy (set by `page_response`), the strict default elsewhere.
+        page_policy = response.headers.get("Content-Security-Policy") if route == "link" else None
+        response.headers.update(SECURITY_HEADERS)
+        if page_policy:
+            response.headers["Content-Security-Policy"] = page_policy
         if route in ("reader", "reader-file"):
             reader_headers(response)
 
@@ -206,20 +222,26 @@ class TeamServer(Server):
     # -- routes --------------------------------------------------------------------------------
 
     async def handle_link(self, request: web.Request) -> web.StreamResponse:
-        """The page of a link: textual-serve's template, its websocket at this link's `/ws`."""
+        """The page of a link: the browser's terminal (textual-serve's client, its websocket at
+        this link's `/ws`) and, beside it, the reader (`serve_page.py`)."""
         annotator = await self._annotator(request)
+        token = request.match_info["token"]
         base = self.addresses.public_url
-        ws_path = request.app.router["websocket"].url_for(token=request.match_info["token"])
+        ws_path = request.app.router["websocket"].url_for(token=token)
         ws_base = ("wss:" if base.startswith("https:") else "ws:") + base.split(":", 1)[1]
-        context = {
-            "font_size": to_int(request.query.get("fontsize", "16"), 16),
-            "app_websocket_url": f"{ws_base}{ws_path}",
-            "config": {"static": {"url": f"{base}/static/"}},
-            "application": {"name": f"polyjudge — {annotator}"},
-        }
-        response = aiohttp_jinja2.render_template("app_index.html", request, context)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        websocket_url = f"{ws_base}{ws_path}"
+        font_size = to_int(request.query.get("fontsize", "16"), 16)
+        page = terminal_page(annotator, token, websocket_url, font_size, self.reader is not None)
+        return page_response(page, websocket_url)
+
+    async def handle_page_file(self, request: web.Request) -> web.StreamResponse:
+        """The terminal page's own script and style."""
+        await self._annotator(request)
+        found = PAGE_ASSETS.get(request.match_info["name"])
+        if found is None:
+            raise web.HTTPNotFound(text="404: Not Found\n")
+        content_type, body = found
+        return web.Response(body=body, headers={"Content-Type": content_type})
 
     async def handle_reader(self, request: web.Request) -> web.StreamResponse:
         """The reader page of a link, its script and style, and `item.json` (long-polled)."""
@@ -248,19 +270,29 @@ class TeamServer(Server):
             session.download_manager = self.download_manager
             self._sessions[annotator] = session
         bridge = asyncio.ensure_future(session.handle_websocket(request))
+        assert self._stopping is not None
+        stopping = asyncio.ensure_future(self._stopping.wait())
         try:
             while True:
-                done, _ = await asyncio.wait({bridge}, timeout=RECHECK_S)
-                if done:
+                done, _ = await asyncio.wait(
+                    {bridge, stopping}, timeout=RECHECK_S, return_when=asyncio.FIRST_COMPLETED
+                )
+                if bridge in done:
                     return bridge.result()
+                if stopping in done:
+                    # textual-serve closes the websocket and stops the app on cancellation.
+                    bridge.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        return await bridge
+                    raise web.HTTPServiceUnavailable(text="503: the server is stopping\n")
                 token = request.match_info["token"]
                 if (await asyncio.to_thread(self._owner, token)).status != "ok":
                     self._refuse_note(request, f"link of {annotator} revoked: session ended")
-                    # textual-serve closes the websocket and stops the app on cancellation.
                     bridge.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         return await bridge
                     raise web.HTTPForbidden(text="403: Forbidden (this link was revoked)\n")
         finally:
+            stopping.cancel()
             if not bridge.done():
                 bridge.cancel()

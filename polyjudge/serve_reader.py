@@ -49,6 +49,7 @@ class ServeReader:
     def __init__(self, db: Path, directory: Path) -> None:
         self.db = db
         self.directory = directory
+        self.stopping = False  # set when the server stops: waiting polls answer at once
 
     def asset(self, name: str) -> web.Response:
         found = ASSETS.get(name)
@@ -68,6 +69,8 @@ class ServeReader:
         response_id, version = _stamp(path)
         end = time.monotonic() + POLL_S
         while after is not None and version == after and time.monotonic() < end:
+            if self.stopping:
+                break
             await asyncio.sleep(CHECK_S)
             response_id, version = _stamp(path)
         item = None

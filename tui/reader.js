@@ -1,6 +1,7 @@
 // The polyjudge reader: shows the item on the annotator's screen, shaped by the browser.
-// It long-polls `item.json` (relative to the page) and puts every text in with textContent,
-// never as HTML; the page's Content-Security-Policy allows no other script.
+// It long-polls `item.json` (relative to the page; on serve's terminal page, the pane's
+// `data-item-url`) and puts every text in with textContent, never as HTML; the page's
+// Content-Security-Policy allows no other script.
 "use strict";
 
 (function () {
@@ -9,6 +10,8 @@
   const state = document.getElementById("state");
   const blocks = document.getElementById("blocks");
   const invisible = document.getElementById("invisible");
+  const pane = document.getElementById("reader"); // serve's page: the reader beside a terminal
+  const source = (pane && pane.dataset.itemUrl) || "item.json";
   let version = -1;
   let current = null;
 
@@ -29,12 +32,14 @@
     if (!item) {
       heading.textContent = "Nothing on screen";
       document.body.dataset.uid = "";
-      document.title = "polyjudge reader";
+      if (!pane) document.title = "polyjudge reader";
       return;
     }
     document.body.dataset.uid = item.uid;
-    document.documentElement.lang = item.lang;
-    document.title = "polyjudge reader";
+    if (!pane) {
+      document.documentElement.lang = item.lang;
+      document.title = "polyjudge reader";
+    }
     heading.append(isolated(item.uid, "", "auto"));
     const name = item.language_name ? item.language_name + " " : "";
     heading.append(" · " + name + "(", isolated(item.language, "", "ltr"), ")");
@@ -68,7 +73,7 @@
   async function follow() {
     for (;;) {
       try {
-        const response = await fetch("item.json?after=" + version, { cache: "no-store" });
+        const response = await fetch(source + "?after=" + version, { cache: "no-store" });
         if (!response.ok) {
           state.textContent = "the terminal is gone (" + response.status + ")";
           await pause(2000);

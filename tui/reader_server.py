@@ -46,7 +46,7 @@ PAGE = """<!doctype html>
 <title>polyjudge reader</title>
 <link rel="stylesheet" href="reader.css">
 <script src="reader.js" defer></script>
-</head><body>
+</head><body class="reader">
 <header><h1 id="heading">Waiting for the terminal…</h1>
 <span id="where"></span><span id="state"></span>
 <label><input type="checkbox" id="invisible"> show invisible characters</label></header>

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from polyjudge.commands.serve_queues import queues
 from polyjudge.console import echo
 from polyjudge.options import (
     check_sample,
@@ -20,11 +21,6 @@ from polyjudge.options import (
     view_option,
 )
 from polyjudge.store import PolyjudgeError, Project
-
-
-def _languages(values: tuple[str, ...]) -> list[str]:
-    """`--language bn --language th` and `--language bn,th` alike."""
-    return [x.strip() for value in values for x in value.split(",") if x.strip()]
 
 
 def _names(option: str, values: tuple[str, ...]) -> list[str]:
@@ -43,7 +39,7 @@ def _names(option: str, values: tuple[str, ...]) -> list[str]:
 def serve_command(
     db: Path,
     annotator: str,
-    languages: list[str],
+    languages: list[str] | tuple[str, ...],
     overlap: int | None = None,
     sample: str | None = None,
     no_sample: bool = False,
@@ -108,6 +104,13 @@ def serve_command(
     help="Only these languages (repeat, or comma-separate).",
 )
 @click.option(
+    "--language-of",
+    "language_of",
+    multiple=True,
+    metavar="NAME=L,L",
+    help="NAME's languages instead of --language (repeat for others).",
+)
+@click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
@@ -121,6 +124,13 @@ def serve_command(
     metavar="K",
     help="As `annotate --overlap`: stop offering an item once K annotators have "
     "labelled it (or have it on screen).",
+)
+@click.option(
+    "--overlap-of",
+    "overlap_of",
+    multiple=True,
+    metavar="NAME=K",
+    help="NAME's --overlap instead of the server's (e.g. a lead adding a third opinion).",
 )
 @sample_options
 @view_option
@@ -140,7 +150,9 @@ def serve(
     new_links: tuple[str, ...],
     revokes: tuple[str, ...],
     languages: tuple[str, ...],
+    language_of: tuple[str, ...],
     overlap: int | None,
+    overlap_of: tuple[str, ...],
     sample: str | None,
     no_sample: bool,
     view: str | None,
@@ -151,8 +163,9 @@ def serve(
     """The annotate screen in a browser, through textual-serve (`polyjudge[serve]`): one
     server for many annotators, each with a secret link that names them (the token in it is
     stored hashed; who labels comes from the token only). Every browser tab runs its own
-    `polyjudge annotate` session on the same project file. Requests whose Host or Origin is
-    not this server's are refused."""
+    `polyjudge annotate` session on the same project file; beside its terminal, the page shows
+    the item on screen as the browser shapes it (right-to-left and complex scripts; a button
+    hides it). Requests whose Host or Origin is not this server's are refused."""
     fresh = _names("--new-link", new_links)
     to_serve = _names("--annotator", annotators) + [n for n in fresh if n not in annotators]
     to_revoke = _names("--revoke", revokes)
@@ -160,6 +173,7 @@ def serve(
         raise click.UsageError(f"--revoke {both[0]}: cannot serve and revoke the same annotator")
     if not to_serve and not to_revoke:
         raise click.UsageError("name who to serve: --annotator NAME (repeat for a team)")
+    queue_of = queues(to_serve, languages, overlap, language_of, overlap_of)
 
     with contextlib.ExitStack() as stack:  # the reader files' directory, removed at exit
         server = None
@@ -172,14 +186,21 @@ def serve(
                 raise PolyjudgeError(
                     "serve needs textual-serve: pip install 'polyjudge[serve]'"
                 ) from None
-            language_list = _languages(languages)
             # Where each annotator's sessions say which item is on screen, for the reader page.
             reader_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="polyjudge-")))
 
             def command_for(annotator: str) -> str:
                 reader_file = reader_file_of(reader_dir, annotator)
+                queue = queue_of[annotator]
                 return serve_command(
-                    db, annotator, language_list, overlap, sample, no_sample, view, reader_file
+                    db,
+                    annotator,
+                    queue.languages,
+                    queue.overlap,
+                    sample,
+                    no_sample,
+                    view,
+                    reader_file,
                 )
 
             # The addresses, --public-url and the port are checked before the project is touched.
@@ -218,7 +239,7 @@ def serve(
                 if live is None or name in fresh:
                     token = project.serving.issue_token(name)
                     echo(f"{name}: {server.link(token)}")
-                    echo(f"  reader, beside the terminal: {server.reader_link(token)}")
+                    echo(f"  its reader alone, for a second screen: {server.reader_link(token)}")
                 else:
                     issued = live.created_at[:16].replace("T", " ")
                     echo(
@@ -228,8 +249,8 @@ def serve(
                     )
         echo("Each link is secret: whoever opens it labels as that annotator.", err=True)
         echo(
-            "Each link's reader page (LINK/reader/) shows the item on that screen as the browser "
-            "shapes it (right-to-left and complex scripts).",
+            "Each link's page shows, beside the terminal, the item on that screen as the browser "
+            "shapes it (right-to-left and complex scripts); LINK/reader/ shows it alone.",
             err=True,
         )
         echo(f"Serving the annotate screen for {db} on {server.addresses.public_url}", err=True)

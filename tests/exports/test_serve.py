@@ -1,6 +1,7 @@
 """`polyjudge serve`: one real server on 127.0.0.1 (a subprocess) for several annotators, each
 reaching the annotate screen through their own secret link, driven by a real websocket client
-as the browser page drives it. The adversarial requests are in tests/security."""
+as the browser page drives it. The adversarial requests are in tests/security; the page in a
+real browser is tests/exports/test_serve_browser.py."""
 
 from __future__ import annotations
 
@@ -21,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
+from polyjudge.commands.serve_queues import Queue, queues
 from polyjudge.commands.serving import serve_command
 from polyjudge.store import Project
 
-from tests.browser import CHROMIUM, browser
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built
 
@@ -186,32 +187,6 @@ def test_one_server_gives_each_annotator_their_own_screen(built: Built, tmp_path
     }
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
-def test_a_real_browser_opens_a_link_and_labels_as_its_annotator(built: Built, tmp_path: Path):
-    pytest.importorskip("textual_serve")
-    before = label_counts(built.path)
-
-    async def label_in_browser(link: str) -> None:
-        async with browser(link) as page:
-            await page.wait_for("document.body?.innerText.includes('polyjudge — zoe')")
-            # textual-serve's page marks the body once the app's first bytes arrive.
-            await page.wait_for("document.body.classList.contains('-first-byte')")
-            end = time.monotonic() + 60
-            while label_counts(built.path).get("zoe", 0) == 0:
-                assert time.monotonic() < end, "no label arrived"
-                await page.press("1")
-                await asyncio.sleep(2)
-
-    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
-        asyncio.run(label_in_browser(served.links["zoe"]))
-        assert "refused" not in served.stderr()
-    after = label_counts(built.path)
-    assert after["zoe"] >= 1 and after.get("yusuf", 0) == 0
-    assert {k: v for k, v in after.items() if k not in ("zoe", "yusuf")} == {
-        k: v for k, v in before.items() if k not in ("zoe", "yusuf")
-    }
-
-
 def test_behind_a_tls_proxy_links_and_the_forwarded_host_and_origin_work(
     built: Built, tmp_path: Path
 ):
@@ -275,6 +250,58 @@ def test_serve_command_quotes_untrusted_names(tmp_path: Path):
     assert serve_command(tmp_path / "p.db", "amina", [], 2).endswith("--overlap 2")
 
 
+def test_each_annotator_can_have_their_own_languages_and_overlap():
+    resolved = queues(
+        ["amina", "bilal", "a=b"],
+        ("bn, th",),
+        2,
+        language_of=("bilal=ar", "bilal = fa,ar", "a=b=sw"),
+        overlap_of=("amina=3",),
+    )
+    assert resolved == {
+        "amina": Queue(("bn", "th"), 3),
+        "bilal": Queue(("ar", "fa"), 2),
+        "a=b": Queue(("sw",), 2),
+    }
+    assert serve_command(Path("p.db"), "bilal", resolved["bilal"].languages, 2).endswith(
+        "--language ar --language fa --overlap 2"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--language-of", "carol=bn"), "--language-of 'carol=bn': carol is not served here"),
+        (("--language-of", "zoe"), "--language-of 'zoe': expected NAME=VALUE"),
+        (("--language-of", "zoe= "), "--language-of 'zoe= ': expected NAME=VALUE"),
+        (("--overlap-of", "zoe=0"), "--overlap-of 'zoe=0': K is a whole number ≥ 1"),
+        (("--overlap-of", "zoe=²"), "--overlap-of 'zoe=²': K is a whole number ≥ 1"),
+    ],
+)
+def test_a_bad_per_annotator_queue_is_one_usage_line_and_issues_nothing(
+    built: Built, args: tuple[str, ...], message: str
+):
+    result = run_cli("serve", "--db", str(built.path), "--annotator", "zoe", *args)
+    assert result.code == 2 and message in result.err
+    with Project.open(built.path) as project:
+        assert project.serving.live_link("zoe") is None
+
+
+def test_the_terminal_page_holds_an_annotators_name_as_text():
+    from polyjudge.serve_page import terminal_page
+
+    name = '</title><script>alert(1)</script><img src=x onerror="alert(2)">'
+    page = terminal_page(name, "T" * 32, 'ws://127.0.0.1:8000/annotate/x"y/ws', 16, True)
+    assert "&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;img" in page
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT/reader/reader.js" defer>',
+        '<script src="../static/js/textual.js">',
+        '<script src="TTTTTTTTTTTTTTTTTTTTTTTTTTTTTTTT/page/serve_page.js" defer>',
+    ]
+    assert 'data-session-websocket-url="ws://127.0.0.1:8000/annotate/x&quot;y/ws"' in page
+    assert "<img" not in page and not re.search(r"<[^>]*\son[a-z]+\s*=", page)
+
+
 def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
     monkeypatch.setitem(sys.modules, "textual_serve", None)
     monkeypatch.setitem(sys.modules, "textual_serve.server", None)
@@ -287,16 +314,34 @@ def test_serve_without_the_extra_is_one_clear_line(built: Built, monkeypatch):
         assert project.serving.live_link("amina") is None  # nothing was issued
 
 
+def labelled_by(db: Path, name: str) -> dict[str, tuple[str, int]]:
+    """uid -> (language, how many annotators now label it) of the items `name` labels."""
+    with Project.open(db) as project:
+        annotator = project.annotators.get(name)
+        assert annotator is not None
+        found = {}
+        for r in range(1, project.content.count("responses") + 1):
+            if project.labels.current(r, annotator.id) is not None:
+                response = project.content.response(r)
+                assert response is not None
+                found[response.uid] = (response.language, len(project.labels.current_for(r)))
+    return found
+
+
 def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_path: Path):
     """The reader beside the browser's terminal: the annotate session a link starts publishes
-    the item on its screen, and the link's reader page serves it (strict policy, JSON only)."""
+    the item on its screen, and the link's reader page serves it (strict policy, JSON only).
+    Each link's screen has its annotator's own queue: yusuf his languages and his overlap."""
     pytest.importorskip("textual_serve")
     import json
 
-    with serving(built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf") as served:
+    queues = ("--overlap", "2", "--language-of", "yusuf=ar,th", "--overlap-of", "yusuf=3")
+    with serving(
+        built.path, tmp_path, "--annotator", "zoe", "--annotator", "yusuf", *queues
+    ) as served:
         link = served.links["zoe"]
         printed = served.out.read_text(encoding="utf-8")
-        assert f"reader, beside the terminal: {link}/reader/" in printed
+        assert f"its reader alone, for a second screen: {link}/reader/" in printed
         request = urllib.request.Request(f"{link}/reader/")
         with urllib.request.urlopen(request, timeout=30) as response:
             policy = response.headers["Content-Security-Policy"]
@@ -324,29 +369,11 @@ def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_p
         assert after["item"]["uid"] not in labelled and after["where"] == "serve · zoe"
         other = json.loads(fetch(f"{served.links['yusuf']}/reader/item.json", time.monotonic() + 5))
         assert other["item"] is None  # yusuf's page shows only yusuf's screen
-
-
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (CI installs it)")
-def test_a_real_browser_reads_the_served_screen_in_the_reader(built: Built, tmp_path: Path):
-    """Beside the browser's terminal, the link's reader page in Chromium shows the item that
-    the served annotate screen moved to, with its language tag."""
-    pytest.importorskip("textual_serve")
-
-    async def read(link: str) -> tuple[str, str]:
-        async with browser(f"{link}/reader/") as page:
-            await page.wait_for("document.body.dataset.uid === ''")  # no session yet
-            await drive_screen(
-                ws_url(link), {"Origin": link.split("/annotate/")[0]}, built.path, "zoe"
-            )
-            await page.wait_for("!!document.body.dataset.uid")
-            uid = await page.evaluate("document.body.dataset.uid")
-            lang = await page.evaluate("document.querySelector('section.response .text').lang")
-            await page.screenshot(tmp_path / "serve-reader.png")
-            print(f"reader screenshot: {tmp_path / 'serve-reader.png'}")
-            return str(uid), str(lang)
-
-    with serving(built.path, tmp_path, "--annotator", "zoe") as served:
-        uid, lang = asyncio.run(read(served.links["zoe"]))
-    with Project.open(built.path) as project:
-        response = project.content.response_by_uid(uid)
-    assert response is not None and lang == response.language.split("-")[0].lower()
+        asyncio.run(drive_screen(ws_url(served.links["yusuf"]), origin, built.path, "yusuf"))
+    # zoe: every language, no item that two others had labelled (the server's --overlap 2);
+    # yusuf: Arabic and Thai only, items two others had labelled too (his --overlap-of 3).
+    zoes, yusufs = labelled_by(built.path, "zoe"), labelled_by(built.path, "yusuf")
+    assert zoes and all(count <= 2 for _, count in zoes.values())
+    assert {language for language, _ in zoes.values()} - {"ar", "th"}
+    assert yusufs and all(language in ("ar", "th") for language, _ in yusufs.values())
+    assert any(count == 3 for _, count in yusufs.values())

@@ -23,12 +23,11 @@ from hypothesis import strategies as st
 
 from polyjudge.store import Project
 
+from tests.browser import CHROMIUM, browser
 from tests.conftest import REPO, run_cli
 from tests.exports.conftest import Built, build_project
 from tests.exports.test_serve import (
-    CHROMIUM,
     Served,
-    browser,
     drive_screen,
     fetch,
     free_port,

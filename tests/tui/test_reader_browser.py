@@ -47,37 +47,42 @@ async def test_the_reader_follows_the_annotate_screen_in_a_browser(
             for uid in ("t-ar", "t-bn", "t-th")
         }
     shots = []
+    # One browser for both sessions: the page stays open on the reader while the screens change.
     with ReaderServer() as reader:
-        app = PolyjudgeApp(multilingual_db, "annotate", {"annotator": "amina"}, reader=reader)
-        async with app.run_test(size=(120, 36)) as pilot, browser(reader.url) as page:
-            await settle(pilot)
-            for uid, lang, direction in (
-                ("t-ar", "ar", "rtl"),
-                ("t-bn", "bn", "auto"),
-                ("t-th", "th", "auto"),
-            ):
-                found = await shows(page, uid)
-                assert (found["dir"], found["lang"], found["html"]) == (direction, lang, lang)
-                assert found["text"] == texts[uid] and found["blocks"] == 4
-                shots.append(await page.screenshot(tmp_path / f"reader-{lang}.png"))
-                await pilot.press("s")  # labelled in the terminal: the page follows
-        # The same reader, the English items: markup in a response is text, never run.
-        app = PolyjudgeApp(
-            multilingual_db, "annotate", {"annotator": "amina", "languages": ["en"]}, reader=reader
-        )
-        async with app.run_test(size=(120, 36)) as pilot, browser(reader.url) as page:
-            await settle(pilot)
-            await shows(page, "t-en")
-            await pilot.press("right")
-            found = await shows(page, "x-html")
-            assert "<script>window.pwned=1" in found["text"] and "onerror" in found["text"]
-            assert await page.evaluate("typeof window.pwned") == "undefined"
-            assert await page.evaluate("document.querySelectorAll('img, b').length") == 0
-            assert found["title"] == "polyjudge reader"
-            await page.evaluate("document.getElementById('invisible').click()")
-            await page.wait_for(f"{RESPONSE}.textContent.includes('U+202E')")
-            shots.append(await page.screenshot(tmp_path / "reader-hostile-invisible-shown.png"))
-            assert await page.evaluate("typeof window.pwned") == "undefined"
+        async with browser(reader.url) as page:
+            app = PolyjudgeApp(multilingual_db, "annotate", {"annotator": "amina"}, reader=reader)
+            async with app.run_test(size=(120, 36)) as pilot:
+                await settle(pilot)
+                for uid, lang, direction in (
+                    ("t-ar", "ar", "rtl"),
+                    ("t-bn", "bn", "auto"),
+                    ("t-th", "th", "auto"),
+                ):
+                    found = await shows(page, uid)
+                    assert (found["dir"], found["lang"], found["html"]) == (direction, lang, lang)
+                    assert found["text"] == texts[uid] and found["blocks"] == 4
+                    shots.append(await page.screenshot(tmp_path / f"reader-{lang}.png"))
+                    await pilot.press("s")  # labelled in the terminal: the page follows
+            # The same reader, the English items: markup in a response is text, never run.
+            app = PolyjudgeApp(
+                multilingual_db,
+                "annotate",
+                {"annotator": "amina", "languages": ["en"]},
+                reader=reader,
+            )
+            async with app.run_test(size=(120, 36)) as pilot:
+                await settle(pilot)
+                await shows(page, "t-en")
+                await pilot.press("right")
+                found = await shows(page, "x-html")
+                assert "<script>window.pwned=1" in found["text"] and "onerror" in found["text"]
+                assert await page.evaluate("typeof window.pwned") == "undefined"
+                assert await page.evaluate("document.querySelectorAll('img, b').length") == 0
+                assert found["title"] == "polyjudge reader"
+                await page.evaluate("document.getElementById('invisible').click()")
+                await page.wait_for(f"{RESPONSE}.textContent.includes('U+202E')")
+                shots.append(await page.screenshot(tmp_path / "reader-hostile-invisible-shown.png"))
+                assert await page.evaluate("typeof window.pwned") == "undefined"
     for shot in shots:
         assert shot.read_bytes().startswith(b"\x89PNG")
         print(f"reader screenshot: {shot}")
