@@ -88,6 +88,30 @@ def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )(func)
 
 
+def language_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--language L` (passed as `languages`; read it with `languages_of`): the languages an
+    export, a packet or a dataset folder is limited to."""
+    return click.option(
+        "--language",
+        "languages",
+        multiple=True,
+        metavar="L",
+        help="Only these languages (repeat, or comma-separate).",
+    )(func)
+
+
+def languages_of(values: tuple[str, ...]) -> list[str]:
+    """`--language bn --language th` and `--language bn,th` alike."""
+    return [x.strip() for value in values for x in value.split(",") if x.strip()]
+
+
+def final_only_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--final-only` (passed as `final_only`): an export of responses that have a final label."""
+    return click.option(
+        "--final-only", is_flag=True, help="Only responses that have a final label."
+    )(func)
+
+
 VIEW_CHOICES = ("original", "back_translation", "both", "random")  # store.VIEW_CHOICES
 
 
