@@ -66,14 +66,22 @@ class BadRow(Exception):
     """Raised while turning one row into a record: the row is bad for the reason given."""
 
 
-def parse_map(items: Iterable[str], fields: Sequence[str]) -> dict[str, str]:
-    """`--map FIELD=COLUMN` options as {field: column}; an unknown field is a user error."""
+def parse_map(
+    items: Iterable[str],
+    fields: Sequence[str],
+    *,
+    value: str = "COLUMN",
+    example: str = "response=output",
+) -> dict[str, str]:
+    """`--map FIELD=COLUMN` options as {field: column}; an unknown field, a field mapped twice
+    or an item not of that form is a user error. The harness importers map a field to a PATH
+    in their records instead (`value`, and an `example` of it for the error)."""
     mapping: dict[str, str] = {}
     for item in items:
         name, sep, column = item.partition("=")
         name, column = name.strip(), column.strip()
         if not sep or not name or not column:
-            raise PolyjudgeError(f"--map {item!r}: expected FIELD=COLUMN, e.g. response=output")
+            raise PolyjudgeError(f"--map {item!r}: expected FIELD={value}, e.g. {example}")
         if name not in fields:
             raise PolyjudgeError(
                 f"--map {item!r}: unknown field {name!r} (fields: {', '.join(fields)})"
