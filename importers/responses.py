@@ -47,19 +47,8 @@ from .common import (
 )
 from .line_reader import RowError
 from .reading import open_rows
-from .response_rows import RowConverter
+from .response_rows import FIELDS, RowConverter
 
-FIELDS = (
-    "id",
-    "prompt_id",
-    "prompt",
-    "language",
-    "model",
-    "response",
-    "back_translation",
-    "category",
-    "scenario",
-)
 CHUNK_ROWS = 20_000
 
 
