@@ -176,6 +176,26 @@ def text_value(row: Mapping[str, Any], column: str, what: str) -> str | None:
     return value if value.strip() else None
 
 
+def required_text(row: Mapping[str, Any], column: str, what: str) -> str:
+    """A text cell the row cannot do without, stripped: absent, null or blank makes the row bad
+    (`missing WHAT ('COLUMN')`), as anything `text_value` refuses does."""
+    value = text_value(row, column, what)
+    if value is None:
+        raise BadRow(f"missing {what} ({column!r})")
+    return value.strip()
+
+
+def project_label(label_set: Sequence[str], value: str) -> str:
+    """The project's label `value` names: itself, else the one label equal to it ignoring case;
+    anything else (no label, or several equal ignoring case) makes the row bad."""
+    if value in label_set:
+        return value
+    folded = [x for x in label_set if x.casefold() == value.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise BadRow(f"unknown label {value!r} (this project's labels: {', '.join(label_set)})")
+
+
 def language_code(value: str | None, column: str) -> str:
     if value is None:
         raise BadRow(f"missing language ({column!r})")
