@@ -1,13 +1,44 @@
-"""What `polyjudge judge` and `polyjudge translate` share: where requests go (the endpoint
-options), the notes on parameters a model refused, and failed requests as an error."""
+"""What `polyjudge judge`, `translate` and `generate` share: where requests go (the endpoint
+options, passed as one `LlmOptions`), the notes on parameters a model refused, and failed
+requests as an error."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from polyjudge.console import echo
+
+if TYPE_CHECKING:
+    from polyjudge.judge.client import Endpoint
+
+
+@dataclass(frozen=True)
+class LlmOptions:
+    """The options of a command that calls a model: where requests go and how (`--base-url`,
+    `--api-key-env`, `--concurrency`, `--timeout`, `--max-retries`), which languages
+    (`--language`), and how it reports (`--quiet`, `--json`)."""
+
+    base_url: str | None
+    api_key_env: str | None
+    concurrency: int
+    timeout: float
+    max_retries: int
+    languages: tuple[str, ...]
+    quiet: bool
+    as_json: bool
+
+    def endpoint(self, fallback_url: str | None = None) -> Endpoint:
+        """The endpoint these options name (the key read from the environment); without
+        `--base-url`, `fallback_url` (a batch's own), else $OPENAI_BASE_URL or OpenAI."""
+        from polyjudge.judge.client import resolve_endpoint
+
+        return resolve_endpoint(
+            self.base_url or fallback_url, self.api_key_env, self.timeout, self.max_retries
+        )
 
 
 def endpoint_options(func: Any) -> Any:
@@ -21,6 +52,26 @@ def generate_endpoint_options(func: Any) -> Any:
 
 
 def _endpoint_options(func: Any, language_help: str) -> Any:
+    """The options of `LlmOptions` on a command, which receives them as one `llm`."""
+
+    @functools.wraps(func)
+    def wrapper(
+        *args: Any,
+        base_url: str | None,
+        api_key_env: str | None,
+        concurrency: int,
+        timeout: float,
+        max_retries: int,
+        languages: tuple[str, ...],
+        quiet: bool,
+        as_json: bool,
+        **kwargs: Any,
+    ) -> Any:
+        llm = LlmOptions(
+            base_url, api_key_env, concurrency, timeout, max_retries, languages, quiet, as_json
+        )
+        return func(*args, llm=llm, **kwargs)
+
     for option in reversed(
         (
             click.option(
@@ -70,8 +121,8 @@ def _endpoint_options(func: Any, language_help: str) -> Any:
             click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
         )
     ):
-        func = option(func)
-    return func
+        wrapper = option(wrapper)
+    return wrapper
 
 
 def print_adaptations(data: dict[str, Any]) -> None:
