@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -66,6 +67,28 @@ def with_project(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, project=project, **kwargs)
 
     return db_option(wrapper)
+
+
+def grouped_options(
+    name: str, group: Any, *options: Callable[[Any], Any]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Click options (and arguments) that a command receives as one parameter `name`, the
+    dataclass `group` made from their values (its fields are the options' parameter names),
+    so that options several commands share are declared, and passed, once: `LlmOptions`,
+    `BatchOptions`, `RowFile`. The options keep their order on the command."""
+    fields = [f.name for f in dataclasses.fields(group)]
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {field: kwargs.pop(field) for field in fields}
+            return func(*args, **{name: group(**values)}, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
 
 
 def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -5,12 +5,13 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
 import click
+
+from polyjudge.options import grouped_options
 
 
 @dataclass(frozen=True)
@@ -31,61 +32,42 @@ def batch_options(
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The Batch API options on a command, which receives them as one `batches`; the help of
     `--no-probe` and `--batch-status` names what the command's batches make."""
-
-    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(func)
-        def wrapper(
-            *args: Any,
-            batch: bool,
-            no_wait: bool,
-            no_probe: bool,
-            batch_status: str | None,
-            poll_interval: float,
-            **kwargs: Any,
-        ) -> Any:
-            batches = BatchOptions(batch, no_wait, no_probe, batch_status, poll_interval)
-            return func(*args, batches=batches, **kwargs)
-
-        for option in reversed(
-            (
-                click.option(
-                    "--batch",
-                    is_flag=True,
-                    help="Use the OpenAI Batch API (upload, poll, download).",
-                ),
-                click.option(
-                    "--no-wait",
-                    is_flag=True,
-                    help="With --batch: submit and exit; collect later with --batch-status.",
-                ),
-                click.option("--no-probe", is_flag=True, help=no_probe_help),
-                click.option(
-                    "--batch-status",
-                    "batch_status",
-                    is_flag=False,
-                    flag_value="*",
-                    default=None,
-                    metavar="[BATCH_ID]",
-                    help=batch_status_help,
-                ),
-                click.option(
-                    "--poll-interval",
-                    type=float,
-                    default=30.0,
-                    show_default=True,
-                    help="Seconds between Batch API status checks.",
-                ),
-            )
-        ):
-            wrapper = option(wrapper)
-        return wrapper
-
-    return decorate
+    return grouped_options(
+        "batches",
+        BatchOptions,
+        click.option(
+            "--batch",
+            is_flag=True,
+            help="Use the OpenAI Batch API (upload, poll, download).",
+        ),
+        click.option(
+            "--no-wait",
+            is_flag=True,
+            help="With --batch: submit and exit; collect later with --batch-status.",
+        ),
+        click.option("--no-probe", is_flag=True, help=no_probe_help),
+        click.option(
+            "--batch-status",
+            "batch_status",
+            is_flag=False,
+            flag_value="*",
+            default=None,
+            metavar="[BATCH_ID]",
+            help=batch_status_help,
+        ),
+        click.option(
+            "--poll-interval",
+            type=float,
+            default=30.0,
+            show_default=True,
+            help="Seconds between Batch API status checks.",
+        ),
+    )
 
 
 def submit_batches(
     project: Any,
-    submit: Callable[..., Awaitable[tuple[Any, list[str]]]],
+    submit: Callable[..., Coroutine[Any, Any, tuple[Any, list[str]]]],
     endpoint: Any,
     settings: Any,
     batches: BatchOptions,

@@ -3,7 +3,6 @@ that exhausts a library, the progress bar on stderr, and the one-line summary.""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from polyjudge.options import err_console
+from polyjudge.options import err_console, grouped_options
 from polyjudge.safe_text import terminal_text
 
 if TYPE_CHECKING:
@@ -81,24 +80,10 @@ class RowFile:
             )
 
 
-def row_file_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """PATH, `--map`, `--skip-bad` and `--reject-file` of a row import, passed as one `rows`
-    (a `RowFile`)."""
-
-    @functools.wraps(func)
-    def wrapper(
-        *args: Any,
-        path: Path,
-        maps: tuple[str, ...],
-        skip_bad: bool,
-        reject_file: Path | None,
-        **kwargs: Any,
-    ) -> Any:
-        return func(*args, rows=RowFile(path, maps, skip_bad, reject_file), **kwargs)
-
-    for option in (reject_file_option, skip_bad_option, map_option, input_path):
-        wrapper = option(wrapper)
-    return wrapper
+# PATH, `--map`, `--skip-bad` and `--reject-file` of a row import, passed as one `rows`.
+row_file_options = grouped_options(
+    "rows", RowFile, input_path, map_option, skip_bad_option, reject_file_option
+)
 
 
 @contextmanager

@@ -4,13 +4,13 @@ requests as an error."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from polyjudge.console import echo
+from polyjudge.options import grouped_options
 
 if TYPE_CHECKING:
     from polyjudge.judge.client import Endpoint
@@ -53,76 +53,55 @@ def generate_endpoint_options(func: Any) -> Any:
 
 def _endpoint_options(func: Any, language_help: str) -> Any:
     """The options of `LlmOptions` on a command, which receives them as one `llm`."""
-
-    @functools.wraps(func)
-    def wrapper(
-        *args: Any,
-        base_url: str | None,
-        api_key_env: str | None,
-        concurrency: int,
-        timeout: float,
-        max_retries: int,
-        languages: tuple[str, ...],
-        quiet: bool,
-        as_json: bool,
-        **kwargs: Any,
-    ) -> Any:
-        llm = LlmOptions(
-            base_url, api_key_env, concurrency, timeout, max_retries, languages, quiet, as_json
-        )
-        return func(*args, llm=llm, **kwargs)
-
-    for option in reversed(
-        (
-            click.option(
-                "--base-url",
-                default=None,
-                metavar="URL",
-                help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
-                "(default: $OPENAI_BASE_URL, else OpenAI).",
-            ),
-            click.option(
-                "--api-key-env",
-                default=None,
-                metavar="NAME",
-                help="Read the API key from this environment variable "
-                "(default: OPENAI_API_KEY). The key is never stored or printed.",
-            ),
-            click.option(
-                "--concurrency",
-                type=click.IntRange(1, 1024),
-                default=8,
-                show_default=True,
-                help="Requests in flight at once.",
-            ),
-            click.option(
-                "--timeout",
-                type=float,
-                default=60.0,
-                show_default=True,
-                help="Seconds per request attempt.",
-            ),
-            click.option(
-                "--max-retries",
-                type=click.IntRange(0, 50),
-                default=4,
-                show_default=True,
-                help="Retries (exponential backoff with jitter) on 429, 5xx, "
-                "connection errors and timeouts.",
-            ),
-            click.option(
-                "--language",
-                "languages",
-                multiple=True,
-                metavar="L",
-                help=language_help,
-            ),
-            click.option("--quiet", is_flag=True, help="No progress bar."),
-            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
-        )
-    ):
-        wrapper = option(wrapper)
-    return wrapper
+    return grouped_options(
+        "llm",
+        LlmOptions,
+        click.option(
+            "--base-url",
+            default=None,
+            metavar="URL",
+            help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
+            "(default: $OPENAI_BASE_URL, else OpenAI).",
+        ),
+        click.option(
+            "--api-key-env",
+            default=None,
+            metavar="NAME",
+            help="Read the API key from this environment variable "
+            "(default: OPENAI_API_KEY). The key is never stored or printed.",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 1024),
+            default=8,
+            show_default=True,
+            help="Requests in flight at once.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=60.0,
+            show_default=True,
+            help="Seconds per request attempt.",
+        ),
+        click.option(
+            "--max-retries",
+            type=click.IntRange(0, 50),
+            default=4,
+            show_default=True,
+            help="Retries (exponential backoff with jitter) on 429, 5xx, "
+            "connection errors and timeouts.",
+        ),
+        click.option(
+            "--language",
+            "languages",
+            multiple=True,
+            metavar="L",
+            help=language_help,
+        ),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+    )(func)
 
 
 def print_adaptations(data: dict[str, Any]) -> None:
