@@ -66,14 +66,22 @@ class BadRow(Exception):
     """Raised while turning one row into a record: the row is bad for the reason given."""
 
 
-def parse_map(items: Iterable[str], fields: Sequence[str]) -> dict[str, str]:
-    """`--map FIELD=COLUMN` options as {field: column}; an unknown field is a user error."""
+def parse_map(
+    items: Iterable[str],
+    fields: Sequence[str],
+    *,
+    value: str = "COLUMN",
+    example: str = "response=output",
+) -> dict[str, str]:
+    """`--map FIELD=COLUMN` options as {field: column}; an unknown field, a field mapped twice
+    or an item not of that form is a user error. The harness importers map a field to a PATH
+    in their records instead (`value`, and an `example` of it for the error)."""
     mapping: dict[str, str] = {}
     for item in items:
         name, sep, column = item.partition("=")
         name, column = name.strip(), column.strip()
         if not sep or not name or not column:
-            raise PolyjudgeError(f"--map {item!r}: expected FIELD=COLUMN, e.g. response=output")
+            raise PolyjudgeError(f"--map {item!r}: expected FIELD={value}, e.g. {example}")
         if name not in fields:
             raise PolyjudgeError(
                 f"--map {item!r}: unknown field {name!r} (fields: {', '.join(fields)})"
@@ -166,6 +174,26 @@ def text_value(row: Mapping[str, Any], column: str, what: str) -> str | None:
     if "\x00" in value:
         raise BadRow(f"{what} ({column!r}) contains a NUL character")
     return value if value.strip() else None
+
+
+def required_text(row: Mapping[str, Any], column: str, what: str) -> str:
+    """A text cell the row cannot do without, stripped: absent, null or blank makes the row bad
+    (`missing WHAT ('COLUMN')`), as anything `text_value` refuses does."""
+    value = text_value(row, column, what)
+    if value is None:
+        raise BadRow(f"missing {what} ({column!r})")
+    return value.strip()
+
+
+def project_label(label_set: Sequence[str], value: str) -> str:
+    """The project's label `value` names: itself, else the one label equal to it ignoring case;
+    anything else (no label, or several equal ignoring case) makes the row bad."""
+    if value in label_set:
+        return value
+    folded = [x for x in label_set if x.casefold() == value.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise BadRow(f"unknown label {value!r} (this project's labels: {', '.join(label_set)})")
 
 
 def language_code(value: str | None, column: str) -> str:

@@ -29,15 +29,15 @@ from .common import (
     check_columns,
     check_row_columns,
     column_names,
-    refuse_if_all_bad,
+    project_label,
+    required_text,
     text_value,
 )
-from .line_reader import RowError
 from .reading import open_rows
+from .row_import import add_rows, import_transaction
 
 FIELDS = ("uid", "label", "explanation")
 REQUIRED = ("uid", "label")
-PROGRESS_EVERY = 1_000
 
 
 def import_gold(
@@ -60,34 +60,15 @@ def import_gold(
     report.extra["updated"] = 0
     rejects = Rejects(path, skip_bad=skip_bad, reject_file=reject_file)
     seen: dict[str, int] = {}
-    try:
-        with project.transaction():
-            rows = 0
-            for line, row in source.rows():
-                rows += 1
-                if isinstance(row, RowError):
-                    rejects.add_error(row)
-                else:
-                    try:
-                        _add(project, row, line, names, seen, report)
-                    except BadRow as exc:
-                        rejects.add(line, str(exc), row=row)
-                    except UnicodeEncodeError:
-                        rejects.add(line, "text with an unpaired surrogate (not Unicode)", row=row)
-                if progress is not None and rows % PROGRESS_EVERY == 0:
-                    progress(source.bytes_read, source.size, rows)
-            report.rows = rows
-            report.blank = source.blank
-            report.bad = rejects.count
-            report.rejects = rejects.close()
-            refuse_if_all_bad(report)
-            if rate is not None:
-                project.gold_items.set_rate(rate)
-                report.extra["rate"] = rate
-            project.log_event("import", **report.event())
-    except BaseException:
-        rejects.close(failed=True)
-        raise
+
+    def add(row: dict[str, Any], line: int) -> None:
+        _add(project, row, line, names, seen, report)
+
+    with import_transaction(project, report, rejects):
+        add_rows(source, add, rejects, report, progress)
+        if rate is not None:
+            project.gold_items.set_rate(rate)
+            report.extra["rate"] = rate
     return report
 
 
@@ -100,14 +81,8 @@ def _add(
     report: ImportReport,
 ) -> None:
     check_row_columns(row, n, REQUIRED)
-    uid = text_value(row, n["uid"], "uid")
-    if uid is None:
-        raise BadRow(f"missing uid ({n['uid']!r})")
-    uid = uid.strip()
-    value = text_value(row, n["label"], "label")
-    if value is None:
-        raise BadRow(f"missing label ({n['label']!r})")
-    label = _label(project.label_set, value.strip())
+    uid = required_text(row, n["uid"], "uid")
+    label = project_label(project.label_set, required_text(row, n["label"], "label"))
     explanation = text_value(row, n["explanation"], "explanation")
     first = seen.get(uid)
     if first is not None:
@@ -126,13 +101,3 @@ def _add(
     else:
         report.inserted += 1
         report.extra["updated"] += 1
-
-
-def _label(label_set: tuple[str, ...], value: str) -> str:
-    """The project's label: exact, else the one label equal ignoring case."""
-    if value in label_set:
-        return value
-    folded = [x for x in label_set if x.casefold() == value.casefold()]
-    if len(folded) == 1:
-        return folded[0]
-    raise BadRow(f"unknown label {value!r} (this project's labels: {', '.join(label_set)})")

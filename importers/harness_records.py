@@ -15,7 +15,7 @@ from typing import Any
 
 from polyjudge.store import PolyjudgeError
 
-from .common import BadRow
+from .common import BadRow, parse_map
 
 # The fields `--map` may point elsewhere in a harness's record.
 MAPPED_FIELDS = ("language", "category", "scenario", "prompt_id")
@@ -51,19 +51,8 @@ def parse_paths(items: Iterable[str], defaults: Mapping[str, tuple[str, ...]]) -
     """`--map FIELD=PATH` options over the harness's defaults: {field: (path, ...)}, each path a
     tuple of keys. The first path that holds a value is read."""
     paths = {name: tuple(_split(p) for p in options) for name, options in defaults.items()}
-    seen: set[str] = set()
-    for item in items:
-        name, sep, path = item.partition("=")
-        name, path = name.strip(), path.strip()
-        if not sep or not name or not path:
-            raise PolyjudgeError(f"--map {item!r}: expected FIELD=PATH, e.g. language=vars.lang")
-        if name not in MAPPED_FIELDS:
-            raise PolyjudgeError(
-                f"--map {item!r}: unknown field {name!r} (fields: {', '.join(MAPPED_FIELDS)})"
-            )
-        if name in seen:
-            raise PolyjudgeError(f"--map: field {name!r} is mapped twice")
-        seen.add(name)
+    given = parse_map(items, MAPPED_FIELDS, value="PATH", example="language=vars.lang")
+    for name, path in given.items():
         paths[name] = (_split(path),)
     return paths
 

@@ -21,19 +21,8 @@ from polyjudge.store import InputError, JudgeRun, NewVerdict, Project, content_h
 
 from .common import BadRow, ImportReport
 from .harness_records import HarnessResponse
-from .response_rows import RowConverter
+from .response_rows import FIELDS, RowConverter
 
-FIELDS = (
-    "id",
-    "prompt_id",
-    "prompt",
-    "language",
-    "model",
-    "response",
-    "back_translation",
-    "category",
-    "scenario",
-)
 CHUNK = 1000
 BT_ENGINE_AT = 9  # in the tuple RowConverter builds (RESPONSE_IMPORT_COLUMNS order)
 TEXT_AT, BT_AT = 6, 8

@@ -39,12 +39,13 @@ from .common import (
     check_row_columns,
     column_names,
     flag_value,
-    refuse_if_all_bad,
+    project_label,
+    required_text,
     text_value,
 )
 from .label_items import ItemFinder
-from .line_reader import RowError
 from .reading import Source, open_rows
+from .row_import import add_rows, import_transaction
 
 FIELDS = (
     "item",
@@ -66,7 +67,6 @@ FIELDS = (
 )
 REQUIRED = ("item", "annotator", "label")
 MAX_TIME_MS = 366 * 24 * 3600 * 1000
-PROGRESS_EVERY = 1_000
 
 
 def label_uid(
@@ -123,16 +123,8 @@ def import_labels(
     check_columns(path, source.columns, names, REQUIRED)
     report = ImportReport("labels", str(path))
     rejects = Rejects(path, skip_bad=skip_bad, reject_file=reject_file)
-    try:
-        with project.transaction():
-            LabelImport(project, source, names, rejects, report, progress).run()
-            report.bad = rejects.count
-            report.rejects = rejects.close()
-            refuse_if_all_bad(report)
-            project.log_event("import", **report.event())
-    except BaseException:
-        rejects.close(failed=True)
-        raise
+    with import_transaction(project, report, rejects):
+        LabelImport(project, source, names, rejects, report, progress).run()
     return report
 
 
@@ -152,7 +144,6 @@ class LabelImport:
         self.rejects = rejects
         self.report = report
         self.progress = progress
-        self.labels = set(project.label_set)
         self.annotators: dict[str, int] = {}
         # uid -> the line that gave it: a uid used twice in one file is a bad row, while a uid
         # from an earlier import is "already present" (re-importing adds nothing).
@@ -160,42 +151,16 @@ class LabelImport:
         self.finder = ItemFinder(project, names, str(getattr(source, "path", "") or report.file))
 
     def run(self) -> None:
-        rows = 0
-        for line, row in self.source.rows():
-            rows += 1
-            if isinstance(row, RowError):
-                self.rejects.add_error(row)
-            else:
-                try:
-                    self.add(row, line)
-                except BadRow as exc:
-                    self.rejects.add(line, str(exc), row=row)
-                except UnicodeEncodeError:
-                    self.rejects.add(line, "text with an unpaired surrogate (not Unicode)", row=row)
-            if self.progress is not None and rows % PROGRESS_EVERY == 0:
-                self.progress(self.source.bytes_read, self.source.size, rows)
-        if self.progress is not None:
-            self.progress(self.source.bytes_read, self.source.size, rows)
-        self.report.rows = rows
-        self.report.blank = self.source.blank
+        add_rows(self.source, self.add, self.rejects, self.report, self.progress)
         self.report.extra["items_created"] = self.finder.created
         self.report.extra["annotators"] = len(self.annotators)
 
     def add(self, row: dict[str, Any], line: int = 0) -> None:
         n = self.n
         check_row_columns(row, n, REQUIRED)
-        item = text_value(row, n["item"], "item")
-        if item is None:
-            raise BadRow(f"missing item ({n['item']!r})")
-        item = item.strip()
-        annotator = text_value(row, n["annotator"], "annotator")
-        if annotator is None:
-            raise BadRow(f"missing annotator ({n['annotator']!r})")
-        annotator = annotator.strip()
-        label = text_value(row, n["label"], "label")
-        if label is None:
-            raise BadRow(f"missing label ({n['label']!r})")
-        label = self._label(label.strip())
+        item = required_text(row, n["item"], "item")
+        annotator = required_text(row, n["annotator"], "annotator")
+        label = project_label(self.project.label_set, required_text(row, n["label"], "label"))
         note = text_value(row, n["note"], "note")
         unsure = flag_value(row, n["unsure"])
         raw_time = row.get(n["created_at"])
@@ -233,17 +198,6 @@ class LabelImport:
             created_at=created_at or now(),
         )
         self.report.inserted += 1
-
-    def _label(self, value: str) -> str:
-        """The project's label: exact, else the one label equal ignoring case."""
-        if value in self.labels:
-            return value
-        folded = [x for x in self.labels if x.casefold() == value.casefold()]
-        if len(folded) == 1:
-            return folded[0]
-        raise BadRow(
-            f"unknown label {value!r} (this project's labels: {', '.join(self.project.label_set)})"
-        )
 
     def _time_ms(self, row: dict[str, Any]) -> int | None:
         value = row.get(self.n["time_ms"])

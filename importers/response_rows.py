@@ -32,6 +32,19 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8") + b"\x1f").hexdigest()
 
 
+# The fields of a response row, in the order `--map` lists them: what `import responses` reads
+# (each from its column, or the one `--map FIELD=COLUMN` names) and a harness importer fills.
+FIELDS = (
+    "id",
+    "prompt_id",
+    "prompt",
+    "language",
+    "model",
+    "response",
+    "back_translation",
+    "category",
+    "scenario",
+)
 NUL = "\x00"
 # A JSON Lines row must have these keys (a missing model is reported with `--model`'s hint).
 ROW_REQUIRED: tuple[str | tuple[str, ...], ...] = ("response", "language", ("prompt_id", "prompt"))

@@ -43,23 +43,12 @@ from .common import (
     Rejects,
     check_columns,
     column_names,
-    refuse_if_all_bad,
 )
 from .line_reader import RowError
 from .reading import open_rows
-from .response_rows import RowConverter
+from .response_rows import FIELDS, RowConverter
+from .row_import import import_transaction
 
-FIELDS = (
-    "id",
-    "prompt_id",
-    "prompt",
-    "language",
-    "model",
-    "response",
-    "back_translation",
-    "category",
-    "scenario",
-)
 CHUNK_ROWS = 20_000
 
 
@@ -88,15 +77,8 @@ def import_responses(
     # cycles; the cyclic collector would only rescan the rows held in the current chunk.
     gc.disable()
     try:
-        with project.transaction(), project.content.bulk_write():
+        with import_transaction(project, report, rejects), project.content.bulk_write():
             _import(project, source, names, model, rejects, report, progress, update)
-            report.bad = rejects.count
-            report.rejects = rejects.close()
-            refuse_if_all_bad(report)
-            project.log_event("import", **report.event())
-    except BaseException:
-        rejects.close(failed=True)
-        raise
     finally:
         if gc_was_enabled:
             gc.enable()

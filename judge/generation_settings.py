@@ -9,26 +9,16 @@ from typing import Any
 
 from polyjudge.store import Prompt, content_hash
 
-from .client import answer_params
 from .generation_prompts import Arm
+from .requests import RunSettings
 
 
-@dataclass(frozen=True)
-class GenerateSettings:
-    model: str
+@dataclass(frozen=True, kw_only=True)
+class GenerateSettings(RunSettings):
     arms: tuple[Arm, ...]
-    languages: tuple[str, ...] = ()
     datasets: tuple[str, ...] = ()
     limit: int | None = None
     samples: int = 1
-    concurrency: int = 8
-    temperature: float = 0.0
-    max_tokens: int | None = None
-    quiet: bool = False
-
-    @property
-    def output_params(self) -> dict[str, Any]:
-        return answer_params(self.temperature, self.max_tokens)
 
     @property
     def run_name(self) -> str:

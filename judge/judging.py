@@ -33,11 +33,11 @@ from polyjudge.store import (
     content_hash,
 )
 
-from .client import Endpoint, answer_params
+from .client import Endpoint
 from .engine import Outcome
 from .parsing import p_unsafe, parse_label
 from .progress import RunProgress
-from .requests import CallLog, RequestLoop, Results
+from .requests import CallLog, RequestLoop, Results, RunSettings
 from .templates import Template
 
 ENGLISH = ("en", "eng")
@@ -47,21 +47,12 @@ def is_english(language: str) -> bool:
     return language.lower() in ENGLISH or language.lower().startswith("en-")
 
 
-@dataclass(frozen=True)
-class JudgeSettings:
-    model: str
+@dataclass(frozen=True, kw_only=True)
+class JudgeSettings(RunSettings):
     template: Template
-    languages: tuple[str, ...] = ()
     limit: int | None = None
-    concurrency: int = 8
-    temperature: float = 0.0
-    max_tokens: int | None = 32
+    max_tokens: int | None = 32  # a verdict is a word (reasoning models need more)
     logprobs: bool = True
-    quiet: bool = False
-
-    @property
-    def output_params(self) -> dict[str, Any]:
-        return answer_params(self.temperature, self.max_tokens)
 
     @property
     def request_params(self) -> dict[str, Any]:

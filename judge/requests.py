@@ -26,7 +26,7 @@ from typing import Any, Generic, TypeVar
 
 from polyjudge.store import CachedCall, NewCall, NewResponse, NewTranslation, NewVerdict, Project
 
-from .client import Endpoint
+from .client import Endpoint, answer_params
 from .engine import Engine, Job, Outcome
 from .progress import RunProgress
 from .writer import ResultWriter
@@ -34,6 +34,25 @@ from .writer import ResultWriter
 T = TypeVar("T")
 
 Messages = list[dict[str, str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings:
+    """What every run of the loop (judge, translate, generate) is asked for: the model, the
+    languages of the items it takes (none: all), requests in flight, the parameters that change
+    an answer (`output_params`: part of the run's name and of each call's cache key), and
+    whether to draw the progress bar."""
+
+    model: str
+    languages: tuple[str, ...] = ()
+    concurrency: int = 8
+    temperature: float = 0.0
+    max_tokens: int | None = None
+    quiet: bool = False
+
+    @property
+    def output_params(self) -> dict[str, Any]:
+        return answer_params(self.temperature, self.max_tokens)
 
 
 @dataclass(frozen=True)

@@ -24,27 +24,17 @@ from polyjudge.store import (
     content_hash,
 )
 
-from .client import Endpoint, answer_params
+from .client import Endpoint
 from .engine import Outcome
 from .fence import strip_fence_lines
 from .progress import RunProgress
-from .requests import CallLog, RequestLoop, Results
+from .requests import CallLog, RequestLoop, Results, RunSettings
 from .templates import builtin
 
 
-@dataclass(frozen=True)
-class TranslateSettings:
-    model: str
-    languages: tuple[str, ...] = ()
-    overwrite: bool = False
-    concurrency: int = 8
-    temperature: float = 0.0
-    max_tokens: int | None = None
-    quiet: bool = False
-
-    @property
-    def output_params(self) -> dict[str, Any]:
-        return answer_params(self.temperature, self.max_tokens)
+@dataclass(frozen=True, kw_only=True)
+class TranslateSettings(RunSettings):
+    overwrite: bool = False  # replace existing back-translations (imported ones too)
 
 
 @dataclass

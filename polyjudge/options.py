@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -68,6 +69,28 @@ def with_project(func: Callable[..., Any]) -> Callable[..., Any]:
     return db_option(wrapper)
 
 
+def grouped_options(
+    name: str, group: Any, *options: Callable[[Any], Any]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Click options (and arguments) that a command receives as one parameter `name`, the
+    dataclass `group` made from their values (its fields are the options' parameter names),
+    so that options several commands share are declared, and passed, once: `LlmOptions`,
+    `BatchOptions`, `RowFile`. The options keep their order on the command."""
+    fields = [f.name for f in dataclasses.fields(group)]
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {field: kwargs.pop(field) for field in fields}
+            return func(*args, **{name: group(**values)}, **kwargs)
+
+        for option in reversed(options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return decorate
+
+
 def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """`--sample BATCH` and `--no-sample` (passed as `sample`, `no_sample`): which sample drives
     the queue of `annotate`, `serve` and `export packet`."""
@@ -85,6 +108,30 @@ def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
         metavar="BATCH",
         help="Offer the items of this sample batch (default: in each language, the latest "
         "batch drawn by `polyjudge sample` with items under the filter; none: every item).",
+    )(func)
+
+
+def language_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--language L` (passed as `languages`; read it with `languages_of`): the languages an
+    export, a packet or a dataset folder is limited to."""
+    return click.option(
+        "--language",
+        "languages",
+        multiple=True,
+        metavar="L",
+        help="Only these languages (repeat, or comma-separate).",
+    )(func)
+
+
+def languages_of(values: tuple[str, ...]) -> list[str]:
+    """`--language bn --language th` and `--language bn,th` alike."""
+    return [x.strip() for value in values for x in value.split(",") if x.strip()]
+
+
+def final_only_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """`--final-only` (passed as `final_only`): an export of responses that have a final label."""
+    return click.option(
+        "--final-only", is_flag=True, help="Only responses that have a final label."
     )(func)
 
 

@@ -13,21 +13,9 @@ from polyjudge.exports.numbers import MISSING, fmt_count, fmt_difference, fmt_es
 from polyjudge.reconcile.report_model import Report
 from polyjudge.safe_text import one_line
 
+from .dashboard_tables import dashboard_table
+
 POOLED = "all"
-
-
-def _table(title: str, *headers: str) -> Table:
-    table = Table(
-        title=Text(title, style="bold"),
-        title_justify="left",
-        box=None,
-        padding=(0, 1),
-        show_edge=False,
-        header_style="bold",
-    )
-    for header in headers:
-        table.add_column(Text(header), no_wrap=True)
-    return table
 
 
 def model_view(report: Report) -> Group | Text:
@@ -37,7 +25,7 @@ def model_view(report: Report) -> Group | Text:
     if rates is None:
         return Text("One model (or more than six): no model view.", style="dim")
     models = rates.values
-    table = _table(
+    table = dashboard_table(
         "Per model — unsafe rate [95% CI] (* judge-corrected)",
         "lang",
         *(one_line(m, 24) for m in models),
@@ -71,7 +59,7 @@ def judge_view(report: Report) -> Table:
     title = "Human vs judge — unsafe rate [95% CI]"
     if run:
         title += f" (judge {one_line(run.name, 30)})"
-    table = _table(title, "lang", "n", "human-final", "judge raw", "judge-corrected", "κ")
+    table = dashboard_table(title, "lang", "n", "human-final", "judge raw", "judge-corrected", "κ")
     for name, b in report.unsafe_rate.rows("language"):
         cal = calibration.overall if (calibration and name == "all") else kappas.get(name)
         raw, corrected = b.judge_raw, b.judge_corrected

@@ -59,7 +59,9 @@ def interval_bar(
     return out
 
 
-def _table(title: str, *headers: str) -> Table:
+def dashboard_table(title: str, *headers: str) -> Table:
+    """A dashboard table: a bold title on the left, no box, one column per header whose cells
+    never wrap (the look every table of the dashboard shares, `dashboard_models` too)."""
     table = Table(
         title=Text(title, style="bold"),
         title_justify="left",
@@ -79,7 +81,7 @@ def language_table(report: Report, bar_width: int = BAR_WIDTH, compact: bool = F
     `compact` (narrow terminals) marks judge-corrected rates with `*` instead of a column and
     leaves out the alpha bar and the unit count."""
     if compact:
-        table = _table(
+        table = dashboard_table(
             "Per language — unsafe rate (* judge-corrected) and α",
             "lang",
             "items",
@@ -90,7 +92,7 @@ def language_table(report: Report, bar_width: int = BAR_WIDTH, compact: bool = F
             "95% CI",
         )
     else:
-        table = _table(
+        table = dashboard_table(
             "Per language — unsafe rate (bar: estimate, ├─┤ 95% CI) and agreement "
             "(Krippendorff's α)",
             "lang",
@@ -147,7 +149,9 @@ def _language_rows(report: Report) -> list[tuple[str, int, Headline, AgreementBl
 
 
 def queue_table(report: Report) -> Table:
-    table = _table("Adjudication queue", "lang", "disagree", "tie", "unsure", "judge", "total")
+    table = dashboard_table(
+        "Adjudication queue", "lang", "disagree", "tie", "unsure", "judge", "total"
+    )
 
     def row(name: str, block: QueueCounts, style: str = "") -> None:
         plain_disagreements = block.disagreements - block.ties
@@ -175,7 +179,7 @@ def progress_table(report: Report, name_of: Callable[[str], str]) -> Table:
     annotators = report.progress.by_annotator
     items = report.progress.items_by_language
     shown = [(name, name_of(name)) for name in annotators]
-    table = _table(
+    table = dashboard_table(
         "Labels per annotator", "lang", "items", *(one_line(label, 12) for _, label in shown)
     )
     for language, count in items.items():
@@ -197,7 +201,7 @@ def annotator_table(report: Report, name_of: Callable[[str], str]) -> Table:
     median time, share of fast decisions, Dawid–Skene accuracy and the flag."""
     section = report.annotators
     fast = fmt_seconds(section.fast_decision_ms) if section else ""
-    table = _table(
+    table = dashboard_table(
         "Annotator quality (flag: accuracy interval below "
         f"{fmt_rate(section.threshold) if section else '—'})",
         "lang",

@@ -7,24 +7,10 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import with_project
+from polyjudge.options import final_only_option, language_option, languages_of, with_project
 from polyjudge.store import Project
 
 FORMAT_CHOICES = ("jsonl", "csv", "parquet", "label-studio")
-
-
-def languages_of(values: tuple[str, ...]) -> list[str]:
-    """`--language bn --language th` and `--language bn,th` alike."""
-    return [x.strip() for value in values for x in value.split(",") if x.strip()]
-
-
-language_option = click.option(
-    "--language",
-    "languages",
-    multiple=True,
-    metavar="L",
-    help="Only these languages (repeat, or comma-separate).",
-)
 
 
 @click.group("export")
@@ -48,7 +34,7 @@ def export_group() -> None:
     help="The file to write; a README.md dataset card is written beside it.",
 )
 @language_option
-@click.option("--final-only", is_flag=True, help="Only responses that have a final label.")
+@final_only_option
 @click.option("--force", is_flag=True, help="Replace existing files.")
 @click.option(
     "--raw-csv",

@@ -8,21 +8,8 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import with_project
+from polyjudge.options import final_only_option, language_option, languages_of, with_project
 from polyjudge.store import Project
-
-language_option = click.option(
-    "--language",
-    "languages",
-    multiple=True,
-    metavar="L",
-    help="Only these languages (repeat, or comma-separate).",
-)
-
-
-def languages_of(values: tuple[str, ...]) -> list[str]:
-    """`--language bn --language th` and `--language bn,th` alike."""
-    return [x.strip() for value in values for x in value.split(",") if x.strip()]
 
 
 @click.command("inspect-scores")
@@ -66,7 +53,7 @@ def export_inspect_scores(project: Project, out: Path, eval_id: str | None, forc
     help="The dataset folder to write (README.md card, data/LANG.jsonl).",
 )
 @language_option
-@click.option("--final-only", is_flag=True, help="Only responses that have a final label.")
+@final_only_option
 @click.option(
     "--force", is_flag=True, help="Replace files in the folder that polyjudge did not write."
 )

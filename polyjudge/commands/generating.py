@@ -12,7 +12,13 @@ import click
 from polyjudge.console import echo, echo_json
 from polyjudge.options import with_project
 
-from .llm_options import generate_endpoint_options, print_adaptations, raise_for_errors
+from .batch_options import BatchOptions, batch_options, submit_batches
+from .llm_options import (
+    LlmOptions,
+    generate_endpoint_options,
+    print_adaptations,
+    raise_for_errors,
+)
 
 SCENARIOS = ("unintentional", "intentional")
 CONDITIONS = ("none", "safe_prompt", "xling_prompt")
@@ -92,34 +98,11 @@ FILE = click.Path(dir_okay=False, path_type=Path)
     default=None,
     help="Cap on each response's length (default: the server's).",
 )
-@click.option("--batch", is_flag=True, help="Use the OpenAI Batch API (upload, poll, download).")
-@click.option(
-    "--no-wait",
-    is_flag=True,
-    help="With --batch: submit and exit; collect later with --batch-status.",
-)
-@click.option(
-    "--no-probe",
-    is_flag=True,
-    help="With --batch: do not send the first request online before uploading (by default "
-    "it checks the model, key and parameters at once; its response is kept).",
-)
-@click.option(
-    "--batch-status",
-    "batch_status",
-    is_flag=False,
-    flag_value="*",
-    default=None,
-    metavar="[BATCH_ID]",
-    help="Resume polling a generate batch started earlier (all open ones without an id) "
-    "and store its responses.",
-)
-@click.option(
-    "--poll-interval",
-    type=float,
-    default=30.0,
-    show_default=True,
-    help="Seconds between Batch API status checks.",
+@batch_options(
+    no_probe_help="With --batch: do not send the first request online before uploading (by "
+    "default it checks the model, key and parameters at once; its response is kept).",
+    batch_status_help="Resume polling a generate batch started earlier (all open ones without "
+    "an id) and store its responses.",
 )
 @generate_endpoint_options
 @with_project
@@ -136,33 +119,20 @@ def generate(
     samples: int,
     temperature: float,
     max_tokens: int | None,
-    batch: bool,
-    no_wait: bool,
-    no_probe: bool,
-    batch_status: str | None,
-    poll_interval: float,
-    base_url: str | None,
-    api_key_env: str | None,
-    concurrency: int,
-    timeout: float,
-    max_retries: int,
-    languages: tuple[str, ...],
-    quiet: bool,
-    as_json: bool,
+    batches: BatchOptions,
+    llm: LlmOptions,
 ) -> None:
     """Ask the model under test the imported prompts; store its answers as responses.
 
     Each response records its scenario and condition (for `report --by scenario,condition`
     and `--compare scenario`), its model, the endpoint and the call it came from. Cached and
     resumable like `judge`: a response already generated is not asked for again."""
-    from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.generation import run_generate
     from polyjudge.judge.generation_prompts import arms, load_jailbreak, load_system_prompt
     from polyjudge.judge.generation_settings import GenerateSettings
 
-    if batch_status is not None:
-        endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
-        return _collect(project, endpoint, batch_status, poll_interval, quiet, as_json)
+    if batches.batch_status is not None:
+        return _collect(project, llm, batches.batch_status, batches.poll_interval)
     if not model:
         from polyjudge.store import PolyjudgeError
 
@@ -175,36 +145,30 @@ def generate(
         if path is not None
     }
     chosen = arms(scenarios or ("unintentional",), conditions or ("none",), jailbreak, systems)
-    endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
+    endpoint = llm.endpoint()
     settings = GenerateSettings(
         model=model,
         arms=tuple(chosen),
-        languages=languages,
+        languages=llm.languages,
         datasets=datasets,
         limit=limit,
         samples=samples,
-        concurrency=concurrency,
+        concurrency=llm.concurrency,
         temperature=temperature,
         max_tokens=max_tokens,
-        quiet=quiet,
+        quiet=llm.quiet,
     )
-    if batch:
-        from polyjudge.judge import batch_collect, generation_batch
+    if batches.batch:
+        from polyjudge.judge import generation_batch
 
-        submitted, batch_ids = asyncio.run(
-            generation_batch.submit(project, endpoint, settings, probe=not no_probe)
+        data = submit_batches(
+            project, generation_batch.submit, endpoint, settings, batches, "generate-batch"
         )
-        data = {**submitted.as_dict(), "batches": batch_ids}
-        project.log_event("generate-batch", **data)
-        if batch_ids and not no_wait:
-            data["collected"] = asyncio.run(
-                batch_collect.collect(project, endpoint, batch_ids, poll_interval, quiet)
-            )
-        return _print_batch(data, as_json)
+        return _print_batch(data, llm.as_json)
     data = asyncio.run(run_generate(project, endpoint, settings)).as_dict()
     project.log_event("generate", **data)
     print_adaptations(data)
-    if as_json:
+    if llm.as_json:
         echo_json(data)
     else:
         _print(data)
@@ -228,12 +192,11 @@ def _print(data: dict[str, Any]) -> None:
         )
 
 
-def _collect(
-    project: Any, endpoint: Any, batch_id: str, poll_interval: float, quiet: bool, as_json: bool
-) -> None:
+def _collect(project: Any, llm: LlmOptions, batch_id: str, poll_interval: float) -> None:
     from polyjudge.judge import batch_collect
     from polyjudge.store import PolyjudgeError
 
+    endpoint = llm.endpoint()  # a missing key is the first error, as for a new run
     if batch_id == "*":
         batches = project.batches.open("generate")
         if not batches:
@@ -247,11 +210,11 @@ def _collect(
             )
         batches = [found]
     reports = asyncio.run(
-        batch_collect.collect(project, endpoint, [b.id for b in batches], poll_interval, quiet)
+        batch_collect.collect(project, endpoint, [b.id for b in batches], poll_interval, llm.quiet)
     )
     data = {"collected": reports}
     project.log_event("generate-batch-status", **data)
-    _print_batch(data, as_json)
+    _print_batch(data, llm.as_json)
 
 
 def _print_batch(data: dict[str, Any], as_json: bool) -> None:

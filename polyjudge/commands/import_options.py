@@ -3,14 +3,15 @@ that exhausts a library, the progress bar on stderr, and the one-line summary.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from polyjudge.options import err_console
+from polyjudge.options import err_console, grouped_options
 from polyjudge.safe_text import terminal_text
 
 if TYPE_CHECKING:
@@ -40,6 +41,49 @@ reject_file_option = click.option(
 # Not click.Path(exists=..., dir_okay=False): the importers check the path themselves, so that
 # a directory, a FIFO or a device gets the same one-line error as any other bad input.
 input_path = click.argument("path", type=click.Path(path_type=Path), metavar="PATH")
+
+
+@dataclass(frozen=True)
+class RowFile:
+    """The file of a row import (`import responses|labels|gold`) and how to read it: PATH,
+    `--map`, `--skip-bad` and `--reject-file`, as `row_file_options` passes them."""
+
+    path: Path
+    maps: tuple[str, ...]
+    skip_bad: bool
+    reject_file: Path | None
+
+    def mapping(self, fields: Sequence[str]) -> dict[str, str]:
+        """The `--map FIELD=COLUMN` options over the importer's `fields` (see `parse_map`)."""
+        from polyjudge.importers.common import parse_map
+
+        return parse_map(pairs(self.maps), fields)
+
+    def run(
+        self,
+        importer: Callable[..., ImportReport],
+        project: Any,
+        mapping: dict[str, str],
+        **options: Any,
+    ) -> ImportReport:
+        """Import the file with `importer` (one transaction) under the progress bar on stderr,
+        its input errors one line each (`one_line_errors`)."""
+        with one_line_errors(self.path), progress_bar(f"Importing {self.path.name}") as progress:
+            return importer(
+                project,
+                self.path,
+                mapping=mapping,
+                skip_bad=self.skip_bad,
+                reject_file=self.reject_file,
+                progress=progress,
+                **options,
+            )
+
+
+# PATH, `--map`, `--skip-bad` and `--reject-file` of a row import, passed as one `rows`.
+row_file_options = grouped_options(
+    "rows", RowFile, input_path, map_option, skip_bad_option, reject_file_option
+)
 
 
 @contextmanager

@@ -1,4 +1,6 @@
-"""`polyjudge import multijail|xsafety|responses|labels|gold`."""
+"""`polyjudge import`: the group, and `import responses|labels|gold` (rows of a file); the
+prompt importers are in `importing_prompts.py`, the harness importers in
+`importing_harness.py`."""
 
 from __future__ import annotations
 
@@ -7,20 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from polyjudge.console import echo, out_console
-from polyjudge.options import err_console, with_project
+from polyjudge.console import echo
+from polyjudge.options import with_project
 
-from .import_options import (
-    input_path,
-    map_option,
-    one_line_errors,
-    pairs,
-    plural,
-    progress_bar,
-    reject_file_option,
-    skip_bad_option,
-    summary,
-)
+from .import_options import RowFile, one_line_errors, plural, row_file_options, summary
 
 if TYPE_CHECKING:
     from polyjudge.importers.common import ImportReport
@@ -37,84 +29,9 @@ def import_group() -> None:
     """
 
 
-@import_group.command("multijail")
-@input_path
-@with_project
-def import_multijail_cmd(project: Project, path: Path) -> None:
-    """MultiJail prompts from MultiJail.csv (315 prompts x 10 languages).
-
-    Each row becomes one prompt per language (en zh it vi ar ko th bn sw jv) in dataset
-    `multijail`, keyed by the row id, with its English text, first tag as category, and tags.
-    """
-    from polyjudge.importers.multijail import import_multijail
-
-    with one_line_errors(path):
-        report = import_multijail(project, path)
-    languages = report.extra.get("languages", [])
-    where = f" in {len(languages)} languages ({' '.join(languages)})"
-    echo(summary(report, "prompt", where))
-
-
-@import_group.command("xsafety")
-@click.argument("directory", type=click.Path(path_type=Path), metavar="DIR")
-@with_project
-def import_xsafety_cmd(project: Project, directory: Path) -> None:
-    """XSafety prompts from the whole DIR/<lang>/<Issue>.csv|.xlsx tree.
-
-    Rows are aligned across languages by position, so the same prompt shares one key in
-    every language (e.g. `Insult:17`); `sp/` is stored as `es`. Blank rows and files that
-    are not one of the 14 issues (e.g. Hindi's duplicate `commen_sense.csv`) are skipped and
-    reported per language.
-    """
-    from polyjudge.importers.xsafety import import_xsafety
-
-    with one_line_errors(directory):
-        report = import_xsafety(project, directory)
-    _print_xsafety(report)
-
-
-def _print_xsafety(report: ImportReport) -> None:
-    from rich.table import Table
-    from rich.text import Text
-
-    console = out_console()
-    table = Table(
-        "language",
-        "folder",
-        "files",
-        "prompts",
-        "new",
-        "blank rows skipped",
-        "files skipped",
-        title="XSafety import",
-    )
-    notes = []
-    for language, r in report.extra["by_language"].items():
-        skipped = [s["file"] for s in r["skipped_files"]]
-        notes += [f"Skipped {r['folder']}/{s['file']}: {s['reason']}" for s in r["skipped_files"]]
-        table.add_row(
-            Text(language),
-            Text(r["folder"] + "/"),
-            str(r["files"]),
-            f"{r['prompts']:,}",
-            f"{r['inserted']:,}",
-            str(r["blank"]),
-            Text(", ".join(skipped) or "-"),
-        )
-    console.print(table)
-    for note in notes:
-        console.print(Text(note))
-    echo(summary(report, "prompt"))
-    for problem in report.extra["mismatches"]:
-        err_console.print(Text(f"Warning: rows may not line up: {problem}", style="yellow"))
-
-
 @import_group.command("responses")
-@input_path
 @click.option("--model", default=None, metavar="M", help="The model for rows that do not name one.")
-@map_option
-@skip_bad_option
-@reject_file_option
+@row_file_options
 @click.option(
     "--update",
     is_flag=True,
@@ -122,15 +39,7 @@ def _print_xsafety(report: ImportReport) -> None:
     "project from this file (values already there, texts and labels are never changed).",
 )
 @with_project
-def import_responses_cmd(
-    project: Project,
-    path: Path,
-    model: str | None,
-    maps: tuple[str, ...],
-    skip_bad: bool,
-    reject_file: Path | None,
-    update: bool,
-) -> None:
+def import_responses_cmd(project: Project, rows: RowFile, model: str | None, update: bool) -> None:
     """Model responses from a JSON Lines or CSV file (by extension, else sniffed).
 
     Fields: id, prompt_id, prompt, language, model, response, back_translation, category,
@@ -144,21 +53,9 @@ def import_responses_cmd(
     it fills the empty fields of the responses already present (e.g. a back-translation
     mapped only now), otherwise it says how many such fields it ignored.
     """
-    from polyjudge.importers.common import parse_map
     from polyjudge.importers.responses import FIELDS, import_responses
 
-    mapping = parse_map(pairs(maps), FIELDS)
-    with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
-        report = import_responses(
-            project,
-            path,
-            mapping=mapping,
-            model=model,
-            skip_bad=skip_bad,
-            reject_file=reject_file,
-            progress=progress,
-            update=update,
-        )
+    report = rows.run(import_responses, project, rows.mapping(FIELDS), model=model, update=update)
     echo(summary(report, "response"))
     _print_fields(report)
     created = report.extra.get("prompts_created")
@@ -167,10 +64,7 @@ def import_responses_cmd(
 
 
 @import_group.command("labels")
-@input_path
-@map_option
-@skip_bad_option
-@reject_file_option
+@row_file_options
 @click.option(
     "--format",
     "fmt",
@@ -191,15 +85,7 @@ def import_responses_cmd(
     "annotators only by that server's numeric user id: each id is matched to its email.",
 )
 @with_project
-def import_labels_cmd(
-    project: Project,
-    path: Path,
-    maps: tuple[str, ...],
-    skip_bad: bool,
-    reject_file: Path | None,
-    fmt: str,
-    users_path: Path | None,
-) -> None:
+def import_labels_cmd(project: Project, rows: RowFile, fmt: str, users_path: Path | None) -> None:
     """Existing human labels (an earlier round, another tool's output).
 
     Fields: item, annotator, label (required), note, unsure, created_at, time_ms, uid.
@@ -217,25 +103,15 @@ def import_labels_cmd(
     Numeric user ids are never taken as annotators: export with emails, or give
     --label-studio-users. Tasks nobody labelled and skipped annotations are left out.
     """
-    from polyjudge.importers.common import parse_map
     from polyjudge.importers.labels import FIELDS, import_labels
 
-    mapping = parse_map(pairs(maps), FIELDS)
-    source = _label_source(project, path, fmt, users_path)
+    mapping = rows.mapping(FIELDS)
+    source = _label_source(project, rows.path, fmt, users_path)
     if users_path is not None and getattr(source, "kind", None) != "label-studio":
         raise click.UsageError("--label-studio-users applies to a Label Studio export only")
     if fmt in ("label-studio", "prodigy") and mapping:
         raise click.UsageError(f"--map does not apply to --format {fmt}")
-    with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
-        report = import_labels(
-            project,
-            path,
-            mapping=mapping,
-            skip_bad=skip_bad,
-            reject_file=reject_file,
-            progress=progress,
-            source=source,
-        )
+    report = rows.run(import_labels, project, mapping, source=source)
     echo(summary(report, "label"))
     created = report.extra.get("items_created")
     if created:
@@ -243,10 +119,7 @@ def import_labels_cmd(
 
 
 @import_group.command("gold")
-@input_path
-@map_option
-@skip_bad_option
-@reject_file_option
+@row_file_options
 @click.option(
     "--rate",
     type=click.FloatRange(0.0, 1.0),
@@ -256,14 +129,7 @@ def import_labels_cmd(
     "annotator's queue (default 0.05 once the project has gold items).",
 )
 @with_project
-def import_gold_cmd(
-    project: Project,
-    path: Path,
-    maps: tuple[str, ...],
-    skip_bad: bool,
-    reject_file: Path | None,
-    rate: float | None,
-) -> None:
+def import_gold_cmd(project: Project, rows: RowFile, rate: float | None) -> None:
     """Gold items: existing responses with a known expected label (JSON Lines or CSV).
 
     Fields: uid (a response id in this project), label (one of the project's labels),
@@ -271,20 +137,9 @@ def import_gold_cmd(
     into annotators' queues (`annotate --gold-rate`) and left out of agreement, final labels,
     the adjudication queue and rates.
     """
-    from polyjudge.importers.common import parse_map
     from polyjudge.importers.gold import FIELDS, import_gold
 
-    mapping = parse_map(pairs(maps), FIELDS)
-    with one_line_errors(path), progress_bar(f"Importing {path.name}") as progress:
-        report = import_gold(
-            project,
-            path,
-            mapping=mapping,
-            skip_bad=skip_bad,
-            reject_file=reject_file,
-            progress=progress,
-            rate=rate,
-        )
+    report = rows.run(import_gold, project, rows.mapping(FIELDS), rate=rate)
     echo(summary(report, "gold item"))
     if report.extra.get("updated"):
         echo(f"{plural(report.extra['updated'], 'gold item')} corrected (label or explanation)")
@@ -337,6 +192,8 @@ def _label_source(project: Project, path: Path, fmt: str, users_path: Path | Non
 def register(cli: click.Group) -> None:
     """Attach this module's commands to the `polyjudge` group."""
     from .importing_harness import register as add_harness_importers
+    from .importing_prompts import register as add_prompt_importers
 
+    add_prompt_importers(import_group)
     add_harness_importers(import_group)
     cli.add_command(import_group)

@@ -9,8 +9,9 @@ import click
 
 from polyjudge.options import with_project
 
+from .batch_options import BatchOptions, batch_options, submit_batches
 from .judge_summary import print_summary, raise_for_batches
-from .llm_options import endpoint_options, raise_for_errors
+from .llm_options import LlmOptions, endpoint_options, raise_for_errors
 
 BASELINE = "refusal-baseline"
 
@@ -47,34 +48,11 @@ BASELINE = "refusal-baseline"
 @click.option(
     "--no-logprobs", is_flag=True, help="Do not ask for logprobs (then p(unsafe) stays empty)."
 )
-@click.option("--batch", is_flag=True, help="Use the OpenAI Batch API (upload, poll, download).")
-@click.option(
-    "--no-wait",
-    is_flag=True,
-    help="With --batch: submit and exit; collect later with --batch-status.",
-)
-@click.option(
-    "--no-probe",
-    is_flag=True,
-    help="With --batch: do not send the first request online first (it checks the "
+@batch_options(
+    no_probe_help="With --batch: do not send the first request online first (it checks the "
     "model, key and parameters before the upload; its verdict is kept).",
-)
-@click.option(
-    "--batch-status",
-    "batch_status",
-    is_flag=False,
-    flag_value="*",
-    default=None,
-    metavar="[BATCH_ID]",
-    help="Resume polling a batch started earlier (all open batches without an id) "
+    batch_status_help="Resume polling a batch started earlier (all open batches without an id) "
     "and store its verdicts.",
-)
-@click.option(
-    "--poll-interval",
-    type=float,
-    default=30.0,
-    show_default=True,
-    help="Seconds between Batch API status checks.",
 )
 @endpoint_options
 @with_project
@@ -86,19 +64,8 @@ def judge(
     temperature: float,
     max_tokens: int,
     no_logprobs: bool,
-    batch: bool,
-    no_wait: bool,
-    no_probe: bool,
-    batch_status: str | None,
-    poll_interval: float,
-    base_url: str | None,
-    api_key_env: str | None,
-    concurrency: int,
-    timeout: float,
-    max_retries: int,
-    languages: tuple[str, ...],
-    quiet: bool,
-    as_json: bool,
+    batches: BatchOptions,
+    llm: LlmOptions,
 ) -> None:
     """Judge responses with an LLM (any OpenAI-compatible endpoint), cached and resumable.
 
@@ -110,24 +77,14 @@ def judge(
     longer than that is not reused from the cache."""
     from polyjudge.store import PolyjudgeError
 
-    if batch_status is not None:
-        return _batch_status(
-            project,
-            batch_status,
-            base_url,
-            api_key_env,
-            timeout,
-            max_retries,
-            poll_interval,
-            quiet,
-            as_json,
-        )
+    if batches.batch_status is not None:
+        return _batch_status(project, batches.batch_status, llm, batches.poll_interval)
     if not model:
         raise PolyjudgeError("judge: --model is required (or --batch-status)")
     if model == BASELINE:
         from polyjudge.judge.refusal import run_baseline
 
-        if batch:
+        if batches.batch:
             raise PolyjudgeError(f"--batch: the {BASELINE} runs offline, there is nothing to batch")
         source = click.get_current_context().get_parameter_source("template")
         if source is not click.core.ParameterSource.DEFAULT:
@@ -135,43 +92,34 @@ def judge(
                 f"--template: the {BASELINE} matches refusal phrases, it "
                 "sends no prompt; leave --template out"
             )
-        summary = run_baseline(project, languages, limit, quiet)
+        summary = run_baseline(project, llm.languages, limit, llm.quiet)
         project.log_event("judge", **summary)
-        return print_summary(summary, as_json)
+        return print_summary(summary, llm.as_json)
 
-    from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.judging import JudgeSettings
     from polyjudge.judge.templates import load_template
 
-    endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
+    endpoint = llm.endpoint()
     settings = JudgeSettings(
         model=model,
         template=load_template(template, project.label_set),
-        languages=languages,
+        languages=llm.languages,
         limit=limit,
-        concurrency=concurrency,
+        concurrency=llm.concurrency,
         temperature=temperature,
         max_tokens=max_tokens,
         logprobs=not no_logprobs,
-        quiet=quiet,
+        quiet=llm.quiet,
     )
-    if batch:
+    if batches.batch:
         from polyjudge.judge import batch as batch_api
-        from polyjudge.judge import batch_collect
 
-        submitted, batch_ids = asyncio.run(
-            batch_api.submit(project, endpoint, settings, probe=not no_probe)
-        )
-        data = {**submitted.as_dict(), "batches": batch_ids}
-        project.log_event("judge-batch", **data)
-        if batch_ids and not no_wait:
-            data["collected"] = asyncio.run(
-                batch_collect.collect(project, endpoint, batch_ids, poll_interval, quiet)
-            )
+        data = submit_batches(project, batch_api.submit, endpoint, settings, batches, "judge-batch")
+        if "collected" in data:
             data["labels"] = project.judging.verdict_counts(
-                project.batches.get(batch_ids[0]).run_id
+                project.batches.get(data["batches"][0]).run_id
             )
-        print_summary(data, as_json)
+        print_summary(data, llm.as_json)
         return raise_for_batches(data.get("collected", []))
 
     from polyjudge.judge.judging import run_judge
@@ -179,23 +127,12 @@ def judge(
     result = asyncio.run(run_judge(project, endpoint, settings))
     data = result.as_dict()
     project.log_event("judge", **data)
-    print_summary(data, as_json)
+    print_summary(data, llm.as_json)
     raise_for_errors(data)
 
 
-def _batch_status(
-    project: Any,
-    batch_id: str,
-    base_url: str | None,
-    api_key_env: str | None,
-    timeout: float,
-    max_retries: int,
-    poll_interval: float,
-    quiet: bool,
-    as_json: bool,
-) -> None:
+def _batch_status(project: Any, batch_id: str, llm: LlmOptions, poll_interval: float) -> None:
     from polyjudge.judge import batch_collect
-    from polyjudge.judge.client import resolve_endpoint
     from polyjudge.store import PolyjudgeError
 
     if batch_id == "*":
@@ -210,13 +147,13 @@ def _batch_status(
             )
         batches = [found]
     run = project.judging.run(batches[0].run_id)
-    endpoint = resolve_endpoint(base_url or run.base_url, api_key_env, timeout, max_retries)
+    endpoint = llm.endpoint(fallback_url=run.base_url)
     reports = asyncio.run(
-        batch_collect.collect(project, endpoint, [b.id for b in batches], poll_interval, quiet)
+        batch_collect.collect(project, endpoint, [b.id for b in batches], poll_interval, llm.quiet)
     )
     data = {"run": run.name, "collected": reports, "labels": project.judging.verdict_counts(run.id)}
     project.log_event("judge-batch-status", **data)
-    print_summary(data, as_json)
+    print_summary(data, llm.as_json)
     raise_for_batches(reports)
 
 

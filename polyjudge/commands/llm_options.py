@@ -1,13 +1,44 @@
-"""What `polyjudge judge` and `polyjudge translate` share: where requests go (the endpoint
-options), the notes on parameters a model refused, and failed requests as an error."""
+"""What `polyjudge judge`, `translate` and `generate` share: where requests go (the endpoint
+options, passed as one `LlmOptions`), the notes on parameters a model refused, and failed
+requests as an error."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from polyjudge.console import echo
+from polyjudge.options import grouped_options
+
+if TYPE_CHECKING:
+    from polyjudge.judge.client import Endpoint
+
+
+@dataclass(frozen=True)
+class LlmOptions:
+    """The options of a command that calls a model: where requests go and how (`--base-url`,
+    `--api-key-env`, `--concurrency`, `--timeout`, `--max-retries`), which languages
+    (`--language`), and how it reports (`--quiet`, `--json`)."""
+
+    base_url: str | None
+    api_key_env: str | None
+    concurrency: int
+    timeout: float
+    max_retries: int
+    languages: tuple[str, ...]
+    quiet: bool
+    as_json: bool
+
+    def endpoint(self, fallback_url: str | None = None) -> Endpoint:
+        """The endpoint these options name (the key read from the environment); without
+        `--base-url`, `fallback_url` (a batch's own), else $OPENAI_BASE_URL or OpenAI."""
+        from polyjudge.judge.client import resolve_endpoint
+
+        return resolve_endpoint(
+            self.base_url or fallback_url, self.api_key_env, self.timeout, self.max_retries
+        )
 
 
 def endpoint_options(func: Any) -> Any:
@@ -21,57 +52,56 @@ def generate_endpoint_options(func: Any) -> Any:
 
 
 def _endpoint_options(func: Any, language_help: str) -> Any:
-    for option in reversed(
-        (
-            click.option(
-                "--base-url",
-                default=None,
-                metavar="URL",
-                help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
-                "(default: $OPENAI_BASE_URL, else OpenAI).",
-            ),
-            click.option(
-                "--api-key-env",
-                default=None,
-                metavar="NAME",
-                help="Read the API key from this environment variable "
-                "(default: OPENAI_API_KEY). The key is never stored or printed.",
-            ),
-            click.option(
-                "--concurrency",
-                type=click.IntRange(1, 1024),
-                default=8,
-                show_default=True,
-                help="Requests in flight at once.",
-            ),
-            click.option(
-                "--timeout",
-                type=float,
-                default=60.0,
-                show_default=True,
-                help="Seconds per request attempt.",
-            ),
-            click.option(
-                "--max-retries",
-                type=click.IntRange(0, 50),
-                default=4,
-                show_default=True,
-                help="Retries (exponential backoff with jitter) on 429, 5xx, "
-                "connection errors and timeouts.",
-            ),
-            click.option(
-                "--language",
-                "languages",
-                multiple=True,
-                metavar="L",
-                help=language_help,
-            ),
-            click.option("--quiet", is_flag=True, help="No progress bar."),
-            click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
-        )
-    ):
-        func = option(func)
-    return func
+    """The options of `LlmOptions` on a command, which receives them as one `llm`."""
+    return grouped_options(
+        "llm",
+        LlmOptions,
+        click.option(
+            "--base-url",
+            default=None,
+            metavar="URL",
+            help="An OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 "
+            "(default: $OPENAI_BASE_URL, else OpenAI).",
+        ),
+        click.option(
+            "--api-key-env",
+            default=None,
+            metavar="NAME",
+            help="Read the API key from this environment variable "
+            "(default: OPENAI_API_KEY). The key is never stored or printed.",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(1, 1024),
+            default=8,
+            show_default=True,
+            help="Requests in flight at once.",
+        ),
+        click.option(
+            "--timeout",
+            type=float,
+            default=60.0,
+            show_default=True,
+            help="Seconds per request attempt.",
+        ),
+        click.option(
+            "--max-retries",
+            type=click.IntRange(0, 50),
+            default=4,
+            show_default=True,
+            help="Retries (exponential backoff with jitter) on 429, 5xx, "
+            "connection errors and timeouts.",
+        ),
+        click.option(
+            "--language",
+            "languages",
+            multiple=True,
+            metavar="L",
+            help=language_help,
+        ),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+        click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON."),
+    )(func)
 
 
 def print_adaptations(data: dict[str, Any]) -> None:

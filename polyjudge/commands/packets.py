@@ -8,10 +8,17 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import check_sample, sample_options, view_option, with_project
+from polyjudge.options import (
+    check_sample,
+    language_option,
+    languages_of,
+    sample_options,
+    view_option,
+    with_project,
+)
 from polyjudge.store import Project
 
-from .exporting import export_group, language_option, languages_of
+from .exporting import export_group
 
 
 @export_group.command("packet")

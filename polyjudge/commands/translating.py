@@ -10,7 +10,7 @@ import click
 from polyjudge.console import echo, echo_json
 from polyjudge.options import with_project
 
-from .llm_options import endpoint_options, print_adaptations, raise_for_errors
+from .llm_options import LlmOptions, endpoint_options, print_adaptations, raise_for_errors
 
 
 @click.command()
@@ -33,36 +33,27 @@ def translate(
     overwrite: bool,
     temperature: float,
     max_tokens: int | None,
-    base_url: str | None,
-    api_key_env: str | None,
-    concurrency: int,
-    timeout: float,
-    max_retries: int,
-    languages: tuple[str, ...],
-    quiet: bool,
-    as_json: bool,
+    llm: LlmOptions,
 ) -> None:
     """Back-translate responses (and prompts with no English source) into English.
 
     Existing back-translations are kept unless --overwrite; each records its engine (the
     model). Cached and resumable like `judge`."""
-    from polyjudge.judge.client import resolve_endpoint
     from polyjudge.judge.translation import TranslateSettings, run_translate
 
-    endpoint = resolve_endpoint(base_url, api_key_env, timeout, max_retries)
     settings = TranslateSettings(
         model=model,
-        languages=languages,
+        languages=llm.languages,
         overwrite=overwrite,
-        concurrency=concurrency,
+        concurrency=llm.concurrency,
         temperature=temperature,
         max_tokens=max_tokens,
-        quiet=quiet,
+        quiet=llm.quiet,
     )
-    data = asyncio.run(run_translate(project, endpoint, settings)).as_dict()
+    data = asyncio.run(run_translate(project, llm.endpoint(), settings)).as_dict()
     project.log_event("translate", **data)
     print_adaptations(data)  # on stderr, also beside --json
-    if as_json:
+    if llm.as_json:
         echo_json(data)
     else:
         echo(
