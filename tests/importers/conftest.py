@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -35,12 +36,24 @@ def dump(db: Path) -> dict[str, list[tuple]]:
         conn.close()
 
 
-@pytest.fixture
-def mj_db(tmp_path: Path) -> Path:
-    """A closed project file with the 3,150 MultiJail prompts."""
-    path = tmp_path / "mj.db"
+@pytest.fixture(scope="session")
+def mj_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The 3,150 MultiJail prompts imported once per session through the real importer; tests
+    get a copy (`mj_db`), never this file."""
+    path = tmp_path_factory.mktemp("mj-template") / "mj.db"
     with Project.create(path) as project:
         import_multijail(project, MULTIJAIL)
+    # Closed: every row is in the main file (no -wal or -journal beside it to copy).
+    assert sorted(p.name for p in path.parent.iterdir()) == ["mj.db"]
+    return path
+
+
+@pytest.fixture
+def mj_db(mj_template: Path, tmp_path: Path) -> Path:
+    """A closed project file with the 3,150 MultiJail prompts (a copy of the session's
+    template, as if just imported)."""
+    path = tmp_path / "mj.db"
+    shutil.copy(mj_template, path)
     return path
 
 

@@ -61,7 +61,11 @@ def test_overlap_holds_while_an_import_holds_the_lock(tmp_path: Path, overlap: i
         add_items(project, plain_items(ITEMS))
         for i in range(ANNOTATORS):
             project.annotators.ensure(f"ann{i}")
-    ctx = multiprocessing.get_context("spawn")
+    # Fresh processes forked from a forkserver that has imported this module (and so the
+    # store and the session) once: no process inherits the test run's state or connections,
+    # and none pays the imports again.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
     go, pressed, results = ctx.Event(), ctx.Queue(), ctx.Queue()
     workers = [
         ctx.Process(target=annotate, args=(str(path), f"ann{i}", overlap, go, pressed, results))
