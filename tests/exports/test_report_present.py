@@ -174,7 +174,8 @@ def test_markdown_and_terminal_carry_the_summary_table(tmp_path: Path) -> None:
         (f"{g} {n}", b) for g in ("language", "model") for n, b in rates[f"by_{g}"].items()
     ]
     md_summary = markdown[: markdown.index("## Details")]
-    term_summary = terminal[: terminal.index("Project: /")]
+    # The details start at their own "Project:" line (the path may wrap onto the next line).
+    term_summary = terminal[: terminal.index("Project:", terminal.index("Summary"))]
     for name, block in expected:
         rate = fmt(*headline(block))
         assert rate.replace("[", "\\[").replace("]", "\\]") in md_summary, name

@@ -152,9 +152,12 @@ async def test_the_footer_keeps_help_and_quit(multilingual_db: Path, size: tuple
 
 
 async def test_the_done_screen_counts_the_session_and_names_the_next_command(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = tmp_path / "done.db"
+    # A relative path, as a user typing `--db done.db` gives: the commands shown must fit the
+    # pane however long the temporary directory's name is (a long one scrolled them out).
+    monkeypatch.chdir(tmp_path)
+    path = Path("done.db")
     with Project.create(path) as project:
         add_items(project, plain_items(3))
     app = make_app(path)
