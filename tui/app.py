@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ from .palette import SCREENSHOT_TITLE, replaced_titles, screenshot_command, uniq
 from .reader_file import ReaderFile
 from .reader_server import ReaderServer
 from .terminal_widths import match_terminal_widths
+
+# How often a served app (`polyjudge serve`) checks that the server that started it is there.
+SERVER_CHECK_S = 2.0
 
 
 class PolyjudgeApp(App[None]):
@@ -63,6 +67,17 @@ class PolyjudgeApp(App[None]):
         # Pushed rather than returned from `get_default_screen`, which skips the screen's CSS_PATH.
         self.push_screen(self.make_start_screen())
         self.call_after_refresh(self._freeze_startup_objects)
+        if self.is_web:
+            self._server_pid = os.getppid()
+            self.set_interval(SERVER_CHECK_S, self._exit_without_server)
+
+    def _exit_without_server(self) -> None:
+        """Served, and the server is gone (killed: it could not end its sessions itself):
+        nobody can see or type into this app any more, so it exits (labels still queued stay
+        in the journal for the next session) rather than run on as an orphan, as one was
+        found doing, spinning a core for 40 minutes after a test's server died."""
+        if os.getppid() != self._server_pid:
+            self.exit()
 
     @staticmethod
     def _freeze_startup_objects() -> None:

@@ -46,7 +46,9 @@ def serve_command(
     view: str | None = None,
     reader_file: Path | None = None,
 ) -> str:
-    """The shell command each browser session runs: the annotate screen on this project."""
+    """The shell command each browser session runs: the annotate screen on this project. The
+    shell `exec`s it, so that the server is its parent: a served app exits when its server is
+    gone (tui/app.py), which it could not tell through a shell left waiting in between."""
     parts = [
         sys.executable,
         "-m",
@@ -69,7 +71,7 @@ def serve_command(
         parts += ["--view", view]
     if reader_file is not None:
         parts += ["--reader-file", str(reader_file)]
-    return " ".join(shlex.quote(p) for p in parts)
+    return "exec " + " ".join(shlex.quote(p) for p in parts)
 
 
 @click.command("serve")

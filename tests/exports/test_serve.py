@@ -377,3 +377,70 @@ def test_each_link_has_a_reader_page_that_follows_its_screen(built: Built, tmp_p
     assert {language for language, _ in zoes.values()} - {"ar", "th"}
     assert yusufs and all(language in ("ar", "th") for language, _ in yusufs.values())
     assert any(count == 3 for _, count in yusufs.values())
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a container's init may never reap an orphan that exited)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_session_ends_when_its_server_is_killed(built: Built, tmp_path: Path):
+    """A killed server cannot end its sessions itself: the annotate process it started must
+    notice and exit, not run on as an orphan nobody can see (one was found spinning a core
+    for 40 minutes)."""
+    pytest.importorskip("textual_serve")
+    import aiohttp
+
+    if not Path("/proc/self/stat").exists():
+        pytest.skip("finds the session's process through /proc (Linux)")
+    with serving(built.path, tmp_path, "--annotator", "zoe") as served:
+
+        async def open_then_kill_the_server() -> list[int]:
+            url, origin = ws_url(served.links["zoe"]), {"Origin": served.origin}
+            async with (
+                aiohttp.ClientSession() as session,
+                session.ws_connect(url, headers=origin) as ws,
+            ):
+                await ws.send_json(["resize", {"width": 100, "height": 30}])
+                received = 0
+                while received < 2000:  # the annotate screen has drawn itself
+                    message = await ws.receive(timeout=60)
+                    assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT)
+                    received += len(message.data)
+                sessions = [
+                    pid
+                    for pid in _descendants(served.process.pid)
+                    if b"annotate" in Path(f"/proc/{pid}/cmdline").read_bytes()
+                ]
+                os.kill(served.process.pid, signal.SIGKILL)  # the server alone
+                return sessions
+
+        sessions = asyncio.run(open_then_kill_the_server())
+        assert sessions, "the link's session did not start an annotate process"
+        deadline = time.monotonic() + 30
+        while any(_running(pid) for pid in sessions):
+            if time.monotonic() > deadline:
+                for pid in sessions:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+                pytest.fail("the annotate session outlived its killed server by 30 s")
+            time.sleep(0.2)
