@@ -95,9 +95,10 @@ from collections import defaultdict
 
 import numpy as np
 from ppi_py import ppi_mean_ci
-from scipy.stats import norm
+from scipy.stats import binom, norm
 
 from polyjudge.reconcile.data import Grouping, ReconcileData, RunVerdicts
+from polyjudge.reconcile.design import stratum_code
 from polyjudge.reconcile.final import NONE, FinalLabels
 from polyjudge.reconcile.intervals import wilson_modified
 from polyjudge.reconcile.judge_rates import VERDICT_CELLS
@@ -196,8 +197,12 @@ class Project:
         self.sizes = sizes
 
 
-def draw(project: Project, design: str, budget: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """(sampled mask, weight 1/π) from `sampling.draw_sample` — the `polyjudge sample` path."""
+def draw(
+    project: Project, design: str, budget: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sampled mask, weight 1/π, design stratum code) from `sampling.draw_sample` — the
+    `polyjudge sample` path; the codes as `design.build_design` makes them from the stored
+    strata (−1: Poisson-drawn, −2: not sampled)."""
     quotas = {
         lang: min(budget, int(size * MAX_SHARE))
         for lang, size in zip(LANGUAGES, project.sizes, strict=False)
@@ -213,11 +218,14 @@ def draw(project: Project, design: str, budget: int, seed: int) -> tuple[np.ndar
     )
     sample = np.zeros(project.n_items, bool)
     weight = np.ones(project.n_items)
+    strata = np.full(project.n_items, -2, np.int64)
+    names: dict[tuple[str, str], int] = {}
     for plan in plans:
         ids = np.fromiter((i.response_id for i in plan.items), np.int64, len(plan.items))
         sample[ids] = True
         weight[ids] = [i.weight for i in plan.items]
-    return sample, weight
+        strata[ids] = [stratum_code(names, i.language, i.stratum) for i in plan.items]
+    return sample, weight, strata
 
 
 def ppipp(y, score, sample, weight) -> tuple[float, float] | None:
@@ -229,7 +237,7 @@ def ppipp(y, score, sample, weight) -> tuple[float, float] | None:
 
 
 def estimates(
-    project: Project, design: str, sample: np.ndarray, weight: np.ndarray
+    project: Project, design: str, sample: np.ndarray, weight: np.ndarray, strata: np.ndarray
 ) -> dict[str, dict[str, tuple[float, float, float] | None]]:
     """Per target (language, pooled) and method: (estimate, low, high) or None."""
     out: dict[str, dict] = defaultdict(dict)
@@ -246,7 +254,16 @@ def estimates(
             ("pooled", everything),
         ]:
             est = poststratified_rate(
-                y, weight, sample, mask, cells, lang, project.names, None, prediction
+                y,
+                weight,
+                sample,
+                mask,
+                cells,
+                lang,
+                project.names,
+                None,
+                prediction,
+                design_strata=strata,
             )
             out[target][method] = None if est["rate"] is None else (est["rate"], *est["ci95"])
     pooled_rate = pooled_var = 0.0
@@ -289,8 +306,8 @@ def run_grid(settings, n: int, seed: int, calibration: str = "calibrated"):
             project = Project(p, *judge, rng, calibration=calibration)
             truth = truths(project)
             for budget, design in itertools.product(*settings[2:]):
-                sample, weight = draw(project, design, budget, int(rng.integers(2**31)))
-                for target, by_method in estimates(project, design, sample, weight).items():
+                drawn = draw(project, design, budget, int(rng.integers(2**31)))
+                for target, by_method in estimates(project, design, *drawn).items():
                     for method, e in by_method.items():
                         cell = stats[(p, judge, budget, design)][target][method]
                         if e is None:
@@ -308,8 +325,8 @@ def mean_width(p, judge, design, budget, reps, rng, method) -> float:
     widths = []
     for _ in range(reps):
         project = Project(p, *judge, rng, sizes=SIZES[:1])
-        sample, weight = draw(project, design, budget, int(rng.integers(2**31)))
-        e = estimates(project, design, sample, weight)["l1"].get(method)
+        drawn = draw(project, design, budget, int(rng.integers(2**31)))
+        e = estimates(project, design, *drawn)["l1"].get(method)
         widths.append(1.0 if e is None else e[2] - e[1])
     return float(np.mean(widths))
 
@@ -392,6 +409,7 @@ def main() -> None:
     header = f"{'prev':>5} {'sens':>4} {'spec':>4} {'n/lang':>6} {'design':10}"
     print(header + "".join(f" {m:>14}" for m in METHODS))
     every, ratios, biases, low, ratio_keys = [], [], [], [], []
+    beyond, bias_z = [], []
     for key, targets in stats.items():
         p, (sens, spec), budget, design = key
         row = f"{p:5.2f} {sens:4.2f} {spec:4.2f} {budget:6d} {design:10}"
@@ -414,6 +432,12 @@ def main() -> None:
                     every.append(c)
                     if c < 0.93:
                         low.append((c, method, target, key))
+                        hits, reps = (
+                            int(np.sum(by_method[method]["hit"])),
+                            len(by_method[method]["hit"]),
+                        )
+                        # One-sided exact binomial test of "coverage ≥ 0.93": P(X ≤ hits).
+                        beyond.append((float(binom.cdf(hits, reps, 0.93)), c, method, target, key))
             ref, ours = by_method["ppipp"], by_method["ours_pred"]
             if (
                 target != "pooled"
@@ -423,7 +447,9 @@ def main() -> None:
             ):
                 ratios.append(np.mean(ours["width"]) / np.mean(ref["width"]))
                 ratio_keys.append((ratios[-1], target, key))
-        biases.append(abs(float(np.mean(targets["pooled"]["ours_pred"]["error"]))))
+        err = np.asarray(targets["pooled"]["ours_pred"]["error"])
+        biases.append(abs(float(np.mean(err))))
+        bias_z.append((float(np.mean(err)), float(np.std(err, ddof=1) / math.sqrt(err.size))))
 
     by_method = defaultdict(list)
     for targets in stats.values():
@@ -470,6 +496,21 @@ def main() -> None:
     print("  " + ", ".join(f"{k} {v}" for k, v in sorted(under.items())))
     for c, method, target, key in sorted(low)[:12]:
         print(f"  {c:.3f} {method} {target} {key}")
+    cells = len(every)
+    real = [b for b in beyond if b[0] < 0.05 / cells]
+    print(
+        f"under 0.93 beyond Monte Carlo noise (one-sided exact binomial test of coverage ≥ 0.93): "
+        f"{sum(b[0] < 0.05 for b in beyond)} at p < 0.05, {len(real)} at p < 0.05/{cells} "
+        "(Bonferroni over every setting × target × method)"
+    )
+    for pv, c, method, target, key in sorted(beyond)[:8]:
+        print(f"  p={pv:.2g} {c:.3f} {method} {target} {key}")
+    worst = int(np.argmax([abs(m) for m, _ in bias_z]))
+    print(
+        "pooled ours_pred bias: max |mean error| "
+        f"{abs(bias_z[worst][0]):.4f} (Monte Carlo s.e. {bias_z[worst][1]:.4f}); settings with "
+        f"|mean error| > 2 s.e.: {sum(abs(m) > 2 * se for m, se in bias_z)} of {len(bias_z)}"
+    )
 
     print(
         f"labels per language for a mean 95% width ≤ {TARGET_WIDTH} (one language of "
@@ -504,6 +545,14 @@ def main() -> None:
                 if saved
                 else None,
                 "pooled_bias_max": round(float(np.max(biases)), 5),
+                "pooled_bias_max_mc_se": round(bias_z[worst][1], 5),
+                "pooled_bias_settings_beyond_2se": sum(abs(m) > 2 * se for m, se in bias_z),
+                "coverage_mc_se_at_095": round(math.sqrt(0.95 * 0.05 / n), 4),
+                "coverage_mean_mc_se": round(
+                    math.sqrt(0.95 * 0.05 / n) / math.sqrt(max(len(every), 1)), 4
+                ),
+                "settings_below_093_beyond_noise": sum(b[0] < 0.05 for b in beyond),
+                "settings_below_093_beyond_noise_bonferroni": len(real),
                 "settings_under_093": len(low),
                 "under_093_by_method_target": dict(sorted(under.items())),
                 "coverage_by_method": {
