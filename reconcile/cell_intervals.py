@@ -6,19 +6,28 @@ square-and-add): with each cell's limits (l_c, u_c),
 
     Σ W_c p̂_c − sqrt(Σ W_c² (p̂_c − l_c)²),   Σ W_c p̂_c + sqrt(Σ W_c² (u_c − p̂_c)²).
 
-A cell's limits are the Wilson score interval at its effective size n*/(1 − n_c/N_c):
-n* = p̂(1 − p̂)/V̂ from the cell's Hájek variance V̂ (at most n_c; Kish's (Σw)²/Σw² where p̂ is 0
-or 1; n_c with equal weights), divided by the finite-population correction. The score
-interval keeps its asymmetry where a cell holds few or no positives (a judge-safe stratum with
-≤ 1 expected false negative, or half of a small language sampled), where a Wald or CLT
-interval under-covers. A cell with a power-tuned prediction (λ > 0, `poststratified_rate`)
-contributes the symmetric interval of its difference estimate, its variance floored at what
-it would be were p(unsafe) calibrated (`CellStats.variance`): with the group's λ such a cell
-needs no positive of its own, and the floor keeps its interval from collapsing onto λ·f's
-spread. Because p(unsafe) may be overconfident (it often is: logprob scores), the variance is
-also never below that of 0.4 pseudo-positive among the cell's effective labels. One cell with
-equal weights gets the modified Wilson interval (`intervals.wilson_modified`), without the
-correction, as before.
+A cell's limits are the Wilson score interval at its effective size p̂(1 − p̂)/V, V the variance
+of its estimate under the design that drew the sample (`CellStats.design_variance`, from
+`poststratified._design_variance`): linearised within each of the design's strata, each item
+with its own finite-population correction 1 − π_i (a sample drawn without replacement from the
+N items of a language the report knows: Cochran 1977, "Sampling Techniques", Theorem 3.2;
+Lohr 2010, "Sampling: Design and Analysis", ch. 2 and §9.1), so that a cell spanning several
+design strata (a language's human-only rate after a judge-stratified sample) is not charged the
+variance between strata that the design fixed. In a Poisson-drawn (active) cell the size is at
+most n/(1 − n/N). Labels with no sample behind them (a language without `polyjudge sample`) are
+taken as drawn at random from an infinite population, the model of the published Wilson
+examples: no design variance; n* = p̂(1 − p̂)/V̂ from the cell's Hájek variance V̂ (at most n_c;
+Kish's (Σw)²/Σw² where p̂ is 0 or 1; n_c with equal weights), divided by 1 − n_c/N_c where
+several cells are summed, and one cell with equal weights gets the modified Wilson interval
+(`intervals.wilson_modified`) without the correction. The score interval keeps its asymmetry
+where a cell holds few or no positives (a judge-safe stratum with ≤ 1 expected false negative,
+or half of a small language sampled), where a Wald or CLT interval under-covers. A cell with a
+power-tuned prediction (λ > 0, `poststratified_rate`) contributes the symmetric interval of its
+difference estimate, its variance floored at what it would be were p(unsafe) calibrated
+(`CellStats.variance`): with the group's λ such a cell needs no positive of its own, and the
+floor keeps its interval from collapsing onto λ·f's spread. Because p(unsafe) may be
+overconfident (it often is: logprob scores), the variance is also never below that of 0.4
+pseudo-positive among the cell's effective labels.
 """
 
 from __future__ import annotations

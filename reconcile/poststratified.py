@@ -143,9 +143,9 @@ def _design_variance(
     With u_i = w_i(e_i − ē)/Σw, e = y − λf (the Hájek/difference estimator's influence
     values), it is Σ_h (n_h/(n_h − 1)) Σ_{i∈h} (1 − π_i)(u_i − ū_h)² over the design's strata h
     met in the cell (simple random samples without replacement, π = 1/w: Cochran 1977,
-    "Sampling Techniques", §5.3 and §6.11 on the ratio estimate; Lohr 2010, "Sampling: Design and
+    "Sampling Techniques", §5.3, and ch. 6 on ratio estimates; Lohr 2010, "Sampling: Design and
     Analysis", §9.1, linearisation), and Σ (1 − π_i)u_i² over Poisson-drawn items (Särndal,
-    Swensson & Wretman 1992, §3.5, for an `active` sample). The factor 1 − π is the
+    Swensson & Wretman 1992, ch. 3 and 5, for an `active` sample). The factor 1 − π is the
     finite-population correction of a draw without replacement from the N items the report
     knows; the centring within a design stratum keeps out the variance between the strata that
     the design fixed (a sample stratified by verdict inside a language's cell). `strata`:
