@@ -161,10 +161,17 @@ def simulate(p, sens, spec, n, rng, truth, calibration="calibrated") -> dict[str
     everything = np.ones(POPULATION, bool)
     in_sample = np.zeros(POPULATION, bool)
     in_sample[sample] = True
-    est = poststratified_rate(gold, np.ones(POPULATION), in_sample, everything, cells)
+    # The design the report knows (`polyjudge sample`): one simple random sample drawn without
+    # replacement from the language (stratum code 0; −2: not drawn).
+    srs = np.where(in_sample, 0, -2)
+    est = poststratified_rate(
+        gold, np.ones(POPULATION), in_sample, everything, cells, design_strata=srs
+    )
     out["corrected_random"] = covers(est["ci95"], gold.mean())
     f = p_unsafe(gold, judge_pos, truth, rng, calibration)
-    est = poststratified_rate(gold, np.ones(POPULATION), in_sample, everything, cells, prediction=f)
+    est = poststratified_rate(
+        gold, np.ones(POPULATION), in_sample, everything, cells, prediction=f, design_strata=srs
+    )
     out["corrected_pred_random"] = covers(est["ci95"], gold.mean())
 
     pos_idx, neg_idx = np.flatnonzero(judge_pos), np.flatnonzero(~judge_pos)
@@ -177,12 +184,18 @@ def simulate(p, sens, spec, n, rng, truth, calibration="calibrated") -> dict[str
     in_strata = np.zeros(POPULATION, bool)
     in_strata[s1] = in_strata[s0] = True
     weight = np.where(judge_pos, pos_idx.size / max(n1, 1), neg_idx.size / (n - n1))
-    est = poststratified_rate(gold, weight, in_strata, everything, cells)
+    by_verdict = np.where(in_strata, cells, -2)  # the design's strata: the verdict
+    est = poststratified_rate(gold, weight, in_strata, everything, cells, design_strata=by_verdict)
     out["corrected_stratified"] = covers(est["ci95"], gold.mean())
-    est = poststratified_rate(gold, weight, in_strata, everything, cells, prediction=f)
+    est = poststratified_rate(
+        gold, weight, in_strata, everything, cells, prediction=f, design_strata=by_verdict
+    )
     out["corrected_pred_stratified"] = covers(est["ci95"], gold.mean())
-    # The human-only rate of the same stratified sample, weighted by 1/π (one cell, Kish).
-    human = poststratified_rate(gold, weight, in_strata, everything, np.zeros(POPULATION, int))
+    # The human-only rate of the same stratified sample, weighted by 1/π (one cell spanning
+    # the design's two strata).
+    human = poststratified_rate(
+        gold, weight, in_strata, everything, np.zeros(POPULATION, int), design_strata=by_verdict
+    )
     out["human_design_weighted"] = covers(human["ci95"], gold.mean())
     out["ppv"] = covers(strat.get("ppv_ci95"), truth["ppv"])
     out["for"] = covers(strat.get("for_ci95"), truth["for"])
