@@ -40,10 +40,19 @@ Coverage is the share of simulations whose interval contains the truth, over sim
 the interval is defined (undefined shares are printed). The last line is JSON with
 `coverage_mean`, `coverage_min`, `coverage_max` over all (setting, interval) pairs.
 
-Last measured (`--n 40`): coverage_mean 0.9605, coverage_min 0.80 (MC noise at n = 40),
-human_design_weighted 0.991 (0.994 with Kish's effective size before issue 9's change),
-corrected_random 0.957, corrected_stratified 0.954. (Measured before the corrected_pred_*
-intervals were added; their score draws shift the random stream of the later intervals.)
+The judge-corrected and human-only intervals get the design's strata, as `report` gives them
+from the stored sample: one simple random sample for `*_random`, the verdict strata for
+`*_stratified` and `human_design_weighted` (`poststratified_rate(design_strata=...)`: the
+variance within the design's strata, each item corrected by 1 − π).
+
+Last measured, issue 9, after the design-based variance (`python bench/coverage_sim.py --n 40`,
+3.6 min on the shared 2-core machine): coverage_mean 0.9567, coverage_min 0.825 (s.e. 0.034 at
+n = 40: corrected_pred_random and difference, 33 of 40), human_design_weighted 0.974 (0.991
+before: one cell spanning the two strata of a half-and-half sample, charged the variance
+between them), corrected_random 0.950, corrected_stratified 0.947, corrected_pred_random
+0.952, corrected_pred_stratified 0.976. Before (`--n 40`, earlier code): coverage_mean 0.9605,
+coverage_min 0.80, human_design_weighted 0.991, corrected_random 0.957, corrected_stratified
+0.954.
 
 Overconfident p(unsafe) at 1 % prevalence (issue 9):
 `python bench/coverage_sim.py --n 40 --only-prevalence 0.01 --calibration overconfident3`
