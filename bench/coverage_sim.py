@@ -54,6 +54,14 @@ between them), corrected_random 0.950, corrected_stratified 0.947, corrected_pre
 coverage_min 0.80, human_design_weighted 0.991, corrected_random 0.957, corrected_stratified
 0.954.
 
+`python bench/coverage_sim.py` (n = 200, 12 min): coverage_mean 0.9571, coverage_min 0.885
+(corrected_stratified at 1 % prevalence, sensitivity 0.85, specificity 0.98, 500 labels; s.e.
+0.015, and the lowest of ~1,800 (setting, interval) cells sits about 3 s.e. under the true
+lowest coverage: the unchanged wilson_rate's lowest is 0.895), human_design_weighted 0.975,
+corrected_random 0.952, corrected_stratified 0.949, corrected_pred_random 0.953,
+corrected_pred_stratified 0.977; 5 cells under 0.90: corrected_stratified 0.885 and 0.895 (1 %,
+500 labels), difference_paired, ppv and the unchanged wilson_rate 0.895.
+
 Overconfident p(unsafe) at 1 % prevalence (issue 9):
 `python bench/coverage_sim.py --n 40 --only-prevalence 0.01 --calibration overconfident3`
 (27 settings): corrected_pred_stratified mean 0.839, min 0.40 before the pseudo-positive
