@@ -6,19 +6,28 @@ square-and-add): with each cell's limits (l_c, u_c),
 
     Σ W_c p̂_c − sqrt(Σ W_c² (p̂_c − l_c)²),   Σ W_c p̂_c + sqrt(Σ W_c² (u_c − p̂_c)²).
 
-A cell's limits are the Wilson score interval at its effective size n*/(1 − n_c/N_c):
-n* = p̂(1 − p̂)/V̂ from the cell's Hájek variance V̂ (at most n_c; Kish's (Σw)²/Σw² where p̂ is 0
-or 1; n_c with equal weights), divided by the finite-population correction. The score
-interval keeps its asymmetry where a cell holds few or no positives (a judge-safe stratum with
-≤ 1 expected false negative, or half of a small language sampled), where a Wald or CLT
-interval under-covers. A cell with a power-tuned prediction (λ > 0, `poststratified_rate`)
-contributes the symmetric interval of its difference estimate, its variance floored at what
-it would be were p(unsafe) calibrated (`CellStats.variance`): with the group's λ such a cell
-needs no positive of its own, and the floor keeps its interval from collapsing onto λ·f's
-spread. Because p(unsafe) may be overconfident (it often is: logprob scores), the variance is
-also never below that of 0.4 pseudo-positive among the cell's effective labels. One cell with
-equal weights gets the modified Wilson interval (`intervals.wilson_modified`), without the
-correction, as before.
+A cell's limits are the Wilson score interval at its effective size p̂(1 − p̂)/V, V the variance
+of its estimate under the design that drew the sample (`CellStats.design_variance`, from
+`poststratified._design_variance`): linearised within each of the design's strata, each item
+with its own finite-population correction 1 − π_i (a sample drawn without replacement from the
+N items of a language the report knows: Cochran 1977, "Sampling Techniques", Theorem 3.2;
+Lohr 2010, "Sampling: Design and Analysis", ch. 2 and §9.1), so that a cell spanning several
+design strata (a language's human-only rate after a judge-stratified sample) is not charged the
+variance between strata that the design fixed. In a Poisson-drawn (active) cell the size is at
+most n/(1 − n/N). Labels with no sample behind them (a language without `polyjudge sample`) are
+taken as drawn at random from an infinite population, the model of the published Wilson
+examples: no design variance; n* = p̂(1 − p̂)/V̂ from the cell's Hájek variance V̂ (at most n_c;
+Kish's (Σw)²/Σw² where p̂ is 0 or 1; n_c with equal weights), divided by 1 − n_c/N_c where
+several cells are summed, and one cell with equal weights gets the modified Wilson interval
+(`intervals.wilson_modified`) without the correction. The score interval keeps its asymmetry
+where a cell holds few or no positives (a judge-safe stratum with ≤ 1 expected false negative,
+or half of a small language sampled), where a Wald or CLT interval under-covers. A cell with a
+power-tuned prediction (λ > 0, `poststratified_rate`) contributes the symmetric interval of its
+difference estimate, its variance floored at what it would be were p(unsafe) calibrated
+(`CellStats.variance`): with the group's λ such a cell needs no positive of its own, and the
+floor keeps its interval from collapsing onto λ·f's spread. Because p(unsafe) may be
+overconfident (it often is: logprob scores), the variance is also never below that of 0.4
+pseudo-positive among the cell's effective labels.
 """
 
 from __future__ import annotations
@@ -56,6 +65,14 @@ class CellStats:
     wf: float = 0.0  # Σw·f
     w2v: float = 0.0  # Σw²·f(1 − f)
     borrowed: bool = False  # estimated from the parent's sample
+    # The variance under the design that drew the sample, finite-population corrected
+    # (`poststratified._design_variance`); None where no design of known π drew it.
+    design_variance: float | None = None
+    poisson: bool = False  # an item of the cell was Poisson-drawn (an active sample)
+
+    def fpc(self) -> float:
+        """1 − n/N (a borrowed cell carries its parent's sampling error whole: 1)."""
+        return 1.0 if self.borrowed else max(1 - self.sampled / self.population, 0.0)
 
     @property
     def n_eff(self) -> float:
@@ -74,12 +91,31 @@ class CellStats:
         or active sample: 0.99 coverage in bench/efficiency_sim.py)."""
         p = self.estimate
         kish = self.n_eff
+        if self.design_variance is not None:
+            return self._design_size()
         if self.lam != 0 or not 0.0 < p < 1.0:
             return kish
         variance = (self.w2ee - 2 * p * self.w2e + p * p * self.w2) / (self.w * self.w)
         if variance <= 0.0:
             return kish
         return min(p * (1 - p) / variance, float(self.sampled))
+
+    def _design_size(self) -> float:
+        """The effective size p̂(1 − p̂)/V of the design's variance V (finite-population
+        corrected; it may exceed N where the design's strata explain much of the outcome, and
+        is at most n/(1 − n/N) in a Poisson-drawn cell); Kish's size over 1 − n/N where p̂ is 0
+        or 1 or V is 0."""
+        p, fpc = self.estimate, self.fpc()
+        if fpc == 0.0:
+            return float(self.population)
+        v = self.design_variance or 0.0
+        if 0.0 < p < 1.0 and v > 0.0:
+            size = p * (1 - p) / v
+            # A Poisson (active) draw's weights follow the outcome and its few positives carry
+            # the plug-in variance: never more than n labels' worth (uncapped, 0.88 coverage
+            # at 1% prevalence in bench/efficiency_sim.py; capped, 0.98).
+            return min(size, self.sampled / fpc) if self.poisson else size
+        return self.n_eff / fpc
 
     def variance(self) -> float:
         """Variance of the cell's difference estimate: the linearised (Hájek) variance
@@ -101,24 +137,33 @@ class CellStats:
         under either), so the floor is unconditional, not a test."""
         e_bar = self.we / self.w
         plug_in = max(self.w2ee - 2 * e_bar * self.w2e + e_bar * e_bar * self.w2, 0.0)
-        variance = max(plug_in, self.w2v) / (self.w * self.w)
+        floor = self.w2v / (self.w * self.w)
         n_eff = self.n_eff
         if n_eff > 0:
             # Robust to an overconfident p(unsafe): never below the variance of a proportion
             # with PSEUDO_POSITIVES positives among n_eff labels (a pseudo-count, as the
             # Jeffreys prior's half positive: Brown, Cai & DasGupta 2001, Stat. Sci. 16:101).
             p0 = min(PSEUDO_POSITIVES / n_eff, 0.5)
-            variance = max(variance, p0 * (1 - p0) / n_eff)
-        fpc = 1.0  # a borrowed cell carries its parent's sampling error whole
-        if not self.borrowed:
-            fpc = 0.0 if self.sampled >= self.population else 1 - self.sampled / self.population
-        return variance * fpc
+            floor = max(floor, p0 * (1 - p0) / n_eff)
+        fpc = self.fpc()
+        if self.design_variance is not None:
+            return max(self.design_variance, floor * fpc)
+        return max(plug_in / (self.w * self.w), floor) * fpc
 
 
 def mover_interval(
     stats: list[CellStats], weights: np.ndarray, estimate: float, z: float = Z95
 ) -> list[float]:
     m = len(stats)
+    if m == 1 and stats[0].design_variance is not None and stats[0].lam == 0:
+        # One cell of a design: the Wilson interval at its design-effective size, which holds
+        # the finite-population correction (`CellStats.effective_size`).
+        only = stats[0]
+        if only.fpc() == 0.0:
+            return [only.estimate, only.estimate]
+        size = only.effective_size()
+        ci = wilson(min(max(only.estimate * size, 0.0), size), size, z)
+        return containing(ci, only.estimate)
     if m == 1 and stats[0].sampled > 0 and stats[0].lam == 0:
         # One cell: the proportion of its labels, without the finite-population correction (as
         # the human-final Wilson rate of an unsampled language), at the effective size.
@@ -142,20 +187,16 @@ def mover_interval(
     )
 
 
-def _fpc(cell: CellStats) -> float:
-    """1 − n/N (a borrowed cell carries its parent's sampling error whole: 1)."""
-    return 1.0 if cell.borrowed else max(1 - cell.sampled / cell.population, 0.0)
-
-
 def _cell_limits(cell: CellStats, z: float) -> tuple[float, float]:
     """One cell's limits for the MOVER sum: the Wilson score interval at the cell's effective
     size n_eff / (1 − n/N) (Kish's size, finite-population corrected); with a prediction
     (λ > 0), the symmetric interval of the difference estimate with `CellStats.variance`."""
-    fpc = _fpc(cell)
+    fpc = cell.fpc()
     if fpc == 0.0:
         return cell.estimate, cell.estimate
     if cell.lam == 0:
-        n = cell.effective_size() / fpc
+        # The design's size already holds the correction (`CellStats._design_size`).
+        n = cell.effective_size() / (1.0 if cell.design_variance is not None else fpc)
         low, high = wilson(min(max(cell.estimate * n, 0.0), n), n, z) or (0.0, 1.0)
         return min(low, cell.estimate), max(high, cell.estimate)
     half = z * math.sqrt(cell.variance())

@@ -25,6 +25,10 @@ class Design:
     assigned: np.ndarray  # (R,) bool
     weight: np.ndarray  # (R,) float
     sampled_language: np.ndarray  # (R,) bool: the item's language has a sample
+    # (R,) design stratum code (`stratum_code`) of an assigned item, NO_DESIGN elsewhere; None:
+    # not known (the intervals then take the labels as drawn at random, without the
+    # finite-population correction of a single cell).
+    stratum: np.ndarray | None = None
 
     @classmethod
     def none(cls, n_items: int) -> Design:
@@ -47,6 +51,22 @@ class Design:
         return "equal" if np.allclose(w, w[0]) else "weighted"
 
 
+POISSON = -1  # design stratum code of a Poisson-drawn (active) item
+NO_DESIGN = -2  # of an item no sample drew
+
+
+def stratum_code(codes: dict[tuple[str, str], int], language: str, stratum: str | None) -> int:
+    """The design stratum code of a sampled item from its stored stratum name (`sampling`):
+    POISSON for an active sample's items (`judge:ID:active`), else one code per (language,
+    stratum), inside which the batches' union is a simple random sample. `codes` is filled as
+    new strata are met."""
+    if stratum is None:
+        return NO_DESIGN
+    if stratum.endswith(":active"):
+        return POISSON
+    return codes.setdefault((language, stratum), len(codes))
+
+
 def load_design(project: Any, language_codes: np.ndarray, response_id: np.ndarray) -> Design:
     """The project's sample batches as a Design (no batch: Design.none)."""
     rows = project.assignments.all()
@@ -60,7 +80,8 @@ def load_design(project: Any, language_codes: np.ndarray, response_id: np.ndarra
     at = np.searchsorted(response_id, ids)
     known = at < n_items
     known[known] = response_id[at[known]] == ids[known]
-    return build_design(language_codes, n_items, at[known], weights[known])
+    strata = [a.stratum for a, k in zip(rows, known.tolist(), strict=True) if k]
+    return build_design(language_codes, n_items, at[known], weights[known], strata)
 
 
 def build_design(
@@ -68,8 +89,11 @@ def build_design(
     n_items: int,
     at: np.ndarray,
     weights: np.ndarray,
+    strata: list[str | None] | None = None,
 ) -> Design:
-    """A Design from assignment rows: item indices `at` with weights 1/π."""
+    """A Design from assignment rows: item indices `at` with weights 1/π, and the strata they
+    were drawn in (`sampling`; the later row of an item re-listed by a further batch wins, as
+    its weight does)."""
     assigned = np.zeros(n_items, bool)
     weight = np.ones(n_items)
     ok = np.isfinite(weights) & (weights >= 1)
@@ -77,4 +101,11 @@ def build_design(
     weight[at[ok]] = weights[ok]
     languages = np.unique(language_codes[assigned]) if np.any(assigned) else np.zeros(0, int)
     sampled_language = np.isin(language_codes, languages)
-    return Design(assigned, weight, sampled_language)
+    stratum = None
+    if strata is not None:
+        stratum = np.full(n_items, NO_DESIGN, np.int64)
+        codes: dict[tuple[str, str], int] = {}
+        for i, name, good in zip(at.tolist(), strata, ok.tolist(), strict=True):
+            if good:
+                stratum[i] = stratum_code(codes, str(language_codes[i]), name)
+    return Design(assigned, weight, sampled_language, stratum)

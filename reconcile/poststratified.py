@@ -37,6 +37,7 @@ def _cell_stats(
     inside: np.ndarray,
     cells: np.ndarray,
     prediction: np.ndarray | None,
+    design_strata: np.ndarray | None = None,
 ) -> dict[int, CellStats]:
     """Per cell code with items inside: its statistics (None estimate when not sampled).
 
@@ -88,6 +89,16 @@ def _cell_stats(
         k,
     )
     lam = _power_tuned_lambda(predicted & (n > 0), population, (W, Wy, Wf, Wyf, Wff))
+    design_variance = (
+        None
+        if design_strata is None
+        else _design_variance(c, ys, fs, ws, np.where(usable, lam, 0.0), W, design_strata[s], k)
+    )
+    poisson = (
+        np.bincount(c, weights=design_strata[s] == -1, minlength=k) > 0
+        if design_strata is not None
+        else np.zeros(k, bool)
+    )
     out: dict[int, CellStats] = {}
     for code in np.flatnonzero(population).tolist():
         if n[code] == 0:
@@ -108,7 +119,84 @@ def _cell_stats(
             w2ee=float(W2y[code] - 2 * lam_c * W2yf[code] + lam_c * lam_c * W2ff[code]),
             wf=float(Wf[code]),
             w2v=float(W2v[code]),
+            design_variance=None
+            if design_variance is None or np.isnan(design_variance[code])
+            else float(design_variance[code]),
+            poisson=bool(poisson[code]),
         )
+    return out
+
+
+def _design_variance(
+    c: np.ndarray,
+    ys: np.ndarray,
+    fs: np.ndarray,
+    ws: np.ndarray,
+    lam: np.ndarray,
+    W: np.ndarray,
+    strata: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """Per cell, the linearised variance of its estimate under the design that drew the
+    sample (NaN where an item of the cell was not drawn by a design of known π).
+
+    With u_i = w_i(e_i − ē)/Σw, e = y − λf (the Hájek/difference estimator's influence
+    values), it is Σ_h (n_h/(n_h − 1)) Σ_{i∈h} (1 − π_i)(u_i − ū_h)² over the design's strata h
+    met in the cell (simple random samples without replacement, π = 1/w: Cochran 1977,
+    "Sampling Techniques", §5.3, and ch. 6 on ratio estimates; Lohr 2010, "Sampling: Design and
+    Analysis", §9.1, linearisation), and Σ (1 − π_i)u_i² over Poisson-drawn items (Särndal,
+    Swensson & Wretman 1992, ch. 3 and 5, for an `active` sample). The factor 1 − π is the
+    finite-population correction of a draw without replacement from the N items the report
+    knows; the centring within a design stratum keeps out the variance between the strata that
+    the design fixed (a sample stratified by verdict inside a language's cell). `strata`:
+    the sampled items' design stratum code (≥ 0), −1 for a Poisson draw, −2 for no design."""
+    if c.size == 0:
+        return np.full(k, np.nan)
+    e = ys - lam[c] * fs
+    e_bar = np.bincount(c, weights=ws * e, minlength=k) / np.where(W > 0, W, 1.0)
+    u = ws * (e - e_bar[c]) / W[c]
+    fpc = np.clip(1.0 - 1.0 / ws, 0.0, 1.0)
+    srs = strata >= 0
+    # One group per (cell, SRS stratum); Poisson items are centred at 0 (their own group).
+    group = np.where(srs, c * (int(strata.max(initial=0)) + 1) + np.maximum(strata, 0), -1)
+    codes, at = np.unique(group, return_inverse=True)
+    size = np.bincount(at)
+    mean = np.bincount(at, weights=u) / size
+    centred = np.where(srs, u - mean[at], u)
+    inflate = np.where(srs & (size[at] > 1), size[at] / np.maximum(size[at] - 1, 1), 1.0)
+    # In a cell that spans several design strata, a proportion's stratum (λ = 0) takes Agresti
+    # & Coull's (1998, Am. Stat. 52:119) adjusted share p~ = (x + z²/2)/(n + z²) and variance
+    # p~(1 − p~)/(n + z²): a stratum whose sample holds no positive (a judge-safe stratum, a
+    # perfect judge) still adds its uncertainty. (In a cell of one stratum the Wilson interval
+    # at the effective size does that: `cell_intervals`.)
+    first = np.zeros(size.size, bool)
+    first[at] = True  # every group once
+    group_cell = np.zeros(size.size, np.int64)
+    group_cell[at] = c
+    spans = np.bincount(group_cell[first & (codes >= 0)], minlength=k)
+    plain = srs & (lam[c] == 0) & (spans[c] > 1)
+    per_item = np.where(plain, 0.0, inflate * fpc * centred * centred)
+    out = np.bincount(c, weights=per_item, minlength=k)
+    if np.any(plain):
+        g = at[plain]
+        n_g = np.bincount(g, minlength=size.size).astype(float)
+        x_g = np.bincount(g, weights=ys[plain], minlength=size.size)
+        w_g = np.bincount(g, weights=ws[plain], minlength=size.size)
+        f_g = np.bincount(g, weights=fpc[plain], minlength=size.size)
+        cell_g = np.bincount(g, weights=c[plain], minlength=size.size)
+        live = n_g > 0
+        n_g, x_g, w_g, f_g = n_g[live], x_g[live], w_g[live], f_g[live]
+        cell_g = np.rint(cell_g[live] / n_g).astype(np.int64)
+        z2 = Z95 * Z95
+        p_adj = (x_g + z2 / 2) / (n_g + z2)
+        share = w_g / W[cell_g]
+        out += np.bincount(
+            cell_g,
+            weights=(f_g / n_g) * share * share * p_adj * (1 - p_adj) / (n_g + z2),
+            minlength=k,
+        )
+    unknown = np.bincount(c, weights=(strata < -1).astype(float), minlength=k) > 0
+    out[unknown] = np.nan
     return out
 
 
@@ -146,6 +234,7 @@ def poststratified_rate(
     may_borrow: np.ndarray | None = None,
     prediction: np.ndarray | None = None,
     z: float = Z95,
+    design_strata: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Σ_c (N_c/N)·p̂_c over the cells of `mask` with a Price–Bonett interval (module doc).
 
@@ -154,7 +243,12 @@ def poststratified_rate(
     whose sample mean a cell with no sampled item borrows, if `may_borrow[cell]` (only where
     that is defensible: unjudged items, whose verdict is missing for reasons unrelated to their
     content); prediction: (R,) the judge's p(unsafe) (NaN: none), used in a cell whose items all
-    have one; z: the normal quantile of the level (95% unless `report --sequential`). Returns
+    have one; z: the normal quantile of the level (95% unless `report --sequential`);
+    design_strata: (R,) the design stratum code of each sampled item (≥ 0: drawn in a simple
+    random sample of its stratum, −1: Poisson-drawn, −2: not drawn by a design), which gives
+    the interval the design's variance with its finite-population correction
+    (`_design_variance`); None: every labelled item taken as drawn at random (module doc of
+    `cell_intervals`). Returns
     rate, ci95, cells (per cell statistics), notes, and a reason when
     undefined."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
@@ -163,9 +257,10 @@ def poststratified_rate(
     y, w, sample, cells = y[keep], w[keep], sample[keep], cells[keep]
     parent = parent[keep] if parent is not None else None
     prediction = prediction[keep] if prediction is not None else None
+    design_strata = design_strata[keep] if design_strata is not None else None
     mask = np.ones(keep.size, bool)
     inside = cells >= 0
-    stats = _cell_stats(y, w, sample, inside, cells, prediction)
+    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata)
     population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
     total = int(population.sum())
     if total == 0:
@@ -188,7 +283,14 @@ def poststratified_rate(
             missing.append(f"{name} ({population[code]:,} item(s))")
             continue
         used.append(
-            CellStats(**{**up.__dict__, "population": int(population[code]), "borrowed": True})
+            CellStats(
+                **{
+                    **up.__dict__,
+                    "population": int(population[code]),
+                    "borrowed": True,
+                    "design_variance": None,
+                }
+            )
         )
         out["notes"].append(
             f"{population[code]:,} item(s) of {name} have no sampled human label: estimated "

@@ -51,7 +51,17 @@ def design_label_rate(
     language = data.groupings["language"].codes
     y = final.label == target
     est = poststratified_rate(
-        y, design.weight, sample, mask, cells, language, cell_names, may_borrow, prediction, z
+        y,
+        design.weight,
+        sample,
+        mask,
+        cells,
+        language,
+        cell_names,
+        may_borrow,
+        prediction,
+        z,
+        design.stratum,
     )
     pending = mask & (final.queue != 0) & ~final.human_final
     pending &= design.assigned | ~design.sampled_language
@@ -67,6 +77,7 @@ def design_label_rate(
                 cell_names,
                 may_borrow,
                 prediction,
+                design_strata=design.stratum,
             )["rate"]
             for outcome in (y & ~pending, y | pending)
         )
