@@ -23,7 +23,7 @@ from .item_view import (
     response_view,
 )
 from .pane_sync import PaneSync
-from .text_pane import ScrollPane, TextPane
+from .text_pane import PromptPane, TextPane
 
 # Wider than this (in cells), the response and its back-translation sit side by side.
 SIDE_BY_SIDE_MIN_WIDTH = 100
@@ -60,7 +60,7 @@ def next_panes(panes: str) -> str:
 
 def compose_widgets() -> ComposeResult:
     yield ItemHeader(id="header")
-    with ScrollPane(id="prompt-pane"):
+    with PromptPane(id="prompt-pane"):
         yield Static(Text(""), id="prompt", markup=False)
     original, back = TextPane(id="original"), TextPane(id="back")
     PaneSync(original, back)  # scrolling one scrolls the other (kept alive by the panes)

@@ -36,6 +36,26 @@ class ScrollPane(VerticalScroll, inherit_bindings=False):
     ]
 
 
+class PromptPane(ScrollPane):
+    """The prompt above the panes: as tall as its prompt (up to its max-height), but never
+    shorter than the tallest prompt shown at this width, so the panes below stay where they
+    are from item to item. A pane that moves is redrawn whole: with prompts of one and two
+    lines alternating, the next item took 52 ms at the 95th percentile instead of 23
+    (bench/tui_bench.py, 1M responses)."""
+
+    _tallest = 0
+    _width = -1
+
+    def on_resize(self, event: Resize) -> None:
+        width, height = event.size
+        if width != self._width:  # the prompt wraps differently: measure afresh
+            self._width, self._tallest = width, 0
+            self.styles.min_height = None
+        if height > self._tallest:
+            self._tallest = height
+            self.styles.min_height = height
+
+
 class TextPane(ScrollPane):
     """Shows a `rich.text.Text` (already sanitised) under a plain-text border title."""
 
