@@ -115,6 +115,7 @@ def draw_item(screen: DOMNode, session: AnnotationSession, show_invisible: bool)
         prompt_text(item, show_invisible=show_invisible) if item else Text("")
     )
     if item is None:
+        screen.query_one("#prompt-pane", PromptPane).forget_height()
         labels = session.session_labels()
         original.show(
             Text("Nothing to label"),

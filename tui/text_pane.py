@@ -46,11 +46,16 @@ class PromptPane(ScrollPane):
     _tallest = 0
     _width = -1
 
+    def forget_height(self) -> None:
+        """Back to the height of what it shows (nothing left to label: no prompt)."""
+        self._width, self._tallest = -1, 0
+        self.styles.min_height = None
+
     def on_resize(self, event: Resize) -> None:
         width, height = event.size
         if width != self._width:  # the prompt wraps differently: measure afresh
-            self._width, self._tallest = width, 0
-            self.styles.min_height = None
+            self.forget_height()
+            self._width = width
         if height > self._tallest:
             self._tallest = height
             self.styles.min_height = height

@@ -296,10 +296,21 @@ def test_header_bytes_reach_the_servers_terminal_as_visible_text(team):
     assert not re.search(rb"[\x00-\x08\x0b-\x1f\x7f]|\xc2[\x80-\x9f]", err)
 
 
+def _stored_bytes(db: Path) -> bytes:
+    """The project file and its -wal/-shm, read whole; again if a session closed the file (and
+    SQLite removed one of them) between the listing and the read."""
+    for _ in range(100):
+        try:
+            return b"".join(p.read_bytes() for p in sorted(db.parent.glob(db.name + "*")))
+        except FileNotFoundError:
+            time.sleep(0.05)
+    raise AssertionError(f"{db}: its files kept changing while read")
+
+
 def test_tokens_are_stored_only_as_their_sha256(team):
     served, db, carol = team
     tokens = [token_of(link) for link in served.links.values()] + [carol]
-    stored = b"".join(p.read_bytes() for p in db.parent.glob(db.name + "*"))
+    stored = _stored_bytes(db)
     for token in tokens:
         assert token.encode() not in stored
         assert hashlib.sha256(token.encode()).hexdigest().encode() in stored
