@@ -23,9 +23,14 @@ def test_core_packages_never_import_textual() -> None:
         "        importlib.import_module(info.name)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))\n"
     )
+    assert printed_by_fresh_python(code) == "[]"
+
+
+def printed_by_fresh_python(code: str) -> str:
+    """What `code` prints in a new interpreter (nothing imported by the tests before it)."""
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    return result.stdout.strip()
 
 
 def test_the_annotate_screen_starts_without_numpy_or_pandas() -> None:
@@ -36,9 +41,7 @@ def test_the_annotate_screen_starts_without_numpy_or_pandas() -> None:
         "import polyjudge.cli, polyjudge.store, polyjudge.tui.annotate_screen\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & {'numpy', 'pandas'}))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert printed_by_fresh_python(code) == "[]"
 
 
 SQL = re.compile(r"\b(SELECT\s+.+\s+FROM|INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM)\b", re.I)

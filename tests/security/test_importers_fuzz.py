@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from polyjudge.importers.response_rows import FIELDS
 from polyjudge.store import Project
 
 from tests.conftest import run_cli
@@ -122,17 +123,7 @@ VALUES = st.recursive(
     ),
     max_leaves=8,
 )
-RESPONSE_KEYS = (
-    "id",
-    "prompt_id",
-    "prompt",
-    "language",
-    "model",
-    "response",
-    "back_translation",
-    "category",
-    "scenario",
-)
+RESPONSE_KEYS = FIELDS  # every field a response row may have
 LABEL_KEYS = (
     "item",
     "annotator",
