@@ -69,10 +69,17 @@ class CellStats:
     # (`poststratified._design_variance`); None where no design of known π drew it.
     design_variance: float | None = None
     poisson: bool = False  # an item of the cell was Poisson-drawn (an active sample)
+    no_design: bool = False  # no design drew its labels (a language never sampled)
 
     def fpc(self) -> float:
-        """1 − n/N (a borrowed cell carries its parent's sampling error whole: 1)."""
-        return 1.0 if self.borrowed else max(1 - self.sampled / self.population, 0.0)
+        """1 − n/N; 1 for a borrowed cell (it carries its parent's sampling error whole) and
+        for labels no design drew, which are taken as drawn from an infinite population, as
+        the one-language Wilson rate takes them (`mover_interval`): with the correction, two
+        languages labelled whole pooled to a zero-width interval beside their own Wilson
+        intervals of up to 95 points."""
+        if self.borrowed or self.no_design:
+            return 1.0
+        return max(1 - self.sampled / self.population, 0.0)
 
     @property
     def n_eff(self) -> float:

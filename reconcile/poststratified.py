@@ -99,6 +99,13 @@ def _cell_stats(
         if design_strata is not None
         else np.zeros(k, bool)
     )
+    # Cells whose labels no design drew (a language never sampled): the labels are taken as
+    # drawn from an infinite population, without the finite-population correction.
+    no_design = (
+        np.bincount(c, weights=design_strata[s] >= -1, minlength=k) == 0
+        if design_strata is not None
+        else np.zeros(k, bool)
+    )
     out: dict[int, CellStats] = {}
     for code in np.flatnonzero(population).tolist():
         if n[code] == 0:
@@ -123,6 +130,7 @@ def _cell_stats(
             if design_variance is None or np.isnan(design_variance[code])
             else float(design_variance[code]),
             poisson=bool(poisson[code]),
+            no_design=bool(no_design[code]),
         )
     return out
 

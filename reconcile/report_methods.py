@@ -30,7 +30,7 @@ METHODS = {
     "1977, Theorem 3.2; Lohr 2010, ch. 2 and 9.1); Poisson (active) samples: sum (1 - pi) "
     "w^2 (y - p)^2 / (sum w)^2, at most n/(1 - n/N) labels' worth. Labels with no sample "
     "are taken as drawn from an infinite population (no correction; Kish's effective size), "
-    "as in the published Wilson examples.",
+    "as in the published Wilson examples, alone and in pooled groups.",
     "judge_corrected_stratified": "post-stratified by language x the estimator run's verdict "
     "(judge-unsafe, other, unjudged): per language q*PPV + (1-q)*FOR (Cochran 1977 §12.2) with "
     "unjudged items as their own stratum; stratum rates from the sample's human-final items "
@@ -38,9 +38,10 @@ METHODS = {
     "on it inside the stratum with one power-tuned lambda for all the strata of the group "
     "(PPI++, Angelopoulos et al. 2023; Hajek weights as in Zrnic & Candes 2024); 95% "
     "interval: MOVER (Zou & Donner 2008) over the strata's Wilson intervals at their "
-    "effective size (from the weighted variance, Korn & Graubard 1998) with finite-population "
-    "correction (in a sampled language the design's variance, each item corrected by 1 - pi, "
-    "as for human_design_weighted); a stratum with p(unsafe) contributes its normal interval, "
+    "effective size (from the weighted variance, Korn & Graubard 1998); in a sampled language "
+    "the design's variance, each item corrected by 1 - pi, as for human_design_weighted; in a "
+    "language with no sample, its labels taken as drawn from an infinite population (no "
+    "correction); a stratum with p(unsafe) contributes its normal interval, "
     "its variance never "
     "below the calibrated-p(unsafe) value sum w^2 f(1-f)/(sum w)^2, so that a stratum with no "
     "sampled positive keeps an interval, nor below that of 0.4 pseudo-positive among its "

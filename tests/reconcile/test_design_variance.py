@@ -124,3 +124,23 @@ def test_an_active_sample_uses_each_items_own_inclusion_probability() -> None:
     effective = min(p * (1 - p) / v, n / (1 - n / size))
     assert est["rate"] == pytest.approx(p, abs=1e-12)
     assert est["ci95"] == pytest.approx(_wilson(p, effective), abs=1e-9)
+
+
+def test_languages_never_sampled_pool_without_the_correction() -> None:
+    """Two languages of 4 items each, no sample (every design stratum −2: labelled freely),
+    every item labelled: 0 of 4 and 2 of 4 unsafe. Alone, each language's rate is a Wilson
+    interval of its 4 labels (no correction, as the published examples); pooled, the interval
+    must be MOVER over those same two intervals, not the zero-width census interval the
+    correction 1 − 4/4 gave (0.25 [0.25, 0.25])."""
+    cells = np.repeat([0, 1], 4)
+    y = np.array([0, 0, 0, 0, 1, 1, 0, 0], bool)
+    everything = np.ones(8, bool)
+    est = poststratified_rate(
+        y, np.ones(8), everything, everything, cells, design_strata=np.full(8, -2)
+    )
+    (lo_a, hi_a), (lo_b, hi_b) = _wilson(0.0, 4), _wilson(0.5, 4)
+    rate = 0.5 * 0.0 + 0.5 * 0.5
+    low = rate - math.sqrt((0.5 * (0.0 - lo_a)) ** 2 + (0.5 * (0.5 - lo_b)) ** 2)
+    high = rate + math.sqrt((0.5 * (hi_a - 0.0)) ** 2 + (0.5 * (hi_b - 0.5)) ** 2)
+    assert est["rate"] == pytest.approx(rate)
+    assert est["ci95"] == pytest.approx([max(low, 0.0), high], abs=1e-9)
