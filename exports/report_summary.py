@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import PurePath
 
+from polyjudge.reconcile.report_estimates import RateBlock
 from polyjudge.reconcile.report_model import Report
 
 from .numbers import fmt_count, fmt_estimate
@@ -62,8 +63,11 @@ def summary_table(report: Report) -> ReportTable:
     rows = [("all", section.overall)]
     rows += [(f"language {plain(name)}", b) for name, b in section.groups("language")]
     rows += [(f"model {plain(name)}", b) for name, b in section.groups("model")]
+    missing = []
     for name, b in rows:
         h = b.headline_estimate()
+        if h.rate is None:
+            missing.append(f"{name}: {plain(_why_missing(b), 200)}")
         t.rows.append(
             [
                 name,
@@ -73,4 +77,15 @@ def summary_table(report: Report) -> ReportTable:
                 "corrected" if h.corrected else "human",
             ]
         )
+    if missing:  # a dash says nothing by itself: why each row has no estimate
+        t.note += " No estimate (—) for " + "; ".join(missing) + "."
     return t
+
+
+def _why_missing(block: RateBlock) -> str:
+    """The report's own reason a group's rate is undefined (the human-final rate's; the
+    judge-corrected one's when the group has judge-only items)."""
+    corrected = block.judge_corrected
+    if block.is_corrected and corrected is not None and corrected.reasons.get("rate"):
+        return corrected.reasons["rate"]
+    return block.reasons.get("rate") or "no human-final label"

@@ -182,3 +182,30 @@ def test_markdown_and_terminal_carry_the_summary_table(tmp_path: Path) -> None:
         assert rate in term_summary, name
     assert "| all | 72 |" in md_summary
     assert "judge run idle (model-idle): no verdicts" in markdown
+
+
+def test_a_summary_row_without_an_estimate_says_why(tmp_path: Path) -> None:
+    """Model m-b's only bn item has no label and no verdict: its pooled rate (languages
+    weighed by population) is undefined. The dash in the summary must come with the report's
+    reason, naming the language, in every format (the language name escaped)."""
+    items = [
+        {"language": lang, "model": "m-a", "labels": [("ana", "safe")]}
+        for lang in ("sw", HOSTILE_LANGUAGE)
+    ]
+    items += [
+        {"language": "sw", "model": "m-b", "labels": [("ana", "unsafe")]},
+        {"language": HOSTILE_LANGUAGE, "model": "m-b"},
+    ]
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    terminal = cli_ok("report", "--bootstrap", "0", "--db", str(db))
+    markdown = cli_ok("report", "--markdown", "--bootstrap", "0", "--db", str(db))
+    summary = " ".join(terminal.split("Project:")[1].split())  # the summary, one line
+    assert "No estimate (—) for model m-b: no human-final item" in summary
+    assert "(1 item(s))" in summary and "model m-a:" not in summary
+    assert "No estimate (—) for model m-b" in markdown
+    assert HOSTILE_LANGUAGE not in markdown  # escaped
+    html_path = tmp_path / "r.html"
+    cli_ok("report", "--html", str(html_path), "--bootstrap", "0", "--db", str(db))
+    html = html_path.read_text(encoding="utf-8")
+    assert "No estimate (—) for model m-b" in html and HOSTILE_LANGUAGE not in html
