@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import PurePath
 
-from polyjudge.reconcile.report_estimates import RateBlock
 from polyjudge.reconcile.report_model import Report
 
 from .numbers import fmt_count, fmt_estimate
@@ -67,7 +66,7 @@ def summary_table(report: Report) -> ReportTable:
     for name, b in rows:
         h = b.headline_estimate()
         if h.rate is None:
-            missing.append(f"{name}: {plain(_why_missing(b), 200)}")
+            missing.append(f"{name}: {plain(h.reason or 'no human-final label', 200)}")
         t.rows.append(
             [
                 name,
@@ -80,12 +79,3 @@ def summary_table(report: Report) -> ReportTable:
     if missing:  # a dash says nothing by itself: why each row has no estimate
         t.note += " No estimate (—) for " + "; ".join(missing) + "."
     return t
-
-
-def _why_missing(block: RateBlock) -> str:
-    """The report's own reason a group's rate is undefined (the human-final rate's; the
-    judge-corrected one's when the group has judge-only items)."""
-    corrected = block.judge_corrected
-    if block.is_corrected and corrected is not None and corrected.reasons.get("rate"):
-        return corrected.reasons["rate"]
-    return block.reasons.get("rate") or "no human-final label"

@@ -50,36 +50,28 @@ def design_label_rate(
     sample = design.estimation_sample(final.human_final)
     language = data.groupings["language"].codes
     y = final.label == target
-    est = poststratified_rate(
-        y,
-        design.weight,
-        sample,
-        mask,
-        cells,
-        language,
-        cell_names,
-        may_borrow,
-        prediction,
-        z,
-        design.stratum,
-    )
+
+    def rate(outcome: np.ndarray, labelled: np.ndarray, level: float = Z95) -> dict[str, Any]:
+        return poststratified_rate(
+            outcome,
+            design.weight,
+            labelled,
+            mask,
+            cells,
+            language,
+            cell_names,
+            may_borrow,
+            prediction,
+            level,
+            design.stratum,
+        )
+
+    est = rate(y, sample, z)
     pending = mask & (final.queue != 0) & ~final.human_final
     pending &= design.assigned | ~design.sampled_language
     if est["rate"] is not None and np.any(pending):
         low, high = (
-            poststratified_rate(
-                outcome,
-                design.weight,
-                sample | pending,
-                mask,
-                cells,
-                language,
-                cell_names,
-                may_borrow,
-                prediction,
-                design_strata=design.stratum,
-            )["rate"]
-            for outcome in (y & ~pending, y | pending)
+            rate(outcome, sample | pending)["rate"] for outcome in (y & ~pending, y | pending)
         )
         est["pending_range"] = [low, high]
     return est

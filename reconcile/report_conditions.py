@@ -64,13 +64,19 @@ def condition_rates(
     {"pooled", "by_language", "by_tier"}}}, for the fields with 2–6 values."""
     out: dict[str, Any] = {}
     models = _values_of(data, "model")
+    tier = data.groupings.get("tier")
+    tiers = dict(tier.members()) if tier is not None else {}
+    groups = {  # read once: every field and model splits by the same languages and tiers
+        "language": dict(data.groupings["language"].members()),
+        "tier": {t: tiers[t] for t in TIER_ORDER if t in tiers},
+    }
     for field_name in fields:
         names = _values_of(data, field_name)
         if field_name == "language" or names is None:
             continue
         masks = _masks(data, field_name, names)
         everything = np.ones(data.n_items, dtype=bool)
-        block = _rates(data, field_name, masks, everything, "", rate_of)
+        block = _rates(field_name, masks, groups, everything, "", rate_of)
         block["differences"] = [
             pooled_difference(a, b, block["pooled"][a], block["pooled"][b])
             for a, b in combinations(names, 2)
@@ -80,7 +86,7 @@ def condition_rates(
             for model, in_model in _masks(data, "model", models).items():
                 if np.any(in_model):
                     within_model = _rates(
-                        data, field_name, masks, in_model, f":model:{model}", rate_of
+                        field_name, masks, groups, in_model, f":model:{model}", rate_of
                     )
                     block["by_model"][model] = within_model | {"differences": [], "by_model": {}}
         out[field_name] = block
@@ -102,21 +108,15 @@ def _masks(data: ReconcileData, field_name: str, names: list[str]) -> dict[str, 
 
 
 def _rates(
-    data: ReconcileData,
     field_name: str,
     masks: dict[str, np.ndarray],
+    groups: dict[str, dict[str, np.ndarray]],
     within: np.ndarray,
     key: str,
     rate_of: RateOf,
 ) -> dict[str, Any]:
-    """Each condition's rate block within `within` (every item, or one model's): pooled, per
-    language and per MultiJail tier (only the cells with items)."""
-    tier = data.groupings.get("tier")
-    tiers = dict(tier.members()) if tier is not None else {}
-    groups = {
-        "language": dict(data.groupings["language"].members()),
-        "tier": {t: tiers[t] for t in TIER_ORDER if t in tiers},
-    }
+    """Each condition's rate block within `within` (every item, or one model's): pooled, and
+    in each of `groups` (language, MultiJail tier; only the cells with items)."""
     prefix = f"condition:{field_name}"
     pooled = {
         n: rate_of(within & m, f"{prefix}:{n}{key}") for n, m in masks.items() if np.any(within & m)

@@ -39,6 +39,7 @@ class Headline:
     rate: float | None
     ci95: Interval | None
     corrected: bool
+    reason: str | None = None  # why `rate` is undefined (the report's own words), or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,9 @@ class RateBlock(Block):
         """Judge-corrected when the group has judge-only items and a defined correction, else
         the human-final rate (what the bar charts and the dashboard show)."""
         if self.is_corrected and self.judge_corrected is not None:
-            return Headline(self.judge_corrected.rate, self.judge_corrected.ci95, True)
-        return Headline(self.rate, self.ci95, False)
+            corrected = self.judge_corrected
+            return Headline(corrected.rate, corrected.ci95, True, corrected.reasons.get("rate"))
+        return Headline(self.rate, self.ci95, False, self.reasons.get("rate"))
 
 
 @dataclass(frozen=True, slots=True)
