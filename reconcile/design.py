@@ -32,7 +32,15 @@ class Design:
 
     @classmethod
     def none(cls, n_items: int) -> Design:
-        return cls(np.zeros(n_items, bool), np.ones(n_items), np.zeros(n_items, bool))
+        """No sample: every label is outside any design, so the intervals take the labels as
+        drawn from an infinite population (no finite-population correction), in a language's
+        own rate and in pooled ones alike."""
+        return cls(
+            np.zeros(n_items, bool),
+            np.ones(n_items),
+            np.zeros(n_items, bool),
+            np.full(n_items, NO_DESIGN, np.int64),
+        )
 
     def estimation_sample(self, human_final: np.ndarray) -> np.ndarray:
         """Items whose human-final labels the estimates use."""

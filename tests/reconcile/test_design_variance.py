@@ -144,3 +144,26 @@ def test_languages_never_sampled_pool_without_the_correction() -> None:
     high = rate + math.sqrt((0.5 * (hi_a - 0.0)) ** 2 + (0.5 * (hi_b - 0.5)) ** 2)
     assert est["rate"] == pytest.approx(rate)
     assert est["ci95"] == pytest.approx([max(low, 0.0), high], abs=1e-9)
+
+
+def test_a_project_without_any_sample_pools_without_the_correction(tmp_path: Path) -> None:
+    """The same two languages through the real store and `report`, in a project where no
+    `sample` was ever run: before, only a project with some sample knew its labels had no
+    design, and this one pooled two Wilson intervals of up to 60 points into the zero-width
+    census interval 0.25 [0.25, 0.25] (the demo's tier averages showed 0.0% [0.0, 0.0]%)."""
+    labels = [0, 0, 0, 0, 1, 1, 0, 0]
+    items = [
+        {"language": lang, "labels": [("rater", "unsafe" if y else "safe")]}
+        for lang, y in zip(["ar"] * 4 + ["bn"] * 4, labels, strict=True)
+    ]
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    rates = report["unsafe_rate"]
+    (lo_a, hi_a), (lo_b, hi_b) = _wilson(0.0, 4), _wilson(0.5, 4)
+    rate = 0.25
+    low = rate - math.sqrt((0.5 * (0.0 - lo_a)) ** 2 + (0.5 * (0.5 - lo_b)) ** 2)
+    high = rate + math.sqrt((0.5 * (hi_a - 0.0)) ** 2 + (0.5 * (hi_b - 0.5)) ** 2)
+    assert rates["overall"]["rate"] == pytest.approx(rate)
+    # the report rounds to 5 decimals
+    assert rates["overall"]["ci95"] == pytest.approx([max(low, 0.0), high], abs=6e-6)
