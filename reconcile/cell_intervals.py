@@ -1,5 +1,13 @@
 """Intervals of post-stratified rates, and the per-cell sums they need.
 
+**What is estimated.** Where `polyjudge sample` drew the labels, the rate of the project's own
+N responses of the language (a finite population: the benchmark's prompts as this model
+answered them, what MultiJail and XSafety report); a cell labelled whole is then known exactly
+and its interval is its point. Where no design drew them, nothing says which of the N they
+are, so they are taken as a random sample of the model's responses at large (an infinite
+population), with no finite-population correction anywhere: a language's own rate, pooled
+rates and judge-corrected strata alike.
+
 **The interval.** MOVER for the sum Σ_c W_c p_c (Zou & Donner 2008, "Construction of
 confidence limits about effect measures: a general approach", Stat Med 27:1693; Newcombe's
 square-and-add): with each cell's limits (l_c, u_c),
@@ -17,17 +25,19 @@ variance between strata that the design fixed. In a Poisson-drawn (active) cell 
 most n/(1 − n/N). Labels with no sample behind them (a language without `polyjudge sample`) are
 taken as drawn at random from an infinite population, the model of the published Wilson
 examples: no design variance; n* = p̂(1 − p̂)/V̂ from the cell's Hájek variance V̂ (at most n_c;
-Kish's (Σw)²/Σw² where p̂ is 0 or 1; n_c with equal weights), divided by 1 − n_c/N_c where
-several cells are summed, and one cell with equal weights gets the modified Wilson interval
-(`intervals.wilson_modified`) without the correction. The score interval keeps its asymmetry
+Kish's (Σw)²/Σw² where p̂ is 0 or 1; n_c with equal weights), never finite-population
+corrected (`CellStats.no_design`), and one cell with equal weights gets the modified Wilson
+interval (`intervals.wilson_modified`). (A caller that passes no design strata at all, as the
+simulations of tests and benches do, gets the correction 1 − n_c/N_c of a simple random sample
+drawn without replacement.) The score interval keeps its asymmetry
 where a cell holds few or no positives (a judge-safe stratum with ≤ 1 expected false negative,
 or half of a small language sampled), where a Wald or CLT interval under-covers. A cell with a
 power-tuned prediction (λ > 0, `poststratified_rate`) contributes the symmetric interval of its
 difference estimate, its variance floored at what it would be were p(unsafe) calibrated
 (`CellStats.variance`): with the group's λ such a cell needs no positive of its own, and the
 floor keeps its interval from collapsing onto λ·f's spread. Because p(unsafe) may be
-overconfident (it often is: logprob scores), the variance is also never below that of 0.4
-pseudo-positive among the cell's effective labels.
+overconfident (it often is: logprob scores), the floor takes each item's f(1 − f) at the score
+as given or as the group's labels recalibrate it (Platt scaling, `platt`), whichever is larger.
 """
 
 from __future__ import annotations
@@ -40,11 +50,6 @@ import numpy as np
 from .intervals import containing, wilson, wilson_modified
 
 Z95 = 1.959963984540054
-# Pseudo-positives the variance of a predicted cell assumes at least (`CellStats.variance`):
-# 0.4 keeps ours_pred's coverage at 0.92-0.93 with an overconfident score (0.25: 0.89, n = 300)
-# and its width where the score is calibrated (0.5 widened the 50-label strata of
-# tests/reconcile/test_power_tuned.py past 0.7x the verdict-only interval).
-PSEUDO_POSITIVES = 0.4
 
 
 @dataclass
@@ -63,7 +68,10 @@ class CellStats:
     w2e: float = 0.0  # Σw²·e
     w2ee: float = 0.0  # Σw²·e²
     wf: float = 0.0  # Σw·f
-    w2v: float = 0.0  # Σw²·f(1 − f)
+    # Σw²·v and Σw·v, v = f(1 − f) at p(unsafe) as given or as the group's labels recalibrate
+    # it, whichever is larger (`platt`): the variance floor's Bernoulli variance per item.
+    w2v: float = 0.0
+    wv: float = 0.0
     borrowed: bool = False  # estimated from the parent's sample
     # The variance under the design that drew the sample, finite-population corrected
     # (`poststratified._design_variance`); None where no design of known π drew it.
@@ -126,36 +134,31 @@ class CellStats:
 
     def variance(self) -> float:
         """Variance of the cell's difference estimate: the linearised (Hájek) variance
-        Σ_S w²(e − ē)²/(Σ_S w)² of the residual e = y − λf, finite-population corrected, and
-        never below Σ_S w²·f(1 − f)/(Σ_S w)², what it is expected to be when p(unsafe) is
-        calibrated (E[(y − f)² | f] = f(1 − f)). The floor is fixed by the design and the
-        predictions before any label is seen; it matters where the cell's sample holds few or
-        no positives (a judge-safe stratum: the plug-in variance of a sample without a false
+        Σ_S w²(e − ē)²/(Σ_S w)² of the residual e = y − λf, finite-population corrected (the
+        design's, `design_variance`, where a design drew the sample), and never below
+        Σ_S (1 − π)w²·v/(Σ_S w)², v = f(1 − f), what it is expected to be when p(unsafe) is
+        calibrated (E[(y − f)² | f] = f(1 − f)). The floor is fixed by the design, the
+        predictions and their recalibration; it matters where the cell's sample holds few or no
+        positives (a judge-safe stratum: the plug-in variance of a sample without a false
         negative is that of λf alone, and its interval would exclude the few the stratum has).
 
-        A second floor, p0(1 − p0)/n_eff with p0 = PSEUDO_POSITIVES/n_eff (0.4 of a positive
-        among the cell's labels), holds when p(unsafe) is overconfident (issue 9: logprob scores
-        saying 0.001 where 0.02 is true): the calibrated floor then collapses with f, and a
-        judge-safe stratum whose sample saw no positive got an interval of width ≈ 0 (coverage
-        0.72-0.88 in bench/efficiency_sim.py --calibration overconfident3). It binds only
-        where the labelled items' Σf is under 0.4 expected positive, so a calibrated score
-        mostly keeps its width (ratio vs PPI++ unchanged in median). The labels cannot tell an
-        overconfident score from a calibrated one in such a stratum (no positive is expected
-        under either), so the floor is unconditional, not a test."""
+        An overconfident p(unsafe) (issue 9: logprob scores saying 1e-6 where 0.003 is true)
+        makes that floor collapse with f, and a judge-safe stratum whose sample saw no positive
+        got an interval of width ≈ 0 (coverage 0.72-0.88 in bench/efficiency_sim.py
+        --calibration overconfident3). The stratum's own labels cannot tell such a score from
+        a calibrated one (no positive is expected under either), but the group's labels can:
+        v is also taken at the score as they recalibrate it (`platt`), whichever is larger. A
+        pseudo-count floor (0.4 positive among the cell's labels) did the same job before, but
+        it cannot tell a calibrated score from an overconfident one, and charged an active
+        sample's judge-safe stratum up to 5.9× PPI++'s width."""
         e_bar = self.we / self.w
         plug_in = max(self.w2ee - 2 * e_bar * self.w2e + e_bar * e_bar * self.w2, 0.0)
-        floor = self.w2v / (self.w * self.w)
-        n_eff = self.n_eff
-        if n_eff > 0:
-            # Robust to an overconfident p(unsafe): never below the variance of a proportion
-            # with PSEUDO_POSITIVES positives among n_eff labels (a pseudo-count, as the
-            # Jeffreys prior's half positive: Brown, Cai & DasGupta 2001, Stat. Sci. 16:101).
-            p0 = min(PSEUDO_POSITIVES / n_eff, 0.5)
-            floor = max(floor, p0 * (1 - p0) / n_eff)
-        fpc = self.fpc()
+        w2 = self.w * self.w
         if self.design_variance is not None:
-            return max(self.design_variance, floor * fpc)
-        return max(plug_in / (self.w * self.w), floor) * fpc
+            # Each item with its own finite-population correction 1 − π_i = 1 − 1/w_i, as the
+            # design's variance has it: Σ(1 − π_i)w_i²·v_i = Σ(w_i² − w_i)·v_i.
+            return max(self.design_variance, max(self.w2v - self.wv, 0.0) / w2)
+        return max(plug_in, self.w2v) / w2 * self.fpc()
 
 
 def mover_interval(

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .cell_intervals import Z95, CellStats, mover_interval
+from .platt import recalibrated, recalibration
 
 
 def _sums(values: list[np.ndarray], cells: np.ndarray, k: int) -> list[np.ndarray]:
@@ -71,7 +72,15 @@ def _cell_stats(
         usable = predicted & ~census & (n > 0)
         fs = np.clip(np.nan_to_num(prediction[s]), 0.0, 1.0)
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
-    W, Wy, Wf, Wyf, Wff, W2, W2y, W2f, W2yf, W2ff, W2v = _sums(
+    # The variance floor's Bernoulli variance per labelled item: of the score as given and as
+    # the group's labels recalibrate it, whichever is larger (`platt`).
+    fv = fs * (1 - fs)
+    fitted = predicted[c] & ~np.isnan(prediction[s]) if prediction is not None else None
+    if fitted is not None and np.any(fitted):
+        a, b = recalibration(fs[fitted], ys[fitted])
+        g = recalibrated(fs, a, b)
+        fv = np.maximum(fv, g * (1 - g))
+    W, Wy, Wf, Wyf, Wff, W2, W2y, W2f, W2yf, W2ff, W2v, Wv = _sums(
         [
             ws,
             ws * ys,
@@ -83,7 +92,8 @@ def _cell_stats(
             ws * ws * fs,
             ws * ws * ys * fs,
             ws * ws * fs * fs,
-            ws * ws * fs * (1 - fs),
+            ws * ws * fv,
+            ws * fv,
         ],
         c,
         k,
@@ -126,6 +136,7 @@ def _cell_stats(
             w2ee=float(W2y[code] - 2 * lam_c * W2yf[code] + lam_c * lam_c * W2ff[code]),
             wf=float(Wf[code]),
             w2v=float(W2v[code]),
+            wv=float(Wv[code]),
             design_variance=None
             if design_variance is None or np.isnan(design_variance[code])
             else float(design_variance[code]),

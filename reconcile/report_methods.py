@@ -30,7 +30,10 @@ METHODS = {
     "1977, Theorem 3.2; Lohr 2010, ch. 2 and 9.1); Poisson (active) samples: sum (1 - pi) "
     "w^2 (y - p)^2 / (sum w)^2, at most n/(1 - n/N) labels' worth. Labels with no sample "
     "are taken as drawn from an infinite population (no correction; Kish's effective size), "
-    "as in the published Wilson examples, alone and in pooled groups.",
+    "as in the published Wilson examples, alone and in pooled groups. What is estimated: "
+    "under a sample, the rate of the project's own N responses of the language (a language "
+    "labelled whole is known exactly: its interval is its point); without one, the rate of "
+    "the model's responses at large, since nothing says which of the N were labelled.",
     "judge_corrected_stratified": "post-stratified by language x the estimator run's verdict "
     "(judge-unsafe, other, unjudged): per language q*PPV + (1-q)*FOR (Cochran 1977 §12.2) with "
     "unjudged items as their own stratum; stratum rates from the sample's human-final items "
@@ -43,9 +46,11 @@ METHODS = {
     "language with no sample, its labels taken as drawn from an infinite population (no "
     "correction); a stratum with p(unsafe) contributes its normal interval, "
     "its variance never "
-    "below the calibrated-p(unsafe) value sum w^2 f(1-f)/(sum w)^2, so that a stratum with no "
-    "sampled positive keeps an interval, nor below that of 0.4 pseudo-positive among its "
-    "effective labels, so that it stays valid when p(unsafe) is overconfident. "
+    "below the calibrated-p(unsafe) value sum (1-pi) w^2 v/(sum w)^2, v = f(1-f), so that a "
+    "stratum with no sampled positive keeps an interval; v is taken at p(unsafe) as given or "
+    "as the language's labels recalibrate it (Platt 1999: logistic regression of the labels "
+    "on logit f, prior N(0, 1) on the intercept and on the slope - 1), whichever is larger, "
+    "so that it stays valid when p(unsafe) is overconfident. "
     "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
     "calibration": "gold = human-final labels; kappa on parsed verdicts: posterior median "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.optimize import minimize
 from scipy.stats import norm
 
 from polyjudge.reconcile.poststratified import poststratified_rate
@@ -22,10 +23,26 @@ def _language(rng: np.random.Generator, size: int, p: float, sens: float, spec: 
     return y, (x <= t).astype(np.int64), odds / (1 + odds)  # cells: 0 judge-unsafe, 1 other
 
 
+def _platt_by_scipy(f: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The labelled items' p(unsafe) recalibrated as `platt` is documented to: the maximum a
+    posteriori logistic fit of y on (1, logit f) with a N(0, 1) prior on (a, b − 1), here by
+    scipy's BFGS rather than our Newton iterations."""
+    x = np.log(f / (1 - f))
+
+    def loss(t: np.ndarray) -> float:
+        eta = t[0] + t[1] * x
+        return float(np.sum(np.logaddexp(0.0, eta) - y * eta) + (t[0] ** 2 + (t[1] - 1) ** 2) / 2)
+
+    a, b = minimize(loss, [0.0, 1.0], method="BFGS", options={"gtol": 1e-10}).x
+    return 1 / (1 + np.exp(-(a + b * x)))
+
+
 def test_one_lambda_for_the_strata_by_hand() -> None:
     # Two strata of 400 and 1,600 items, 40 and 80 sampled with equal weights; λ is PPI++'s
     # Cov(y, f)/Var(f) over the labelled items, each weighted by its stratum's share N_c/N
-    # over its n_c labels (the population's proportions, not the sample's).
+    # over its n_c labels (the population's proportions, not the sample's). The variance floor
+    # takes f(1 − f) at the score or at its Platt recalibration on the 120 labels, whichever
+    # is larger (here the score is not calibrated: y is 2% + 0.6f).
     rng = np.random.default_rng(5)
     cells = np.repeat([0, 1], [400, 1600])
     f = np.where(cells == 0, rng.uniform(0.3, 0.9, 2000), rng.uniform(0.0, 0.05, 2000))
@@ -35,19 +52,22 @@ def test_one_lambda_for_the_strata_by_hand() -> None:
     est = poststratified_rate(y, np.ones(2000), sample, np.ones(2000, bool), cells, prediction=f)
     v = np.where(cells == 0, 0.2 / 40, 0.8 / 80)[sample]
     ys, fs = y[sample].astype(float), f[sample]
+    g = np.zeros(2000)
+    g[sample] = _platt_by_scipy(fs, ys)
     y_bar, f_bar = np.average(ys, weights=v), np.average(fs, weights=v)
     lam = np.sum(v * (ys - y_bar) * (fs - f_bar)) / np.sum(v * (fs - f_bar) ** 2)
     parts = [
-        (y[sample & (cells == c)].astype(float), f[sample & (cells == c)], N, n)
+        (y[m].astype(float), f[m], g[m], N, n)
         for c, (N, n) in enumerate(((400, 40), (1600, 80)))
+        for m in [sample & (cells == c)]
     ]
     assert 0 < lam < 1
     rate = half2 = 0.0
-    for c, (ys, fs, N, n) in enumerate(parts):
+    for c, (ys, fs, gs, N, n) in enumerate(parts):
         e = ys - lam * fs
         cell_rate = lam * f[cells == c].mean() + e.mean()
         plug_in = np.sum((e - e.mean()) ** 2) / n**2
-        floor = np.sum(fs * (1 - fs)) / n**2
+        floor = np.sum(np.maximum(fs * (1 - fs), gs * (1 - gs))) / n**2
         rate += N / 2000 * cell_rate
         half2 += (N / 2000) ** 2 * max(plug_in, floor) * (1 - n / N)
         assert est["cells"][c].lam == pytest.approx(lam)
@@ -92,11 +112,11 @@ def test_an_overconfident_p_unsafe_keeps_the_interval_valid() -> None:
     # logit × 3 − 1: the judge-safe stratum (~0.3% unsafe) is scored ~1e-6, so the calibrated
     # variance floor Σw²f(1 − f) vanishes and, when its 50 labels hold no positive, the
     # stratum's interval collapsed to a point. Simulation with known truth (the population's
-    # unsafe share), 400 replicates at a fixed seed: 0.855 covered before the pseudo-positive
-    # floor (`CellStats.variance`), 1.0 after (2,000 of 2,000 in a longer run: true coverage
-    # ≥ 0.998 at 95% confidence). A false failure (< 360 of 400 covered) has probability
-    # 1.4e-5 even were the true coverage only 0.95 (binomial tail), 2e-60 at 0.9985; the old
-    # estimator (true coverage 0.8575 ± 0.008 over 2,000 replicates) passes with 0.007.
+    # unsafe share), 400 replicates at a fixed seed: 0.855 covered with the calibrated floor
+    # alone (true coverage 0.8575 ± 0.008 over 2,000 replicates); the floor now also takes
+    # f(1 − f) at the score as the 100 labels recalibrate it (`platt`). A false failure
+    # (< 360 of 400 covered) has probability 1.4e-5 were the true coverage 0.95 (binomial
+    # tail); the calibrated floor alone passes with probability 0.007.
     rng = np.random.default_rng(20261202)
     t = norm.ppf(0.9)
     mu = t + norm.ppf(0.85)
