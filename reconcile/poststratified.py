@@ -39,6 +39,7 @@ def _cell_stats(
     cells: np.ndarray,
     prediction: np.ndarray | None,
     design_strata: np.ndarray | None = None,
+    z: float = Z95,
 ) -> dict[int, CellStats]:
     """Per cell code with items inside: its statistics (None estimate when not sampled).
 
@@ -102,7 +103,7 @@ def _cell_stats(
     design_variance = (
         None
         if design_strata is None
-        else _design_variance(c, ys, fs, ws, np.where(usable, lam, 0.0), W, design_strata[s], k)
+        else _design_variance(c, ys, fs, ws, np.where(usable, lam, 0.0), W, design_strata[s], k, z)
     )
     poisson = (
         np.bincount(c, weights=design_strata[s] == -1, minlength=k) > 0
@@ -155,6 +156,7 @@ def _design_variance(
     W: np.ndarray,
     strata: np.ndarray,
     k: int,
+    z: float = Z95,
 ) -> np.ndarray:
     """Per cell, the linearised variance of its estimate under the design that drew the
     sample (NaN where an item of the cell was not drawn by a design of known π).
@@ -206,7 +208,7 @@ def _design_variance(
         live = n_g > 0
         n_g, x_g, w_g, f_g = n_g[live], x_g[live], w_g[live], f_g[live]
         cell_g = np.rint(cell_g[live] / n_g).astype(np.int64)
-        z2 = Z95 * Z95
+        z2 = z * z  # the interval's own level (wider under `report --sequential`)
         p_adj = (x_g + z2 / 2) / (n_g + z2)
         share = w_g / W[cell_g]
         out += np.bincount(
@@ -279,7 +281,7 @@ def poststratified_rate(
     design_strata = design_strata[keep] if design_strata is not None else None
     mask = np.ones(keep.size, bool)
     inside = cells >= 0
-    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata)
+    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, z)
     population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
     total = int(population.sum())
     if total == 0:

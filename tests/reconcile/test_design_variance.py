@@ -167,3 +167,35 @@ def test_a_project_without_any_sample_pools_without_the_correction(tmp_path: Pat
     assert rates["overall"]["rate"] == pytest.approx(rate)
     # the report rounds to 5 decimals
     assert rates["overall"]["ci95"] == pytest.approx([max(low, 0.0), high], abs=6e-6)
+
+
+@pytest.mark.parametrize("z", [Z, 2.8])
+def test_a_language_spanning_two_strata_uses_agresti_coull_at_the_intervals_level(
+    z: float,
+) -> None:
+    """A language's human-only rate after a sample stratified by verdict: strata of 100 and
+    50 items, 10 labels each, 0 and 3 unsafe. Each stratum's share takes Agresti & Coull's
+    (1998) p~ = (x + z²/2)/(n + z²), variance p~(1 − p~)/(n + z²), corrected by 1 − n/N; the
+    language's variance is Σ (N_h/N)²·that, and the interval Wilson's at the effective size
+    p̂(1 − p̂)/V, with the same z. Before, the adjustment kept z = 1.96 under `report
+    --sequential` (z = 2.8 here) while the interval took 2.8."""
+    sizes, n, unsafe = (100, 50), 10, (0, 3)
+    y = np.zeros(150, bool)
+    y[100:103] = True
+    sample = np.zeros(150, bool)
+    sample[:10] = sample[100:110] = True
+    weight = np.repeat([100 / n, 50 / n], sizes)
+    strata = np.repeat([0, 1], sizes)
+    est = poststratified_rate(
+        y, weight, sample, np.ones(150, bool), np.zeros(150, np.int64), z=z, design_strata=strata
+    )
+    shares = np.array(sizes) / 150
+    p = float(np.sum(shares * np.array(unsafe) / n))
+    p_adj = (np.array(unsafe) + z * z / 2) / (n + z * z)
+    fpc = 1 - n / np.array(sizes)
+    v = float(np.sum(fpc * shares**2 * p_adj * (1 - p_adj) / (n + z * z)))
+    size = p * (1 - p) / v
+    centre = (p + z * z / (2 * size)) / (1 + z * z / size)
+    half = z / (1 + z * z / size) * math.sqrt(p * (1 - p) / size + z * z / (4 * size * size))
+    assert est["rate"] == pytest.approx(p)
+    assert est["ci95"] == pytest.approx([centre - half, centre + half], abs=1e-9)
