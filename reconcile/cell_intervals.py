@@ -50,6 +50,9 @@ import numpy as np
 from .intervals import containing, wilson, wilson_modified
 
 Z95 = 1.959963984540054
+# Positives a cell with p(unsafe) is taken to hide at least, unseen by its labels
+# (`CellStats.variance`); see there for how it was chosen.
+PSEUDO_POSITIVES = 0.1
 
 
 @dataclass
@@ -72,6 +75,7 @@ class CellStats:
     # it, whichever is larger (`platt`): the variance floor's Bernoulli variance per item.
     w2v: float = 0.0
     wv: float = 0.0
+    pi_sum: float = 0.0  # Σ_S π = Σ 1/w
     borrowed: bool = False  # estimated from the parent's sample
     # The variance under the design that drew the sample, finite-population corrected
     # (`poststratified._design_variance`); None where no design of known π drew it.
@@ -157,8 +161,17 @@ class CellStats:
         if self.design_variance is not None:
             # Each item with its own finite-population correction 1 − π_i = 1 − 1/w_i, as the
             # design's variance has it: Σ(1 − π_i)w_i²·v_i = Σ(w_i² − w_i)·v_i.
-            return max(self.design_variance, max(self.w2v - self.wv, 0.0) / w2)
-        return max(plug_in, self.w2v) / w2 * self.fpc()
+            floor = max(self.w2v - self.wv, 0.0) / w2
+            if self.pi_sum > 0:
+                # PSEUDO_POSITIVES unseen positives spread as the design's π (q_i = c·π_i, so
+                # that the sample expects c·Σ_S π = PSEUDO_POSITIVES of them): the expected
+                # design variance Σ_U (1 − π_i)w_i·q_i, estimated by c·Σ_S (w_i − 1).
+                c = PSEUDO_POSITIVES / self.pi_sum
+                floor = max(floor, c * max(self.w - self.sampled, 0.0) / w2)
+            return max(self.design_variance, floor)
+        q = min(PSEUDO_POSITIVES / self.sampled, 0.5) if self.sampled else 0.5
+        floor = max(self.w2v, q * (1 - q) * self.w2)
+        return max(plug_in, floor) / w2 * self.fpc()
 
 
 def mover_interval(

@@ -40,6 +40,7 @@ def _cell_stats(
     prediction: np.ndarray | None,
     design_strata: np.ndarray | None = None,
     z: float = Z95,
+    fits: tuple[tuple[float, float], ...] = (),
 ) -> dict[int, CellStats]:
     """Per cell code with items inside: its statistics (None estimate when not sampled).
 
@@ -73,15 +74,16 @@ def _cell_stats(
         usable = predicted & ~census & (n > 0)
         fs = np.clip(np.nan_to_num(prediction[s]), 0.0, 1.0)
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
-    # The variance floor's Bernoulli variance per labelled item: of the score as given and as
-    # the group's labels recalibrate it, whichever is larger (`platt`).
+    # The variance floor's Bernoulli variance per labelled item: of the score as given, as the
+    # group's labels recalibrate it and as `fits` (all the labels') do, whichever is largest
+    # (`platt`).
     fv = fs * (1 - fs)
     fitted = predicted[c] & ~np.isnan(prediction[s]) if prediction is not None else None
     if fitted is not None and np.any(fitted):
-        a, b = recalibration(fs[fitted], ys[fitted])
-        g = recalibrated(fs, a, b)
-        fv = np.maximum(fv, g * (1 - g))
-    W, Wy, Wf, Wyf, Wff, W2, W2y, W2f, W2yf, W2ff, W2v, Wv = _sums(
+        for a, b in (recalibration(fs[fitted], ys[fitted]), *fits):
+            g = recalibrated(fs, a, b)
+            fv = np.maximum(fv, g * (1 - g))
+    W, Wy, Wf, Wyf, Wff, W2, W2y, W2f, W2yf, W2ff, W2v, Wv, Pi = _sums(
         [
             ws,
             ws * ys,
@@ -95,6 +97,7 @@ def _cell_stats(
             ws * ws * fs * fs,
             ws * ws * fv,
             ws * fv,
+            1 / ws,
         ],
         c,
         k,
@@ -138,6 +141,7 @@ def _cell_stats(
             wf=float(Wf[code]),
             w2v=float(W2v[code]),
             wv=float(Wv[code]),
+            pi_sum=float(Pi[code]),
             design_variance=None
             if design_variance is None or np.isnan(design_variance[code])
             else float(design_variance[code]),
@@ -275,13 +279,20 @@ def poststratified_rate(
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
     # Work on the group's items only: a language is a tenth of the project or less.
     keep = np.flatnonzero(mask)
+    y_all, sample_all, prediction_all, cells_all = y, sample, prediction, cells
     y, w, sample, cells = y[keep], w[keep], sample[keep], cells[keep]
     parent = parent[keep] if parent is not None else None
     prediction = prediction[keep] if prediction is not None else None
     design_strata = design_strata[keep] if design_strata is not None else None
     mask = np.ones(keep.size, bool)
     inside = cells >= 0
-    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, z)
+    fits: tuple[tuple[float, float], ...] = ()
+    if prediction_all is not None:
+        # The recalibration on every label the caller has (the project's, for a language): a
+        # language with few judge-unsafe labels cannot show its score's overconfidence alone.
+        lab = sample_all & ~np.isnan(prediction_all) & (cells_all >= 0)
+        fits = (recalibration(np.clip(prediction_all[lab], 0, 1), y_all[lab].astype(float)),)
+    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, z, fits)
     population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
     total = int(population.sum())
     if total == 0:

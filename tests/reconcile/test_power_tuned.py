@@ -9,6 +9,7 @@ import pytest
 from scipy.optimize import minimize
 from scipy.stats import norm
 
+from polyjudge.reconcile.cell_intervals import PSEUDO_POSITIVES
 from polyjudge.reconcile.poststratified import poststratified_rate
 
 
@@ -42,7 +43,8 @@ def test_one_lambda_for_the_strata_by_hand() -> None:
     # Cov(y, f)/Var(f) over the labelled items, each weighted by its stratum's share N_c/N
     # over its n_c labels (the population's proportions, not the sample's). The variance floor
     # takes f(1 − f) at the score or at its Platt recalibration on the 120 labels, whichever
-    # is larger (here the score is not calibrated: y is 2% + 0.6f).
+    # is larger (here the score is not calibrated: y is 2% + 0.6f), and is never below that of
+    # PSEUDO_POSITIVES unseen positives among a stratum's labels.
     rng = np.random.default_rng(5)
     cells = np.repeat([0, 1], [400, 1600])
     f = np.where(cells == 0, rng.uniform(0.3, 0.9, 2000), rng.uniform(0.0, 0.05, 2000))
@@ -67,7 +69,8 @@ def test_one_lambda_for_the_strata_by_hand() -> None:
         e = ys - lam * fs
         cell_rate = lam * f[cells == c].mean() + e.mean()
         plug_in = np.sum((e - e.mean()) ** 2) / n**2
-        floor = np.sum(np.maximum(fs * (1 - fs), gs * (1 - gs))) / n**2
+        q = PSEUDO_POSITIVES / n  # a tenth of a positive unseen among the n labels
+        floor = max(np.sum(np.maximum(fs * (1 - fs), gs * (1 - gs))) / n**2, q * (1 - q) / n)
         rate += N / 2000 * cell_rate
         half2 += (N / 2000) ** 2 * max(plug_in, floor) * (1 - n / N)
         assert est["cells"][c].lam == pytest.approx(lam)
@@ -138,3 +141,40 @@ def test_an_overconfident_p_unsafe_keeps_the_interval_valid() -> None:
         low, high = est["ci95"]
         hits += low <= y.mean() <= high
     assert hits >= 360, f"{hits} of {reps} intervals covered the population's rate"
+
+
+def test_an_active_samples_judge_safe_stratum_hides_its_pseudo_positives_as_the_design_draws() -> (
+    None
+):
+    # A Poisson (active) sample: a judge-unsafe stratum of 20 items taken whole with p(unsafe)
+    # 0.5 (10 unsafe), and a judge-safe stratum of 980 items scored 1e-9, 40 of them drawn with
+    # π from 0.01 to 0.2 and none unsafe. Its plug-in and calibrated variances are ≈ 0; the
+    # floor takes PSEUDO_POSITIVES unseen positives spread as π (q_i = c·π_i, c·Σ_S π =
+    # PSEUDO_POSITIVES): c·Σ_S (w − 1)/(Σ_S w)². Before, 0.4 pseudo-positive at Kish's size of
+    # the unequal weights charged this stratum (Σw)²/Σw² labels' worth of variance, several
+    # times more (5.9× PPI++'s width in bench/efficiency_sim.py).
+    from polyjudge.reconcile.cell_intervals import CellStats
+    from polyjudge.reconcile.platt import recalibrated, recalibration
+
+    cells = np.repeat([0, 1], [20, 980])
+    y = np.zeros(1000, bool)
+    y[:10] = True
+    f = np.where(cells == 0, 0.5, 1e-9)
+    sample = np.zeros(1000, bool)
+    sample[:20] = True
+    drawn = np.arange(20, 1000, 24)[:40]
+    sample[drawn] = True
+    pi = np.ones(1000)
+    pi[drawn] = np.linspace(0.01, 0.2, 40)
+    weight = 1 / pi
+    strata = np.full(1000, -1)
+    est = poststratified_rate(
+        y, weight, sample, np.ones(1000, bool), cells, prediction=f, design_strata=strata
+    )
+    safe: CellStats = est["cells"][1]
+    w = weight[drawn]
+    pseudo = PSEUDO_POSITIVES / np.sum(pi[drawn]) * np.sum(w - 1) / np.sum(w) ** 2
+    g = recalibrated(f[drawn], *recalibration(f[sample], y[sample].astype(float)))
+    calibrated = np.sum((w * w - w) * np.maximum(g * (1 - g), 1e-9)) / np.sum(w) ** 2
+    assert safe.lam > 0 and calibrated < pseudo / 100  # the pseudo-positive floor binds
+    assert safe.variance() == pytest.approx(pseudo, rel=1e-9)
