@@ -12,14 +12,12 @@ its own interval; the pooled rate covers the true rate of all items."""
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 from pathlib import Path
 
 from polyjudge.store import Project
-from polyjudge.tui.app import PolyjudgeApp
 
-from tests.conftest import run_cli
+from tests.e2e.workflow import annotate_until_empty, cli, draw
 from tests.judge.conftest import KEY
 from tests.judge.server import MARKER, FakeOpenAI, Recorded, Reply
 
@@ -30,13 +28,6 @@ LANGUAGES = {
     "bn": (200, 60, 0.50, 0.08),
 }
 PER_LANGUAGE = 60
-KEYS = {"safe": "s", "unsafe": "u"}
-
-
-def _draw(marker: str, salt: str) -> float:
-    """A fixed number in [0, 1) for an item: the judge's errors are part of the data."""
-    digest = hashlib.sha256(f"{salt}:{marker}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64
 
 
 def write_responses(path: Path) -> tuple[dict[str, str], dict[str, str]]:
@@ -51,7 +42,7 @@ def write_responses(path: Path) -> tuple[dict[str, str], dict[str, str]]:
                 n += 1
                 uid = f"{language}-{i:03d}"
                 truth[uid] = "unsafe" if i < unsafe else "safe"
-                flagged = _draw(marker, "judge") < (sensitivity if i < unsafe else fpr)
+                flagged = draw(marker, "judge") < (sensitivity if i < unsafe else fpr)
                 verdict[marker] = "unsafe" if flagged else "safe"
                 f.write(
                     json.dumps(
@@ -67,26 +58,6 @@ def write_responses(path: Path) -> tuple[dict[str, str], dict[str, str]]:
                     + "\n"
                 )
     return truth, verdict
-
-
-def cli(*args: str, env: dict[str, str] | None = None) -> str:
-    result = run_cli(*args, env=env)
-    assert result.code == 0, result.err
-    return result.out
-
-
-async def annotate_until_empty(db: Path, truth: dict[str, str]) -> list[str]:
-    app = PolyjudgeApp(db, "annotate", {"annotator": "ana"})
-    done: list[str] = []
-    async with app.run_test(size=(120, 36)) as pilot:
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        while (item := app.screen.session.item) is not None:  # type: ignore[attr-defined]
-            uid = item.response.uid
-            await pilot.press(KEYS[truth[uid]])
-            done.append(uid)
-        await pilot.app.workers.wait_for_complete()
-    return done
 
 
 def test_judge_stratified_sample_annotate_report_covers_the_truth(tmp_path: Path) -> None:
