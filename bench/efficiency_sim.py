@@ -559,7 +559,8 @@ def main() -> None:
     worst = int(np.argmax([abs(m) for m, _ in bias_z]))
     print(
         "pooled ours_pred bias: max |mean error| "
-        f"{abs(bias_z[worst][0]):.4f} (Monte Carlo s.e. {bias_z[worst][1]:.4f}); settings with "
+        f"{abs(bias_z[worst][0]):.4f} at {list(stats)[worst]} "
+        f"(Monte Carlo s.e. {bias_z[worst][1]:.4f}); settings with "
         f"|mean error| > 2 s.e.: {sum(abs(m) > 2 * se for m, se in bias_z)} of {len(bias_z)}"
     )
 

@@ -52,7 +52,7 @@ from .intervals import containing, wilson, wilson_modified
 Z95 = 1.959963984540054
 # Positives a cell with p(unsafe) is taken to hide at least, unseen by its labels
 # (`CellStats.variance`); see there for how it was chosen.
-PSEUDO_POSITIVES = 0.1
+PSEUDO_POSITIVES = 0.05
 
 
 @dataclass
@@ -150,11 +150,23 @@ class CellStats:
         makes that floor collapse with f, and a judge-safe stratum whose sample saw no positive
         got an interval of width ≈ 0 (coverage 0.72-0.88 in bench/efficiency_sim.py
         --calibration overconfident3). The stratum's own labels cannot tell such a score from
-        a calibrated one (no positive is expected under either), but the group's labels can:
-        v is also taken at the score as they recalibrate it (`platt`), whichever is larger. A
-        pseudo-count floor (0.4 positive among the cell's labels) did the same job before, but
-        it cannot tell a calibrated score from an overconfident one, and charged an active
-        sample's judge-safe stratum up to 5.9× PPI++'s width."""
+        a calibrated one (no positive is expected under either), but other labels can: v is
+        also taken at the score as the group's labels, and as all the caller's labels (the
+        project's, for one language), recalibrate it (`platt`), whichever is largest.
+
+        Where the labels separate perfectly (a near-perfect judge), no recalibration can show
+        the overconfidence, and a stratum of two or three labels (a small language's judge-
+        unsafe items in a uniform sample) still collapsed. So the variance is also never below
+        that of PSEUDO_POSITIVES unseen positives: spread as the design's π in a design's cell
+        (q_i = c·π_i with c·Σ_S π = PSEUDO_POSITIVES, the active design's own premise that it
+        draws where positives are; a constant share PSEUDO_POSITIVES/n in a simple random
+        sample), whose expected design variance Σ_U (1 − π_i)w_i·q_i is estimated by
+        c·Σ_S (w_i − 1); at n_eff = (Σw)²/Σw² labels without a design. The count was chosen
+        on bench/efficiency_sim.py: 0.4 at Kish's size (before) charged an active sample's
+        judge-safe stratum up to 5.9× PPI++'s width; 0.05 spread as π keeps the calibrated
+        grid at 1.27× at worst (0.1: 1.36×), and leaves no setting of the overconfident grids
+        (`--calibration overconfident2|3`) where this estimator is under 0.93 beyond Monte
+        Carlo noise (0.1 does the same; without this floor, 6 settings, min 0.675)."""
         e_bar = self.we / self.w
         plug_in = max(self.w2ee - 2 * e_bar * self.w2e + e_bar * e_bar * self.w2, 0.0)
         w2 = self.w * self.w

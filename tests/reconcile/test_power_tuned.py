@@ -69,7 +69,7 @@ def test_one_lambda_for_the_strata_by_hand() -> None:
         e = ys - lam * fs
         cell_rate = lam * f[cells == c].mean() + e.mean()
         plug_in = np.sum((e - e.mean()) ** 2) / n**2
-        q = PSEUDO_POSITIVES / n  # a tenth of a positive unseen among the n labels
+        q = PSEUDO_POSITIVES / n  # a twentieth of a positive unseen among the n labels
         floor = max(np.sum(np.maximum(fs * (1 - fs), gs * (1 - gs))) / n**2, q * (1 - q) / n)
         rate += N / 2000 * cell_rate
         half2 += (N / 2000) ** 2 * max(plug_in, floor) * (1 - n / N)
