@@ -521,7 +521,8 @@ def main() -> None:
                     breakdown[(method, "target", target)].append(coverage(by[method]))
                     breakdown[(method, "design", key[3])].append(coverage(by[method]))
                     breakdown[(method, "prevalence", key[0])].append(coverage(by[method]))
-    print("mean coverage by method and target / design / prevalence:")
+                    breakdown[(method, "judge", key[1])].append(coverage(by[method]))
+    print("mean coverage by method and target / design / prevalence / judge:")
     for method in OURS:
         print(
             f"  {method:14} "

@@ -48,9 +48,11 @@ METHODS = {
     "its variance never "
     "below the calibrated-p(unsafe) value sum (1-pi) w^2 v/(sum w)^2, v = f(1-f), so that a "
     "stratum with no sampled positive keeps an interval; v is taken at p(unsafe) as given or "
-    "as the language's labels recalibrate it (Platt 1999: logistic regression of the labels "
-    "on logit f, prior N(0, 1) on the intercept and on the slope - 1), whichever is larger, "
-    "so that it stays valid when p(unsafe) is overconfident. "
+    "as the language's labels and as all the project's labels recalibrate it (Platt 1999: "
+    "logistic regression of the labels on logit f, prior N(0, 1) on the intercept and on the "
+    "slope - 1), whichever is largest, so that it stays valid when p(unsafe) is "
+    "overconfident; and never below that of 0.05 unseen positive spread as the design's pi "
+    "(where labels that separate perfectly cannot show overconfidence). "
     "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
     "calibration": "gold = human-final labels; kappa on parsed verdicts: posterior median "

@@ -16,16 +16,19 @@ The same with an overconfident judge: logit p(unsafe) = 3·logit(calibrated) −
 its judge-safe items 1e-7 to 2e-4 where a few per cent of them are unsafe. The plug-in variance
 of a judge-safe stratum whose sample holds no unsafe item (German's, at this seed) is then
 about 0; the intervals still cover because the variance is floored at f(1 − f) with f the score
-as the language's labels recalibrate it (`reconcile.platt`,
-`reconcile.cell_intervals.CellStats.variance`). Without that floor both cases miss German's
-rate; with the floor at the score as given only, the overconfident case misses it.
+as the labels recalibrate it (`reconcile.platt`, `reconcile.cell_intervals.CellStats.variance`).
+Without that floor both cases miss German's rate; with the floor at the score as given only,
+the overconfident case misses it.
 
 The outcome is a fixed function of the seeds (hash-based judge, `--seed`). Seed 19 was chosen
-among 0-19 for margins in both cases (the truth is 1.6 points or more inside every interval). At
-other seeds the overconfident case can miss Bengali's rate: where Bengali's few judge-unsafe
-labels are all consistent with the scores and its judge-safe sample holds no unsafe item
-(seeds 3, 11, 20, 28, 37, 38 of 0-39), its labels do not reveal the overconfidence, the
-recalibrated floor stays near 0 and the interval is about 0.2 points wide, below the truth."""
+among 0-19 for margins in both cases (the truth is 1.6 points or more inside every interval).
+Over seeds 0-39 (the same steps with the labels written to the store instead of the pilot),
+6 of 160 intervals miss in the overconfident case (Bengali at seeds 3, 12, 20, 37 and 38, all
+items at 20) and 1 of 160 in the calibrated case. Bengali is the hard language: its few
+judge-unsafe labels are consistent with the scores, so its own labels do not show the
+overconfidence; the recalibration on all the project's labels does, and its missed intervals
+are about 4 points wide, ending 0.1-1 point from the truth (0.2 points wide, far from it, with
+the recalibration on the language's labels alone)."""
 
 from __future__ import annotations
 
@@ -44,9 +47,9 @@ import pytest
 
 from polyjudge.store import Project
 
-from tests.e2e.workflow import annotate_until_empty, cli, draw
-from tests.judge.conftest import KEY
-from tests.judge.server import MARKER, FakeOpenAI, Recorded, Reply
+from tests.e2e import workflow
+from tests.e2e.workflow import annotate_until_empty, cli, draw, import_and_judge
+from tests.judge.server import MARKER, Recorded, Reply
 
 
 @dataclass(frozen=True)
@@ -147,24 +150,7 @@ def prepare(tmp_path: Path, reported: Callable[[float], float]) -> tuple[str, Tr
     """init, import and judge (asking for logprobs): the project file and its truth."""
     db = str(tmp_path / "project.db")
     truth = write_responses(tmp_path / "responses.jsonl", reported)
-    server = FakeOpenAI(judge_reply(truth.score))
-    server.start()
-    try:
-        cli("init", "--db", db)
-        cli("import", "responses", str(tmp_path / "responses.jsonl"), "--db", db)
-        cli(
-            "judge",
-            "--db",
-            db,
-            "--model",
-            "judge-m",
-            "--base-url",
-            server.base_url,
-            "--quiet",
-            env={"OPENAI_API_KEY": KEY},
-        )
-    finally:
-        server.stop()
+    server = import_and_judge(db, tmp_path / "responses.jsonl", judge_reply(truth.score))
     requests = server.chat_requests()
     assert len(requests) == len(truth.label)
     assert all(r.body["logprobs"] and r.body["top_logprobs"] for r in requests)
@@ -172,26 +158,7 @@ def prepare(tmp_path: Path, reported: Callable[[float], float]) -> tuple[str, Tr
 
 
 def sample(db: str) -> tuple[dict[str, Any], set[str]]:
-    summary = json.loads(
-        cli(
-            "sample",
-            "--design",
-            "active",
-            "--per-language",
-            str(PER_LANGUAGE),
-            "--seed",
-            str(SEED),
-            "--json",
-            "--db",
-            db,
-        )
-    )
-    with Project.open(db) as project:
-        sampled = {
-            project.content.response(a.response_id).uid  # type: ignore[union-attr]
-            for a in project.assignments.all()
-        }
-    return summary, sampled
+    return workflow.sample(db, "active", PER_LANGUAGE, SEED)
 
 
 def stored_scores(db: str) -> dict[str, float | None]:

@@ -15,11 +15,8 @@ import asyncio
 import json
 from pathlib import Path
 
-from polyjudge.store import Project
-
-from tests.e2e.workflow import annotate_until_empty, cli, draw
-from tests.judge.conftest import KEY
-from tests.judge.server import MARKER, FakeOpenAI, Recorded, Reply
+from tests.e2e.workflow import annotate_until_empty, cli, draw, import_and_judge, sample
+from tests.judge.server import MARKER, Recorded, Reply
 
 # language: (items, truly unsafe, judge sensitivity, judge false-positive rate)
 LANGUAGES = {
@@ -69,43 +66,8 @@ def test_judge_stratified_sample_annotate_report_covers_the_truth(tmp_path: Path
         assert found is not None
         return Reply(verdict[found.group(0)])
 
-    server = FakeOpenAI(judge)
-    server.start()
-    try:
-        cli("init", "--db", db)
-        cli("import", "responses", str(tmp_path / "responses.jsonl"), "--db", db)
-        cli(
-            "judge",
-            "--db",
-            db,
-            "--model",
-            "judge-m",
-            "--base-url",
-            server.base_url,
-            "--quiet",
-            env={"OPENAI_API_KEY": KEY},
-        )
-    finally:
-        server.stop()
-    summary = json.loads(
-        cli(
-            "sample",
-            "--design",
-            "stratified",
-            "--per-language",
-            str(PER_LANGUAGE),
-            "--seed",
-            "5",
-            "--json",
-            "--db",
-            db,
-        )
-    )
-    with Project.open(db) as project:
-        sampled = {
-            project.content.response(a.response_id).uid  # type: ignore[union-attr]
-            for a in project.assignments.all()
-        }
+    import_and_judge(db, tmp_path / "responses.jsonl", judge)
+    summary, sampled = sample(db, "stratified", PER_LANGUAGE, 5)
     assert len(sampled) == len(LANGUAGES) * PER_LANGUAGE, summary
 
     labelled = asyncio.run(annotate_until_empty(Path(db), truth))
