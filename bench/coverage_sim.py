@@ -180,14 +180,15 @@ def simulate(p, sens, spec, n, rng, truth, calibration="calibrated") -> dict[str
     in_sample[sample] = True
     # The design the report knows (`polyjudge sample`): one simple random sample drawn without
     # replacement from the language (stratum code 0; −2: not drawn).
+    # Each sampled item weighs 1/π = N/n, as `sample` stores it (the design's variance
+    # corrects each item by 1 − π).
     srs = np.where(in_sample, 0, -2)
-    est = poststratified_rate(
-        gold, np.ones(POPULATION), in_sample, everything, cells, design_strata=srs
-    )
+    weight = np.full(POPULATION, POPULATION / n)
+    est = poststratified_rate(gold, weight, in_sample, everything, cells, design_strata=srs)
     out["corrected_random"] = covers(est["ci95"], gold.mean())
     f = p_unsafe(gold, judge_pos, truth, rng, calibration)
     est = poststratified_rate(
-        gold, np.ones(POPULATION), in_sample, everything, cells, prediction=f, design_strata=srs
+        gold, weight, in_sample, everything, cells, prediction=f, design_strata=srs
     )
     out["corrected_pred_random"] = covers(est["ci95"], gold.mean())
 

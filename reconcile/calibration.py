@@ -108,9 +108,10 @@ def _proportion(key: str, x: int, n: int, reasons: dict[str, str], why: str) -> 
 
 STRATIFIED_WARNING = (
     "human labels were sampled by this run with unequal probabilities (stratified by its "
-    "verdicts, or an active sample drawn by its p(unsafe)): sensitivity, specificity and kappa here describe the labelled sample and "
-    "are biased for the whole population; see judge_sensitivity / judge_specificity in "
-    "unsafe_rate.*.judge_corrected for population estimates"
+    "verdicts, or an active sample drawn by its p(unsafe)): sensitivity, specificity and "
+    "kappa here describe the labelled sample and are biased for the whole population; see "
+    "judge_sensitivity / judge_specificity in unsafe_rate.*.judge_corrected for population "
+    "estimates"
 )
 
 

@@ -263,7 +263,9 @@ def poststratified_rate(
 ) -> dict[str, Any]:
     """Σ_c (N_c/N)·p̂_c over the cells of `mask` with a Price–Bonett interval (module doc).
 
-    y: (R,) bool outcome; w: (R,) weights 1/π; sample: (R,) bool items whose y is known and in
+    y: (R,) bool outcome; w: (R,) weights 1/π (with design strata they must be the design's:
+    the variance corrects each item by 1 − 1/w, so a weight of 1 says the item was certain to
+    be drawn); sample: (R,) bool items whose y is known and in
     the design; cells: (R,) cell code (< 0: outside); parent: (R,) coarser code (the language)
     whose sample mean a cell with no sampled item borrows, if `may_borrow[cell]` (only where
     that is defensible: unjudged items, whose verdict is missing for reasons unrelated to their
