@@ -45,29 +45,24 @@ from the stored sample: one simple random sample for `*_random`, the verdict str
 `*_stratified` and `human_design_weighted` (`poststratified_rate(design_strata=...)`: the
 variance within the design's strata, each item corrected by 1 − π).
 
-Last measured, issue 9, after the design-based variance (`python bench/coverage_sim.py --n 40`,
-3.6 min on the shared 2-core machine): coverage_mean 0.9567, coverage_min 0.825 (s.e. 0.034 at
-n = 40: corrected_pred_random and difference, 33 of 40), human_design_weighted 0.974 (0.991
-before: one cell spanning the two strata of a half-and-half sample, charged the variance
-between them), corrected_random 0.950, corrected_stratified 0.947, corrected_pred_random
-0.952, corrected_pred_stratified 0.976. Before (`--n 40`, earlier code): coverage_mean 0.9605,
-coverage_min 0.80, human_design_weighted 0.991, corrected_random 0.957, corrected_stratified
-0.954.
+Last measured, issue 9, eighth session (the judge-corrected variance floor with p(unsafe):
+f(1 − f) at the score or its Platt recalibration, never below 0.05 unseen positive spread as
+the design's π; the random sample's items weighted N/n as `sample` stores them):
+`python bench/coverage_sim.py` (n = 200, 649 s on the 2-core machine with another job):
+coverage_mean 0.9584, coverage_min 0.885; corrected_random 0.954, corrected_stratified 0.949,
+corrected_pred_random 0.972, corrected_pred_stratified 0.977, human_design_weighted 0.975. The
+lowest cells are those of the seventh session, unchanged: corrected_stratified 0.885 and 0.895
+(1 %, 500 labels), difference_paired, ppv and wilson_rate 0.895 (s.e. 0.015; the lowest of
+~1,800 cells sits about 3 s.e. under the true lowest coverage). Seventh session, same command:
+coverage_mean 0.9571, corrected_random 0.952, corrected_pred_random 0.953 (then 0.4 pseudo-
+positive at Kish's size).
 
-`python bench/coverage_sim.py` (n = 200, 12 min): coverage_mean 0.9571, coverage_min 0.885
-(corrected_stratified at 1 % prevalence, sensitivity 0.85, specificity 0.98, 500 labels; s.e.
-0.015, and the lowest of ~1,800 (setting, interval) cells sits about 3 s.e. under the true
-lowest coverage: the unchanged wilson_rate's lowest is 0.895), human_design_weighted 0.975,
-corrected_random 0.952, corrected_stratified 0.949, corrected_pred_random 0.953,
-corrected_pred_stratified 0.977; 5 cells under 0.90: corrected_stratified 0.885 and 0.895 (1 %,
-500 labels), difference_paired, ppv and the unchanged wilson_rate 0.895.
-
-Overconfident p(unsafe) at 1 % prevalence (issue 9):
+Overconfident p(unsafe) at 1 % prevalence:
 `python bench/coverage_sim.py --n 40 --only-prevalence 0.01 --calibration overconfident3`
-(27 settings): corrected_pred_stratified mean 0.839, min 0.40 before the pseudo-positive
-variance floor (`cell_intervals.PSEUDO_POSITIVES`), 0.977 after; corrected_pred_random 0.929
-before, 0.957 after (lowest setting 0.825 at n = 40, s.e. 0.034; corrected_random, without
-p(unsafe), 0.850 in the same setting).
+(27 settings, 34 s): coverage_mean 0.965, corrected_pred_random 0.951 (lowest 0.825 at
+sensitivity 0.85, specificity 0.7, 2,000 labels, where corrected_random without p(unsafe) has
+0.850: s.e. 0.034 at n = 40), corrected_pred_stratified 0.980. Before any floor for
+overconfidence: corrected_pred_stratified mean 0.839, min 0.40; corrected_pred_random 0.929.
 """
 
 from __future__ import annotations
