@@ -123,6 +123,10 @@ def judge_rates(
         if key != "rate":
             continue
         notes += est["notes"]
+        # The estimator the data chose: PPI++'s power-tuned weight λ on p(unsafe) in the
+        # difference estimator (one for the group), or None where p(unsafe) took no part.
+        used = [c.lam for c in est.get("cells") or () if c.lam > 0]
+        estimate["p_unsafe_lambda"] = round(used[0], 6) if used else None
         if "pending_range" in est:
             estimate["pending_range"] = est["pending_range"]
         gold = final.label == target

@@ -217,9 +217,11 @@ def test_judge_logprobs_active_sample_annotate_report_covers_the_truth(
         corrected = block["judge_corrected"]
         low, high = corrected["ci95"]
         assert low <= truth.rate[name] <= high, (name, truth.rate[name], corrected)
-        # Nothing in the report names p(unsafe)'s part in the estimate (no λ, no estimator of
-        # its own): that it is used shows as the same labels without it giving another
-        # interval (its ends move by 1.5 to 13 points here, the rates by at most 0.9).
+        # The report names p(unsafe)'s part in the estimate (its power-tuned λ), and it shows:
+        # the same labels without it give another interval (its ends move by 1.5 to 13
+        # points here, the rates by at most 0.9).
+        assert 0 < corrected["p_unsafe_lambda"] <= 1, (name, corrected)
+        assert plain[name]["judge_corrected"]["p_unsafe_lambda"] is None
         without = plain[name]["judge_corrected"]["ci95"]
         assert max(abs(a - b) for a, b in zip(without, (low, high), strict=True)) > 0.01, (
             name,
