@@ -12,10 +12,12 @@ The estimators on it: `poststratified.py` (the rate over cells) and `cell_interv
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from .platt import recalibration
 
 
 @dataclass
@@ -29,6 +31,11 @@ class Design:
     # not known (the intervals then take the labels as drawn at random, without the
     # finite-population correction of a single cell).
     stratum: np.ndarray | None = None
+    # Platt fits of a prediction on every label of the report (`recalibration`), by
+    # (id of the prediction array, target label): one report asks for the same fit per group.
+    _fits: dict[tuple[int, int], tuple[float, float]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @classmethod
     def none(cls, n_items: int) -> Design:
@@ -45,6 +52,20 @@ class Design:
     def estimation_sample(self, human_final: np.ndarray) -> np.ndarray:
         """Items whose human-final labels the estimates use."""
         return human_final & (self.assigned | ~self.sampled_language)
+
+    def recalibration(
+        self, prediction: np.ndarray, target: int, label: np.ndarray, human_final: np.ndarray
+    ) -> tuple[float, float]:
+        """The Platt fit (`platt.recalibration`) of `prediction` on every human-final item of
+        the estimation sample that has one, for outcome label == target; computed once per
+        report (the groups' rates all use it)."""
+        key = (id(prediction), target)
+        if key not in self._fits:
+            labelled = self.estimation_sample(human_final) & ~np.isnan(prediction)
+            self._fits[key] = recalibration(
+                np.clip(prediction[labelled], 0.0, 1.0), (label[labelled] == target).astype(float)
+            )
+        return self._fits[key]
 
     def outside(self, human_final: np.ndarray) -> np.ndarray:
         """Human-final items that the design does not include (free labelling)."""

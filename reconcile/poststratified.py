@@ -260,6 +260,7 @@ def poststratified_rate(
     prediction: np.ndarray | None = None,
     z: float = Z95,
     design_strata: np.ndarray | None = None,
+    recalibrated_on_all: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """Σ_c (N_c/N)·p̂_c over the cells of `mask` with a Price–Bonett interval (module doc).
 
@@ -275,7 +276,9 @@ def poststratified_rate(
     random sample of its stratum, −1: Poisson-drawn, −2: not drawn by a design), which gives
     the interval the design's variance with its finite-population correction
     (`_design_variance`); None: every labelled item taken as drawn at random (module doc of
-    `cell_intervals`). Returns
+    `cell_intervals`); recalibrated_on_all: the Platt fit (a, b) of `prediction` on all the
+    project's labels, where the caller has it (`Design.recalibration`); None: fitted here on
+    every labelled item given. Returns
     rate, ci95, cells (per cell statistics), notes, and a reason when
     undefined."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
@@ -292,8 +295,12 @@ def poststratified_rate(
     if prediction_all is not None:
         # The recalibration on every label the caller has (the project's, for a language): a
         # language with few judge-unsafe labels cannot show its score's overconfidence alone.
-        lab = sample_all & ~np.isnan(prediction_all) & (cells_all >= 0)
-        fits = (recalibration(np.clip(prediction_all[lab], 0, 1), y_all[lab].astype(float)),)
+        if recalibrated_on_all is None:
+            lab = sample_all & ~np.isnan(prediction_all) & (cells_all >= 0)
+            recalibrated_on_all = recalibration(
+                np.clip(prediction_all[lab], 0, 1), y_all[lab].astype(float)
+            )
+        fits = (recalibrated_on_all,)
     stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, z, fits)
     population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
     total = int(population.sum())

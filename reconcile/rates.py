@@ -50,6 +50,11 @@ def design_label_rate(
     sample = design.estimation_sample(final.human_final)
     language = data.groupings["language"].codes
     y = final.label == target
+    fit = (
+        design.recalibration(prediction, target, final.label, final.human_final)
+        if prediction is not None
+        else None
+    )
 
     def rate(outcome: np.ndarray, labelled: np.ndarray, level: float = Z95) -> dict[str, Any]:
         return poststratified_rate(
@@ -64,6 +69,7 @@ def design_label_rate(
             prediction,
             level,
             design.stratum,
+            fit,
         )
 
     est = rate(y, sample, z)
