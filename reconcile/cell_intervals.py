@@ -22,14 +22,14 @@ N items of a language the report knows: Cochran 1977, "Sampling Techniques", The
 Lohr 2010, "Sampling: Design and Analysis", ch. 2 and §9.1), so that a cell spanning several
 design strata (a language's human-only rate after a judge-stratified sample) is not charged the
 variance between strata that the design fixed. In a Poisson-drawn (active) cell the size is at
-most n/(1 − n/N). Labels with no sample behind them (a language without `polyjudge sample`) are
-taken as drawn at random from an infinite population, the model of the published Wilson
-examples: no design variance; n* = p̂(1 − p̂)/V̂ from the cell's Hájek variance V̂ (at most n_c;
-Kish's (Σw)²/Σw² where p̂ is 0 or 1; n_c with equal weights), never finite-population
-corrected (`CellStats.no_design`), and one cell with equal weights gets the modified Wilson
-interval (`intervals.wilson_modified`). (A caller that passes no design strata at all, as the
-simulations of tests and benches do, gets the correction 1 − n_c/N_c of a simple random sample
-drawn without replacement.) The score interval keeps its asymmetry
+most Kish's (Σw)²/Σw² over 1 − n/N. Labels with no sample behind them (a language without
+`polyjudge sample`) are taken as drawn at random from an infinite population, the model of the
+published Wilson examples: no design variance; n* = p̂(1 − p̂)/V̂ from the cell's Hájek
+variance V̂ (at most n_c; Kish's (Σw)²/Σw² where p̂ is 0 or 1; n_c with equal weights), never
+finite-population corrected (`CellStats.no_design`), and one cell with equal weights gets the
+modified Wilson interval (`intervals.wilson_modified`). (A caller that passes no design strata
+at all, as the simulations of tests and benches do, gets the correction 1 − n_c/N_c of a simple
+random sample drawn without replacement.) The score interval keeps its asymmetry
 where a cell holds few or no positives (a judge-safe stratum with ≤ 1 expected false negative,
 or half of a small language sampled), where a Wald or CLT interval under-covers. A cell with a
 power-tuned prediction (λ > 0, `poststratified_rate`) contributes the symmetric interval of its
@@ -122,8 +122,8 @@ class CellStats:
     def _design_size(self) -> float:
         """The effective size p̂(1 − p̂)/V of the design's variance V (finite-population
         corrected; it may exceed N where the design's strata explain much of the outcome, and
-        is at most n/(1 − n/N) in a Poisson-drawn cell); Kish's size over 1 − n/N where p̂ is 0
-        or 1 or V is 0."""
+        is at most Kish's (Σw)²/Σw² over 1 − n/N in a Poisson-drawn cell); Kish's size over
+        1 − n/N where p̂ is 0 or 1 or V is 0."""
         p, fpc = self.estimate, self.fpc()
         if fpc == 0.0:
             return float(self.population)
@@ -131,9 +131,15 @@ class CellStats:
         if 0.0 < p < 1.0 and v > 0.0:
             size = p * (1 - p) / v
             # A Poisson (active) draw's weights follow the outcome and its few positives carry
-            # the plug-in variance: never more than n labels' worth (uncapped, 0.88 coverage
-            # at 1% prevalence in bench/efficiency_sim.py; capped, 0.98).
-            return min(size, self.sampled / fpc) if self.poisson else size
+            # the plug-in variance, which is then as skewed as they are: never more than the
+            # weights' own Kish size. An active sample by a sharp p(unsafe) puts the confident
+            # items, judge-safe and judge-unsafe alike, at the π floor, and a human-only (or
+            # verdict-cell) rate rests on their few heavy positives: capped at n labels, its
+            # interval covered 0.75 (calibrated, judge 0.98/0.98, 30% prevalence, 100 of
+            # 1,000 labels) and 0.805 (overconfident p(unsafe), 10%) in
+            # bench/efficiency_sim.py; capped at Kish's size, 0.96 and above (uncapped
+            # altogether, 0.88 at 1% prevalence).
+            return min(size, self.n_eff / fpc) if self.poisson else size
         return self.n_eff / fpc
 
     def variance(self) -> float:
