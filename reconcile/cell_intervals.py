@@ -64,13 +64,11 @@ class CellStats:
     sampled: int
     estimate: float
     lam: float = 0.0
-    mean_prediction: float = 0.0  # mean of f over the cell's population
     w: float = 0.0  # Σw
     we: float = 0.0  # Σw·e, e = y − λf
     w2: float = 0.0  # Σw²
     w2e: float = 0.0  # Σw²·e
     w2ee: float = 0.0  # Σw²·e²
-    wf: float = 0.0  # Σw·f
     # Σw²·v and Σw·v, v = f(1 − f) at p(unsafe) as given or as the group's labels recalibrate
     # it, whichever is larger (`platt`): the variance floor's Bernoulli variance per item.
     w2v: float = 0.0
