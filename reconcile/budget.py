@@ -19,6 +19,27 @@ the time, and the old planner's value (the end of the 95% Wilson interval neares
 More labels are placed where they cut V most: Neyman allocation over the cells (Neyman 1934;
 Cochran 1977 §5.5) given what each cell already has (`allocation.neyman`), as `polyjudge sample
 --stratify-by-judge` draws them; `uniform` plans the proportional allocation of a uniform sample.
+Where the estimator run has p(unsafe) for every item of a verdict cell, the headline's estimate
+there is the difference estimator ŷ_h = λ·mean_U(f) + Σ_S w(y − λf)/Σ_S w with one
+power-tuned λ (PPI++: Angelopoulos, Duchi & Zrnic 2023, "PPI++: Efficient prediction-powered
+inference"; `poststratified`), whose variance per label is that of the residual y − λf, not
+p_h(1 − p_h): smaller by what the score tells about y inside the cell (a fifth or so for the
+binormal scores of bench/budget_sim.py, more for a sharper score), so planning with
+p_h(1 − p_h) there asks for labels the estimate does not need. Such a cell is planned as
+
+    V_h = W_h² · min(p̃_h(1 − p̃_h)/(n_h + 4/m), σ_h²/n_h) · (1 − n_h/N_h),
+    σ_h² = max(r_h, v̄_h),
+
+at λ = 1 (power tuning only lowers the variance, and the min with the proportion's variance
+covers λ = 0, where the estimate is the cell's plain mean): r_h the planning value (the same
+Jeffreys rule) of the weighted mean of (y − f)² over the cell's labels at Kish's size (a prior
+where it has none: the mean of f(1 − f) over the cell), v̄_h the mean over the cell's items of
+f(1 − f) at the score as given or as Platt-recalibrated on all the project's labels
+(`Design.recalibration`), whichever is larger — the floor the interval puts under the cell's
+variance (`cell_intervals.CellStats.variance`), which no sample can plan below. The +4/m
+adjustment is the Wilson-type interval's and is left out of the difference estimate's term.
+Neyman placement then uses σ_h in place of sqrt(p_h(1 − p_h)) where it is smaller.
+
 The smallest number of more labels reaching the target is found by bisection (the planned
 width decreases in it); a budget split across languages minimises the widest planned width
 (bisection on the width, then leftovers one at a time to the widest language).
@@ -39,6 +60,7 @@ import numpy as np
 
 from .allocation import neyman, planning_sd, proportional
 from .intervals import beta_ppf
+from .platt import recalibrated
 
 Z95 = 1.959963984540054
 PLANNING_LEVEL = 0.35
@@ -48,7 +70,11 @@ METHOD = (
     "verdict cells, planning p_h the end nearest 0.5 of the central 35% Jeffreys interval of "
     "the current human-final labels (a prior where a cell has none), more labels placed by "
     "Neyman allocation (Neyman 1934; Cochran 1977 §5.5) as `sample --stratify-by-judge` draws "
-    "them; bench/budget_sim.py checks it."
+    "them; bench/budget_sim.py checks it. Where the estimator run has p(unsafe) for a cell's "
+    "items, the cell is planned at the difference estimator's variance min(p̃_h(1−p̃_h)/(n_h + "
+    "4/m), σ_h²/n_h)·(1 − n_h/N_h), σ_h² the larger of the same Jeffreys rule on the labels' "
+    "mean (y − f)² and the cell's mean f(1 − f) at the score or its Platt recalibration "
+    "(PPI++, Angelopoulos, Duchi & Zrnic 2023), and Neyman placement uses σ_h."
 )
 
 
@@ -58,6 +84,23 @@ class PlanCell:
     population: int
     sampled: float  # labels the cell has now (Kish effective size)
     rate: float  # planning value p_h
+    # Per-label planning variance σ_h² of the difference estimator where every item of the cell
+    # has p(unsafe) (module doc); None: the cell's estimate is a proportion.
+    residual: float | None = None
+
+    def term(self, n: float, m: int) -> float:
+        """V_h/W_h² at n labels (n > 0), m the cells of the language (module doc)."""
+        fpc = max(0.0, 1 - n / self.population)
+        p = (self.rate * n + 2 / m) / (n + 4 / m)  # the interval's adjusted share
+        variance = p * (1 - p) / (n + 4 / m)
+        if self.residual is not None:
+            variance = min(variance, self.residual / n)
+        return variance * fpc
+
+    def sd(self) -> float:
+        """The per-label s.d. Neyman placement weighs the cell's size by."""
+        sd = planning_sd(self.rate)
+        return min(sd, math.sqrt(self.residual)) if self.residual is not None else sd
 
 
 def planned_width(cells: list[PlanCell], sampled: list[float] | None = None) -> float:
@@ -74,10 +117,8 @@ def planned_width(cells: list[PlanCell], sampled: list[float] | None = None) -> 
             continue
         if n <= 0:
             return math.inf
-        fpc = max(0.0, 1 - n / c.population)
         w = c.population / total
-        p = (c.rate * n + 2 / m) / (n + 4 / m)  # the interval's adjusted share
-        variance += w * w * p * (1 - p) / (n + 4 / m) * fpc
+        variance += w * w * c.term(n, m)
     return 2 * Z95 * math.sqrt(variance)
 
 
@@ -89,7 +130,7 @@ def allocate_more(cells: list[PlanCell], more: int, design: str = "stratified") 
     total = sum(have) + more
     if design == "uniform":
         return proportional(sizes, total, 1, have)
-    return neyman(sizes, [planning_sd(c.rate) for c in cells], total, 1, have)
+    return neyman(sizes, [c.sd() for c in cells], total, 1, have)
 
 
 def _width_after(cells: list[PlanCell], more: int, design: str) -> float:
@@ -176,9 +217,15 @@ def cell_plan(
     names: list[str],
     priors: list[float],
     pilot: np.ndarray | None = None,
+    prediction: np.ndarray | None = None,
+    fit: tuple[float, float] | None = None,
 ) -> list[PlanCell]:
     """PlanCells of one group: population, Kish size of the sampled items, and the planning
-    value from the `pilot` items (default: the sampled ones), weighted, at Kish's size."""
+    value from the `pilot` items (default: the sampled ones), weighted, at Kish's size.
+
+    With `prediction` (the estimator run's p(unsafe), NaN where an item has none), a cell whose
+    items all have one also gets its difference estimator's planning variance σ_h² (module
+    doc; `residual_plan`), `fit` the Platt fit on all the project's labels (None: none)."""
     pilot = sample if pilot is None else pilot
     out = []
     for c, (name, prior) in enumerate(zip(names, priors, strict=True)):
@@ -190,8 +237,44 @@ def cell_plan(
         q_eff = qw * qw / qw2 if qw2 > 0 else 0.0
         share = float((w[q] * y[q]).sum()) / qw if qw > 0 else 0.0
         rate = planning_value(share * q_eff, q_eff, prior)
-        out.append(PlanCell(name, int(np.count_nonzero(inside)), n_eff, rate))
+        residual = (
+            residual_plan(y, w, inside, q, prediction, fit) if prediction is not None else None
+        )
+        out.append(PlanCell(name, int(np.count_nonzero(inside)), n_eff, rate, residual))
     return out
+
+
+def residual_plan(
+    y: np.ndarray,
+    w: np.ndarray,
+    inside: np.ndarray,
+    labelled: np.ndarray,
+    prediction: np.ndarray,
+    fit: tuple[float, float] | None = None,
+) -> float | None:
+    """σ_h² = max(r_h, v̄_h) of a cell (`inside`) whose items all have p(unsafe) f (module
+    doc), None where one has none (the estimate there is the cell's proportion). r_h: the
+    planning value of the weighted mean of (y − f)² over the `labelled` items at Kish's size,
+    as if it were a share (it lies in [0, 1], and E[(y − f)² | f] = f(1 − f) for a calibrated
+    f), the mean of f(1 − f) over the cell without labels; v̄_h: the mean of
+    max(f(1 − f), g(1 − g)), g = f Platt-recalibrated by `fit`, which the interval's floor
+    never lets the variance go under (`cell_intervals.CellStats.variance`)."""
+    f_all = prediction[inside]
+    if f_all.size == 0 or np.any(np.isnan(f_all)):
+        return None
+    f_all = np.clip(f_all, 0.0, 1.0)
+    v = f_all * (1 - f_all)
+    prior = float(v.mean())
+    if fit is not None:
+        g = recalibrated(f_all, *fit)
+        v = np.maximum(v, g * (1 - g))
+    floor = float(v.mean())
+    ws = w[labelled]
+    sw, sw2 = float(ws.sum()), float((ws**2).sum())
+    size = sw * sw / sw2 if sw2 > 0 else 0.0
+    e2 = (y[labelled].astype(float) - np.clip(prediction[labelled], 0.0, 1.0)) ** 2
+    mean = float((ws * e2).sum()) / sw if sw > 0 else 0.0
+    return max(planning_value(mean * size, size, prior), floor)
 
 
 def budget_entry(cells: list[PlanCell], width: float, design: str = "stratified") -> dict[str, Any]:
@@ -217,6 +300,7 @@ def budget_entry(cells: list[PlanCell], width: float, design: str = "stratified"
                 "population": c.population,
                 "labelled": h,
                 "planning_rate": c.rate,
+                "planning_residual": c.residual,
                 "more_labels": a - h,
             }
             for c, a, h in zip(cells, after, have, strict=True)
@@ -236,6 +320,14 @@ def report_budget(
     y = final.label == pos if pos is not None else np.zeros(data.n_items, bool)
     sample = design.estimation_sample(final.human_final)
     cells = verdict_cells(data, estimator, positive)
+    prediction = getattr(estimator, "p_unsafe", None) if pos is not None else None
+    if prediction is not None and np.all(np.isnan(prediction)):
+        prediction = None
+    fit = (
+        design.recalibration(prediction, pos, final.label, final.human_final)
+        if prediction is not None
+        else None
+    )
     if estimator is not None:
         names = [f"judge-{c}" if c != "none" else "unjudged" for c in CELLS]
         priors = [PRIOR_PPV, PRIOR_FOR, PRIOR_UNJUDGED]
@@ -246,11 +338,18 @@ def report_budget(
         "headline": "judge_corrected_stratified" if estimator is not None else "human",
         "estimator_run": estimator.run.name if estimator is not None else None,
         "plan": "neyman" if estimator is not None else "uniform",
+        # Which variance the plan used: the difference estimator's with p(unsafe) in some cell
+        # (`residual_plan`), else the proportions' only.
+        "planned_variance": "proportion",
         "method": METHOD,
         "by_language": {},
     }
     for language, mask in data.groupings["language"].members():
-        plan = cell_plan(y, design.weight, sample, cells, mask, names, priors)
+        plan = cell_plan(
+            y, design.weight, sample, cells, mask, names, priors, None, prediction, fit
+        )
+        if any(c.residual is not None for c in plan):
+            out["planned_variance"] = "p_unsafe_residual"
         out["by_language"][language] = budget_entry(
             plan, width, "stratified" if estimator is not None else "uniform"
         )

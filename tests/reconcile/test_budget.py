@@ -9,17 +9,22 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
-from scipy.stats import beta
+from scipy.stats import beta, norm
 
 from polyjudge.reconcile.budget import (
     Z95,
     PlanCell,
     allocate_more,
+    cell_plan,
     labels_to_width,
     planned_width,
+    residual_plan,
     split_budget,
 )
+from polyjudge.reconcile.platt import recalibration
+from polyjudge.reconcile.poststratified import poststratified_rate
 
 from tests.reconcile.helpers import build_project, cli_ok
 
@@ -147,3 +152,161 @@ def test_a_budget_larger_than_the_room_labels_everything() -> None:
         "bn": [PlanCell("language", 30, 0, 0.1)],
     }
     assert split_budget(languages, 10_000) == {"ar": 40, "bn": 30}
+
+
+# --- p(unsafe): the difference estimator's planning variance -------------------------------
+
+
+def _binormal(
+    rng: np.random.Generator, n: int, prevalence: float, sens: float, spec: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(truth, verdict cell 0 judge-unsafe / 1 judge-other, calibrated p(unsafe)): score
+    x ~ N(0, 1) safe, N(μ, 1) unsafe, verdict x > t, p = P(unsafe | x) by Bayes (as
+    bench/efficiency_sim.py's `Project`)."""
+    t = norm.ppf(spec)
+    mu = t + norm.ppf(sens)
+    y = rng.random(n) < prevalence
+    x = rng.normal(size=n) + mu * y
+    odds = prevalence / (1 - prevalence) * np.exp(mu * x - mu * mu / 2)
+    return y, np.where(x > t, 0, 1), odds / (1 + odds)
+
+
+def test_a_residual_cell_is_planned_at_the_difference_estimators_variance_by_hand() -> None:
+    # Cell a: σ² = 0.06 < p(1 − p) ≈ 0.21, so the plan is σ²/n·fpc (no +4/m); cell b: σ² =
+    # 0.05 > p̃(1 − p̃) ≈ 0.03, so it stays a proportion's p̃(1 − p̃)/(n + 2)·fpc.
+    cells = [
+        PlanCell("judge-unsafe", 200, 30, 0.7, residual=0.06),
+        PlanCell("judge-other", 1800, 70, 0.03, residual=0.05),
+    ]
+    n1, n0 = 50, 150
+    q0 = (0.03 * n0 + 1) / (n0 + 2)
+    var = (0.1**2) * 0.06 / n1 * (1 - n1 / 200) + (0.9**2) * q0 * (1 - q0) / (n0 + 2) * (
+        1 - n0 / 1800
+    )
+    assert planned_width(cells, [n1, n0]) == pytest.approx(2 * Z95 * math.sqrt(var), rel=1e-12)
+    # Neyman placement weighs N_h by σ_h = sqrt(0.06) in the first cell, sqrt(p(1 − p)) in the
+    # second; it is the best split of its total (brute force), and the plan reaches the width.
+    more, ok = labels_to_width(cells, 0.04)
+    after = allocate_more(cells, more)
+    assert ok and planned_width(cells, after) <= 0.04 < planned_width(
+        cells, allocate_more(cells, more - 1)
+    )
+    total = sum(after)
+    best = min(planned_width(cells, [a, total - a]) for a in range(30, min(200, total - 70) + 1))
+    assert planned_width(cells, after) == pytest.approx(best, rel=0.01)
+    # Without the residual the same cells need more labels.
+    plain = [PlanCell(c.name, c.population, c.sampled, c.rate) for c in cells]
+    assert labels_to_width(plain, 0.04)[0] > more
+
+
+def test_residual_plan_is_the_jeffreys_rule_on_the_squared_residuals_floored() -> None:
+    # One cell of 6 items, 4 labelled with weights; p(unsafe) for every item.
+    f = np.array([0.9, 0.2, 0.1, 0.6, 0.05, 0.3])
+    y = np.array([True, False, True, True, False, False])
+    w = np.array([1.0, 2.0, 1.0, 3.0, 1.0, 1.0])
+    labelled = np.array([True, True, True, True, False, False])
+    inside = np.ones(6, bool)
+    ws, e2 = w[:4], (y[:4] - f[:4]) ** 2
+    mean = float((ws * e2).sum() / ws.sum())
+    size = float(ws.sum() ** 2 / (ws**2).sum())
+    a, b = mean * size + 0.5, size - mean * size + 0.5
+    r = min(max(0.5, beta.ppf(0.325, a, b)), beta.ppf(0.675, a, b))
+    floor = float((f * (1 - f)).mean())
+    assert residual_plan(y, w, inside, labelled, f) == pytest.approx(max(r, floor), rel=1e-9)
+    # An overconfident score: the recalibration (a, b) = (0, 0.3) flattens it, and the floor is
+    # the mean of the larger Bernoulli variance per item.
+    g = 1 / (1 + np.exp(-0.3 * np.log(f / (1 - f))))
+    floor2 = float(np.maximum(f * (1 - f), g * (1 - g)).mean())
+    assert residual_plan(y, w, inside, labelled, f, (0.0, 0.3)) == pytest.approx(
+        max(r, floor2), rel=1e-9
+    )
+    # No label: the prior, the mean of f(1 − f); an item without a score: no residual plan.
+    none = np.zeros(6, bool)
+    assert residual_plan(y, w, inside, none, f) == pytest.approx(floor, rel=1e-12)
+    assert residual_plan(y, w, inside, labelled, np.where(np.arange(6) == 5, np.nan, f)) is None
+
+
+def _scored_project(path: Path, with_scores: bool) -> None:
+    """3,000 items of one language judged by a calibrated binormal score (prevalence 10%,
+    sensitivity 0.9, specificity 0.95), 200 of them labelled at random."""
+    rng = np.random.default_rng(11)
+    y, cells, f = _binormal(rng, 3000, 0.1, 0.9, 0.95)
+    labelled = set(rng.choice(3000, size=200, replace=False).tolist())
+    items = [
+        {
+            "language": "ar",
+            **({"labels": [("a", "unsafe" if y[i] else "safe")]} if i in labelled else {}),
+        }
+        for i in range(3000)
+    ]
+    project = build_project(path, items)
+    rows = [
+        (i + 1, "unsafe" if cells[i] == 0 else "safe", float(f[i]) if with_scores else None)
+        for i in range(3000)
+    ]
+    project.judging.add_verdict_rows("judge", "model-judge", rows)
+    project.close()
+
+
+def test_informative_p_unsafe_plans_fewer_labels_than_the_verdicts_alone(tmp_path: Path) -> None:
+    plans = {}
+    for with_scores in (True, False):
+        db = tmp_path / f"p{with_scores}.db"
+        _scored_project(db, with_scores)
+        report = json.loads(
+            cli_ok(
+                "report", "--json", "--bootstrap", "0", "--target-width", "0.03", "--db", str(db)
+            )
+        )
+        plans[with_scores] = report["budget"]
+    scored, plain = plans[True], plans[False]
+    assert scored["planned_variance"] == "p_unsafe_residual"
+    assert plain["planned_variance"] == "proportion"
+    assert scored["headline"] == plain["headline"] == "judge_corrected_stratified"
+    more_scored = scored["by_language"]["ar"]["more_labels"]
+    more_plain = plain["by_language"]["ar"]["more_labels"]
+    # The score explains about a fifth of the variance inside the cells here (the true Neyman
+    # variance ratio, Σ W_h σ_h over Σ W_h sqrt(p_h(1 − p_h)) squared, is 0.78): 411 v 447.
+    assert 0 < more_scored < 0.95 * more_plain
+    for name, cell in scored["by_language"]["ar"]["by_cell"].items():
+        assert cell["planning_residual"] is not None, name
+        assert cell["planning_residual"] > 0
+        assert plain["by_language"]["ar"]["by_cell"][name]["planning_residual"] is None
+
+
+def test_planned_labels_reach_the_width_with_the_prediction_estimator() -> None:
+    # Known truth: a calibrated binormal score, a 100-label pilot; the planned labels are drawn
+    # (simple random sample in each verdict cell) and the report's estimator with p(unsafe)
+    # (`poststratified_rate(prediction=)`) computes the interval. The Jeffreys 35% rule reaches
+    # the width more often than not (0.67-0.80 over six other seeds, verdict-only plans
+    # 0.68-0.85); at least 0.55 of 60 replicates leaves margin.
+    rng = np.random.default_rng(2026)
+    n, width = 4000, 0.04
+    y, cells, f = _binormal(rng, n, 0.1, 0.85, 0.9)
+    w, everything = np.ones(n), np.ones(n, bool)
+    names, priors = ["judge-unsafe", "judge-other"], [0.5, 0.05]
+    reached, widths, saved = [], [], []
+    for _ in range(60):
+        pilot = np.zeros(n, bool)
+        pilot[rng.choice(n, size=100, replace=False)] = True
+        fit = recalibration(f[pilot], y[pilot].astype(float))
+        plan = cell_plan(y, w, pilot, cells, everything, names, priors, None, f, fit)
+        assert all(c.residual is not None for c in plan)
+        more, ok = labels_to_width(plan, width)
+        assert ok
+        plain = labels_to_width(cell_plan(y, w, pilot, cells, everything, names, priors), width)
+        saved.append(more - plain[0])
+        chosen = pilot.copy()
+        for c, k in enumerate(allocate_more(plan, more)):
+            pool = np.flatnonzero((cells == c) & ~pilot)
+            extra = k - int(np.count_nonzero(pilot & (cells == c)))
+            chosen[rng.choice(pool, size=extra, replace=False)] = True
+        est = poststratified_rate(y, w, chosen, everything, cells, prediction=f)
+        assert est["cells"][0].lam > 0  # the difference estimator, as planned
+        lo, hi = est["ci95"]
+        widths.append(hi - lo)
+        reached.append(hi - lo <= width)
+    assert np.mean(reached) >= 0.55
+    assert np.median(widths) <= width
+    # Never more than the verdict-only plan, fewer in most pilots.
+    assert max(saved) <= 0 and np.mean(np.array(saved) < 0) >= 0.8
