@@ -44,10 +44,12 @@ The smallest number of more labels reaching the target is found by bisection (th
 width decreases in it); a budget split across languages minimises the widest planned width
 (bisection on the width, then leftovers one at a time to the widest language).
 bench/budget_sim.py checks the plan against simulated projects with known truth (prevalence
-1–30 %, two judges, widths 0.05 and 0.03, a 100-label uniform pilot; `--n 100`): the planned
-labels reached the width in 62–100 % of replicates (mean 85 %) and asked for 1.19× (median; at
-most 1.37×) the total labels actually needed, where the old planner asked for 3.3× (at most
-5.5×).
+1–30 %, two binormal judges, widths 0.05 and 0.03, a 100-label uniform pilot; `--n 100`): from
+the verdicts alone, the planned labels reached the width in 68–100 % of replicates (mean 83 %)
+and asked for 1.17× (median; at most 1.53×) the total labels actually needed, where the old
+planner asked for 3.4× (at most 5.5×); with a calibrated p(unsafe), 66–100 % (mean 86 %) and
+1.17× (at most 2.05×, at 1–3 % prevalence) the labels the difference estimator needed, 0.89×
+(median; 0.66–0.97×) the labels planned from the verdicts alone.
 """
 
 from __future__ import annotations
