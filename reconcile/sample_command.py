@@ -13,6 +13,7 @@ from polyjudge.store import PolyjudgeError, Project
 from .budget import cell_plan, labels_to_width, split_budget
 from .data import RunVerdicts, load, with_p_unsafe
 from .final import final_labels
+from .platt import recalibration
 from .sampling import CELLS, SampleSpec, draw_sample, verdict_cells
 
 
@@ -52,10 +53,14 @@ def _earlier(project: Project, data) -> dict[int, str]:
     return {int(i): a.stratum or "language" for i, a in zip(at, rows, strict=True)}
 
 
-def _quotas(data, final, spec: SampleSpec, request: SampleRequest, earlier) -> dict[str, int]:
+def _quotas(
+    data, final, spec: SampleSpec, request: SampleRequest, earlier
+) -> tuple[dict[str, int], str | None]:
+    """Labels per language, and the variance a planned size was planned with (as the report's
+    `budget.planned_variance`; None for `--per-language`)."""
     languages = data.groupings["language"]
     if request.per_language is not None:
-        return {name: request.per_language for name in languages.names}
+        return {name: request.per_language for name in languages.names}, None
     cells = verdict_cells(data, spec.run, spec.positive)
     names = list(CELLS) if spec.run else ["language"]
     pos = data.label_index(spec.positive)
@@ -63,6 +68,15 @@ def _quotas(data, final, spec: SampleSpec, request: SampleRequest, earlier) -> d
     sampled = np.zeros(data.n_items, bool)
     sampled[list(earlier)] = True
     priors = [spec.prior_ppv, spec.prior_for, spec.prior_unjudged] if spec.run else [0.5]
+    # With the run's p(unsafe), the headline is the difference estimator and the plan is its
+    # variance (`budget.residual_plan`), with the Platt fit on every human-final label.
+    prediction = getattr(spec.run, "p_unsafe", None) if spec.run and pos is not None else None
+    fit = None
+    if prediction is not None and np.all(np.isnan(prediction)):
+        prediction = None
+    if prediction is not None:
+        lab = final.human_final & ~np.isnan(prediction)
+        fit = recalibration(np.clip(prediction[lab], 0.0, 1.0), y[lab].astype(float))
     # What each cell has: its sampled human-final items (none before a first sample); the
     # planning values come from every human-final item of the cell (the pilot).
     plans = {
@@ -75,14 +89,21 @@ def _quotas(data, final, spec: SampleSpec, request: SampleRequest, earlier) -> d
             names,
             priors,
             final.human_final,
+            prediction,
+            fit,
         )
         for name, mask in languages.members()
     }
     mode = "uniform" if spec.design == "uniform" else "stratified"
+    planned = (
+        "p_unsafe_residual"
+        if any(c.residual is not None for cells in plans.values() for c in cells)
+        else "proportion"
+    )
     if request.budget is not None:
-        return split_budget(plans, request.budget, mode)
+        return split_budget(plans, request.budget, mode), planned
     assert request.target_width is not None
-    return {k: labels_to_width(c, request.target_width, mode)[0] for k, c in plans.items()}
+    return {k: labels_to_width(c, request.target_width, mode)[0] for k, c in plans.items()}, planned
 
 
 def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
@@ -91,12 +112,13 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
     run = stratifying_run(project, data, request.judge) if needs_run else None
     if request.design != "uniform" and run is None:
         raise PolyjudgeError(f"--design {request.design}: the project has no judge verdicts yet")
-    if run is not None and request.design == "active":
+    if run is not None and (request.design == "active" or request.per_language is None):
+        # The active design draws by p(unsafe); a planned size plans with it.
         run = with_p_unsafe(project, run, data.response_id)
     final = final_labels(data, estimator_run=str(run.run.id) if run else None)
     spec = SampleSpec(request.design, run, request.prior_ppv, request.prior_for)
     earlier = _earlier(project, data)
-    quotas = _quotas(data, final, spec, request, earlier)
+    quotas, planned = _quotas(data, final, spec, request, earlier)
     size = (
         f"n{request.per_language}"
         if request.per_language is not None
@@ -112,7 +134,7 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         raise PolyjudgeError(
             f"sample batch {name!r} already exists; choose another --seed or --batch"
         )
-    p_unsafe = getattr(run, "p_unsafe", None) if run is not None else None
+    p_unsafe = getattr(run, "p_unsafe", None) if request.design == "active" else None
     plans = draw_sample(
         data,
         final,
@@ -132,6 +154,7 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         "per_language": request.per_language,
         "budget": request.budget,
         "target_width": request.target_width,
+        "planned_variance": planned,
         "stratified_by": run.run.name if run and request.design != "uniform" else None,
         "judge_run": {"id": run.run.id, "name": run.run.name, "baseline": run.baseline}
         if run

@@ -173,6 +173,13 @@ def _print_sample(summary: dict) -> None:
         if run["baseline"]:
             line += ": a refusal baseline (phrase matching), not a model judge"
         console.print(Text(line))
+    if summary.get("planned_variance") == "p_unsafe_residual":
+        console.print(
+            Text(
+                "Planned for the judge-corrected rate with the run's p(unsafe) (its residual "
+                "variance inside each verdict stratum)"
+            )
+        )
     for short in summary["short"]:
         console.print(
             Text(

@@ -274,6 +274,31 @@ def test_informative_p_unsafe_plans_fewer_labels_than_the_verdicts_alone(tmp_pat
         assert plain["by_language"]["ar"]["by_cell"][name]["planning_residual"] is None
 
 
+def test_sample_to_a_target_width_plans_with_p_unsafe(tmp_path: Path) -> None:
+    # `sample --target-width` plans as `report --target-width` does: with the run's p(unsafe)
+    # the judge-corrected rate needs fewer labels, and the summary says what it planned.
+    drawn = {}
+    for with_scores in (True, False):
+        db = tmp_path / f"s{with_scores}.db"
+        _scored_project(db, with_scores)
+        summary = json.loads(
+            cli_ok(
+                "sample",
+                "--design",
+                "stratified",
+                "--target-width",
+                "0.03",
+                "--json",
+                "--db",
+                str(db),
+            )
+        )
+        drawn[with_scores] = summary
+    assert drawn[True]["planned_variance"] == "p_unsafe_residual"
+    assert drawn[False]["planned_variance"] == "proportion"
+    assert 0 < drawn[True]["new"] < 0.95 * drawn[False]["new"]
+
+
 def test_planned_labels_reach_the_width_with_the_prediction_estimator() -> None:
     # Known truth: a calibrated binormal score, a 100-label pilot; the planned labels are drawn
     # (simple random sample in each verdict cell) and the report's estimator with p(unsafe)
