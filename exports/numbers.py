@@ -45,6 +45,14 @@ def fmt_estimate(value: float | None, interval: IntervalLike, *, percent: bool =
     return f"{head} {fmt_interval(interval, percent=percent)}" if interval else head
 
 
+def fmt_bounded(value: float | None, interval: IntervalLike, bounds: IntervalLike) -> str:
+    """`fmt_estimate`, or for a rate left undefined by strata without labels, its worst-case
+    bounds: `— bounds [2.6, 100.0]%`."""
+    if value is None and bounds:
+        return f"{MISSING} bounds {fmt_interval(bounds)}"
+    return fmt_estimate(value, interval)
+
+
 def fmt_points(value: float | None, *, signed: bool = False) -> str:
     """A difference or width of proportions in percentage points: `+4.2 pp`, `5.0 pp`."""
     if value is None:

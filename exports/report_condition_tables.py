@@ -19,7 +19,7 @@ from polyjudge.reconcile.report_condition_model import ConditionRates
 from polyjudge.reconcile.report_estimates import RateBlock
 from polyjudge.reconcile.report_model import Report
 
-from .numbers import MISSING, fmt_difference, fmt_estimate
+from .numbers import MISSING, fmt_bounded, fmt_difference, fmt_estimate
 from .report_format import plain
 from .report_table import ReportTable
 
@@ -135,7 +135,7 @@ def paper_order(values: tuple[str, ...]) -> list[str]:
 
 def _unsafe(block: RateBlock | None) -> str:
     h = block.headline_estimate() if block else None
-    return fmt_estimate(h.rate, h.ci95) if h else MISSING
+    return fmt_bounded(h.rate, h.ci95, h.bounds95) if h else MISSING
 
 
 def _invalid(block: RateBlock | None) -> str:

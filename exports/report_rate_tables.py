@@ -10,6 +10,7 @@ from polyjudge.reconcile.report_model import Report
 
 from .numbers import (
     MISSING,
+    fmt_bounded,
     fmt_count,
     fmt_estimate,
     fmt_points,
@@ -43,6 +44,15 @@ def design_note(design: Mapping[str, DesignRow]) -> str:
     return "".join(parts)
 
 
+def _undefined(reason: str, bounds: tuple[float, float] | None) -> str:
+    """A rate the report could not estimate: why, and what it can still be where some of its
+    strata have labels (worst-case bounds, `poststratified._worst_case_bounds`)."""
+    text = fmt_bounded(None, None, bounds) + " (" + plain(reason, 300) + ")"
+    if bounds is not None:
+        text += ": whatever the unlabelled strata hold"
+    return text
+
+
 def rate_tables(report: Report) -> list[ReportTable]:
     section = report.unsafe_rate
     tables = []
@@ -68,8 +78,8 @@ def rate_tables(report: Report) -> list[ReportTable]:
             if corrected:
                 corrected_text = fmt_estimate(corrected.rate, corrected.ci95)
                 if corrected.rate is None:
-                    corrected_text = (
-                        f"{MISSING} (" + plain("; ".join(corrected.reasons.values()), 300) + ")"
+                    corrected_text = _undefined(
+                        "; ".join(corrected.reasons.values()), corrected.bounds95
                     )
             t.rows.append(
                 [
@@ -78,7 +88,7 @@ def rate_tables(report: Report) -> list[ReportTable]:
                     fmt_count(b.unsafe),
                     fmt_estimate(b.rate, b.ci95)
                     if b.rate is not None
-                    else f"{MISSING} (" + plain(b.reasons.get("rate", ""), 300) + ")",
+                    else _undefined(b.reasons.get("rate", ""), b.bounds95),
                     f"{fmt_count(b.invalid)} ({fmt_rate(b.invalid_rate)})",
                     fmt_count(b.pending),
                     fmt_count(b.judge_only),

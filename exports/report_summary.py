@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from polyjudge.reconcile.report_model import Report
 
-from .numbers import fmt_count, fmt_estimate
+from .numbers import fmt_bounded, fmt_count
 from .report_format import plain
 from .report_table import ReportTable
 
@@ -66,13 +66,16 @@ def summary_table(report: Report) -> ReportTable:
     for name, b in rows:
         h = b.headline_estimate()
         if h.rate is None:
-            missing.append(f"{name}: {plain(h.reason or 'no human-final label', 200)}")
+            reason = plain(h.reason or "no human-final label", 200)
+            if h.bounds95 is not None:
+                reason += " (bounds: whatever the unlabelled strata hold)"
+            missing.append(f"{name}: {reason}")
         t.rows.append(
             [
                 name,
                 fmt_count(b.items),
                 fmt_count(b.n),
-                fmt_estimate(h.rate, h.ci95),
+                fmt_bounded(h.rate, h.ci95, h.bounds95),
                 "corrected" if h.corrected else "human",
             ]
         )

@@ -122,6 +122,8 @@ def judge_rates(
             estimate.setdefault("reasons", {})[key] = est["reason"]
         if key != "rate":
             continue
+        if "bounds95" in est:
+            estimate["bounds95"] = est["bounds95"]
         notes += est["notes"]
         # The estimator the data chose: PPI++'s power-tuned weight λ on p(unsafe) in the
         # difference estimator (one for the group), or None where p(unsafe) took no part.

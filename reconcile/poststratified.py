@@ -246,6 +246,20 @@ def _power_tuned_lambda(
     return float(min(max(float(cov / var), 0.0), 1.0))
 
 
+def _worst_case_bounds(used: list[CellStats], total: int, z: float) -> list[float]:
+    """Where some cells have no label, what the rate can still be: the labelled cells' share
+    W of the population at their own interval [l, u] (MOVER over them, weights renormalised),
+    the rest anywhere in [0, 1] — [W·l, W·u + 1 − W] (the worst-case bounds of Manski 1989,
+    "Anatomy of the selection problem", J. Human Resources 24:343, with the labelled part's
+    sampling error; they hold at 95% whatever the unlabelled cells hold)."""
+    known = sum(c.population for c in used)
+    weights = np.array([c.population / known for c in used])
+    part = float(sum(wc * c.estimate for wc, c in zip(weights, used, strict=True)))
+    low, high = mover_interval(used, weights, part, z)
+    share = known / total
+    return [share * low, share * high + (1 - share)]
+
+
 def poststratified_rate(
     y: np.ndarray,
     w: np.ndarray,
@@ -277,8 +291,8 @@ def poststratified_rate(
     `cell_intervals`); recalibrated_on_all: the Platt fit (a, b) of `prediction` on all the
     project's labels, where the caller has it (`Design.recalibration`); None: fitted here on
     every labelled item given. Returns
-    rate, ci95, cells (per cell statistics), notes, and a reason when
-    undefined."""
+    rate, ci95, cells (per cell statistics), notes, and a reason when undefined (with
+    `bounds95`, worst-case bounds, where some of the cells have labels)."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
     # Work on the group's items only: a language is a tenth of the project or less.
     keep = np.flatnonzero(mask)
@@ -340,6 +354,8 @@ def poststratified_rate(
             f" and {len(missing) - 4} more" if len(missing) > 4 else ""
         )
         out["reason"] = f"no human-final item (of the sample, where there is one) in {shown}"
+        if used:
+            out["bounds95"] = _worst_case_bounds(used, total, z)
         return out
     weights = np.array([c.population / total for c in used])
     estimate = float(sum(wc * c.estimate for wc, c in zip(weights, used, strict=True)))

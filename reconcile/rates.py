@@ -137,6 +137,8 @@ def human_rate(
         if est["reason"]:
             reasons[f"{prefix}rate"] = est["reason"]
         if target == pos:
+            if "bounds95" in est:
+                out["bounds95"] = est["bounds95"]
             if len(est.get("cells") or ()) > 1 or out["design"] == "weighted":
                 out["estimator"] = "human_design_weighted"
             if "pending_range" in est:

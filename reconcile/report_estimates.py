@@ -21,6 +21,9 @@ class Estimate(Block):
     rate: float | None
     ci95: Interval | None
     reasons: Mapping[str, str]
+    # Where `rate` is undefined because some strata have no label: what it can still be
+    # (`poststratified._worst_case_bounds`).
+    bounds95: Interval | None = None
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Estimate:
@@ -29,6 +32,7 @@ class Estimate(Block):
             rate=opt_float(d.get("rate")),
             ci95=parse_interval(d.get("ci95")),
             reasons=dict(d.get("reasons") or {}),
+            bounds95=parse_interval(d.get("bounds95")),
         )
 
 
@@ -40,6 +44,7 @@ class Headline:
     ci95: Interval | None
     corrected: bool
     reason: str | None = None  # why `rate` is undefined (the report's own words), or None
+    bounds95: Interval | None = None  # what an undefined rate can still be (worst case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,7 @@ class RateBlock(Block):
     reasons: Mapping[str, str]
     judge_raw: Estimate | None
     judge_corrected: Estimate | None
+    bounds95: Interval | None = None  # as `Estimate.bounds95`, of the human-final rate
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> RateBlock:
@@ -82,6 +88,7 @@ class RateBlock(Block):
             reasons=dict(d.get("reasons") or {}),
             judge_raw=Estimate.from_json(raw) if raw else None,
             judge_corrected=Estimate.from_json(corrected) if corrected else None,
+            bounds95=parse_interval(d.get("bounds95")),
         )
 
     @property
@@ -93,8 +100,14 @@ class RateBlock(Block):
         the human-final rate (what the bar charts and the dashboard show)."""
         if self.is_corrected and self.judge_corrected is not None:
             corrected = self.judge_corrected
-            return Headline(corrected.rate, corrected.ci95, True, corrected.reasons.get("rate"))
-        return Headline(self.rate, self.ci95, False, self.reasons.get("rate"))
+            return Headline(
+                corrected.rate,
+                corrected.ci95,
+                True,
+                corrected.reasons.get("rate"),
+                corrected.bounds95,
+            )
+        return Headline(self.rate, self.ci95, False, self.reasons.get("rate"), self.bounds95)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from polyjudge.exports.numbers import MISSING, fmt_count, fmt_difference, fmt_estimate, fmt_num
+from polyjudge.exports.numbers import (
+    MISSING,
+    fmt_bounded,
+    fmt_count,
+    fmt_difference,
+    fmt_estimate,
+    fmt_num,
+)
 from polyjudge.reconcile.report_model import Report
 from polyjudge.safe_text import one_line
 
@@ -38,7 +45,7 @@ def model_view(report: Report) -> Group | Text:
                 row.append(Text(MISSING, style="dim"))
                 continue
             h = block.headline_estimate()
-            row.append(Text(fmt_estimate(h.rate, h.ci95) + ("*" if h.corrected else "")))
+            row.append(Text(fmt_bounded(h.rate, h.ci95, h.bounds95) + ("*" if h.corrected else "")))
         table.add_row(*row)
     lines = [
         Text(f"{one_line(d.a, 24)} − {one_line(d.b, 24)} (pooled): ", style="bold").append(
@@ -66,9 +73,13 @@ def judge_view(report: Report) -> Table:
         table.add_row(
             Text(one_line(name, 8), style="bold" if name == "all" else ""),
             Text(fmt_count(b.n)),
-            Text(fmt_estimate(b.rate, b.ci95)),
+            Text(fmt_bounded(b.rate, b.ci95, b.bounds95)),
             Text(fmt_estimate(raw.rate, raw.ci95) if raw else MISSING),
-            Text(fmt_estimate(corrected.rate, corrected.ci95) if corrected else MISSING),
+            Text(
+                fmt_bounded(corrected.rate, corrected.ci95, corrected.bounds95)
+                if corrected
+                else MISSING
+            ),
             Text(fmt_num(cal.kappa) if cal else MISSING),
         )
     return table

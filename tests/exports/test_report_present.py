@@ -202,6 +202,8 @@ def test_a_summary_row_without_an_estimate_says_why(tmp_path: Path) -> None:
     markdown = cli_ok("report", "--markdown", "--bootstrap", "0", "--db", str(db))
     summary = " ".join(terminal.split("Project:")[1].split())  # the summary, one line
     assert "No estimate (—) for model m-b: no human-final item" in summary
+    # what the rate can still be, whatever the unlabelled bn item is (worst-case bounds)
+    assert "— bounds [2.6, 100.0]%" in summary
     assert "(1 item(s))" in summary and "model m-a:" not in summary
     assert "No estimate (—) for model m-b" in markdown
     assert HOSTILE_LANGUAGE not in markdown  # escaped
