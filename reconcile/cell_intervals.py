@@ -156,7 +156,8 @@ class CellStats:
         --calibration overconfident3). The stratum's own labels cannot tell such a score from
         a calibrated one (no positive is expected under either), but other labels can: v is
         also taken at the score as the group's labels, and as all the caller's labels (the
-        project's, for one language), recalibrate it (`platt`), whichever is largest.
+        project's, for one language), recalibrate it (`platt`; only where they reject it as
+        calibrated), whichever is largest.
 
         Where the labels separate perfectly (a near-perfect judge), no recalibration can show
         the overconfidence, and a stratum of two or three labels (a small language's judge-
