@@ -131,9 +131,15 @@ def budget_table(report: Report) -> ReportTable | None:
         f"Human-final items needed for a 95% CI width ≤ {fmt_points(b.target_width)}",
         ["language", "now", "current width", "planning rate", "needed", "more", "available"],
         note="Planned for the headline rate (judge-corrected where a judge run is there), its "
-        "interval's variance at planning rates from the current labels; the more labels go to "
-        "the judge-verdict strata by Neyman allocation, as `sample --stratify-by-judge "
-        "--target-width W` draws them (budget.by_cell in the JSON).",
+        "interval's variance at planning rates from the current labels"
+        + (
+            " and, inside each judge-verdict stratum, the residual variance left by the judge "
+            "run's p(unsafe)"
+            if b.planned_variance == "p_unsafe_residual"
+            else ""
+        )
+        + "; the more labels go to the judge-verdict strata by Neyman allocation, as `sample "
+        "--stratify-by-judge --target-width W` draws them (budget.by_cell in the JSON).",
     )
     for name, x in b.by_language.items():
         more = fmt_count(x.more_labels) + ("" if x.reachable else " (more than left)")

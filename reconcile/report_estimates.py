@@ -204,12 +204,16 @@ class Budget(Block):
 
     target_width: float
     by_language: Mapping[str, BudgetRow]
+    # The variance planned with: the difference estimator's with p(unsafe)
+    # (`p_unsafe_residual`) or the verdict strata's proportions (`proportion`).
+    planned_variance: str = "proportion"
 
     @classmethod
     def from_json(cls, d: Mapping[str, Any]) -> Budget:
         return cls(
             json=copy.deepcopy(dict(d)),
             target_width=float(d["target_width"]),
+            planned_variance=d.get("planned_variance", "proportion"),
             by_language={
                 name: BudgetRow(
                     n=x["n"],

@@ -259,6 +259,12 @@ def test_informative_p_unsafe_plans_fewer_labels_than_the_verdicts_alone(tmp_pat
             )
         )
         plans[with_scores] = report["budget"]
+        markdown = cli_ok(
+            "report", "--markdown", "--bootstrap", "0", "--target-width", "0.03", "--db", str(db)
+        )
+        # the table's note says what was planned
+        said = "residual variance left by the judge run's p(unsafe)" in " ".join(markdown.split())
+        assert said == with_scores
     scored, plain = plans[True], plans[False]
     assert scored["planned_variance"] == "p_unsafe_residual"
     assert plain["planned_variance"] == "proportion"
