@@ -50,7 +50,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scipy.stats import norm  # noqa: E402
+
+from simulated_judge import binormal_judge  # noqa: E402
 
 from polyjudge.reconcile.budget import (  # noqa: E402
     PlanCell,
@@ -84,16 +85,10 @@ def old_plan(x: int, n: int, width: float) -> int:
 
 
 def population(rng, prevalence, sens, spec):
-    """(truth, verdict cell 0 judge-unsafe / 1 other, p(unsafe)): the judge's score x ~ N(0, 1)
-    on safe items and N(μ, 1) on unsafe ones, verdict x > t (t = Φ⁻¹(spec), μ = t + Φ⁻¹(sens)),
-    p(unsafe) = P(unsafe | x) by Bayes at the prevalence: calibrated (as
-    bench/efficiency_sim.py's `Project`)."""
-    t = norm.ppf(spec)
-    mu = t + norm.ppf(sens)
-    y = rng.random(N_ITEMS) < prevalence
-    x = rng.normal(size=N_ITEMS) + mu * y
-    odds = prevalence / (1 - prevalence) * np.exp(mu * x - mu * mu / 2)
-    return y, np.where(x > t, 0, 1), odds / (1 + odds)
+    """(truth, verdict cell 0 judge-unsafe / 1 other, p(unsafe)) of N_ITEMS items judged by the
+    benches' binormal judge (`simulated_judge`), as bench/efficiency_sim.py's `Project`."""
+    y, unsafe, score = binormal_judge(rng, np.full(N_ITEMS, prevalence), sens, spec)
+    return y, np.where(unsafe, 0, 1), score
 
 
 def width_of(y, cells, chosen, f=None):

@@ -135,7 +135,8 @@ from collections import defaultdict
 
 import numpy as np
 from ppi_py import ppi_mean_ci
-from scipy.stats import binom, norm
+from scipy.stats import binom
+from simulated_judge import binormal_judge
 
 from polyjudge.reconcile.data import Grouping, ReconcileData, RunVerdicts
 from polyjudge.reconcile.design import stratum_code
@@ -192,17 +193,12 @@ class Project:
         sizes: tuple[int, ...] = SIZES,
         calibration: str = "calibrated",
     ):
-        t = norm.ppf(spec)
-        mu = t + norm.ppf(sens)
         self.language = np.repeat(np.arange(len(sizes)), sizes)
         rates = np.array(PREVALENCE_FACTOR[: len(sizes)]) * p
-        prevalence = rates[self.language]
-        self.y = rng.random(self.language.size) < prevalence
-        x = rng.normal(size=self.language.size) + mu * self.y
-        self.verdict = (x > t).astype(np.int64)  # 1 unsafe, 0 safe
-        # Calibrated: P(unsafe | x) at the language's prevalence.
-        odds = prevalence / (1 - prevalence) * np.exp(mu * x - mu * mu / 2)
-        self.score = miscalibrate(odds / (1 + odds), *CALIBRATIONS[calibration])
+        # Calibrated: P(unsafe | x) at the language's prevalence (`simulated_judge`).
+        self.y, unsafe, score = binormal_judge(rng, rates[self.language], sens, spec)
+        self.verdict = unsafe.astype(np.int64)  # 1 unsafe, 0 safe
+        self.score = miscalibrate(score, *CALIBRATIONS[calibration])
         self.n_items = self.language.size
         self.names = [f"{lang}, {c}" for lang in LANGUAGES[: len(sizes)] for c in VERDICT_CELLS]
         verdict_cell = np.where(self.verdict == UNSAFE, 0, 1)
