@@ -52,7 +52,8 @@ METHODS = {
     "stratum with no sampled positive keeps an interval; v is taken at p(unsafe) as given or "
     "as the language's labels and as all the project's labels recalibrate it (Platt 1999: "
     "logistic regression of the labels on logit f, prior N(0, 1) on the intercept and on the "
-    "slope - 1), whichever is largest, so that it stays valid when p(unsafe) is "
+    "slope - 1; used only where a likelihood-ratio test at 5% rejects the score as "
+    "calibrated), whichever is largest, so that it stays valid when p(unsafe) is "
     "overconfident; and never below that of 0.05 unseen positive spread as the design's pi "
     "(where labels that separate perfectly cannot show overconfidence). "
     "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
