@@ -28,7 +28,11 @@ items at 20) and 1 of 160 in the calibrated case. Bengali is the hard language: 
 judge-unsafe labels are consistent with the scores, so its own labels do not show the
 overconfidence; the recalibration on all the project's labels does, and its missed intervals
 are about 4 points wide, ending 0.1-1 point from the truth (0.2 points wide, far from it, with
-the recalibration on the language's labels alone)."""
+the recalibration on the language's labels alone).
+
+The budget planner in the same workflow: a judge-stratified pilot, then `sample --target-width`
+planned with p(unsafe), both labelled in the pilot, and the report's widths against the target
+(`test_a_pilot_then_sample_to_a_target_width_reaches_it`)."""
 
 from __future__ import annotations
 
@@ -243,3 +247,37 @@ def test_judge_logprobs_active_sample_annotate_report_covers_the_truth(
                 if uid.startswith(f"{name}-") and f < 0.5 and truth.label[uid] == "unsafe"
             ]
             assert len(judge_safe_unsafe) >= 5, (name, judge_safe_unsafe)
+
+
+def test_a_pilot_then_sample_to_a_target_width_reaches_it(tmp_path: Path) -> None:
+    """The planner in the workflow a team follows: a small judge-stratified pilot, labelled;
+    `sample --target-width W` plans the rest with the pilot's labels and the judge's p(unsafe)
+    and extends the sample; those labelled too, `report` gives each language an interval about
+    W wide that covers its rate, and `report --target-width W` asks for few or no more."""
+    width = 0.16
+    db, truth = prepare(tmp_path, lambda p: p)
+    workflow.sample(db, "stratified", 30, SEED)
+    asyncio.run(annotate_until_empty(Path(db), truth.label))
+    planned = json.loads(
+        cli(
+            "sample", "--design", "stratified", "--target-width", str(width),
+            "--seed", str(SEED + 1), "--json", "--db", db,
+        )
+    )  # fmt: skip
+    # It planned the headline's own estimator: the difference estimator with p(unsafe).
+    assert planned["planned_variance"] == "p_unsafe_residual"
+    assert planned["new"] > 0
+    labelled = asyncio.run(annotate_until_empty(Path(db), truth.label))
+    assert len(labelled) == planned["new"]  # the annotate screen offered the new batch
+    report = json.loads(cli("report", "--json", "--target-width", str(width), "--db", db))
+    blocks = language_blocks(report["unsafe_rate"])
+    for name in LANGUAGES:
+        corrected = blocks[name]["judge_corrected"]
+        low, high = corrected["ci95"]
+        assert low <= truth.rate[name] <= high, (name, truth.rate[name], corrected)
+        # The plan reaches W in most simulated projects, not all (bench/budget_sim.py: 86 %
+        # on average with p(unsafe)). Here (seed 19) every width is under W; at seeds 1-5,
+        # 0.169 at most, and the report then asks for 13 more labels at most.
+        assert high - low <= 1.15 * width, (name, high - low)
+        more = report["budget"]["by_language"][name]["more_labels"]
+        assert more <= 0.1 * LANGUAGES[name].items, (name, more)
