@@ -226,12 +226,18 @@ def test_residual_plan_is_the_jeffreys_rule_on_the_squared_residuals_floored() -
     assert residual_plan(y, w, inside, labelled, np.where(np.arange(6) == 5, np.nan, f)) is None
 
 
-def _scored_project(path: Path, with_scores: bool) -> None:
-    """3,000 items of one language judged by a calibrated binormal score (prevalence 10%,
-    sensitivity 0.9, specificity 0.95), 200 of them labelled at random."""
+def _scored_project(
+    path: Path,
+    with_scores: bool,
+    prevalence: float = 0.1,
+    judge: tuple[float, float] = (0.9, 0.95),
+    labelled_items: int = 200,
+) -> None:
+    """3,000 items of one language judged by a calibrated binormal score (by default
+    prevalence 10%, sensitivity 0.9, specificity 0.95), 200 of them labelled at random."""
     rng = np.random.default_rng(11)
-    y, cells, f = _binormal(rng, 3000, 0.1, 0.9, 0.95)
-    labelled = set(rng.choice(3000, size=200, replace=False).tolist())
+    y, cells, f = _binormal(rng, 3000, prevalence, *judge)
+    labelled = set(rng.choice(3000, size=labelled_items, replace=False).tolist())
     items = [
         {
             "language": "ar",
@@ -303,6 +309,35 @@ def test_sample_to_a_target_width_plans_with_p_unsafe(tmp_path: Path) -> None:
     assert drawn[True]["planned_variance"] == "p_unsafe_residual"
     assert drawn[False]["planned_variance"] == "proportion"
     assert 0 < drawn[True]["new"] < 0.95 * drawn[False]["new"]
+
+
+def test_a_language_whose_shown_interval_is_wider_than_planned_is_not_called_done(
+    tmp_path: Path,
+) -> None:
+    # 40 labels, 2% prevalence, a near-perfect judge: the report's interval (its variance
+    # floors, its score limits) is wider than the plan's formula says. A target between the
+    # two was "0 more labels" beside an interval wider than it; the plan is now anchored to
+    # the interval shown, and says so (current_width is the shown width).
+    db = tmp_path / "p.db"
+    _scored_project(db, True, prevalence=0.02, judge=(0.98, 0.98), labelled_items=40)
+
+    def budget(width: float) -> tuple[dict, list[float]]:
+        report = json.loads(
+            cli_ok(
+                "report", "--json", "--bootstrap", "0", "--target-width", str(width),
+                "--db", str(db),
+            )
+        )  # fmt: skip
+        return report["budget"]["by_language"]["ar"], report["unsafe_rate"]["by_language"]["ar"][
+            "judge_corrected"
+        ]["ci95"]
+
+    entry, (low, high) = budget(0.05)
+    shown, planned = high - low, entry["planned_width_now"]
+    assert entry["current_width"] == pytest.approx(shown, abs=1e-5)
+    assert shown > 1.05 * planned  # what the case is about
+    entry, _ = budget((shown + planned) / 2)
+    assert entry["more_labels"] > 0
 
 
 def test_planned_labels_reach_the_width_with_the_prediction_estimator() -> None:
