@@ -241,11 +241,8 @@ def build_report(
     if target_width is not None:
         # The plan is anchored to the 95% intervals the report shows (under --sequential
         # they are wider than 95%: the plan's own formula then).
-        languages = report["unsafe_rate"].get("by_language") or {
-            name: rate_block(*rate_args, mask, f"language:{name}")
-            for name, mask in data.groupings["language"].members()
-        }
-        shown = _headline_widths(languages) if look is None else {}
+        # (`by` always holds language.)
+        shown = _headline_widths(report["unsafe_rate"]["by_language"]) if look is None else {}
         report["budget"] = report_budget(
             data, final, estimator, design, target_width, positive, shown
         )
