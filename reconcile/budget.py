@@ -42,8 +42,9 @@ Neyman placement then uses σ_h in place of sqrt(p_h(1 − p_h)) where it is sma
 
 The report's interval is not this formula: its variance floors and asymmetric score limits
 can make it wider at the current labels. Where it is, the plan aims at the target scaled by
-the ratio of the two (`budget_entry`), so that a language whose shown interval is wider than
-the target is never reported as needing no more labels.
+the ratio of the two (`anchored_width`; `report --target-width` and `sample --target-width`
+alike, so that `sample` draws what the report says is needed), and a language whose shown
+interval is wider than the target is never reported as needing no more labels.
 
 The smallest number of more labels reaching the target is found by bisection (the planned
 width decreases in it); a budget split across languages minimises the widest planned width
@@ -288,6 +289,16 @@ def residual_plan(
     return max(planning_value(mean * size, size, prior), floor)
 
 
+def anchored_width(cells: list[PlanCell], width: float, shown: float | None) -> float:
+    """The width the plan's formula aims at for a target `width`: the target itself, or, where
+    the interval the report shows (`shown`) is wider than the formula at the current labels,
+    the target scaled down by their ratio (`budget_entry`)."""
+    now = planned_width(cells)
+    if shown is not None and math.isfinite(now) and 0.0 < now < shown:
+        return width * now / shown
+    return width
+
+
 def budget_entry(
     cells: list[PlanCell], width: float, design: str = "stratified", shown: float | None = None
 ) -> dict[str, Any]:
@@ -298,10 +309,7 @@ def budget_entry(
     shown interval is wider than the target; it never aims above the target (the formula's
     planning values are cautious on purpose, module doc)."""
     now = planned_width(cells)
-    anchor = 1.0
-    if shown is not None and math.isfinite(now) and 0.0 < now < shown:
-        anchor = shown / now
-    more, reachable = labels_to_width(cells, width / anchor, design)
+    more, reachable = labels_to_width(cells, anchored_width(cells, width, shown), design)
     after = allocate_more(cells, more, design)
     have = [min(c.population, int(math.ceil(c.sampled - 1e-9))) for c in cells]
     population = sum(c.population for c in cells)

@@ -39,10 +39,16 @@ from .design import load_design
 from .final import final_labels
 from .reading import reading_report
 from .report_conditions import condition_rates
-from .report_estimates import CORRECTED
 from .report_methods import METHODS
 from .report_model import Report
-from .report_sections import annotator_progress, design_rows, final_counts, rate_block, run_info
+from .report_sections import (
+    annotator_progress,
+    design_rows,
+    final_counts,
+    headline_widths,
+    rate_block,
+    run_info,
+)
 from .sequential import take_look
 
 BY_FIELDS = (
@@ -242,23 +248,11 @@ def build_report(
         # The plan is anchored to the 95% intervals the report shows (under --sequential
         # they are wider than 95%: the plan's own formula then).
         # (`by` always holds language.)
-        shown = _headline_widths(report["unsafe_rate"]["by_language"]) if look is None else {}
+        shown = headline_widths(report["unsafe_rate"]["by_language"]) if look is None else {}
         report["budget"] = report_budget(
             data, final, estimator, design, target_width, positive, shown
         )
     return Report.from_json(_round(report))
-
-
-def _headline_widths(blocks: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """The width of each group's headline interval, as the report shows it."""
-    out = {}
-    for name, block in blocks.items():
-        corrected = block.get("judge_corrected")
-        headline = corrected if block["headline"] == CORRECTED and corrected else block
-        if headline.get("ci95"):
-            low, high = headline["ci95"]
-            out[name] = high - low
-    return out
 
 
 def _split_by_label_field(

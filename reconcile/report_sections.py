@@ -111,3 +111,17 @@ def rate_block(
             if corrected is not None and corrected.get("rate") is not None:
                 block["headline"] = "judge_corrected_stratified"
     return block
+
+
+def headline_widths(blocks: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The width of each group's headline interval (`rate_block`), as the report shows it."""
+    out = {}
+    for name, block in blocks.items():
+        corrected = block.get("judge_corrected")
+        headline = block
+        if block["headline"] == "judge_corrected_stratified" and corrected is not None:
+            headline = corrected
+        if headline.get("ci95"):
+            low, high = headline["ci95"]
+            out[name] = high - low
+    return out

@@ -10,10 +10,13 @@ import numpy as np
 
 from polyjudge.store import PolyjudgeError, Project
 
-from .budget import cell_plan, labels_to_width, split_budget
+from .budget import anchored_width, cell_plan, labels_to_width, split_budget
+from .cell_intervals import Z95
 from .data import RunVerdicts, load, with_p_unsafe
+from .design import load_design
 from .final import final_labels
 from .platt import recalibration
+from .report_sections import headline_widths, rate_block
 from .sampling import CELLS, SampleSpec, draw_sample, verdict_cells
 
 
@@ -53,11 +56,24 @@ def _earlier(project: Project, data) -> dict[int, str]:
     return {int(i): a.stratum or "language" for i, a in zip(at, rows, strict=True)}
 
 
+def _shown_widths(project: Project, data, final, run: RunVerdicts | None, positive: str):
+    """Each language's headline 95% interval width as `report` shows it now."""
+    design = load_design(project, data.groupings["language"].codes, data.response_id)
+    return headline_widths(
+        {
+            name: rate_block(data, final, run, design, 0, positive, Z95, mask, f"language:{name}")
+            for name, mask in data.groupings["language"].members()
+        }
+    )
+
+
 def _quotas(
-    data, final, spec: SampleSpec, request: SampleRequest, earlier
+    data, final, spec: SampleSpec, request: SampleRequest, earlier, shown: dict[str, float]
 ) -> tuple[dict[str, int], str | None]:
     """Labels per language, and the variance a planned size was planned with (as the report's
-    `budget.planned_variance`; None for `--per-language`)."""
+    `budget.planned_variance`; None for `--per-language`). `shown`: each language's headline
+    interval width now, which a target width is anchored to as `report --target-width` does
+    (`budget.anchored_width`)."""
     languages = data.groupings["language"]
     if request.per_language is not None:
         return {name: request.per_language for name in languages.names}, None
@@ -103,7 +119,10 @@ def _quotas(
     if request.budget is not None:
         return split_budget(plans, request.budget, mode), planned
     assert request.target_width is not None
-    return {k: labels_to_width(c, request.target_width, mode)[0] for k, c in plans.items()}, planned
+    return {
+        k: labels_to_width(c, anchored_width(c, request.target_width, shown.get(k)), mode)[0]
+        for k, c in plans.items()
+    }, planned
 
 
 def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
@@ -118,7 +137,12 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
     final = final_labels(data, estimator_run=str(run.run.id) if run else None)
     spec = SampleSpec(request.design, run, request.prior_ppv, request.prior_for)
     earlier = _earlier(project, data)
-    quotas, planned = _quotas(data, final, spec, request, earlier)
+    shown = (
+        _shown_widths(project, data, final, run, spec.positive)
+        if request.target_width is not None
+        else {}
+    )
+    quotas, planned = _quotas(data, final, spec, request, earlier, shown)
     size = (
         f"n{request.per_language}"
         if request.per_language is not None

@@ -25,6 +25,7 @@ from polyjudge.reconcile.budget import (
 )
 from polyjudge.reconcile.platt import recalibration
 from polyjudge.reconcile.poststratified import poststratified_rate
+from polyjudge.store import Project
 
 from tests.reconcile.helpers import build_project, cli_ok
 
@@ -338,6 +339,43 @@ def test_a_language_whose_shown_interval_is_wider_than_planned_is_not_called_don
     assert shown > 1.05 * planned  # what the case is about
     entry, _ = budget((shown + planned) / 2)
     assert entry["more_labels"] > 0
+
+
+def test_sample_draws_what_the_report_says_is_needed(tmp_path: Path) -> None:
+    # A pilot of 20, labelled; then `report --target-width W` says how many more labels the
+    # language needs, and `sample --target-width W` draws that many: both plan alike, anchored
+    # to the interval the report shows (here wider than the plan's formula, so without the
+    # anchor `sample` drew fewer than the report asked for).
+    db = tmp_path / "p.db"
+    _scored_project(db, True, prevalence=0.02, judge=(0.98, 0.98), labelled_items=0)
+    y, _, _ = _binormal(np.random.default_rng(11), 3000, 0.02, 0.98, 0.98)
+    cli_ok("sample", "--per-language", "20", "--db", str(db))
+    with Project.open(db) as project:
+        rater = project.annotators.ensure("rater").id
+        for a in project.assignments.all():
+            project.labels.add(a.response_id, rater, "unsafe" if y[a.response_id - 1] else "safe")
+
+    def report(width: float) -> dict:
+        return json.loads(
+            cli_ok(
+                "report", "--json", "--bootstrap", "0", "--target-width", str(width),
+                "--db", str(db),
+            )
+        )["budget"]["by_language"]["ar"]  # fmt: skip
+
+    entry = report(0.05)
+    shown, planned = entry["current_width"], entry["planned_width_now"]
+    assert shown > 1.05 * planned  # what the case is about
+    width = round((shown + planned) / 2, 4)
+    more = report(width)["more_labels"]
+    assert more > 0
+    summary = json.loads(
+        cli_ok(
+            "sample", "--design", "stratified", "--target-width", str(width), "--seed", "1",
+            "--json", "--db", str(db),
+        )
+    )  # fmt: skip
+    assert summary["new"] == more
 
 
 def test_planned_labels_reach_the_width_with_the_prediction_estimator() -> None:
