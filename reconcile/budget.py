@@ -177,12 +177,17 @@ def labels_to_width(
 
 
 def split_budget(
-    languages: dict[str, list[PlanCell]], budget: int, design: str = "stratified"
+    languages: dict[str, list[PlanCell]],
+    budget: int,
+    design: str = "stratified",
+    shown: dict[str, float] | None = None,
 ) -> dict[str, int]:
-    """More labels per language, Σ ≤ budget, minimising the widest planned width."""
+    """More labels per language, Σ ≤ budget, minimising the widest planned width (each
+    language's scaled by `anchor`, where `shown` gives its interval's width now)."""
+    scale = {k: anchor(c, (shown or {}).get(k)) for k, c in languages.items()}
 
     def need(width: float) -> dict[str, int]:
-        return {k: labels_to_width(c, width, design)[0] for k, c in languages.items()}
+        return {k: labels_to_width(c, width / scale[k], design)[0] for k, c in languages.items()}
 
     rooms = {k: room(c) for k, c in languages.items()}
     if budget >= sum(rooms.values()):
@@ -202,7 +207,7 @@ def split_budget(
         open_ = [k for k, c in languages.items() if out[k] < room(c)]
         if not open_:
             break
-        widest = max(open_, key=lambda k: _width_after(languages[k], out[k], design))
+        widest = max(open_, key=lambda k: scale[k] * _width_after(languages[k], out[k], design))
         out[widest] += 1
         left -= 1
     return out
@@ -289,14 +294,19 @@ def residual_plan(
     return max(planning_value(mean * size, size, prior), floor)
 
 
-def anchored_width(cells: list[PlanCell], width: float, shown: float | None) -> float:
-    """The width the plan's formula aims at for a target `width`: the target itself, or, where
-    the interval the report shows (`shown`) is wider than the formula at the current labels,
-    the target scaled down by their ratio (`budget_entry`)."""
+def anchor(cells: list[PlanCell], shown: float | None) -> float:
+    """How much wider the interval the report shows (`shown`) is than the plan's formula at
+    the current labels; 1 where it is not wider (the formula's planning values are cautious
+    on purpose) or where either is unknown."""
     now = planned_width(cells)
     if shown is not None and math.isfinite(now) and 0.0 < now < shown:
-        return width * now / shown
-    return width
+        return shown / now
+    return 1.0
+
+
+def anchored_width(cells: list[PlanCell], width: float, shown: float | None) -> float:
+    """The width the plan's formula aims at for a target `width` (`anchor`)."""
+    return width / anchor(cells, shown)
 
 
 def budget_entry(

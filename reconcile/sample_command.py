@@ -72,8 +72,8 @@ def _quotas(
 ) -> tuple[dict[str, int], str | None]:
     """Labels per language, and the variance a planned size was planned with (as the report's
     `budget.planned_variance`; None for `--per-language`). `shown`: each language's headline
-    interval width now, which a target width is anchored to as `report --target-width` does
-    (`budget.anchored_width`)."""
+    interval width now, which a target width and a budget split are anchored to as `report
+    --target-width` is (`budget.anchor`)."""
     languages = data.groupings["language"]
     if request.per_language is not None:
         return {name: request.per_language for name in languages.names}, None
@@ -117,7 +117,7 @@ def _quotas(
         else "proportion"
     )
     if request.budget is not None:
-        return split_budget(plans, request.budget, mode), planned
+        return split_budget(plans, request.budget, mode, shown), planned
     assert request.target_width is not None
     return {
         k: labels_to_width(c, anchored_width(c, request.target_width, shown.get(k)), mode)[0]
@@ -139,7 +139,7 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
     earlier = _earlier(project, data)
     shown = (
         _shown_widths(project, data, final, run, spec.positive)
-        if request.target_width is not None
+        if request.per_language is None
         else {}
     )
     quotas, planned = _quotas(data, final, spec, request, earlier, shown)

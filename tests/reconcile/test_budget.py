@@ -72,6 +72,27 @@ def test_a_budget_split_minimises_the_widest_language() -> None:
     assert widest(split["ar"]) == pytest.approx(best, rel=1e-3)
 
 
+def test_a_budget_split_weighs_each_language_by_the_interval_it_shows() -> None:
+    # Two identical languages with 50 labels each; the report shows ar's interval 1.5 times
+    # as wide as the plan's formula says, bn's as narrow as it. Minimising the widest shown
+    # width gives ar more of the budget: by brute force, the split where
+    # max(1.5·w_ar, w_bn) is least (without the anchor, half each).
+    def cells() -> list[PlanCell]:
+        return [PlanCell("language", 5000, 50, 0.2)]
+
+    languages = {"ar": cells(), "bn": cells()}
+    now = planned_width(cells())
+    split = split_budget(languages, 400, "uniform", {"ar": 1.5 * now, "bn": now})
+    assert sum(split.values()) == 400
+
+    def widest(a: int) -> float:
+        return max(1.5 * planned_width(cells(), [50 + a]), planned_width(cells(), [450 - a]))
+
+    best = min(range(1, 400), key=widest)
+    assert split["ar"] == pytest.approx(best, abs=2)
+    assert split["ar"] > 250  # 292 of 400; 200 without the anchor
+
+
 def test_report_budget_plans_for_the_judge_corrected_headline(tmp_path: Path) -> None:
     # 2,000 items; the judge flags 200; 40 of the flagged and 60 of the rest are labelled:
     # 30/40 unsafe among flagged, 1/60 among the rest.
