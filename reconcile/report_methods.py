@@ -56,7 +56,10 @@ METHODS = {
     "calibrated), whichever is largest, so that it stays valid when p(unsafe) is "
     "overconfident; and never below that of 0.05 unseen positive spread as the design's pi "
     "(where labels that separate perfectly cannot show overconfidence). "
-    "pending_range: the estimate if every queued item of the design came out safe / unsafe.",
+    "pending_range: the estimate if every queued item of the design came out safe / unsafe. "
+    "bounds95 (here and in the human-final rates), where a rate is undefined because some of "
+    "its strata have no label: the labelled strata's MOVER interval times their population "
+    "share, plus the unlabelled share anywhere in [0, 1] (worst-case bounds, Manski 1989).",
     "judge_raw_wilson": "share of judge-unsafe verdicts, uncorrected, Wilson 95% interval.",
     "calibration": "gold = human-final labels; kappa on parsed verdicts: posterior median "
     "with the equal-tailed 95% interval of the Dirichlet(cells + 1/2) posterior (Monte Carlo; "
