@@ -13,9 +13,8 @@ from polyjudge.store import PolyjudgeError, Project
 from .budget import anchored_width, cell_plan, labels_to_width, split_budget
 from .cell_intervals import Z95
 from .data import RunVerdicts, load, with_p_unsafe
-from .design import load_design
+from .design import Design, load_design
 from .final import final_labels
-from .platt import recalibration
 from .report_sections import headline_widths, rate_block
 from .sampling import CELLS, SampleSpec, draw_sample, verdict_cells
 
@@ -56,9 +55,8 @@ def _earlier(project: Project, data) -> dict[int, str]:
     return {int(i): a.stratum or "language" for i, a in zip(at, rows, strict=True)}
 
 
-def _shown_widths(project: Project, data, final, run: RunVerdicts | None, positive: str):
+def _shown_widths(data, final, run: RunVerdicts | None, design: Design, positive: str):
     """Each language's headline 95% interval width as `report` shows it now."""
-    design = load_design(project, data.groupings["language"].codes, data.response_id)
     return headline_widths(
         {
             name: rate_block(data, final, run, design, 0, positive, Z95, mask, f"language:{name}")
@@ -68,7 +66,13 @@ def _shown_widths(project: Project, data, final, run: RunVerdicts | None, positi
 
 
 def _quotas(
-    data, final, spec: SampleSpec, request: SampleRequest, earlier, shown: dict[str, float]
+    data,
+    final,
+    spec: SampleSpec,
+    request: SampleRequest,
+    earlier,
+    design: Design | None,
+    shown: dict[str, float],
 ) -> tuple[dict[str, int], str | None]:
     """Labels per language, and the variance a planned size was planned with (as the report's
     `budget.planned_variance`; None for `--per-language`). `shown`: each language's headline
@@ -85,14 +89,15 @@ def _quotas(
     sampled[list(earlier)] = True
     priors = [spec.prior_ppv, spec.prior_for, spec.prior_unjudged] if spec.run else [0.5]
     # With the run's p(unsafe), the headline is the difference estimator and the plan is its
-    # variance (`budget.residual_plan`), with the Platt fit on every human-final label.
+    # variance (`budget.residual_plan`), with the report's Platt fit (`Design.recalibration`).
     prediction = getattr(spec.run, "p_unsafe", None) if spec.run and pos is not None else None
-    fit = None
     if prediction is not None and np.all(np.isnan(prediction)):
         prediction = None
-    if prediction is not None:
-        lab = final.human_final & ~np.isnan(prediction)
-        fit = recalibration(np.clip(prediction[lab], 0.0, 1.0), y[lab].astype(float))
+    fit = (
+        design.recalibration(prediction, pos, final.label, final.human_final)
+        if prediction is not None and design is not None and pos is not None
+        else None
+    )
     # What each cell has: its sampled human-final items (none before a first sample); the
     # planning values come from every human-final item of the cell (the pilot).
     plans = {
@@ -137,12 +142,15 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
     final = final_labels(data, estimator_run=str(run.run.id) if run else None)
     spec = SampleSpec(request.design, run, request.prior_ppv, request.prior_for)
     earlier = _earlier(project, data)
-    shown = (
-        _shown_widths(project, data, final, run, spec.positive)
+    # A planned size (budget, target width) plans as the report does: with its design's Platt
+    # fit and anchored to the intervals it shows.
+    design = (
+        load_design(project, data.groupings["language"].codes, data.response_id)
         if request.per_language is None
-        else {}
+        else None
     )
-    quotas, planned = _quotas(data, final, spec, request, earlier, shown)
+    shown = _shown_widths(data, final, run, design, spec.positive) if design is not None else {}
+    quotas, planned = _quotas(data, final, spec, request, earlier, design, shown)
     size = (
         f"n{request.per_language}"
         if request.per_language is not None
