@@ -178,3 +178,49 @@ def test_an_active_samples_judge_safe_stratum_hides_its_pseudo_positives_as_the_
     calibrated = np.sum((w * w - w) * np.maximum(g * (1 - g), 1e-9)) / np.sum(w) ** 2
     assert safe.lam > 0 and calibrated < pseudo / 100  # the pseudo-positive floor binds
     assert safe.variance() == pytest.approx(pseudo, rel=1e-9)
+
+
+def test_the_plug_in_displaces_the_calibrated_floor_only_beyond_its_standard_error() -> None:
+    # A sample stratified by verdict (40 of 200 judge-unsafe items, 100 of 1,800 judge-safe
+    # ones, equal weights in each). Each stratum's design variance is the sum of its items'
+    # terms t_i = n/(n − 1)·(1 − π)·u_i², u_i = w(e_i − ē)/Σw, e = y − λf; its standard error
+    # sqrt(n/(n − 1)·Σ(t − t̄)²). The variance used is max(floor, design variance − s.e.):
+    # in the judge-unsafe stratum (calibrated) the plug-in exceeds the floor by less than one
+    # s.e., and the floor is used (before: the plug-in, its noise widening the interval); in
+    # the judge-safe one (twice as unsafe as scored) it exceeds it by more, and counts less
+    # one s.e.
+    from polyjudge.reconcile.platt import recalibrated, recalibration
+
+    rng = np.random.default_rng(2)
+    cells = np.repeat([0, 1], [200, 1800])
+    f = np.where(cells == 0, rng.uniform(0.4, 0.9, 2000), rng.uniform(0.01, 0.05, 2000))
+    y = rng.random(2000) < np.where(cells == 0, f, 2 * f)
+    sample = np.zeros(2000, bool)
+    sample[:40] = sample[200:300] = True
+    weight = np.where(cells == 0, 200 / 40, 1800 / 100)
+    est = poststratified_rate(
+        y, weight, sample, np.ones(2000, bool), cells, prediction=f, design_strata=cells
+    )
+    lam = est["cells"][0].lam
+    g = recalibrated(f[sample], *recalibration(f[sample], y[sample].astype(float)))
+    v = np.maximum(f[sample] * (1 - f[sample]), g * (1 - g))
+    half2 = 0.0
+    used = []
+    for c, (N, n) in enumerate(((200, 40), (1800, 100))):
+        at = cells[sample] == c
+        ys, fs, vs, w = y[sample][at].astype(float), f[sample][at], v[at], N / n
+        e = ys - lam * fs
+        u = w * (e - e.mean()) / (w * n)
+        t = n / (n - 1) * (1 - 1 / w) * u * u
+        design, se = t.sum(), np.sqrt(n / (n - 1) * np.sum((t - t.mean()) ** 2))
+        total = w * n
+        pseudo = PSEUDO_POSITIVES / (n / w) * (total - n) / total**2
+        floor = max(np.sum((w * w - w) * vs) / total**2, pseudo)
+        used.append((design, se, floor))
+        half2 += (N / 2000) ** 2 * max(design - se, floor)
+        assert est["cells"][c].variance() == pytest.approx(max(design - se, floor), rel=1e-9)
+    (d0, se0, floor0), (d1, se1, floor1) = used
+    assert floor0 < d0 < floor0 + se0  # the floor, where max(plug-in, floor) took the plug-in
+    assert d1 - se1 > floor1  # the plug-in less one s.e.
+    half = 1.959963984540054 * np.sqrt(half2)
+    assert est["ci95"] == pytest.approx([est["rate"] - half, est["rate"] + half])
