@@ -38,9 +38,9 @@ difference estimate, its variance floored at what it would be were p(unsafe) cal
 floor keeps its interval from collapsing onto λ·f's spread. Because p(unsafe) may be
 overconfident (it often is: logprob scores), the floor takes each item's f(1 − f) at the score
 as given or as the group's labels recalibrate it (Platt scaling, `platt`), whichever is larger.
-The plug-in variance displaces that floor only by what it exceeds it beyond one standard error
-of its own: the floor is its expectation under calibration, and the maximum of the two widened
-the interval by the plug-in's noise (`CellStats.variance`).
+The plug-in variance displaces that floor only by what it exceeds it beyond the noise it would
+have were p(unsafe) calibrated: the floor is its expectation then, and the maximum of the two
+widened the interval by the plug-in's noise (`CellStats.variance`).
 """
 
 from __future__ import annotations
@@ -72,10 +72,10 @@ class CellStats:
     w2: float = 0.0  # Σw²
     w2e: float = 0.0  # Σw²·e
     w2ee: float = 0.0  # Σw²·e²
-    # The standard error of the plug-in variance (the design's where a design drew the sample,
-    # else Σw²(e − ē)²/(Σw)²), in the units of `variance` before any finite-population
-    # correction: how far the plug-in may stray from its expectation (`variance`).
-    plug_in_se: float = 0.0
+    # The standard deviation of the plug-in variance (the design's where a design drew the
+    # sample, else Σw²(e − ē)²/(Σw)²) were p(unsafe) calibrated, in the units of `variance`
+    # before any finite-population correction: how far it strays from the floor by chance.
+    plug_in_noise: float = 0.0
     # Σw²·v and Σw·v, v = f(1 − f) at p(unsafe) as given or as the group's labels recalibrate
     # it, whichever is larger (`platt`): the variance floor's Bernoulli variance per item.
     w2v: float = 0.0
@@ -180,16 +180,20 @@ class CellStats:
         (`--calibration overconfident2|3`) where this estimator is under 0.93 beyond Monte
         Carlo noise (0.1 does the same; without this floor, 6 settings, min 0.675).
 
-        The plug-in replaces the floor only by what it exceeds it beyond one standard error
-        (`plug_in_se`): max(floor, plug-in − s.e.). Under calibration the floor is the plug-in's
-        expectation given the scores, and the plug-in of a cell with few positives is skewed
-        (≈ 0 with none sampled, far above its mean with a few), so max(plug-in, floor) took the
-        plug-in exactly when its noise was high and widened the interval by that noise: 1.07×
-        its ideal width (2·1.96·RMSE) and coverage 0.970 at 10-30 % prevalence in
-        bench/efficiency_sim.py's grid, ours_pred 0.978 over the whole grid. With one s.e.:
-        1.01× and 0.958, 0.963 over the grid, the widest interval 1.09× PPI++'s (1.21× before),
-        and the overconfident grid still within Monte Carlo noise (a plug-in far above the
-        floor, where p(unsafe) is miscalibrated, still counts, less one s.e.)."""
+        The plug-in displaces the floor only by what it exceeds it beyond the noise it would
+        have were p(unsafe) calibrated (`plug_in_noise`, one standard deviation):
+        max(floor, plug-in − noise). Under calibration the floor is the plug-in's expectation
+        given the scores, and the plug-in of a cell with a few positives is skewed (≈ 0 with
+        none sampled, far above its mean with several), so max(plug-in, floor) took the
+        plug-in just when its noise was high and widened the interval by it: ours_pred
+        coverage 0.978 in bench/efficiency_sim.py's grid, 1.07× its ideal width (2·1.96·RMSE)
+        at 10-30 % prevalence, the widest 1.21× PPI++'s. Now 0.970 and 1.10× at worst. The
+        noise is the model's, not the sample's: the sample's own standard error of the plug-in
+        is about the plug-in itself where one heavy positive makes it (a false negative among
+        a judge-safe stratum's labels lifts the estimate and the plug-in together), and
+        subtracting that left bench/coverage_sim.py's judge-corrected rate at 0.855 (1 %
+        prevalence, judge 0.98/0.98, 500 labels, stratified); less the calibrated noise, the
+        plug-in of that one positive still counts (0.987 at 1 %)."""
         e_bar = self.we / self.w
         plug_in = max(self.w2ee - 2 * e_bar * self.w2e + e_bar * e_bar * self.w2, 0.0)
         w2 = self.w * self.w
@@ -203,10 +207,10 @@ class CellStats:
                 # design variance Σ_U (1 − π_i)w_i·q_i, estimated by c·Σ_S (w_i − 1).
                 c = PSEUDO_POSITIVES / self.pi_sum
                 floor = max(floor, c * max(self.w - self.sampled, 0.0) / w2)
-            return max(self.design_variance - self.plug_in_se, floor)
+            return max(self.design_variance - self.plug_in_noise, floor)
         q = min(PSEUDO_POSITIVES / self.sampled, 0.5) if self.sampled else 0.5
         floor = max(self.w2v, q * (1 - q) * self.w2) / w2
-        return max(plug_in / w2 - self.plug_in_se, floor) * self.fpc()
+        return max(plug_in / w2 - self.plug_in_noise, floor) * self.fpc()
 
 
 def mover_interval(

@@ -31,13 +31,16 @@ def _sums(values: list[np.ndarray], cells: np.ndarray, k: int) -> list[np.ndarra
     return [np.bincount(cells, weights=v, minlength=k) for v in values]
 
 
-def _sum_standard_error(c: np.ndarray, terms: np.ndarray, k: int) -> np.ndarray:
-    """Per cell, the standard error of Σ_{i∈cell} t_i with its n terms taken as exchangeable
-    draws: sqrt(n/(n − 1)·Σ(t − t̄)²) (0 for one term)."""
-    n = np.bincount(c, minlength=k).astype(float)
-    mean = np.bincount(c, weights=terms, minlength=k) / np.maximum(n, 1.0)
-    spread = np.bincount(c, weights=(terms - mean[c]) ** 2, minlength=k)
-    return np.sqrt(spread * np.where(n > 1, n / np.maximum(n - 1, 1.0), 0.0))
+def _calibrated_noise(
+    c: np.ndarray, a: np.ndarray, lf: np.ndarray, e_bar: np.ndarray, fv: np.ndarray, k: int
+) -> np.ndarray:
+    """Per cell, the standard deviation the plug-in variance Σ a_i(e_i − ē)² (e = y − λf) has
+    when p(unsafe) is calibrated (y_i ~ Bernoulli(f_i), ē held fixed). A term is
+    a_i(1 − λf_i − ē)² if y_i = 1 and a_i(λf_i + ē)² if not, which differ by
+    a_i(1 − 2(λf_i + ē)); so its variance is a_i²·f_i(1 − f_i)·(1 − 2(λf_i + ē))², with
+    f(1 − f) as the floor takes it (`fv`). lf: λf_i per item."""
+    terms = a * a * fv * (1 - 2 * (lf + e_bar[c])) ** 2
+    return np.sqrt(np.bincount(c, weights=terms, minlength=k))
 
 
 def _cell_stats(
@@ -113,19 +116,20 @@ def _cell_stats(
     )
     lam = _power_tuned_lambda(predicted & (n > 0), population, (W, Wy, Wf, Wyf, Wff))
     lam_cell = np.where(usable, lam, 0.0)
-    # The standard error of the plug-in variance (`CellStats.variance`): of Σ_S w²(e − ē)²/
-    # (Σ_S w)², or of the design's variance where a design drew the cell.
-    e = ys - lam_cell[c] * fs
-    e_bar = np.bincount(c, weights=ws * e, minlength=k) / np.where(W > 0, W, 1.0)
-    plug_in_se = _sum_standard_error(c, ws * ws * (e - e_bar[c]) ** 2, k) / np.where(
-        W > 0, W * W, 1.0
-    )
+    # How far the plug-in variance strays from the floor by chance when p(unsafe) is
+    # calibrated (`CellStats.variance`): of Σ_S w²(e − ē)²/(Σ_S w)², or of the design's
+    # variance where a design drew the cell.
+    lf = lam_cell[c] * fs
+    e_bar = np.bincount(c, weights=ws * (ys - lf), minlength=k) / np.where(W > 0, W, 1.0)
+    share = ws / np.where(W > 0, W, 1.0)[c]
+    plug_in_noise = _calibrated_noise(c, share * share, lf, e_bar, fv, k)
     design_variance = None
     if design_strata is not None:
-        design_variance, design_se = _design_variance(
+        design_variance, coefficient = _design_variance(
             c, ys, fs, ws, lam_cell, W, design_strata[s], k, z
         )
-        plug_in_se = np.where(np.isnan(design_variance), plug_in_se, design_se)
+        design_noise = _calibrated_noise(c, coefficient * share * share, lf, e_bar, fv, k)
+        plug_in_noise = np.where(np.isnan(design_variance), plug_in_noise, design_noise)
     poisson = (
         np.bincount(c, weights=design_strata[s] == -1, minlength=k) > 0
         if design_strata is not None
@@ -155,7 +159,7 @@ def _cell_stats(
             w2=float(W2[code]),
             w2e=float(W2y[code] - lam_c * W2f[code]),
             w2ee=float(W2y[code] - 2 * lam_c * W2yf[code] + lam_c * lam_c * W2ff[code]),
-            plug_in_se=float(plug_in_se[code]),
+            plug_in_noise=float(plug_in_noise[code]),
             w2v=float(W2v[code]),
             wv=float(Wv[code]),
             pi_sum=float(Pi[code]),
@@ -180,8 +184,8 @@ def _design_variance(
     z: float = Z95,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per cell, the linearised variance of its estimate under the design that drew the
-    sample (NaN where an item of the cell was not drawn by a design of known π), and the
-    standard error of that variance estimate (`_sum_standard_error` over its per-item terms).
+    sample (NaN where an item of the cell was not drawn by a design of known π), and each
+    sampled item's coefficient a_i in it (n_h/(n_h − 1)·(1 − π_i), of (w_i(e_i − ē)/Σw)²).
 
     With u_i = w_i(e_i − ē)/Σw, e = y − λf (the Hájek/difference estimator's influence
     values), it is Σ_h (n_h/(n_h − 1)) Σ_{i∈h} (1 − π_i)(u_i − ū_h)² over the design's strata h
@@ -194,7 +198,7 @@ def _design_variance(
     the design fixed (a sample stratified by verdict inside a language's cell). `strata`:
     the sampled items' design stratum code (≥ 0), −1 for a Poisson draw, −2 for no design."""
     if c.size == 0:
-        return np.full(k, np.nan), np.zeros(k)
+        return np.full(k, np.nan), np.zeros(0)
     e = ys - lam[c] * fs
     e_bar = np.bincount(c, weights=ws * e, minlength=k) / np.where(W > 0, W, 1.0)
     u = ws * (e - e_bar[c]) / W[c]
@@ -240,7 +244,7 @@ def _design_variance(
         )
     unknown = np.bincount(c, weights=(strata < -1).astype(float), minlength=k) > 0
     out[unknown] = np.nan
-    return out, _sum_standard_error(c, per_item, k)
+    return out, inflate * fpc
 
 
 def _power_tuned_lambda(

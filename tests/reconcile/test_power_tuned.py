@@ -180,15 +180,16 @@ def test_an_active_samples_judge_safe_stratum_hides_its_pseudo_positives_as_the_
     assert safe.variance() == pytest.approx(pseudo, rel=1e-9)
 
 
-def test_the_plug_in_displaces_the_calibrated_floor_only_beyond_its_standard_error() -> None:
+def test_the_plug_in_displaces_the_calibrated_floor_only_beyond_its_calibrated_noise() -> None:
     # A sample stratified by verdict (40 of 200 judge-unsafe items, 100 of 1,800 judge-safe
-    # ones, equal weights in each). Each stratum's design variance is the sum of its items'
-    # terms t_i = n/(n − 1)·(1 − π)·u_i², u_i = w(e_i − ē)/Σw, e = y − λf; its standard error
-    # sqrt(n/(n − 1)·Σ(t − t̄)²). The variance used is max(floor, design variance − s.e.):
-    # in the judge-unsafe stratum (calibrated) the plug-in exceeds the floor by less than one
-    # s.e., and the floor is used (before: the plug-in, its noise widening the interval); in
-    # the judge-safe one (twice as unsafe as scored) it exceeds it by more, and counts less
-    # one s.e.
+    # ones, equal weights in each). Each stratum's design variance is Σ a_i(e_i − ē)²,
+    # a_i = n/(n − 1)·(1 − π)·(w/Σw)², e = y − λf. Were p(unsafe) calibrated (y_i ~
+    # Bernoulli(f_i)), that sum would stray from the floor by a standard deviation of
+    # sqrt(Σ a_i²·v_i·(1 − 2(λf_i + ē))²), v = f(1 − f) as the floor takes it. The variance
+    # used is max(floor, design variance − that deviation): in the judge-unsafe stratum
+    # (calibrated) the plug-in exceeds the floor by less, and the floor is used (before: the
+    # plug-in, its noise widening the interval); in the judge-safe one (twice as unsafe as
+    # scored) it exceeds it by more, and counts less that deviation.
     from polyjudge.reconcile.platt import recalibrated, recalibration
 
     rng = np.random.default_rng(2)
@@ -210,17 +211,17 @@ def test_the_plug_in_displaces_the_calibrated_floor_only_beyond_its_standard_err
         at = cells[sample] == c
         ys, fs, vs, w = y[sample][at].astype(float), f[sample][at], v[at], N / n
         e = ys - lam * fs
-        u = w * (e - e.mean()) / (w * n)
-        t = n / (n - 1) * (1 - 1 / w) * u * u
-        design, se = t.sum(), np.sqrt(n / (n - 1) * np.sum((t - t.mean()) ** 2))
+        a = n / (n - 1) * (1 - 1 / w) * (w / (w * n)) ** 2
+        design = np.sum(a * (e - e.mean()) ** 2)
+        noise = np.sqrt(np.sum(a * a * vs * (1 - 2 * (lam * fs + e.mean())) ** 2))
         total = w * n
         pseudo = PSEUDO_POSITIVES / (n / w) * (total - n) / total**2
         floor = max(np.sum((w * w - w) * vs) / total**2, pseudo)
-        used.append((design, se, floor))
-        half2 += (N / 2000) ** 2 * max(design - se, floor)
-        assert est["cells"][c].variance() == pytest.approx(max(design - se, floor), rel=1e-9)
-    (d0, se0, floor0), (d1, se1, floor1) = used
-    assert floor0 < d0 < floor0 + se0  # the floor, where max(plug-in, floor) took the plug-in
-    assert d1 - se1 > floor1  # the plug-in less one s.e.
+        used.append((design, noise, floor))
+        half2 += (N / 2000) ** 2 * max(design - noise, floor)
+        assert est["cells"][c].variance() == pytest.approx(max(design - noise, floor), rel=1e-9)
+    (d0, noise0, floor0), (d1, noise1, floor1) = used
+    assert floor0 < d0 < floor0 + noise0  # the floor, where max(plug-in, floor) took the plug-in
+    assert d1 - noise1 > floor1  # the plug-in less its calibrated noise
     half = 1.959963984540054 * np.sqrt(half2)
     assert est["ci95"] == pytest.approx([est["rate"] - half, est["rate"] + half])
