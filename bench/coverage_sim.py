@@ -45,6 +45,16 @@ from the stored sample: one simple random sample for `*_random`, the verdict str
 `*_stratified` and `human_design_weighted` (`poststratified_rate(design_strata=...)`: the
 variance within the design's strata, each item corrected by 1 − π).
 
+Tenth session (with p(unsafe), the plug-in variance displaces the calibrated floor only beyond
+the noise it would have under calibration, `cell_intervals.CellStats.variance`):
+`python bench/coverage_sim.py` (n = 200): coverage_mean 0.9574, coverage_min 0.885 (the same
+two corrected_stratified cells, an estimator without p(unsafe) that the change does not touch);
+corrected_pred_random 0.962 (0.970 before), corrected_pred_stratified 0.971 (0.976). The first
+try, the plug-in less its own sample standard error, fell to 0.855 for corrected_pred_stratified
+at 1 % (judge 0.98/0.98, 500 labels): one false negative among the judge-safe labels lifts the
+estimate and the plug-in together, and the sample's standard error is then about the plug-in
+itself. `--only-prevalence 0.01` with the final rule: corrected_pred_stratified 0.987.
+
 Ninth session (the Platt fit used only where a likelihood-ratio test rejects calibration):
 `python bench/coverage_sim.py`: coverage_mean 0.9582, coverage_min 0.885 (the same two cells);
 corrected_pred_random 0.970, corrected_pred_stratified 0.976, human_design_weighted 0.975. The

@@ -32,8 +32,12 @@ p_h(1 − p_h) there asks for labels the estimate does not need. Such a cell is 
 
 at λ = 1 (power tuning only lowers the variance, and the min with the proportion's variance
 covers λ = 0, where the estimate is the cell's plain mean): r_h the planning value (the same
-Jeffreys rule) of the weighted mean of (y − f)² over the cell's labels at Kish's size (a prior
-where it has none: the mean of f(1 − f) over the cell), v̄_h the mean over the cell's items of
+Jeffreys rule) of the weighted mean of (y − f)² over the cell's labels at Kish's size, less
+the standard deviation sqrt(Σw²f(1 − f)(1 − 2f)²)/Σw that mean would have were f calibrated
+(the interval counts its plug-in only beyond that noise, `cell_intervals.CellStats.variance`;
+without the discount a pilot's one false negative among a judge-safe stratum's labels planned
+up to 2.9× the labels the interval then needed), a prior where it has none (the mean of
+f(1 − f) over the cell), v̄_h the mean over the cell's items of
 f(1 − f) at the score as given or as Platt-recalibrated on all the project's labels
 (`Design.recalibration`), whichever is larger — the floor the interval puts under the cell's
 variance (`cell_intervals.CellStats.variance`), which no sample can plan below. The +4/m
@@ -273,7 +277,9 @@ def residual_plan(
     doc), None where one has none (the estimate there is the cell's proportion). r_h: the
     planning value of the weighted mean of (y − f)² over the `labelled` items at Kish's size,
     as if it were a share (it lies in [0, 1], and E[(y − f)² | f] = f(1 − f) for a calibrated
-    f), the mean of f(1 − f) over the cell without labels; v̄_h: the mean of
+    f), less the standard deviation that mean would have were f calibrated, as the interval
+    discounts its plug-in (`cell_intervals.CellStats.variance`); the mean of f(1 − f) over
+    the cell without labels; v̄_h: the mean of
     max(f(1 − f), g(1 − g)), g = f Platt-recalibrated by `fit`, which the interval's floor
     never lets the variance go under (`cell_intervals.CellStats.variance`)."""
     f_all = prediction[inside]
@@ -289,9 +295,19 @@ def residual_plan(
     ws = w[labelled]
     sw, sw2 = float(ws.sum()), float((ws**2).sum())
     size = sw * sw / sw2 if sw2 > 0 else 0.0
-    e2 = (y[labelled].astype(float) - np.clip(prediction[labelled], 0.0, 1.0)) ** 2
-    mean = float((ws * e2).sum()) / sw if sw > 0 else 0.0
-    return max(planning_value(mean * size, size, prior), floor)
+    f_lab = np.clip(prediction[labelled], 0.0, 1.0)
+    e2 = (y[labelled].astype(float) - f_lab) ** 2
+    if sw <= 0:
+        return max(prior, floor)
+    mean = float((ws * e2).sum()) / sw
+    # The standard deviation of that mean were f calibrated (y_i ~ Bernoulli(f_i): the term
+    # (y − f)² is (1 − f)² or f², which differ by 1 − 2f), with f(1 − f) as the floor takes it.
+    v_lab = f_lab * (1 - f_lab)
+    if fit is not None:
+        g = recalibrated(f_lab, *fit)
+        v_lab = np.maximum(v_lab, g * (1 - g))
+    noise = math.sqrt(float(np.sum(ws * ws * v_lab * (1 - 2 * f_lab) ** 2))) / sw
+    return max(planning_value(mean * size, size, prior) - noise, floor)
 
 
 def anchor(cells: list[PlanCell], shown: float | None) -> float:

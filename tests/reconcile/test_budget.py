@@ -221,26 +221,33 @@ def test_a_residual_cell_is_planned_at_the_difference_estimators_variance_by_han
     assert labels_to_width(plain, 0.04)[0] > more
 
 
-def test_residual_plan_is_the_jeffreys_rule_on_the_squared_residuals_floored() -> None:
-    # One cell of 6 items, 4 labelled with weights; p(unsafe) for every item.
+def test_residual_plan_is_the_jeffreys_rule_on_the_squared_residuals_less_noise_floored() -> None:
+    # One cell of 6 items, 4 labelled with weights; p(unsafe) for every item. The Jeffreys
+    # planning value of the weighted mean of (y − f)² at Kish's size, less the standard
+    # deviation sqrt(Σw²v(1 − 2f)²)/Σw that mean has were f calibrated (v = f(1 − f), or the
+    # larger with a recalibration), never below the mean of v over the cell.
     f = np.array([0.9, 0.2, 0.1, 0.6, 0.05, 0.3])
     y = np.array([True, False, True, True, False, False])
     w = np.array([1.0, 2.0, 1.0, 3.0, 1.0, 1.0])
     labelled = np.array([True, True, True, True, False, False])
     inside = np.ones(6, bool)
-    ws, e2 = w[:4], (y[:4] - f[:4]) ** 2
+    ws, fs, e2 = w[:4], f[:4], (y[:4] - f[:4]) ** 2
     mean = float((ws * e2).sum() / ws.sum())
     size = float(ws.sum() ** 2 / (ws**2).sum())
     a, b = mean * size + 0.5, size - mean * size + 0.5
     r = min(max(0.5, beta.ppf(0.325, a, b)), beta.ppf(0.675, a, b))
+    noise = np.sqrt(np.sum(ws**2 * fs * (1 - fs) * (1 - 2 * fs) ** 2)) / ws.sum()
     floor = float((f * (1 - f)).mean())
-    assert residual_plan(y, w, inside, labelled, f) == pytest.approx(max(r, floor), rel=1e-9)
-    # An overconfident score: the recalibration (a, b) = (0, 0.3) flattens it, and the floor is
-    # the mean of the larger Bernoulli variance per item.
+    assert r - noise > floor  # the discount shows
+    assert residual_plan(y, w, inside, labelled, f) == pytest.approx(r - noise, rel=1e-9)
+    # An overconfident score: the recalibration (a, b) = (0, 0.3) flattens it, and the floor
+    # and the noise take the larger Bernoulli variance per item.
     g = 1 / (1 + np.exp(-0.3 * np.log(f / (1 - f))))
-    floor2 = float(np.maximum(f * (1 - f), g * (1 - g)).mean())
+    v = np.maximum(f * (1 - f), g * (1 - g))
+    floor2 = float(v.mean())
+    noise2 = np.sqrt(np.sum(ws**2 * v[:4] * (1 - 2 * fs) ** 2)) / ws.sum()
     assert residual_plan(y, w, inside, labelled, f, (0.0, 0.3)) == pytest.approx(
-        max(r, floor2), rel=1e-9
+        max(r - noise2, floor2), rel=1e-9
     )
     # No label: the prior, the mean of f(1 − f); an item without a score: no residual plan.
     none = np.zeros(6, bool)
