@@ -158,3 +158,38 @@ def test_the_sample_is_labelled_exactly_and_the_report_covers_the_truth(tmp_path
         low, high = block["ci95"]
         assert low <= true_rate <= high, (language, true_rate, block)
         assert block["n"] == PER_LANGUAGE
+
+
+def test_a_language_imported_after_the_sample_leaves_the_pooled_rate_bounded(
+    tmp_path: Path,
+) -> None:
+    # bn and sw are imported, sampled and labelled in the annotate screen; th arrives later
+    # (a language added to the run) and has no label. The pooled human-final rate is then
+    # undefined, and what it can still be (`bounds95`: the labelled languages' interval at
+    # their population share, th anywhere in [0, 1]) contains the true rate of all three.
+    db = str(tmp_path / "project.db")
+    truth = write_responses(tmp_path / "all.jsonl")
+    lines = (tmp_path / "all.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    early, late = tmp_path / "early.jsonl", tmp_path / "late.jsonl"
+    early.write_text("".join(x for x in lines if json.loads(x)["language"] != "th"), "utf-8")
+    late.write_text("".join(x for x in lines if json.loads(x)["language"] == "th"), "utf-8")
+    cli("init", "--db", db)
+    cli("import", "responses", str(early), "--db", db)
+    cli("sample", "--per-language", str(PER_LANGUAGE), "--seed", SEED, "--db", db)
+    labelled = asyncio.run(label_packet(Path(db), "ana", truth))
+    assert len(labelled) == 2 * PER_LANGUAGE
+    cli("import", "responses", str(late), "--db", db)
+
+    report = json.loads(cli("report", "--json", "--db", db))
+    overall = report["unsafe_rate"]["overall"]
+    assert overall["rate"] is None
+    low, high = overall["bounds95"]
+    true_rate = sum(label == "unsafe" for label in truth.values()) / len(truth)
+    assert low <= true_rate <= high, (true_rate, overall)
+    # th is a third of the items, which may be anything: the bounds are at least that wide.
+    assert high - low >= 1 / 3
+    for language in ("bn", "sw"):
+        block = report["unsafe_rate"]["by_language"][language]
+        rate = sum(UNSAFE[language].values()) / (PER_CATEGORY * len(CATEGORIES))
+        assert block["ci95"][0] <= rate <= block["ci95"][1], (language, block)
+    assert report["unsafe_rate"]["by_language"]["th"]["rate"] is None
