@@ -55,11 +55,11 @@ width decreases in it); a budget split across languages minimises the widest pla
 (bisection on the width, then leftovers one at a time to the widest language).
 bench/budget_sim.py checks the plan against simulated projects with known truth (prevalence
 1–30 %, two binormal judges, widths 0.05 and 0.03, a 100-label uniform pilot; `--n 100`): from
-the verdicts alone, the planned labels reached the width in 59–100 % of replicates (mean 83 %)
-and asked for 1.17× (median; at most 1.47×) the total labels actually needed, where the old
-planner asked for 3.4× (at most 5.6×); with a calibrated p(unsafe), planned as `report` plans
-it (anchored to the pilot's interval), 71–100 % (mean 88 %) and 1.30× (at most 2.15×, at 1–3 %
-prevalence) the labels the difference estimator needed, 0.88× (median; 0.77–0.96×) the labels
+the verdicts alone, the planned labels reached the width in 67–100 % of replicates (mean 84 %)
+and asked for 1.17× (median; at most 1.43×) the total labels actually needed, where the old
+planner asked for 3.5× (at most 5.7×); with a calibrated p(unsafe), planned as `report` plans
+it (anchored to the pilot's interval), 72–100 % (mean 87 %) and 1.12× (at most 1.84×, at 1–3 %
+prevalence) the labels the difference estimator needed, 0.83× (median; 0.53–0.96×) the labels
 planned from the verdicts alone.
 """
 
