@@ -70,7 +70,6 @@ def _quotas(
     final,
     spec: SampleSpec,
     request: SampleRequest,
-    earlier,
     design: Design | None,
     shown: dict[str, float],
 ) -> tuple[dict[str, int], str | None]:
@@ -81,12 +80,11 @@ def _quotas(
     languages = data.groupings["language"]
     if request.per_language is not None:
         return {name: request.per_language for name in languages.names}, None
+    assert design is not None  # a planned size loads the design
     cells = verdict_cells(data, spec.run, spec.positive)
     names = list(CELLS) if spec.run else ["language"]
     pos = data.label_index(spec.positive)
     y = final.label == pos if pos is not None else np.zeros(data.n_items, bool)
-    sampled = np.zeros(data.n_items, bool)
-    sampled[list(earlier)] = True
     priors = [spec.prior_ppv, spec.prior_for, spec.prior_unjudged] if spec.run else [0.5]
     # With the run's p(unsafe), the headline is the difference estimator and the plan is its
     # variance (`budget.residual_plan`), with the report's Platt fit (`Design.recalibration`).
@@ -95,21 +93,23 @@ def _quotas(
         prediction = None
     fit = (
         design.recalibration(prediction, pos, final.label, final.human_final)
-        if prediction is not None and design is not None and pos is not None
+        if prediction is not None and pos is not None
         else None
     )
-    # What each cell has: its sampled human-final items (none before a first sample); the
-    # planning values come from every human-final item of the cell (the pilot).
+    # What each cell has, and the labels its planning values come from: as the report plans
+    # (`budget.budget_block`), the design's estimation sample at its weights (a language not
+    # sampled yet: every human-final item, the pilot, at weight 1), so that `sample` draws
+    # what the report asks for.
     plans = {
         name: cell_plan(
             y,
-            np.ones(data.n_items),
-            sampled & final.human_final,
+            design.weight,
+            design.estimation_sample(final.human_final),
             cells,
             mask,
             names,
             priors,
-            final.human_final,
+            None,
             prediction,
             fit,
         )
@@ -150,7 +150,7 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         else None
     )
     shown = _shown_widths(data, final, run, design, spec.positive) if design is not None else {}
-    quotas, planned = _quotas(data, final, spec, request, earlier, design, shown)
+    quotas, planned = _quotas(data, final, spec, request, design, shown)
     size = (
         f"n{request.per_language}"
         if request.per_language is not None

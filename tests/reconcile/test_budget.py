@@ -442,3 +442,40 @@ def test_planned_labels_reach_the_width_with_the_prediction_estimator() -> None:
     assert np.median(widths) <= width
     # Never more than the verdict-only plan, fewer in most pilots.
     assert max(saved) <= 0 and np.mean(np.array(saved) < 0) >= 0.8
+
+
+def test_sample_plans_from_the_labels_and_weights_the_report_plans_from(tmp_path: Path) -> None:
+    # 200 labels given freely (outside any sample), then a sample stratified by verdict
+    # (weights 1/π by stratum) labelled. The report estimates from the sample alone, weighted,
+    # and plans from the same (`budget.budget_block`); `sample --target-width` must plan from
+    # those labels and weights too, not from every human-final label at weight 1, or it draws
+    # a different number than the report asks for.
+    db = tmp_path / "p.db"
+    _scored_project(db, True, prevalence=0.1, judge=(0.85, 0.9), labelled_items=200)
+    y, _, _ = _binormal(np.random.default_rng(11), 3000, 0.1, 0.85, 0.9)
+    cli_ok(
+        "sample", "--design", "stratified", "--per-language", "150", "--seed", "2",
+        "--db", str(db),
+    )  # fmt: skip
+    with Project.open(db) as project:
+        rater = project.annotators.ensure("rater").id
+        for a in project.assignments.all():
+            if not project.labels.current_for(a.response_id):
+                project.labels.add(
+                    a.response_id, rater, "unsafe" if y[a.response_id - 1] else "safe"
+                )
+    width = 0.04
+    entry = json.loads(
+        cli_ok(
+            "report", "--json", "--bootstrap", "0", "--target-width", str(width),
+            "--db", str(db),
+        )
+    )["budget"]["by_language"]["ar"]  # fmt: skip
+    assert entry["more_labels"] > 0
+    summary = json.loads(
+        cli_ok(
+            "sample", "--design", "stratified", "--target-width", str(width), "--seed", "1",
+            "--json", "--db", str(db),
+        )
+    )  # fmt: skip
+    assert summary["new"] == entry["more_labels"]
