@@ -69,7 +69,31 @@ cells whose one-sided exact binomial test of "coverage ≥ 0.93" rejects at 0.05
 worst setting's mean pooled error and `pooled_bias_settings_beyond_2se` how many settings' mean
 error exceeds 2 s.e. (about 5 % by chance).
 
-Last measured, issue 9, ninth session (an active cell's effective size capped at its Kish
+Last measured, issue 9, tenth session (with p(unsafe), a stratum's plug-in variance displaces
+the calibrated floor only beyond the noise it would have under calibration, max(floor,
+plug-in − noise), `cell_intervals.CellStats.variance`; `python bench/efficiency_sim.py --n 40`,
+429 s on the 2-core machine beside another job):
+
+    {"coverage_min": 0.825, "coverage_mean": 0.9693, "width_ratio_vs_ppipp_median": 0.7231,
+     "width_ratio_vs_ppipp_max": 1.104, "labels_saved_active_vs_uniform": 0.3924,
+     "pooled_bias_max": 0.0062, "pooled_bias_max_mc_se": 0.00559,
+     "settings_below_093_beyond_noise": 1, "settings_below_093_beyond_noise_bonferroni": 0,
+     "settings_under_093": 208, "coverage_by_method": {"ours_pred": 0.9695,
+     "ours_verdict": 0.9639, "human": 0.9747, "ppipp": 0.9421, "wilson": 0.9907}, ...}
+
+The one cell beyond noise at p < 0.05 (ours_pred, l2, 3 %, judge 0.98/0.98, 2,000 labels,
+active: 0.825) covers 0.955 at `--n 400` (`--only prevalence=0.03 --only judge=0.98,0.98
+--only budget=2000 --only design=active`). Widest ours_pred / ppipp: 1.10 (l2, 3 %, judge
+0.85/0.9, 100 labels, active). Labels for a 0.05 width (uniform / stratified / active,
+ours_pred): 133 / 71 / 64 at 3 % and judge 0.85/0.9 (ppipp 64 / 64 / 46); 278 / 226 / 148 at
+10 %; 524 / 471 / 424 at 10 % and judge 0.7/0.7 (ppipp 524 / 471 / 471). Overconfident
+(`--no-search --calibration overconfident3`): ours_pred 0.966, no setting under 0.93 beyond
+noise. Where the ninth session's ours_pred was conservative (diagnostic, 100 replicates of the
+10 % and 30 % settings, not committed): mean width 1.07× 2·1.96·RMSE and coverage 0.970
+before, 1.01× and 0.958 with the plug-in less its sample standard error (a first try, which
+under-covered at 1 % in bench/coverage_sim.py: 0.855).
+
+Ninth session (an active cell's effective size capped at its Kish
 size, `CellStats._design_size`; the Platt recalibration used only where a likelihood-ratio test
 rejects calibration, `platt`; `python bench/efficiency_sim.py --n 40`, 638 s on the 2-core
 machine with another job):
