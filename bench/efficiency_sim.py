@@ -89,9 +89,9 @@ ours_pred): 133 / 71 / 64 at 3 % and judge 0.85/0.9 (ppipp 64 / 64 / 46); 278 / 
 10 %; 524 / 471 / 424 at 10 % and judge 0.7/0.7 (ppipp 524 / 471 / 471). Overconfident
 (`--no-search --calibration overconfident3`): ours_pred 0.966, no setting under 0.93 beyond
 noise. Where the ninth session's ours_pred was conservative (diagnostic, 100 replicates of the
-10 % and 30 % settings, not committed): mean width 1.07× 2·1.96·RMSE and coverage 0.970
-before, 1.01× and 0.958 with the plug-in less its sample standard error (a first try, which
-under-covered at 1 % in bench/coverage_sim.py: 0.855).
+24 settings at 10 % and 30 % × 4 targets, not committed): median width 1.07× 2·1.96·RMSE and
+coverage 0.970 before; 1.03× and 0.963 now (1.01× and 0.958 with the plug-in less its own
+sample standard error, a first try that under-covered at 1 % in bench/coverage_sim.py: 0.855).
 
 Ninth session (an active cell's effective size capped at its Kish
 size, `CellStats._design_size`; the Platt recalibration used only where a likelihood-ratio test
