@@ -4,7 +4,7 @@ human-final, judge-raw and judge-corrected rates side by side."""
 
 from __future__ import annotations
 
-from polyjudge.reconcile.report_base import Interval
+from polyjudge.reconcile.report_base import Interval, distinct_label
 from polyjudge.reconcile.report_model import Report
 
 from .report_forest import Forest
@@ -20,9 +20,10 @@ def condition_forests(report: Report) -> list[Forest]:
     of the differences A − B (per language: the report's comparisons; pooled: MOVER)."""
     out = []
     for field_name, rates in report.unsafe_rate.conditions.items():
-        rows = [POOLED, *rates.by_language]
+        pooled = distinct_label(POOLED, rates.by_language)
+        rows = [pooled, *rates.by_language]
         points: dict[tuple[str, str], Point] = {}
-        for row, cells in [(POOLED, rates.pooled), *rates.by_language.items()]:
+        for row, cells in [(pooled, rates.pooled), *rates.by_language.items()]:
             for value, block in cells.items():
                 h = block.headline_estimate()
                 points[(row, value)] = (h.rate, h.ci95)
@@ -37,7 +38,7 @@ def condition_forests(report: Report) -> list[Forest]:
         )
         pairs = [f"{d.a} − {d.b}" for d in rates.differences]
         diff_points: dict[tuple[str, str], Point] = {
-            (POOLED, f"{d.a} − {d.b}"): (d.difference, d.ci95) for d in rates.differences
+            (pooled, f"{d.a} − {d.b}"): (d.difference, d.ci95) for d in rates.differences
         }
         for c in report.comparisons:
             if c.field == field_name and c.language in rates.by_language:
@@ -61,7 +62,7 @@ def estimator_forest(report: Report) -> Forest | None:
     groups = report.unsafe_rate.groups("language")
     if not groups:
         return None
-    rows = ["all", *(name for name, _ in groups)]
+    rows = [name for name, _ in report.unsafe_rate.rows("language")]
     points: dict[tuple[str, str], Point] = {}
     for name, b in report.unsafe_rate.rows("language"):
         points[(name, HUMAN)] = (b.rate, b.ci95)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from polyjudge.languages import RESOURCE_TIERS, TIER_ORDER
+from polyjudge.reconcile.report_base import distinct_label
 from polyjudge.reconcile.report_condition_model import ConditionRates
 from polyjudge.reconcile.report_estimates import RateBlock
 from polyjudge.reconcile.report_model import Report
@@ -65,9 +66,9 @@ def language_table(
         note="Each cell is the report's headline estimate for that language and "
         f"{field_name}: judge-corrected where some items carry only a judge verdict.",
     )
-    rows = [(POOLED, rates.pooled), *rates.by_language.items()]
-    for name, cells in rows:
-        label = POOLED if name is POOLED else plain(name)
+    rows = [(distinct_label(POOLED, rates.by_language), rates.pooled)]
+    rows += [(plain(name), cells) for name, cells in rates.by_language.items()]
+    for label, cells in rows:
         t.rows.append([label, *(_unsafe(cells.get(v)) for v in values)])
     return t
 
@@ -122,7 +123,7 @@ def paper_table(
     for lang, cells in by_language.items():
         if lang != SOURCE_LANGUAGE and lang not in RESOURCE_TIERS:
             t.rows.append(row("other", plain(lang), cells))
-    t.rows.append(row("", POOLED, rates.pooled))
+    t.rows.append(row("", distinct_label(POOLED, by_language), rates.pooled))
     return t
 
 

@@ -32,9 +32,10 @@ def side_by_side_table(report: Report) -> ReportTable:
         + (f" Judge: {run_title(run.name, run.model, run.baseline)}." if run else " No judge."),
     )
     rows = report.unsafe_rate.rows("language")
-    for name, b in rows:
+    for i, (name, b) in enumerate(rows):
         raw, corrected = b.judge_raw, b.judge_corrected
-        cal = calibration.overall if (calibration and name == "all") else kappas.get(name)
+        # The first row is the overall one, whatever a language is called.
+        cal = (calibration.overall if i == 0 else kappas.get(name)) if calibration else None
         t.rows.append(
             [
                 plain(name),

@@ -4,13 +4,26 @@ the block that keeps its own JSON, and sections grouped by `--by` field."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 JsonDict = dict[str, Any]
 Interval = tuple[float, float]
 T = TypeVar("T")
+
+
+OVERALL = "all"
+
+
+def distinct_label(label: str, names: Iterable[str]) -> str:
+    """`label` for a row over every group, with "*" appended as often as needed where a group
+    already has that name (group names are imported: untrusted), so that the row is never
+    taken for the group's, in a table or as a chart's key."""
+    taken = set(names)
+    while label in taken:
+        label += "*"
+    return label
 
 
 def parse_interval(value: Any) -> Interval | None:
@@ -54,8 +67,11 @@ class Grouped(Generic[T]):
         return list(self.by.get(field_name, {}).items())
 
     def rows(self, field_name: str) -> list[tuple[str, T]]:
-        """("all", overall), then the groups of `field_name`: a table's rows."""
-        return [("all", self.overall), *self.groups(field_name)]
+        """(label, overall), then the groups of `field_name`: a table's rows, the overall one
+        always first. The label is "all", made distinct from the groups' names
+        (`distinct_label`: a language imported as "all" is not the overall row)."""
+        groups = self.groups(field_name)
+        return [(distinct_label(OVERALL, (name for name, _ in groups)), self.overall), *groups]
 
     @staticmethod
     def parse_by(d: Mapping[str, Any], parse: Callable[[Any], T]) -> dict[str, dict[str, T]]:

@@ -67,11 +67,12 @@ def judge_view(report: Report) -> Table:
     if run:
         title += f" (judge {one_line(run.name, 30)})"
     table = dashboard_table(title, "lang", "n", "human-final", "judge raw", "judge-corrected", "κ")
-    for name, b in report.unsafe_rate.rows("language"):
-        cal = calibration.overall if (calibration and name == "all") else kappas.get(name)
+    for i, (name, b) in enumerate(report.unsafe_rate.rows("language")):
+        # The first row is the overall one, whatever a language is called.
+        cal = (calibration.overall if i == 0 else kappas.get(name)) if calibration else None
         raw, corrected = b.judge_raw, b.judge_corrected
         table.add_row(
-            Text(one_line(name, 8), style="bold" if name == "all" else ""),
+            Text(one_line(name, 8), style="bold" if i == 0 else ""),
             Text(fmt_count(b.n)),
             Text(fmt_bounded(b.rate, b.ci95, b.bounds95)),
             Text(fmt_estimate(raw.rate, raw.ci95) if raw else MISSING),
