@@ -97,7 +97,7 @@ def _quotas(
         else None
     )
     # What each cell has, and the labels its planning values come from: as the report plans
-    # (`budget.budget_block`), the design's estimation sample at its weights (a language not
+    # (`budget.report_budget`), the design's estimation sample at its weights (a language not
     # sampled yet: every human-final item, the pilot, at weight 1), so that `sample` draws
     # what the report asks for.
     plans = {

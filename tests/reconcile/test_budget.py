@@ -447,7 +447,7 @@ def test_planned_labels_reach_the_width_with_the_prediction_estimator() -> None:
 def test_sample_plans_from_the_labels_and_weights_the_report_plans_from(tmp_path: Path) -> None:
     # 200 labels given freely (outside any sample), then a sample stratified by verdict
     # (weights 1/π by stratum) labelled. The report estimates from the sample alone, weighted,
-    # and plans from the same (`budget.budget_block`); `sample --target-width` must plan from
+    # and plans from the same (`budget.report_budget`); `sample --target-width` must plan from
     # those labels and weights too, not from every human-final label at weight 1, or it draws
     # a different number than the report asks for.
     db = tmp_path / "p.db"
