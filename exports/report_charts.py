@@ -62,9 +62,10 @@ def estimator_forest(report: Report) -> Forest | None:
     groups = report.unsafe_rate.groups("language")
     if not groups:
         return None
-    rows = [name for name, _ in report.unsafe_rate.rows("language")]
+    language_rows = report.unsafe_rate.rows("language")
+    rows = [name for name, _ in language_rows]
     points: dict[tuple[str, str], Point] = {}
-    for name, b in report.unsafe_rate.rows("language"):
+    for name, b in language_rows:
         points[(name, HUMAN)] = (b.rate, b.ci95)
         if b.judge_raw:
             points[(name, RAW)] = (b.judge_raw.rate, b.judge_raw.ci95)

@@ -74,6 +74,7 @@ import numpy as np
 from .allocation import neyman, planning_sd, proportional
 from .intervals import beta_ppf
 from .platt import recalibrated
+from .poststratified import calibrated_noise
 
 Z95 = 1.959963984540054
 PLANNING_LEVEL = 0.35
@@ -302,13 +303,14 @@ def residual_plan(
     if sw <= 0:
         return max(prior, floor)
     mean = float((ws * e2).sum()) / sw
-    # The standard deviation of that mean were f calibrated (y_i ~ Bernoulli(f_i): the term
-    # (y − f)² is (1 − f)² or f², which differ by 1 − 2f), with f(1 − f) as the floor takes it.
+    # The standard deviation of that mean were f calibrated (`calibrated_noise` at λ = 1, ē = 0:
+    # coefficients w/Σw), with f(1 − f) as the floor takes it.
     v_lab = f_lab * (1 - f_lab)
     if fit is not None:
         g = recalibrated(f_lab, *fit)
         v_lab = np.maximum(v_lab, g * (1 - g))
-    noise = math.sqrt(float(np.sum(ws * ws * v_lab * (1 - 2 * f_lab) ** 2))) / sw
+    one = np.zeros(f_lab.size, np.int64)
+    noise = float(calibrated_noise(one, ws / sw, f_lab, np.zeros(1), v_lab, 1)[0])
     return max(planning_value(mean * size, size, prior) - noise, floor)
 
 

@@ -31,7 +31,7 @@ def _sums(values: list[np.ndarray], cells: np.ndarray, k: int) -> list[np.ndarra
     return [np.bincount(cells, weights=v, minlength=k) for v in values]
 
 
-def _calibrated_noise(
+def calibrated_noise(
     c: np.ndarray, a: np.ndarray, lf: np.ndarray, e_bar: np.ndarray, fv: np.ndarray, k: int
 ) -> np.ndarray:
     """Per cell, the standard deviation the plug-in variance Σ a_i(e_i − ē)² (e = y − λf) has
@@ -122,13 +122,13 @@ def _cell_stats(
     lf = lam_cell[c] * fs
     e_bar = np.bincount(c, weights=ws * (ys - lf), minlength=k) / np.where(W > 0, W, 1.0)
     share = ws / np.where(W > 0, W, 1.0)[c]
-    plug_in_noise = _calibrated_noise(c, share * share, lf, e_bar, fv, k)
+    plug_in_noise = calibrated_noise(c, share * share, lf, e_bar, fv, k)
     design_variance = None
     if design_strata is not None:
         design_variance, coefficient = _design_variance(
             c, ys, fs, ws, lam_cell, W, design_strata[s], k, z
         )
-        design_noise = _calibrated_noise(c, coefficient * share * share, lf, e_bar, fv, k)
+        design_noise = calibrated_noise(c, coefficient * share * share, lf, e_bar, fv, k)
         plug_in_noise = np.where(np.isnan(design_variance), plug_in_noise, design_noise)
     poisson = (
         np.bincount(c, weights=design_strata[s] == -1, minlength=k) > 0
