@@ -92,7 +92,6 @@ import time
 from collections import defaultdict
 
 import numpy as np
-
 from scipy.stats import binom
 
 from polyjudge.reconcile.agreement import agreement

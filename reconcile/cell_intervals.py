@@ -19,9 +19,11 @@ of its estimate under the design that drew the sample (`CellStats.design_varianc
 `poststratified._design_variance`): linearised within each of the design's strata, each item
 with its own finite-population correction 1 − π_i (a sample drawn without replacement from the
 N items of a language the report knows: Cochran 1977, "Sampling Techniques", Theorem 3.2;
-Lohr 2010, "Sampling: Design and Analysis", ch. 2 and §9.1), so that a cell spanning several
-design strata (a language's human-only rate after a judge-stratified sample) is not charged the
-variance between strata that the design fixed. In a Poisson-drawn (active) cell the size is at
+Lohr 2010, "Sampling: Design and Analysis", ch. 2 and §9.1), so that a cell is not charged the
+variance between strata that the design fixed. A proportion's cell drawn in simple random
+samples of several design strata (a language's human-only rate after a judge-stratified
+sample) is the stratified rate Σ s_h·p̂_h, and its limits are MOVER over the strata's own
+Wilson intervals (`Part`), exactly as the judge-corrected rate's verdict cells are summed. In a Poisson-drawn (active) cell the size is at
 most Kish's (Σw)²/Σw² over 1 − n/N. Labels with no sample behind them (a language without
 `polyjudge sample`) are taken as drawn at random from an infinite population, the model of the
 published Wilson examples: no design variance; n* = p̂(1 − p̂)/V̂ from the cell's Hájek
@@ -58,6 +60,31 @@ Z95 = 1.959963984540054
 PSEUDO_POSITIVES = 0.05
 
 
+@dataclass(frozen=True)
+class Part:
+    """One design stratum of a proportion's cell drawn in several simple random samples
+    (`poststratified._design_variance`): its share s_h = Σ_h w/Σ w of the cell, its sample
+    share p̂_h of `sampled` labels, and its finite-population correction 1 − π_h."""
+
+    share: float
+    estimate: float
+    sampled: int
+    fpc: float
+
+    def limits(self, z: float) -> tuple[float, float]:
+        """The Wilson interval at the stratum's design-effective size, as a cell of one simple
+        random sample gets it (`CellStats._design_size`): (n − 1)/(1 − π), the size at which
+        p̂(1 − p̂)/size is the unbiased variance (1 − π)p̂(1 − p̂)/(n − 1) (Cochran 1977,
+        Theorem 3.2); n/(1 − π) where p̂ is 0 or 1; the point itself where the stratum was
+        labelled whole."""
+        if self.fpc <= 0.0:
+            return self.estimate, self.estimate
+        p = self.estimate
+        n = (self.sampled - 1 if 0.0 < p < 1.0 else self.sampled) / self.fpc
+        low, high = wilson(p * n, n, z) or (0.0, 1.0)
+        return min(low, p), max(high, p)
+
+
 @dataclass
 class CellStats:
     """One cell's estimate p̂ = λ·mean_U(f) + Σ_S w(y − λf)/Σ_S w and the sums its interval
@@ -87,6 +114,9 @@ class CellStats:
     design_variance: float | None = None
     poisson: bool = False  # an item of the cell was Poisson-drawn (an active sample)
     no_design: bool = False  # no design drew its labels (a language never sampled)
+    # A proportion's cell drawn in simple random samples of several design strata: the
+    # strata, over which its limits are MOVER (`_cell_limits`); empty otherwise.
+    parts: tuple[Part, ...] = ()
 
     def fpc(self) -> float:
         """1 − n/N; 1 for a borrowed cell (it carries its parent's sampling error whole) and
@@ -217,20 +247,20 @@ class CellStats:
 def mover_interval(
     stats: list[CellStats], weights: np.ndarray, estimate: float, z: float = Z95
 ) -> list[float]:
-    m = len(stats)
-    if m == 1 and stats[0].design_variance is not None and stats[0].lam == 0:
+    # One cell is a Wilson interval, unless drawn in several design strata: MOVER over them
+    # (`_cell_limits`).
+    only = stats[0] if len(stats) == 1 and not stats[0].parts and stats[0].lam == 0 else None
+    if only is not None and only.design_variance is not None:
         # One cell of a design: the Wilson interval at its design-effective size, which holds
         # the finite-population correction (`CellStats.effective_size`).
-        only = stats[0]
         if only.fpc() == 0.0:
             return [only.estimate, only.estimate]
         size = only.effective_size()
         ci = wilson(min(max(only.estimate * size, 0.0), size), size, z)
         return containing(ci, only.estimate)
-    if m == 1 and stats[0].sampled > 0 and stats[0].lam == 0:
+    if only is not None and only.sampled > 0:
         # One cell: the proportion of its labels, without the finite-population correction (as
         # the human-final Wilson rate of an unsampled language), at the effective size.
-        only = stats[0]
         n = only.sampled
         x = only.estimate * n
         equal = math.isclose(only.n_eff, n)
@@ -257,6 +287,15 @@ def _cell_limits(cell: CellStats, z: float) -> tuple[float, float]:
     fpc = cell.fpc()
     if fpc == 0.0:
         return cell.estimate, cell.estimate
+    if cell.parts:
+        # MOVER over the design's strata inside the cell (Zou & Donner 2008, as for the sum of
+        # cells in `mover_interval`).
+        below = above = 0.0
+        for part in cell.parts:
+            low, high = part.limits(z)
+            below += (part.share * (part.estimate - low)) ** 2
+            above += (part.share * (high - part.estimate)) ** 2
+        return cell.estimate - math.sqrt(below), cell.estimate + math.sqrt(above)
     if cell.lam == 0:
         # The design's size already holds the correction (`CellStats._design_size`).
         n = cell.effective_size() / (1.0 if cell.design_variance is not None else fpc)

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .cell_intervals import Z95, CellStats, mover_interval
+from .cell_intervals import Z95, CellStats, Part, mover_interval
 from .platt import recalibrated, recalibration
 
 
@@ -51,7 +51,6 @@ def _cell_stats(
     cells: np.ndarray,
     prediction: np.ndarray | None,
     design_strata: np.ndarray | None = None,
-    z: float = Z95,
     fits: tuple[tuple[float, float], ...] = (),
 ) -> dict[int, CellStats]:
     """Per cell code with items inside: its statistics (None estimate when not sampled).
@@ -124,9 +123,10 @@ def _cell_stats(
     share = ws / np.where(W > 0, W, 1.0)[c]
     plug_in_noise = calibrated_noise(c, share * share, lf, e_bar, fv, k)
     design_variance = None
+    parts: dict[int, list[Part]] = {}
     if design_strata is not None:
-        design_variance, coefficient = _design_variance(
-            c, ys, fs, ws, lam_cell, W, design_strata[s], k, z
+        design_variance, coefficient, parts = _design_variance(
+            c, ys, fs, ws, lam_cell, W, design_strata[s], k
         )
         design_noise = calibrated_noise(c, coefficient * share * share, lf, e_bar, fv, k)
         plug_in_noise = np.where(np.isnan(design_variance), plug_in_noise, design_noise)
@@ -168,6 +168,7 @@ def _cell_stats(
             else float(design_variance[code]),
             poisson=bool(poisson[code]),
             no_design=bool(no_design[code]),
+            parts=tuple(parts.get(code, ())),
         )
     return out
 
@@ -181,8 +182,7 @@ def _design_variance(
     W: np.ndarray,
     strata: np.ndarray,
     k: int,
-    z: float = Z95,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, dict[int, list[Part]]]:
     """Per cell, the linearised variance of its estimate under the design that drew the
     sample (NaN where an item of the cell was not drawn by a design of known π), and each
     sampled item's coefficient a_i in it (n_h/(n_h − 1)·(1 − π_i), of (w_i(e_i − ē)/Σw)²).
@@ -196,9 +196,10 @@ def _design_variance(
     finite-population correction of a draw without replacement from the N items the report
     knows; the centring within a design stratum keeps out the variance between the strata that
     the design fixed (a sample stratified by verdict inside a language's cell). `strata`:
-    the sampled items' design stratum code (≥ 0), −1 for a Poisson draw, −2 for no design."""
+    the sampled items' design stratum code (≥ 0), −1 for a Poisson draw, −2 for no design.
+    Also, per proportion's cell drawn in several simple random samples, its strata (`Part`)."""
     if c.size == 0:
-        return np.full(k, np.nan), np.zeros(0)
+        return np.full(k, np.nan), np.zeros(0), {}
     e = ys - lam[c] * fs
     e_bar = np.bincount(c, weights=ws * e, minlength=k) / np.where(W > 0, W, 1.0)
     u = ws * (e - e_bar[c]) / W[c]
@@ -211,40 +212,35 @@ def _design_variance(
     mean = np.bincount(at, weights=u) / size
     centred = np.where(srs, u - mean[at], u)
     inflate = np.where(srs & (size[at] > 1), size[at] / np.maximum(size[at] - 1, 1), 1.0)
-    # In a cell that spans several design strata, a proportion's stratum (λ = 0) takes Agresti
-    # & Coull's (1998, Am. Stat. 52:119) adjusted share p~ = (x + z²/2)/(n + z²) and variance
-    # p~(1 − p~)/(n + z²): a stratum whose sample holds no positive (a judge-safe stratum, a
-    # perfect judge) still adds its uncertainty. (In a cell of one stratum the Wilson interval
-    # at the effective size does that: `cell_intervals`.)
+    # A proportion's cell (λ = 0) drawn whole in simple random samples of several design
+    # strata is the stratified estimator Σ_h s_h·p̂_h (s_h = Σ_h w/Σ w, the stratum's share of
+    # the cell): its interval is MOVER over the strata's own Wilson intervals (`Part`,
+    # `cell_intervals._cell_limits`), as the judge-corrected rate's cells are, so that a
+    # stratum whose sample holds no positive (a judge-safe stratum, a sharp judge) still adds
+    # its upper limit. Its variance here is the plain stratified one.
     first = np.zeros(size.size, bool)
     first[at] = True  # every group once
     group_cell = np.zeros(size.size, np.int64)
     group_cell[at] = c
     spans = np.bincount(group_cell[first & (codes >= 0)], minlength=k)
-    plain = srs & (lam[c] == 0) & (spans[c] > 1)
-    per_item = np.where(plain, 0.0, inflate * fpc * centred * centred)
-    out = np.bincount(c, weights=per_item, minlength=k)
-    if np.any(plain):
-        g = at[plain]
-        n_g = np.bincount(g, minlength=size.size).astype(float)
-        x_g = np.bincount(g, weights=ys[plain], minlength=size.size)
-        w_g = np.bincount(g, weights=ws[plain], minlength=size.size)
-        f_g = np.bincount(g, weights=fpc[plain], minlength=size.size)
-        cell_g = np.bincount(g, weights=c[plain], minlength=size.size)
-        live = n_g > 0
-        n_g, x_g, w_g, f_g = n_g[live], x_g[live], w_g[live], f_g[live]
-        cell_g = np.rint(cell_g[live] / n_g).astype(np.int64)
-        z2 = z * z  # the interval's own level (wider under `report --sequential`)
-        p_adj = (x_g + z2 / 2) / (n_g + z2)
-        share = w_g / W[cell_g]
-        out += np.bincount(
-            cell_g,
-            weights=(f_g / n_g) * share * share * p_adj * (1 - p_adj) / (n_g + z2),
-            minlength=k,
+    all_srs = np.bincount(c, weights=~srs, minlength=k) == 0
+    split = (lam == 0) & (spans > 1) & all_srs
+    parts: dict[int, list[Part]] = {}
+    for g in np.flatnonzero(first & (codes >= 0) & split[group_cell]).tolist():
+        members = at == g
+        n_g = int(size[g])
+        parts.setdefault(int(group_cell[g]), []).append(
+            Part(
+                share=float(ws[members].sum() / W[group_cell[g]]),
+                estimate=float(ys[members].mean()),
+                sampled=n_g,
+                fpc=float(fpc[members].mean()),
+            )
         )
+    out = np.bincount(c, weights=inflate * fpc * centred * centred, minlength=k)
     unknown = np.bincount(c, weights=(strata < -1).astype(float), minlength=k) > 0
     out[unknown] = np.nan
-    return out, inflate * fpc
+    return out, inflate * fpc, parts
 
 
 def _power_tuned_lambda(
@@ -337,7 +333,7 @@ def poststratified_rate(
                 np.clip(prediction_all[lab], 0, 1), y_all[lab].astype(float)
             )
         fits = (recalibrated_on_all,)
-    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, z, fits)
+    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, fits)
     population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
     total = int(population.sum())
     if total == 0:
