@@ -560,6 +560,33 @@ def main() -> None:
             f"  {method:14} "
             + ", ".join(f"{k[2]} {np.mean(v):.3f}" for k, v in breakdown.items() if k[0] == method)
         )
+    # How wide against what the errors need: mean width / (2·1.96·RMSE), the width of a normal
+    # interval at the estimator's actual root mean squared error (1 for an interval as wide as
+    # its errors call for; over 1 is conservative, as discreteness at few positives forces).
+    ideal: dict = defaultdict(list)
+    for key, targets in stats.items():
+        for by in targets.values():
+            for method in (*OURS, "ppipp"):
+                err = np.asarray(by[method]["error"])
+                rmse = math.sqrt(float(np.mean(err * err))) if err.size else 0.0
+                if rmse > 0:
+                    ratio = float(np.mean(by[method]["width"])) / (2 * 1.959964 * rmse)
+                    for part, value in zip(
+                        ("prevalence", "judge", "design"), (key[0], key[1], key[3]), strict=True
+                    ):
+                        ideal[(method, part, value)].append(ratio)
+                    ideal[(method, "all", "")].append(ratio)
+    print("median width / (2·1.96·RMSE) by method, overall and by prevalence / judge / design:")
+    for method in (*OURS, "ppipp"):
+        overall = ideal[(method, "all", "")]
+        print(
+            f"  {method:14} all {np.median(overall) if overall else math.nan:.2f}; "
+            + ", ".join(
+                f"{k[2]} {np.median(v):.2f}"
+                for k, v in ideal.items()
+                if k[0] == method and k[1] != "all"
+            )
+        )
     pooled_bias = defaultdict(float)
     for targets in stats.values():
         for method in METHODS:
@@ -642,6 +669,11 @@ def main() -> None:
                 "under_093_by_method_target": dict(sorted(under.items())),
                 "coverage_by_method": {
                     m: round(float(np.mean(v)), 4) for m, v in by_method.items()
+                },
+                "width_over_rmse_width_median": {
+                    m: round(float(np.median(ideal[(m, "all", "")])), 3)
+                    for m in (*OURS, "ppipp")
+                    if ideal[(m, "all", "")]
                 },
                 "labels_for_width_005": labels_table,
                 "settings": len(stats),
