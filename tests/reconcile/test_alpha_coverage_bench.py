@@ -5,21 +5,15 @@ figures here: they live in the bench."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import krippendorff
 import numpy as np
 import pytest
 
-BENCH = Path(__file__).parents[2] / "bench" / "alpha_coverage_sim.py"
+from tests.reconcile.helpers import bench_module
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("alpha_coverage_sim", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("alpha_coverage_sim")
 
 
 @pytest.mark.parametrize("p, accuracy", [(0.03, 0.995), (0.01, 0.9), (0.1, 0.98)])

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from scipy.stats import beta, norm
+from scipy.stats import beta
 
 from polyjudge.reconcile.budget import (
     Z95,
@@ -27,7 +27,7 @@ from polyjudge.reconcile.platt import recalibration
 from polyjudge.reconcile.poststratified import poststratified_rate
 from polyjudge.store import Project
 
-from tests.reconcile.helpers import build_project, cli_ok
+from tests.reconcile.helpers import bench_module, build_project, cli_ok
 
 
 def test_one_cell_plan_is_the_smallest_n_under_the_variance_model() -> None:
@@ -182,15 +182,11 @@ def test_a_budget_larger_than_the_room_labels_everything() -> None:
 def _binormal(
     rng: np.random.Generator, n: int, prevalence: float, sens: float, spec: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(truth, verdict cell 0 judge-unsafe / 1 judge-other, calibrated p(unsafe)): score
-    x ~ N(0, 1) safe, N(μ, 1) unsafe, verdict x > t, p = P(unsafe | x) by Bayes (as
-    bench/efficiency_sim.py's `Project`)."""
-    t = norm.ppf(spec)
-    mu = t + norm.ppf(sens)
-    y = rng.random(n) < prevalence
-    x = rng.normal(size=n) + mu * y
-    odds = prevalence / (1 - prevalence) * np.exp(mu * x - mu * mu / 2)
-    return y, np.where(x > t, 0, 1), odds / (1 + odds)
+    """(truth, verdict cell 0 judge-unsafe / 1 judge-other, calibrated p(unsafe)) of n items:
+    the benches' binormal judge (bench/simulated_judge.py)."""
+    judge = bench_module("simulated_judge").binormal_judge
+    y, unsafe, f = judge(rng, np.full(n, prevalence), sens, spec)
+    return y, np.where(unsafe, 0, 1), f
 
 
 def test_a_residual_cell_is_planned_at_the_difference_estimators_variance_by_hand() -> None:
