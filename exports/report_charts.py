@@ -4,12 +4,11 @@ human-final, judge-raw and judge-corrected rates side by side."""
 
 from __future__ import annotations
 
-from polyjudge.reconcile.report_base import Interval, distinct_label
+from polyjudge.reconcile.report_base import POOLED, Interval, distinct_label
 from polyjudge.reconcile.report_model import Report
 
 from .report_forest import Forest
 
-POOLED = "all (pooled)"
 HUMAN, RAW, CORRECTED = "human-final", "judge raw", "judge-corrected"
 
 Point = tuple[float | None, Interval | None]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from polyjudge.languages import RESOURCE_TIERS, TIER_ORDER
-from polyjudge.reconcile.report_base import distinct_label
+from polyjudge.reconcile.report_base import POOLED, distinct_label
 from polyjudge.reconcile.report_condition_model import ConditionRates
 from polyjudge.reconcile.report_estimates import RateBlock
 from polyjudge.reconcile.report_model import Report
@@ -24,7 +24,6 @@ from .numbers import MISSING, fmt_bounded, fmt_difference, fmt_estimate
 from .report_format import plain
 from .report_table import ReportTable
 
-POOLED = "all (pooled)"
 SOURCE_LANGUAGE = "en"
 PAPER_COLUMNS = ("unintentional", "intentional", "none", "safe_prompt", "xling_prompt")
 

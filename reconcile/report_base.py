@@ -13,7 +13,8 @@ Interval = tuple[float, float]
 T = TypeVar("T")
 
 
-OVERALL = "all"
+OVERALL = "all"  # the row over every group
+POOLED = "all (pooled)"  # the row pooling languages in a by-model (by-scenario) table
 
 
 def distinct_label(label: str, names: Iterable[str]) -> str:

@@ -17,12 +17,11 @@ from polyjudge.exports.numbers import (
     fmt_estimate,
     fmt_num,
 )
+from polyjudge.reconcile.report_base import OVERALL, distinct_label
 from polyjudge.reconcile.report_model import Report
 from polyjudge.safe_text import one_line
 
 from .dashboard_tables import dashboard_table
-
-POOLED = "all"
 
 
 def model_view(report: Report) -> Group | Text:
@@ -37,8 +36,9 @@ def model_view(report: Report) -> Group | Text:
         "lang",
         *(one_line(m, 24) for m in models),
     )
-    for name, cells in [(POOLED, rates.pooled), *rates.by_language.items()]:
-        row = [Text(one_line(name, 8), style="bold" if name is POOLED else "")]
+    pooled = distinct_label(OVERALL, rates.by_language)  # a language may be called "all"
+    for i, (name, cells) in enumerate([(pooled, rates.pooled), *rates.by_language.items()]):
+        row = [Text(one_line(name, 8), style="" if i else "bold")]
         for m in models:
             block = cells.get(m)
             if block is None:

@@ -71,3 +71,16 @@ def test_a_language_named_all_pooled_is_not_the_pooled_row(tmp_path: Path) -> No
         assert forests[0].points[("all (pooled)", value)][0] == language == 0.0
     labels = [row[0] for row in condition_tables(report)[0].rows]
     assert labels.count("all (pooled)") == 1 and labels[0] == "all (pooled)*"
+
+
+def test_the_dashboards_pooled_row_is_not_a_language_named_all(tmp_path: Path) -> None:
+    # The dashboard's model view labels its pooled row "all"; a language of that name had a row
+    # labelled the same beside it.
+    from rich.console import Console
+
+    from polyjudge.tui.dashboard_models import model_view
+
+    console = Console(width=200, record=True, color_system=None)
+    console.print(model_view(_report(tmp_path)))
+    firsts = [line.split()[0] for line in console.export_text().splitlines()[2:5]]
+    assert firsts == ["all*", "all", "all"]  # the last one is "all (po…"
