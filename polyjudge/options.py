@@ -112,20 +112,22 @@ def sample_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def language_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """`--language L` (passed as `languages`; read it with `languages_of`): the languages an
-    export, a packet or a dataset folder is limited to."""
+    """`--language L` (passed as `languages`; read it with `comma_values`): the languages a
+    command's items (an export, a packet, a dataset folder, a queue) are limited to."""
     return click.option(
         "--language",
         "languages",
         multiple=True,
         metavar="L",
-        help="Only these languages (repeat, or comma-separate).",
+        help="Only items in these languages (repeat, or comma-separate).",
     )(func)
 
 
-def languages_of(values: tuple[str, ...]) -> list[str]:
-    """`--language bn --language th` and `--language bn,th` alike."""
-    return [x.strip() for value in values for x in value.split(",") if x.strip()]
+def comma_values(values: tuple[str, ...]) -> list[str]:
+    """A repeatable option's values, each possibly comma-separated, in order and once each:
+    `--language bn --language ar,th,bn` -> ["bn", "ar", "th"]."""
+    found = [x.strip() for value in values for x in value.split(",") if x.strip()]
+    return list(dict.fromkeys(found))
 
 
 def final_only_option(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,19 +7,17 @@ from typing import Any
 
 import click
 
-from polyjudge.options import db_option, open_project, registers_nobody_on_failure
+from polyjudge.options import (
+    comma_values,
+    db_option,
+    language_option,
+    open_project,
+    registers_nobody_on_failure,
+)
 
 from .reader_options import reader_options, reader_running
 
 KIND_CHOICES = ("disagreement", "tie", "unsure", "judge_conflict")
-
-
-def _split(values: tuple[str, ...]) -> list[str]:
-    """`--language bn --language ar,th` -> ["bn", "ar", "th"]."""
-    out: list[str] = []
-    for value in values:
-        out += [x.strip() for x in value.split(",") if x.strip()]
-    return list(dict.fromkeys(out))
 
 
 def _check_project(db: Path) -> None:
@@ -51,13 +49,7 @@ def register(cli: click.Group) -> None:
         metavar="K",
         help=f"Only items queued as K: {', '.join(KIND_CHOICES)} (repeat, or comma-separated).",
     )
-    @click.option(
-        "--language",
-        "languages",
-        multiple=True,
-        metavar="L",
-        help="Only items in these languages (repeat, or comma-separated).",
-    )
+    @language_option
     @click.option(
         "--item",
         "items",
@@ -100,7 +92,7 @@ def register(cli: click.Group) -> None:
         --reader, a local web page shows the selected item as the browser draws it."""
         from polyjudge.store import PolyjudgeError
 
-        kind_list = [k.replace("-", "_") for k in _split(kinds)]
+        kind_list = [k.replace("-", "_") for k in comma_values(kinds)]
         unknown = [k for k in kind_list if k not in KIND_CHOICES]
         if unknown:
             raise click.BadParameter(
@@ -121,7 +113,7 @@ def register(cli: click.Group) -> None:
             options: dict[str, Any] = {
                 "adjudicator": adjudicator.strip(),
                 "kinds": kind_list,
-                "languages": _split(languages),
+                "languages": comma_values(languages),
                 "items": chosen,
                 "anonymous": anonymous,
                 "strict": strict,

@@ -11,7 +11,9 @@ import click
 from polyjudge.console import echo
 from polyjudge.options import (
     check_sample,
+    comma_values,
     db_option,
+    language_option,
     open_project,
     registers_nobody_on_failure,
     sample_options,
@@ -19,14 +21,6 @@ from polyjudge.options import (
 )
 
 from .reader_options import reader_options, reader_running
-
-
-def _language_list(values: tuple[str, ...]) -> list[str]:
-    """`--language bn --language ar,th` -> ["bn", "ar", "th"]."""
-    out: list[str] = []
-    for value in values:
-        out += [x.strip() for x in value.split(",") if x.strip()]
-    return list(dict.fromkeys(out))
 
 
 def parse_keymap(values: tuple[str, ...], labels: tuple[str, ...]) -> dict[str, str]:
@@ -91,13 +85,7 @@ def register(cli: click.Group) -> None:
         metavar="NAME",
         help="Who is labelling (registered on first use).",
     )
-    @click.option(
-        "--language",
-        "languages",
-        multiple=True,
-        metavar="L",
-        help="Only items in these languages (repeat, or comma-separated).",
-    )
+    @language_option
     @click.option("--model", default=None, metavar="M", help="Only responses of this model.")
     @click.option("--category", default=None, metavar="C", help="Only items of this category.")
     @click.option(
@@ -190,7 +178,7 @@ def register(cli: click.Group) -> None:
         the header offers it for such items."""
         options: dict[str, Any] = {
             "annotator": annotator,
-            "languages": _language_list(languages),
+            "languages": comma_values(languages),
             "model": model,
             "category": category,
             "overlap": overlap,

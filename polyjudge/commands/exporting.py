@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import final_only_option, language_option, languages_of, with_project
+from polyjudge.options import comma_values, final_only_option, language_option, with_project
 from polyjudge.store import Project
 
 FORMAT_CHOICES = ("jsonl", "csv", "parquet", "label-studio")
@@ -66,7 +66,7 @@ def export_gold(
         project,
         fmt=fmt,
         out=out,
-        languages=languages_of(languages),
+        languages=comma_values(languages),
         final_only=final_only,
         force=force,
         raw_csv=raw_csv,
@@ -160,7 +160,7 @@ def export_finetune(
         if generate
         else None
     )
-    result = run(project, out, languages=languages_of(languages), generate=options, force=force)
+    result = run(project, out, languages=comma_values(languages), generate=options, force=force)
     echo(
         f"Wrote {result.written:,} examples to {out} ({result.adjudicator:,} written by an "
         f"adjudicator, {result.generated:,} generated); {result.missing:,} unsafe prompts "

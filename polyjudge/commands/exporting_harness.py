@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from polyjudge.console import echo
-from polyjudge.options import final_only_option, language_option, languages_of, with_project
+from polyjudge.options import comma_values, final_only_option, language_option, with_project
 from polyjudge.store import Project
 
 
@@ -68,7 +68,7 @@ def export_hf(
     from polyjudge.exports.hf_dataset import export_hf as run
 
     result = run(
-        project, out, languages=languages_of(languages), final_only=final_only, force=force
+        project, out, languages=comma_values(languages), final_only=final_only, force=force
     )
     per = ", ".join(f"{lang} {n:,}" for lang, n in sorted(result.rows.items()))
     echo(f"Wrote {result.summary.rows:,} rows to {out} ({per or 'no rows'})")

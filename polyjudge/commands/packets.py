@@ -10,8 +10,8 @@ import click
 from polyjudge.console import echo
 from polyjudge.options import (
     check_sample,
+    comma_values,
     language_option,
-    languages_of,
     sample_options,
     view_option,
     with_project,
@@ -78,7 +78,7 @@ def export_packet(
         project,
         annotator,
         out,
-        languages=languages_of(languages) or None,
+        languages=comma_values(languages) or None,
         limit=limit,
         overlap=overlap,
         hold_days=hold_days,

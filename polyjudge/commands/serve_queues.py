@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import click
 
+from polyjudge.options import comma_values
+
 
 @dataclass(frozen=True, slots=True)
 class Queue:
@@ -16,12 +18,6 @@ class Queue:
 
     languages: tuple[str, ...]
     overlap: int | None
-
-
-def languages_of(values: tuple[str, ...]) -> tuple[str, ...]:
-    """`--language bn --language th` and `--language bn,th` alike."""
-    found = [x.strip() for value in values for x in value.split(",") if x.strip()]
-    return tuple(dict.fromkeys(found))
 
 
 def _split(option: str, value: str, served: list[str]) -> tuple[str, str]:
@@ -46,14 +42,14 @@ def queues(
     own_languages: dict[str, tuple[str, ...]] = {}
     for value in language_of:
         name, given = _split("--language-of", value, served)
-        own_languages[name] = languages_of(own_languages.get(name, ()) + (given,))
+        own_languages[name] = tuple(comma_values(own_languages.get(name, ()) + (given,)))
     own_overlap: dict[str, int] = {}
     for value in overlap_of:
         name, given = _split("--overlap-of", value, served)
         if not (given.isascii() and given.isdigit()) or int(given) < 1:
             raise click.UsageError(f"--overlap-of {value!r}: K is a whole number ≥ 1")
         own_overlap[name] = int(given)
-    base = languages_of(languages)
+    base = tuple(comma_values(languages))
     return {
         name: Queue(own_languages.get(name, base), own_overlap.get(name, overlap))
         for name in served

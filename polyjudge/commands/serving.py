@@ -16,6 +16,7 @@ from polyjudge.console import echo
 from polyjudge.options import (
     check_sample,
     db_option,
+    language_option,
     registers_nobody_on_failure,
     sample_options,
     view_option,
@@ -98,13 +99,7 @@ def serve_command(
     help="Revoke NAME's link (at once, also in a running server); with no "
     "--annotator, revoke and exit.",
 )
-@click.option(
-    "--language",
-    "languages",
-    multiple=True,
-    metavar="L",
-    help="Only these languages (repeat, or comma-separate).",
-)
+@language_option
 @click.option(
     "--language-of",
     "language_of",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from polyjudge.commands.annotate import _language_list
+from polyjudge.options import comma_values
 from polyjudge.store import Project
 
 from tests.conftest import run_cli
@@ -39,7 +39,7 @@ def test_annotate_usage_errors(tmp_path: Path, args: list[str]) -> None:
 
 
 def test_language_options_accept_repeats_and_commas() -> None:
-    assert _language_list(("bn", "ar, th", "bn")) == ["bn", "ar", "th"]
+    assert comma_values(("bn", "ar, th", "bn")) == ["bn", "ar", "th"]
 
 
 def test_annotate_help_lists_the_keys() -> None:
