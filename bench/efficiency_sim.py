@@ -30,7 +30,13 @@ Everything goes through polyjudge's own code:
   unjudged) with `prediction=` p(unsafe) (the difference estimator inside each cell with one
   power-tuned λ for the target's cells, what `report` computes when the run has p(unsafe));
   `ours_verdict` — the same without
-  predictions; `human` — the human-only design-weighted rate (cells = language);
+  predictions, what `report` gives for a run without p(unsafe): under the `active` design on
+  the active sample `sample` draws for such a run (by the verdict cells' planning rates; a
+  second draw from the same project), since the report uses p(unsafe) wherever the run has it
+  and never shows a verdict-only rate of a sample drawn by p(unsafe) (until the eleventh
+  session the bench estimated it on that sample: coverage 0.979, 1.95× the RMSE width, under
+  the Kish cap of `cell_intervals`); `human` — the human-only design-weighted rate (cells =
+  language) of the sample drawn by p(unsafe), which the report does show;
 - references on the same sample: `ppipp` — `ppi_py.ppi_mean_ci(Y, Yhat, Yhat_unlabeled,
   alpha=0.05)` per language, power-tuned (default), Yhat = p(unsafe), all the language's items as
   the unlabelled set, and w = 1/π for the labelled items (ppi_py normalises w to mean 1: the
@@ -44,7 +50,11 @@ of all items for the pooled rate (population-weighted over languages). Targets a
 languages and `pooled`; a "setting" below is (prevalence, judge, budget, design, target).
 
 Output: a table of coverage and mean width per (prevalence, judge, budget, design) and method
-(coverage: the lowest over the four targets; width: of the 20,000-item language); the labels
+(coverage: the lowest over the four targets; width: of the 20,000-item language); each
+method's mean width over the width its errors call for, 2·1.96·RMSE (median over settings ×
+targets, overall and by prevalence, judge and design: near 1 is as narrow as a normal interval
+at the actual error could be; light or heavy tails and few positives move coverage off 0.95 at
+the same ratio); the labels
 each design needs for a mean 95% width ≤ 0.05 in the 20,000-item language (bisection over the
 per-language budget at a few settings, `ours_pred` and `ppipp`); and a last line of JSON:
 `coverage_min` / `coverage_mean` over every setting of polyjudge's intervals (ours_pred,
@@ -281,11 +291,13 @@ class Project:
 
 
 def draw(
-    project: Project, design: str, budget: int, seed: int
+    project: Project, design: str, budget: int, seed: int, by_score: bool = True
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(sampled mask, weight 1/π, design stratum code) from `sampling.draw_sample` — the
     `polyjudge sample` path; the codes as `design.build_design` makes them from the stored
-    strata (−1: Poisson-drawn, −2: not sampled)."""
+    strata (−1: Poisson-drawn, −2: not sampled). An active sample is drawn by p(unsafe), or,
+    with `by_score=False`, as `sample --design active` draws it for a run without p(unsafe)
+    (by the verdict cells' planning rates)."""
     quotas = {
         lang: min(budget, int(size * MAX_SHARE))
         for lang, size in zip(LANGUAGES, project.sizes, strict=False)
@@ -297,7 +309,7 @@ def draw(
         quotas,
         seed,
         spec,
-        p_unsafe=project.score if design == "active" else None,
+        p_unsafe=project.score if design == "active" and by_score else None,
     )
     sample = np.zeros(project.n_items, bool)
     weight = np.ones(project.n_items)
@@ -319,19 +331,29 @@ def ppipp(y, score, sample, weight) -> tuple[float, float] | None:
     return float(np.squeeze(lo)), float(np.squeeze(hi))
 
 
+Drawn = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 def estimates(
-    project: Project, design: str, sample: np.ndarray, weight: np.ndarray, strata: np.ndarray
+    project: Project,
+    design: str,
+    sample: np.ndarray,
+    weight: np.ndarray,
+    strata: np.ndarray,
+    verdict_drawn: Drawn | None = None,
 ) -> dict[str, dict[str, tuple[float, float, float] | None]]:
-    """Per target (language, pooled) and method: (estimate, low, high) or None."""
+    """Per target (language, pooled) and method: (estimate, low, high) or None. `ours_verdict`
+    is estimated on `verdict_drawn` where given (an active sample drawn without p(unsafe))."""
     out: dict[str, dict] = defaultdict(dict)
     y, lang = project.y, project.language
     everything = np.ones(project.n_items, bool)
+    drawn = (sample, weight, strata)
     calls = {
-        "ours_pred": (project.cells, project.score),
-        "ours_verdict": (project.cells, None),
-        "human": (lang, None),
+        "ours_pred": (project.cells, project.score, drawn),
+        "ours_verdict": (project.cells, None, verdict_drawn or drawn),
+        "human": (lang, None, drawn),
     }
-    for method, (cells, prediction) in calls.items():
+    for method, (cells, prediction, (sample, weight, strata)) in calls.items():
         for target, mask in [
             *((k, lang == i) for i, k in enumerate(LANGUAGES[: len(project.sizes)])),
             ("pooled", everything),
@@ -349,6 +371,7 @@ def estimates(
                 design_strata=strata,
             )
             out[target][method] = None if est["rate"] is None else (est["rate"], *est["ci95"])
+    sample, weight, strata = drawn
     pooled_rate = pooled_var = 0.0
     total = project.n_items
     for i, k in enumerate(LANGUAGES[: len(project.sizes)]):
@@ -390,7 +413,14 @@ def run_grid(settings, n: int, seed: int, calibration: str = "calibrated"):
             truth = truths(project)
             for budget, design in itertools.product(*settings[2:]):
                 drawn = draw(project, design, budget, int(rng.integers(2**31)))
-                for target, by_method in estimates(project, design, *drawn).items():
+                # The verdict-only estimate is what `report` gives for a run without p(unsafe),
+                # whose active sample `sample` draws by the verdict cells.
+                verdict_drawn = (
+                    draw(project, design, budget, int(rng.integers(2**31)), by_score=False)
+                    if design == "active"
+                    else None
+                )
+                for target, by_method in estimates(project, design, *drawn, verdict_drawn).items():
                     for method, e in by_method.items():
                         cell = stats[(p, judge, budget, design)][target][method]
                         if e is None:
