@@ -408,6 +408,7 @@ def run_grid(settings, n: int, seed: int, calibration: str = "calibrated"):
     stats: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(list))))
     for index, (p, judge) in enumerate(itertools.product(*settings[:2])):
         rng = np.random.default_rng([seed, index])
+        verdict_rng = np.random.default_rng([seed, index, 1])
         for _ in range(n):
             project = Project(p, *judge, rng, calibration=calibration)
             truth = truths(project)
@@ -415,8 +416,9 @@ def run_grid(settings, n: int, seed: int, calibration: str = "calibrated"):
                 drawn = draw(project, design, budget, int(rng.integers(2**31)))
                 # The verdict-only estimate is what `report` gives for a run without p(unsafe),
                 # whose active sample `sample` draws by the verdict cells.
+                # (Its own random stream, so that the other methods' draws stay as they were.)
                 verdict_drawn = (
-                    draw(project, design, budget, int(rng.integers(2**31)), by_score=False)
+                    draw(project, design, budget, int(verdict_rng.integers(2**31)), False)
                     if design == "active"
                     else None
                 )

@@ -57,6 +57,10 @@ def test_a_judge_stratified_sample_is_weighted_back_to_the_language(tmp_path: Pa
     assert block["headline"] == "judge_corrected_stratified"
     assert corrected["rate"] == pytest.approx(0.1)
     assert corrected["ci95"][0] <= 0.1 <= corrected["ci95"][1]
+    # The sample's strata are the verdict's cells, so the human-only rate is the stratified
+    # rate, the same estimator as the judge-corrected one: the same interval (before, the
+    # human-only rate took one Wilson interval at Agresti-Coull-adjusted stratum variances).
+    assert block["ci95"] == pytest.approx(corrected["ci95"], abs=1e-9)
 
 
 def _two_languages(tmp_path: Path, judged: bool = True) -> tuple[Path, dict[int, str], float]:
