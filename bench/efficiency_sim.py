@@ -79,7 +79,31 @@ cells whose one-sided exact binomial test of "coverage ≥ 0.93" rejects at 0.05
 worst setting's mean pooled error and `pooled_bias_settings_beyond_2se` how many settings' mean
 error exceeds 2 s.e. (about 5 % by chance).
 
-Last measured, issue 9, tenth session (with p(unsafe), a stratum's plug-in variance displaces
+Last measured, issue 9, eleventh session (a human-only rate drawn in several design strata is
+MOVER over its strata's Wilson intervals, `cell_intervals.Part`, instead of one Wilson interval
+at Agresti-Coull-adjusted stratum variances; the verdict-only rate of an active design on the
+sample drawn for a run without p(unsafe), see above; `python bench/efficiency_sim.py --n 40`,
+about 8 min beside two other jobs):
+
+    {"coverage_min": 0.825, "coverage_mean": 0.9633, "width_ratio_vs_ppipp_median": 0.7231,
+     "width_ratio_vs_ppipp_max": 1.104, "labels_saved_active_vs_uniform": 0.3924,
+     "pooled_bias_max": 0.0062, "settings_below_093_beyond_noise": 1,
+     "settings_below_093_beyond_noise_bonferroni": 0, "coverage_by_method": {"ours_pred":
+     0.9695, "ours_verdict": 0.955, "human": 0.9656, "ppipp": 0.9421, "wilson": 0.9907},
+     "width_over_rmse_width_median": {"ours_pred": 1.051, "ours_verdict": 1.127,
+     "human": 1.184, "ppipp": 1.131}, ...}
+
+ours_pred, the other figures and the one cell beyond noise at p < 0.05 are the tenth
+session's (same random streams). human: stratified 0.976 -> 0.955, uniform 0.965 -> 0.958
+(the same estimator as ours_verdict there now), active 0.984 (unchanged: the Kish cap, 1.54×
+the RMSE width; replacing the cap by five weight-quantile pseudo-strata, each a Wilson interval
+at its Kish size, fell to 0.575 at 1 % prevalence: not kept). ours_verdict active 0.979 ->
+0.952 with its own sample. The mean coverage, 0.963, stays above issue 9's 0.94-0.96 because
+of ours_pred (0.970) and the human-only rate of active samples; ours_pred's mean width is 1.05×
+what a normal interval at its actual RMSE would need (PPI++ 1.13×), so its excess coverage is
+the shape of its errors (its width follows them), not width to spare.
+
+Tenth session (with p(unsafe), a stratum's plug-in variance displaces
 the calibrated floor only beyond the noise it would have under calibration, max(floor,
 plug-in − noise), `cell_intervals.CellStats.variance`; `python bench/efficiency_sim.py --n 40`,
 429 s on the 2-core machine beside another job):
