@@ -103,6 +103,14 @@ of ours_pred (0.970) and the human-only rate of active samples; ours_pred's mean
 what a normal interval at its actual RMSE would need (PPI++ 1.13×), so its excess coverage is
 the shape of its errors (its width follows them), not width to spare.
 
+The whole grid at ten times the replicates, `python bench/efficiency_sim.py --n 400
+--no-search` (3,725 s beside other jobs): coverage_mean 0.9641 (ours_pred 0.968, ours_verdict
+0.958, human 0.967; PPI++ 0.939, Wilson 0.988), coverage_min 0.9025; width over 2·1.96·RMSE
+ours_pred 1.02, ours_verdict 1.09, human 1.15, PPI++ 1.08; pooled_bias_max 0.0036 (s.e.
+0.0017). Two cells under 0.93 at p < 0.05, none after Bonferroni: human and ours_verdict,
+pooled, 1 %, judge 0.7/0.7, 100 labels, stratified (0.9025, p = 0.024), one estimator now, the
+tenth session's one cell counted twice.
+
 Tenth session (with p(unsafe), a stratum's plug-in variance displaces
 the calibrated floor only beyond the noise it would have under calibration, max(floor,
 plug-in − noise), `cell_intervals.CellStats.variance`; `python bench/efficiency_sim.py --n 40`,
