@@ -48,6 +48,7 @@ expectation then, and the maximum of the two widened the interval by the plug-in
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,14 +271,26 @@ def mover_interval(
             size = only.effective_size()
             ci = wilson(min(max(only.estimate * size, 0.0), size), size, z)
         return containing(ci, only.estimate)
-    below = above = 0.0
-    for wc, cell in zip(weights, stats, strict=True):
-        low, high = _cell_limits(cell, z)
-        below += (wc * (cell.estimate - low)) ** 2
-        above += (wc * (high - cell.estimate)) ** 2
-    return containing(
-        (max(0.0, estimate - math.sqrt(below)), min(1.0, estimate + math.sqrt(above))), estimate
+    low, high = _square_and_add(
+        estimate,
+        (
+            (wc, cell.estimate, *_cell_limits(cell, z))
+            for wc, cell in zip(weights, stats, strict=True)
+        ),
     )
+    return containing((max(0.0, low), min(1.0, high)), estimate)
+
+
+def _square_and_add(
+    estimate: float, terms: Iterable[tuple[float, float, float, float]]
+) -> tuple[float, float]:
+    """MOVER's limits of Σ w·p̂ = `estimate` from each term's (w, p̂, l, u) (Zou & Donner 2008):
+    estimate − sqrt(Σ w²(p̂ − l)²), estimate + sqrt(Σ w²(u − p̂)²)."""
+    below = above = 0.0
+    for w, p, low, high in terms:
+        below += (w * (p - low)) ** 2
+        above += (w * (high - p)) ** 2
+    return estimate - math.sqrt(below), estimate + math.sqrt(above)
 
 
 def _cell_limits(cell: CellStats, z: float) -> tuple[float, float]:
@@ -290,12 +303,9 @@ def _cell_limits(cell: CellStats, z: float) -> tuple[float, float]:
     if cell.parts:
         # MOVER over the design's strata inside the cell (Zou & Donner 2008, as for the sum of
         # cells in `mover_interval`).
-        below = above = 0.0
-        for part in cell.parts:
-            low, high = part.limits(z)
-            below += (part.share * (part.estimate - low)) ** 2
-            above += (part.share * (high - part.estimate)) ** 2
-        return cell.estimate - math.sqrt(below), cell.estimate + math.sqrt(above)
+        return _square_and_add(
+            cell.estimate, ((p.share, p.estimate, *p.limits(z)) for p in cell.parts)
+        )
     if cell.lam == 0:
         # The design's size already holds the correction (`CellStats._design_size`).
         n = cell.effective_size() / (1.0 if cell.design_variance is not None else fpc)

@@ -225,16 +225,16 @@ def _design_variance(
     spans = np.bincount(group_cell[first & (codes >= 0)], minlength=k)
     all_srs = np.bincount(c, weights=~srs, minlength=k) == 0
     split = (lam == 0) & (spans > 1) & all_srs
+    w_g, y_g, fpc_g = (np.bincount(at, weights=v) for v in (ws, ys, fpc))
     parts: dict[int, list[Part]] = {}
     for g in np.flatnonzero(first & (codes >= 0) & split[group_cell]).tolist():
-        members = at == g
-        n_g = int(size[g])
-        parts.setdefault(int(group_cell[g]), []).append(
+        cell = int(group_cell[g])
+        parts.setdefault(cell, []).append(
             Part(
-                share=float(ws[members].sum() / W[group_cell[g]]),
-                estimate=float(ys[members].mean()),
-                sampled=n_g,
-                fpc=float(fpc[members].mean()),
+                share=float(w_g[g] / W[cell]),
+                estimate=float(y_g[g] / size[g]),
+                sampled=int(size[g]),
+                fpc=float(fpc_g[g] / size[g]),
             )
         )
     out = np.bincount(c, weights=inflate * fpc * centred * centred, minlength=k)
