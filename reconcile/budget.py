@@ -386,6 +386,7 @@ def report_budget(
     pos = data.label_index(positive)
     y = final.label == pos if pos is not None else np.zeros(data.n_items, bool)
     sample = design.estimation_sample(final.human_final)
+    weight = design.labelled_weight(sample)
     cells = verdict_cells(data, estimator, positive)
     prediction = getattr(estimator, "p_unsafe", None) if pos is not None else None
     if prediction is not None and np.all(np.isnan(prediction)):
@@ -412,9 +413,7 @@ def report_budget(
         "by_language": {},
     }
     for language, mask in data.groupings["language"].members():
-        plan = cell_plan(
-            y, design.weight, sample, cells, mask, names, priors, None, prediction, fit
-        )
+        plan = cell_plan(y, weight, sample, cells, mask, names, priors, None, prediction, fit)
         if any(c.residual is not None for c in plan):
             out["planned_variance"] = "p_unsafe_residual"
         out["by_language"][language] = budget_entry(

@@ -31,6 +31,9 @@ class Design:
     # not known (the intervals then take the labels as drawn at random, without the
     # finite-population correction of a single cell).
     stratum: np.ndarray | None = None
+    # (R,) the item's language code (the report's language grouping); None: not known (no
+    # re-basing of an active sample's weights, `labelled_weight`).
+    language: np.ndarray | None = None
     # Platt fits of a prediction on every label of the report (`recalibration`), by
     # (id of the prediction array, target label): one report asks for the same fit per group.
     _fits: dict[tuple[int, int], tuple[float, float]] = field(
@@ -52,6 +55,41 @@ class Design:
     def estimation_sample(self, human_final: np.ndarray) -> np.ndarray:
         """Items whose human-final labels the estimates use."""
         return human_final & (self.assigned | ~self.sampled_language)
+
+    def labelled_weight(self, labelled: np.ndarray) -> np.ndarray:
+        """1/π of each item as far as its label is concerned: the sample's weight re-based to
+        the sampled items that are `labelled` so far (a sample is labelled over days, and
+        estimates are read along the way).
+
+        The labelled part of a design stratum drawn by simple random sampling is taken as a
+        simple random sample of the stratum (it is one when the sample is labelled in a random
+        order): of its N_h items (the sum of the stratum's weights N_h/n_h), n'_h labelled,
+        each with π' = n'_h/N_h. An active (Poisson) sample's labelled part is taken as a
+        random n' of its n items in a language: π' = π·n'/n. With the stored weights instead,
+        a stratum half labelled was charged the finite-population correction of the whole
+        sample (1 − n_h/N_h), a language sampled whole (a small one) had a judge-corrected
+        interval of width 0 after its first labels, and a language sampled in several strata
+        weighed them by their sampled, not their labelled, counts. Items no design drew keep
+        their weight (1)."""
+        if self.stratum is None or not np.any(self.assigned):
+            return self.weight
+        weight = self.weight.copy()
+        used = labelled & self.assigned
+        srs = self.assigned & (self.stratum >= 0)
+        if np.any(srs):
+            size = int(self.stratum[srs].max()) + 1
+            population = np.bincount(self.stratum[srs], weights=self.weight[srs], minlength=size)
+            have = np.bincount(self.stratum[used & srs], minlength=size)
+            at = self.stratum[used & srs]
+            weight[used & srs] = population[at] / have[at]
+        poisson = self.assigned & (self.stratum == POISSON)
+        if self.language is not None and np.any(used & poisson):
+            codes = self.language
+            drawn = np.bincount(codes[poisson], minlength=int(codes.max()) + 1)
+            have = np.bincount(codes[used & poisson], minlength=drawn.size)
+            at = codes[used & poisson]
+            weight[used & poisson] *= drawn[at] / have[at]
+        return weight
 
     def recalibration(
         self, prediction: np.ndarray, target: int, label: np.ndarray, human_final: np.ndarray
@@ -137,4 +175,4 @@ def build_design(
         for i, name, good in zip(at.tolist(), strata, ok.tolist(), strict=True):
             if good:
                 stratum[i] = stratum_code(codes, str(language_codes[i]), name)
-    return Design(assigned, weight, sampled_language, stratum)
+    return Design(assigned, weight, sampled_language, stratum, np.asarray(language_codes))

@@ -59,7 +59,7 @@ def design_label_rate(
     def rate(outcome: np.ndarray, labelled: np.ndarray, level: float = Z95) -> dict[str, Any]:
         return poststratified_rate(
             outcome,
-            design.weight,
+            design.labelled_weight(labelled),
             labelled,
             mask,
             cells,

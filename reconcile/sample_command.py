@@ -100,11 +100,13 @@ def _quotas(
     # (`budget.report_budget`), the design's estimation sample at its weights (a language not
     # sampled yet: every human-final item, the pilot, at weight 1), so that `sample` draws
     # what the report asks for.
+    labelled = design.estimation_sample(final.human_final)
+    weight = design.labelled_weight(labelled)
     plans = {
         name: cell_plan(
             y,
-            design.weight,
-            design.estimation_sample(final.human_final),
+            weight,
+            labelled,
             cells,
             mask,
             names,

@@ -63,6 +63,100 @@ def test_a_judge_stratified_sample_is_weighted_back_to_the_language(tmp_path: Pa
     assert block["ci95"] == pytest.approx(corrected["ci95"], abs=1e-9)
 
 
+def _wilson(x: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval (Wilson 1927), written out."""
+    p = x / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return centre - half, centre + half
+
+
+def test_a_language_sampled_whole_and_labelled_in_part_keeps_an_interval(tmp_path: Path) -> None:
+    # A small language (10 items) is sampled whole (`--per-language` above its size: every π
+    # is 1). Four labels are in, two unsafe: they are a simple random sample of 4 of the 10
+    # (the queue walks the sample in a random order), so the rate has the interval of 4 of 10
+    # drawn without replacement: Wilson at the design-effective size (n − 1)/(1 − n/N) = 5.
+    # Before, the stored π = 1 gave a design variance of 0: [0.198, 0.802] (Kish's size over
+    # 1 − n/N), and the judge-corrected rate, with p(unsafe), the point [0.445, 0.445] (the demo
+    # project showed such points mid-labelling).
+    db = tmp_path / "p.db"
+    with build_project(db, [{"language": "sw"} for _ in range(10)]) as project:
+        scores = [0.9, 0.8, 0.7, 0.2, 0.1, 0.1, 0.3, 0.05, 0.2, 0.1]
+        project.judging.add_verdict_rows(
+            "judge",
+            "m",
+            [(i + 1, "unsafe" if f > 0.5 else "safe", f) for i, f in enumerate(scores)],
+        )
+    cli_ok("sample", "--per-language", "50", "--seed", "1", "--db", str(db))
+    with Project.open(db) as project:
+        assert {a.weight for a in project.assignments.all()} == {1.0}
+        annotator = project.annotators.ensure("rater").id
+        for rid, label in ((1, "unsafe"), (4, "safe"), (7, "unsafe"), (9, "safe")):
+            project.labels.add(rid, annotator, label)
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    block = report["unsafe_rate"]["by_language"]["sw"]
+    assert block["n"] == 4 and block["rate"] == pytest.approx(0.5)
+    assert block["ci95"] == pytest.approx(list(_wilson(2.5, 5)), abs=1e-6)
+    corrected = block["judge_corrected"]
+    low, high = corrected["ci95"]
+    assert low < corrected["rate"] < high
+
+
+def test_a_stratified_sample_labelled_in_part_weighs_strata_by_their_labels(
+    tmp_path: Path,
+) -> None:
+    # 100 items, the judge flags every 10th and is right; the stratified sample takes 4 of the
+    # 10 judge-unsafe items (Neyman) and 16 of the 90 others. All 4 are labelled, but only 5 of
+    # the 16: each of those 5 stands for 90/5 items, not 90/16. The human-only rate is then the
+    # language's 10/100 (with the stored weights: 10/(10 + 5·90/16) = 0.262), and the same as
+    # the judge-corrected one.
+    items = [
+        {"language": "ar", "verdict": {"judge": "unsafe" if i % 10 == 0 else "safe"}}
+        for i in range(100)
+    ]
+    truth = {i + 1: "unsafe" if i % 10 == 0 else "safe" for i in range(100)}
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    cli_ok("sample", "--per-language", "20", "--stratify-by-judge", "--seed", "1", "--db", str(db))
+    with Project.open(db) as project:
+        annotator = project.annotators.ensure("rater").id
+        rows = project.assignments.all()
+        flagged = [a.response_id for a in rows if truth[a.response_id] == "unsafe"]
+        others = [a.response_id for a in rows if truth[a.response_id] == "safe"]
+        assert (len(flagged), len(others)) == (4, 16)
+        for rid in flagged + others[:5]:
+            project.labels.add(rid, annotator, truth[rid])
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    block = report["unsafe_rate"]["by_language"]["ar"]
+    assert block["n"] == 9 and block["rate"] == pytest.approx(0.1, abs=1e-6)
+    assert block["judge_corrected"]["rate"] == pytest.approx(0.1, abs=1e-6)
+    assert block["ci95"] == pytest.approx(block["judge_corrected"]["ci95"], abs=1e-9)
+    # MOVER over the strata at their labelled shares: 4 of 10 (all unsafe: Wilson at n/(1 − π)),
+    # 5 of 90 (none unsafe): 0.1 − 0.1·(1 − l_1), 0.1 + 0.9·u_2.
+    a_low, _ = _wilson(4 / 0.6, 4 / 0.6)
+    _, b_high = _wilson(0, 5 / (1 - 5 / 90))
+    assert block["ci95"] == pytest.approx([0.1 * a_low, 0.1 + 0.9 * b_high], abs=1e-6)
+
+
+def test_the_labelled_part_of_a_sample_carries_the_whole_samples_weight() -> None:
+    # Language 0: an active (Poisson) sample of 4 items, 2 labelled: each labelled item's
+    # weight doubles (π·n'/n). Language 1: a simple random sample of 2 of its 4 items (weight
+    # 2), 1 labelled: it stands for all 4. Unsampled items keep weight 1.
+    from polyjudge.reconcile.design import build_design
+
+    language = np.array([0] * 6 + [1] * 4)
+    at = np.array([0, 1, 2, 3, 6, 7])
+    strata = ["judge:1:active"] * 4 + ["uniform", "uniform"]
+    design = build_design(language, 10, at, np.array([2.0, 4.0, 5.0, 10.0, 2.0, 2.0]), strata)
+    labelled = np.zeros(10, bool)
+    labelled[[0, 3, 6, 9]] = True
+    weight = design.labelled_weight(labelled)
+    assert weight[[0, 3, 6]] == pytest.approx([4.0, 20.0, 4.0])
+    assert weight[[4, 5, 8, 9]] == pytest.approx([1.0] * 4)
+    # Everything labelled: the stored weights.
+    assert design.labelled_weight(design.assigned) == pytest.approx(design.weight)
+
+
 def _two_languages(tmp_path: Path, judged: bool = True) -> tuple[Path, dict[int, str], float]:
     """zh: 1,000 items, 5% unsafe; sw: 100 items, 60% unsafe (a judge with some errors)."""
     rng = np.random.default_rng(3)
