@@ -50,8 +50,9 @@ def offered_ids(
     no_sample: bool = False,
 ) -> list[int]:
     """The items the annotate screen would offer `annotator` (not yet labelled by them; with
-    `overlap`, only items fewer than that many others have labelled or hold), in id order: the
-    sample is the queue, as there (`sample` names a batch; `no_sample`: every item)."""
+    `overlap`, only items fewer than that many others have labelled or hold), in the queue's
+    order (a sample's random order, else id order): the sample is the queue, as there
+    (`sample` names a batch; `no_sample`: every item)."""
     found = project.annotators.get(annotator)
     annotator_id = found.id if found else -1  # nobody has id -1: every item is open
     flt = project.queue.with_sample(
@@ -61,13 +62,13 @@ def offered_ids(
     after = 0
     while limit is None or len(ids) < limit:
         page_size = PAGE if limit is None else min(PAGE, limit - len(ids))
-        page = project.queue.open_ids(
+        page = project.queue.open_items(
             annotator_id, flt, overlap=overlap, after=after, limit=page_size
         )
         if not page:
             break
-        ids += page
-        after = page[-1]
+        ids += [rid for _, rid in page]
+        after = page[-1][0]
     return ids
 
 

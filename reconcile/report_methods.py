@@ -20,7 +20,10 @@ METHODS = {
     "beside), Wilson 95% interval with the Brown-Cai-DasGupta (2001) boundary modification; "
     "used for one language whose human-final items weigh the same.",
     "human_design_weighted": "design-based: in a language with a sample (polyjudge sample), "
-    "its human-final items weighted by 1/pi (Hajek); languages with no sample take their "
+    "its human-final items weighted by 1/pi (Hajek), pi re-based to the labels present: the "
+    "queue walks a sample in a random order, so the n' labelled of a stratum's N_h items are a "
+    "random part of it, pi = n'/N_h (an active sample's pi times n'/n); languages with no "
+    "sample take their "
     "labelled items as a random sample; pooled groups post-stratified by language at their "
     "population sizes. 95% interval: MOVER (Zou & Donner 2008) over each language's Wilson "
     "interval at its effective size p(1-p)/v; a language drawn in several strata (a sample "

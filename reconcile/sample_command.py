@@ -10,6 +10,7 @@ import numpy as np
 
 from polyjudge.store import PolyjudgeError, Project
 
+from .agreement import seed_for
 from .budget import anchored_width, cell_plan, labels_to_width, split_budget
 from .cell_intervals import Z95
 from .data import RunVerdicts, load, with_p_unsafe
@@ -179,6 +180,10 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         p_unsafe,
     )
     items = [i for plan in plans for i in plan.items]
+    # Written in a random order, which is the order the queue walks the batch in
+    # (`store.queue`): whatever part of it is labelled is a random part of each stratum.
+    order = seed_for(request.seed, "sample:order").permutation(len(items))
+    items = [items[k] for k in order.tolist()]
     written = project.assignments.add(name, ((i.response_id, i.stratum, i.weight) for i in items))
     uids = project.content.response_uids([i.response_id for i in items])
     summary: dict[str, Any] = {

@@ -22,8 +22,9 @@ class Assignment:
 
 class Assignments(Subject):
     def add(self, batch: str, rows: Iterable[tuple[int, str | None, float | None]]) -> int:
-        """Record sampled items: (response id, stratum, weight) under a batch name. Returns
-        how many were new (a batch never lists a response twice)."""
+        """Record sampled items: (response id, stratum, weight) under a batch name, in the
+        order the queue is to walk them (`queue`; `polyjudge sample` gives a random one).
+        Returns how many were new (a batch never lists a response twice)."""
         created = now()
         before = self._conn.total_changes
         with self._project.transaction():

@@ -38,6 +38,15 @@ def assignments_by_response(db: Database) -> None:
     )
 
 
+def assignments_walk(db: Database) -> None:
+    # The queue walks a sample batch in the order `polyjudge sample` wrote its rows (a random
+    # one, so that whatever part of a sample is labelled is a random part of it): by row id
+    # within the batch, with the response id at hand (a covering index).
+    db.execute(
+        "CREATE INDEX IF NOT EXISTS assignments_walk ON assignments (batch, id, response_id)"
+    )
+
+
 def claims(db: Database) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS claims ("
@@ -226,6 +235,7 @@ STEPS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0010_reading_condition", reading_condition),
     ("0011_generated_responses", generated_responses),
     ("0012_back_translated_index", back_translated_index),
+    ("0013_assignments_walk", assignments_walk),
 )
 
 MIGRATIONS = Migrations("polyjudge")

@@ -4,8 +4,10 @@ An item is **open** for an annotator when they have no current label on it and, 
 of K, fewer than K other annotators have a current label on it or hold it on screen (an
 unexpired claim, see `claims.py`). It is **visible** (reachable with the
 arrow keys) when it is open or when the annotator has labelled it themselves. Both sets are read
-in response-id order with keyset paging (`id > ?` ... `LIMIT n`), so no query ever loads all
-items, and every query is a single short read (no transaction is held between calls).
+in walk order with keyset paging (`key > ?` ... `LIMIT n`), so no query ever loads all items,
+and every query is a single short read (no transaction is held between calls). The walk key of
+an item (`walk_key`) is its response id, or, when a sample drives the queue, its place in the
+sample batch's random order.
 
 Which label row is current is `current.py`'s rule. Another annotator's label is only ever
 counted, never read. The SQL fragments and the filter are in queue_sql.py.
@@ -14,9 +16,14 @@ counted, never read. The SQL fragments and the filter are in queue_sql.py.
 filter, the queue is the sample's items: per language, those of the latest batch holding items of
 that language (a further batch re-lists a language's earlier items, and a batch may leave out a
 language that needed no more), or of the batch named with `--sample`; every item with
-`--no-sample` (`QueueFilter.sample`, resolved by `Queue.with_sample`). Pages are read from the
-assignments index in response-id order, one run per language, so a small sample of a large
-project never walks the responses between its items.
+`--no-sample` (`QueueFilter.sample`, resolved by `Queue.with_sample`). A batch is walked in
+the order `polyjudge sample` wrote its rows, a random order fixed by its seed: so whatever part
+of the sample has been labelled when someone reads the report is a random part of it (of each
+stratum), which the estimates take it to be (`reconcile.design.Design.labelled_weight`); in
+response-id order, a sample of an import sorted by category was labelled category by category,
+and a report read halfway gave 0.73 for a rate of 0.38. Pages are read from the assignments
+index (`assignments_walk`), one run per language, so a small sample of a large project never
+walks the responses between its items.
 
 **Gold items are not in the queue** (nor in its progress counts): the annotate session mixes
 them in at the gold rate (`gold_items.py`).
@@ -80,7 +87,7 @@ PACE_WINDOW_FACTOR = 4
 
 
 class Queue(Subject):
-    def _ids(
+    def _items(
         self,
         annotator_id: int,
         flt: QueueFilter,
@@ -90,12 +97,13 @@ class Queue(Subject):
         after: int | None = None,
         before: int | None = None,
         limit: int,
-    ) -> list[int]:
-        """Response ids matching filter and state, ascending after `after` or descending before
-        `before`. Several languages are read one index range each and merged, so each range
-        is walked in id order from the keyset instead of being sorted."""
+    ) -> list[tuple[int, int]]:
+        """(walk key, response id) of the items matching filter and state, ascending after the
+        key `after` or descending before `before`. Several languages are read one index range
+        each and merged, so each range is walked in key order from the keyset instead of being
+        sorted."""
         descending = before is not None
-        runs: list[list[int]] = []
+        runs: list[list[tuple[int, int]]] = []
         for languages, batch in language_runs(flt):
             where = filter_where(flt, languages, walking=batch)
             where.params.update(
@@ -107,11 +115,27 @@ class Queue(Subject):
                 after=after or 0,
             )
             sql = page_sql(batch, where, state_clause, descending=descending)
-            runs.append([row[0] for row in self._conn.execute(sql, where.params)])
+            runs.append([(row[0], row[1]) for row in self._conn.execute(sql, where.params)])
         if len(runs) <= 1:
             return runs[0] if runs else []
         merged = heapq.merge(*runs, reverse=descending)
-        return [rid for rid, _ in zip(merged, range(limit), strict=False)]
+        return [item for item, _ in zip(merged, range(limit), strict=False)]
+
+    def walk_key(self, flt: QueueFilter, response_id: int) -> int | None:
+        """The item's key in the walk of `flt` (`open_items`, `neighbour_id`): its response id
+        without a sample; with one, its row in its language's batch (None: not in the walk)."""
+        if flt.sample is None:
+            return response_id
+        row = self._conn.execute(
+            "SELECT language FROM responses WHERE id = ?", (response_id,)
+        ).fetchone()
+        batch = dict(flt.sample).get(row[0]) if row is not None else None
+        if batch is None:
+            return None
+        found = self._conn.execute(
+            "SELECT id FROM assignments WHERE batch = ? AND response_id = ?", (batch, response_id)
+        ).fetchone()
+        return int(found[0]) if found is not None else None
 
     # -- the sample that drives the queue -------------------------------------------------------
 
@@ -152,6 +176,22 @@ class Queue(Subject):
 
     # -- the queue -----------------------------------------------------------------------------
 
+    def open_items(
+        self,
+        annotator_id: int,
+        flt: QueueFilter | None = None,
+        *,
+        overlap: int | None = None,
+        after: int = 0,
+        limit: int = 20,
+    ) -> list[tuple[int, int]]:
+        """A page of (walk key, response id) still to label for the annotator, in walk order
+        after the key `after` (`walk_key`; 0: from the start)."""
+        flt = flt or QueueFilter()
+        return self._items(
+            annotator_id, flt, open_clause(overlap), overlap, after=after, limit=limit
+        )
+
     def open_ids(
         self,
         annotator_id: int,
@@ -161,29 +201,29 @@ class Queue(Subject):
         after: int = 0,
         limit: int = 20,
     ) -> list[int]:
-        """A page of items still to label for the annotator, in id order after `after`."""
-        flt = flt or QueueFilter()
-        return self._ids(annotator_id, flt, open_clause(overlap), overlap, after=after, limit=limit)
+        """The response ids of `open_items`."""
+        page = self.open_items(annotator_id, flt, overlap=overlap, after=after, limit=limit)
+        return [rid for _, rid in page]
 
     def neighbour_id(
         self,
         annotator_id: int,
         flt: QueueFilter | None,
-        response_id: int | None,
+        key: int | None,
         *,
         step: int,
         overlap: int | None = None,
     ) -> int | None:
-        """The visible item just after (`step=+1`) or before (`step=-1`) `response_id`
-        (None: from the start for +1, from the end for -1)."""
+        """The visible item just after (`step=+1`) or before (`step=-1`) the walk key `key`
+        (`walk_key`; None: from the start for +1, from the end for -1)."""
         flt = flt or QueueFilter()
         clause = visible_clause(overlap)
         if step > 0:
-            ids = self._ids(annotator_id, flt, clause, overlap, after=response_id or 0, limit=1)
+            items = self._items(annotator_id, flt, clause, overlap, after=key or 0, limit=1)
         else:
-            before = response_id if response_id is not None else (1 << 62)
-            ids = self._ids(annotator_id, flt, clause, overlap, before=before, limit=1)
-        return ids[0] if ids else None
+            before = key if key is not None else (1 << 62)
+            items = self._items(annotator_id, flt, clause, overlap, before=before, limit=1)
+        return items[0][1] if items else None
 
     def _is(self, annotator_id: int, response_id: int, clause: str, overlap: int | None) -> bool:
         row = self._conn.execute(

@@ -67,8 +67,9 @@ TAKEN = f"{_OTHERS} + {_HOLDING}"
 TAKEN_BY_OTHERS = f"({TAKEN})"
 # r is an item of its language's sample batch (an index search on assignments_response).
 IN_SAMPLE = "EXISTS (SELECT 1 FROM assignments s WHERE s.response_id = r.id AND s.batch = {batch})"
-# A batch's items walked in response-id order through that same index, each joined to its
-# response (CROSS JOIN keeps the assignments as the outer loop).
+# A batch's items walked in the order `polyjudge sample` wrote them (a random order: the
+# assignment row's id, through the index assignments_walk), each joined to its response (CROSS
+# JOIN keeps the assignments as the outer loop).
 SAMPLE_ITEMS = "assignments s CROSS JOIN responses r ON r.id = s.response_id"
 
 
@@ -161,12 +162,14 @@ def language_runs(flt: QueueFilter) -> list[tuple[tuple[str, ...], str | None]]:
 
 
 def page_sql(walking: str | None, where: Where, state_clause: str, *, descending: bool) -> str:
-    """The keyset page query: responses in id order, or a sample's items in id order."""
+    """The keyset page query of (walk key, response id): responses in id order (the key is
+    the response id), or a sample batch's items in the batch's random order (the key is the
+    assignment row's id; `Queue.walk_key`)."""
     source, key = ("responses r", "r.id")
     if walking is not None:
-        source, key = (SAMPLE_ITEMS, "s.response_id")
+        source, key = (SAMPLE_ITEMS, "s.id")
     where.clauses.append(f"{key} < :before" if descending else f"{key} > :after")
     return (
-        f"SELECT r.id FROM {source} WHERE {where.sql()} AND {state_clause}"
+        f"SELECT {key}, r.id FROM {source} WHERE {where.sql()} AND {state_clause}"
         f" ORDER BY {key} {'DESC' if descending else 'ASC'} LIMIT :limit"
     )

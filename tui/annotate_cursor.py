@@ -33,7 +33,9 @@ class QueueCursor:
         self.overlap = overlap
         self.writes = writes
         self.marks = marks
-        self._page: deque[int] = deque()  # open ids after `_page_start`, ascending
+        # (walk key, response id) of open items after the key `_page_start`, in walk order
+        # (`Queue.walk_key`: the response id, or the item's place in its sample's order).
+        self._page: deque[tuple[int, int]] = deque()
         self._page_start = 0
         self._held: int | None = None  # the item this session claims (with an overlap)
         self._mark_skipped = False  # a scan passed over items only the marks made full
@@ -47,7 +49,8 @@ class QueueCursor:
     def next_open(
         self, flt: QueueFilter, after: int, *, wrap: bool, skip: Container[int]
     ) -> int | None:
-        """`_scan`; when it found nothing but passed over items that only other sessions' screen
+        """The response id of the first open item after the walk key `after` (`_scan`); when
+        it found nothing but passed over items that only other sessions' screen
         marks made full, scan again without the marks: a hint never hides the last items."""
         self._mark_skipped = False
         self._marked = None  # read once per scan, when first needed
@@ -63,19 +66,19 @@ class QueueCursor:
     def _scan(
         self, flt: QueueFilter, after: int, *, wrap: bool, skip: Container[int]
     ) -> int | None:
-        """The first open item after `after` (not in `skip`), from a prefetched page of ids
-        (read again when `after` is outside it). Each candidate is checked again before use,
-        since other annotators work at the same time. With `wrap`, start again from the top for
-        items skipped earlier."""
+        """The first open item after the walk key `after` (not in `skip`, response ids), from a
+        prefetched page (read again when `after` is outside it). Each candidate is checked
+        again before use, since other annotators work at the same time. With `wrap`, start
+        again from the top for items skipped earlier."""
         if self._page_start > after:
             self._page.clear()
         cursor = after
         while True:
-            while self._page and self._page[0] <= cursor:
+            while self._page and self._page[0][0] <= cursor:
                 self._page.popleft()
             if not self._page:
                 self._page.extend(
-                    self.project.queue.open_ids(
+                    self.project.queue.open_items(
                         self.annotator_id,
                         flt,
                         overlap=self.overlap,
@@ -86,10 +89,10 @@ class QueueCursor:
                 self._page_start = cursor
                 if not self._page:
                     break
-            candidate = self._page[0]
+            key, candidate = self._page[0]
             if candidate not in skip and self._available(candidate):
                 return candidate
-            cursor = candidate
+            cursor = key
         if wrap and after > 0:
             return self._scan(flt, 0, wrap=False, skip=skip)
         return None

@@ -80,7 +80,9 @@ class AnnotationSession:
         self.gold_feedback = options.gold_feedback
         self.feedback: str | None = None
         self._gold_shown = False  # the item on screen is a gold item
-        self._queue_position = 0  # the last queue (not gold) item shown: where `advance` goes on
+        # The walk key (`Queue.walk_key`) of the last queue (not gold) item shown: where
+        # `advance` goes on from.
+        self._queue_position = 0
         # The reading condition assigned (`--view`, else a packet's `reading_view`), or none.
         packet_view = project.meta(META_KEY)
         self.reading = ReadingCondition(
@@ -113,7 +115,9 @@ class AnnotationSession:
         # A gold item never counts towards K: no claim on it (the claim held is given back).
         self.cursor.hold(None if self._gold_shown else response_id)
         if not self._gold_shown and response_id is not None:
-            self._queue_position = response_id
+            key = self.project.queue.walk_key(self.filter, response_id)
+            if key is not None:
+                self._queue_position = key
         if self.marks is not None:
             self.marks.mark(response_id)
         self.item = self.project.content.item(response_id) if response_id is not None else None
@@ -178,9 +182,10 @@ class AnnotationSession:
         meanwhile)."""
         self.filter = self.resolve(flt)
         self._reset_page()
-        if found is None:
+        key = self.project.queue.walk_key(self.filter, found) if found is not None else None
+        if key is None:
             return self.show(self._next_open(after=0, wrap=False))
-        return self.show(self._next_open(after=found - 1, wrap=True))
+        return self.show(self._next_open(after=key - 1, wrap=True))
 
     @staticmethod
     def first_open_id(
@@ -219,13 +224,13 @@ class AnnotationSession:
     def advance(self) -> Item | None:
         """Move to the next item still to label (after the current one, then from the top;
         after a gold item, after the queue item shown before it)."""
-        after = self._queue_position if self._gold_shown else self.current_id
-        return self.show(self._next_open(after or 0, wrap=True))
+        after = self._queue_position if self.item is not None else 0
+        return self.show(self._next_open(after, wrap=True))
 
     def step(self, direction: int) -> bool:
         """`→`/`←`: the next or previous item this annotator can see (labelled by them, or
         still open). Returns False at either end (the current item stays)."""
-        start = self.current_id
+        start = self._queue_position if self.item is not None else None
         if self._gold_shown:  # gold items are not in the queue: step from the queue item left
             start = self._queue_position + (1 if direction < 0 else 0) or None
         target = self.project.queue.neighbour_id(

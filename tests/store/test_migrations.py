@@ -20,6 +20,7 @@ SINCE_RELEASE = (
     "0010_reading_condition",
     "0011_generated_responses",
     "0012_back_translated_index",
+    "0013_assignments_walk",
 )
 RELEASE_STEPS = [name for name, _ in STEPS if name not in SINCE_RELEASE]
 

@@ -1,6 +1,7 @@
 """The sample is the queue (`store/queue.py`): with a sample for the filter, only its items
-are offered (per language, the latest batch holding that language), in id order, with the same
-overlap and claim rules."""
+are offered (per language, the latest batch holding that language), in the order the batch was
+written (`polyjudge sample` writes it in a random order), with the same overlap and claim
+rules."""
 
 from __future__ import annotations
 
@@ -16,13 +17,15 @@ from tests.tui.conftest import add_items, plain_items
 
 @pytest.fixture
 def sampled(tmp_path: Path):
-    """Twenty Swahili and ten Javanese items; batch `first` holds every third Swahili item,
-    batch `second` (drawn later, as a budget split across languages may) every fourth Swahili
-    item after the first ten and no Javanese one."""
+    """Twenty Swahili and ten Javanese items; batch `first` holds every third Swahili item and
+    two Javanese ones, written in a shuffled order (as `sample` writes a batch), batch `second`
+    (drawn later, as a budget split across languages may) every fourth Swahili item after the
+    first ten and no Javanese one."""
     with Project.create(tmp_path / "s.db") as project:
         sw = add_items(project, plain_items(20, "sw", "s"))
         jv = add_items(project, plain_items(10, "jv", "j"), model="model-b")
-        first = sw[::3] + jv[:2]
+        first = [sw[9], jv[0], sw[0], sw[15], sw[3], jv[1], sw[6], sw[12], sw[18]]
+        assert sorted(first) == sw[::3] + jv[:2]
         project.assignments.add("first", [(rid, "language:x", 2.0) for rid in first])
         second = sw[10::4]
         project.assignments.add("second", [(rid, "language:sw", 3.0) for rid in second])
@@ -35,27 +38,29 @@ def batch(project: Project, name: str, **kw: object) -> QueueFilter:
     return project.queue.with_sample(QueueFilter(**kw), name)  # type: ignore[arg-type]
 
 
-def test_only_the_batch_is_offered_in_id_order(sampled) -> None:
+def test_only_the_batch_is_offered_in_the_order_it_was_written(sampled) -> None:
     project, sw, jv, first, _, people = sampled
     ana = people["ana"]
     flt = batch(project, "first")
     assert flt.sample == (("jv", "first"), ("sw", "first"))
-    assert project.queue.open_ids(ana, flt, limit=100) == sorted(first)
-    assert project.queue.open_ids(ana, flt, after=first[2], limit=2) == first[3:5]
+    assert project.queue.open_ids(ana, flt, limit=100) == first
+    key = {rid: project.queue.walk_key(flt, rid) for rid in first}
+    assert project.queue.open_ids(ana, flt, after=key[first[2]], limit=2) == first[3:5]
     assert project.queue.open_ids(ana, replace(flt, languages=("jv",)), limit=100) == jv[:2]
     assert (
         project.queue.open_ids(ana, batch(project, "first", languages=("jv",)), limit=100) == jv[:2]
     )
     assert project.queue.open_ids(ana, replace(flt, languages=("sw", "jv")), limit=100) == first
     assert project.queue.open_ids(ana, replace(flt, model="model-b"), limit=100) == jv[:2]
+    assert project.queue.walk_key(flt, sw[1]) is None  # not in the batch
     project.labels.add(first[1], ana, "safe")
     assert project.queue.open_ids(ana, flt, limit=2) == [first[0], first[2]]
     # Arrows walk the batch: what she labelled, and what is still open.
-    assert project.queue.neighbour_id(ana, flt, first[0], step=+1) == first[1]
-    assert project.queue.neighbour_id(ana, flt, first[1], step=+1) == first[2]
-    assert project.queue.neighbour_id(ana, flt, first[2], step=-1) == first[1]
+    assert project.queue.neighbour_id(ana, flt, key[first[0]], step=+1) == first[1]
+    assert project.queue.neighbour_id(ana, flt, key[first[1]], step=+1) == first[2]
+    assert project.queue.neighbour_id(ana, flt, key[first[2]], step=-1) == first[1]
     assert project.queue.neighbour_id(ana, flt, None, step=-1) == first[-1]
-    assert project.queue.neighbour_id(ana, flt, first[-1], step=+1) is None
+    assert project.queue.neighbour_id(ana, flt, key[first[-1]], step=+1) is None
     assert project.queue.matches_filter(first[0], flt) and not project.queue.matches_filter(
         sw[1], flt
     )
@@ -93,9 +98,12 @@ def test_per_language_the_latest_batch_under_the_filter_drives_the_queue(sampled
     chosen = project.queue.with_sample(QueueFilter(text="Jibu 1"))
     assert (chosen.sample, chosen.text) == (both, "Jibu 1")
     ana = people["ana"]
-    assert project.queue.open_ids(
-        ana, project.queue.with_sample(QueueFilter()), limit=100
-    ) == sorted(second + jv[:2])
+    # Javanese from `first`, Swahili from `second`, each in its batch's order (a batch written
+    # later walks later).
+    assert project.queue.open_ids(ana, project.queue.with_sample(QueueFilter()), limit=100) == [
+        *jv[:2],
+        *second,
+    ]
     # A named batch without items under the filter offers nothing (not everything).
     empty = batch(project, "second", languages=("jv",))
     assert empty.sample == ()
@@ -141,7 +149,8 @@ def test_overlap_and_claims_hold_inside_the_batch(sampled) -> None:
     assert project.queue.progress(ben, flt, overlap=1).assigned == len(first) - 1
     # Ben's arrows skip what Ana labelled or holds, and stay inside the batch.
     assert project.queue.neighbour_id(ben, flt, None, step=+1, overlap=1) == first[2]
-    assert project.queue.neighbour_id(ben, flt, first[2], step=-1, overlap=1) is None
+    key = project.queue.walk_key(flt, first[2])
+    assert project.queue.neighbour_id(ben, flt, key, step=-1, overlap=1) is None
 
 
 def test_a_sample_page_walks_the_assignments_index(sampled) -> None:
@@ -155,7 +164,7 @@ def test_a_sample_page_walks_the_assignments_index(sampled) -> None:
         project.queue.with_sample(QueueFilter()),
     ):
         plan = " | ".join(project.queue.query_plans(people["ana"], flt, overlap=2))
-        assert "SEARCH s USING COVERING INDEX sqlite_autoindex_assignments_1" in plan, plan
+        assert "SEARCH s USING COVERING INDEX assignments_walk (batch=? AND id>?)" in plan, plan
         assert "SEARCH r USING" in plan and "id=?" in plan, plan  # each item by its id
         assert "SCAN" not in plan, plan
         assert "USE TEMP B-TREE" not in plan, plan
