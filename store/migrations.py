@@ -10,6 +10,8 @@ of the modules that registered them; the numbers in the names are not the order.
 
 from __future__ import annotations
 
+import random
+import zlib
 from collections.abc import Callable
 
 from ._sqlite_utils import Database, Migrations
@@ -45,6 +47,27 @@ def assignments_walk(db: Database) -> None:
     db.execute(
         "CREATE INDEX IF NOT EXISTS assignments_walk ON assignments (batch, id, response_id)"
     )
+    # Batches drawn before were written stratum by stratum in response-id order: each is
+    # written again in a random order (seeded by its name, so every copy of a project gets the
+    # same), oldest batch first, so that the batches keep their order. Nothing refers to an
+    # assignment row by its id.
+    batches = [
+        row[0]
+        for row in db.execute("SELECT batch FROM assignments GROUP BY batch ORDER BY min(id)")
+    ]
+    for batch in batches:
+        rows = db.execute(
+            "SELECT response_id, batch, stratum, weight, created_at FROM assignments"
+            " WHERE batch = ? ORDER BY id",
+            [batch],
+        ).fetchall()
+        random.Random(zlib.crc32(batch.encode("utf-8"))).shuffle(rows)
+        db.execute("DELETE FROM assignments WHERE batch = ?", [batch])
+        db.conn.executemany(
+            "INSERT INTO assignments (response_id, batch, stratum, weight, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            rows,
+        )
 
 
 def claims(db: Database) -> None:

@@ -60,16 +60,19 @@ def merge_uid(packet_project_id: str, packet_label_id: int) -> str:
 class Packets(Subject):
     def copy_items_into(self, packet: Project, response_ids: list[int]) -> int:
         """Copy the responses (and their prompts) into another, freshly created project file:
-        text and metadata only. Returns how many responses were copied."""
+        text and metadata only, in the order given (the packet's queue walks them in it: the
+        queue's order, a sample's random one). Returns how many responses were copied."""
         prompt_map: dict[int, int] = {}
         copied = 0
         with packet.transaction():
             for start in range(0, len(response_ids), 500):
                 part = response_ids[start : start + 500]
                 marks = ", ".join("?" * len(part))
-                rows = self._conn.execute(
-                    f"SELECT * FROM responses WHERE id IN ({marks}) ORDER BY id", part
-                ).fetchall()
+                place = {rid: k for k, rid in enumerate(part)}
+                rows = sorted(
+                    self._conn.execute(f"SELECT * FROM responses WHERE id IN ({marks})", part),
+                    key=lambda r: place[r["id"]],
+                )
                 need = sorted(
                     {r["prompt_id"] for r in rows if r["prompt_id"] is not None} - prompt_map.keys()
                 )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from polyjudge.exports.packet import create_packet, merge_packet
-from polyjudge.store import PolyjudgeError, Project
+from polyjudge.store import PolyjudgeError, Project, QueueFilter
 
 from tests.conftest import run_cli
 from tests.exports.conftest import Built
@@ -343,6 +343,20 @@ def test_the_sample_is_the_packets_queue(fresh: Path, tmp_path: Path):
     with Project.open(fresh) as project:
         logged = [e["detail"]["sample"] for e in project.events("packet")]
     assert logged == [["late"], ["early"], None, ["late"], ["late"], ["early"]]
+
+
+def test_a_packet_is_walked_in_its_samples_order(fresh: Path):
+    """A sample batch is walked in the order it was written (`sample` writes a random one), and
+    so is a packet of it: a packet labelled in part and merged is a random part of the sample,
+    not its first items in id order."""
+    with Project.open(fresh) as project:
+        project.assignments.add("shuffled", [(5, None, 2.0), (2, None, 2.0), (4, None, 2.0)])
+    packet = _packet_of(fresh, "dara")
+    assert _packet_uids(packet) == ["p-004", "p-001", "p-003"]
+    with Project.open(packet) as opened:
+        me = opened.annotators.ensure("dara").id
+        offered = opened.queue.open_ids(me, opened.queue.with_sample(QueueFilter()))
+        assert [opened.content.response(i).uid for i in offered] == ["p-004", "p-001", "p-003"]
 
 
 def _typed_as(out: Path, *names: str) -> int:

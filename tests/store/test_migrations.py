@@ -88,3 +88,37 @@ def test_a_file_at_the_first_step_migrates_to_the_latest(tmp_path: Path) -> None
         assert schema_problems(project.conn) == []
         assert project.drafts.for_annotator(1) == {}  # a table a later step made
     assert [name for _, name, _ in _applied(path)] == [name for name, _ in STEPS]
+
+
+def test_a_batch_drawn_before_the_walk_order_is_written_again_in_a_random_order(
+    tmp_path: Path,
+) -> None:
+    # Before step 0013, `sample` wrote a batch stratum by stratum in response-id order, and
+    # the queue walked it so: a category-sorted import was labelled category by category. The
+    # step writes each earlier batch again in a random order (the queue walks a batch by row
+    # id), keeping its rows and the order of the batches.
+    path = tmp_path / "before-walk.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    MIGRATIONS.apply(Database(conn, execute_plugins=False), stop_before="0013_assignments_walk")
+    conn.executemany(
+        "INSERT INTO responses (uid, language, text, content_hash, created_at)"
+        " VALUES (?, 'sw', 't', ?, '2025-01-01T00:00:00.000Z')",
+        [(f"u{i}", f"h{i}") for i in range(60)],
+    )
+    rows = [(rid, "old", "language", 2.0, f"2025-01-0{1 + rid % 2}") for rid in range(1, 41)]
+    rows += [(rid, "new", "language", 3.0, "2025-02-01") for rid in range(41, 61)]
+    conn.executemany(
+        "INSERT INTO assignments (response_id, batch, stratum, weight, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        rows,
+    )
+    conn.close()
+    with Project.open(path) as project:
+        assert project.assignments.batches() == ["old", "new"]
+        for batch in ("old", "new"):
+            walked = project.assignments.all(batch)
+            found = {(a.response_id, a.batch, a.stratum, a.weight, a.created_at) for a in walked}
+            assert found == {r for r in rows if r[1] == batch}
+            order = [a.response_id for a in walked]
+            assert order != sorted(order)  # no longer in response-id order
+        assert schema_problems(project.conn) == []
