@@ -228,7 +228,7 @@ from scipy.stats import binom
 from simulated_judge import binormal_judge
 
 from polyjudge.reconcile.data import Grouping, ReconcileData, RunVerdicts
-from polyjudge.reconcile.design import stratum_code
+from polyjudge.reconcile.design import Design, stratum_code
 from polyjudge.reconcile.final import NONE, FinalLabels
 from polyjudge.reconcile.intervals import wilson_modified
 from polyjudge.reconcile.judge_rates import VERDICT_CELLS
@@ -458,12 +458,29 @@ def positives_bucket(expected: float) -> str:
     )
 
 
-def run_grid(settings, n: int, seed: int, calibration: str = "calibrated"):
-    """stats[(p, judge, budget, design)][target][method] = lists of hit, width, error."""
+def labelled_part(project: Project, drawn: Drawn, share: float, seed: int) -> Drawn:
+    """What is labelled when a `share` of the drawn sample is: the first items of the queue's
+    walk (a random order, `store.queue`), each weighted as the report weighs the labelled part
+    of a sample (`Design.labelled_weight`)."""
+    sample, weight, strata = drawn
+    if share >= 1.0:
+        return drawn
+    ids = np.flatnonzero(sample)
+    walked = np.random.default_rng(seed).permutation(ids)[: max(1, round(share * ids.size))]
+    labelled = np.zeros_like(sample)
+    labelled[walked] = True
+    design = Design(sample, weight, np.ones_like(sample), strata, project.language)
+    return labelled, design.labelled_weight(labelled), strata
+
+
+def run_grid(settings, n: int, seed: int, calibration: str = "calibrated", labelled: float = 1.0):
+    """stats[(p, judge, budget, design)][target][method] = lists of hit, width, error; with
+    `labelled` < 1, of the labelled part of each sample (`labelled_part`)."""
     stats: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(list))))
     for index, (p, judge) in enumerate(itertools.product(*settings[:2])):
         rng = np.random.default_rng([seed, index])
         verdict_rng = np.random.default_rng([seed, index, 1])
+        part_rng = np.random.default_rng([seed, index, 2])
         for _ in range(n):
             project = Project(p, *judge, rng, calibration=calibration)
             truth = truths(project)
@@ -477,6 +494,11 @@ def run_grid(settings, n: int, seed: int, calibration: str = "calibrated"):
                     if design == "active"
                     else None
                 )
+                if labelled < 1.0:
+                    walk = int(part_rng.integers(2**31))
+                    drawn = labelled_part(project, drawn, labelled, walk)
+                    if verdict_drawn is not None:
+                        verdict_drawn = labelled_part(project, verdict_drawn, labelled, walk)
                 for target, by_method in estimates(project, design, *drawn, verdict_drawn).items():
                     for method, e in by_method.items():
                         cell = stats[(p, judge, budget, design)][target][method]
@@ -556,6 +578,14 @@ def main() -> None:
         default="calibrated",
         help="p(unsafe) as reported: calibrated, or overconfident (logit × 2 or × 3, − 1)",
     )
+    parser.add_argument(
+        "--labelled",
+        type=float,
+        default=1.0,
+        metavar="SHARE",
+        help="estimate from the first SHARE of each sample in the queue's walk (a report read "
+        "while labelling goes on); default 1: the whole sample",
+    )
     args = parser.parse_args()
     start = time.perf_counter()
     settings = (PREVALENCE, JUDGES, BUDGETS, DESIGNS)
@@ -566,7 +596,7 @@ def main() -> None:
     settings = restrict(settings, args.only)
     if args.no_search:
         search = ()
-    stats = run_grid(settings, n, args.seed, args.calibration)
+    stats = run_grid(settings, n, args.seed, args.calibration, args.labelled)
 
     def coverage(cell) -> float | None:
         return float(np.mean(cell["hit"])) if cell["hit"] else None
@@ -790,6 +820,7 @@ def main() -> None:
                 "settings": len(stats),
                 "sims_per_setting": n,
                 "calibration": args.calibration,
+                "labelled": args.labelled,
                 "seconds": round(time.perf_counter() - start),
             }
         )

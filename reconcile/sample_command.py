@@ -127,10 +127,25 @@ def _quotas(
     if request.budget is not None:
         return split_budget(plans, request.budget, mode, shown), planned
     assert request.target_width is not None
-    return {
+    more = {
         k: labels_to_width(c, anchored_width(c, request.target_width, shown.get(k)), mode)[0]
         for k, c in plans.items()
-    }, planned
+    }
+    # Items an earlier batch drew that have no human-final label yet give that many of the
+    # labels still needed: only the rest is drawn (`waiting`), or asking for a width twice
+    # before labelling drew the labels twice.
+    waiting = _waiting(data, final, design)
+    return {k: max(0, n - waiting.get(k, 0)) for k, n in more.items()}, planned
+
+
+def _waiting(data, final, design: Design) -> dict[str, int]:
+    """Per language, the sampled items (of any batch) with no human-final label yet."""
+    open_ = design.assigned & ~design.estimation_sample(final.human_final)
+    return {
+        name: int(np.count_nonzero(open_ & mask))
+        for name, mask in data.groupings["language"].members()
+        if np.any(open_ & mask)
+    }
 
 
 def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
@@ -200,6 +215,11 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         else None,
         "sampled": written,
         "new": sum(1 for i in items if i.new),
+        # Sampled items still without a human-final label that a target width counted as
+        # labels to come (`_quotas`).
+        "waiting": _waiting(data, final, design)
+        if design is not None and request.target_width is not None
+        else {},
         "short": [
             {"language": p.language, "asked": p.asked, "available": p.candidates}
             for p in plans

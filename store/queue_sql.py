@@ -150,7 +150,7 @@ def visible_clause(overlap: int | None) -> str:
 
 
 def language_runs(flt: QueueFilter) -> list[tuple[tuple[str, ...], str | None]]:
-    """One index range per language when reading in id order (merged afterwards), with
+    """One index range per language when reading in walk order (merged afterwards), with
     the sample batch it walks (None: the responses themselves)."""
     if flt.sample is not None:
         return [

@@ -180,6 +180,13 @@ def _print_sample(summary: dict) -> None:
                 "variance inside each verdict stratum)"
             )
         )
+    for language, count in summary.get("waiting", {}).items():
+        console.print(
+            Text(
+                f"{one_line(language, 40)}: {fmt_count(count)} item(s) drawn before and not "
+                "labelled yet count towards the target width"
+            )
+        )
     for short in summary["short"]:
         console.print(
             Text(

@@ -400,6 +400,20 @@ def test_sample_draws_what_the_report_says_is_needed(tmp_path: Path) -> None:
         )
     )  # fmt: skip
     assert summary["new"] == more
+    # Asked again before any of them is labelled: they are the labels to come, nothing more is
+    # drawn (before, the same number again).
+    again = json.loads(
+        cli_ok(
+            "sample", "--design", "stratified", "--target-width", str(width), "--seed", "2",
+            "--json", "--db", str(db),
+        )
+    )  # fmt: skip
+    assert again["waiting"] == {"ar": more} and again["new"] == 0
+    printed = cli_ok(
+        "sample", "--design", "stratified", "--target-width", str(width), "--seed", "3",
+        "--db", str(db),
+    )  # fmt: skip
+    assert f"ar: {more} item(s) drawn before and not labelled yet count" in printed
 
 
 def test_planned_labels_reach_the_width_with_the_prediction_estimator() -> None:
