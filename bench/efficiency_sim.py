@@ -79,6 +79,25 @@ cells whose one-sided exact binomial test of "coverage ≥ 0.93" rejects at 0.05
 worst setting's mean pooled error and `pooled_bias_settings_beyond_2se` how many settings' mean
 error exceeds 2 s.e. (about 5 % by chance).
 
+A report is read while labelling goes on. `--labelled SHARE` estimates from the first SHARE
+of each drawn sample in the queue's walk (a random order, `store.queue`), each labelled item at
+the weight the report gives the labelled part of a sample (`Design.labelled_weight`: its
+stratum's N_h over the n'_h labelled; an active sample's w·n/n'). Twelfth session, `python
+bench/efficiency_sim.py --n 40 --no-search --labelled 0.3`: coverage_mean 0.969 (ours_pred
+0.977, ours_verdict 0.960, human 0.970), 3 cells under 0.93 at p < 0.05, none after
+Bonferroni (the lowest, 0.800, l3 at 3 %, judge 0.7/0.7, 2,000 labels, stratified, is 0.940
+at `--n 400` with `--only` that setting). With the stored weights (1/π of the whole sample,
+as before the twelfth session): 0.926, coverage_min 0.175, 130 cells beyond noise, 60 after
+Bonferroni. (The order matters as much: walked in response-id order, the labelled part of a
+sample of a category-sorted import is not a random part at all;
+tests/e2e/test_sample_workflow.py.)
+
+Where the excess coverage lies, by the unsafe items a target's labels hold in expectation
+(labels × prevalence; `coverage_mean_by_expected_positives`), `--n 40 --no-search`, twelfth
+session: under 5, 0.968 (243 cells); 5-20, 0.971 (297); 20 or more, 0.959 (756). So it is not
+only the few-positives regime, where any interval that keeps its coverage at every rate covers
+well over 95 % on average (Brown, Cai & DasGupta 2001).
+
 Last measured, issue 9, eleventh session (a human-only rate drawn in several design strata is
 MOVER over its strata's Wilson intervals, `cell_intervals.Part`, instead of one Wilson interval
 at Agresti-Coull-adjusted stratum variances; the verdict-only rate of an active design on the
