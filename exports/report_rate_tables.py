@@ -139,10 +139,14 @@ def budget_table(report: Report) -> ReportTable | None:
             else ""
         )
         + "; the more labels go to the judge-verdict strata by Neyman allocation, as `sample "
-        "--stratify-by-judge --target-width W` draws them (budget.by_cell in the JSON).",
+        "--stratify-by-judge --target-width W` draws them (budget.by_cell in the JSON). "
+        "Drawn: sampled items not labelled yet, which give that many of them (`sample "
+        "--target-width` draws only the rest).",
     )
     for name, x in b.by_language.items():
         more = fmt_count(x.more_labels) + ("" if x.reachable else " (more than left)")
+        if x.drawn_unlabelled:
+            more += f" ({fmt_count(min(x.drawn_unlabelled, x.more_labels))} drawn)"
         t.rows.append(
             [
                 plain(name),

@@ -416,10 +416,14 @@ def report_budget(
         plan = cell_plan(y, weight, sample, cells, mask, names, priors, None, prediction, fit)
         if any(c.residual is not None for c in plan):
             out["planned_variance"] = "p_unsafe_residual"
-        out["by_language"][language] = budget_entry(
+        entry = budget_entry(
             plan,
             width,
             "stratified" if estimator is not None else "uniform",
             (shown or {}).get(language),
         )
+        # Of the more labels, items a sample drew that have no human-final label yet: they
+        # give that many, and `sample --target-width` draws only the rest.
+        entry["drawn_unlabelled"] = int(np.count_nonzero(mask & design.assigned & ~sample))
+        out["by_language"][language] = entry
     return out

@@ -196,6 +196,7 @@ class BudgetRow:
     more_labels: int
     available: int
     reachable: bool
+    drawn_unlabelled: int = 0  # of the more labels, items a sample drew, not labelled yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +224,7 @@ class Budget(Block):
                     more_labels=x["more_labels"],
                     available=x.get("available", 0),
                     reachable=bool(x.get("reachable", True)),
+                    drawn_unlabelled=int(x.get("drawn_unlabelled", 0)),
                 )
                 for name, x in d["by_language"].items()
             },

@@ -409,6 +409,13 @@ def test_sample_draws_what_the_report_says_is_needed(tmp_path: Path) -> None:
         )
     )  # fmt: skip
     assert again["waiting"] == {"ar": more} and again["new"] == 0
+    # The report says the same: the labels still needed, that many of them drawn.
+    entry = report(width)
+    assert (entry["more_labels"], entry["drawn_unlabelled"]) == (more, more)
+    markdown = cli_ok(
+        "report", "--markdown", "--bootstrap", "0", "--target-width", str(width), "--db", str(db)
+    )
+    assert f"| {more} ({more} drawn) |" in markdown
     printed = cli_ok(
         "sample", "--design", "stratified", "--target-width", str(width), "--seed", "3",
         "--db", str(db),
