@@ -39,6 +39,8 @@ class Design:
     _fits: dict[tuple[int, int], tuple[float, float]] = field(
         default_factory=dict, repr=False, compare=False
     )
+    # `labelled_weight` by the labelled mask (a report asks for the same few masks per group).
+    _weights: dict[bytes, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def none(cls, n_items: int) -> Design:
@@ -73,6 +75,12 @@ class Design:
         their weight (1)."""
         if self.stratum is None or not np.any(self.assigned):
             return self.weight
+        key = np.packbits(labelled & self.assigned).tobytes()
+        if key not in self._weights:
+            self._weights[key] = self._rebased(labelled)
+        return self._weights[key]
+
+    def _rebased(self, labelled: np.ndarray) -> np.ndarray:
         weight = self.weight.copy()
         used = labelled & self.assigned
         srs = self.assigned & (self.stratum >= 0)
