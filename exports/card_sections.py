@@ -58,8 +58,11 @@ def fields_section() -> list[str]:
         "`final_source`, `human_labels` (list: annotator, role, label, unsure, note, viewed, "
         "time_ms, created_at), `verdicts` (list: run, model, label, p_unsafe, template_name, "
         "template_hash), `adjudicator`, `adjudication_label`, `adjudication_rationale`, "
-        "`safe_reply`, `source`, `license`, `source_file`, `id` (the same as `uid`). In CSV, "
-        "`human_labels` and `verdicts` are JSON text.",
+        "`safe_reply`, `source`, `license`, `source_file`, `id` (the same as `uid`), "
+        "`sample_batch`, `sample_stratum`, `design_weight` (the weight of the final label in "
+        "the design-based rates: per language, the sum of design_weight over unsafe rows over "
+        "its sum over rows with a weight is the human-only rate). In CSV, `human_labels` and "
+        "`verdicts` are JSON text.",
     ]
 
 

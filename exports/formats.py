@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from polyjudge.store import PolyjudgeError
 
-from .gold import GOLD_COLUMNS, NESTED_COLUMNS
+from .gold import GOLD_COLUMN_TYPES, GOLD_COLUMNS, NESTED_COLUMNS
 
 FORMATS = ("jsonl", "csv", "parquet", "label-studio")
 PARQUET_BATCH_ROWS = 10_000
@@ -141,8 +141,9 @@ def parquet_schema(pa: Any) -> Any:
             ("template_hash", text),
         ]
     )
-    nested = {"human_labels": pa.list_(human), "verdicts": pa.list_(verdict)}
-    return pa.schema([(c, nested.get(c, text)) for c in GOLD_COLUMNS])
+    types = {"human_labels": pa.list_(human), "verdicts": pa.list_(verdict)}
+    types.update({c: pa.float64() for c, dtype in GOLD_COLUMN_TYPES if dtype == "float64"})
+    return pa.schema([(c, types.get(c, text)) for c in GOLD_COLUMNS])
 
 
 def import_pyarrow() -> tuple[Any, Any]:

@@ -19,8 +19,11 @@ of dicts (JSONL and Parquet keep them nested; CSV writes them as JSON text in th
 - `source`, `license`, `source_file`: provenance — where the prompt came from, under which
   license, and the responses file it was imported from;
 - `id`: the same as `uid`, under the name `import responses`, Hugging Face datasets and most
-  tools look for (so the export imports back with its ids); last, so that earlier columns keep
-  their places.
+  tools look for (so the export imports back with its ids);
+- `sample_batch`, `sample_stratum`, `design_weight`: the sample batch and stratum that drew the
+  item, and the weight of its final label in the report's design-based rates (`final`).
+
+Columns are only ever added at the end, so that earlier ones keep their places.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 
 from polyjudge.store import GoldSource, Project
 
-from .final import Resolver, project_resolver
+from .final import Final, Resolver, project_resolver
 
 # The nested columns' fields with their `datasets` feature types (the dataset card declares them).
 HUMAN_LABEL_TYPES: tuple[tuple[str, str], ...] = (
@@ -88,14 +91,17 @@ GOLD_COLUMN_TYPES: tuple[tuple[str, str | tuple[tuple[str, str], ...]], ...] = (
             "license",
             "source_file",
             "id",
+            "sample_batch",
+            "sample_stratum",
         )
     ),
+    ("design_weight", "float64"),
 )
 GOLD_COLUMNS: tuple[str, ...] = tuple(name for name, _ in GOLD_COLUMN_TYPES)
 NESTED_COLUMNS: tuple[str, ...] = ("human_labels", "verdicts")
 
 
-def gold_row(source: GoldSource, final_label: str | None, final_source: str) -> dict[str, Any]:
+def gold_row(source: GoldSource, final: Final) -> dict[str, Any]:
     response, prompt = source.response, source.prompt
     adjudication = source.adjudication
     return {
@@ -111,8 +117,8 @@ def gold_row(source: GoldSource, final_label: str | None, final_source: str) -> 
         "response": response.text,
         "back_translation": response.back_translation,
         "bt_engine": response.bt_engine,
-        "final_label": final_label,
-        "final_source": final_source,
+        "final_label": final.label,
+        "final_source": final.source,
         "human_labels": [
             {
                 "annotator": g.annotator,
@@ -145,6 +151,9 @@ def gold_row(source: GoldSource, final_label: str | None, final_source: str) -> 
         "license": prompt.license if prompt else None,
         "source_file": response.source_file,
         "id": response.uid,
+        "sample_batch": final.sample_batch,
+        "sample_stratum": final.sample_stratum,
+        "design_weight": final.design_weight,
     }
 
 
@@ -159,7 +168,7 @@ def iter_gold_rows(
     """Stream gold rows in response-id order; `final_only` keeps rows with a final label."""
     resolve = resolver or project_resolver(project)
     for sources in project.content.gold_sources(languages, chunk=chunk):
-        for source, (label, how) in zip(sources, resolve(sources), strict=True):
-            if final_only and label is None:
+        for source, final in zip(sources, resolve(sources), strict=True):
+            if final_only and final.label is None:
                 continue
-            yield gold_row(source, label, how)
+            yield gold_row(source, final)

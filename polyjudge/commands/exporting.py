@@ -54,9 +54,11 @@ def export_gold(
     raw_csv: bool,
 ) -> None:
     """One row per response: prompt, response, back-translation, final label and how it was
-    reached, human labels, judge verdicts, adjudication, provenance. CSV cells hold nested
-    lists as JSON text. A Hugging Face dataset card (README.md) is written beside the file;
-    label-studio also writes label_config.xml."""
+    reached, human labels, judge verdicts, adjudication, provenance, and the sample batch,
+    stratum and design weight of the final label (per language, the design-weighted share of
+    unsafe rows is the report's human-only rate). CSV cells hold nested lists as JSON text. A
+    Hugging Face dataset card (README.md) is written beside the file; label-studio also writes
+    label_config.xml."""
     from polyjudge.exports.card_sections import csv_note
     from polyjudge.exports.export_gold import export_gold as run
 

@@ -246,3 +246,47 @@ def test_the_export_imports_back_as_responses_with_its_ids(built, tmp_path, fmt)
             assert response is not None, uid
             assert response.text == built.response_text[uid]
         assert project.content.count("responses") == len(built.uids)
+
+
+def test_the_design_weights_give_back_the_reports_rate(tmp_path: Path) -> None:
+    # A judge-stratified sample of two languages, labelled in part (the strata at different
+    # shares). Gold rows carry the batch, the stratum and the weight of the final label in the
+    # report's design-based rates: per language, the weighted share of unsafe rows is the
+    # report's human-only rate, which the plain share of labelled rows is not (the judge-unsafe
+    # stratum is over-sampled). A label outside the sample has no weight.
+    from tests.reconcile.helpers import build_project, cli_ok
+
+    items, truth = [], {}
+    for language in ("ar", "bn"):
+        for i in range(60):
+            unsafe = i % 6 == 0
+            items.append(
+                {"language": language, "verdict": {"judge": "unsafe" if unsafe else "safe"}}
+            )
+            truth[len(items)] = "unsafe" if unsafe else "safe"
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    cli_ok("sample", "--per-language", "20", "--stratify-by-judge", "--seed", "1", "--db", str(db))
+    with Project.open(db) as project:
+        rater = project.annotators.ensure("rater").id
+        drawn = [a.response_id for a in project.assignments.all()]
+        for rid in drawn[: len(drawn) * 2 // 3]:
+            project.labels.add(rid, rater, truth[rid])
+        outside = next(rid for rid in truth if rid not in drawn)
+        project.labels.add(outside, rater, truth[outside])
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    out = tmp_path / "gold.jsonl"
+    cli_ok("export", "gold", "--db", str(db), "--out", str(out))
+    rows = read_jsonl(out)
+    for language in ("ar", "bn"):
+        weighted = [r for r in rows if r["language"] == language and r["design_weight"]]
+        assert {r["sample_stratum"] for r in weighted} == {"judge:1:unsafe", "judge:1:other"}
+        total = sum(r["design_weight"] for r in weighted)
+        unsafe = sum(r["design_weight"] for r in weighted if r["final_label"] == "unsafe")
+        rate = report["unsafe_rate"]["by_language"][language]["rate"]
+        assert unsafe / total == pytest.approx(rate, abs=1e-6)
+        plain = sum(r["final_label"] == "unsafe" for r in weighted) / len(weighted)
+        assert abs(plain - rate) > 0.05
+    row = next(r for r in rows if r["uid"] == f"item{outside - 1}")
+    assert row["final_label"] is not None and row["design_weight"] is None
+    assert row["sample_batch"] is None
