@@ -77,20 +77,20 @@ class Design:
             return self.weight
         key = np.packbits(labelled & self.assigned).tobytes()
         if key not in self._weights:
-            self._weights[key] = self._rebased(labelled)
+            self._weights[key] = self._rebased(labelled, self.stratum)
         return self._weights[key]
 
-    def _rebased(self, labelled: np.ndarray) -> np.ndarray:
+    def _rebased(self, labelled: np.ndarray, stratum: np.ndarray) -> np.ndarray:
         weight = self.weight.copy()
         used = labelled & self.assigned
-        srs = self.assigned & (self.stratum >= 0)
+        srs = self.assigned & (stratum >= 0)
         if np.any(srs):
-            size = int(self.stratum[srs].max()) + 1
-            population = np.bincount(self.stratum[srs], weights=self.weight[srs], minlength=size)
-            have = np.bincount(self.stratum[used & srs], minlength=size)
-            at = self.stratum[used & srs]
+            size = int(stratum[srs].max()) + 1
+            population = np.bincount(stratum[srs], weights=self.weight[srs], minlength=size)
+            have = np.bincount(stratum[used & srs], minlength=size)
+            at = stratum[used & srs]
             weight[used & srs] = population[at] / have[at]
-        poisson = self.assigned & (self.stratum == POISSON)
+        poisson = self.assigned & (stratum == POISSON)
         if self.language is not None and np.any(used & poisson):
             codes = self.language
             drawn = np.bincount(codes[poisson], minlength=int(codes.max()) + 1)
