@@ -93,3 +93,54 @@ def stratified_estimate(
                 containing(_quantiles(draw), estimate) if estimate is not None else None
             )
     return out
+
+
+# One language's counts for `pooled_accuracy`: (judge-positive, judged, x1, n1, x0, n0) as
+# `stratified_estimate` takes them.
+Counts = tuple[int, int, int, int, int, int]
+
+
+def pooled_accuracy(
+    parts: list[Counts], rng: np.random.Generator, draws: int = MC_DRAWS
+) -> dict[str, Any]:
+    """The judge's sensitivity and specificity over several languages, each language's q_l,
+    PPV_l and FOR_l drawn as `stratified_estimate` draws them and weighed by its J_l judged
+    items: sens = Σ J_l·q_l·PPV_l / Σ J_l·rate_l, spec = Σ J_l(1 − q_l)(1 − FOR_l) /
+    Σ J_l(1 − rate_l), rate_l = q_l·PPV_l + (1 − q_l)·FOR_l. Pooling the labelled counts
+    instead weighs each language by how many of its items were labelled, not by its size:
+    biased wherever languages were sampled at different fractions. {} where a language's
+    PPV or FOR is unknown (no labelled item in a verdict stratum it has)."""
+    tp, pos, tn, neg = (np.zeros(draws) for _ in range(4))
+    point = np.zeros(4)
+    for k, judged, x1, n1, x0, n0 in parts:
+        if judged == 0:
+            continue
+        need_pos, need_neg = k > 0, k < judged
+        if (need_pos and n1 == 0) or (need_neg and n0 == 0):
+            return {}
+        q = midp_draws(k, judged, draws, rng)
+        ppv = midp_draws(x1, n1, draws, rng) if need_pos else np.zeros(draws)
+        for_ = midp_draws(x0, n0, draws, rng) if need_neg else np.zeros(draws)
+        rate = q * ppv + (1 - q) * for_
+        tp += judged * q * ppv
+        pos += judged * rate
+        tn += judged * (1 - q) * (1 - for_)
+        neg += judged * (1 - rate)
+        q0, ppv0 = k / judged, (x1 / n1 if n1 else 0.0)
+        for0 = x0 / n0 if n0 else 0.0
+        rate0 = q0 * ppv0 + (1 - q0) * for0
+        point += judged * np.array([q0 * ppv0, rate0, (1 - q0) * (1 - for0), 1 - rate0])
+    out: dict[str, Any] = {}
+    for key, (hit, total), (p_hit, p_total) in (
+        ("sensitivity", (tp, pos), point[:2]),
+        ("specificity", (tn, neg), point[2:]),
+    ):
+        estimate = float(p_hit / p_total) if p_total > 0 else None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            draw = hit / total
+        draw = draw[np.isfinite(draw)]
+        out[key] = estimate
+        out[f"{key}_ci95"] = (
+            containing(_quantiles(draw), estimate) if estimate is not None else None
+        )
+    return out

@@ -9,7 +9,8 @@ items of each stratum; unjudged items are a stratum of their own (never silently
 MOVER over the strata's Wilson intervals with finite-population correction (`design`). The
 PPV and FOR shown beside get modified-Wilson intervals, and the judge's population
 sensitivity and specificity come from Bayes' rule over mid-p confidence draws of q, PPV and
-FOR (`stratified_estimate`).
+FOR (`stratified_estimate`); over several languages (overall, a model, a tier), from each
+language's draws at its size (`pooled_accuracy`), not from the pooled labelled counts.
 
 `judge_raw_wilson` — the judge's own unsafe share (uncorrected), beside it for comparison.
 """
@@ -23,7 +24,7 @@ import numpy as np
 from .cell_intervals import Z95
 from .data import NO_VERDICT, ReconcileData, RunVerdicts
 from .design import Design
-from .double_sampling import stratified_estimate
+from .double_sampling import Counts, pooled_accuracy, stratified_estimate
 from .final import FinalLabels
 from .intervals import wilson_modified
 from .rates import design_label_rate
@@ -137,6 +138,12 @@ def judge_rates(
         x0 = int(np.count_nonzero(human & ~judge_pos & gold))
         n0 = int(np.count_nonzero(human & ~judge_pos))
         accuracy = stratified_estimate(k, n_judged, x1, n1, x0, n0, rng, accuracy=True)
+        parts = _by_language(data, judged, judge_pos, human, gold)
+        if len(parts) > 1 and "sensitivity" in accuracy:
+            # Several languages: each at its size, not at its labelled count (None where a
+            # language's PPV or FOR is unknown, as the group's rate then is).
+            keys = ("sensitivity", "sensitivity_ci95", "specificity", "specificity_ci95")
+            accuracy = {**accuracy, **(pooled_accuracy(parts, rng) or dict.fromkeys(keys))}
         estimate.update(
             n_ppv=n1,
             unsafe_ppv=x1,
@@ -153,3 +160,30 @@ def judge_rates(
     if notes:
         estimate["notes"] = notes
     return raw, estimate
+
+
+def _by_language(
+    data: ReconcileData,
+    judged: np.ndarray,
+    judge_pos: np.ndarray,
+    human: np.ndarray,
+    gold: np.ndarray,
+) -> list[Counts]:
+    """Per language of the group: (judge-positive, judged, x1, n1, x0, n0) as
+    `stratified_estimate` takes them."""
+    language = data.groupings["language"].codes
+    out = []
+    for code in np.unique(language[judged]).tolist():
+        mine = language == code
+        j, h = judged & mine, human & mine
+        out.append(
+            (
+                int(np.count_nonzero(judge_pos & mine)),
+                int(np.count_nonzero(j)),
+                int(np.count_nonzero(h & judge_pos & gold)),
+                int(np.count_nonzero(h & judge_pos)),
+                int(np.count_nonzero(h & ~judge_pos & gold)),
+                int(np.count_nonzero(h & ~judge_pos)),
+            )
+        )
+    return out

@@ -423,3 +423,50 @@ def test_a_reason_naming_a_language_reaches_the_report_escaped(tmp_path: Path) -
     for args in (("--markdown",), ()):
         out = cli_ok("report", *args, "--bootstrap", "0", "--db", str(db))
         assert "\x1b" not in out and "\x07" not in out
+
+
+def test_a_pooled_judge_accuracy_weighs_languages_by_their_size(tmp_path: Path) -> None:
+    # ar: 1,000 items, the judge flags 100; 10 flagged items labelled (8 unsafe), 20 others
+    # (1 unsafe). bn: 100 items, 50 flagged; all labelled, 25 and 5 unsafe. No sample: the
+    # labels stand for their strata. The judge's sensitivity over both languages, by
+    # definition TP/P with each language's strata at their sizes: TP = 100·0.8 + 50·0.5 =
+    # 105, P = 105 + 900·0.05 + 50·0.1 = 155. From the pooled labelled counts (PPV 33/60, FOR
+    # 6/70, q = 150/1,100) it came out 0.50: bn, labelled whole, outweighed ar.
+    items = []
+    for language, size, flagged, labelled in (
+        (
+            "ar",
+            1000,
+            100,
+            {(True, True): 8, (True, False): 2, (False, True): 1, (False, False): 19},
+        ),
+        (
+            "bn",
+            100,
+            50,
+            {(True, True): 25, (True, False): 25, (False, True): 5, (False, False): 45},
+        ),
+    ):
+        left = dict(labelled)
+        for i in range(size):
+            judge = i < flagged
+            spec: dict = {"language": language, "verdict": {"judge": "unsafe" if judge else "safe"}}
+            for unsafe in (True, False):
+                if left.get((judge, unsafe), 0) > 0:
+                    left[(judge, unsafe)] -= 1
+                    spec["labels"] = [("rater", "unsafe" if unsafe else "safe")]
+                    break
+            items.append(spec)
+    db = tmp_path / "p.db"
+    build_project(db, items).close()
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    overall = report["unsafe_rate"]["overall"]["judge_corrected"]
+    assert overall["rate"] == pytest.approx(155 / 1100, abs=1e-6)
+    assert overall["judge_sensitivity"] == pytest.approx(105 / 155, abs=1e-6)
+    tn = 900 * 0.95 + 50 * 0.9
+    assert overall["judge_specificity"] == pytest.approx(tn / (1100 - 155), abs=1e-6)
+    low, high = overall["judge_sensitivity_ci95"]
+    assert low < 105 / 155 < high
+    by_language = report["unsafe_rate"]["by_language"]
+    assert by_language["ar"]["judge_corrected"]["judge_sensitivity"] == pytest.approx(80 / 125)
+    assert by_language["bn"]["judge_corrected"] is None  # labelled whole: nothing to correct
