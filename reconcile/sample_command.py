@@ -73,11 +73,13 @@ def _quotas(
     request: SampleRequest,
     design: Design | None,
     shown: dict[str, float],
+    waiting: dict[str, int],
 ) -> tuple[dict[str, int], str | None]:
     """Labels per language, and the variance a planned size was planned with (as the report's
     `budget.planned_variance`; None for `--per-language`). `shown`: each language's headline
     interval width now, which a target width and a budget split are anchored to as `report
-    --target-width` is (`budget.anchor`)."""
+    --target-width` is (`budget.anchor`); `waiting`: per language, the sampled items without a
+    human-final label yet, which a target width counts as labels to come (`_waiting`)."""
     languages = data.groupings["language"]
     if request.per_language is not None:
         return {name: request.per_language for name in languages.names}, None
@@ -132,9 +134,8 @@ def _quotas(
         for k, c in plans.items()
     }
     # Items an earlier batch drew that have no human-final label yet give that many of the
-    # labels still needed: only the rest is drawn (`waiting`), or asking for a width twice
-    # before labelling drew the labels twice.
-    waiting = _waiting(data, final, design)
+    # labels still needed: only the rest is drawn, or asking for a width twice before
+    # labelling drew the labels twice.
     return {k: max(0, n - waiting.get(k, 0)) for k, n in more.items()}, planned
 
 
@@ -168,7 +169,12 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         else None
     )
     shown = _shown_widths(data, final, run, design, spec.positive) if design is not None else {}
-    quotas, planned = _quotas(data, final, spec, request, design, shown)
+    waiting = (
+        _waiting(data, final, design)
+        if design is not None and request.target_width is not None
+        else {}
+    )
+    quotas, planned = _quotas(data, final, spec, request, design, shown, waiting)
     size = (
         f"n{request.per_language}"
         if request.per_language is not None
@@ -217,9 +223,7 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         "new": sum(1 for i in items if i.new),
         # Sampled items still without a human-final label that a target width counted as
         # labels to come (`_quotas`).
-        "waiting": _waiting(data, final, design)
-        if design is not None and request.target_width is not None
-        else {},
+        "waiting": waiting,
         "short": [
             {"language": p.language, "asked": p.asked, "available": p.candidates}
             for p in plans
