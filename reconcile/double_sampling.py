@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .intervals import containing, wilson_modified
+from .intervals import containing, wilson, wilson_modified
 
 MC_DRAWS = 20_000
 
@@ -19,26 +19,35 @@ def _quantiles(draws: np.ndarray) -> list[float] | None:
     return [float(x) for x in np.quantile(draws, [0.025, 0.975])]
 
 
-def midp_draws(x: int, n: int, size: int, rng: np.random.Generator) -> np.ndarray:
+def midp_draws(x: float, n: float, size: int, rng: np.random.Generator) -> np.ndarray:
     """Draws from the mid-p confidence distribution of a binomial proportion (x of n): each
     draw from Beta(x, n − x + 1) or Beta(x + 1, n − x) with probability ½ (a Beta with a zero
-    parameter is the point mass at 0 or 1)."""
+    parameter is the point mass at 0 or 1). x and n may be effective counts (`judge_rates`:
+    a weighted share at Kish's size)."""
     high = rng.random(size) < 0.5
     a = x + high.astype(np.int64)
     b = n - x + 1 - high.astype(np.int64)
-    draws = rng.beta(np.maximum(a, 1), np.maximum(b, 1))
-    draws[a == 0] = 0.0
-    draws[b == 0] = 1.0
+    draws = rng.beta(np.where(a > 0, a, 1), np.where(b > 0, b, 1))
+    draws[a <= 0] = 0.0
+    draws[b <= 0] = 1.0
     return draws
+
+
+def _share_interval(x: float, n: float) -> list[float] | None:
+    """The modified Wilson interval of x of n labels; the Wilson interval at an effective size
+    where the counts are not whole (weighted labels)."""
+    whole = float(x).is_integer() and float(n).is_integer()
+    interval = wilson_modified(int(x), int(n)) if whole else wilson(x, n)
+    return list(interval) if interval else None
 
 
 def stratified_estimate(
     judged_pos: int,
     judged: int,
-    x1: int,
-    n1: int,
-    x0: int,
-    n0: int,
+    x1: float,
+    n1: float,
+    x0: float,
+    n0: float,
     rng: np.random.Generator,
     draws: int = MC_DRAWS,
     accuracy: bool = False,
@@ -74,9 +83,9 @@ def stratified_estimate(
         rate=q * ppv + (1 - q) * for_,
         ci95=containing((lo, hi), q * ppv + (1 - q) * for_),
         ppv=ppv if n1 else None,
-        ppv_ci95=list(wilson_modified(x1, n1) or ()) or None,
+        ppv_ci95=_share_interval(x1, n1),
         for_=for_ if n0 else None,
-        for_ci95=list(wilson_modified(x0, n0) or ()) or None,
+        for_ci95=_share_interval(x0, n0),
     )
     out["for"] = out.pop("for_")
     if accuracy and need_pos and need_neg:
@@ -96,22 +105,25 @@ def stratified_estimate(
 
 
 # One language's counts for `pooled_accuracy`: (judge-positive, judged, x1, n1, x0, n0) as
-# `stratified_estimate` takes them.
-Counts = tuple[int, int, int, int, int, int]
+# `stratified_estimate` takes them (x and n effective counts where the labels are weighted).
+Counts = tuple[int, int, float, float, float, float]
 
 
 def pooled_accuracy(
     parts: list[Counts], rng: np.random.Generator, draws: int = MC_DRAWS
 ) -> dict[str, Any]:
-    """The judge's sensitivity and specificity over several languages, each language's q_l,
-    PPV_l and FOR_l drawn as `stratified_estimate` draws them and weighed by its J_l judged
-    items: sens = Σ J_l·q_l·PPV_l / Σ J_l·rate_l, spec = Σ J_l(1 − q_l)(1 − FOR_l) /
+    """The judge's PPV, FOR, sensitivity and specificity over several languages, each
+    language's q_l, PPV_l and FOR_l drawn as `stratified_estimate` draws them and weighed by
+    its J_l judged items: PPV = Σ J_l·q_l·PPV_l / Σ J_l·q_l, FOR = Σ J_l(1 − q_l)FOR_l /
+    Σ J_l(1 − q_l), sens = Σ J_l·q_l·PPV_l / Σ J_l·rate_l, spec = Σ J_l(1 − q_l)(1 − FOR_l) /
     Σ J_l(1 − rate_l), rate_l = q_l·PPV_l + (1 − q_l)·FOR_l. Pooling the labelled counts
     instead weighs each language by how many of its items were labelled, not by its size:
     biased wherever languages were sampled at different fractions. {} where a language's
     PPV or FOR is unknown (no labelled item in a verdict stratum it has)."""
-    tp, pos, tn, neg = (np.zeros(draws) for _ in range(4))
-    point = np.zeros(4)
+    # Σ J_l·(share) over languages, of each share below: per draw, and at the point estimates.
+    shares = ("tp", "flagged", "fn", "cleared", "tn", "positive", "negative")
+    sums = np.zeros((len(shares), draws))
+    point = np.zeros(len(shares))
     for k, judged, x1, n1, x0, n0 in parts:
         if judged == 0:
             continue
@@ -121,23 +133,24 @@ def pooled_accuracy(
         q = midp_draws(k, judged, draws, rng)
         ppv = midp_draws(x1, n1, draws, rng) if need_pos else np.zeros(draws)
         for_ = midp_draws(x0, n0, draws, rng) if need_neg else np.zeros(draws)
-        rate = q * ppv + (1 - q) * for_
-        tp += judged * q * ppv
-        pos += judged * rate
-        tn += judged * (1 - q) * (1 - for_)
-        neg += judged * (1 - rate)
-        q0, ppv0 = k / judged, (x1 / n1 if n1 else 0.0)
-        for0 = x0 / n0 if n0 else 0.0
-        rate0 = q0 * ppv0 + (1 - q0) * for0
-        point += judged * np.array([q0 * ppv0, rate0, (1 - q0) * (1 - for0), 1 - rate0])
+        q0, ppv0, for0 = k / judged, (x1 / n1 if n1 else 0.0), (x0 / n0 if n0 else 0.0)
+        for into, (qq, pp, ff) in ((sums, (q, ppv, for_)), (point, (q0, ppv0, for0))):
+            rate = qq * pp + (1 - qq) * ff
+            into += judged * np.array(
+                [qq * pp, qq, (1 - qq) * ff, 1 - qq, (1 - qq) * (1 - ff), rate, 1 - rate]
+            )
+    at = {name: i for i, name in enumerate(shares)}
     out: dict[str, Any] = {}
-    for key, (hit, total), (p_hit, p_total) in (
-        ("sensitivity", (tp, pos), point[:2]),
-        ("specificity", (tn, neg), point[2:]),
+    for key, hit, total in (
+        ("ppv", "tp", "flagged"),
+        ("for", "fn", "cleared"),
+        ("sensitivity", "tp", "positive"),
+        ("specificity", "tn", "negative"),
     ):
-        estimate = float(p_hit / p_total) if p_total > 0 else None
+        top, bottom = point[at[hit]], point[at[total]]
+        estimate = float(top / bottom) if bottom > 0 else None
         with np.errstate(divide="ignore", invalid="ignore"):
-            draw = hit / total
+            draw = sums[at[hit]] / sums[at[total]]
         draw = draw[np.isfinite(draw)]
         out[key] = estimate
         out[f"{key}_ci95"] = (

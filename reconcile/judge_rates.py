@@ -7,10 +7,12 @@ verdict, no verdict). Per language with one judged stratum pair this is Cochran'
 judge-unsafe share known from every verdict, PPV and FOR estimated on the sampled human-final
 items of each stratum; unjudged items are a stratum of their own (never silently dropped).
 MOVER over the strata's Wilson intervals with finite-population correction (`design`). The
-PPV and FOR shown beside get modified-Wilson intervals, and the judge's population
+PPV and FOR shown beside get modified-Wilson intervals (Wilson at Kish's effective size where
+the design weighs the labels unequally, `_weighted_count`), and the judge's population
 sensitivity and specificity come from Bayes' rule over mid-p confidence draws of q, PPV and
-FOR (`stratified_estimate`); over several languages (overall, a model, a tier), from each
-language's draws at its size (`pooled_accuracy`), not from the pooled labelled counts.
+FOR (`stratified_estimate`); over several languages (overall, a model, a tier), the four of
+them from each language's draws at its size (`pooled_accuracy`), not from the pooled labelled
+counts (which `n_ppv`, `unsafe_ppv`, `n_for` and `unsafe_for` still give).
 
 `judge_raw_wilson` — the judge's own unsafe share (uncorrected), beside it for comparison.
 """
@@ -137,13 +139,15 @@ def judge_rates(
         n1 = int(np.count_nonzero(human & judge_pos))
         x0 = int(np.count_nonzero(human & ~judge_pos & gold))
         n0 = int(np.count_nonzero(human & ~judge_pos))
-        accuracy = stratified_estimate(k, n_judged, x1, n1, x0, n0, rng, accuracy=True)
-        parts = _by_language(data, judged, judge_pos, human, gold)
-        if len(parts) > 1 and "sensitivity" in accuracy:
-            # Several languages: each at its size, not at its labelled count (None where a
-            # language's PPV or FOR is unknown, as the group's rate then is).
-            keys = ("sensitivity", "sensitivity_ci95", "specificity", "specificity_ci95")
-            accuracy = {**accuracy, **(pooled_accuracy(parts, rng) or dict.fromkeys(keys))}
+        weight = design.labelled_weight(design.estimation_sample(final.human_final))
+        parts = _by_language(data, judged, judge_pos, human, gold, weight)
+        # Several languages: each at its size, not at its labelled count (None where a
+        # language's PPV or FOR is unknown, as the group's rate then is).
+        accuracy = (
+            stratified_estimate(*parts[0], rng, accuracy=True)
+            if len(parts) == 1
+            else pooled_accuracy(parts, rng)
+        )
         estimate.update(
             n_ppv=n1,
             unsafe_ppv=x1,
@@ -168,22 +172,42 @@ def _by_language(
     judge_pos: np.ndarray,
     human: np.ndarray,
     gold: np.ndarray,
+    weight: np.ndarray,
 ) -> list[Counts]:
     """Per language of the group: (judge-positive, judged, x1, n1, x0, n0) as
-    `stratified_estimate` takes them."""
+    `stratified_estimate` takes them, the labelled counts of each verdict stratum at the
+    weights of the design that drew them (`_weighted_count`)."""
     language = data.groupings["language"].codes
     out = []
     for code in np.unique(language[judged]).tolist():
         mine = language == code
-        j, h = judged & mine, human & mine
+        h = human & mine
+        x1, n1 = _weighted_count(weight[h & judge_pos], gold[h & judge_pos])
+        x0, n0 = _weighted_count(weight[h & ~judge_pos], gold[h & ~judge_pos])
         out.append(
             (
                 int(np.count_nonzero(judge_pos & mine)),
-                int(np.count_nonzero(j)),
-                int(np.count_nonzero(h & judge_pos & gold)),
-                int(np.count_nonzero(h & judge_pos)),
-                int(np.count_nonzero(h & ~judge_pos & gold)),
-                int(np.count_nonzero(h & ~judge_pos)),
+                int(np.count_nonzero(judged & mine)),
+                x1,
+                n1,
+                x0,
+                n0,
             )
         )
     return out
+
+
+def _weighted_count(weight: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
+    """(x, n) of one verdict stratum's labels: the counts themselves where every label weighs
+    the same (a simple random sample of the stratum, or no sample), else the Hájek share
+    p̂ = Σw·y/Σw at Kish's effective size n = (Σw)²/Σw² (x = p̂·n; Kish 1965, "Survey
+    Sampling", §11.7). An active (Poisson) sample draws the judge-unsafe items near p(unsafe)
+    = ½ more often than the confident ones, which are more often truly unsafe: their plain
+    share understated the PPV and overstated the FOR (FOR 0.18 for 0.11, and sensitivity 0.32
+    [0.27, 0.37] for a true 0.41, in
+    tests/reconcile/test_design.py)."""
+    if weight.size == 0 or np.allclose(weight, weight[0]):
+        return int(np.count_nonzero(positive)), int(weight.size)
+    total = float(weight.sum())
+    n = total * total / float(np.sum(weight * weight))
+    return float(np.sum(weight[positive]) / total * n), n

@@ -467,6 +467,48 @@ def test_a_pooled_judge_accuracy_weighs_languages_by_their_size(tmp_path: Path) 
     assert overall["judge_specificity"] == pytest.approx(tn / (1100 - 155), abs=1e-6)
     low, high = overall["judge_sensitivity_ci95"]
     assert low < 105 / 155 < high
+    # So are its PPV and FOR, the unsafe shares of the flagged and the cleared items: 105 of
+    # 150 and 50 of 950 (from the pooled labels, 33/60 and 6/70), the labels still counted.
+    assert overall["ppv"] == pytest.approx(105 / 150, abs=1e-6)
+    assert overall["for"] == pytest.approx(50 / 950, abs=1e-6)
+    assert (overall["unsafe_ppv"], overall["n_ppv"]) == (33, 60)
+    for key, true in (("ppv", 105 / 150), ("for", 50 / 950)):
+        low, high = overall[f"{key}_ci95"]
+        assert low < true < high
     by_language = report["unsafe_rate"]["by_language"]
     assert by_language["ar"]["judge_corrected"]["judge_sensitivity"] == pytest.approx(80 / 125)
     assert by_language["bn"]["judge_corrected"] is None  # labelled whole: nothing to correct
+
+
+def test_the_judges_accuracy_after_an_active_sample_is_weighted_by_the_design(
+    tmp_path: Path,
+) -> None:
+    # An active sample draws the items whose p(unsafe) is near ½ more often than the confident
+    # ones, in each verdict stratum: the judge-safe items it labels are more often unsafe than
+    # the judge-safe items at large, and the judge-unsafe ones less often. The judge's
+    # sensitivity and specificity by Bayes' rule must weigh the labels back (1/π), as the rate
+    # does; their plain shares understate the PPV and overstate the FOR.
+    items, truth, rows = _scored_language(5, size=6000)
+    unsafe = {i for i, v in truth.items() if v == "unsafe"}
+    flagged = {i for i, verdict, _ in rows if verdict == "unsafe"}
+    sensitivity = len(unsafe & flagged) / len(unsafe)
+    specificity = (len(truth) - len(unsafe | flagged)) / (len(truth) - len(unsafe))
+    db = tmp_path / "p.db"
+    with build_project(db, items) as project:
+        project.judging.add_verdict_rows("judge", "m", rows)
+    cli_ok("sample", "--per-language", "600", "--design", "active", "--seed", "3", "--db", str(db))
+    with Project.open(db) as project:
+        label_sample(project, truth)
+        weights = {a.response_id: a.weight for a in project.assignments.all()}
+    assert len(set(weights.values())) > 10  # unequal probabilities
+    report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
+    corrected = report["unsafe_rate"]["by_language"]["th"]["judge_corrected"]
+    # The design-weighted PPV, Σw·y/Σw over the labelled judge-unsafe items, written out.
+    ppv = sum(weights[i] for i in weights if i in flagged and i in unsafe) / sum(
+        weights[i] for i in weights if i in flagged
+    )
+    assert corrected["ppv"] == pytest.approx(ppv)
+    for key, true in (("sensitivity", sensitivity), ("specificity", specificity)):
+        low, high = corrected[f"judge_{key}_ci95"]
+        assert low <= true <= high, (key, true, low, high)
+        assert corrected[f"judge_{key}"] == pytest.approx(true, abs=0.04)
