@@ -188,13 +188,20 @@ def split_budget(
     budget: int,
     design: str = "stratified",
     shown: dict[str, float] | None = None,
+    waiting: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """More labels per language, Σ ≤ budget, minimising the widest planned width (each
-    language's scaled by `anchor`, where `shown` gives its interval's width now)."""
+    language's scaled by `anchor`, where `shown` gives its interval's width now). `waiting`:
+    per language, items drawn earlier and not labelled yet, which count as labels to come (so
+    that two budgets asked before labelling draw what their sum asked once would)."""
     scale = {k: anchor(c, (shown or {}).get(k)) for k, c in languages.items()}
+    coming = {k: (waiting or {}).get(k, 0) for k in languages}
 
     def need(width: float) -> dict[str, int]:
-        return {k: labels_to_width(c, width / scale[k], design)[0] for k, c in languages.items()}
+        return {
+            k: max(0, labels_to_width(c, width / scale[k], design)[0] - coming[k])
+            for k, c in languages.items()
+        }
 
     rooms = {k: room(c) for k, c in languages.items()}
     if budget >= sum(rooms.values()):
@@ -214,7 +221,10 @@ def split_budget(
         open_ = [k for k, c in languages.items() if out[k] < room(c)]
         if not open_:
             break
-        widest = max(open_, key=lambda k: scale[k] * _width_after(languages[k], out[k], design))
+        widest = max(
+            open_,
+            key=lambda k: scale[k] * _width_after(languages[k], out[k] + coming[k], design),
+        )
         out[widest] += 1
         left -= 1
     return out

@@ -79,7 +79,8 @@ def _quotas(
     `budget.planned_variance`; None for `--per-language`). `shown`: each language's headline
     interval width now, which a target width and a budget split are anchored to as `report
     --target-width` is (`budget.anchor`); `waiting`: per language, the sampled items without a
-    human-final label yet, which a target width counts as labels to come (`_waiting`)."""
+    human-final label yet, which a target width and a budget split count as labels to come
+    (`_waiting`)."""
     languages = data.groupings["language"]
     if request.per_language is not None:
         return {name: request.per_language for name in languages.names}, None
@@ -127,7 +128,7 @@ def _quotas(
         else "proportion"
     )
     if request.budget is not None:
-        return split_budget(plans, request.budget, mode, shown), planned
+        return split_budget(plans, request.budget, mode, shown, waiting), planned
     assert request.target_width is not None
     more = {
         k: labels_to_width(c, anchored_width(c, request.target_width, shown.get(k)), mode)[0]
@@ -169,11 +170,7 @@ def run_sample(project: Project, request: SampleRequest) -> dict[str, Any]:
         else None
     )
     shown = _shown_widths(data, final, run, design, spec.positive) if design is not None else {}
-    waiting = (
-        _waiting(data, final, design)
-        if design is not None and request.target_width is not None
-        else {}
-    )
+    waiting = _waiting(data, final, design) if design is not None else {}
     quotas, planned = _quotas(data, final, spec, request, design, shown, waiting)
     size = (
         f"n{request.per_language}"

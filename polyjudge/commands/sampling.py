@@ -32,7 +32,8 @@ def _unit(name: str):
     default=None,
     metavar="N",
     help="New labels in all, split across languages to make the widest planned 95% interval "
-    "of the headline rate as narrow as possible.",
+    "of the headline rate as narrow as possible (items drawn earlier and not labelled yet "
+    "count as labels to come).",
 )
 @click.option(
     "--target-width",
@@ -184,7 +185,7 @@ def _print_sample(summary: dict) -> None:
         console.print(
             Text(
                 f"{one_line(language, 40)}: {fmt_count(count)} item(s) drawn before and not "
-                "labelled yet count towards the target width"
+                "labelled yet count as labels to come"
             )
         )
     for short in summary["short"]:

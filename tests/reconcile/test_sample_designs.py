@@ -132,6 +132,38 @@ def test_a_budget_is_split_across_languages_and_a_target_width_is_met(tmp_path: 
         assert sum(out["waiting"].values()) == 90
 
 
+def test_two_budgets_asked_before_labelling_draw_what_their_sum_would(tmp_path: Path) -> None:
+    # The items the first budget drew are labels to come: the second splits its labels as if
+    # they were there, so the two batches together are what one budget of their sum draws.
+    # Before, the second split was planned from the same labels as the first and repeated it.
+    def drawn(out: dict) -> dict[str, int]:
+        by_language: dict[str, int] = {}
+        for row in out["strata"]:
+            by_language[row["language"]] = by_language.get(row["language"], 0) + row["sampled"]
+        return by_language
+
+    sizes = (("ar", 400), ("bn", 60))
+    once = tmp_path / "once"
+    once.mkdir()
+    db = make(once, sizes)
+    whole = drawn(json.loads(cli_ok("sample", "--budget", "120", "--json", "--db", str(db))))
+    db = make(tmp_path, sizes)
+    first = drawn(json.loads(cli_ok("sample", "--budget", "60", "--json", "--db", str(db))))
+    out = json.loads(cli_ok("sample", "--budget", "60", "--seed", "2", "--json", "--db", str(db)))
+    assert out["waiting"] == first
+    second = drawn(out)
+    assert sum(second.values()) == 60
+    for language, n in whole.items():
+        assert abs(first.get(language, 0) + second.get(language, 0) - n) <= 1, (
+            language,
+            first,
+            second,
+            whole,
+        )
+    text = cli_ok("sample", "--budget", "10", "--seed", "3", "--db", str(db))
+    assert f"ar: {first['ar'] + second['ar']} item(s) drawn before" in text
+
+
 def test_sample_prints_its_run_the_baseline_and_short_languages(tmp_path: Path) -> None:
     db = make(tmp_path, sizes=(("ar", 40), ("bn", 12)), baseline=True)
     text = cli_ok("sample", "--per-language", "20", "--stratify-by-judge", "--db", str(db))
