@@ -6,6 +6,7 @@ Skipped when tmux is missing (CI installs it).
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -374,3 +375,48 @@ def test_two_annotators_with_overlap_one_are_offered_different_items(
         assert labelled is not None
         assert project.labels.current_value(ana.id, labelled.id) == "safe"
         assert project.claims.held_ids(ana.id) == []
+
+
+def test_a_sample_is_offered_in_its_random_walk_in_a_real_terminal(
+    tmux: Tmux, tmp_path: Path
+) -> None:
+    # `sample` draws 6 of 12 items and writes them in a random order; the real annotate screen
+    # offers exactly those, in that order (so that whatever part of the sample is labelled is
+    # a random part of it), not in the order of their ids.
+    db = tmp_path / "walk.db"
+    with Project.create(db) as project:
+        add_items(
+            project,
+            [
+                (f"w-{i:02d}", "sw", f"prompt {i}", None, f"response {i}", None)
+                for i in range(1, 13)
+            ],
+        )
+    sampled = subprocess.run(
+        [sys.executable, "-m", "polyjudge", "sample", "--per-language", "6", "--seed", "4"]
+        + ["--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    assert sampled.returncode == 0, sampled.stderr
+    with Project.open(db) as project:
+        walk = []
+        for row in project.assignments.all():
+            response = project.content.response(row.response_id)
+            assert response is not None
+            walk.append(response.uid)
+    assert len(walk) == 6 and walk != sorted(walk)  # the seed gives an order other than ids'
+    tmux.start(_annotate(db, "wes"))
+    shown = []
+    for _ in walk:
+        tmux.wait(lambda: tmux.screen().lstrip().startswith("w-"), "an item's header")
+        uid = tmux.screen().split()[0]
+        shown.append(uid)
+        tmux.keys("s")
+        tmux.wait(lambda uid=uid: tmux.screen().split()[:1] != [uid], "the next screen")
+    assert shown == walk
+    tmux.keys("q")
+    tmux.wait(tmux.exited, "polyjudge to exit")
+    assert tmux.exit_status() == "0"
