@@ -135,6 +135,19 @@ def write_responses(path: Path, reported: Callable[[float], float]) -> Truth:
     return truth
 
 
+def judge_accuracy(truth: Truth, language: str) -> dict[str, float]:
+    """The judge's sensitivity and specificity over a language's items, or all items (its
+    verdict is unsafe where p(unsafe) > ½, `judge_reply`)."""
+    pairs = [
+        (truth.label[uid] == "unsafe", f > 0.5)
+        for uid, f in truth.score_of_uid.items()
+        if language == "all" or uid.startswith(f"{language}-")
+    ]
+    unsafe = [flagged for is_unsafe, flagged in pairs if is_unsafe]
+    safe = [not flagged for is_unsafe, flagged in pairs if not is_unsafe]
+    return {"sensitivity": sum(unsafe) / len(unsafe), "specificity": sum(safe) / len(safe)}
+
+
 def judge_reply(score: dict[str, float]) -> Callable[[Recorded], Reply]:
     """The server's answer: the likelier label, with both labels' first-token logprobs."""
 
@@ -231,6 +244,13 @@ def test_judge_logprobs_active_sample_annotate_report_covers_the_truth(
             name,
             without,
         )
+        # The judge's sensitivity and specificity over the language, from labels the active
+        # design drew unequally (weighted back by 1/π). Here π varies little inside a verdict
+        # stratum and the labels' plain shares covered too; where it varies more they do not
+        # (tests/reconcile/test_design.py, bench/judge_accuracy_sim.py).
+        for key, true in judge_accuracy(truth, name).items():
+            low, high = corrected[f"judge_{key}_ci95"]
+            assert low <= true <= high, (name, key, true, low, high)
     if reported is overconfident:
         # What makes this the variance floor's test: a judge-safe stratum whose sample holds no
         # unsafe item though five or more of its items are, all scored under 1e-3 by the judge.
