@@ -36,19 +36,20 @@ import json
 import multiprocessing
 import os
 import re
-import shlex
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "bench"))
+sys.path.insert(0, str(REPO))
+
+from tests.tmux import Tmux  # noqa: E402  (a real terminal, as the tests drive it)
 
 COLS, ROWS = 160, 40
 LABEL_KEY, LABEL = "s", "safe"
@@ -89,48 +90,6 @@ def make_project(path: Path, items: int) -> None:
 # -- (a) SIGKILL after every key -------------------------------------------------------------
 
 
-class Tmux:
-    def __init__(self) -> None:
-        self.socket = f"polyjudge-fault-{uuid.uuid4().hex[:12]}"
-
-    def run(self, *args: str) -> str:
-        result = subprocess.run(
-            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=30
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"tmux {args[0]}: {result.stderr.strip()}")
-        return result.stdout
-
-    def start(self) -> None:
-        self.run(
-            "-f",
-            "/dev/null",
-            "new-session",
-            "-d",
-            "-s",
-            "t",
-            "-x",
-            str(COLS),
-            "-y",
-            str(ROWS),
-            "sleep 100000",
-        )
-        self.run("set-option", "-g", "remain-on-exit", "on")
-
-    def spawn(self, command: list[str]) -> int:
-        self.run("respawn-pane", "-k", "-t", "t", "exec " + shlex.join(command))
-        return int(self.run("display-message", "-p", "-t", "t", "#{pane_pid}").strip())
-
-    def screen(self) -> str:
-        return self.run("capture-pane", "-p", "-t", "t")
-
-    def keys(self, *keys: str) -> None:
-        self.run("send-keys", "-t", "t", *keys)
-
-    def kill_server(self) -> None:
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=30)
-
-
 def poll(condition: Any, what: str, timeout: float = 60) -> Any:
     deadline = time.monotonic() + timeout
     while True:
@@ -163,13 +122,15 @@ def kill_part(n: int) -> dict[str, int]:
             "--annotator",
             "kim",
         ]
-        tmux = Tmux()
-        tmux.start()
+        tmux = Tmux("polyjudge-fault")
+        tmux.start(["sleep", "100000"], cols=COLS, rows=ROWS)
+        # A killed screen's pane stays, dead, with what it said last (read below).
+        tmux.run("set-option", "-g", "remain-on-exit", "on")
         acked_labels: set[str] = set()
         acked_notes: dict[str, str] = {}
         try:
             for i in range(n):
-                pid = tmux.spawn(command)
+                pid = tmux.respawn(command)
                 try:
                     uid = poll(lambda: shown_uid(tmux.screen()), "the item")
                 except TimeoutError:
@@ -188,19 +149,14 @@ def kill_part(n: int) -> dict[str, int]:
                 if i % 2 == 0:
                     poll(lambda ack=ack: ack in tmux.screen(), "the acknowledgement")
                 os.kill(pid, signal.SIGKILL)
-                poll(
-                    lambda: (
-                        tmux.run("display-message", "-p", "-t", "t", "#{pane_dead}").strip() == "1"
-                    ),
-                    "the kill",
-                )
+                poll(tmux.dead, "the kill")
                 if ack in tmux.screen():
                     if note:
                         acked_notes[uid] = text
                     else:
                         acked_labels.add(uid)
         finally:
-            tmux.kill_server()
+            tmux.kill()
         # One more session replays whatever a killed one left queued (none expected here:
         # nothing held the lock), then quits.
         with Project.open(path) as project:

@@ -372,7 +372,7 @@ def test_annotate_then_cli_in_a_real_terminal_keep_the_pane_clean(tmp_path: Path
 
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed")
-    from tests.e2e.test_tmux import Tmux
+    from tests.tmux import Tmux
 
     db = hostile_project(tmp_path / file_name("tui", ".db"))
     python = shlex.join(
