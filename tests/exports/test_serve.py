@@ -72,32 +72,50 @@ def fetch(url: str, deadline: float, headers: dict[str, str] | None = None) -> s
             time.sleep(0.2)
 
 
+def _port_was_taken(process: subprocess.Popen[bytes], err: Path) -> bool:
+    """Wait until the server listens or exits; True if it exited because its port was taken."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        said = err.read_text(encoding="utf-8")
+        if "listening on" in said:
+            return False
+        if process.poll() is not None:
+            return "Address already in use" in said
+        time.sleep(0.1)
+    return False
+
+
 @contextlib.contextmanager
 def serving(db: Path, tmp: Path, *args: str, expect_links: int | None = None) -> Iterator[Served]:
     """Run `polyjudge serve --db DB --port P ARGS`; wait for its links (one per `--annotator`
     unless `expect_links` says otherwise) and for it to answer."""
-    port = free_port()
-    out, err = tmp / f"serve-{port}.out", tmp / f"serve-{port}.err"
-    with out.open("wb") as out_file, err.open("wb") as err_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "polyjudge",
-                "serve",
-                "--db",
-                str(db),
-                "--port",
-                str(port),
-                *args,
-            ],
-            cwd=REPO,
-            stdout=out_file,
-            stderr=err_file,
-            env={**os.environ, "NO_COLOR": "1"},
-            start_new_session=True,
-        )
     wanted = args.count("--annotator") if expect_links is None else expect_links
+    # The free port is closed again before the server binds it, so a parallel test worker
+    # may take it meanwhile: the server then says so and exits, and another port is tried.
+    for _ in range(3):
+        port = free_port()
+        out, err = tmp / f"serve-{port}.out", tmp / f"serve-{port}.err"
+        with out.open("wb") as out_file, err.open("wb") as err_file:
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "polyjudge",
+                    "serve",
+                    "--db",
+                    str(db),
+                    "--port",
+                    str(port),
+                    *args,
+                ],
+                cwd=REPO,
+                stdout=out_file,
+                stderr=err_file,
+                env={**os.environ, "NO_COLOR": "1"},
+                start_new_session=True,
+            )
+        if not _port_was_taken(process, err):
+            break
     try:
         deadline = time.monotonic() + 60
         while True:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -82,10 +83,13 @@ def test_the_key_in_a_subprocess_run_with_the_default_variable(
     assert KEY.encode() not in _project_bytes(db)
 
 
-def _closed_port() -> int:
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A port on 127.0.0.1 that refuses connections: bound by this test and never listened on,
+    so that no other process (a parallel test worker) can take it meanwhile."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        yield s.getsockname()[1]
 
 
 @pytest.mark.parametrize(
@@ -108,10 +112,10 @@ def _closed_port() -> int:
     ],
 )
 def test_endpoint_errors_are_one_line(
-    tmp_path: Path, args: list[str], env: dict[str, str], message: str
+    tmp_path: Path, closed_port: int, args: list[str], env: dict[str, str], message: str
 ) -> None:
     db = build_project(tmp_path / "p.db", n=3)
-    port = _closed_port()
+    port = closed_port
     args = [a.format(port=port) for a in args]
     result = run_cli("judge", "--db", str(db), "--model", "m", "--quiet", *args, env=env)
     assert result.code == 1
@@ -122,9 +126,9 @@ def test_endpoint_errors_are_one_line(
         assert project.content.count("verdicts") == 0
 
 
-def test_a_dead_endpoint_stops_the_run_early(tmp_path: Path) -> None:
+def test_a_dead_endpoint_stops_the_run_early(tmp_path: Path, closed_port: int) -> None:
     db = build_project(tmp_path / "p.db", n=40)
-    port = _closed_port()
+    port = closed_port
     result = run_cli(
         "judge",
         "--db",
