@@ -327,8 +327,8 @@ def main() -> None:
             undefined[name].append(missing[name] / args.n)
 
     by_interval: dict[str, list[float]] = defaultdict(list)
-    for values in coverage.values():
-        for name, c in values.items():
+    for by_name in coverage.values():
+        for name, c in by_name.items():
             by_interval[name].append(c)
     print(
         f"{len(settings)} settings × {args.n} simulated projects "

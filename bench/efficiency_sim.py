@@ -500,8 +500,9 @@ def run_grid(settings, n: int, seed: int, calibration: str = "calibrated", label
         rng = np.random.default_rng([seed, index])
         verdict_rng = np.random.default_rng([seed, index, 1])
         part_rng = np.random.default_rng([seed, index, 2])
+        sens, spec = judge
         for _ in range(n):
-            project = Project(p, *judge, rng, calibration=calibration)
+            project = Project(p, sens, spec, rng, calibration=calibration)
             truth = truths(project)
             for budget, design in itertools.product(*settings[2:]):
                 drawn = draw(project, design, budget, int(rng.integers(2**31)))
@@ -534,8 +535,9 @@ def run_grid(settings, n: int, seed: int, calibration: str = "calibrated", label
 def mean_width(p, judge, design, budget, reps, rng, method) -> float:
     """Mean 95% width in a one-language project of 20,000 items."""
     widths = []
+    sens, spec = judge
     for _ in range(reps):
-        project = Project(p, *judge, rng, sizes=SIZES[:1])
+        project = Project(p, sens, spec, rng, sizes=SIZES[:1])
         drawn = draw(project, design, budget, int(rng.integers(2**31)))
         e = estimates(project, design, *drawn)["l1"].get(method)
         widths.append(1.0 if e is None else e[2] - e[1])
@@ -607,8 +609,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     start = time.perf_counter()
-    settings = (PREVALENCE, JUDGES, BUDGETS, DESIGNS)
-    n, search_reps, search = args.n, max(10, args.n // 4), LABEL_SEARCH
+    settings: tuple[tuple, ...] = (PREVALENCE, JUDGES, BUDGETS, DESIGNS)
+    search: tuple[tuple[float, tuple[float, float]], ...] = LABEL_SEARCH
+    n, search_reps = args.n, max(10, args.n // 4)
     if args.quick:
         settings = ((0.03, 0.3), ((0.85, 0.9),), (100, 500), DESIGNS)
         n, search_reps, search = min(args.n, 8), 4, LABEL_SEARCH[:1]
@@ -633,7 +636,11 @@ def main() -> None:
         p, (sens, spec), budget, design = key
         row = f"{p:5.2f} {sens:4.2f} {spec:4.2f} {budget:6d} {design:10}"
         for method in METHODS:
-            covs = [coverage(targets[t][method]) for t in targets if targets[t][method]["hit"]]
+            covs = [
+                float(np.mean(targets[t][method]["hit"]))
+                for t in targets
+                if targets[t][method]["hit"]
+            ]
             if not covs:
                 row += f" {'—':>14}"
                 continue
@@ -658,10 +665,11 @@ def main() -> None:
                         # One-sided exact binomial test of "coverage ≥ 0.93": P(X ≤ hits).
                         beyond.append((float(binom.cdf(hits, reps, 0.93)), c, method, target, key))
             ref, ours = by_method["ppipp"], by_method["ours_pred"]
+            ref_coverage = coverage(ref)
             if (
                 target != "pooled"
-                and coverage(ref) is not None
-                and coverage(ref) >= 0.93
+                and ref_coverage is not None
+                and ref_coverage >= 0.93
                 and ours["width"]
             ):
                 ratios.append(np.mean(ours["width"]) / np.mean(ref["width"]))
@@ -742,7 +750,7 @@ def main() -> None:
                 if k[0] == method and k[1] != "all"
             )
         )
-    pooled_bias = defaultdict(float)
+    pooled_bias: defaultdict[str, float] = defaultdict(float)
     for targets in stats.values():
         for method in METHODS:
             err = targets["pooled"][method]["error"]
@@ -756,7 +764,7 @@ def main() -> None:
     for r, target, key in sorted(ratio_keys, reverse=True)[:6]:
         print(f"  {r:.2f} {target} {key}")
     print(f"settings under 0.93 (polyjudge intervals): {len(low)}; by method and target:")
-    under = defaultdict(int)
+    under: defaultdict[str, int] = defaultdict(int)
     for _, method, target, _ in low:
         under[f"{method}/{target}"] += 1
     print("  " + ", ".join(f"{k} {v}" for k, v in sorted(under.items())))

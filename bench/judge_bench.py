@@ -31,6 +31,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SERVER = REPO / "tests" / "judge" / "server.py"
@@ -116,7 +117,7 @@ async def bare_loop(base_url: str, n: int, concurrency: int, via_post: bool) -> 
 
     async def one(i: int) -> None:
         async with semaphore:
-            params = dict(
+            params: dict[str, Any] = dict(
                 model="bare",
                 temperature=0,
                 max_tokens=32,
@@ -165,6 +166,7 @@ def main() -> None:
         text=True,
     )
     try:
+        assert server.stdout is not None
         ready = server.stdout.readline().split()
         assert ready and ready[0] == "READY", ready
         base_url = ready[1]

@@ -311,7 +311,7 @@ def main() -> None:
         "--reader", action="store_true", help="annotate with --reader, its JSON long-polled"
     )
     args = parser.parse_args()
-    extra = ("--overlap", str(args.overlap)) if args.overlap else ()
+    extra: tuple[str, ...] = ("--overlap", str(args.overlap)) if args.overlap else ()
     if args.reader:
         extra += ("--reader",)
 
