@@ -200,12 +200,12 @@ def _by_language(
 def _weighted_count(weight: np.ndarray, positive: np.ndarray) -> tuple[float, float]:
     """(x, n) of one verdict stratum's labels: the counts themselves where every label weighs
     the same (a simple random sample of the stratum, or no sample), else the Hájek share
-    p̂ = Σw·y/Σw at Kish's effective size n = (Σw)²/Σw² (x = p̂·n; Kish 1965, "Survey
-    Sampling", §11.7). An active (Poisson) sample draws the judge-unsafe items near p(unsafe)
-    = ½ more often than the confident ones, which are more often truly unsafe: their plain
-    share understated the PPV and overstated the FOR (FOR 0.18 for 0.11, and sensitivity 0.32
-    [0.27, 0.37] for a true 0.41, in
-    tests/reconcile/test_design.py)."""
+    p̂ = Σw·y/Σw at Kish's effective size n = (Σw)²/Σw² (x = p̂·n; Kish 1992, "Weighting for
+    unequal P_i", J. Official Statistics 8:183). An active (Poisson) sample draws the
+    judge-unsafe items near p(unsafe) = ½ more often than the confident ones, which are more
+    often truly unsafe: their plain share understated the PPV and overstated the FOR (FOR 0.18
+    for 0.11, and sensitivity 0.32 [0.27, 0.37] for a true 0.41, in
+    tests/reconcile/test_design.py; bench/judge_accuracy_sim.py)."""
     if weight.size == 0 or np.allclose(weight, weight[0]):
         return int(np.count_nonzero(positive)), int(weight.size)
     total = float(weight.sum())
