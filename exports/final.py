@@ -47,11 +47,12 @@ def project_resolver(project: Project) -> Resolver:
     final = final_labels(data)
     status = status_of(final)
     labels = data.labels
-    design = load_design(project, data.groupings["language"].codes, data.response_id)
+    rows = project.assignments.all()
+    design = load_design(project, data.groupings["language"].codes, data.response_id, rows)
     used = design.estimation_sample(final.human_final)
     weight = design.labelled_weight(used)
     # The batch and stratum of each item's latest assignment row (as the design reads them).
-    drawn = {a.response_id: (a.batch, a.stratum) for a in project.assignments.all()}
+    drawn = {a.response_id: (a.batch, a.stratum) for a in rows}
 
     def resolve(sources: list[GoldSource]) -> list[Final]:
         if not sources:

@@ -142,9 +142,12 @@ def stratum_code(codes: dict[tuple[str, str], int], language: str, stratum: str 
     return codes.setdefault((language, stratum), len(codes))
 
 
-def load_design(project: Any, language_codes: np.ndarray, response_id: np.ndarray) -> Design:
-    """The project's sample batches as a Design (no batch: Design.none)."""
-    rows = project.assignments.all()
+def load_design(
+    project: Any, language_codes: np.ndarray, response_id: np.ndarray, rows: list | None = None
+) -> Design:
+    """The project's sample batches as a Design (no batch: Design.none). `rows`: its
+    assignment rows, where the caller has read them already."""
+    rows = project.assignments.all() if rows is None else rows
     n_items = int(response_id.size)
     if not rows:
         return Design.none(n_items)
