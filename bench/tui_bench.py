@@ -311,6 +311,12 @@ def main() -> None:
         "--reader", action="store_true", help="annotate with --reader, its JSON long-polled"
     )
     args = parser.parse_args()
+    # Each press must bring a next item: the label presses, then the arrow presses, walk
+    # 2·presses items past the first.
+    if args.n <= 2 * args.presses:
+        parser.error(
+            f"--n must exceed 2 × --presses ({2 * args.presses}): each press times the next item"
+        )
     extra: tuple[str, ...] = ("--overlap", str(args.overlap)) if args.overlap else ()
     if args.reader:
         extra += ("--reader",)
@@ -332,6 +338,11 @@ def main() -> None:
             size_mb = path.stat().st_size / 1e6
             print(f"built {args.n:,} responses in {seconds:.1f} s ({size_mb:,.0f} MB)")
         start = first_open(path, args.overlap)
+        if start + 2 * args.presses >= args.n:
+            raise SystemExit(
+                f"{path}: earlier runs closed the first {start:,} items; "
+                f"{args.n - start:,} are left for {2 * args.presses} presses (use a new --db)"
+            )
         figures: dict[str, float] = {**measure(path, args.presses, extra, start), "n": args.n}
         if args.overlap:
             figures["overlap"] = args.overlap
