@@ -397,6 +397,7 @@ def report_budget(
     y = final.label == pos if pos is not None else np.zeros(data.n_items, bool)
     sample = design.estimation_sample(final.human_final)
     weight = design.labelled_weight(sample)
+    waiting = design.waiting(final.human_final)
     cells = verdict_cells(data, estimator, positive)
     prediction = getattr(estimator, "p_unsafe", None) if pos is not None else None
     if prediction is not None and np.all(np.isnan(prediction)):
@@ -434,6 +435,6 @@ def report_budget(
         )
         # Of the more labels, items a sample drew that have no human-final label yet: they
         # give that many, and `sample --target-width` draws only the rest.
-        entry["drawn_unlabelled"] = int(np.count_nonzero(mask & design.assigned & ~sample))
+        entry["drawn_unlabelled"] = int(np.count_nonzero(mask & waiting))
         out["by_language"][language] = entry
     return out

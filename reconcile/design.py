@@ -58,6 +58,12 @@ class Design:
         """Items whose human-final labels the estimates use."""
         return human_final & (self.assigned | ~self.sampled_language)
 
+    def waiting(self, human_final: np.ndarray) -> np.ndarray:
+        """Items a sample drew (of any batch) that have no human-final label yet: labels to
+        come, which a planned size counts before drawing more (`sample --budget`,
+        `--target-width`, the report's budget)."""
+        return self.assigned & ~self.estimation_sample(human_final)
+
     def labelled_weight(self, labelled: np.ndarray) -> np.ndarray:
         """1/π of each item as far as its label is concerned: the sample's weight re-based to
         the sampled items that are `labelled` so far (a sample is labelled over days, and

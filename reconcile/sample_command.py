@@ -142,7 +142,7 @@ def _quotas(
 
 def _waiting(data, final, design: Design) -> dict[str, int]:
     """Per language, the sampled items (of any batch) with no human-final label yet."""
-    open_ = design.assigned & ~design.estimation_sample(final.human_final)
+    open_ = design.waiting(final.human_final)
     return {
         name: int(np.count_nonzero(open_ & mask))
         for name, mask in data.groupings["language"].members()
