@@ -399,12 +399,14 @@ def estimates(
     y, lang = project.y, project.language
     everything = np.ones(project.n_items, bool)
     drawn = (sample, weight, strata)
+    # (cells, prediction, variance model, sample): the report's human-only rate has the judge's
+    # p(unsafe) for its variance only (`rates.human_rate`).
     calls = {
-        "ours_pred": (project.cells, project.score, drawn),
-        "ours_verdict": (project.cells, None, verdict_drawn or drawn),
-        "human": (lang, None, drawn),
+        "ours_pred": (project.cells, project.score, None, drawn),
+        "ours_verdict": (project.cells, None, None, verdict_drawn or drawn),
+        "human": (lang, None, project.score, drawn),
     }
-    for method, (cells, prediction, (sample, weight, strata)) in calls.items():
+    for method, (cells, prediction, model, (sample, weight, strata)) in calls.items():
         for target, mask in [
             *((k, lang == i) for i, k in enumerate(LANGUAGES[: len(project.sizes)])),
             ("pooled", everything),
@@ -420,6 +422,7 @@ def estimates(
                 None,
                 prediction,
                 design_strata=strata,
+                variance_model=model,
             )
             out[target][method] = None if est["rate"] is None else (est["rate"], *est["ci95"])
     sample, weight, strata = drawn

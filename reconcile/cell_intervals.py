@@ -118,6 +118,9 @@ class CellStats:
     # A proportion's cell drawn in simple random samples of several design strata: the
     # strata, over which its limits are MOVER (`_cell_limits`); empty otherwise.
     parts: tuple[Part, ...] = ()
+    # A proportion's cell drawn whole by a Poisson (active) design, with p(unsafe) for every
+    # item: its Hájek mean's anticipated variance (`poststratified._anticipated_variance`).
+    anticipated_variance: float | None = None
 
     def fpc(self) -> float:
         """1 − n/N; 1 for a borrowed cell (it carries its parent's sampling error whole) and
@@ -167,14 +170,20 @@ class CellStats:
         if 0.0 < p < 1.0 and v > 0.0:
             size = p * (1 - p) / v
             # A Poisson (active) draw's weights follow the outcome and its few positives carry
-            # the plug-in variance, which is then as skewed as they are: never more than the
-            # weights' own Kish size. An active sample by a sharp p(unsafe) puts the confident
-            # items, judge-safe and judge-unsafe alike, at the π floor, and a human-only (or
-            # verdict-cell) rate rests on their few heavy positives: capped at n labels, its
-            # interval covered 0.75 (calibrated, judge 0.98/0.98, 30% prevalence, 100 of
-            # 1,000 labels) and 0.805 (overconfident p(unsafe), 10%) in
-            # bench/efficiency_sim.py; capped at Kish's size, 0.96 and above (uncapped
-            # altogether, 0.88 at 1% prevalence).
+            # the plug-in variance, which is then as skewed as they are. An active sample by a
+            # sharp p(unsafe) puts the confident items, judge-safe and judge-unsafe alike, at
+            # the π floor, and a human-only (or verdict-cell) rate rests on their few heavy
+            # positives: capped at n labels, its interval covered 0.75 (calibrated, judge
+            # 0.98/0.98, 30% prevalence, 100 of 1,000 labels) and 0.805 (overconfident
+            # p(unsafe), 10%) in bench/efficiency_sim.py. With p(unsafe) for every item, the
+            # variance is never below its anticipated value over all N items, drawn or not
+            # (`anticipated_variance`), the plug-in displacing it only beyond its calibrated
+            # noise, as in `variance`: coverage 0.961 over the active grid, at 1.0-1.5x the
+            # width its errors call for. Without, never more than the weights' own Kish size:
+            # coverage 0.984, but 4-14x that width at 1-3% prevalence, where the positives sit
+            # at high π and the Kish size charges them the floor's heavy weights.
+            if self.poisson and self.anticipated_variance is not None:
+                return p * (1 - p) / max(v - self.plug_in_noise, self.anticipated_variance)
             return min(size, self.n_eff / fpc) if self.poisson else size
         return self.n_eff / fpc
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from .cell_intervals import Z95, CellStats, Part, mover_interval
+from .design import POISSON
 from .platt import recalibrated, recalibration
 
 
@@ -52,8 +53,11 @@ def _cell_stats(
     prediction: np.ndarray | None,
     design_strata: np.ndarray | None = None,
     fits: tuple[tuple[float, float], ...] = (),
+    variance_only: bool = False,
 ) -> dict[int, CellStats]:
     """Per cell code with items inside: its statistics (None estimate when not sampled).
+    With `variance_only`, the predictions model the variance of a Poisson-drawn proportion's
+    cell (`_anticipated_variance`) and the estimate is the Hájek mean (λ = 0).
 
     With predictions f for every item of a cell, the cell's estimate is the difference
     estimator λ·mean_U(f) + Σ_S w(y − λf)/Σ_S w with ONE power-tuned λ for all the cells of
@@ -82,16 +86,18 @@ def _cell_stats(
     else:
         missing = np.bincount(c_all, weights=np.isnan(prediction[inside]), minlength=k)
         predicted = missing == 0
-        usable = predicted & ~census & (n > 0)
+        usable = predicted & ~census & (n > 0) & (not variance_only)
         fs = np.clip(np.nan_to_num(prediction[s]), 0.0, 1.0)
         pop_f = np.bincount(c_all, weights=np.nan_to_num(prediction[inside]), minlength=k)
     # The variance floor's Bernoulli variance per labelled item: of the score as given, as the
     # group's labels recalibrate it and as `fits` (all the labels') do, whichever is largest
     # (`platt`).
     fv = fs * (1 - fs)
+    candidates: list[tuple[float, float]] = []
     fitted = predicted[c] & ~np.isnan(prediction[s]) if prediction is not None else None
     if fitted is not None and np.any(fitted):
-        for a, b in (recalibration(fs[fitted], ys[fitted]), *fits):
+        candidates = [recalibration(fs[fitted], ys[fitted]), *fits]
+        for a, b in candidates:
             g = recalibrated(fs, a, b)
             fv = np.maximum(fv, g * (1 - g))
     W, Wy, Wf, Wyf, Wff, W2, W2y, W2f, W2yf, W2ff, W2v, Wv, Pi = _sums(
@@ -113,7 +119,11 @@ def _cell_stats(
         c,
         k,
     )
-    lam = _power_tuned_lambda(predicted & (n > 0), population, (W, Wy, Wf, Wyf, Wff))
+    lam = (
+        0.0
+        if variance_only
+        else _power_tuned_lambda(predicted & (n > 0), population, (W, Wy, Wf, Wyf, Wff))
+    )
     lam_cell = np.where(usable, lam, 0.0)
     # How far the plug-in variance strays from the floor by chance when p(unsafe) is
     # calibrated (`CellStats.variance`): of Σ_S w²(e − ē)²/(Σ_S w)², or of the design's
@@ -142,6 +152,18 @@ def _cell_stats(
         if design_strata is not None
         else np.zeros(k, bool)
     )
+    anticipated: dict[int, float] = {}
+    if variance_only and prediction is not None and design_strata is not None:
+        anticipated = _anticipated_variance(
+            cells,
+            inside,
+            s,
+            prediction,
+            ws,
+            Wy / np.where(W > 0, W, 1.0),
+            design_strata[s],
+            candidates,
+        )
     out: dict[int, CellStats] = {}
     for code in np.flatnonzero(population).tolist():
         if n[code] == 0:
@@ -169,7 +191,70 @@ def _cell_stats(
             poisson=bool(poisson[code]),
             no_design=bool(no_design[code]),
             parts=tuple(parts.get(code, ())),
+            anticipated_variance=anticipated.get(int(code)),
         )
+    return out
+
+
+# Bins of p(unsafe)'s uncertainty √(u(1 − u)) over which an active sample's 1/π of the items
+# it did not draw are read from those it drew (`_anticipated_variance`): at most ANTICIPATED_BINS,
+# each with at least ANTICIPATED_PER_BIN drawn items. Fixed before the bench was run.
+ANTICIPATED_BINS = 10
+ANTICIPATED_PER_BIN = 10
+
+
+def _anticipated_variance(
+    cells: np.ndarray,
+    inside: np.ndarray,
+    s: np.ndarray,
+    prediction: np.ndarray,
+    ws: np.ndarray,
+    p_hat: np.ndarray,
+    strata: np.ndarray,
+    candidates: list[tuple[float, float]],
+) -> dict[int, float]:
+    """Per proportion's cell drawn whole by a Poisson (active) design, with a prediction for
+    every item: the anticipated variance of its Hájek mean (Isaki & Fuller 1982, "Survey
+    design under the regression superpopulation model", JASA 77:89: the design variance's
+    expectation under a model of the outcome), at the cell's estimate p̂,
+
+        AV = Σ_U (1/π_i − 1)·E[(y_i − p̂)² | g_i] / N²,   E[(y − p̂)² | g] = p̂² + (1 − 2p̂)·g,
+
+    g the item's p(unsafe) as given or as the labels recalibrate it (`platt`), whichever makes
+    the term larger. It sums over the cell's N items, drawn or not, where the design's own
+    variance (`_design_variance`) sums over the drawn ones: an active sample that misses the few
+    heavy (low-π) positives has a plug-in variance as low as its estimate (their correlation was
+    0.92 in bench/efficiency_sim.py), and the items it did not draw are exactly what that
+    variance cannot see. The sample stores π of the drawn items only; an active design draws by
+    the uncertainty √(u(1 − u)) of a p(unsafe) (`sampling._draw_active`), so 1/π − 1 of the
+    others is read in bins of that uncertainty (of this prediction: the design's own where the
+    report's judge drew it) at the drawn items' quantiles, as Σ_{S_b} w(w − 1)/Σ_{S_b} w, the
+    Hájek estimate of the bin's mean of 1/π − 1. `s`: the group's labelled items; `ws`, `strata`:
+    their weights and design strata; `p_hat`: per cell code."""
+    c = cells[s]
+    f_all = np.clip(np.nan_to_num(prediction), 0.0, 1.0)
+    out: dict[int, float] = {}
+    for code in np.unique(c).tolist():
+        drawn = c == code
+        members = inside & (cells == code)
+        if not np.all(strata[drawn] == POISSON) or np.any(np.isnan(prediction[members])):
+            continue
+        u, w = f_all[members], ws[drawn]
+        spread_all = np.sqrt(u * (1 - u))
+        spread = np.sqrt(f_all[s][drawn] * (1 - f_all[s][drawn]))
+        bins = max(1, min(ANTICIPATED_BINS, spread.size // ANTICIPATED_PER_BIN))
+        edges = np.quantile(spread, np.linspace(0.0, 1.0, bins + 1))[1:-1]
+        at = np.searchsorted(edges, spread)
+        excess = np.bincount(at, weights=w * (w - 1), minlength=bins) / np.maximum(
+            np.bincount(at, weights=w, minlength=bins), 1e-300
+        )
+        p = float(p_hat[code])
+        term = np.full(u.size, p * p)
+        for a, b in ((0.0, 1.0), *candidates):
+            g = recalibrated(u, a, b) if (a, b) != (0.0, 1.0) else u
+            term = np.maximum(term, p * p + (1 - 2 * p) * g)
+        out[int(code)] = float(np.sum(excess[np.searchsorted(edges, spread_all)] * term))
+        out[int(code)] /= float(members.sum()) ** 2
     return out
 
 
@@ -293,6 +378,7 @@ def poststratified_rate(
     z: float = Z95,
     design_strata: np.ndarray | None = None,
     recalibrated_on_all: tuple[float, float] | None = None,
+    variance_model: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """Σ_c (N_c/N)·p̂_c over the cells of `mask` with a Price–Bonett interval (module doc).
 
@@ -310,10 +396,15 @@ def poststratified_rate(
     (`_design_variance`); None: every labelled item taken as drawn at random (module doc of
     `cell_intervals`); recalibrated_on_all: the Platt fit (a, b) of `prediction` on all the
     project's labels, where the caller has it (`Design.recalibration`); None: fitted here on
-    every labelled item given. Returns
+    every labelled item given; variance_model: (R,) p(unsafe), where no `prediction` is given,
+    used only for the variance of a cell an active design drew (`_anticipated_variance`): the
+    estimate stays the Hájek mean, the human labels' own. Returns
     rate, ci95, cells (per cell statistics), notes, and a reason when undefined (with
     `bounds95`, worst-case bounds, where some of the cells have labels)."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
+    variance_only = prediction is None and variance_model is not None
+    if variance_only:
+        prediction = variance_model
     # Work on the group's items only: a language is a tenth of the project or less.
     keep = np.flatnonzero(mask)
     y_all, sample_all, prediction_all, cells_all = y, sample, prediction, cells
@@ -333,7 +424,7 @@ def poststratified_rate(
                 np.clip(prediction_all[lab], 0, 1), y_all[lab].astype(float)
             )
         fits = (recalibrated_on_all,)
-    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, fits)
+    stats = _cell_stats(y, w, sample, inside, cells, prediction, design_strata, fits, variance_only)
     population = np.bincount(cells[inside]) if np.any(inside) else np.zeros(0, int)
     total = int(population.sum())
     if total == 0:

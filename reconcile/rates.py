@@ -43,16 +43,20 @@ def design_label_rate(
     may_borrow: np.ndarray | None = None,
     prediction: np.ndarray | None = None,
     z: float = Z95,
+    variance_model: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The post-stratified rate of `target` labels, and its range if every queued item of the
     design came out negative / positive (defect of a queue: those items are in the population
-    but their label is not known yet)."""
+    but their label is not known yet). `prediction` enters the estimate (the judge-corrected
+    rate); `variance_model`, only the variance of an active sample's cells
+    (`poststratified_rate`)."""
     sample = design.estimation_sample(final.human_final)
     language = data.groupings["language"].codes
     y = final.label == target
+    scores = prediction if prediction is not None else variance_model
     fit = (
-        design.recalibration(prediction, target, final.label, final.human_final)
-        if prediction is not None
+        design.recalibration(scores, target, final.label, final.human_final)
+        if scores is not None
         else None
     )
 
@@ -70,6 +74,7 @@ def design_label_rate(
             level,
             design.stratum,
             fit,
+            variance_model,
         )
 
     est = rate(y, sample, z)
@@ -90,9 +95,12 @@ def human_rate(
     positive: str = "unsafe",
     design: Design | None = None,
     z: float = Z95,
+    p_unsafe: np.ndarray | None = None,
 ) -> dict[str, Any]:
     """The design-weighted rate of human-final labels (module doc of `design`): the sample's
-    items weighted by 1/π, post-stratified by language."""
+    items weighted by 1/π, post-stratified by language. `p_unsafe` (the judge's, for every
+    item; NaN where it has none) models the variance of a language an active design drew
+    (`poststratified._anticipated_variance`); the rate itself is the human labels' alone."""
     design = design or Design.none(data.n_items)
     reasons: dict[str, str] = {}
     used = mask & design.estimation_sample(final.human_final)
@@ -130,7 +138,16 @@ def human_rate(
         if target is None:
             continue
         est = design_label_rate(
-            data, final, design, mask, target, language.codes, language.names, z=z
+            data,
+            final,
+            design,
+            mask,
+            target,
+            language.codes,
+            language.names,
+            z=z,
+            # p(unsafe) says how likely an item is unsafe, not invalid.
+            variance_model=p_unsafe if target == pos else None,
         )
         out[f"{prefix}rate"] = est["rate"]
         out[f"{prefix}ci95"] = est["ci95"]

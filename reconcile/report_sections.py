@@ -87,7 +87,10 @@ def rate_block(
     mask: np.ndarray,
     key: str,
 ) -> dict[str, Any]:
-    block = human_rate(data, final, mask, positive, design, z)
+    p_unsafe = getattr(estimator, "p_unsafe", None) if estimator is not None else None
+    if p_unsafe is not None and np.all(np.isnan(p_unsafe)):
+        p_unsafe = None
+    block = human_rate(data, final, mask, positive, design, z, p_unsafe)
     block["judge_raw"] = block["judge_corrected"] = None
     block["headline"] = block["estimator"]
     # The human labels alone describe the group only when every item has one; otherwise the

@@ -251,6 +251,14 @@ def test_judge_logprobs_active_sample_annotate_report_covers_the_truth(
         for key, true in judge_accuracy(truth, name).items():
             low, high = corrected[f"judge_{key}_ci95"]
             assert low <= true <= high, (name, key, true, low, high)
+        # The human-only rate beside it: the labels' own design-weighted mean (the same with
+        # or without p(unsafe)), whose variance p(unsafe) models over the items the active
+        # sample did not draw (`poststratified._anticipated_variance`); without p(unsafe), its
+        # effective size is capped at Kish's.
+        assert block["rate"] == pytest.approx(plain[name]["rate"], abs=1e-12), name
+        low, high = block["ci95"]
+        assert low <= truth.rate[name] <= high, (name, truth.rate[name], block["ci95"])
+        assert block["ci95"] != pytest.approx(plain[name]["ci95"], abs=1e-6), name
     if reported is overconfident:
         # What makes this the variance floor's test: a judge-safe stratum whose sample holds no
         # unsafe item though five or more of its items are, all scored under 1e-3 by the judge.
