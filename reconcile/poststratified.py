@@ -402,7 +402,14 @@ def poststratified_rate(
     rate, ci95, cells (per cell statistics), notes, and a reason when undefined (with
     `bounds95`, worst-case bounds, where some of the cells have labels)."""
     out: dict[str, Any] = {"rate": None, "ci95": None, "notes": [], "reason": None}
-    variance_only = prediction is None and variance_model is not None
+    # p(unsafe) as a variance model only matters where an active design drew a label of the
+    # group (`_anticipated_variance`); elsewhere it is not even recalibrated.
+    variance_only = (
+        prediction is None
+        and variance_model is not None
+        and design_strata is not None
+        and bool(np.any(design_strata[mask & sample] == POISSON))
+    )
     if variance_only:
         prediction = variance_model
     # Work on the group's items only: a language is a tenth of the project or less.
