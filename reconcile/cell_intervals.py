@@ -14,7 +14,9 @@ square-and-add): with each cell's limits (l_c, u_c),
 
     Σ W_c p̂_c − sqrt(Σ W_c² (p̂_c − l_c)²),   Σ W_c p̂_c + sqrt(Σ W_c² (u_c − p̂_c)²).
 
-A cell's limits are the Wilson score interval at its effective size p̂(1 − p̂)/V, V the
+A cell's limits are the Wilson score interval at its effective size n* = p̂(1 − p̂)/V, with
+Brown, Cai & DasGupta's modification where it holds 3 or fewer positives' worth (p̂n*; 2 where
+n* ≤ 50: `intervals.wilson_bcd`), as a single proportion has it, V the
 variance of its estimate under the design that drew the sample (`CellStats.design_variance`,
 from `poststratified._design_variance`): linearised within each of the design's strata, each
 item with its own finite-population correction 1 − π_i (a sample drawn without replacement from
@@ -53,7 +55,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .intervals import containing, wilson, wilson_modified
+from .intervals import containing, wilson_bcd, wilson_modified
 
 Z95 = 1.959963984540054
 # Positives a cell with p(unsafe) is taken to hide at least, unseen by its labels
@@ -82,7 +84,7 @@ class Part:
             return self.estimate, self.estimate
         p = self.estimate
         n = (self.sampled - 1 if 0.0 < p < 1.0 else self.sampled) / self.fpc
-        low, high = wilson(p * n, n, z) or (0.0, 1.0)
+        low, high = wilson_bcd(p * n, n, z) or (0.0, 1.0)
         return min(low, p), max(high, p)
 
 
@@ -266,7 +268,7 @@ def mover_interval(
         if only.fpc() == 0.0:
             return [only.estimate, only.estimate]
         size = only.effective_size()
-        ci = wilson(min(max(only.estimate * size, 0.0), size), size, z)
+        ci = wilson_bcd(min(max(only.estimate * size, 0.0), size), size, z)
         return containing(ci, only.estimate)
     if only is not None and only.sampled > 0:
         # One cell: the proportion of its labels, without the finite-population correction (as
@@ -278,7 +280,7 @@ def mover_interval(
             ci = wilson_modified(int(round(x)), n)
         else:
             size = only.effective_size()
-            ci = wilson(min(max(only.estimate * size, 0.0), size), size, z)
+            ci = wilson_bcd(min(max(only.estimate * size, 0.0), size), size, z)
         return containing(ci, only.estimate)
     low, high = _square_and_add(
         estimate,
@@ -318,7 +320,7 @@ def _cell_limits(cell: CellStats, z: float) -> tuple[float, float]:
     if cell.lam == 0:
         # The design's size already holds the correction (`CellStats._design_size`).
         n = cell.effective_size() / (1.0 if cell.design_variance is not None else fpc)
-        low, high = wilson(min(max(cell.estimate * n, 0.0), n), n, z) or (0.0, 1.0)
+        low, high = wilson_bcd(min(max(cell.estimate * n, 0.0), n), n, z) or (0.0, 1.0)
         return min(low, cell.estimate), max(high, cell.estimate)
     half = z * math.sqrt(cell.variance())
     return cell.estimate - half, cell.estimate + half

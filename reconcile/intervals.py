@@ -7,6 +7,7 @@ intervals is computed from the regularized incomplete beta function by bisection
 from __future__ import annotations
 
 import math
+import statistics
 
 Z95 = 1.959963984540054  # the 0.975 quantile of the standard normal
 
@@ -34,16 +35,28 @@ def wilson(successes: float, n: float, z: float = Z95) -> Interval | None:
     return (max(0.0, lo), min(1.0, hi))
 
 
-def _poisson_lower(x: int, alpha: float) -> float:
-    """λ with P(Poisson(λ) ≥ x) = α, i.e. ½·χ²_{2x}(α), by bisection."""
+def _gamma_cdf(a: float, x: float) -> float:
+    """The regularized lower incomplete gamma function P(a, x), by its series
+    e^(−x)·x^a·Σ_k x^k/Γ(a + k + 1) (Abramowitz & Stegun 1964, 6.5.29), for a > 0 and the
+    small x the Poisson bounds below need."""
+    if x <= 0.0:
+        return 0.0
+    term = math.exp(a * math.log(x) - x - math.lgamma(a + 1))
+    total, k = term, 0
+    while term > 1e-17 * total and k < 1000:
+        k += 1
+        term *= x / (a + k)
+        total += term
+    return min(total, 1.0)
+
+
+def _poisson_lower(x: float, alpha: float) -> float:
+    """λ with P(Gamma(x, 1) ≤ λ) = α: for whole x, P(Poisson(λ) ≥ x) = α, i.e. ½·χ²_{2x}(α)
+    (Garwood 1936); for a fractional effective count, its continuous extension. Bisection."""
     lo, hi = 0.0, 10.0 + 3 * x
     for _ in range(80):
         mid = (lo + hi) / 2
-        term, cdf = math.exp(-mid), 0.0
-        for k in range(x):
-            cdf += term
-            term *= mid / (k + 1)
-        if 1 - cdf < alpha:
+        if _gamma_cdf(x, mid) < alpha:
             lo = mid
         else:
             hi = mid
@@ -59,14 +72,27 @@ def wilson_modified(successes: int, n: int, alpha: float = 0.05) -> Interval | N
     (computed exactly here for n = 100, 500, 2000). Only ever wider than Wilson. This is the
     interval every reported proportion uses; `wilson` stays the textbook one (it is what
     Newcombe's difference interval is built from)."""
-    interval = wilson(successes, n)
+    z = Z95 if alpha == 0.05 else statistics.NormalDist().inv_cdf(1 - alpha / 2)
+    return wilson_bcd(successes, n, z)
+
+
+def wilson_bcd(successes: float, n: float, z: float = Z95) -> Interval | None:
+    """`wilson_modified` at a fractional count and size (a cell's effective size, as
+    `cell_intervals` takes its Wilson limits): the lower limit is at most λ_x/n where
+    0 < x ≤ x* (λ at the fractional x, `_poisson_lower`), the upper at least 1 − λ_{n−x}/n
+    where 0 < n − x ≤ x*. With few positives a cell's plain Wilson lower limit sits too high: a
+    judge-corrected rate summed over such cells (MOVER) covered 0.892 at 1% prevalence,
+    judge 0.7/0.7, 100 labels a language, every miss above the truth
+    (bench/efficiency_sim.py). α is the level of z (two-sided)."""
+    alpha = math.erfc(z / math.sqrt(2))
+    interval = wilson(successes, n, z)
     if interval is None:
         return None
     lo, hi = interval
     x_star = 2 if n <= 50 else 3
-    if 1 <= successes <= x_star:
+    if 0 < successes <= x_star:
         lo = min(lo, _poisson_lower(successes, alpha) / n)
-    if n - x_star <= successes <= n - 1:
+    if 0 < n - successes <= x_star:
         hi = max(hi, 1 - _poisson_lower(n - successes, alpha) / n)
     return (lo, hi)
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from polyjudge.reconcile.design import POISSON, Design, stratum_code
+from polyjudge.reconcile.intervals import wilson_modified
 from polyjudge.reconcile.platt import recalibration
 from polyjudge.reconcile.poststratified import poststratified_rate
 from polyjudge.store import Project
@@ -263,17 +264,17 @@ def test_an_active_samples_human_rate_with_p_unsafe_covers_as_stated() -> None:
 
 def test_languages_never_sampled_pool_without_the_correction() -> None:
     """Two languages of 4 items each, no sample (every design stratum −2: labelled freely),
-    every item labelled: 0 of 4 and 2 of 4 unsafe. Alone, each language's rate is a Wilson
-    interval of its 4 labels (no correction, as the published examples); pooled, the interval
-    must be MOVER over those same two intervals, not the zero-width census interval the
-    correction 1 − 4/4 gave (0.25 [0.25, 0.25])."""
+    every item labelled: 0 of 4 and 2 of 4 unsafe. Alone, each language's rate is the
+    (Brown-Cai-DasGupta modified) Wilson interval of its 4 labels (no correction, as the
+    published examples); pooled, the interval must be MOVER over those same two intervals, not
+    the zero-width census interval the correction 1 − 4/4 gave (0.25 [0.25, 0.25])."""
     cells = np.repeat([0, 1], 4)
     y = np.array([0, 0, 0, 0, 1, 1, 0, 0], bool)
     everything = np.ones(8, bool)
     est = poststratified_rate(
         y, np.ones(8), everything, everything, cells, design_strata=np.full(8, -2)
     )
-    (lo_a, hi_a), (lo_b, hi_b) = _wilson(0.0, 4), _wilson(0.5, 4)
+    (lo_a, hi_a), (lo_b, hi_b) = wilson_modified(0, 4), wilson_modified(2, 4)  # type: ignore[misc]
     rate = 0.5 * 0.0 + 0.5 * 0.5
     low = rate - math.sqrt((0.5 * (0.0 - lo_a)) ** 2 + (0.5 * (0.5 - lo_b)) ** 2)
     high = rate + math.sqrt((0.5 * (hi_a - 0.0)) ** 2 + (0.5 * (hi_b - 0.5)) ** 2)
@@ -295,7 +296,7 @@ def test_a_project_without_any_sample_pools_without_the_correction(tmp_path: Pat
     build_project(db, items).close()
     report = json.loads(cli_ok("report", "--json", "--bootstrap", "0", "--db", str(db)))
     rates = report["unsafe_rate"]
-    (lo_a, hi_a), (lo_b, hi_b) = _wilson(0.0, 4), _wilson(0.5, 4)
+    (lo_a, hi_a), (lo_b, hi_b) = wilson_modified(0, 4), wilson_modified(2, 4)  # type: ignore[misc]
     rate = 0.25
     low = rate - math.sqrt((0.5 * (0.0 - lo_a)) ** 2 + (0.5 * (0.5 - lo_b)) ** 2)
     high = rate + math.sqrt((0.5 * (hi_a - 0.0)) ** 2 + (0.5 * (hi_b - 0.5)) ** 2)
