@@ -13,6 +13,7 @@ from polyjudge.reconcile.intervals import (
     newcombe_difference,
     newcombe_paired,
     wilson,
+    wilson_bcd,
     wilson_modified,
     wilson_width,
 )
@@ -128,6 +129,25 @@ def test_modified_wilson_uses_the_poisson_limits_near_zero() -> None:
     assert wilson_modified(4, 200) == wilson(4, 200)
     assert wilson_modified(2, 40)[0] == pytest.approx(0.3554 / 40, abs=1e-6)
     assert wilson_modified(3, 40) == wilson(3, 40)  # x* = 2 for n ≤ 50
+
+
+def test_the_modification_at_a_fractional_effective_count() -> None:
+    # A cell's Wilson limits are taken at its effective count p̂·n* (`cell_intervals`). Its
+    # Poisson bound λ solves P(Gamma(x, 1) ≤ λ) = 0.05; at x = 3/2 that CDF has the closed form
+    # erf(√λ) − 2·sqrt(λ/π)·e^(−λ) (Abramowitz & Stegun 1964, 6.5.17 and 6.5.21).
+    lo, hi = wilson_bcd(1.5, 120.0)
+    lam = lo * 120.0
+    assert math.erf(math.sqrt(lam)) - 2 * math.sqrt(lam / math.pi) * math.exp(-lam) == (
+        pytest.approx(0.05, abs=1e-9)
+    )
+    assert lo < wilson(1.5, 120.0)[0]  # only ever wider
+    assert hi == wilson(1.5, 120.0)[1]
+    # Whole counts are the modified Wilson interval itself; past x* the plain one.
+    assert wilson_bcd(2.0, 200.0) == pytest.approx(wilson_modified(2, 200), abs=1e-12)
+    assert wilson_bcd(3.5, 200.0) == wilson(3.5, 200.0)
+    assert wilson_bcd(2.5, 40.0) == wilson(2.5, 40.0)  # x* = 2 for n ≤ 50
+    low_top, high_top = wilson_bcd(118.5, 120.0)  # symmetric at the top
+    assert high_top == pytest.approx(1 - lam / 120.0, abs=1e-12)
 
 
 def test_modified_jeffreys_opens_the_limit_at_one_success() -> None:
