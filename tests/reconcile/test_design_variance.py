@@ -163,20 +163,20 @@ def test_an_active_sample_uses_each_items_own_inclusion_probability() -> None:
     assert est["ci95"] == pytest.approx(_wilson(p, effective), abs=1e-9)
 
 
-def test_an_active_sample_resting_on_few_heavy_items_covers_as_stated() -> None:
-    # Simulation with known truth (the language's own unsafe share). An active sample by a
-    # sharp p(unsafe) leaves the confident items at the π floor: here 900 of 1,000 at π = 0.02
-    # (12% of them unsafe) and 100 uncertain ones at π = 0.82 (half unsafe). The human-only
-    # rate rests on about 18 floor items of weight 50 and their 2 positives, and its plug-in
-    # variance is as skewed as they are. Capped at n labels, the interval covered 0.865 over
-    # 3,000 replicates (another seed); capped at the weights' Kish size, 0.972. A false
-    # failure (fewer than 368 of 400 covered, 0.92) has probability under 1e-5 at 0.972.
-    rng = np.random.default_rng(20261201)
-    size, reps, hits = 1_000, 400, 0
+def _covered_of_400_active_draws(
+    seed: int, unsafe_share: tuple[float, float], with_p_unsafe: bool
+) -> int:
+    """How many of 400 simulated active samples give a human-only interval covering the
+    language's own unsafe share: 1,000 items, the 900 confident ones at the π floor 0.02 and the
+    100 uncertain ones at π = 0.82, each unsafe with its group's `unsafe_share` (the calibrated
+    p(unsafe), given as the variance model `with_p_unsafe`)."""
+    rng = np.random.default_rng(seed)
+    size, hits = 1_000, 0
     confident = np.arange(size) >= 100
     pi = np.where(confident, 0.02, 0.82)
-    for _ in range(reps):
-        y = rng.random(size) < np.where(confident, 0.12, 0.5)
+    u = np.where(confident, *unsafe_share)
+    for _ in range(400):
+        y = rng.random(size) < u
         sample = rng.random(size) < pi
         est = poststratified_rate(
             y,
@@ -185,10 +185,23 @@ def test_an_active_sample_resting_on_few_heavy_items_covers_as_stated() -> None:
             np.ones(size, bool),
             np.zeros(size, np.int64),
             design_strata=np.where(sample, POISSON, -2),
+            variance_model=u if with_p_unsafe else None,
         )
         low, high = est["ci95"]
         hits += low <= y.mean() <= high
-    assert hits >= 368, f"{hits} of {reps} intervals covered the language's rate"
+    return hits
+
+
+def test_an_active_sample_resting_on_few_heavy_items_covers_as_stated() -> None:
+    # Simulation with known truth (the language's own unsafe share). An active sample by a
+    # sharp p(unsafe) leaves the confident items at the π floor: here 900 of 1,000 at π = 0.02
+    # (12% of them unsafe) and 100 uncertain ones at π = 0.82 (half unsafe). The human-only
+    # rate rests on about 18 floor items of weight 50 and their 2 positives, and its plug-in
+    # variance is as skewed as they are. Capped at n labels, the interval covered 0.865 over
+    # 3,000 replicates (another seed); capped at the weights' Kish size, 0.972. A false
+    # failure (fewer than 368 of 400 covered, 0.92) has probability under 1e-5 at 0.972.
+    hits = _covered_of_400_active_draws(20261201, (0.12, 0.5), with_p_unsafe=False)
+    assert hits >= 368, f"{hits} of 400 intervals covered the language's rate"
 
 
 def test_an_active_samples_human_rate_has_the_anticipated_variance_of_all_its_items() -> None:
@@ -240,26 +253,8 @@ def test_an_active_samples_human_rate_with_p_unsafe_covers_as_stated() -> None:
     # at Kish's size without p(unsafe), 0.995 at 0.188 (bench/efficiency_sim.py has the widths
     # over its grid). A false failure (fewer than 376 of 400 covered, 0.94) has probability
     # under 1e-4 at 0.983.
-    rng = np.random.default_rng(20261202)
-    size, reps, hits = 1_000, 400, 0
-    confident = np.arange(size) >= 100
-    pi = np.where(confident, 0.02, 0.82)
-    u = np.where(confident, 0.005, 0.3)
-    for _ in range(reps):
-        y = rng.random(size) < u
-        sample = rng.random(size) < pi
-        est = poststratified_rate(
-            y,
-            1 / pi,
-            sample,
-            np.ones(size, bool),
-            np.zeros(size, np.int64),
-            design_strata=np.where(sample, POISSON, -2),
-            variance_model=u,
-        )
-        low, high = est["ci95"]
-        hits += low <= y.mean() <= high
-    assert hits >= 376, f"{hits} of {reps} intervals covered the language's rate"
+    hits = _covered_of_400_active_draws(20261202, (0.005, 0.3), with_p_unsafe=True)
+    assert hits >= 376, f"{hits} of 400 intervals covered the language's rate"
 
 
 def test_languages_never_sampled_pool_without_the_correction() -> None:
