@@ -50,6 +50,13 @@ by a one-sided exact binomial test of "coverage ≥ 0.90" (`settings_under_090_b
 `_bonferroni` over all cells); with n = 200 a cell's s.e. is 0.015 and the lowest of ~1,800
 cells sits about 3 s.e. under the true lowest coverage.
 
+Fourteenth session (MOVER's cell limits with Brown, Cai & DasGupta's boundary modification at
+the cell's fractional effective count, `intervals.wilson_bcd`): `python bench/coverage_sim.py`
+(n = 200, 719 s beside another job): coverage_mean 0.9567, coverage_min 0.895; 3 cells under
+0.90 (7 before), none beyond noise (lowest p = 0.44: difference_paired, ppv and wilson_rate,
+intervals the change does not touch); corrected_stratified and human_design_weighted 0.955
+(lowest 0.905, 0.885 before), corrected_pred_stratified 0.971, corrected_pred_random 0.962.
+
 Eleventh session (a human-only rate drawn in several design strata is the stratified rate,
 MOVER over its strata's Wilson intervals, `cell_intervals.Part`; before, one Wilson interval at
 Agresti-Coull-adjusted stratum variances): `python bench/coverage_sim.py` (n = 200, about
