@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .intervals import containing, wilson, wilson_modified
+from .intervals import containing, wilson_bcd
 
 MC_DRAWS = 20_000
 
@@ -34,10 +34,9 @@ def midp_draws(x: float, n: float, size: int, rng: np.random.Generator) -> np.nd
 
 
 def _share_interval(x: float, n: float) -> list[float] | None:
-    """The modified Wilson interval of x of n labels; the Wilson interval at an effective size
-    where the counts are not whole (weighted labels)."""
-    whole = float(x).is_integer() and float(n).is_integer()
-    interval = wilson_modified(int(x), int(n)) if whole else wilson(x, n)
+    """The modified Wilson interval of x of n labels, also at an effective size where the
+    counts are not whole (weighted labels: `intervals.wilson_bcd`)."""
+    interval = wilson_bcd(x, n)
     return list(interval) if interval else None
 
 

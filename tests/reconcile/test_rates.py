@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from polyjudge.reconcile.double_sampling import stratified_estimate
+from polyjudge.reconcile.intervals import wilson, wilson_bcd
 from polyjudge.reconcile.report import build_report
 
 from tests.reconcile.helpers import build_project
@@ -118,3 +119,14 @@ def test_stratified_interval_uses_all_three_uncertainties() -> None:
     assert narrow["rate"] == pytest.approx(0.4 * 0.8 + 0.6 * 0.1)
     width = lambda e: e["ci95"][1] - e["ci95"][0]  # noqa: E731
     assert width(wide) > width(narrow)
+
+
+def test_weighted_ppv_and_for_get_the_boundary_modification() -> None:
+    # After an active sample the verdict strata's counts are Hájek shares at Kish's size, not
+    # whole (`judge_rates._weighted_count`): 1.5 unsafe of an effective 120 judge-safe labels.
+    # Their interval is the modified Wilson interval there too (`intervals.wilson_bcd`), as it
+    # is at whole counts: the lower limit at the Poisson bound, under plain Wilson's.
+    est = stratified_estimate(100, 1000, 40.0, 60.0, 1.5, 120.0, np.random.default_rng(1))
+    assert est["for_ci95"] == pytest.approx(list(wilson_bcd(1.5, 120.0)), abs=1e-12)
+    assert est["for_ci95"][0] < wilson(1.5, 120.0)[0]
+    assert est["ppv_ci95"] == pytest.approx(list(wilson(40.0, 60.0)), abs=1e-12)
