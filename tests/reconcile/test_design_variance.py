@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from polyjudge.reconcile.allocation import active_probabilities
 from polyjudge.reconcile.design import POISSON, Design, stratum_code
 from polyjudge.reconcile.intervals import wilson_modified
 from polyjudge.reconcile.platt import recalibration
@@ -255,6 +256,40 @@ def test_an_active_samples_human_rate_with_p_unsafe_covers_as_stated() -> None:
     # under 1e-4 at 0.983.
     hits = _covered_of_400_active_draws(20261202, (0.005, 0.3), with_p_unsafe=True)
     assert hits >= 376, f"{hits} of 400 intervals covered the language's rate"
+
+
+def test_an_active_sample_drawn_by_one_judge_and_reported_with_another_covers() -> None:
+    # The report models the human-only rate's variance with its own judge run's p(unsafe),
+    # which need not be the run the active sample was drawn by; the undrawn items' 1/π are
+    # then read in bins of the report's judge's uncertainty, where π varies (a Hájek ratio per
+    # bin, no longer exact). Simulation with known truth: 2,000 items, unsafe with probability
+    # σ(−3.5 + 2.5x) (about 10%); two judges see x through independent noise, one draws 150
+    # by `allocation.active_probabilities`, the other's p(unsafe) is the variance model. Over
+    # 3,000 replicates (another seed) this covered 0.976. A false failure (fewer than 372 of
+    # 400 covered, 0.93) has probability under 1e-4 at 0.97.
+    rng = np.random.default_rng(20261204)
+    size, hits = 2_000, 0
+    for _ in range(400):
+        x = rng.normal(size=size)
+        y = rng.random(size) < 1 / (1 + np.exp(-(-3.5 + 2.5 * x)))
+        drew, reports = (
+            1 / (1 + np.exp(-(-3.5 + 2.5 * (x + 0.5 * rng.normal(size=size)) / math.sqrt(1.25))))
+            for _ in range(2)
+        )
+        pi = active_probabilities(np.sqrt(drew * (1 - drew)), 150)
+        sample = rng.random(size) < pi
+        est = poststratified_rate(
+            y,
+            1 / pi,
+            sample,
+            np.ones(size, bool),
+            np.zeros(size, np.int64),
+            design_strata=np.where(sample, POISSON, -2),
+            variance_model=reports,
+        )
+        low, high = est["ci95"]
+        hits += low <= y.mean() <= high
+    assert hits >= 372, f"{hits} of 400 intervals covered the language's rate"
 
 
 def test_languages_never_sampled_pool_without_the_correction() -> None:
