@@ -239,9 +239,9 @@ def _anticipated_variance(
         members = inside & (cells == code)
         if not np.all(strata[drawn] == POISSON) or np.any(np.isnan(prediction[members])):
             continue
-        u, w = f_all[members], ws[drawn]
+        u, u_drawn, w = f_all[members], f_all[s][drawn], ws[drawn]
         spread_all = np.sqrt(u * (1 - u))
-        spread = np.sqrt(f_all[s][drawn] * (1 - f_all[s][drawn]))
+        spread = np.sqrt(u_drawn * (1 - u_drawn))
         bins = max(1, min(ANTICIPATED_BINS, spread.size // ANTICIPATED_PER_BIN))
         edges = np.quantile(spread, np.linspace(0.0, 1.0, bins + 1))[1:-1]
         at = np.searchsorted(edges, spread)
@@ -250,8 +250,8 @@ def _anticipated_variance(
         )
         p = float(p_hat[code])
         term = np.full(u.size, p * p)
-        for a, b in ((0.0, 1.0), *candidates):
-            g = recalibrated(u, a, b) if (a, b) != (0.0, 1.0) else u
+        for a, b in ((0.0, 1.0), *candidates):  # (0, 1): the score as given
+            g = recalibrated(u, a, b)
             term = np.maximum(term, p * p + (1 - 2 * p) * g)
         out[int(code)] = float(np.sum(excess[np.searchsorted(edges, spread_all)] * term))
         out[int(code)] /= float(members.sum()) ** 2

@@ -87,9 +87,9 @@ def rate_block(
     mask: np.ndarray,
     key: str,
 ) -> dict[str, Any]:
-    p_unsafe = getattr(estimator, "p_unsafe", None) if estimator is not None else None
-    if p_unsafe is not None and np.all(np.isnan(p_unsafe)):
-        p_unsafe = None
+    # The judge's p(unsafe) models the variance of an active sample's human-only rate (NaN
+    # where an item has none: such a language keeps the Kish cap).
+    p_unsafe = estimator.p_unsafe if estimator is not None else None
     block = human_rate(data, final, mask, positive, design, z, p_unsafe)
     block["judge_raw"] = block["judge_corrected"] = None
     block["headline"] = block["estimator"]
